@@ -1,0 +1,70 @@
+package io.nclab.cli;
+
+import io.nclab.UserError;
+import io.nclab.Version;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code nclab} command: parses, hands each subcommand to its class, turns user errors into one line. */
+@Command(
+        name = "nclab",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.VersionProvider.class,
+        description = "Neural Collapse and the choice of classification loss: the unconstrained feature model,"
+                + " its closed-form theory, NC metrics and real networks.",
+        subcommands = {
+        })
+public final class Main implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.setProperty("ai.djl.offline", "true");
+        int code = execute(args);
+        System.out.flush();
+        System.exit(code);
+    }
+
+    /** Runs the CLI and returns its exit code: 0 fine, 2 user error, 1 bug. */
+    public static int execute(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setParameterExceptionHandler((ex, a) -> {
+            PrintWriter err = ex.getCommandLine().getErr();
+            String name = ex.getCommandLine().getCommandSpec().qualifiedName();
+            err.println(name + ": " + ex.getMessage().replace('\n', ' ')
+                    + " (see '" + name + " --help')");
+            err.flush();
+            return 2;
+        });
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            Throwable t = ex;
+            while (t != null && !(t instanceof UserError)) {
+                t = t.getCause();
+            }
+            if (t != null) {
+                PrintWriter err = commandLine.getErr();
+                err.println(commandLine.getCommandSpec().qualifiedName() + ": " + t.getMessage());
+                err.flush();
+                return 2;
+            }
+            throw ex;
+        });
+        return cl.execute(args);
+    }
+
+    /** --version: nclab's version and commit. */
+    public static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"nclab " + Version.version() + " (commit " + Version.commit() + ")"};
+        }
+    }
+}

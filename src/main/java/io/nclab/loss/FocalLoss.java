@@ -1,0 +1,118 @@
+package io.nclab.loss;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDManager;
+
+/**
+ * Focal loss, the losses paper's eq. (4): L_FL(z, y_k) = −(1 − p_k)^γ log p_k, p = softmax(z), γ ≥ 0
+ * (γ = 0 is CE).
+ *
+ * <p>Written as a function of ℓ = log p_k (with q = p_k = e^ℓ and dℓ/dz = e_k − p =: u):
+ * <ul>
+ *   <li>gradient a(ℓ)·u with a = dL/dℓ = γ(1 − q)^{γ−1} q ℓ − (1 − q)^γ = (1 − q)^γ (γ q r − 1),
+ *       r = ℓ/(1 − q);</li>
+ *   <li>Hessian a′(ℓ) uuᵀ − a (diag(p) − ppᵀ) with
+ *       a′ = γ q (1 − q)^{γ−1} [ℓ + 2 − (γ − 1) q r].</li>
+ * </ul>
+ * 1 − q is computed as Σ_{j≠k} p_j, exact even when it is tiny, and r → −1 as q → 1, so extreme
+ * logits give finite values.
+ */
+public final class FocalLoss implements Loss {
+    private final double gamma;
+
+    public FocalLoss(double gamma) {
+        if (!(gamma >= 0) || Double.isInfinite(gamma)) {
+            throw new IllegalArgumentException("focal loss needs gamma >= 0, got " + gamma);
+        }
+        this.gamma = gamma;
+    }
+
+    public double gamma() {
+        return gamma;
+    }
+
+    @Override
+    public String spec() {
+        return "focal:gamma=" + LossSpec.format(gamma);
+    }
+
+    @Override
+    public String name() {
+        return "focal";
+    }
+
+    @Override
+    public boolean contrastive() {
+        return true;
+    }
+
+    /** The per-sample pieces: p (K×N), ℓ = log p_k, q, 1 − q, r (each 1×N). */
+    private record Parts(NDArray p, NDArray ell, NDArray q, NDArray omq, NDArray r) {}
+
+    private static Parts parts(NDArray logits, NDArray targets) {
+        NDArray logp = logits.logSoftmax(0);
+        NDArray p = logp.exp();
+        NDArray ell = logp.mul(targets).sum(new int[] {0}, true);
+        NDArray q = ell.exp();
+        NDArray omq = p.mul(targets.neg().add(1)).sum(new int[] {0}, true);
+        NDArray positive = omq.gt(0);
+        NDArray r = NDArrays.where(positive, ell.div(NDArrays.where(positive, omq, omq.onesLike())),
+                omq.onesLike().neg());
+        return new Parts(p, ell, q, omq, r);
+    }
+
+    /** (1 − q)^e, with 0^e taken as 0 for e &lt; 0 (the term it multiplies vanishes there). */
+    private static NDArray powOmq(NDArray omq, double e) {
+        if (e >= 0) {
+            return omq.pow(e);
+        }
+        NDArray positive = omq.gt(0);
+        return NDArrays.where(positive, NDArrays.where(positive, omq, omq.onesLike()).pow(e), omq.zerosLike());
+    }
+
+    @Override
+    public NDArray values(NDArray logits, NDArray targets) {
+        try (NDManager scope = NDManager.subManagerOf(logits)) {
+            scope.tempAttachAll(logits, targets);
+            Parts s = parts(logits, targets);
+            return scope.ret(powOmq(s.omq, gamma).mul(s.ell).neg().squeeze(0));
+        }
+    }
+
+    /** a = dL/dℓ = (1 − q)^γ (γ q r − 1), 1×N. */
+    private NDArray dLdEll(Parts s) {
+        return powOmq(s.omq, gamma).mul(s.q.mul(s.r).mul(gamma).sub(1));
+    }
+
+    @Override
+    public NDArray gradient(NDArray logits, NDArray targets) {
+        try (NDManager scope = NDManager.subManagerOf(logits)) {
+            scope.tempAttachAll(logits, targets);
+            Parts s = parts(logits, targets);
+            NDArray u = targets.sub(s.p);
+            return scope.ret(u.mul(dLdEll(s)));
+        }
+    }
+
+    @Override
+    public NDArray hessianVector(NDArray logits, NDArray targets, NDArray v) {
+        try (NDManager scope = NDManager.subManagerOf(logits)) {
+            scope.tempAttachAll(logits, targets, v);
+            Parts s = parts(logits, targets);
+            NDArray u = targets.sub(s.p);
+            NDArray a = dLdEll(s);
+            NDArray bracket = s.ell.add(2).sub(s.q.mul(s.r).mul(gamma - 1));
+            NDArray aPrime = s.q.mul(powOmq(s.omq, gamma - 1)).mul(bracket).mul(gamma);
+            NDArray uv = u.mul(v).sum(new int[] {0}, true);
+            NDArray first = u.mul(aPrime.mul(uv));
+            NDArray second = SoftmaxLosses.softmaxJacobianTimes(s.p, v).mul(a);
+            return scope.ret(first.sub(second));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return spec();
+    }
+}

@@ -1,0 +1,75 @@
+package io.nclab.loss;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+
+/**
+ * Label smoothing, the losses paper's eq. (5): L_LS(z, y_k) = −Σ_ℓ y^smooth_ℓ log p_ℓ with the smoothed
+ * target y^smooth = (1 − α) e_k + (α/K) 1 and p = softmax(z); α = 0 is CE.
+ *
+ * <p>Since Σ_ℓ y^smooth_ℓ = 1, the gradient is p − y^smooth and the Hessian diag(p) − ppᵀ.
+ */
+public final class LabelSmoothing implements Loss {
+    private final double alpha;
+
+    public LabelSmoothing(double alpha) {
+        if (!(alpha >= 0 && alpha < 1)) {
+            throw new IllegalArgumentException("label smoothing needs 0 <= alpha < 1, got " + alpha);
+        }
+        this.alpha = alpha;
+    }
+
+    public double alpha() {
+        return alpha;
+    }
+
+    @Override
+    public String spec() {
+        return "ls:alpha=" + LossSpec.format(alpha);
+    }
+
+    @Override
+    public String name() {
+        return "ls";
+    }
+
+    @Override
+    public boolean contrastive() {
+        return true;
+    }
+
+    /** y^smooth = (1 − α) Y + α/K, K×N. */
+    private NDArray smoothed(NDArray targets) {
+        long k = targets.getShape().get(0);
+        return targets.mul(1 - alpha).add(alpha / k);
+    }
+
+    @Override
+    public NDArray values(NDArray logits, NDArray targets) {
+        try (NDManager scope = NDManager.subManagerOf(logits)) {
+            scope.tempAttachAll(logits, targets);
+            return scope.ret(logits.logSoftmax(0).mul(smoothed(targets)).sum(new int[] {0}).neg());
+        }
+    }
+
+    @Override
+    public NDArray gradient(NDArray logits, NDArray targets) {
+        try (NDManager scope = NDManager.subManagerOf(logits)) {
+            scope.tempAttachAll(logits, targets);
+            return scope.ret(logits.softmax(0).sub(smoothed(targets)));
+        }
+    }
+
+    @Override
+    public NDArray hessianVector(NDArray logits, NDArray targets, NDArray v) {
+        try (NDManager scope = NDManager.subManagerOf(logits)) {
+            scope.tempAttachAll(logits, targets, v);
+            return scope.ret(SoftmaxLosses.softmaxJacobianTimes(logits.softmax(0), v));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return spec();
+    }
+}

@@ -1,0 +1,132 @@
+package io.nclab.loss;
+
+import io.nclab.UserError;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The one grammar that names a loss everywhere (CLI, configs, sweeps): {@code name[:key=value[,key=value]]}.
+ *
+ * <ul>
+ *   <li>{@code ce}</li>
+ *   <li>{@code focal:gamma=3} (γ ≥ 0, default 3)</li>
+ *   <li>{@code ls:alpha=0.1} (0 ≤ α &lt; 1, default 0.1)</li>
+ *   <li>{@code mse:alpha=1,m=1} (α &gt; 0, M &gt; 0, defaults 1 and 1; {@code mse} alone is vanilla MSE)</li>
+ * </ul>
+ */
+public final class LossSpec {
+    private LossSpec() {}
+
+    /** What the grammar accepts, for error messages and --help. */
+    public static final String ACCEPTED =
+            "ce | focal[:gamma=G] (G >= 0, default 3) | ls[:alpha=A] (0 <= A < 1, default 0.1)"
+                    + " | mse[:alpha=A,m=M] (A > 0, M > 0, defaults 1,1)";
+
+    public static Loss parse(String spec) {
+        if (spec == null || spec.isBlank()) {
+            throw new UserError("empty loss spec; accepted: " + ACCEPTED);
+        }
+        String s = spec.trim();
+        String name = s;
+        String params = "";
+        int colon = s.indexOf(':');
+        if (colon >= 0) {
+            name = s.substring(0, colon);
+            params = s.substring(colon + 1);
+        }
+        name = name.toLowerCase(Locale.ROOT);
+        Map<String, Double> kv = parseParams(spec, params);
+        try {
+            switch (name) {
+                case "ce":
+                    allowOnly(spec, kv, List.of());
+                    return new CrossEntropy();
+                case "focal":
+                    allowOnly(spec, kv, List.of("gamma"));
+                    return new FocalLoss(kv.getOrDefault("gamma", 3.0));
+                case "ls":
+                    allowOnly(spec, kv, List.of("alpha"));
+                    return new LabelSmoothing(kv.getOrDefault("alpha", 0.1));
+                case "mse":
+                    allowOnly(spec, kv, List.of("alpha", "m"));
+                    return new RescaledMse(kv.getOrDefault("alpha", 1.0), kv.getOrDefault("m", 1.0));
+                default:
+                    throw new UserError("unknown loss '" + name + "' in '" + spec + "'; accepted: " + ACCEPTED);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new UserError("bad loss '" + spec + "': " + e.getMessage() + "; accepted: " + ACCEPTED);
+        }
+    }
+
+    /**
+     * Splits a comma-separated list of specs, where commas also separate a spec's own parameters:
+     * {@code ce,focal:gamma=3,mse:alpha=1,m=15} is three specs. A piece containing '=' but no ':'
+     * continues the previous spec.
+     */
+    public static List<String> splitList(String list) {
+        List<String> out = new ArrayList<>();
+        for (String piece : list.split(",")) {
+            String p = piece.trim();
+            if (p.isEmpty()) {
+                continue;
+            }
+            if (p.contains("=") && !p.contains(":") && !out.isEmpty()) {
+                out.set(out.size() - 1, out.get(out.size() - 1) + "," + p);
+            } else {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    private static Map<String, Double> parseParams(String spec, String params) {
+        Map<String, Double> kv = new LinkedHashMap<>();
+        if (params.isBlank()) {
+            return kv;
+        }
+        for (String part : params.split(",")) {
+            int eq = part.indexOf('=');
+            if (eq <= 0) {
+                throw new UserError("bad loss parameter '" + part + "' in '" + spec
+                        + "' (expected key=value); accepted: " + ACCEPTED);
+            }
+            String key = part.substring(0, eq).trim().toLowerCase(Locale.ROOT);
+            String val = part.substring(eq + 1).trim();
+            double v;
+            try {
+                v = Double.parseDouble(val);
+            } catch (NumberFormatException e) {
+                throw new UserError("loss parameter " + key + "='" + val + "' in '" + spec
+                        + "' is not a number; accepted: " + ACCEPTED);
+            }
+            if (!Double.isFinite(v)) {
+                throw new UserError("loss parameter " + key + " in '" + spec + "' must be finite");
+            }
+            if (kv.put(key, v) != null) {
+                throw new UserError("loss parameter " + key + " given twice in '" + spec + "'");
+            }
+        }
+        return kv;
+    }
+
+    private static void allowOnly(String spec, Map<String, Double> kv, List<String> keys) {
+        for (String k : kv.keySet()) {
+            if (!keys.contains(k)) {
+                throw new UserError("unknown parameter '" + k + "' for loss in '" + spec + "'"
+                        + (keys.isEmpty() ? " (it takes none)" : " (it takes " + String.join(", ", keys) + ")")
+                        + "; accepted: " + ACCEPTED);
+            }
+        }
+    }
+
+    /** A number as the shortest text that reads back to it: 3 not 3.0, 0.1 not 0.1000. */
+    public static String format(double v) {
+        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+            return Long.toString((long) v);
+        }
+        return Double.toString(v);
+    }
+}

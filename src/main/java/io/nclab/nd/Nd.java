@@ -1,0 +1,86 @@
+package io.nclab.nd;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Small conveniences around DJL's NDArray shared by every package: the offline engine, float64
+ * arrays from Java arrays and back, one-hot targets, and Frobenius inner products.
+ */
+public final class Nd {
+    private Nd() {}
+
+    static {
+        // Nothing is ever downloaded at run time: the CPU natives come from the classpath.
+        System.setProperty("ai.djl.offline", "true");
+    }
+
+    /** A new root manager on the default device (the CPU unless a GPU is asked for elsewhere). */
+    public static NDManager newManager() {
+        return NDManager.newBaseManager(Engine.getEngine("PyTorch").defaultDevice(), "PyTorch");
+    }
+
+    /** A K×N float64 one-hot matrix Y with Y[labels[i], i] = 1 (the papers' Y). */
+    public static NDArray oneHotColumns(NDManager m, int[] labels, int classes) {
+        double[] y = new double[classes * labels.length];
+        int n = labels.length;
+        for (int i = 0; i < n; i++) {
+            y[labels[i] * n + i] = 1.0;
+        }
+        return m.create(y, new Shape(classes, n));
+    }
+
+    public static NDArray matrix(NDManager m, double[][] rows) {
+        int r = rows.length;
+        int c = r == 0 ? 0 : rows[0].length;
+        double[] flat = new double[r * c];
+        for (int i = 0; i < r; i++) {
+            System.arraycopy(rows[i], 0, flat, i * c, c);
+        }
+        return m.create(flat, new Shape(r, c));
+    }
+
+    public static double[][] toMatrix(NDArray a) {
+        long[] s = a.getShape().getShape();
+        if (s.length != 2) {
+            throw new IllegalArgumentException("expected a matrix, got shape " + a.getShape());
+        }
+        double[] flat = toDoubles(a);
+        int r = (int) s[0];
+        int c = (int) s[1];
+        double[][] out = new double[r][c];
+        for (int i = 0; i < r; i++) {
+            System.arraycopy(flat, i * c, out[i], 0, c);
+        }
+        return out;
+    }
+
+    /** The array's values as float64, whatever its dtype. */
+    public static double[] toDoubles(NDArray a) {
+        if (a.getDataType() == DataType.FLOAT64) {
+            return a.toDoubleArray();
+        }
+        try (NDArray d = a.toType(DataType.FLOAT64, false)) {
+            return d.toDoubleArray();
+        }
+    }
+
+    /** Frobenius inner product ⟨a, b⟩ as a Java double. */
+    public static double dot(NDArray a, NDArray b) {
+        try (NDArray p = a.mul(b); NDArray s = p.sum()) {
+            return s.getDouble();
+        }
+    }
+
+    /** Squared Frobenius norm ‖a‖². */
+    public static double sumSquares(NDArray a) {
+        return dot(a, a);
+    }
+
+    public static double scalar(NDArray a) {
+        return a.toType(DataType.FLOAT64, false).getDouble();
+    }
+}

@@ -1,0 +1,49 @@
+package io.nclab.loss;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nclab.UserError;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class LossSpecTest {
+
+    @Test
+    void defaultsFollowThePapers() {
+        assertEquals(3.0, ((FocalLoss) LossSpec.parse("focal")).gamma());
+        assertEquals(0.1, ((LabelSmoothing) LossSpec.parse("ls")).alpha());
+        RescaledMse mse = (RescaledMse) LossSpec.parse("mse");
+        assertTrue(mse.vanilla());
+        RescaledMse r = (RescaledMse) LossSpec.parse("mse:alpha=1,m=15");
+        assertEquals(15.0, r.m());
+        assertInstanceOf(CrossEntropy.class, LossSpec.parse("CE"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ce", "focal:gamma=3", "focal:gamma=0.5", "ls:alpha=0.1", "mse", "mse:alpha=2,m=15"})
+    void specRoundTrips(String spec) {
+        assertEquals(spec, LossSpec.parse(spec).spec());
+        assertEquals(spec, LossSpec.parse(LossSpec.parse(spec).spec()).spec());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "hinge", "focal:gamma=-1", "ls:alpha=1", "ls:alpha=-0.1", "mse:m=0", "mse:alpha=0",
+        "ce:alpha=1", "focal:beta=2", "focal:gamma=x", "focal:gamma", "focal:gamma=1,gamma=2", "focal:gamma=NaN"})
+    void badSpecsAreOneLineUserErrors(String spec) {
+        UserError e = assertThrows(UserError.class, () -> LossSpec.parse(spec));
+        assertTrue(!e.getMessage().contains("\n"), e.getMessage());
+        assertTrue(e.getMessage().contains("accepted") || e.getMessage().contains("twice")
+                || e.getMessage().contains("finite"), e.getMessage());
+    }
+
+    @Test
+    void listsSplitBetweenSpecsNotInsideThem() {
+        assertEquals(List.of("ce", "focal:gamma=3", "ls:alpha=0.1", "mse:alpha=1,m=15"),
+                LossSpec.splitList("ce,focal:gamma=3,ls:alpha=0.1,mse:alpha=1,m=15"));
+    }
+}
