@@ -1,0 +1,26 @@
+package io.nclab.optim;
+
+/**
+ * A smooth function to minimise, as the optimisers see it.
+ *
+ * @param <V> the vector type
+ */
+public interface Smooth<V extends Vec<V>> {
+
+    /** The value and a new gradient vector at x (the caller closes it). */
+    Evaluation<V> evaluate(V x);
+
+    /** The value alone. */
+    double value(V x);
+
+    /** A new gradient vector at x alone (the caller closes it). */
+    V gradient(V x);
+
+    /** A value with its gradient. */
+    record Evaluation<V extends Vec<V>>(double value, V gradient) implements AutoCloseable {
+        @Override
+        public void close() {
+            gradient.close();
+        }
+    }
+}
