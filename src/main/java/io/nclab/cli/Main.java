@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 + " its closed-form theory, NC metrics and real networks.",
         subcommands = {
             LandscapeCommand.class,
+            SaddleCommand.class,
         })
 public final class Main implements Runnable {
 

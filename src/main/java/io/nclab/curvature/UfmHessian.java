@@ -89,6 +89,11 @@ public final class UfmHessian implements AutoCloseable {
 
     /** The dimension of the flat vectors: Kd + dN, plus K with a bias. */
     public int dimension() {
+        return dimension(problem);
+    }
+
+    /** The dimension of a problem's flat vectors: Kd + dN, plus K with a bias. */
+    public static int dimension(UfmProblem problem) {
         int k = problem.classes();
         int d = problem.dim();
         return k * d + d * problem.samples() + (problem.bias() ? k : 0);
@@ -102,11 +107,19 @@ public final class UfmHessian implements AutoCloseable {
         }
     }
 
-    /** A point's variables as one flat vector (b only with a bias). */
     public double[] flatten(UfmPoint p) {
+        return flatten(problem, p);
+    }
+
+    public UfmPoint unflatten(NDManager parent, double[] v) {
+        return unflatten(problem, parent, v);
+    }
+
+    /** A point's variables as one flat vector (b only with a bias). */
+    public static double[] flatten(UfmProblem problem, UfmPoint p) {
         double[] wv = Nd.toDoubles(p.w());
         double[] hv = Nd.toDoubles(p.h());
-        double[] out = new double[dimension()];
+        double[] out = new double[dimension(problem)];
         System.arraycopy(wv, 0, out, 0, wv.length);
         System.arraycopy(hv, 0, out, wv.length, hv.length);
         if (problem.bias()) {
@@ -117,7 +130,7 @@ public final class UfmHessian implements AutoCloseable {
     }
 
     /** The point of a flat vector, in {@code parent} (b = 0 without a bias). */
-    public UfmPoint unflatten(NDManager parent, double[] v) {
+    public static UfmPoint unflatten(UfmProblem problem, NDManager parent, double[] v) {
         int k = problem.classes();
         int d = problem.dim();
         int n = problem.samples();
