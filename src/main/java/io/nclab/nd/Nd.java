@@ -70,8 +70,8 @@ public final class Nd {
 
     /** Frobenius inner product ⟨a, b⟩ as a Java double. */
     public static double dot(NDArray a, NDArray b) {
-        try (NDArray p = a.mul(b); NDArray s = p.sum()) {
-            return s.getDouble();
+        try (NDArray fa = a.reshape(-1); NDArray fb = b.reshape(-1); NDArray s = fa.dot(fb)) {
+            return scalar(s);
         }
     }
 
@@ -80,7 +80,13 @@ public final class Nd {
         return dot(a, a);
     }
 
+    /** The single value of a scalar array as a double, whatever its dtype. */
     public static double scalar(NDArray a) {
-        return a.toType(DataType.FLOAT64, false).getDouble();
+        if (a.getDataType() == DataType.FLOAT64) {
+            return a.getDouble();
+        }
+        try (NDArray d = a.toType(DataType.FLOAT64, false)) {
+            return d.getDouble();
+        }
     }
 }
