@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             TheoryCommand.class,
             LandscapeCommand.class,
             SaddleCommand.class,
+            ConvexityCommand.class,
         })
 public final class Main implements Runnable {
 
