@@ -12,6 +12,7 @@
 #   lib/gpu-probe.jar  the probe (scripts/gpu-probe/GpuProbe.java)
 #   jni/               DJL's CUDA JNI library (pytorch-jni's linux-x86_64/cu128/libdjl_torch.so)
 #   run.sh             the launcher (scripts/gpu-run.sh)
+#   diag/              the C++ ABI probe (scripts/gpu-probe/abi_probe.cpp, abi-probe.sh)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dest="${1:-$root/.bundle}"
@@ -65,6 +66,10 @@ command -v objcopy >/dev/null && strip=(--strip-native-debug-symbols=exclude-deb
   --no-man-pages --compress=2 --output "$dest/jre"
 
 install -m 0755 "$root/scripts/gpu-run.sh" "$dest/run.sh"
+# The ABI probe's sources (built there with g++, against the machine's torch headers).
+mkdir -p "$dest/diag"
+cp "$root/scripts/gpu-probe/abi_probe.cpp" "$dest/diag/"
+install -m 0755 "$root/scripts/gpu-probe/abi-probe.sh" "$dest/diag/abi-probe.sh"
 
 size="$(du -sm "$dest" | cut -f1)"
 name="$(realpath --relative-to="$root" "$dest" 2>/dev/null || echo "$dest")"

@@ -70,9 +70,23 @@ case "${1:-}" in
     echo "== JNI library ($flavor, DJL $djl_version) against this libtorch: ldd -r"
     LD_LIBRARY_PATH="$torch_lib" ldd -r "$jni" 2>&1 | tee /tmp/nclab-ldd.txt || true
     echo "== undefined symbols, demangled"
-    grep -o 'undefined symbol: [^ ]*' /tmp/nclab-ldd.txt | awk '{print $3}' | sort -u \
-      | while read -r s; do printf '%s\n    %s\n' "$s" "$(echo "$s" | c++filt)"; done
-    echo "count: $(grep -c 'undefined symbol' /tmp/nclab-ldd.txt || true)"
+    # Each missing symbol, demangled, and what this libtorch defines under the same name instead.
+    defined=/tmp/nclab-defined.txt; : >"$defined"
+    if command -v nm >/dev/null; then
+      for l in "$torch_lib"/lib{c10,c10_cuda,torch,torch_cpu,torch_cuda}.so; do
+        [ -f "$l" ] && nm -D -C --defined-only "$l" | sed "s|^|$(basename "$l"): |" >>"$defined"
+      done
+    else
+      echo "(no nm here: no comparison with the defined symbols)"
+    fi
+    grep -o 'undefined symbol: [^ ,]*' /tmp/nclab-ldd.txt | awk '{print $3}' | sort -u \
+      | while read -r s; do
+          d="$(echo "$s" | c++filt 2>/dev/null || echo "$s")"
+          printf 'MISSING %s\n    = %s\n' "$s" "$d"
+          base="${d%%(*}"
+          grep -F -- " ${base}(" "$defined" | head -3 | sed 's/^/    this libtorch has: /' || true
+        done
+    echo "count: $(grep -o 'undefined symbol: [^ ,]*' /tmp/nclab-ldd.txt | sort -u | wc -l)"
     ;;
   probe)
     shift
