@@ -46,10 +46,8 @@ echo "$djl_version" >"$dest/jni/DJL_VERSION"
 
 # The probe.
 mkdir -p "$work/probe"
-"$java_home/bin/javac" -q --release 17 -nowarn -cp "$dest/lib/nclab.jar" -d "$work/probe" \
-  "$root/scripts/gpu-probe/GpuProbe.java" 2>/dev/null \
-  || "$java_home/bin/javac" --release 17 -cp "$dest/lib/nclab.jar" -d "$work/probe" \
-       "$root/scripts/gpu-probe/GpuProbe.java"
+"$java_home/bin/javac" --release 17 -nowarn -cp "$dest/lib/nclab.jar" -d "$work/probe" \
+  "$root/scripts/gpu-probe/GpuProbe.java"
 "$java_home/bin/jar" --create --file "$dest/lib/gpu-probe.jar" -C "$work/probe" .
 
 # The Java runtime: the modules jdeps finds, minus java.desktop, plus those reached only by
