@@ -23,6 +23,12 @@ public final class Nd {
         return NDManager.newBaseManager(Engine.getEngine("PyTorch").defaultDevice(), "PyTorch");
     }
 
+    /** Sets the number of threads native tensor operations use (PyTorch's intra-op threads). */
+    public static void setThreads(int n) {
+        Engine.getEngine("PyTorch");
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(n);
+    }
+
     /** A K×N float64 one-hot matrix Y with Y[labels[i], i] = 1 (the papers' Y). */
     public static NDArray oneHotColumns(NDManager m, int[] labels, int classes) {
         double[] y = new double[classes * labels.length];
