@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
         subcommands = {
             //UFMCMD
             TheoryCommand.class,
+            LandscapeCommand.class,
+            SaddleCommand.class,
         })
 public final class Main implements Runnable {
 
