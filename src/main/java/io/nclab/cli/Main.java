@@ -2,6 +2,7 @@ package io.nclab.cli;
 
 import io.nclab.UserError;
 import io.nclab.Version;
+import io.nclab.experiment.ParentWatch;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -18,6 +19,8 @@ import picocli.CommandLine.Command;
             TheoryCommand.class,
             LandscapeCommand.class,
             SaddleCommand.class,
+            SweepCommand.class,
+            ResultsCommand.class,
         })
 public final class Main implements Runnable {
 
@@ -31,6 +34,7 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         System.setProperty("ai.djl.offline", "true");
+        ParentWatch.startIfAsked();
         int code = execute(args);
         System.out.flush();
         System.exit(code);
