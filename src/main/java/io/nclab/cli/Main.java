@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             SaddleCommand.class,
             SweepCommand.class,
             ResultsCommand.class,
+            ReportCommand.class,
         })
 public final class Main implements Runnable {
 

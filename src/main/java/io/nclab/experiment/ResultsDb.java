@@ -356,8 +356,17 @@ public final class ResultsDb implements AutoCloseable {
 
     /** The names of the setting columns (grid axes and fixed options), in order. */
     public List<String> settingColumns() {
+        return columnsOfKind("setting");
+    }
+
+    /** The names of the result columns (the runs' final JSON fields), in order. */
+    public List<String> resultColumns() {
+        return columnsOfKind("result");
+    }
+
+    private List<String> columnsOfKind(String kind) {
         List<String> out = new ArrayList<>();
-        query("SELECT name FROM run_columns WHERE kind = 'setting' ORDER BY position", rs -> out.add(rs.getString(1)));
+        query("SELECT name FROM run_columns WHERE kind = '" + kind + "' ORDER BY position", rs -> out.add(rs.getString(1)));
         return out;
     }
 
