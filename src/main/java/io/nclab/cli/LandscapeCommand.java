@@ -1,6 +1,7 @@
 package io.nclab.cli;
 
 import io.nclab.UserError;
+import io.nclab.curvature.CurvatureFigures;
 import io.nclab.experiment.Provenance;
 import io.nclab.io.Json;
 import io.nclab.landscape.LandscapeFigures;
@@ -29,6 +30,10 @@ public final class LandscapeCommand implements Callable<Integer> {
                     + LossSpec.ACCEPTED)
     String losses;
 
+    @Option(names = "--bound-losses", defaultValue = "ce,focal:gamma=3,ls:alpha=0.1",
+            description = "losses whose contrastive lower bound phi (Definition 1) is drawn (default ${DEFAULT-VALUE})")
+    String boundLosses;
+
     @Option(names = "--out", defaultValue = "out/landscape", description = "output folder (default ${DEFAULT-VALUE})")
     Path out;
 
@@ -51,8 +56,14 @@ public final class LandscapeCommand implements Callable<Integer> {
         settings.put("classes", classes);
         settings.put("losses", list.stream().map(Loss::spec).toList());
         settings.put("out", out.toString());
+        List<Loss> bound = new ArrayList<>();
+        for (String spec : LossSpec.splitList(boundLosses)) {
+            bound.add(LossSpec.parse(spec));
+        }
+        settings.put("bound_losses", bound.stream().map(Loss::spec).toList());
         Provenance.writeConfig(out, "landscape", settings);
-        List<Path> files = LandscapeFigures.writeAll(out, classes, list, LandscapeFigures.Grid.standard());
+        List<Path> files = new ArrayList<>(LandscapeFigures.writeAll(out, classes, list, LandscapeFigures.Grid.standard()));
+        files.addAll(CurvatureFigures.contrastiveBound(out, classes, bound, 3000, 0));
         for (Path f : files) {
             System.out.println("wrote " + f);
         }

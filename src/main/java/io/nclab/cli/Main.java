@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             SweepCommand.class,
             ResultsCommand.class,
             ReportCommand.class,
+            ConvexityCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -53,8 +53,8 @@ public final class SaddleCommand implements Callable<Integer> {
         }
         System.out.printf("global objective f* = %.12g (%s); solver from a random start: %.12g, |grad f| = %.3g%n",
                 r.globalObjective(), r.globalSource(), r.solverObjective(), r.globalGradNorm());
-        System.out.printf("smallest eigenvalue at the solver's minimiser: %.3g (%d products)%n",
-                r.globalMinEigenvalue(), r.globalLanczosProducts());
+        System.out.printf("smallest eigenvalue at the solver's minimiser: %.3g (%d products, %.2f s)%n",
+                r.globalMinEigenvalue(), r.globalLanczosProducts(), r.globalLanczosSeconds());
         if (r.zeroModes() != null) {
             System.out.printf("zero eigenvalues (|lambda| <= %.0e): %d; rotation orbit dimension: %d;"
                     + " smallest eigenvalue beyond them: %.6g%n", s.negativeTolerance(), r.zeroModes(),

@@ -92,22 +92,24 @@ public final class SaddleAnalysis {
      * The whole analysis.
      *
      * @param criticalPoints the constructed non-global critical points
-     * @param escapedToGlobal whether every escape reached the global objective (within 1e-6 relative)
+     * @param escapedToGlobal whether every escape reached the global objective (within 1e-6 relative);
+     *     null when the escapes were not run
      * @param globalObjective the oracle's f*, or the solver's best where no theorem applies
      * @param globalSource "theory" or "solver"
      * @param solverObjective f at the minimiser L-BFGS found from a random start
      * @param globalGradNorm ‖∇f‖ there
      * @param globalMinEigenvalue the smallest Hessian eigenvalue there (Lanczos)
      * @param globalLanczosProducts the products it took
+     * @param globalLanczosSeconds the time Lanczos took there
      * @param zeroModes eigenvalues with |λ| ≤ tolerance in the dense spectrum (null above the dense limit)
      * @param rotationModes the dimension of the rotation orbit through the minimiser
      * @param transverseMinEigenvalue the smallest eigenvalue above the zero modes (null above the dense limit)
      * @param secondsPerProduct the mean time of one Hessian-vector product at the minimiser
      * @param secondsPerGradient the mean time of one gradient there
      */
-    public record Report(List<CriticalPoint> criticalPoints, boolean escapedToGlobal, double globalObjective,
+    public record Report(List<CriticalPoint> criticalPoints, Boolean escapedToGlobal, double globalObjective,
             String globalSource, double solverObjective, double globalGradNorm, double globalMinEigenvalue,
-            int globalLanczosProducts, Integer zeroModes, int rotationModes, Double transverseMinEigenvalue,
+            int globalLanczosProducts, double globalLanczosSeconds, Integer zeroModes, int rotationModes, Double transverseMinEigenvalue,
             double secondsPerProduct, double secondsPerGradient) {}
 
     /** The rank r of the constructed rank-deficient critical point (0 when none exists beside the origin). */
@@ -134,12 +136,14 @@ public final class SaddleAnalysis {
                     points.add(examine(f, low, "rank_deficient", r, fStar, s));
                 }
             }
-            boolean escaped = s.escape() && points.stream().allMatch(c -> c.escape().reachedGlobal());
+            Boolean escaped = s.escape() ? points.stream().allMatch(c -> c.escape().reachedGlobal()) : null;
 
             Report report;
             try (UfmHessian hess = new UfmHessian(f, global); UfmPoint g = f.gradient(global)) {
                 int n = hess.dimension();
+                long t0 = System.nanoTime();
                 Lanczos.Result eig = Lanczos.smallest(hess::apply, n, s.seed() + 1, s.lanczos());
+                double lanczosSeconds = (System.nanoTime() - t0) / 1e9;
                 Integer zero = null;
                 Double transverse = null;
                 if (n <= s.denseLimit()) {
@@ -153,7 +157,7 @@ public final class SaddleAnalysis {
                 }
                 double[] times = timings(f, global, hess);
                 report = new Report(points, escaped, fStar, theory != null ? "theory" : "solver", solved.value(),
-                        g.norm(), eig.value(), eig.products(), zero, rotationModes(global), transverse, times[0],
+                        g.norm(), eig.value(), eig.products(), lanczosSeconds, zero, rotationModes(global), transverse, times[0],
                         times[1]);
             }
             global.close();

@@ -26,6 +26,8 @@ import org.jfree.chart.axis.AxisLocation;
 import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.block.BlockBorder;
+import org.jfree.chart.plot.SeriesRenderingOrder;
+import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.LookupPaintScale;
 import org.jfree.chart.renderer.PaintScale;
@@ -33,8 +35,10 @@ import org.jfree.chart.renderer.xy.VectorRenderer;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.title.PaintScaleLegend;
 import org.jfree.chart.ui.Align;
+import org.jfree.chart.ui.RectangleAnchor;
 import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.chart.ui.RectangleInsets;
+import org.jfree.chart.ui.TextAnchor;
 import org.jfree.data.xy.VectorSeries;
 import org.jfree.data.xy.VectorSeriesCollection;
 import org.jfree.data.xy.XYSeries;
@@ -113,6 +117,7 @@ public final class Charts {
             }
         }
         XYPlot plot = new XYPlot(data, axis(xLabel), axis(yLabel), renderer);
+        plot.setSeriesRenderingOrder(SeriesRenderingOrder.FORWARD);
         return styled(new JFreeChart(title, TITLE, plot, true));
     }
 
@@ -259,14 +264,38 @@ public final class Charts {
             new Color(0xf4a582), new Color(0xb2182b)}, lo, hi);
     }
 
+    /** Puts the chart's x axis on a log scale (values ≤ 0 are left out by JFreeChart). */
+    public static JFreeChart logX(JFreeChart chart) {
+        XYPlot plot = chart.getXYPlot();
+        plot.setDomainAxis(logAxis(plot.getDomainAxis().getLabel()));
+        return chart;
+    }
+
+    /** A dashed vertical line at x with a label, e.g. a threshold from a paper. */
+    public static JFreeChart verticalMarker(JFreeChart chart, double x, String label) {
+        ValueMarker marker = new ValueMarker(x, Color.DARK_GRAY, new BasicStroke(1.2f, BasicStroke.CAP_BUTT,
+                BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
+        marker.setLabel(label);
+        marker.setLabelFont(TICK);
+        marker.setLabelAnchor(RectangleAnchor.TOP_LEFT);
+        marker.setLabelTextAnchor(TextAnchor.TOP_RIGHT);
+        chart.getXYPlot().addDomainMarker(marker);
+        return chart;
+    }
+
     /** Puts the chart's y axis on a log scale (values ≤ 0 are left out by JFreeChart). */
     public static JFreeChart logY(JFreeChart chart) {
         XYPlot plot = chart.getXYPlot();
-        LogAxis log = new LogAxis(plot.getRangeAxis().getLabel());
+        plot.setRangeAxis(logAxis(plot.getRangeAxis().getLabel()));
+        return chart;
+    }
+
+    private static LogAxis logAxis(String label) {
+        LogAxis log = new LogAxis(label);
         log.setLabelFont(LABEL);
         log.setTickLabelFont(TICK);
-        plot.setRangeAxis(log);
-        return chart;
+        log.setBase(10);
+        return log;
     }
 
     /**

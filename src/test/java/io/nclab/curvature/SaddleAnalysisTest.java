@@ -42,7 +42,7 @@ class SaddleAnalysisTest {
             assertTrue(c.objective() > r.globalObjective() * (1 + 1e-6), "a critical point that is not global");
             assertSecondDifferenceMatches(p, c, bias);
         }
-        assertTrue(r.escapedToGlobal());
+        assertTrue(r.escapedToGlobal() != null && r.escapedToGlobal());
         assertTrue(r.globalMinEigenvalue() >= -1e-8, "smallest eigenvalue at the minimiser " + r.globalMinEigenvalue());
         assertEquals(r.globalObjective(), r.solverObjective(), 1e-6 * r.globalObjective());
         // the zero eigenvalues at the minimiser are exactly the rotation symmetry's
