@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
         description = "Neural Collapse and the choice of classification loss: the unconstrained feature model,"
                 + " its closed-form theory, NC metrics and real networks.",
         subcommands = {
+            TrainCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -23,6 +23,11 @@ public final class Nd {
         return NDManager.newBaseManager(Engine.getEngine("PyTorch").defaultDevice(), "PyTorch");
     }
 
+    /** A new root manager on {@code device}. */
+    public static NDManager newManager(ai.djl.Device device) {
+        return NDManager.newBaseManager(device, "PyTorch");
+    }
+
     /** A K×N float64 one-hot matrix Y with Y[labels[i], i] = 1 (the papers' Y). */
     public static NDArray oneHotColumns(NDManager m, int[] labels, int classes) {
         double[] y = new double[classes * labels.length];
@@ -71,7 +76,7 @@ public final class Nd {
     /** Frobenius inner product ⟨a, b⟩ as a Java double. */
     public static double dot(NDArray a, NDArray b) {
         try (NDArray p = a.mul(b); NDArray s = p.sum()) {
-            return s.getDouble();
+            return scalar(s);
         }
     }
 
@@ -80,7 +85,13 @@ public final class Nd {
         return dot(a, a);
     }
 
+    /** A one-element array's value as a double, whatever its dtype (float32 network arrays included). */
     public static double scalar(NDArray a) {
-        return a.toType(DataType.FLOAT64, false).getDouble();
+        if (a.getDataType() == DataType.FLOAT64) {
+            return a.getDouble();
+        }
+        try (NDArray d = a.toType(DataType.FLOAT64, false)) {
+            return d.getDouble();
+        }
     }
 }
