@@ -123,9 +123,7 @@ public final class Trainer {
 
     public TrainResult run() {
         long started = System.nanoTime();
-        DataSource source = config.dataset().load(config.dataDir() == null ? null : Path.of(config.dataDir()));
-        TrainingData data = TrainingData.prepare(source, config.perClass(), config.valFraction(), config.imbalance(),
-                config.imbalanceProfile(), config.randomLabels(), config.seed());
+        TrainingData data = prepareData(config);
         Loss loss = LossSpec.parse(config.loss());
         Device device = config.device().equals("gpu") ? Device.gpu() : Device.cpu();
         prepareRunDir(data);
@@ -195,6 +193,13 @@ public final class Trainer {
             return new TrainResult(runDir, config.epochs(), seconds, bestVal, bestEpoch, testAtBest, lastTrainAcc,
                     lastCollapse, List.copyOf(metrics.rows()));
         }
+    }
+
+    /** The run's three sets, as the configuration cuts them. */
+    static TrainingData prepareData(TrainConfig config) {
+        DataSource source = config.dataset().load(config.dataDir() == null ? null : Path.of(config.dataDir()));
+        return TrainingData.prepare(source, config.perClass(), config.valFraction(), config.imbalance(),
+                config.imbalanceProfile(), config.randomLabels(), config.seed());
     }
 
     private void prepareRunDir(TrainingData data) {
