@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
         description = "Neural Collapse and the choice of classification loss: the unconstrained feature model,"
                 + " its closed-form theory, NC metrics and real networks.",
         subcommands = {
+            //UFMCMD
+            TheoryCommand.class,
             TrainCommand.class,
         })
 public final class Main implements Runnable {

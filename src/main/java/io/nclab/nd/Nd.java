@@ -28,6 +28,12 @@ public final class Nd {
         return NDManager.newBaseManager(device, "PyTorch");
     }
 
+    /** Sets the number of threads native tensor operations use (PyTorch's intra-op threads). */
+    public static void setThreads(int n) {
+        Engine.getEngine("PyTorch");
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(n);
+    }
+
     /** A K×N float64 one-hot matrix Y with Y[labels[i], i] = 1 (the papers' Y). */
     public static NDArray oneHotColumns(NDManager m, int[] labels, int classes) {
         double[] y = new double[classes * labels.length];
@@ -75,7 +81,7 @@ public final class Nd {
 
     /** Frobenius inner product ⟨a, b⟩ as a Java double. */
     public static double dot(NDArray a, NDArray b) {
-        try (NDArray p = a.mul(b); NDArray s = p.sum()) {
+        try (NDArray fa = a.reshape(-1); NDArray fb = b.reshape(-1); NDArray s = fa.dot(fb)) {
             return scalar(s);
         }
     }
@@ -85,7 +91,7 @@ public final class Nd {
         return dot(a, a);
     }
 
-    /** A one-element array's value as a double, whatever its dtype (float32 network arrays included). */
+    /** The single value of a scalar array as a double, whatever its dtype. */
     public static double scalar(NDArray a) {
         if (a.getDataType() == DataType.FLOAT64) {
             return a.getDouble();

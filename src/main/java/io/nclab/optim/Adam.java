@@ -34,13 +34,19 @@ public final class Adam extends FirstOrderLoop {
     }
 
     @Override
-    protected <V extends Vec<V>> AutoCloseable start(V g) {
-        return new Moments(g.linear(0, 0, g), g.linear(0, 0, g));
+    protected <V extends Vec<V>> AutoCloseable start(Smooth<V> f, V x) {
+        return new Moments(x.linear(0, 0, x), x.linear(0, 0, x));
     }
 
     @Override
-    protected <V extends Vec<V>> void step(V x, V g, int t, AutoCloseable state) {
-        Moments mom = (Moments) state;
+    protected <V extends Vec<V>> double step(Smooth<V> f, V x, int t, AutoCloseable state, boolean wantNorm) {
+        try (V g = f.gradient(x)) {
+            update(x, g, t, (Moments) state);
+            return g.norm();
+        }
+    }
+
+    private <V extends Vec<V>> void update(V x, V g, int t, Moments mom) {
         NDArray[] xs = x.arrays();
         NDArray[] gs = g.arrays();
         NDArray[] ms = mom.m.arrays();

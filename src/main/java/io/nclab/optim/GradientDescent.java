@@ -14,12 +14,12 @@ public final class GradientDescent extends FirstOrderLoop {
     }
 
     @Override
-    protected <V extends Vec<V>> AutoCloseable start(V firstGradient) {
+    protected <V extends Vec<V>> AutoCloseable start(Smooth<V> f, V x) {
         return () -> {};
     }
 
     @Override
-    protected <V extends Vec<V>> void step(V x, V g, int t, AutoCloseable state) {
-        x.addScaled(-lr, g);
+    protected <V extends Vec<V>> double step(Smooth<V> f, V x, int t, AutoCloseable state, boolean wantNorm) {
+        return f.descend(x, lr, wantNorm);
     }
 }

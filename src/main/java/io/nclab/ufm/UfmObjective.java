@@ -88,6 +88,49 @@ public final class UfmObjective implements Smooth<UfmPoint>, AutoCloseable {
         }
     }
 
+    /**
+     * A gradient step fused with the gradient's computation, in place: with A = WᵀG and B = GHᵀ taken
+     * at the old point, W ← (1 − ηλ_W)W − ηB, H ← (1 − ηλ_H)H − ηA, b ← (1 − ηλ_b)b − ηG1. This
+     * touches the large d×N arrays about half as often as forming ∇f and then stepping.
+     */
+    @Override
+    public double descend(UfmPoint x, double lr, boolean wantNorm) {
+        try (NDArray z = logits(x); NDArray g = problem.loss().gradient(z, targets)) {
+            g.muli(invN);
+            try (NDArray ht = x.h().transpose();
+                    NDArray gw = g.matMul(ht);
+                    NDArray wt = x.w().transpose();
+                    NDArray gh = wt.matMul(g);
+                    NDArray gb = problem.bias() ? g.sum(new int[] {1}, true) : null) {
+                double norm = Double.NaN;
+                if (wantNorm) {
+                    norm = Math.sqrt(normSquared(gw, x.w(), problem.lambdaW()) + normSquared(gh, x.h(), problem.lambdaH())
+                            + (gb == null ? 0 : normSquared(gb, x.b(), problem.lambdaB())));
+                }
+                step(x.w(), gw, lr, problem.lambdaW());
+                step(x.h(), gh, lr, problem.lambdaH());
+                if (gb != null) {
+                    step(x.b(), gb, lr, problem.lambdaB());
+                }
+                return norm;
+            }
+        }
+    }
+
+    /** ‖a + λ p‖², formed exactly (no expansion, which would cancel near a critical point). */
+    private static double normSquared(NDArray a, NDArray p, double lambda) {
+        try (NDArray t = p.mul(lambda)) {
+            t.addi(a);
+            return Nd.sumSquares(t);
+        }
+    }
+
+    /** p ← (1 − ηλ) p − η a, in place (a is overwritten). */
+    private static void step(NDArray p, NDArray a, double lr, double lambda) {
+        p.muli(1 - lr * lambda);
+        p.subi(a.muli(lr));
+    }
+
     /** The gradient at x given its logits z; a new point in x's parent manager. */
     private UfmPoint gradientAt(UfmPoint x, NDArray z) {
         NDManager out = x.parent();

@@ -33,4 +33,32 @@ class UfmSolverTheoryTest {
         assertEquals(t.hNorm(), o.hNorm(), 1e-4 * t.hNorm());
         assertTrue(o.bNorm() < 1e-5, "b* = 0");
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ce", "focal:gamma=3", "ls:alpha=0.1"})
+    void gradientDescentGetsThereToo(String spec) {
+        UfmProblem p = UfmProblem.balanced(LossSpec.parse(spec), 10, 16, 20, 5e-3, 5e-3, 5e-3, true);
+        TheoryPrediction t = TheoryOracle.predict(p);
+        UfmRun.Outcome o = solve(p, "gd", 5, 4000, 0);
+        assertEquals(t.objective(), o.result().value(), 1e-8 * Math.abs(t.objective()), o.result().toString());
+    }
+
+    @org.junit.jupiter.api.Test
+    void adamDecreasesTheObjective() {
+        UfmProblem p = UfmProblem.balanced(LossSpec.parse("ce"), 4, 8, 5, 5e-3, 5e-3, 5e-3, true);
+        UfmRun.Outcome o = solve(p, "adam", 0.01, 1000, 0);
+        TheoryPrediction t = TheoryOracle.predict(p);
+        assertTrue(o.result().value() < t.objective() * 1.01, o.result().toString());
+    }
+
+    @org.junit.jupiter.api.Test
+    void degenerateRegimeHasZeroSolution() {
+        // With a huge weight decay the scalar problem's minimiser is t* = 0: W = H = 0.
+        UfmProblem p = UfmProblem.balanced(LossSpec.parse("ce"), 4, 8, 5, 1.0, 1.0, 1e-2, true);
+        TheoryPrediction t = TheoryOracle.predict(p);
+        assertEquals(0.0, t.t());
+        assertEquals(Math.log(4), t.objective(), 1e-15);
+        UfmRun.Outcome o = solve(p, "lbfgs", 1, 500, 1);
+        assertEquals(t.objective(), o.result().value(), 1e-10);
+    }
 }
