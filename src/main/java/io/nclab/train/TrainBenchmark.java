@@ -19,7 +19,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The training benchmark that bench/train.sh runs beside PyTorch's bench/train_torch.py: the same MLP,
+ * The training benchmark that scripts/bench-train.sh runs beside PyTorch's bench/train_torch.py: the same MLP,
  * data (Fashion-MNIST, --per-class 500, no hold-out) and batch size. Prints one JSON line: training
  * samples/s over the epochs, and the best of three timings of a plain forward pass over the clean
  * training set and of the probe pass (that forward pass keeping the features, plus every NC metric).

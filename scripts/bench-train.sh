@@ -2,7 +2,7 @@
 # Training throughput side by side: nclab (DJL + PyTorch 2.7.1 natives) and ../shared/bench/train_torch.py
 # (PyTorch 1.13 from Debian), the same MLP (3 x 1024, batch norm), Fashion-MNIST --per-class 500, batch 128,
 # on this machine's cores, alternating the two so that machine load affects both alike.
-# Usage: bench/train.sh [rounds] [epochs]
+# Usage: scripts/bench-train.sh [rounds] [epochs]
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 rounds="${1:-2}"
