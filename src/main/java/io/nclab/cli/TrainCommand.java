@@ -151,6 +151,9 @@ public final class TrainCommand implements Callable<Integer> {
             + " rather than autograd through the loss")
     Boolean analyticGradient;
 
+    @Option(names = "--threads", description = "native threads, 0 for every core (default 0)")
+    Integer threads;
+
     @Option(names = "--resume", description = "continue the killed run in DIR with its own settings")
     Path resume;
 

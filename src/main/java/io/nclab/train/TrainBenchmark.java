@@ -24,7 +24,7 @@ import java.util.Map;
  * samples/s over the epochs, and the best of three timings of a plain forward pass over the clean
  * training set and of the probe pass (that forward pass keeping the features, plus every NC metric).
  *
- * <p>Arguments: {@code OUT_DIR [epochs] [per-class]}.
+ * <p>Arguments: {@code OUT_DIR [epochs] [per-class] [threads] [analytic]}.
  */
 public final class TrainBenchmark {
     private TrainBenchmark() {}
@@ -33,10 +33,11 @@ public final class TrainBenchmark {
         Path out = Path.of(args[0]);
         int epochs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         int perClass = args.length > 2 ? Integer.parseInt(args[2]) : 500;
-        boolean analytic = args.length > 3 && args[3].equals("analytic");
+        int threads = args.length > 3 ? Integer.parseInt(args[3]) : 0;
+        boolean analytic = args.length > 4 && args[4].equals("analytic");
         TrainConfig config = TrainConfig.defaults().with(Map.of("per_class", perClass, "val_fraction", 0.0,
                 "epochs", epochs, "probe_every", 1000, "checkpoint_every", 1000, "out", out.toString(),
-                "analytic_gradient", analytic));
+                "analytic_gradient", analytic, "threads", threads));
         TrainResult r = Trainer.of(config, System.err).run();
         List<Map<String, Object>> timing = Json.MAPPER.readerForListOf(Map.class)
                 .readValue("[" + String.join(",", Files.readAllLines(out.resolve("timing.jsonl"))) + "]");
@@ -77,6 +78,7 @@ public final class TrainBenchmark {
         j.put("tool", "nclab");
         j.put("samples", train(data));
         j.put("epochs", epochs);
+        j.put("threads", threads);
         j.put("train_samples_per_s", samples / seconds);
         j.put("forward_pass_seconds", plain);
         j.put("probe_pass_seconds", probe);

@@ -33,6 +33,8 @@ import java.util.Map;
  * @param out the run directory
  * @param device where the network runs: cpu (the default) or gpu
  * @param analyticGradient backpropagate the loss's analytic logit gradient instead of autograd through it
+ * @param threads native (intra-op) threads, 0 for every core; on a loaded machine one thread can be much
+ *     faster than two, since each parallel operation waits for its slowest thread
  */
 public record TrainConfig(
         DatasetKind dataset, String dataDir, ModelSpec model, String loss,
@@ -42,7 +44,7 @@ public record TrainConfig(
         int perClass, double valFraction, double imbalance, ImbalanceProfile imbalanceProfile,
         double randomLabels, boolean augment, long seed, String out,
         int probeEvery, int checkpointEvery, int keepCheckpoints, String device,
-        int lbfgsHistory, int lbfgsIterations, boolean analyticGradient) {
+        int lbfgsHistory, int lbfgsIterations, boolean analyticGradient, int threads) {
 
     /** The optimisers. */
     public enum OptimizerKind { SGD, ADAM, LBFGS }
@@ -93,6 +95,9 @@ public record TrainConfig(
                 throw new UserError("weight decays and --clip must be finite and >= 0, got " + v);
             }
         }
+        if (threads < 0) {
+            throw new UserError("--threads must be >= 0, got " + threads);
+        }
         if (perClass < 0) {
             throw new UserError("--per-class must be positive, got " + perClass);
         }
@@ -118,7 +123,7 @@ public record TrainConfig(
                 5e-4, false, 5e-4, 5e-4, 5e-4,
                 Schedule.MULTISTEP, 10, 2.0,
                 0, 0.1, 1, ImbalanceProfile.STEP, 0, false, 0, null,
-                1, 1, 2, "cpu", 10, 20, false);
+                1, 1, 2, "cpu", 10, 20, false, 0);
     }
 
     private static final ObjectMapper MAPPER = Json.MAPPER.copy()

@@ -128,6 +128,7 @@ public final class Trainer {
         Device device = config.device().equals("gpu") ? Device.gpu() : Device.cpu();
         prepareRunDir(data);
         Engine.getEngine("PyTorch").setRandomSeed((int) config.seed());
+        Nd.setThreads(config.threads() > 0 ? config.threads() : Runtime.getRuntime().availableProcessors());
         try (NDManager root = Nd.newManager(device)) {
             var train = data.train();
             Network net = Network.build(config.model(), train.channels(), train.height(), train.width(),
