@@ -131,6 +131,25 @@ class TrainerTest {
         }
     }
 
+    @Test
+    void probesHandTheCleanTrainingFeaturesAndTheClassifierToTheNcEngine() {
+        int[] calls = new int[1];
+        TrainConfig c = tiny("nc", Map.of("epochs", 2, "model.feature_dim", 7));
+        TrainResult r = Trainer.of(c, null).withCollapseProbe((h, labels, k, w, b) -> {
+            calls[0]++;
+            assertEquals(new ai.djl.ndarray.types.Shape(81, 7), h.getShape());
+            assertEquals(81, labels.length);
+            assertEquals(3, k);
+            assertEquals(new ai.djl.ndarray.types.Shape(3, 7), w.getShape());
+            assertEquals(new ai.djl.ndarray.types.Shape(3), b.getShape());
+            return Map.of("nc1", 1.0 / calls[0], "nc2", 0.5);
+        }).run();
+        assertEquals(2, calls[0]);
+        assertEquals(0.5, r.summary().get("final_nc1"));
+        assertEquals(0.5, r.summary().get("final_nc2"));
+        assertEquals(1.0, Trainer.toDouble(r.rows().get(0).get("nc1")));
+    }
+
     static void deleteTree(Path p) throws IOException {
         try (Stream<Path> s = Files.walk(p)) {
             for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
