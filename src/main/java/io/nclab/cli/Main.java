@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             ResultsCommand.class,
             ReportCommand.class,
             ConvexityCommand.class,
+            TrainCommand.class,
         })
 public final class Main implements Runnable {
 
