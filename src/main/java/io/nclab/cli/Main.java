@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             SweepCommand.class,
             ResultsCommand.class,
             ReportCommand.class,
+            ReproduceCommand.class,
             ConvexityCommand.class,
             TrainCommand.class,
         })

@@ -18,8 +18,11 @@ import java.util.Map;
  */
 public record ChildJvm(String mainClass, String command, boolean resumable, boolean threadsFlag) {
 
-    /** The full command line for a run: a fresh one, or the continuation of {@code runDir}. */
-    public List<String> commandLine(RunSpec run, Path runDir, int threads, boolean resume) {
+    /**
+     * The JVM and its settings up to and including the command's name: a new JVM on this JVM's class path
+     * with native thread pools capped at {@code threads} and {@link ParentWatch} pointed at this process.
+     */
+    public List<String> jvm(int threads) {
         List<String> cmd = new ArrayList<>();
         cmd.add(javaBinary());
         cmd.add("-Xss16m");
@@ -40,6 +43,12 @@ public record ChildJvm(String mainClass, String command, boolean resumable, bool
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(mainClass);
         cmd.add(command);
+        return cmd;
+    }
+
+    /** The full command line for a run: a fresh one, or the continuation of {@code runDir}. */
+    public List<String> commandLine(RunSpec run, Path runDir, int threads, boolean resume) {
+        List<String> cmd = jvm(threads);
         if (resume) {
             cmd.add("--resume");
             cmd.add(runDir.toString());
@@ -55,6 +64,7 @@ public record ChildJvm(String mainClass, String command, boolean resumable, bool
         cmd.add("--json");
         return cmd;
     }
+
 
     /** The environment additions that cap OpenMP and MKL pools at the run's budget. */
     public static Map<String, String> environment(int threads) {
