@@ -269,8 +269,9 @@ public final class SecondPass {
         boolean w = weights != null;
         NDArray y = batch.labelArray(block, from, to);
         NDArray yCol = y.reshape(b, 1);
-        NDArray dev = batch.rowsFloat64(from, to).sub(c.means.get(new NDIndex("{}", y)));
-        NDArray dn = dev.mul(dev).sum(new int[] {1}).reshape(b, 1);
+        // float32 rows minus float64 means: promoted to float64 in the same pass.
+        NDArray dev = batch.rows(from, to).sub(c.means.get(new NDIndex("{}", y)));
+        NDArray dn = dev.norm(new int[] {1}).square().reshape(b, 1);
         NDArray p = dev.matMul(c.projection);
         NDArray dm = w ? p.get(new NDIndex(":, 0:" + k)) : p;
         NDArray nc1Part = nc1Rank == 0 ? block.zeros(new Shape(1), DataType.FLOAT64)
