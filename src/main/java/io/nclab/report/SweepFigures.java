@@ -153,14 +153,14 @@ public final class SweepFigures {
         }
         figures.add(save(out, "ufm-objective", "UFM objective against the theory's optimum, per loss" + at,
                 "The UFM objective per iteration (solid) and the global optimum the theory predicts (dashed)"
-                        + seedsNote(d) + ".", objective, Math.min(4, objective.size())));
+                        + seedsNote(d) + ".", objective, 2));
         List<JFreeChart> collapse = new ArrayList<>();
         if (!gaps.isEmpty()) {
             collapse.add(curve("Relative gap to the theory's optimum", "iteration", "(f − f*) / |f*|, log scale", gaps,
                     "relative_gap", 1, true));
         }
         for (String[] m : NC) {
-            if (d.hasProbe(m[0])) {
+            if (d.hasProbe(m[0]) && !m[0].equals("nc4")) {
                 collapse.add(curve(m[1], "iteration", m[2] + ", log scale", byLoss, m[0], 1, true));
             }
         }

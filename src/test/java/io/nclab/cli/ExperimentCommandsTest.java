@@ -40,7 +40,7 @@ class ExperimentCommandsTest {
         assertEquals(1 + 32, lines.length);
         assertTrue(lines[0].startsWith("run_id,status,loss,seed,width,epochs,per_class,"), lines[0]);
         CliRunner.Result where = CliRunner.run("results", sweep.toString(), "--where", "width = 1 AND loss = 'ce'");
-        assertTrue(where.out().contains("8 run(s)"), where.out());
+        assertTrue(where.out().contains("4 run(s)"), where.out());
         assertEquals(2, CliRunner.run("results", sweep.toString(), "--where", "nonsense ==").code());
         assertEquals(2, CliRunner.run("results", tmp.resolve("none").toString()).code());
         CliRunner.Result rep = CliRunner.run("report", sweep.toString(), "--out", tmp.resolve("r").toString());

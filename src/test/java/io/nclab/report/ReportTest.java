@@ -17,7 +17,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class ReportTest {
+public class ReportTest {
     @TempDir
     Path tmp;
 
@@ -32,7 +32,7 @@ class ReportTest {
         return g;
     }
 
-    static ResultsDb trainSweep(Path file) {
+    public static ResultsDb trainSweep(Path file) {
         SweepSpec spec = new SweepSpec("synthetic", "train", List.of("ce", "focal:gamma=3", "ls:alpha=0.1", "mse:alpha=1,m=15"),
                 grid(), List.of(0L, 1L), Map.of("per-class", "50"));
         ResultsDb db = ResultsDb.open(file);
