@@ -14,6 +14,13 @@ import java.util.ArrayList;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.jfree.chart.JFreeChart;
+import org.jfree.chart.annotations.XYTextAnnotation;
+import org.jfree.chart.axis.SymbolAxis;
+import org.jfree.chart.renderer.xy.DeviationRenderer;
+import org.jfree.chart.renderer.xy.XYBlockRenderer;
+import org.jfree.data.xy.DefaultXYZDataset;
+import org.jfree.data.xy.YIntervalSeries;
+import org.jfree.data.xy.YIntervalSeriesCollection;
 import org.jfree.chart.annotations.XYLineAnnotation;
 import org.jfree.chart.axis.AxisLocation;
 import org.jfree.chart.axis.LogAxis;
@@ -114,6 +121,149 @@ public final class Charts {
         return styled(new JFreeChart(title, TITLE, plot, true));
     }
 
+    /** One line with a shaded band around it (e.g. the mean over seeds and their range). */
+    public record Band(String name, double[] x, double[] mid, double[] lo, double[] hi) {
+        public Band {
+            if (x.length != mid.length || x.length != lo.length || x.length != hi.length) {
+                throw new IllegalArgumentException("band " + name + ": lengths differ");
+            }
+        }
+    }
+
+    /**
+     * Lines with translucent bands (each series' own colour), for a mean and its spread over seeds; a
+     * band of zero width is just the line. Points with a non-finite value are left out.
+     */
+    public static JFreeChart bandChart(String title, String xLabel, String yLabel, List<Band> bands) {
+        YIntervalSeriesCollection data = new YIntervalSeriesCollection();
+        DeviationRenderer renderer = new DeviationRenderer(true, false);
+        renderer.setAlpha(0.18f);
+        for (int s = 0; s < bands.size(); s++) {
+            Band b = bands.get(s);
+            YIntervalSeries series = new YIntervalSeries(b.name(), false, true);
+            for (int i = 0; i < b.x().length; i++) {
+                if (Double.isFinite(b.x()[i]) && Double.isFinite(b.mid()[i]) && Double.isFinite(b.lo()[i])
+                        && Double.isFinite(b.hi()[i])) {
+                    series.add(b.x()[i], b.mid()[i], b.lo()[i], b.hi()[i]);
+                }
+            }
+            data.addSeries(series);
+            Color c = SERIES[s % SERIES.length];
+            renderer.setSeriesPaint(s, c);
+            renderer.setSeriesFillPaint(s, c);
+            renderer.setSeriesStroke(s, new BasicStroke(2.2f));
+        }
+        NumberAxis x = axis(xLabel);
+        if (bands.stream().allMatch(b -> java.util.Arrays.stream(b.x()).allMatch(v -> v == Math.rint(v)))) {
+            x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+        }
+        XYPlot plot = new XYPlot(data, x, axis(yLabel), renderer);
+        return styled(new JFreeChart(title, TITLE, plot, true));
+    }
+
+    /** Draws one series of a line chart dashed (a reference level such as a theoretical optimum). */
+    public static JFreeChart dashed(JFreeChart chart, int series) {
+        chart.getXYPlot().getRenderer().setSeriesStroke(series, new BasicStroke(1.8f, BasicStroke.CAP_BUTT,
+                BasicStroke.JOIN_MITER, 10f, new float[] {7f, 5f}, 0f));
+        return chart;
+    }
+
+    /**
+     * A table of coloured cells, z[i][j] for the category xs[i] across and ys[j] up, each cell labelled with
+     * its value ({@code format}, e.g. "%.2f"). {@code centred}: a blue-white-red scale symmetric about
+     * zero (for differences), else viridis. Non-finite cells stay white and unlabelled.
+     */
+    public static JFreeChart cellMap(String title, String xLabel, String[] xs, String yLabel, String[] ys,
+            String zLabel, double[][] z, String format, boolean centred) {
+        double[] r = range(z);
+        return cellMap(title, xLabel, xs, yLabel, ys, zLabel, z, format, centred, r[0], r[1]);
+    }
+
+    /** The smallest and largest finite values of z (NaN, NaN if none). */
+    public static double[] range(double[][] z) {
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        for (double[] row : z) {
+            for (double v : row) {
+                if (Double.isFinite(v)) {
+                    lo = Math.min(lo, v);
+                    hi = Math.max(hi, v);
+                }
+            }
+        }
+        return lo <= hi ? new double[] {lo, hi} : new double[] {Double.NaN, Double.NaN};
+    }
+
+    /** As {@link #cellMap(String, String, String[], String, String[], String, double[][], String, boolean)}, with
+     * the colour scale spanning [lo, hi] (shared by panels that are to be compared). */
+    public static JFreeChart cellMap(String title, String xLabel, String[] xs, String yLabel, String[] ys,
+            String zLabel, double[][] z, String format, boolean centred, double lo, double hi) {
+        int n = 0;
+        for (double[] row : z) {
+            for (double v : row) {
+                n += Double.isFinite(v) ? 1 : 0;
+            }
+        }
+        if (n == 0 || !Double.isFinite(lo) || !Double.isFinite(hi)) {
+            lo = 0;
+            hi = 1;
+        }
+        if (centred) {
+            double m = Math.max(Math.max(Math.abs(lo), Math.abs(hi)), 1e-12);
+            lo = -m;
+            hi = m;
+        } else if (!(hi > lo)) {
+            hi = lo + Math.max(1e-12, Math.abs(lo) * 1e-3);
+        }
+        PaintScale scale = centred ? diverging(lo, hi) : viridis(lo, hi);
+        double[][] cells = new double[3][n];
+        int k = 0;
+        for (int i = 0; i < xs.length; i++) {
+            for (int j = 0; j < ys.length; j++) {
+                if (Double.isFinite(z[i][j])) {
+                    cells[0][k] = i;
+                    cells[1][k] = j;
+                    cells[2][k++] = z[i][j];
+                }
+            }
+        }
+        DefaultXYZDataset data = new DefaultXYZDataset();
+        data.addSeries(zLabel, cells);
+        XYBlockRenderer renderer = new XYBlockRenderer();
+        renderer.setPaintScale(scale);
+        SymbolAxis xAxis = new SymbolAxis(xLabel, xs);
+        SymbolAxis yAxis = new SymbolAxis(yLabel, ys);
+        for (SymbolAxis a : new SymbolAxis[] {xAxis, yAxis}) {
+            a.setLabelFont(LABEL);
+            a.setTickLabelFont(TICK);
+            a.setGridBandsVisible(false);
+        }
+        XYPlot plot = new XYPlot(data, xAxis, yAxis, renderer);
+        plot.setDomainGridlinesVisible(false);
+        plot.setRangeGridlinesVisible(false);
+        xAxis.setRange(-0.5, xs.length - 0.5);
+        yAxis.setRange(-0.5, ys.length - 0.5);
+        Font cellFont = new Font(Font.SANS_SERIF, Font.BOLD, xs.length * ys.length > 30 ? 10 : 13);
+        for (int c = 0; c < n; c++) {
+            double v = cells[2][c];
+            XYTextAnnotation a = new XYTextAnnotation(String.format(java.util.Locale.ROOT, format, v), cells[0][c],
+                    cells[1][c]);
+            a.setFont(cellFont);
+            double t = (v - lo) / (hi - lo);
+            a.setPaint(centred ? (Math.abs(t - 0.5) > 0.3 ? Color.WHITE : Color.BLACK) : (t > 0.6 ? Color.BLACK : Color.WHITE));
+            plot.addAnnotation(a);
+        }
+        JFreeChart chart = styled(new JFreeChart(title, TITLE, plot, false));
+        chart.addSubtitle(colourBar(scale, zLabel, lo, hi));
+        return chart;
+    }
+
+    /** Blue (low) through white (zero) to red (high), symmetric, 256 steps. */
+    static PaintScale diverging(double lo, double hi) {
+        return lookup(new Color[] {new Color(0x2166ac), new Color(0x92c5de), new Color(0xf7f7f7),
+            new Color(0xf4a582), new Color(0xb2182b)}, lo, hi);
+    }
+
     /** Puts the chart's x axis on a log scale (values ≤ 0 are left out by JFreeChart). */
     public static JFreeChart logX(JFreeChart chart) {
         XYPlot plot = chart.getXYPlot();
@@ -156,16 +306,9 @@ public final class Charts {
      */
     public static JFreeChart heatMap(String title, String xLabel, String yLabel, String zLabel,
             double[] x, double[] y, double[][] z, int contours) {
-        double lo = Double.POSITIVE_INFINITY;
-        double hi = Double.NEGATIVE_INFINITY;
-        for (double[] row : z) {
-            for (double v : row) {
-                if (Double.isFinite(v)) {
-                    lo = Math.min(lo, v);
-                    hi = Math.max(hi, v);
-                }
-            }
-        }
+        double[] r = range(z);
+        double lo = r[0];
+        double hi = r[1];
         if (!(hi > lo)) {
             hi = lo + 1;
         }
@@ -345,11 +488,16 @@ public final class Charts {
 
     /** Viridis between lo and hi, 256 steps. */
     static PaintScale viridis(double lo, double hi) {
+        return lookup(VIRIDIS, lo, hi);
+    }
+
+    /** A 256-step scale from lo to hi through the anchors, evenly spaced. */
+    private static PaintScale lookup(Color[] anchors, double lo, double hi) {
         LookupPaintScale scale = new LookupPaintScale(lo, hi, Color.WHITE);
         int steps = 256;
         for (int i = 0; i < steps; i++) {
             double t = i / (double) (steps - 1);
-            scale.add(lo + t * (hi - lo), interpolate(VIRIDIS, t));
+            scale.add(lo + t * (hi - lo), interpolate(anchors, t));
         }
         return scale;
     }
