@@ -69,8 +69,8 @@ public final class ReproduceCommand implements Callable<Integer> {
                 "log-every", "10"));
         if (p.equals("quick")) {
             Path dir = dataDir != null ? dataDir : DatasetKind.FASHION_MNIST_DIR;
-            if (!Files.isRegularFile(dir.resolve("train-images-idx3-ubyte.gz"))
-                    && !Files.isRegularFile(dir.resolve("train-images-idx3-ubyte"))) {
+            if (!DatasetInstaller.fashionMnistPresent(dir)
+                    && (dataDir != null || !DatasetInstaller.installFashionMnist(dir))) {
                 throw new UserError("Fashion-MNIST is not installed in " + dir + ": install Debian's package with"
                         + " 'sudo apt-get install -y dataset-fashion-mnist', or give --data-dir DIR holding its four IDX files");
             }
