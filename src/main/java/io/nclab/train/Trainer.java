@@ -184,6 +184,7 @@ public final class Trainer {
                     say(summaryLine(row));
                 }
                 time.put("rss_mb", residentMegabytes());
+                time.put("java_heap_mb", javaHeapMegabytes());
                 timing.add(time);
                 if (epoch % config.checkpointEvery() == 0 || epoch == config.epochs()) {
                     checkpoints.save(new Checkpoints.State(epoch, bestVal, bestEpoch, testAtBest,
@@ -287,6 +288,13 @@ public final class Trainer {
                 row.get("epoch"), toDouble(row.get("train_accuracy")), toDouble(row.get("train_loss")),
                 toDouble(row.get("val_accuracy")), toDouble(row.get("test_accuracy")),
                 toDouble(row.get("nc1")));
+    }
+
+    /** The Java heap in use after a collection, so that resident memory minus it tracks native memory. */
+    static double javaHeapMegabytes() {
+        Runtime rt = Runtime.getRuntime();
+        System.gc();
+        return (rt.totalMemory() - rt.freeMemory()) / 1048576.0;
     }
 
     /** Resident memory of this process (Linux /proc), for the native-memory check; NaN elsewhere. */
