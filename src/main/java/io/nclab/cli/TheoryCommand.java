@@ -54,6 +54,9 @@ public final class TheoryCommand implements Callable<Integer> {
                 System.out.printf("||w_k||      %s%n", Double.isFinite(t.wRowNorm()) ? String.format("%.12g", t.wRowNorm()) : "(rows differ)");
                 System.out.printf("||W||_F      %.12g%n", t.wNorm());
                 System.out.printf("||H||_F      %.12g%n", t.hNorm());
+                if (Double.isFinite(t.wRowNorm())) {
+                    System.out.printf("||h_ki||     %.12g  (every feature)%n", t.hNorm() / Math.sqrt(p.samples()));
+                }
             }
             if (checkContrastive) {
                 System.out.println("contrastive  " + out.get("contrastive_check"));
@@ -71,6 +74,8 @@ public final class TheoryCommand implements Callable<Integer> {
         out.put("w_row_norm", t == null || !Double.isFinite(t.wRowNorm()) ? null : t.wRowNorm());
         out.put("w_norm", t == null ? null : t.wNorm());
         out.put("h_norm", t == null ? null : t.hNorm());
+        out.put("h_feature_norm", t == null || !Double.isFinite(t.wRowNorm()) ? null
+                : t.hNorm() / Math.sqrt(p.samples()));
         out.put("regime", t == null ? "none: " + TheoryOracle.whyNot(p) : t.regime());
         return out;
     }

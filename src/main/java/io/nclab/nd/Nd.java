@@ -54,6 +54,19 @@ public final class Nd {
         return m.create(flat, new Shape(r, c));
     }
 
+    /** The K×N float64 matrix whose column i is {@code vectors[i]} (each of length K). */
+    public static NDArray columns(NDManager m, double[][] vectors) {
+        int n = vectors.length;
+        int k = n == 0 ? 0 : vectors[0].length;
+        double[] flat = new double[k * n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < k; j++) {
+                flat[j * n + i] = vectors[i][j];
+            }
+        }
+        return m.create(flat, new Shape(k, n));
+    }
+
     public static double[][] toMatrix(NDArray a) {
         long[] s = a.getShape().getShape();
         if (s.length != 2) {

@@ -1,11 +1,12 @@
 package io.nclab.train;
 
-import java.util.Map;
+import io.nclab.metrics.CollapseMetrics;
 
-/** The NC engine as the trainer's probes call it. */
+/** The NC engine as the trainer's probes call it: every metric of {@link CollapseMetrics}, one implementation. */
 final class CollapseMeasures {
     private CollapseMeasures() {}
 
-    /** Until the NC engine (io.nclab.metrics) is merged, probes record accuracy and loss only. */
-    static final Trainer.CollapseProbe ENGINE = (features, labels, classes, weights, bias) -> Map.of();
+    static final Trainer.CollapseProbe ENGINE =
+            (features, labels, classes, weights, bias) -> CollapseMetrics.measure(features, labels, classes, weights,
+                    bias).values();
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nclab.loss.LossSpec;
+import io.nclab.metrics.CollapseMetrics;
 import io.nclab.theory.TheoryOracle;
 import io.nclab.theory.TheoryPrediction;
 import java.util.Map;
@@ -14,8 +15,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 class UfmSolverTheoryTest {
 
     static UfmRun.Outcome solve(UfmProblem p, String opt, double lr, int iters, long seed) {
-        UfmSettings s = new UfmSettings(p, opt, lr, iters, 1e-12, seed, 0.1, 1000);
-        return UfmRun.solve(s, x -> Map.of(), r -> {}, null);
+        UfmSettings s = new UfmSettings(p, opt, lr, iters, 1e-12, seed, 0.1, 100000);
+        return UfmRun.solve(s, x -> collapse(p, x), r -> {}, null);
+    }
+
+    /** NC1-NC3 of a UFM point from the NC engine: features are the columns of H. */
+    static Map<String, Double> collapse(UfmProblem p, UfmPoint x) {
+        try (var features = x.h().transpose(); var bias = x.b().reshape(p.classes())) {
+            return CollapseMetrics.measure(features, p.labels(), p.classes(), x.w(), p.bias() ? bias : null).values();
+        }
     }
 
     @ParameterizedTest
@@ -32,6 +40,9 @@ class UfmSolverTheoryTest {
         assertEquals(t.wNorm(), o.wNorm(), 1e-4 * t.wNorm());
         assertEquals(t.hNorm(), o.hNorm(), 1e-4 * t.hNorm());
         assertTrue(o.bNorm() < 1e-5, "b* = 0");
+        for (String m : new String[] {"nc1", "nc2", "nc3"}) {
+            assertTrue(o.metrics().get(m) < 1e-4, spec + " " + m + " = " + o.metrics().get(m));
+        }
     }
 
     @ParameterizedTest

@@ -1,0 +1,166 @@
+package io.nclab.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.nclab.UserError;
+import io.nclab.io.AtomicFiles;
+import io.nclab.io.Json;
+import io.nclab.io.Npy;
+import io.nclab.metrics.CollapseMetrics;
+import io.nclab.metrics.NumericalRank;
+import io.nclab.nd.Nd;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code nclab metrics}: every collapse metric of features saved as NumPy {@code .npy} files. */
+@Command(
+        name = "metrics",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Measures Neural Collapse (NC1-NC4, CDNV, equinorms, equiangularity, numerical rank, cosine margins)"
+                    + " of features saved with np.save: float32/float64 N x d features, int32/int64 labels,"
+                    + " optionally the classifier W (K x d) and bias b (K).",
+            "Prints a table, or with --json one JSON object keyed by the metric names."
+        })
+public final class MetricsCommand implements Runnable {
+
+    @Option(names = "--features", required = true, paramLabel = "F.npy", description = "N x d features (float32 or float64)")
+    Path features;
+
+    @Option(names = "--labels", required = true, paramLabel = "L.npy", description = "N labels in 0..K-1 (int32 or int64)")
+    Path labels;
+
+    @Option(names = "--weights", paramLabel = "W.npy", description = "K x d classifier weights; without them the metrics that need W are omitted")
+    Path weights;
+
+    @Option(names = "--bias", paramLabel = "B.npy", description = "K classifier biases (default 0)")
+    Path bias;
+
+    @Option(names = "--classes", paramLabel = "K", description = "number of classes (default: rows of W, else largest label + 1)")
+    Integer classes;
+
+    @Option(names = "--margins-out", paramLabel = "FILE.csv", description = "write every sample's cosine margin, sorted ascending, as CSV (needs --weights)")
+    Path marginsOut;
+
+    @Option(names = "--cdnv-exponent", paramLabel = "P", defaultValue = "2", description = "exponent of the class-mean distance in the CDNV (default ${DEFAULT-VALUE})")
+    double cdnvExponent;
+
+    @Option(names = "--no-numerical-rank", description = "skip numerical_rank (per-class singular values: the costly metric)")
+    boolean noNumericalRank;
+
+    @Option(names = "--timings", description = "print the seconds spent reading, measuring and on numerical_rank to stderr")
+    boolean timings;
+
+    @Option(names = "--json", description = "print one JSON object instead of a table")
+    boolean json;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        if (marginsOut != null && weights == null) {
+            throw new UserError("--margins-out needs --weights (the margins are measured against the classifier)");
+        }
+        if (bias != null && weights == null) {
+            throw new UserError("--bias needs --weights");
+        }
+        if (!(cdnvExponent > 0) || !Double.isFinite(cdnvExponent)) {
+            throw new UserError("--cdnv-exponent must be positive, got " + cdnvExponent);
+        }
+        try (NDManager manager = Nd.newManager()) {
+            long t0 = System.nanoTime();
+            int[] y = readLabels(manager);
+            NDArray h = Npy.read(features, manager);
+            if (!h.getDataType().isFloating() || h.getShape().dimension() != 2) {
+                throw new UserError(features + ": features must be an N x d float32 or float64 array, got "
+                        + h.getDataType() + " of shape " + h.getShape());
+            }
+            NDArray w = weights == null ? null : Npy.read(weights, manager);
+            NDArray b = bias == null ? null : Npy.read(bias, manager);
+            long t1 = System.nanoTime();
+            int k = classCount(y, w);
+            CollapseMetrics.Options options = CollapseMetrics.Options.DEFAULT.withCdnvExponent(cdnvExponent)
+                    .withCosineMargins(marginsOut != null).withNumericalRank(false);
+            CollapseMetrics m = CollapseMetrics.measure(h, y, k, w, b, options);
+            long t2 = System.nanoTime();
+            if (!noNumericalRank) {
+                m = m.withNumericalRank(NumericalRank.measure(h, y, k));
+            }
+            long t3 = System.nanoTime();
+            if (marginsOut != null) {
+                writeMargins(m.cosineMargins());
+            }
+            print(m);
+            if (timings) {
+                PrintWriter err = spec.commandLine().getErr();
+                err.printf(Locale.ROOT, "timings: read %.3f s, metrics %.3f s, numerical_rank %s%n",
+                        (t1 - t0) / 1e9, (t2 - t1) / 1e9,
+                        noNumericalRank ? "skipped" : String.format(Locale.ROOT, "%.3f s", (t3 - t2) / 1e9));
+                err.flush();
+            }
+        }
+    }
+
+    private int[] readLabels(NDManager manager) {
+        NDArray l = Npy.read(labels, manager);
+        if (l.getDataType().isFloating() || l.getShape().dimension() != 1) {
+            throw new UserError(labels + ": labels must be a vector of int32 or int64, got " + l.getDataType()
+                    + " of shape " + l.getShape());
+        }
+        long[] v = l.toType(ai.djl.ndarray.types.DataType.INT64, false).toLongArray();
+        int[] y = new int[v.length];
+        for (int i = 0; i < v.length; i++) {
+            if (v[i] < 0 || v[i] > Integer.MAX_VALUE) {
+                throw new UserError(labels + ": label " + v[i] + " of sample " + i + " is negative or too large");
+            }
+            y[i] = (int) v[i];
+        }
+        return y;
+    }
+
+    private int classCount(int[] y, NDArray w) {
+        int maxLabel = -1;
+        for (int v : y) {
+            maxLabel = Math.max(maxLabel, v);
+        }
+        if (w != null && w.getShape().dimension() != 2) {
+            throw new UserError(weights + ": weights must be a K x d matrix, got shape " + w.getShape());
+        }
+        int fromW = w == null ? -1 : (int) w.getShape().get(0);
+        if (classes != null) {
+            if (fromW >= 0 && fromW != classes) {
+                throw new UserError("--classes " + classes + " but " + weights + " has " + fromW + " rows");
+            }
+            return classes;
+        }
+        return fromW >= 0 ? fromW : maxLabel + 1;
+    }
+
+    private void writeMargins(double[] margins) {
+        StringBuilder csv = new StringBuilder("cosine_margin\n");
+        for (double v : margins) {
+            csv.append(v).append('\n');
+        }
+        AtomicFiles.writeString(marginsOut, csv.toString());
+    }
+
+    private void print(CollapseMetrics m) {
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            Map<String, Object> values = new LinkedHashMap<>();
+            m.values().forEach((name, v) -> values.put(name, Double.isFinite(v) ? v : null));
+            out.println(Json.line(values));
+        } else {
+            out.printf(Locale.ROOT, "%d samples, %d classes%n", m.samples(), m.classes());
+            m.values().forEach((name, v) -> out.printf(Locale.ROOT, "  %-32s %.10g%n", name, v));
+        }
+        out.flush();
+    }
+}

@@ -1,0 +1,485 @@
+package io.nclab.io;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.nclab.UserError;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * NumPy's {@code .npy} format (format versions 1.0, 2.0 and 3.0), the file PyTorch and NumPy users
+ * already have: {@code np.save("H.npy", features)}.
+ *
+ * <p>A file is the magic {@code \x93NUMPY}, a version, the length of a header, the header (a Python
+ * dict literal such as {@code {'descr': '<f4', 'fortran_order': False, 'shape': (50000, 2048), }}),
+ * then the raw data. Supported are float32, float64, int32 and int64 in either byte order, in C
+ * (row-major) order. Fortran order (for arrays of two or more dimensions), other dtypes and files
+ * shorter than their header promises are {@link UserError}s naming the file.
+ *
+ * <p>Files are written as version 1.0 (2.0 if the header is too long), little-endian, C order, the
+ * header padded so that the data starts on a 64-byte boundary, as {@code np.save} does.
+ */
+public final class Npy {
+    private Npy() {}
+
+    private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+    /** Whole rows up to this many bytes go into one direct buffer (Java buffers hold at most 2 GiB). */
+    static long pieceBytes = 1L << 30;
+
+    /** The element types nclab reads and writes. */
+    public enum DType {
+        FLOAT32('f', 4, DataType.FLOAT32),
+        FLOAT64('f', 8, DataType.FLOAT64),
+        INT32('i', 4, DataType.INT32),
+        INT64('i', 8, DataType.INT64);
+
+        final char kind;
+        final int size;
+        final DataType djl;
+
+        DType(char kind, int size, DataType djl) {
+            this.kind = kind;
+            this.size = size;
+            this.djl = djl;
+        }
+
+        public int size() {
+            return size;
+        }
+
+        public DataType djl() {
+            return djl;
+        }
+
+        /** NumPy's little-endian type string, e.g. {@code <f4}. */
+        public String descr() {
+            return "<" + kind + size;
+        }
+
+        public boolean floating() {
+            return kind == 'f';
+        }
+
+        static DType of(DataType t) {
+            for (DType d : values()) {
+                if (d.djl == t) {
+                    return d;
+                }
+            }
+            throw new IllegalArgumentException("cannot write " + t + " to .npy (float32, float64, int32, int64 only)");
+        }
+    }
+
+    /** What a file's header says: element type, byte order, layout, shape and where the data starts. */
+    public record Header(DType dtype, ByteOrder order, boolean fortranOrder, long[] shape, long dataOffset) {
+        public long count() {
+            long n = 1;
+            for (long s : shape) {
+                n = Math.multiplyExact(n, s);
+            }
+            return n;
+        }
+
+        public long dataBytes() {
+            return Math.multiplyExact(count(), (long) dtype.size);
+        }
+
+        public String shapeText() {
+            return Arrays.toString(shape).replace('[', '(').replace(']', ')');
+        }
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    /** Reads and checks a file's header. */
+    public static Header readHeader(Path file) {
+        try (FileChannel ch = open(file)) {
+            return readHeader(ch, file.toString());
+        } catch (IOException e) {
+            throw new UserError("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The whole array, in its stored dtype, on the manager's device. */
+    public static NDArray read(Path file, NDManager manager) {
+        try (FileChannel ch = open(file)) {
+            Header h = readHeader(ch, file.toString());
+            checkLength(h, ch.size(), file.toString());
+            long bytes = h.dataBytes();
+            long rowBytes = h.shape.length == 0 ? bytes : bytes / Math.max(1, h.shape[0]);
+            if (bytes <= pieceBytes || h.shape.length == 0 || rowBytes == 0) {
+                return piece(ch, h, h.dataOffset, h.shape, manager, file);
+            }
+            // Larger than one Java buffer: whole rows in pieces, then one concatenation.
+            long rowsPerPiece = Math.max(1, pieceBytes / rowBytes);
+            NDList pieces = new NDList();
+            try {
+                for (long r = 0; r < h.shape[0]; r += rowsPerPiece) {
+                    long[] s = h.shape.clone();
+                    s[0] = Math.min(rowsPerPiece, h.shape[0] - r);
+                    pieces.add(piece(ch, h, h.dataOffset + r * rowBytes, s, manager, file));
+                }
+                return NDArrays.concat(pieces, 0);
+            } finally {
+                pieces.close();
+            }
+        } catch (IOException e) {
+            throw new UserError("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A whole file's contents held in Java memory (for small arrays: labels, archives). */
+    public static Host readHost(byte[] bytes, String source) {
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        Header h = parseHeader(b, source);
+        checkLength(h, bytes.length, source);
+        ByteBuffer data = ByteBuffer.wrap(bytes, (int) h.dataOffset, (int) h.dataBytes()).slice().order(h.order);
+        return new Host(h, data);
+    }
+
+    /** An array read into Java memory, convertible to doubles or longs. */
+    public static final class Host {
+        private final Header header;
+        private final ByteBuffer data;
+
+        Host(Header header, ByteBuffer data) {
+            this.header = header;
+            this.data = data;
+        }
+
+        public Header header() {
+            return header;
+        }
+
+        public long[] shape() {
+            return header.shape.clone();
+        }
+
+        public double[] toDoubles() {
+            int n = Math.toIntExact(header.count());
+            double[] out = new double[n];
+            for (int i = 0; i < n; i++) {
+                out[i] = switch (header.dtype) {
+                    case FLOAT32 -> data.getFloat(4 * i);
+                    case FLOAT64 -> data.getDouble(8 * i);
+                    case INT32 -> data.getInt(4 * i);
+                    case INT64 -> data.getLong(8 * i);
+                };
+            }
+            return out;
+        }
+
+        public long[] toLongs() {
+            if (header.dtype.floating()) {
+                throw new UserError("expected integers, found " + header.dtype.name().toLowerCase(Locale.ROOT));
+            }
+            int n = Math.toIntExact(header.count());
+            long[] out = new long[n];
+            for (int i = 0; i < n; i++) {
+                out[i] = header.dtype == DType.INT32 ? data.getInt(4 * i) : data.getLong(8 * i);
+            }
+            return out;
+        }
+    }
+
+    private static FileChannel open(Path file) throws IOException {
+        try {
+            return FileChannel.open(file);
+        } catch (NoSuchFileException e) {
+            throw new UserError("no such file: " + file, e);
+        }
+    }
+
+    private static Header readHeader(FileChannel ch, String source) throws IOException {
+        ByteBuffer pre = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(ch, pre, 0, source, true);
+        int headerLength = headerLengthField(pre, source);
+        int prefix = pre.get(6) == 1 ? 10 : 12;
+        ByteBuffer all = ByteBuffer.allocate(prefix + headerLength);
+        readFully(ch, all, 0, source, false);
+        return parseHeader(all, source);
+    }
+
+    /** Parses the header at the start of {@code b} (position ignored). */
+    static Header parseHeader(ByteBuffer b, String source) {
+        ByteBuffer le = b.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        if (le.limit() < 10) {
+            throw new UserError(source + " is not a .npy file (too short)");
+        }
+        int headerLength = headerLengthField(le, source);
+        int major = le.get(6);
+        int prefix = major == 1 ? 10 : 12;
+        if (le.limit() < prefix + headerLength) {
+            throw new UserError(source + " is truncated: its .npy header is cut short");
+        }
+        byte[] text = new byte[headerLength];
+        le.get(prefix, text);
+        String dict = new String(text, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+        return parseDict(dict, prefix + headerLength, source);
+    }
+
+    private static int headerLengthField(ByteBuffer le, String source) {
+        for (int i = 0; i < MAGIC.length; i++) {
+            if (le.get(i) != MAGIC[i]) {
+                throw new UserError(source + " is not a .npy file (no \\x93NUMPY magic)");
+            }
+        }
+        int major = le.get(6);
+        if (major < 1 || major > 3) {
+            throw new UserError(source + ": unsupported .npy format version " + major + "." + le.get(7));
+        }
+        if (major == 1) {
+            return Short.toUnsignedInt(le.getShort(8));
+        }
+        if (le.limit() < 12) {
+            throw new UserError(source + " is truncated: its .npy header is cut short");
+        }
+        long len = Integer.toUnsignedLong(le.getInt(8));
+        if (len > 1 << 24) {
+            throw new UserError(source + ": implausible .npy header length " + len);
+        }
+        return (int) len;
+    }
+
+    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*(['\"])([^'\"]*)\\1");
+    private static final Pattern STRUCTURED = Pattern.compile("'descr'\\s*:\\s*\\[");
+    private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
+    private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
+
+    private static Header parseDict(String dict, long dataOffset, String source) {
+        if (STRUCTURED.matcher(dict).find()) {
+            throw new UserError(source + ": structured dtypes are not supported (float32, float64, int32, int64 are)");
+        }
+        Matcher d = DESCR.matcher(dict);
+        Matcher f = FORTRAN.matcher(dict);
+        Matcher s = SHAPE.matcher(dict);
+        if (!d.find() || !f.find() || !s.find()) {
+            throw new UserError(source + ": malformed .npy header " + dict.trim());
+        }
+        String descr = d.group(2);
+        ByteOrder order;
+        String type = descr;
+        char first = descr.isEmpty() ? '?' : descr.charAt(0);
+        if (first == '<' || first == '|') {
+            order = ByteOrder.LITTLE_ENDIAN;
+            type = descr.substring(1);
+        } else if (first == '>') {
+            order = ByteOrder.BIG_ENDIAN;
+            type = descr.substring(1);
+        } else if (first == '=') {
+            order = ByteOrder.nativeOrder();
+            type = descr.substring(1);
+        } else {
+            order = ByteOrder.nativeOrder();
+        }
+        DType dtype = null;
+        for (DType t : DType.values()) {
+            if (type.equals(String.valueOf(t.kind) + t.size)) {
+                dtype = t;
+            }
+        }
+        if (dtype == null) {
+            throw new UserError(source + ": dtype '" + descr + "' is not supported (float32, float64, int32, int64 are)");
+        }
+        List<Long> dims = new ArrayList<>();
+        for (String part : s.group(1).split(",")) {
+            String p = part.trim();
+            if (p.endsWith("L")) {
+                p = p.substring(0, p.length() - 1);
+            }
+            if (p.isEmpty()) {
+                continue;
+            }
+            try {
+                long v = Long.parseLong(p);
+                if (v < 0) {
+                    throw new NumberFormatException();
+                }
+                dims.add(v);
+            } catch (NumberFormatException e) {
+                throw new UserError(source + ": malformed shape (" + s.group(1) + ") in .npy header");
+            }
+        }
+        long[] shape = dims.stream().mapToLong(Long::longValue).toArray();
+        boolean fortran = f.group(1).equals("True");
+        if (fortran && shape.length >= 2) {
+            throw new UserError(source + " is stored in Fortran (column-major) order; save it in C order,"
+                    + " e.g. np.save(path, np.ascontiguousarray(a))");
+        }
+        return new Header(dtype, order, fortran, shape, dataOffset);
+    }
+
+    private static void checkLength(Header h, long fileSize, String source) {
+        long need;
+        try {
+            need = Math.addExact(h.dataOffset, h.dataBytes());
+        } catch (ArithmeticException e) {
+            throw new UserError(source + ": shape " + h.shapeText() + " is too large");
+        }
+        if (fileSize < need) {
+            throw new UserError(source + " is truncated: shape " + h.shapeText() + " of " + h.dtype.name()
+                    .toLowerCase(Locale.ROOT) + " needs " + h.dataBytes() + " bytes of data, the file has "
+                    + Math.max(0, fileSize - h.dataOffset));
+        }
+    }
+
+    private static NDArray piece(FileChannel ch, Header h, long offset, long[] shape, NDManager manager, Path file)
+            throws IOException {
+        long n = 1;
+        for (long s : shape) {
+            n *= s;
+        }
+        if (n == 0) {
+            return manager.create(new Shape(shape), h.dtype.djl);
+        }
+        ByteBuffer buf = ByteBuffer.allocateDirect(Math.toIntExact(n * h.dtype.size));
+        readFully(ch, buf, offset, file.toString(), false);
+        buf.flip();
+        if (h.order != ByteOrder.nativeOrder()) {
+            swapToNative(buf, h.dtype, h.order);
+        }
+        buf.order(ByteOrder.nativeOrder());
+        return manager.create(buf, new Shape(shape), h.dtype.djl);
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer buf, long offset, String source, boolean header)
+            throws IOException {
+        long pos = offset;
+        while (buf.hasRemaining()) {
+            int r = ch.read(buf, pos);
+            if (r < 0) {
+                throw new UserError(header ? source + " is not a .npy file (too short)"
+                        : source + " is truncated");
+            }
+            pos += r;
+        }
+    }
+
+    /** Rewrites the buffer's elements from {@code from} byte order to the native one, in place. */
+    private static void swapToNative(ByteBuffer buf, DType t, ByteOrder from) {
+        ByteBuffer src = buf.duplicate().order(from);
+        ByteBuffer dst = buf.duplicate().order(ByteOrder.nativeOrder());
+        int n = buf.limit() / t.size;
+        if (t.size == 4) {
+            for (int i = 0; i < n; i++) {
+                dst.putInt(4 * i, src.getInt(4 * i));
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                dst.putLong(8 * i, src.getLong(8 * i));
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- writing
+
+    /** Writes an NDArray (float32, float64, int32 or int64, any device) as a little-endian C-order file. */
+    public static void write(Path file, NDArray array) {
+        DType t = DType.of(array.getDataType());
+        long[] shape = array.getShape().getShape();
+        AtomicFiles.write(file, out -> {
+            out.write(header(t, shape));
+            ByteBuffer data = array.toByteBuffer().order(ByteOrder.nativeOrder());
+            if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+                swapToNative(data, t, ByteOrder.LITTLE_ENDIAN);
+            }
+            WritableByteChannel ch = Channels.newChannel(out);
+            while (data.hasRemaining()) {
+                ch.write(data);
+            }
+        });
+    }
+
+    /** The bytes of a float64 .npy file holding {@code data} in the given shape. */
+    public static byte[] encode(double[] data, long... shape) {
+        checkCount(data.length, shape);
+        ByteBuffer b = encoded(DType.FLOAT64, shape);
+        for (double v : data) {
+            b.putDouble(v);
+        }
+        return b.array();
+    }
+
+    /** The bytes of an int64 .npy file holding {@code data} in the given shape. */
+    public static byte[] encode(long[] data, long... shape) {
+        checkCount(data.length, shape);
+        ByteBuffer b = encoded(DType.INT64, shape);
+        for (long v : data) {
+            b.putLong(v);
+        }
+        return b.array();
+    }
+
+    /** Writes a float64 array held in Java memory. */
+    public static void write(Path file, double[] data, long... shape) {
+        byte[] bytes = encode(data, shape);
+        AtomicFiles.write(file, out -> out.write(bytes));
+    }
+
+    /** Writes the header for an array of the given type and shape. */
+    public static void writeHeader(OutputStream out, DType t, long... shape) throws IOException {
+        out.write(header(t, shape));
+    }
+
+    private static void checkCount(int n, long[] shape) {
+        long c = 1;
+        for (long s : shape) {
+            c *= s;
+        }
+        if (c != n) {
+            throw new IllegalArgumentException(n + " values do not fill shape " + Arrays.toString(shape));
+        }
+    }
+
+    private static ByteBuffer encoded(DType t, long[] shape) {
+        byte[] h = header(t, shape);
+        long n = 1;
+        for (long s : shape) {
+            n *= s;
+        }
+        ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(h.length + n * t.size)).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(h);
+        return b;
+    }
+
+    static byte[] header(DType t, long[] shape) {
+        StringBuilder s = new StringBuilder("(");
+        for (int i = 0; i < shape.length; i++) {
+            s.append(i == 0 ? "" : ", ").append(shape[i]);
+        }
+        s.append(shape.length == 1 ? ",)" : ")");
+        String dict = "{'descr': '" + t.descr() + "', 'fortran_order': False, 'shape': " + s + ", }";
+        int version = dict.length() + 11 < 65536 ? 1 : 2;
+        int prefix = version == 1 ? 10 : 12;
+        int total = prefix + dict.length() + 1;
+        int padded = (total + 63) / 64 * 64;
+        String text = dict + " ".repeat(padded - total) + "\n";
+        ByteBuffer b = ByteBuffer.allocate(prefix + text.length()).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(MAGIC).put((byte) version).put((byte) 0);
+        if (version == 1) {
+            b.putShort((short) text.length());
+        } else {
+            b.putInt(text.length());
+        }
+        b.put(text.getBytes(StandardCharsets.ISO_8859_1));
+        return b.array();
+    }
+}

@@ -1,0 +1,164 @@
+package io.nclab.metrics;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.nclab.UserError;
+
+/**
+ * One batch handed to an accumulator, checked: features B×d of a floating type on any device, labels
+ * in 0..K−1, and the rows grouped by class (a counting sort) for the passes that work class by class.
+ */
+final class Batch {
+    final NDArray features;
+    final int[] labels;
+    final int rows;
+    final int classes;
+    /** Samples of each class in this batch. */
+    final long[] counts;
+    /** Row indices sorted by class; class k occupies {@code order[start[k]] .. order[start[k+1]-1]}. */
+    final int[] order;
+    final int[] start;
+
+    private Batch(NDArray features, int[] labels, int classes) {
+        this.features = features;
+        this.labels = labels;
+        this.rows = labels.length;
+        this.classes = classes;
+        this.counts = new long[classes];
+        for (int y : labels) {
+            counts[y]++;
+        }
+        this.start = new int[classes + 1];
+        for (int k = 0; k < classes; k++) {
+            start[k + 1] = start[k] + (int) counts[k];
+        }
+        this.order = new int[rows];
+        int[] next = start.clone();
+        for (int i = 0; i < rows; i++) {
+            order[next[labels[i]]++] = i;
+        }
+    }
+
+    /**
+     * Checks a batch against an accumulator's K and d; {@code seen} (samples before this batch) makes
+     * error messages name the sample as a user counts it.
+     */
+    static Batch of(NDArray features, int[] labels, int classes, int dim, long seen) {
+        Shape s = features.getShape();
+        if (s.dimension() != 2) {
+            throw new UserError("features must be a matrix (samples × dimension), got shape " + s);
+        }
+        if (s.get(1) != dim) {
+            throw new UserError("features have dimension " + s.get(1) + ", the statistics are for d = " + dim);
+        }
+        if (s.get(0) != labels.length) {
+            throw new UserError(labels.length + " labels for " + s.get(0) + " feature rows");
+        }
+        if (!features.getDataType().isFloating()) {
+            throw new UserError("features must be floating point, got " + features.getDataType());
+        }
+        for (int i = 0; i < labels.length; i++) {
+            if (labels[i] < 0 || labels[i] >= classes) {
+                throw new UserError("label " + labels[i] + " of sample " + (seen + i) + " is outside 0.."
+                        + (classes - 1) + " (" + classes + " classes)");
+            }
+        }
+        return new Batch(features, labels, classes);
+    }
+
+    /** Labels given as an NDArray (any integer type, any device) as Java ints. */
+    static int[] labels(NDArray labels) {
+        if (labels.getShape().dimension() != 1) {
+            throw new UserError("labels must be a vector, got shape " + labels.getShape());
+        }
+        if (labels.getDataType().isFloating()) {
+            throw new UserError("labels must be integers, got " + labels.getDataType());
+        }
+        long[] l;
+        try (NDArray a = labels.toType(DataType.INT64, true)) {
+            l = a.toLongArray();
+        }
+        int[] out = new int[l.length];
+        for (int i = 0; i < l.length; i++) {
+            out[i] = l[i] < Integer.MIN_VALUE || l[i] > Integer.MAX_VALUE ? -1 : (int) l[i];
+        }
+        return out;
+    }
+
+    /**
+     * Rows processed together: about 16 MiB of float64, large enough that per-operation overheads
+     * vanish and small enough that the allocator recycles the temporaries instead of mapping fresh
+     * memory for every block.
+     */
+    static int chunkRows(int dim) {
+        return Math.max(64, chunkElements / Math.max(1, dim));
+    }
+
+    /** Elements per block (tests lower it to exercise many blocks on small data). */
+    static int chunkElements = 1 << 21;
+
+    /** A scope for temporaries on the features' device; the features are attached to it until it closes. */
+    NDManager scope() {
+        NDManager scope = features.getManager().newSubManager(features.getDevice());
+        scope.tempAttachAll(features);
+        return scope;
+    }
+
+    /**
+     * A sub-scope for one block of rows: the features and the given arrays are attached to it until it
+     * closes, so that everything computed from them is freed with the block.
+     */
+    NDManager block(NDManager scope, NDArray... constants) {
+        NDManager block = scope.newSubManager();
+        block.tempAttachAll(features);
+        for (NDArray c : constants) {
+            if (c != null) {
+                block.tempAttachAll(c);
+            }
+        }
+        return block;
+    }
+
+    /** Rows {@code order[from..to)} (one class's block) as float64, in the scope. */
+    NDArray sortedRows(NDManager scope, int from, int to) {
+        long[] idx = new long[to - from];
+        for (int i = from; i < to; i++) {
+            idx[i - from] = order[i];
+        }
+        NDArray index = scope.create(idx);
+        NDArray x = features.get(new NDIndex("{}", index));
+        return x.toType(DataType.FLOAT64, false);
+    }
+
+    /** Rows {@code from..to} in their own order, as stored (a view). */
+    NDArray rows(int from, int to) {
+        return features.get(new NDIndex(from + ":" + to));
+    }
+
+    /** Labels {@code from..to} as an int64 vector in the scope. */
+    NDArray labelArray(NDManager scope, int from, int to) {
+        long[] y = new long[to - from];
+        for (int i = from; i < to; i++) {
+            y[i - from] = labels[i];
+        }
+        return scope.create(y);
+    }
+
+    /** The first row holding a NaN or an infinity, or −1. */
+    int firstNonFiniteRow() {
+        try (NDManager scope = scope()) {
+            NDArray bad = features.isNaN().logicalOr(features.isInfinite()).toType(DataType.INT32, false)
+                    .sum(new int[] {1});
+            int[] b = bad.toType(DataType.INT32, false).toIntArray();
+            for (int i = 0; i < b.length; i++) {
+                if (b[i] > 0) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+    }
+}

@@ -1,0 +1,272 @@
+package io.nclab.metrics;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import io.nclab.UserError;
+import io.nclab.io.Json;
+import io.nclab.io.Npz;
+import io.nclab.nd.Nd;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * The first pass of the NC engine: class counts n_k and class sums Σ_{y_i = k} h_i, accumulated in
+ * float64 from batches of features (B×d NDArrays, float32 or float64, on whatever device the model
+ * runs) and their labels.
+ *
+ * <p>The metrics need the class means before they can look at the samples again, so measuring
+ * collapse over a data set that does not fit in memory is two passes over the same samples:
+ *
+ * <pre>{@code
+ * FeatureStats stats = new FeatureStats(K, d);
+ * for (batch : data) stats.add(features, labels);          // pass 1: n_k, Σ h_i  →  μ_k, μ_G
+ * SecondPass pass = stats.secondPass(W, b, false);          // the means and classifier, fixed
+ * for (batch : data) pass.add(features, labels);            // pass 2: scatter, NCC, margins
+ * CollapseMetrics m = pass.metrics();
+ * }</pre>
+ *
+ * <p>{@link CollapseMetrics#measure} does both passes for features already in memory. Both
+ * accumulators {@link #merge} (shards, devices, workers) and save to a NumPy {@code .npz} archive.
+ * Classes may be empty while accumulating; the means (and the second pass) need every class.
+ */
+public final class FeatureStats {
+    private final int classes;
+    private final int dim;
+    private final long[] counts;
+    /** K×d, row-major. */
+    private final double[] sums;
+
+    public FeatureStats(int classes, int dim) {
+        if (classes < 2) {
+            throw new UserError("collapse needs at least 2 classes, got " + classes);
+        }
+        if (dim < 1) {
+            throw new UserError("feature dimension must be positive, got " + dim);
+        }
+        this.classes = classes;
+        this.dim = dim;
+        this.counts = new long[classes];
+        this.sums = new double[Math.multiplyExact(classes, dim)];
+    }
+
+    public int classes() {
+        return classes;
+    }
+
+    public int dim() {
+        return dim;
+    }
+
+    public long samples() {
+        return Arrays.stream(counts).sum();
+    }
+
+    public long[] counts() {
+        return counts.clone();
+    }
+
+    /** Adds a batch: features B×d (float32 or float64, any device, any strides), labels in 0..K−1. */
+    public void add(NDArray features, int[] labels) {
+        Batch batch = Batch.of(features, labels, classes, dim, samples());
+        if (batch.rows == 0) {
+            return;
+        }
+        int chunk = Batch.chunkRows(dim);
+        double[] add = new double[sums.length];
+        try (NDManager scope = batch.scope()) {
+            // Class by class, in blocks of whole rows: each block's float64 column sums.
+            NDList partial = new NDList();
+            int[] owner = new int[batch.rows]; // every block holds at least one row
+            int blocks = 0;
+            for (int k = 0; k < classes; k++) {
+                for (int from = batch.start[k]; from < batch.start[k + 1]; from += chunk) {
+                    int to = Math.min(from + chunk, batch.start[k + 1]);
+                    try (NDManager block = batch.block(scope)) {
+                        NDArray s = batch.sortedRows(block, from, to).sum(new int[] {0});
+                        s.attach(scope);
+                        partial.add(s);
+                    }
+                    owner[blocks++] = k;
+                }
+            }
+            double[] s = NDArrays.stack(partial).toDoubleArray();
+            for (int b = 0; b < blocks; b++) {
+                int k = owner[b];
+                for (int j = 0; j < dim; j++) {
+                    add[k * dim + j] += s[b * dim + j];
+                }
+            }
+        }
+        for (double v : add) {
+            if (!Double.isFinite(v)) {
+                int row = batch.firstNonFiniteRow();
+                throw new UserError(row >= 0
+                        ? "features of sample " + (samples() + row) + " are not finite (NaN or infinity)"
+                        : "features are too large: their sums overflow float64");
+            }
+        }
+        for (int i = 0; i < sums.length; i++) {
+            sums[i] += add[i];
+        }
+        for (int k = 0; k < classes; k++) {
+            counts[k] += batch.counts[k];
+        }
+    }
+
+    /** Adds a batch whose labels are an integer NDArray (on any device). */
+    public void add(NDArray features, NDArray labels) {
+        add(features, Batch.labels(labels));
+    }
+
+    /** Adds another accumulator's counts and sums (another shard of the same data set). */
+    public void merge(FeatureStats other) {
+        if (other.classes != classes || other.dim != dim) {
+            throw new UserError("cannot merge statistics for K = " + other.classes + ", d = " + other.dim
+                    + " into K = " + classes + ", d = " + dim);
+        }
+        for (int i = 0; i < sums.length; i++) {
+            sums[i] += other.sums[i];
+        }
+        for (int k = 0; k < classes; k++) {
+            counts[k] += other.counts[k];
+        }
+    }
+
+    /** Throws a {@link UserError} naming the first class without samples. */
+    void requireEveryClass() {
+        for (int k = 0; k < classes; k++) {
+            if (counts[k] == 0) {
+                throw new UserError("class " + k + " has no samples (" + classes + " classes, "
+                        + samples() + " samples); every class needs at least one");
+            }
+        }
+    }
+
+    /** The class means μ_k as a K×d row-major array. */
+    public double[] means() {
+        requireEveryClass();
+        double[] mu = new double[sums.length];
+        for (int k = 0; k < classes; k++) {
+            for (int j = 0; j < dim; j++) {
+                mu[k * dim + j] = sums[k * dim + j] / counts[k];
+            }
+        }
+        return mu;
+    }
+
+    /** The global mean μ_G = (1/N) Σ_i h_i. */
+    public double[] globalMean() {
+        requireEveryClass();
+        double[] g = new double[dim];
+        for (int k = 0; k < classes; k++) {
+            for (int j = 0; j < dim; j++) {
+                g[j] += sums[k * dim + j];
+            }
+        }
+        double n = samples();
+        for (int j = 0; j < dim; j++) {
+            g[j] /= n;
+        }
+        return g;
+    }
+
+    double[] sumsView() {
+        return sums;
+    }
+
+    long[] countsView() {
+        return counts;
+    }
+
+    /**
+     * Starts the second pass with these means and the classifier (W K×d and b of length K, any
+     * device; {@code weights == null} for features alone, {@code bias == null} for b = 0).
+     * {@code keepMargins} keeps every sample's cosine margin for the sorted distribution.
+     */
+    public SecondPass secondPass(NDArray weights, NDArray bias, boolean keepMargins) {
+        double[] w = null;
+        double[] b = null;
+        if (weights != null) {
+            if (weights.getShape().dimension() != 2 || weights.getShape().get(0) != classes
+                    || weights.getShape().get(1) != dim) {
+                throw new UserError("classifier weights must be K×d = " + classes + "×" + dim + ", got shape "
+                        + weights.getShape());
+            }
+            w = Nd.toDoubles(weights);
+        }
+        if (bias != null) {
+            if (weights == null) {
+                throw new UserError("a bias needs classifier weights");
+            }
+            if (bias.getShape().size() != classes || bias.getShape().dimension() > 2) {
+                throw new UserError("classifier bias must have K = " + classes + " entries, got shape "
+                        + bias.getShape());
+            }
+            b = Nd.toDoubles(bias);
+        }
+        return new SecondPass(this, w, b, keepMargins);
+    }
+
+    /** The second pass without a classifier: NC1, CDNV, class-mean geometry, NCC accuracy. */
+    public SecondPass secondPass() {
+        return new SecondPass(this, null, null, false);
+    }
+
+    FeatureStats copy() {
+        FeatureStats c = new FeatureStats(classes, dim);
+        System.arraycopy(sums, 0, c.sums, 0, sums.length);
+        System.arraycopy(counts, 0, c.counts, 0, classes);
+        return c;
+    }
+
+    boolean sameAs(FeatureStats o) {
+        return classes == o.classes && dim == o.dim && Arrays.equals(counts, o.counts)
+                && Arrays.equals(sums, o.sums);
+    }
+
+    // ---------------------------------------------------------------- files
+
+    static final String KIND = "nclab.feature_stats";
+
+    void writeTo(Npz npz) {
+        npz.put("counts", counts, classes).put("sums", sums, classes, dim);
+    }
+
+    static FeatureStats readFrom(Npz npz) {
+        long[] shape = npz.shape("sums");
+        if (shape.length != 2) {
+            throw new UserError("malformed statistics: sums must be K×d");
+        }
+        FeatureStats s = new FeatureStats((int) shape[0], (int) shape[1]);
+        double[] sums = npz.doubles("sums");
+        long[] counts = npz.longs("counts");
+        if (counts.length != s.classes) {
+            throw new UserError("malformed statistics: " + counts.length + " counts for " + s.classes + " classes");
+        }
+        System.arraycopy(sums, 0, s.sums, 0, sums.length);
+        System.arraycopy(counts, 0, s.counts, 0, counts.length);
+        return s;
+    }
+
+    /** Saves to a NumPy {@code .npz} archive: {@code counts} (K, int64), {@code sums} (K×d, float64). */
+    public void save(Path file) {
+        Npz npz = new Npz().putText("nclab.json", Json.line(Map.of("kind", KIND, "version", 1)));
+        writeTo(npz);
+        npz.save(file);
+    }
+
+    public static FeatureStats load(Path file) {
+        Npz npz = Npz.load(file);
+        requireKind(npz, KIND, file);
+        return readFrom(npz);
+    }
+
+    static void requireKind(Npz npz, String kind, Path file) {
+        if (!npz.has("nclab.json") || !npz.text("nclab.json").contains("\"" + kind + "\"")) {
+            throw new UserError(file + " does not hold " + kind.substring(6).replace('_', ' '));
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package io.nclab.metrics;
+
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
+import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
+
+/** The K×K formulas of the collapse metrics, on Gram matrices held as row-major arrays. */
+final class Geometry {
+    private Geometry() {}
+
+    /** ε of float64, for the pseudo-inverse and rank cut-offs. */
+    static final double EPS = Math.ulp(1.0);
+
+    /**
+     * ‖G/‖G‖_F − T‖_F with T = (I_K − 11ᵀ/K)/√(K−1), the simplex ETF of unit Frobenius norm (the
+     * losses paper's NC2/NC3, §4; the MSE paper's eqs. 7–8). Summed entry by entry, so that an exact
+     * ETF gives round-off (≈1e-16), not the √ε that 2 − 2⟨G/‖G‖, T⟩ would leave. NaN for G = 0.
+     */
+    static double etfDistance(double[] g, int k) {
+        double norm = 0;
+        for (double v : g) {
+            norm += v * v;
+        }
+        norm = Math.sqrt(norm);
+        if (norm == 0) {
+            return Double.NaN;
+        }
+        double scale = 1.0 / Math.sqrt(k - 1.0);
+        double s = 0;
+        for (int a = 0; a < k; a++) {
+            for (int b = 0; b < k; b++) {
+                double t = ((a == b ? 1.0 : 0.0) - 1.0 / k) * scale;
+                double e = g[a * k + b] / norm - t;
+                s += e * e;
+            }
+        }
+        return Math.sqrt(s);
+    }
+
+    /** Population standard deviation (divide by the count) over the mean: the coefficient of variation. */
+    static double stdOverMean(double[] v) {
+        return std(v) / mean(v);
+    }
+
+    static double mean(double[] v) {
+        double s = 0;
+        for (double x : v) {
+            s += x;
+        }
+        return s / v.length;
+    }
+
+    /** Population standard deviation, two-pass. */
+    static double std(double[] v) {
+        double m = mean(v);
+        double s = 0;
+        for (double x : v) {
+            s += (x - m) * (x - m);
+        }
+        return Math.sqrt(s / v.length);
+    }
+
+    /** √G_kk for a Gram matrix. */
+    static double[] norms(double[] g, int k) {
+        double[] n = new double[k];
+        for (int a = 0; a < k; a++) {
+            n[a] = Math.sqrt(Math.max(0, g[a * k + a]));
+        }
+        return n;
+    }
+
+    /** cos(x_a, x_b) for a < b from the Gram matrix of the x's, K(K−1)/2 values. */
+    static double[] pairCosines(double[] g, int k) {
+        double[] n = norms(g, k);
+        double[] c = new double[k * (k - 1) / 2];
+        int i = 0;
+        for (int a = 0; a < k; a++) {
+            for (int b = a + 1; b < k; b++) {
+                c[i++] = g[a * k + b] / (n[a] * n[b]);
+            }
+        }
+        return c;
+    }
+
+    /** Eigen-decomposition of a small symmetric matrix, eigenvalues in descending order. */
+    record Eigen(double[] values, double[][] vectors) {}
+
+    static Eigen symmetricEigen(double[] a, int n, boolean vectors) {
+        DMatrixRMaj m = new DMatrixRMaj(n, n, true, a);
+        EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(n, vectors, true);
+        if (!eig.decompose(m)) {
+            throw new ArithmeticException("symmetric eigen-decomposition failed for a " + n + "×" + n + " matrix");
+        }
+        Integer[] idx = new Integer[n];
+        double[] lam = new double[n];
+        for (int i = 0; i < n; i++) {
+            idx[i] = i;
+            lam[i] = eig.getEigenvalue(i).getReal();
+        }
+        java.util.Arrays.sort(idx, (p, q) -> Double.compare(lam[q], lam[p]));
+        double[] values = new double[n];
+        double[][] vecs = vectors ? new double[n][] : null;
+        for (int i = 0; i < n; i++) {
+            values[i] = lam[idx[i]];
+            if (vectors) {
+                vecs[i] = eig.getEigenVector(idx[i]).getData().clone();
+            }
+        }
+        return new Eigen(values, vecs);
+    }
+}

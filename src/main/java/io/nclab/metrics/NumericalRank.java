@@ -1,0 +1,124 @@
+package io.nclab.metrics;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.nclab.UserError;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * The MSE paper's numerical rank (§4): (1/K) Σ_k ‖H_k‖_*² / ‖H_k‖_F², H_k the d×n_k matrix of class k's
+ * features as they are (not centred); 1 when each class has collapsed to a single direction.
+ *
+ * <p>‖H_k‖_* needs H_k's singular values, the square roots of the eigenvalues of a Gram matrix: the
+ * smaller of H_kᵀH_k (n_k×n_k) and H_k H_kᵀ (d×d), formed in float64 on the features' device and
+ * decomposed (eigenvalues only) with EJML, classes in parallel. Eigenvalues below
+ * max(n_k, d)·ε·λ_max are round-off of the Gram (an exactly collapsed class gives a rank-one Gram)
+ * and count as zero. A class whose features are all zero has ratio 0.
+ */
+public final class NumericalRank {
+    private NumericalRank() {}
+
+    /** Gram matrices at least this large are decomposed on a worker thread. */
+    private static final int PARALLEL_FROM = 128;
+
+    /** The numerical rank of features held in one N×d NDArray (float32/float64, any device). */
+    public static double measure(NDArray features, int[] labels, int classes) {
+        if (features.getShape().dimension() != 2) {
+            throw new UserError("features must be a matrix (samples × dimension), got shape " + features.getShape());
+        }
+        int d = (int) features.getShape().get(1);
+        Batch batch = Batch.of(features, labels, classes, d, 0);
+        for (int k = 0; k < classes; k++) {
+            if (batch.counts[k] == 0) {
+                throw new UserError("class " + k + " has no samples (" + classes + " classes, "
+                        + batch.rows + " samples); every class needs at least one");
+            }
+        }
+        int threads = Math.max(1, Math.min(classes, Runtime.getRuntime().availableProcessors()));
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "nclab-numerical-rank");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<Double>> ratios = new ArrayList<>();
+            try (NDManager scope = batch.scope()) {
+                for (int k = 0; k < classes; k++) {
+                    int n = (int) batch.counts[k];
+                    int size = Math.min(n, d);
+                    double[] gram = classGram(batch, scope, k, d);
+                    int bigger = Math.max(n, d);
+                    if (size >= PARALLEL_FROM) {
+                        ratios.add(pool.submit(() -> ratio(gram, size, bigger)));
+                    } else {
+                        double r = ratio(gram, size, bigger);
+                        ratios.add(java.util.concurrent.CompletableFuture.completedFuture(r));
+                    }
+                }
+            }
+            double sum = 0;
+            for (Future<Double> f : ratios) {
+                sum += f.get();
+            }
+            return sum / classes;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while computing the numerical rank", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("numerical rank failed", e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Class k's smaller Gram matrix, row-major, in float64. */
+    private static double[] classGram(Batch batch, NDManager scope, int k, int d) {
+        int from = batch.start[k];
+        int to = batch.start[k + 1];
+        try (NDManager cls = batch.block(scope)) {
+            if (to - from <= d) {
+                NDArray x = batch.sortedRows(cls, from, to);
+                return x.matMul(x.transpose()).toDoubleArray();
+            }
+            NDArray g = cls.zeros(new Shape(d, d), DataType.FLOAT64);
+            int chunk = Batch.chunkRows(d);
+            for (int a = from; a < to; a += chunk) {
+                try (NDManager block = batch.block(cls, g)) {
+                    NDArray x = batch.sortedRows(block, a, Math.min(a + chunk, to));
+                    g.addi(x.transpose().matMul(x));
+                }
+            }
+            return g.toDoubleArray();
+        }
+    }
+
+    /**
+     * ‖H‖_*²/‖H‖_F² from a Gram matrix of H (either one): (Σ √λ_i)² / tr G, with the eigenvalues below
+     * {@code maxDim}·ε·λ_max dropped as round-off.
+     */
+    static double ratio(double[] gram, int size, int maxDim) {
+        double trace = 0;
+        for (int i = 0; i < size; i++) {
+            trace += gram[i * size + i];
+        }
+        if (trace <= 0) {
+            return 0;
+        }
+        double[] lam = Geometry.symmetricEigen(gram, size, false).values();
+        double cut = maxDim * Geometry.EPS * lam[0];
+        double nuclear = 0;
+        for (double l : lam) {
+            if (l > cut) {
+                nuclear += Math.sqrt(l);
+            }
+        }
+        return nuclear * nuclear / trace;
+    }
+}

@@ -1,0 +1,504 @@
+package io.nclab.metrics;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.nclab.UserError;
+import io.nclab.io.Json;
+import io.nclab.io.Npz;
+import io.nclab.nd.Nd;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The second pass of the NC engine: with the class means (from a {@link FeatureStats}) and the
+ * classifier fixed, it looks at every sample once more and keeps only K-sized sums.
+ *
+ * <p>For each sample, with D_i = h_i − μ_{y_i} (subtracted first, so that near collapse nothing is
+ * lost to cancellation), one product D_i·[Mᵀ Wᵀ] gives every per-sample quantity:
+ * <ul>
+ *   <li>‖D_i‖², summed per class: tr Σ_W and the CDNV's σ_k²;</li>
+ *   <li>the K-space route to NC1: Σ_B = MᵀM/K has rank ≤ K−1 and shares its non-zero spectrum with
+ *       the K×K Gram MMᵀ = U Λ Uᵀ, so tr(Σ_W Σ_B†)/K = (1/N) Σ_i ‖Λ_r⁻¹ U_rᵀ M D_i‖² over the r
+ *       eigen-directions with λ_j &gt; max(d, K)·ε·λ_max (NumPy's pseudo-inverse cut-off on Σ_B).
+ *       No d×d matrix is formed, and the sum of squares can never be negative;</li>
+ *   <li>the nearest class centre, argmin_k ‖D_i + μ_{y_i} − μ_k‖² = ‖D_i‖² + 2 D_i·(M_{y_i} − M_k) +
+ *       ‖μ_{y_i} − μ_k‖²;</li>
+ *   <li>the classifier's decision argmax_k (W D_i + W μ_{y_i} + b)_k and the cosine margin, from
+ *       (h_i − μ_G)·(w_k − w̄) = D_i·w_k − D_i·w̄ + M_{y_i}·(w_k − w̄) and
+ *       ‖h_i − μ_G‖² = ‖D_i‖² + 2 D_i·M_{y_i} + ‖M_{y_i}‖².</li>
+ * </ul>
+ * Everything runs as a few batched NDArray operations per block of rows on the features' device;
+ * the sums come back to Java in float64. Like the first pass, it {@link #merge}s and saves to an
+ * {@code .npz} archive. The cosine of a zero vector is taken as 0.
+ */
+public final class SecondPass {
+    /** Per-class columns accumulated by every block. */
+    private static final int WITHIN = 0;
+    private static final int NCC_CORRECT = 1;
+    private static final int DISAGREE = 2;
+    private static final int CORRECT = 3;
+    private static final int MARGIN = 4;
+    private static final int MARGIN_NON_POSITIVE = 5;
+
+    private final FeatureStats first;
+    private final int classes;
+    private final int dim;
+    private final double[] weights;
+    private final double[] bias;
+    private final boolean keepMargins;
+    private final int columns;
+
+    // Fixed by the first pass and the classifier (host, float64).
+    private final double[] mu;
+    private final double[] centred;
+    private final double[] gramMeans;
+    private final double[] meanDistances;
+    private final double[] nc1Map;
+    private final int nc1Rank;
+    private final double[] gramW;
+    private final double[] gramWM;
+    private final double[] logitOffsets;
+    private final double[] marginOffsets;
+    private final double[] centredWeightNorms;
+    private final double biasRelation;
+
+    // Accumulated.
+    private final long[] seen;
+    private final double[] perClass;
+    private double nc1Sum;
+    private double marginMin = Double.POSITIVE_INFINITY;
+    private final List<double[]> margins = new ArrayList<>();
+
+    SecondPass(FeatureStats stats, double[] weights, double[] bias, boolean keepMargins) {
+        stats.requireEveryClass();
+        this.first = stats.copy();
+        this.classes = stats.classes();
+        this.dim = stats.dim();
+        this.weights = weights;
+        this.bias = weights == null ? null : bias != null ? bias : new double[classes];
+        this.keepMargins = keepMargins && weights != null;
+        this.columns = weights == null ? 2 : 6;
+        int k = classes;
+        int d = dim;
+        this.mu = first.means();
+        double[] g = first.globalMean();
+        this.centred = new double[k * d];
+        for (int a = 0; a < k; a++) {
+            for (int j = 0; j < d; j++) {
+                centred[a * d + j] = mu[a * d + j] - g[j];
+            }
+        }
+        this.seen = new long[k];
+        this.perClass = new double[k * columns];
+
+        // One Gram matrix of the rows [M; μ; W; W − w̄] gives every K×K product the metrics need.
+        int blocks = weights == null ? 1 : 4;
+        double[] rows = Arrays.copyOf(centred, blocks * k * d);
+        if (weights != null) {
+            System.arraycopy(mu, 0, rows, k * d, k * d);
+            System.arraycopy(weights, 0, rows, 2 * k * d, k * d);
+            double[] wBar = new double[d];
+            for (int a = 0; a < k; a++) {
+                for (int j = 0; j < d; j++) {
+                    wBar[j] += weights[a * d + j] / k;
+                }
+            }
+            for (int a = 0; a < k; a++) {
+                for (int j = 0; j < d; j++) {
+                    rows[3 * k * d + a * d + j] = weights[a * d + j] - wBar[j];
+                }
+            }
+        }
+        int size = blocks * k;
+        double[] gram;
+        try (NDManager m = Nd.newManager()) {
+            NDArray x = m.create(rows, new Shape(size, d));
+            gram = x.matMul(x.transpose()).toDoubleArray();
+        }
+        this.gramMeans = gramBlock(gram, size, k, 0, 0);
+        // ‖μ_a − μ_b‖² from the differences themselves, not from the Gram (no cancellation).
+        this.meanDistances = new double[k * k];
+        for (int a = 0; a < k; a++) {
+            for (int b = a + 1; b < k; b++) {
+                double s = 0;
+                for (int j = 0; j < d; j++) {
+                    double t = centred[a * d + j] - centred[b * d + j];
+                    s += t * t;
+                }
+                meanDistances[a * k + b] = s;
+                meanDistances[b * k + a] = s;
+            }
+        }
+        if (weights != null) {
+            this.gramW = gramBlock(gram, size, k, 2, 2);
+            this.gramWM = gramBlock(gram, size, k, 2, 0);
+            // μ_a·w_j + b_j and M_a·(w_j − w̄): the per-class parts of logits and margin numerators.
+            this.logitOffsets = gramBlock(gram, size, k, 1, 2);
+            this.marginOffsets = gramBlock(gram, size, k, 0, 3);
+            this.centredWeightNorms = new double[k];
+            double[] atGlobalMean = this.bias.clone(); // W μ_G + b, μ_G = Σ_a (n_a/N) μ_a
+            long[] counts = first.countsView();
+            for (int j = 0; j < k; j++) {
+                centredWeightNorms[j] = Math.sqrt(Math.max(0, gram[(3 * k + j) * size + 3 * k + j]));
+                for (int a = 0; a < k; a++) {
+                    logitOffsets[a * k + j] += this.bias[j];
+                    atGlobalMean[j] += counts[a] * gram[(k + a) * size + 2 * k + j] / first.samples();
+                }
+            }
+            this.biasRelation = Math.sqrt(Arrays.stream(atGlobalMean).map(v -> v * v).sum());
+        } else {
+            this.gramW = null;
+            this.gramWM = null;
+            this.logitOffsets = null;
+            this.marginOffsets = null;
+            this.centredWeightNorms = null;
+            this.biasRelation = Double.NaN;
+        }
+        // NC1's K-space map Λ_r⁻¹ U_rᵀ (r×K, stored K×r for the product (M D_i)ᵀ U_r Λ_r⁻¹).
+        Geometry.Eigen e = Geometry.symmetricEigen(gramMeans.clone(), k, true);
+        double cut = Math.max(d, k) * Geometry.EPS * e.values()[0];
+        int r = 0;
+        while (r < k && e.values()[0] > 0 && e.values()[r] > cut) {
+            r++;
+        }
+        this.nc1Rank = r;
+        this.nc1Map = new double[k * Math.max(r, 1)];
+        for (int j = 0; j < r; j++) {
+            for (int a = 0; a < k; a++) {
+                nc1Map[a * r + j] = e.vectors()[j][a] / e.values()[j];
+            }
+        }
+    }
+
+    /** The K×K block (row block r, column block c) of a Gram matrix of stacked K-row blocks. */
+    private static double[] gramBlock(double[] gram, int size, int k, int r, int c) {
+        double[] out = new double[k * k];
+        for (int a = 0; a < k; a++) {
+            System.arraycopy(gram, (r * k + a) * size + c * k, out, a * k, k);
+        }
+        return out;
+    }
+
+    public int classes() {
+        return classes;
+    }
+
+    public int dim() {
+        return dim;
+    }
+
+    public boolean hasClassifier() {
+        return weights != null;
+    }
+
+    /** Adds a batch: the same features and labels the first pass saw, in any order and batching. */
+    public void add(NDArray features, int[] labels) {
+        Batch batch = Batch.of(features, labels, classes, dim, Arrays.stream(seen).sum());
+        if (batch.rows == 0) {
+            return;
+        }
+        int k = classes;
+        boolean w = weights != null;
+        int chunk = Batch.chunkRows(dim);
+        double[] add = new double[perClass.length];
+        double nc1 = 0;
+        double min = Double.POSITIVE_INFINITY;
+        List<double[]> kept = new ArrayList<>();
+        try (NDManager scope = batch.scope()) {
+            double[] stacked = centred;
+            if (w) {
+                stacked = Arrays.copyOf(centred, 2 * k * dim);
+                System.arraycopy(weights, 0, stacked, k * dim, k * dim);
+            }
+            Constants c = new Constants(
+                    scope.create(mu, new Shape(k, dim)),
+                    scope.create(stacked, new Shape(w ? 2 * k : k, dim)).transpose(),
+                    scope.create(nc1Map, new Shape(k, Math.max(nc1Rank, 1))),
+                    scope.create(table(), new Shape(k, tableWidth())),
+                    scope.create(range(k)).reshape(1, k),
+                    w ? scope.create(centredWeightNorms, new Shape(1, k)) : null);
+            for (int from = 0; from < batch.rows; from += chunk) {
+                int to = Math.min(from + chunk, batch.rows);
+                try (NDManager block = batch.block(scope, c.means, c.projection, c.nc1Map, c.table, c.classIds,
+                        c.weightNorms)) {
+                    double[] v = block(batch, block, c, from, to);
+                    for (int i = 0; i < add.length; i++) {
+                        add[i] += v[i];
+                    }
+                    nc1 += v[add.length];
+                    if (w) {
+                        min = Math.min(min, v[add.length + 1]);
+                        if (keepMargins) {
+                            kept.add(Arrays.copyOfRange(v, add.length + 2, v.length));
+                        }
+                    }
+                }
+            }
+        }
+        for (int i = 0; i < perClass.length; i++) {
+            perClass[i] += add[i];
+        }
+        for (int a = 0; a < k; a++) {
+            seen[a] += batch.counts[a];
+        }
+        nc1Sum += nc1;
+        marginMin = Math.min(marginMin, min);
+        margins.addAll(kept);
+    }
+
+    /** The device copies of what every block needs. */
+    private record Constants(NDArray means, NDArray projection, NDArray nc1Map, NDArray table,
+            NDArray classIds, NDArray weightNorms) {}
+
+    /**
+     * One block of rows {@code from..to}: the per-class sums (K×columns), the NC1 sum, and with a
+     * classifier the smallest margin followed (if kept) by every margin, as one float64 vector.
+     */
+    private double[] block(Batch batch, NDManager block, Constants c, int from, int to) {
+        int k = classes;
+        int b = to - from;
+        boolean w = weights != null;
+        NDArray y = batch.labelArray(block, from, to);
+        NDArray yCol = y.reshape(b, 1);
+        // float32 rows minus float64 means: promoted to float64 in the same pass.
+        NDArray dev = batch.rows(from, to).sub(c.means.get(new NDIndex("{}", y)));
+        NDArray dn = dev.norm(new int[] {1}).square().reshape(b, 1);
+        NDArray p = dev.matMul(c.projection);
+        NDArray dm = w ? p.get(new NDIndex(":, 0:" + k)) : p;
+        NDArray nc1Part = nc1Rank == 0 ? block.zeros(new Shape(1), DataType.FLOAT64)
+                : dm.matMul(c.nc1Map).square().sum().reshape(1);
+        NDArray dmOwn = dm.gather(yCol, 1);
+        NDArray tab = c.table.get(new NDIndex("{}", y));
+        NDArray toOwnMean = dn.add(dmOwn.mul(2));
+        NDArray dist = dm.mul(-2).add(tab.get(new NDIndex(":, 0:" + k))).add(toOwnMean);
+        NDArray ncc = dist.argMin(1);
+        NDList cols = new NDList(dn.reshape(b), ncc.eq(y).toType(DataType.FLOAT64, false));
+        NDList pack = new NDList();
+        if (w) {
+            NDArray pw = p.get(new NDIndex(":, " + k + ":" + 2 * k));
+            NDArray pred = pw.add(tab.get(new NDIndex(":, " + (k + 1) + ":" + (2 * k + 1)))).argMax(1);
+            NDArray numer = pw.sub(pw.mean(new int[] {1}, true))
+                    .add(tab.get(new NDIndex(":, " + (2 * k + 1) + ":" + (3 * k + 1))));
+            NDArray hn = toOwnMean.add(tab.get(new NDIndex(":, " + k + ":" + (k + 1)))).maximum(0).sqrt();
+            NDArray den = hn.mul(c.weightNorms);
+            NDArray cos = NDArrays.where(den.gt(0), numer.div(den), numer.zerosLike());
+            NDArray own = cos.gather(yCol, 1).reshape(b);
+            NDArray other = cos.add(tab.get(new NDIndex(":, " + (3 * k + 1) + ":"))).max(new int[] {1});
+            NDArray margin = own.sub(other);
+            cols.add(pred.neq(ncc).toType(DataType.FLOAT64, false));
+            cols.add(pred.eq(y).toType(DataType.FLOAT64, false));
+            cols.add(margin);
+            cols.add(margin.lte(0).toType(DataType.FLOAT64, false));
+            pack.add(margin.min().reshape(1));
+            if (keepMargins) {
+                pack.add(margin);
+            }
+        }
+        NDArray oneHot = yCol.eq(c.classIds).toType(DataType.FLOAT64, false);
+        NDArray sums = oneHot.transpose().matMul(NDArrays.stack(cols, 1)).reshape(-1);
+        pack.add(0, nc1Part);
+        pack.add(0, sums);
+        return NDArrays.concat(pack).toDoubleArray();
+    }
+
+    /** Adds a batch whose labels are an integer NDArray (on any device). */
+    public void add(NDArray features, NDArray labels) {
+        add(features, Batch.labels(labels));
+    }
+
+    private static long[] range(int k) {
+        long[] r = new long[k];
+        for (int i = 0; i < k; i++) {
+            r[i] = i;
+        }
+        return r;
+    }
+
+    private int tableWidth() {
+        return weights == null ? classes + 1 : 4 * classes + 1;
+    }
+
+    /**
+     * Per class a (row of the table gathered by label): ‖μ_a − μ_k‖² for every k, ‖M_a‖², and with a
+     * classifier μ_a·w_k + b_k, M_a·(w_k − w̄), and 0 except −∞ at k = a (to exclude the own class).
+     */
+    private double[] table() {
+        int k = classes;
+        int width = tableWidth();
+        double[] t = new double[k * width];
+        for (int a = 0; a < k; a++) {
+            System.arraycopy(meanDistances, a * k, t, a * width, k);
+            t[a * width + k] = gramMeans[a * k + a];
+            if (weights != null) {
+                System.arraycopy(logitOffsets, a * k, t, a * width + k + 1, k);
+                System.arraycopy(marginOffsets, a * k, t, a * width + 2 * k + 1, k);
+                t[a * width + 3 * k + 1 + a] = Double.NEGATIVE_INFINITY;
+            }
+        }
+        return t;
+    }
+
+    /** Adds another accumulator's sums: the same first pass and classifier over another shard. */
+    public void merge(SecondPass other) {
+        if (!first.sameAs(other.first) || !Arrays.equals(weights, other.weights)
+                || !Arrays.equals(bias, other.bias) || keepMargins != other.keepMargins) {
+            throw new UserError("cannot merge second passes made from different means, classifiers or options");
+        }
+        for (int i = 0; i < perClass.length; i++) {
+            perClass[i] += other.perClass[i];
+        }
+        for (int a = 0; a < classes; a++) {
+            seen[a] += other.seen[a];
+        }
+        nc1Sum += other.nc1Sum;
+        marginMin = Math.min(marginMin, other.marginMin);
+        margins.addAll(other.margins);
+    }
+
+    /** The metrics with the CDNV's distance exponent 2. */
+    public CollapseMetrics metrics() {
+        return metrics(2.0);
+    }
+
+    /**
+     * Every metric of {@link CollapseMetrics} but {@code numerical_rank} (NaN here; see
+     * {@link NumericalRank}). The second pass must have seen exactly the first pass's class counts.
+     */
+    public CollapseMetrics metrics(double cdnvExponent) {
+        int k = classes;
+        long[] counts = first.countsView();
+        for (int a = 0; a < k; a++) {
+            if (seen[a] != counts[a]) {
+                throw new UserError("the second pass saw " + seen[a] + " samples of class " + a + ", the first "
+                        + counts[a] + ": feed both passes the same samples");
+            }
+        }
+        double n = first.samples();
+        double within = 0;
+        double nccCorrect = 0;
+        double[] sigma2 = new double[k];
+        for (int a = 0; a < k; a++) {
+            within += perClass[a * columns + WITHIN];
+            nccCorrect += perClass[a * columns + NCC_CORRECT];
+            sigma2[a] = perClass[a * columns + WITHIN] / counts[a];
+        }
+        double between = 0;
+        double[] meanNorms = Geometry.norms(gramMeans, k);
+        for (double v : meanNorms) {
+            between += v * v;
+        }
+        between /= k;
+        double cdnv = 0;
+        for (int a = 0; a < k; a++) {
+            for (int b = a + 1; b < k; b++) {
+                cdnv += (sigma2[a] + sigma2[b]) / (2 * Math.pow(meanDistances[a * k + b], cdnvExponent / 2));
+            }
+        }
+        cdnv /= k * (k - 1) / 2.0;
+        double[] cos = Geometry.pairCosines(gramMeans, k);
+        double maxDev = 0;
+        for (double c : cos) {
+            maxDev = Math.max(maxDev, Math.abs(c + 1.0 / (k - 1)));
+        }
+        CollapseMetrics.Builder m = new CollapseMetrics.Builder(k, (long) n);
+        m.nc1 = nc1Sum / n;
+        m.nc1Quotient = within / n / between;
+        m.cdnv = cdnv;
+        m.nc2Means = Geometry.etfDistance(gramMeans, k);
+        m.nccAccuracy = nccCorrect / n;
+        m.meanEquinorm = Geometry.stdOverMean(meanNorms);
+        m.meanEquiangularity = Geometry.std(cos);
+        m.meanMaxAngleDeviation = maxDev;
+        if (weights != null) {
+            double disagree = 0;
+            double correct = 0;
+            double marginSum = 0;
+            double nonPositive = 0;
+            for (int a = 0; a < k; a++) {
+                disagree += perClass[a * columns + DISAGREE];
+                correct += perClass[a * columns + CORRECT];
+                marginSum += perClass[a * columns + MARGIN];
+                nonPositive += perClass[a * columns + MARGIN_NON_POSITIVE];
+            }
+            m.hasClassifier = true;
+            m.nc2 = Geometry.etfDistance(gramW, k);
+            m.nc3 = Geometry.etfDistance(gramWM, k);
+            m.nc4 = disagree / n;
+            m.accuracy = correct / n;
+            m.wEquinorm = Geometry.stdOverMean(Geometry.norms(gramW, k));
+            m.cosineMarginMean = marginSum / n;
+            m.cosineMarginMin = marginMin;
+            m.cosineMarginNegativeFraction = nonPositive / n;
+            m.biasRelation = biasRelation;
+            if (keepMargins) {
+                double[] all = new double[(int) n];
+                int i = 0;
+                for (double[] part : margins) {
+                    System.arraycopy(part, 0, all, i, part.length);
+                    i += part.length;
+                }
+                Arrays.sort(all);
+                m.cosineMargins = all;
+            }
+        }
+        return m.build();
+    }
+
+    // ---------------------------------------------------------------- files
+
+    static final String KIND = "nclab.second_pass";
+
+    /** Saves the first pass it was made from, the classifier and the sums so far. */
+    public void save(Path file) {
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("kind", KIND);
+        meta.put("version", 1);
+        meta.put("classifier", weights != null);
+        meta.put("keep_margins", keepMargins);
+        Npz npz = new Npz().putText("nclab.json", Json.line(meta));
+        first.writeTo(npz);
+        if (weights != null) {
+            npz.put("weights", weights, classes, dim).put("bias", bias, classes);
+        }
+        npz.put("seen", seen, classes).put("per_class", perClass, classes, columns);
+        npz.put("scalars", new double[] {nc1Sum, marginMin}, 2);
+        if (keepMargins) {
+            double[] all = margins.stream().flatMapToDouble(Arrays::stream).toArray();
+            npz.put("margins", all, all.length);
+        }
+        npz.save(file);
+    }
+
+    public static SecondPass load(Path file) {
+        Npz npz = Npz.load(file);
+        FeatureStats.requireKind(npz, KIND, file);
+        boolean classifier = npz.text("nclab.json").contains("\"classifier\":true");
+        boolean keep = npz.text("nclab.json").contains("\"keep_margins\":true");
+        FeatureStats first = FeatureStats.readFrom(npz);
+        SecondPass p = new SecondPass(first, classifier ? npz.doubles("weights") : null,
+                classifier ? npz.doubles("bias") : null, keep);
+        long[] s = npz.longs("seen");
+        double[] pc = npz.doubles("per_class");
+        if (s.length != p.seen.length || pc.length != p.perClass.length) {
+            throw new UserError(file + ": malformed second-pass sums");
+        }
+        System.arraycopy(s, 0, p.seen, 0, s.length);
+        System.arraycopy(pc, 0, p.perClass, 0, pc.length);
+        double[] sc = npz.doubles("scalars");
+        p.nc1Sum = sc[0];
+        p.marginMin = sc[1];
+        if (keep) {
+            p.margins.add(npz.doubles("margins"));
+        }
+        return p;
+    }
+}

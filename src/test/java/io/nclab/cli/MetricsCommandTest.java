@@ -1,0 +1,158 @@
+package io.nclab.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.nclab.io.Json;
+import io.nclab.io.Npy;
+import io.nclab.metrics.CollapseMetrics;
+import io.nclab.nd.Nd;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code nclab metrics} as a user runs it: .npy files in, a table or one JSON object out. */
+class MetricsCommandTest {
+    static NDManager manager;
+    @TempDir
+    static Path dir;
+    static final int N = 120;
+    static final int D = 6;
+    static final int K = 4;
+    static int[] labels = new int[N];
+
+    @BeforeAll
+    static void files() {
+        manager = Nd.newManager();
+        Random rnd = new Random(3);
+        double[] h = new double[N * D];
+        double[] w = new double[K * D];
+        long[] y = new long[N];
+        for (int i = 0; i < N; i++) {
+            labels[i] = i % K;
+            y[i] = labels[i];
+            for (int j = 0; j < D; j++) {
+                h[i * D + j] = (j == labels[i] ? 4 : 0) + rnd.nextGaussian();
+            }
+        }
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (i / D == i % D ? 1 : 0) + 0.2 * rnd.nextGaussian();
+        }
+        Npy.write(dir.resolve("h.npy"), manager.create(h, new Shape(N, D)).toType(DataType.FLOAT32, false));
+        Npy.write(dir.resolve("y.npy"), manager.create(y));
+        Npy.write(dir.resolve("w.npy"), manager.create(w, new Shape(K, D)));
+        Npy.write(dir.resolve("b.npy"), manager.create(new double[] {0.1, -0.2, 0.3, 0}));
+        Npy.write(dir.resolve("yf.npy"), manager.create(new double[N]));
+    }
+
+    @AfterAll
+    static void close() {
+        manager.close();
+    }
+
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            int code = Main.execute(args);
+            return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    static String f(String name) {
+        return dir.resolve(name).toString();
+    }
+
+    @Test
+    void jsonKeysAreExactlyTheMetricNames() throws Exception {
+        Run r = run("metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--weights", f("w.npy"),
+                "--bias", f("b.npy"), "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode node = Json.MAPPER.readTree(r.out().trim());
+        List<String> keys = new ArrayList<>();
+        node.fieldNames().forEachRemaining(keys::add);
+        assertEquals(CollapseMetrics.NAMES, keys);
+        // The same numbers as the engine called on the same float32 values.
+        NDArray h = Npy.read(dir.resolve("h.npy"), manager);
+        CollapseMetrics m = CollapseMetrics.measure(h, labels, K, Npy.read(dir.resolve("w.npy"), manager),
+                Npy.read(dir.resolve("b.npy"), manager));
+        for (String name : keys) {
+            assertEquals(m.values().get(name), node.get(name).asDouble(), 1e-12 * Math.max(1, Math.abs(m.values()
+                    .get(name))), name);
+        }
+    }
+
+    @Test
+    void withoutWeightsTheClassifierMetricsAreOmittedAndTheTableHasOneRowEach() {
+        Run r = run("metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--no-numerical-rank");
+        assertEquals(0, r.code(), r.err());
+        for (String name : CollapseMetrics.NAMES) {
+            boolean expected = !CollapseMetrics.NEED_CLASSIFIER.contains(name) && !name.equals("numerical_rank");
+            assertEquals(expected, r.out().contains(" " + name + " "), name + " in\n" + r.out());
+        }
+    }
+
+    @Test
+    void marginsAreWrittenSorted() throws Exception {
+        Path csv = dir.resolve("margins.csv");
+        Run r = run("metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--weights", f("w.npy"),
+                "--margins-out", csv.toString(), "--json", "--timings");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().startsWith("timings: read"), r.err());
+        List<String> lines = Files.readAllLines(csv);
+        assertEquals("cosine_margin", lines.get(0));
+        double[] v = lines.stream().skip(1).mapToDouble(Double::parseDouble).toArray();
+        assertEquals(N, v.length);
+        double[] sorted = v.clone();
+        Arrays.sort(sorted);
+        assertTrue(Arrays.equals(sorted, v));
+        JsonNode node = Json.MAPPER.readTree(r.out().trim());
+        assertEquals(node.get("cosine_margin_min").asDouble(), v[0], 1e-15);
+        assertEquals(node.get("cosine_margin_mean").asDouble(), Arrays.stream(v).average().orElseThrow(), 1e-12);
+    }
+
+    @Test
+    void mistakesAreOneLineAndExitTwo() {
+        String[][] bad = {
+            {"metrics", "--features", f("h.npy"), "--labels", f("yf.npy")},
+            {"metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--margins-out", f("m.csv")},
+            {"metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--weights", f("w.npy"), "--classes", "5"},
+            {"metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--classes", "5"},
+            {"metrics", "--features", f("missing.npy"), "--labels", f("y.npy")},
+            {"metrics", "--features", f("y.npy"), "--labels", f("y.npy")},
+            {"metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--cdnv-exponent", "0"},
+        };
+        String[] says = {"labels must be", "needs --weights", "has 4 rows", "class 4 has no samples", "no such file",
+            "features must be", "must be positive"};
+        for (int i = 0; i < bad.length; i++) {
+            Run r = run(bad[i]);
+            assertEquals(2, r.code(), String.join(" ", bad[i]) + "\n" + r.err());
+            assertTrue(r.err().contains(says[i]), r.err());
+            assertEquals(1, r.err().strip().split("\n").length, r.err());
+        }
+    }
+}

@@ -1,0 +1,221 @@
+package io.nclab.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.nclab.UserError;
+import io.nclab.nd.Nd;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** .npy files against the format as NumPy documents it, built byte by byte here. */
+class NpyTest {
+    static NDManager manager;
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void setUp() {
+        manager = Nd.newManager();
+    }
+
+    @AfterAll
+    static void tearDown() {
+        manager.close();
+    }
+
+    /** A file as np.save writes it: magic, version 1.0, header padded with spaces to 64 bytes, data. */
+    static byte[] npyFile(String descr, String fortran, String shape, byte[] data) {
+        String dict = "{'descr': '" + descr + "', 'fortran_order': " + fortran + ", 'shape': " + shape + ", }";
+        int total = 10 + dict.length() + 1;
+        int padded = (total + 63) / 64 * 64;
+        String text = dict + " ".repeat(padded - total) + "\n";
+        ByteBuffer b = ByteBuffer.allocate(10 + text.length() + data.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.US_ASCII)).put((byte) 1).put((byte) 0);
+        b.putShort((short) text.length()).put(text.getBytes(StandardCharsets.US_ASCII)).put(data);
+        return b.array();
+    }
+
+    private Path file(String name, byte[] bytes) throws IOException {
+        Path p = dir.resolve(name);
+        Files.write(p, bytes);
+        return p;
+    }
+
+    @Test
+    void headerIsByteForByteWhatNumpyWrites() {
+        // np.save(f, np.zeros((2, 3))) begins with exactly these 128 bytes.
+        byte[] expected = npyFile("<f8", "False", "(2, 3)", new byte[0]);
+        assertEquals(128, expected.length);
+        assertArrayEquals(expected, Npy.header(Npy.DType.FLOAT64, new long[] {2, 3}));
+        assertArrayEquals(npyFile("<i4", "False", "(5,)", new byte[0]), Npy.header(Npy.DType.INT32, new long[] {5}));
+        assertArrayEquals(npyFile("<f4", "False", "()", new byte[0]), Npy.header(Npy.DType.FLOAT32, new long[0]));
+    }
+
+    @Test
+    void roundTripsEveryDtypeAndShape() {
+        double[] v = {1.5, -2.25, 3e10, 0, 7, -8};
+        for (DataType t : new DataType[] {DataType.FLOAT32, DataType.FLOAT64, DataType.INT32, DataType.INT64}) {
+            for (long[] shape : new long[][] {{2, 3}, {6}, {3, 1, 2}}) {
+                NDArray a = manager.create(v, new Shape(shape)).toType(t, false);
+                Path p = dir.resolve("a.npy");
+                Npy.write(p, a);
+                NDArray b = Npy.read(p, manager);
+                assertEquals(t, b.getDataType());
+                assertEquals(a.getShape(), b.getShape());
+                assertArrayEquals(Nd.toDoubles(a), Nd.toDoubles(b));
+                assertEquals(0, Npy.readHeader(p).dataOffset() % 64);
+            }
+        }
+        NDArray empty = manager.create(new Shape(0, 4), DataType.FLOAT32);
+        Npy.write(dir.resolve("e.npy"), empty);
+        assertEquals(new Shape(0, 4), Npy.read(dir.resolve("e.npy"), manager).getShape());
+    }
+
+    @Test
+    void transposedViewsAreWrittenInLogicalOrder() {
+        NDArray a = manager.create(new double[] {1, 2, 3, 4, 5, 6}, new Shape(2, 3));
+        Npy.write(dir.resolve("t.npy"), a.transpose());
+        NDArray b = Npy.read(dir.resolve("t.npy"), manager);
+        assertEquals(new Shape(3, 2), b.getShape());
+        assertArrayEquals(new double[] {1, 4, 2, 5, 3, 6}, b.toDoubleArray());
+    }
+
+    @Test
+    void readsBothByteOrders() throws IOException {
+        double[] v = {1.0, -2.5, 1e-300, 12345.678};
+        for (ByteOrder order : new ByteOrder[] {ByteOrder.BIG_ENDIAN, ByteOrder.LITTLE_ENDIAN}) {
+            String c = order == ByteOrder.BIG_ENDIAN ? ">" : "<";
+            ByteBuffer f8 = ByteBuffer.allocate(32).order(order);
+            ByteBuffer f4 = ByteBuffer.allocate(16).order(order);
+            ByteBuffer i4 = ByteBuffer.allocate(16).order(order);
+            ByteBuffer i8 = ByteBuffer.allocate(32).order(order);
+            for (double x : v) {
+                f8.putDouble(x);
+                f4.putFloat((float) x);
+                i4.putInt((int) x);
+                i8.putLong((long) x * 1_000_000_007L);
+            }
+            NDArray a = Npy.read(file("f8.npy", npyFile(c + "f8", "False", "(2, 2)", f8.array())), manager);
+            assertArrayEquals(v, a.toDoubleArray());
+            assertEquals(new Shape(2, 2), a.getShape());
+            NDArray b = Npy.read(file("f4.npy", npyFile(c + "f4", "False", "(4,)", f4.array())), manager);
+            for (int i = 0; i < 4; i++) {
+                assertEquals((float) v[i], b.toFloatArray()[i]);
+            }
+            NDArray ci = Npy.read(file("i4.npy", npyFile(c + "i4", "False", "(4,)", i4.array())), manager);
+            assertArrayEquals(new int[] {1, -2, 0, 12345}, ci.toIntArray());
+            NDArray cl = Npy.read(file("i8.npy", npyFile(c + "i8", "False", "(4,)", i8.array())), manager);
+            assertEquals(12345L * 1_000_000_007L, cl.toLongArray()[3]);
+            assertEquals(-2L * 1_000_000_007L, Npy.readHost(npyFile(c + "i8", "False", "(4,)", i8.array()), "x")
+                    .toLongs()[1]);
+        }
+    }
+
+    @Test
+    void fortranOrderIsAClearErrorForMatricesOnly() throws IOException {
+        Path f = file("f.npy", npyFile("<f8", "True", "(2, 2)", new byte[32]));
+        UserError e = assertThrows(UserError.class, () -> Npy.read(f, manager));
+        assertTrue(e.getMessage().contains("Fortran"), e.getMessage());
+        assertTrue(e.getMessage().contains("f.npy"), e.getMessage());
+        assertEquals(new Shape(4), Npy.read(file("v.npy", npyFile("<f8", "True", "(4,)", new byte[32])), manager)
+                .getShape());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"<f2", "<c16", "|b1", "<u8", "|u1", "<U3", "|O"})
+    void unsupportedDtypesAreNamed(String descr) throws IOException {
+        Path f = file("u.npy", npyFile(descr, "False", "(2,)", new byte[64]));
+        UserError e = assertThrows(UserError.class, () -> Npy.read(f, manager));
+        assertTrue(e.getMessage().contains(descr) && e.getMessage().contains("not supported"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"));
+    }
+
+    @Test
+    void structuredDtypesAreRejected() throws IOException {
+        String dict = "{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (2,), }";
+        byte[] b = npyFile("<f8", "False", "(2,)", new byte[16]);
+        byte[] s = new String(b, StandardCharsets.ISO_8859_1)
+                .replace("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", dict)
+                .getBytes(StandardCharsets.ISO_8859_1);
+        UserError e = assertThrows(UserError.class, () -> Npy.readHeader(file("s.npy", s)));
+        assertTrue(e.getMessage().contains("structured"), e.getMessage());
+    }
+
+    @Test
+    void truncatedFilesSayWhatIsMissing() throws IOException {
+        byte[] full = npyFile("<f4", "False", "(10, 3)", new byte[120]);
+        Path f = file("t.npy", Arrays.copyOf(full, full.length - 7));
+        UserError e = assertThrows(UserError.class, () -> Npy.read(f, manager));
+        assertTrue(e.getMessage().contains("truncated") && e.getMessage().contains("113"), e.getMessage());
+        Path g = file("h.npy", Arrays.copyOf(full, 40));
+        assertTrue(assertThrows(UserError.class, () -> Npy.read(g, manager)).getMessage().contains("truncated"));
+        Path h = file("n.npy", "hello, world, not numpy".getBytes(StandardCharsets.US_ASCII));
+        assertTrue(assertThrows(UserError.class, () -> Npy.read(h, manager)).getMessage().contains("not a .npy"));
+        assertTrue(assertThrows(UserError.class, () -> Npy.read(dir.resolve("missing.npy"), manager))
+                .getMessage().contains("no such file"));
+    }
+
+    @Test
+    void version2HeadersAreRead() throws IOException {
+        byte[] v1 = npyFile("<f8", "False", "(3,)", new byte[24]);
+        int textLen = v1.length - 10 - 24;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 2, 0});
+        out.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(textLen).array());
+        out.write(v1, 10, textLen);
+        ByteBuffer data = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN).putDouble(1).putDouble(2).putDouble(3);
+        out.write(data.array());
+        assertArrayEquals(new double[] {1, 2, 3}, Npy.read(file("v2.npy", out.toByteArray()), manager).toDoubleArray());
+    }
+
+    @Test
+    void largeFilesAreReadInPiecesOfWholeRows() {
+        long saved = Npy.pieceBytes;
+        try {
+            Npy.pieceBytes = 100; // 7 rows of 2 float64 = 16 bytes each: pieces of 6 rows
+            double[] v = new double[14];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = i * 1.25;
+            }
+            Npy.write(dir.resolve("big.npy"), manager.create(v, new Shape(7, 2)));
+            NDArray b = Npy.read(dir.resolve("big.npy"), manager);
+            assertEquals(new Shape(7, 2), b.getShape());
+            assertArrayEquals(v, b.toDoubleArray());
+        } finally {
+            Npy.pieceBytes = saved;
+        }
+    }
+
+    @Test
+    void archivesRoundTrip() {
+        Npz z = new Npz().put("sums", new double[] {1, 2, 3, 4, 5, 6}, 2, 3).put("counts", new long[] {4, 9}, 2)
+                .putText("nclab.json", "{\"kind\":\"test\"}");
+        z.save(dir.resolve("a.npz"));
+        Npz r = Npz.load(dir.resolve("a.npz"));
+        assertArrayEquals(new double[] {1, 2, 3, 4, 5, 6}, r.doubles("sums"));
+        assertArrayEquals(new long[] {2, 3}, r.shape("sums"));
+        assertArrayEquals(new long[] {4, 9}, r.longs("counts"));
+        assertEquals("{\"kind\":\"test\"}", r.text("nclab.json"));
+        assertThrows(UserError.class, () -> r.doubles("nope"));
+    }
+}

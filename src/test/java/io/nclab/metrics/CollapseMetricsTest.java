@@ -1,0 +1,440 @@
+package io.nclab.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.nclab.UserError;
+import io.nclab.nd.Nd;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
+import org.ejml.interfaces.decomposition.QRDecomposition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The NC engine against hand-computed values (exact collapse), against a deliberately naive second
+ * implementation ({@link NaiveMetrics}), and under the symmetries every metric must respect.
+ */
+class CollapseMetricsTest {
+    static NDManager manager;
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void setUp() {
+        manager = Nd.newManager();
+    }
+
+    @AfterAll
+    static void tearDown() {
+        manager.close();
+    }
+
+    /** Features, labels and a classifier in Java arrays, as both implementations take them. */
+    record Problem(double[][] h, int[] y, int k, double[][] w, double[] b) {
+        int d() {
+            return h[0].length;
+        }
+
+        NDArray features(boolean float32) {
+            NDArray a = Nd.matrix(manager, h);
+            return float32 ? a.toType(DataType.FLOAT32, false) : a;
+        }
+
+        /** The features as the float32 values the engine sees, for the naive side. */
+        double[][] seen(boolean float32) {
+            return float32 ? Nd.toMatrix(features(true).toType(DataType.FLOAT64, false)) : h;
+        }
+
+        NDArray weights() {
+            return w == null ? null : Nd.matrix(manager, w);
+        }
+
+        NDArray bias() {
+            return b == null ? null : manager.create(b);
+        }
+    }
+
+    /**
+     * Random class means (scale 3), unit Gaussian noise, W near the means, a random bias. With
+     * {@code rank > 0} every feature lies in a random {@code rank}-dimensional subspace; with
+     * {@code singleton} class 0 has exactly one sample and the others are imbalanced.
+     */
+    static Problem random(long seed, int n, int d, int k, int rank, boolean singleton) {
+        Random rnd = new Random(seed);
+        int r = rank > 0 ? rank : d;
+        double[][] basis = gaussian(rnd, d, r, 1);
+        double[][] means = gaussian(rnd, k, r, 3);
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            // imbalanced: after 5 of each, the rest go to the first half of classes 1..K−1
+            y[i] = !singleton ? i % k : i == 0 ? 0 : i <= 5 * (k - 1) ? 1 + i % (k - 1) : 1 + i % ((k + 1) / 2);
+        }
+        shuffle(y, rnd);
+        double[][] h = new double[n][d];
+        for (int i = 0; i < n; i++) {
+            double[] z = new double[r];
+            for (int j = 0; j < r; j++) {
+                z[j] = means[y[i]][j] + rnd.nextGaussian();
+            }
+            for (int j = 0; j < d; j++) {
+                for (int q = 0; q < r; q++) {
+                    h[i][j] += (rank > 0 ? basis[j][q] : (j == q ? 1 : 0)) * z[q];
+                }
+            }
+        }
+        double[][] w = gaussian(rnd, k, d, 0.5);
+        for (int c = 0; c < k; c++) {
+            for (int j = 0; j < d; j++) {
+                double m = 0;
+                int cnt = 0;
+                for (int i = 0; i < n; i++) {
+                    if (y[i] == c) {
+                        m += h[i][j];
+                        cnt++;
+                    }
+                }
+                w[c][j] += m / cnt;
+            }
+        }
+        double[] b = gaussian(rnd, 1, k, 0.3)[0];
+        return new Problem(h, y, k, w, b);
+    }
+
+    static double[][] gaussian(Random rnd, int rows, int cols, double scale) {
+        double[][] a = new double[rows][cols];
+        for (double[] row : a) {
+            for (int j = 0; j < cols; j++) {
+                row[j] = scale * rnd.nextGaussian();
+            }
+        }
+        return a;
+    }
+
+    static void shuffle(int[] a, Random rnd) {
+        for (int i = a.length - 1; i > 0; i--) {
+            int j = rnd.nextInt(i + 1);
+            int t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+        }
+    }
+
+    /** A random d×d orthogonal matrix (Q of a Gaussian matrix's QR). */
+    static double[][] orthogonal(Random rnd, int d) {
+        DMatrixRMaj g = new DMatrixRMaj(gaussian(rnd, d, d, 1));
+        QRDecomposition<DMatrixRMaj> qr = DecompositionFactory_DDRM.qr(d, d);
+        qr.decompose(g);
+        DMatrixRMaj q = qr.getQ(null, false);
+        double[][] o = new double[d][d];
+        for (int i = 0; i < d; i++) {
+            for (int j = 0; j < d; j++) {
+                o[i][j] = q.get(i, j);
+            }
+        }
+        return o;
+    }
+
+    /** Rows x_i ↦ O x_i. */
+    static double[][] rotate(double[][] rows, double[][] o) {
+        return NaiveMetrics.product(rows, o);
+    }
+
+    static CollapseMetrics measure(Problem p, boolean float32, CollapseMetrics.Options o) {
+        return CollapseMetrics.measure(p.features(float32), p.y, p.k, p.weights(), p.bias(), o);
+    }
+
+    static void assertClose(double expected, double actual, double rel, String what) {
+        double tol = rel * Math.max(Math.abs(expected), Math.abs(actual)) + 1e-13;
+        assertTrue(Math.abs(expected - actual) <= tol || (Double.isNaN(expected) && Double.isNaN(actual)),
+                what + ": expected " + expected + ", got " + actual);
+    }
+
+    // ------------------------------------------------------------ exact collapse, by hand
+
+    /**
+     * Features = α·(a rotated simplex ETF) repeated n times, W = β·(the same ETF), b = 0. Then every
+     * collapse measure is round-off, the numerical rank is 1, and every cosine margin is, by hand:
+     * cos(M_k, w_k) − max_{j≠k} cos(M_k, w_j) = 1 − (−1/(K−1)) = K/(K−1).
+     */
+    @ParameterizedTest
+    @MethodSource("collapseSizes")
+    void exactCollapse(int k, int d, int n) {
+        Random rnd = new Random(k * 31L + d);
+        double[][] o = orthogonal(rnd, d);
+        double[][] etf = new double[k][d]; // rows √(K/(K−1)) (e_k − 1/K), unit norm, cos −1/(K−1)
+        double s = Math.sqrt(k / (k - 1.0));
+        for (int c = 0; c < k; c++) {
+            for (int j = 0; j < k; j++) {
+                etf[c][j] = s * ((c == j ? 1 : 0) - 1.0 / k);
+            }
+        }
+        etf = rotate(etf, o);
+        double alpha = 2.75;
+        double[][] h = new double[k * n][];
+        int[] y = new int[k * n];
+        for (int i = 0; i < k * n; i++) {
+            y[i] = (i * 7) % k;
+            h[i] = Arrays.stream(etf[y[i]]).map(v -> alpha * v).toArray();
+        }
+        double[][] w = Arrays.stream(etf).map(r -> Arrays.stream(r).map(v -> 0.6 * v).toArray())
+                .toArray(double[][]::new);
+        Problem p = new Problem(h, y, k, w, new double[k]);
+        CollapseMetrics m = measure(p, false, CollapseMetrics.Options.DEFAULT.withCosineMargins(true));
+        for (String name : List.of("nc1", "nc2", "nc2_means", "nc3", "nc4", "w_equinorm", "mean_equinorm",
+                "mean_equiangularity", "mean_max_angle_deviation", "nc1_quotient", "cdnv", "bias_relation")) {
+            double v = m.values().get(name);
+            assertTrue(v >= 0 && v < 1e-8, name + " = " + v);
+        }
+        assertEquals(1.0, m.numericalRank(), 1e-8);
+        assertEquals(1.0, m.accuracy());
+        assertEquals(1.0, m.nccAccuracy());
+        double byHand = k / (k - 1.0); // 1.25 for K = 5, 1.5 for K = 3, 2 for K = 2
+        assertEquals(byHand, 1 + 1.0 / (k - 1), 1e-15);
+        assertEquals(byHand, m.cosineMarginMean(), 1e-12);
+        assertEquals(byHand, m.cosineMarginMin(), 1e-12);
+        assertEquals(0.0, m.cosineMarginNegativeFraction());
+        assertEquals(k * n, m.cosineMargins().length);
+        for (double v : m.cosineMargins()) {
+            assertEquals(byHand, v, 1e-12);
+        }
+    }
+
+    static Stream<Arguments> collapseSizes() {
+        return Stream.of(Arguments.of(5, 8, 7), Arguments.of(3, 3, 4), Arguments.of(2, 6, 5), Arguments.of(10, 12, 3));
+    }
+
+    // ------------------------------------------------------------ parity with the naive formulas
+
+    static Stream<Arguments> parityCases() {
+        return Stream.of(
+                Arguments.of("balanced", random(1, 240, 16, 4, 0, false), false),
+                Arguments.of("imbalanced, a one-sample class, float32", random(2, 300, 12, 7, 0, true), true),
+                Arguments.of("K > d", random(3, 200, 3, 6, 0, false), false),
+                Arguments.of("rank-deficient features", random(4, 180, 20, 6, 3, false), false),
+                Arguments.of("rank-deficient, float32", random(5, 150, 9, 5, 2, true), true),
+                Arguments.of("several blocks per class and per pass", random(6, 1500, 48, 3, 0, false), true));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("parityCases")
+    void everyMetricMatchesTheNaiveImplementation(String name, Problem p, boolean float32) {
+        int saved = Batch.chunkElements;
+        CollapseMetrics m;
+        try {
+            if (name.startsWith("several blocks")) {
+                Batch.chunkElements = 64 * p.d(); // blocks of 64 rows: 8 per class, 24 per pass
+            }
+            m = measure(p, float32, CollapseMetrics.Options.DEFAULT.withCosineMargins(true));
+        } finally {
+            Batch.chunkElements = saved;
+        }
+        NaiveMetrics naive = new NaiveMetrics(p.seen(float32), p.y, p.k, p.w, p.b, 2.0);
+        assertEquals(naive.values.keySet(), m.values().keySet());
+        for (Map.Entry<String, Double> e : naive.values.entrySet()) {
+            // Float32 rounding gives rank-deficient features singular values near 1e-7·σ_max, which a
+            // float64 Gram matrix resolves only to about √ε·σ_max: there the Gram route (the cheap one
+            // the definition allows) and the naive SVD of H_k can differ by ~1e-7.
+            boolean gramLimited = e.getKey().equals("numerical_rank") && name.startsWith("rank-deficient, float32");
+            assertClose(e.getValue(), m.values().get(e.getKey()), gramLimited ? 1e-6 : 1e-9, name + ": " + e.getKey());
+        }
+        double[] margins = m.cosineMargins();
+        assertEquals(naive.sortedMargins.length, margins.length);
+        for (int i = 0; i < margins.length; i++) {
+            assertClose(naive.sortedMargins[i], margins[i], 1e-9, "margin " + i);
+        }
+        assertTrue(m.nc1() >= 0);
+    }
+
+    @Test
+    void cdnvExponentIsAParameter() {
+        Problem p = random(7, 120, 6, 4, 0, false);
+        CollapseMetrics.Options o = CollapseMetrics.Options.DEFAULT.withCdnvExponent(1.0).withNumericalRank(false);
+        CollapseMetrics m = measure(p, false, o);
+        assertClose(new NaiveMetrics(p.h, p.y, p.k, p.w, p.b, 1.0).values.get("cdnv"), m.cdnv(), 1e-9, "cdnv p=1");
+        assertFalse(m.values().containsKey("numerical_rank"));
+    }
+
+    @Test
+    void transposedViewsAreFeatures() {
+        Problem p = random(8, 90, 7, 3, 0, false);
+        NDArray dByN = Nd.matrix(manager, p.h).transpose().toType(DataType.FLOAT64, true); // contiguous d×N
+        NDArray view = dByN.transpose(); // the UFM's Hᵀ: a non-contiguous N×d view
+        CollapseMetrics a = CollapseMetrics.measure(view, p.y, p.k, p.weights(), p.bias());
+        CollapseMetrics b = measure(p, false, CollapseMetrics.Options.DEFAULT);
+        for (String name : b.values().keySet()) {
+            assertClose(b.values().get(name), a.values().get(name), 1e-12, name);
+        }
+    }
+
+    // ------------------------------------------------------------ invariances
+
+    @Test
+    void rotationsAndRescalingChangeNothing() {
+        Problem p = random(9, 160, 10, 5, 0, false);
+        Random rnd = new Random(99);
+        double[][] o = orthogonal(rnd, p.d());
+        Problem rotated = new Problem(rotate(p.h, o), p.y, p.k, rotate(p.w, o), p.b);
+        double c = 37.5;
+        Problem scaled = new Problem(scale(p.h, c), p.y, p.k, p.w, Arrays.stream(p.b).map(v -> c * v).toArray());
+        CollapseMetrics.Options opt = CollapseMetrics.Options.DEFAULT.withCosineMargins(true);
+        Map<String, Double> base = measure(p, false, opt).values();
+        Map<String, Double> r = measure(rotated, false, opt).values();
+        Map<String, Double> s = measure(scaled, false, opt).values();
+        for (String name : base.keySet()) {
+            assertClose(base.get(name), r.get(name), 1e-9, "rotation: " + name);
+            // ‖Wμ_G + b‖ is a length: it scales with the features (and b).
+            double expected = name.equals("bias_relation") ? c * base.get(name) : base.get(name);
+            assertClose(expected, s.get(name), 1e-9, "rescaling: " + name);
+        }
+    }
+
+    static double[][] scale(double[][] a, double c) {
+        return Arrays.stream(a).map(r -> Arrays.stream(r).map(v -> c * v).toArray()).toArray(double[][]::new);
+    }
+
+    @Test
+    void nc1IsNeverNegative() {
+        List<Problem> cases = new ArrayList<>();
+        for (int seed = 0; seed < 4; seed++) {
+            cases.add(random(100 + seed, 120, 8, 5, 0, false));
+            cases.add(random(200 + seed, 120, 30, 8, 2, false)); // Σ_B of rank 2 < K − 1
+            cases.add(random(300 + seed, 80, 4, 9, 0, true)); // K > d
+        }
+        // Nearly collapsed float32 features with a large common offset: the float32-pinv trap.
+        Problem near = random(400, 200, 12, 6, 0, false);
+        double[][] h = Arrays.stream(near.h).map(r -> Arrays.stream(r).map(v -> 1e4 + 1e3 * Math.rint(v / 3)
+                + 1e-3 * v).toArray()).toArray(double[][]::new);
+        cases.add(new Problem(h, near.y, near.k, near.w, near.b));
+        for (Problem p : cases) {
+            for (boolean f32 : new boolean[] {false, true}) {
+                CollapseMetrics m = measure(p, f32, CollapseMetrics.Options.DEFAULT.withNumericalRank(false));
+                assertTrue(m.nc1() >= 0 && Double.isFinite(m.nc1()), "nc1 = " + m.nc1());
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ streaming, merging, files
+
+    @Test
+    void streamedShardsMergedEqualOneCall() {
+        Problem p = random(11, 500, 9, 4, 0, true);
+        CollapseMetrics whole = measure(p, true, CollapseMetrics.Options.DEFAULT.withCosineMargins(true)
+                .withNumericalRank(false));
+        // Three batches of shuffled rows; two shards per pass, merged.
+        Integer[] perm = new Integer[p.h.length];
+        for (int i = 0; i < perm.length; i++) {
+            perm[i] = i;
+        }
+        java.util.Collections.shuffle(Arrays.asList(perm), new Random(5));
+        int[][] cuts = {{0, 123}, {123, 400}, {400, 500}};
+        List<NDArray> feats = new ArrayList<>();
+        List<NDArray> labels = new ArrayList<>();
+        for (int[] cut : cuts) {
+            double[][] rows = new double[cut[1] - cut[0]][];
+            long[] ys = new long[rows.length];
+            for (int i = cut[0]; i < cut[1]; i++) {
+                rows[i - cut[0]] = p.h[perm[i]];
+                ys[i - cut[0]] = p.y[perm[i]];
+            }
+            feats.add(Nd.matrix(manager, rows).toType(DataType.FLOAT32, false));
+            labels.add(manager.create(ys));
+        }
+        FeatureStats a = new FeatureStats(p.k, p.d());
+        FeatureStats b = new FeatureStats(p.k, p.d());
+        a.add(feats.get(0), labels.get(0));
+        b.add(feats.get(1), labels.get(1));
+        a.add(feats.get(2), labels.get(2));
+        a.save(dir.resolve("a.npz"));
+        FeatureStats loaded = FeatureStats.load(dir.resolve("a.npz"));
+        assertTrue(loaded.sameAs(a));
+        loaded.merge(b);
+        SecondPass first = loaded.secondPass(p.weights(), p.bias(), true);
+        SecondPass second = loaded.secondPass(p.weights(), p.bias(), true);
+        first.add(feats.get(2), labels.get(2));
+        second.add(feats.get(0), labels.get(0));
+        second.add(feats.get(1), labels.get(1));
+        first.save(dir.resolve("p.npz"));
+        SecondPass reloaded = SecondPass.load(dir.resolve("p.npz"));
+        reloaded.merge(second);
+        CollapseMetrics streamed = reloaded.metrics();
+        for (String name : whole.values().keySet()) {
+            assertClose(whole.values().get(name), streamed.values().get(name), 1e-11, name);
+        }
+        assertArrayEquals(whole.cosineMargins(), streamed.cosineMargins(), 1e-12);
+        // A second pass that has not seen every sample says so.
+        UserError e = assertThrows(UserError.class, () -> first.metrics());
+        assertTrue(e.getMessage().contains("second pass saw"), e.getMessage());
+    }
+
+    @Test
+    void withoutAClassifierTheClassifierMetricsAreAbsent() {
+        Problem p = random(12, 100, 5, 3, 0, false);
+        CollapseMetrics m = CollapseMetrics.measure(p.features(false), p.y, p.k, null, null);
+        Set<String> expected = new HashSet<>(CollapseMetrics.NAMES);
+        expected.removeAll(CollapseMetrics.NEED_CLASSIFIER);
+        assertEquals(expected, m.values().keySet());
+        assertTrue(Double.isNaN(m.nc2()) && Double.isNaN(m.nc4()) && Double.isNaN(m.accuracy()));
+        CollapseMetrics full = measure(p, false, CollapseMetrics.Options.DEFAULT);
+        assertEquals(CollapseMetrics.NAMES, new ArrayList<>(full.values().keySet()));
+        for (String name : m.values().keySet()) {
+            assertEquals(full.values().get(name), m.values().get(name), 1e-12, name);
+        }
+    }
+
+    // ------------------------------------------------------------ mistakes
+
+    @Test
+    void mistakesAreOneLineUserErrors() {
+        Problem p = random(13, 60, 4, 3, 0, false);
+        NDArray f = p.features(false);
+        int[] missing = p.y.clone();
+        for (int i = 0; i < missing.length; i++) {
+            missing[i] = missing[i] == 2 ? 1 : missing[i];
+        }
+        assertMessage("class 2 has no samples", () -> CollapseMetrics.measure(f, missing, 3, null, null));
+        int[] bad = p.y.clone();
+        bad[17] = 3;
+        assertMessage("label 3 of sample 17 is outside 0..2", () -> CollapseMetrics.measure(f, bad, 3, null, null));
+        double[][] h = scale(p.h, 1);
+        h[41][2] = Double.NaN;
+        assertMessage("sample 41", () -> CollapseMetrics.measure(Nd.matrix(manager, h), p.y, 3, null, null));
+        h[41][2] = Double.POSITIVE_INFINITY;
+        assertMessage("not finite", () -> CollapseMetrics.measure(Nd.matrix(manager, h), p.y, 3, null, null));
+        assertMessage("59 labels for 60", () -> CollapseMetrics.measure(f, Arrays.copyOf(p.y, 59), 3, null, null));
+        assertMessage("must be K×d = 3×4", () -> CollapseMetrics.measure(f, p.y, 3,
+                manager.zeros(new Shape(3, 5), DataType.FLOAT64), null));
+        assertMessage("bias must have K = 3", () -> CollapseMetrics.measure(f, p.y, 3, p.weights(),
+                manager.zeros(new Shape(4), DataType.FLOAT64)));
+        FeatureStats s = new FeatureStats(3, 5);
+        assertMessage("dimension 4", () -> s.add(f, p.y));
+        assertMessage("at least 2 classes", () -> new FeatureStats(1, 5));
+    }
+
+    static void assertMessage(String part, org.junit.jupiter.api.function.Executable run) {
+        UserError e = assertThrows(UserError.class, run);
+        assertTrue(e.getMessage().contains(part), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"));
+    }
+}
