@@ -62,7 +62,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--optimizer", description = "sgd (default) | adam | lbfgs")
     String optimizer;
 
-    @Option(names = "--lr", description = "initial learning rate (default 0.1)")
+    @Option(names = "--lr", description = "initial learning rate (default 0.01 for mlp, 0.1 for the ResNets)")
     Double lr;
 
     @Option(names = "--momentum", description = "SGD momentum (default 0.9)")
@@ -185,7 +185,9 @@ public final class TrainCommand implements Callable<Integer> {
                     c.putIfAbsent("augment", kind.augmentByDefault());
                     continue;
                 case "model":
-                    c.put("model.architecture", Architecture.parse((String) v).name());
+                    Architecture arch = Architecture.parse((String) v);
+                    c.put("model.architecture", arch.name());
+                    c.putIfAbsent("lr", arch.defaultLr());
                     continue;
                 case "optimizer":
                     c.put(key, upper((String) v, key, "sgd|adam|lbfgs", TrainConfig.OptimizerKind.class));

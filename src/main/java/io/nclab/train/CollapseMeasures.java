@@ -2,7 +2,7 @@ package io.nclab.train;
 
 import io.nclab.metrics.CollapseMetrics;
 
-/** The NC engine as the trainer's probes call it. */
+/** The NC engine as the trainer's probes call it: every metric of {@link CollapseMetrics}, one implementation. */
 final class CollapseMeasures {
     private CollapseMeasures() {}
 

@@ -17,8 +17,9 @@ import java.util.Map;
 /**
  * Every setting of a training run, as one value: the CLI builds it, sweeps build it programmatically,
  * {@code config.json} records it (snake_case keys, the CLI flags' names) and {@code --resume} reads it
- * back. Defaults follow the losses paper (SGD, momentum 0.9, lr 0.1 ×0.1 at 1/3 and 2/3 of the epochs,
- * weight decay 5e-4, gradient norm clipped at 2, 10% validation hold-out).
+ * back. Defaults follow the losses paper (SGD, momentum 0.9, lr ×0.1 at 1/3 and 2/3 of the epochs,
+ * weight decay 5e-4, gradient norm clipped at 2, 10% validation hold-out); the initial learning rate is
+ * the architecture's {@link Architecture#defaultLr()}.
  *
  * @param dataDir the dataset's directory; null for Fashion-MNIST's installed one
  * @param loss a loss spec of {@link LossSpec}
@@ -119,7 +120,7 @@ public record TrainConfig(
     public static TrainConfig defaults() {
         return new TrainConfig(DatasetKind.FASHION_MNIST, null,
                 new ModelSpec(Architecture.MLP, 1, 3, 0, false, true, true), "ce",
-                OptimizerKind.SGD, 0.1, 0.9, false, 30, 128,
+                OptimizerKind.SGD, Architecture.MLP.defaultLr(), 0.9, false, 30, 128,
                 5e-4, false, 5e-4, 5e-4, 5e-4,
                 Schedule.MULTISTEP, 10, 2.0,
                 0, 0.1, 1, ImbalanceProfile.STEP, 0, false, 0, null,

@@ -168,7 +168,7 @@ public final class Trainer {
                 boolean probe = epoch % config.probeEvery() == 0 || epoch == config.epochs();
                 if (probe) {
                     long p0 = System.nanoTime();
-                    Map<String, Object> row = loop.probe(epoch, lr, es, collapse);
+                    Map<String, Object> row = loop.probe(epoch, lr, es, collapse, checkpoints);
                     time.put("probe_seconds", (System.nanoTime() - p0) / 1e9);
                     metrics.add(row);
                     double val = (double) row.get("val_accuracy");
@@ -184,6 +184,7 @@ public final class Trainer {
                     say(summaryLine(row));
                 }
                 time.put("rss_mb", residentMegabytes());
+                time.put("java_heap_mb", javaHeapMegabytes());
                 timing.add(time);
                 if (epoch % config.checkpointEvery() == 0 || epoch == config.epochs()) {
                     checkpoints.save(new Checkpoints.State(epoch, bestVal, bestEpoch, testAtBest,
@@ -289,6 +290,13 @@ public final class Trainer {
                 toDouble(row.get("nc1")));
     }
 
+    /** The Java heap in use after a collection, so that resident memory minus it tracks native memory. */
+    static double javaHeapMegabytes() {
+        Runtime rt = Runtime.getRuntime();
+        System.gc();
+        return (rt.totalMemory() - rt.freeMemory()) / 1048576.0;
+    }
+
     /** Resident memory of this process (Linux /proc), for the native-memory check; NaN elsewhere. */
     static double residentMegabytes() {
         try {
@@ -301,6 +309,14 @@ public final class Trainer {
             return Double.NaN;
         }
         return Double.NaN;
+    }
+
+    /** The one-line error that stops a run whose loss is no longer finite. */
+    private static UserError diverged(double loss, String where, Checkpoints checkpoints) {
+        List<Path> kept = checkpoints.list();
+        return new UserError(String.format(Locale.ROOT, "training diverged: the loss became %s at %s; %s", loss,
+                where, kept.isEmpty() ? "no checkpoint was written yet (lower --lr or raise --clip)"
+                        : "the last good checkpoint is " + kept.get(kept.size() - 1) + " (lower --lr or raise --clip)"));
     }
 
     /** The per-epoch machinery of one run. */
@@ -356,13 +372,8 @@ public final class Trainer {
                     StepObjective objective = new StepObjective(b);
                     optimizer.step(params, objective, lr);
                     if (!Double.isFinite(objective.firstLoss)) {
-                        List<java.nio.file.Path> kept = checkpoints.list();
-                        throw new UserError(String.format(Locale.ROOT,
-                                "training diverged: the loss became %s at epoch %d, samples %d-%d (lr %.3g); %s",
-                                objective.firstLoss, epoch, from, to, lr, kept.isEmpty()
-                                        ? "no checkpoint was written yet"
-                                        : "the last good checkpoint is " + kept.get(kept.size() - 1)
-                                                + " (lower --lr or raise --clip)"));
+                        throw diverged(objective.firstLoss, String.format(Locale.ROOT,
+                                "epoch %d, samples %d-%d (lr %.3g)", epoch, from, to, lr), checkpoints);
                     }
                     lossSum += objective.firstLoss * b.size();
                     correct += objective.firstCorrect;
@@ -453,7 +464,7 @@ public final class Trainer {
             }
         }
 
-        Map<String, Object> probe(int epoch, double lr, EpochStats es, CollapseProbe measure) {
+        Map<String, Object> probe(int epoch, double lr, EpochStats es, CollapseProbe measure, Checkpoints checkpoints) {
             int batch = Math.max(config.batchSize(), 500);
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("epoch", epoch);
@@ -462,6 +473,9 @@ public final class Trainer {
             row.put("epoch_accuracy", es.accuracy());
             try (NDManager scope = root.newSubManager()) {
                 Probe.SetResult tr = Probe.run(net, store, trainSet, loss, batch, true, scope);
+                if (!Double.isFinite(tr.loss())) {
+                    throw diverged(tr.loss(), "the probe after epoch " + epoch, checkpoints);
+                }
                 row.put("train_loss", tr.loss());
                 row.put("train_accuracy", tr.accuracy());
                 Probe.SetResult va = Probe.run(net, store, valSet, loss, batch, false, scope);

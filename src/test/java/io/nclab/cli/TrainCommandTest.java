@@ -46,10 +46,10 @@ class TrainCommandTest {
 
     @Test
     void resnet18AndWideResNet50TrainAnEpochOnCifarFormatFiles() throws IOException {
-        Path c10 = TinyData.cifar10(tmp.resolve("c10"), 6, 4);
+        Path c10 = TinyData.cifar10(tmp.resolve("c10"), 10, 4); // every class in the training set
         for (String[] model : new String[][] {{"--model", "resnet18", "--width", "0.25"}, {"--model", "wrn50", "--width", "0.25"}}) {
             String[] args = concat(new String[] {"train", "--dataset", "cifar10", "--data-dir", c10.toString(),
-                "--epochs", "1", "--batch-size", "6", "--val-fraction", "0", "--out", tmp.resolve(model[1]).toString(),
+                "--epochs", "1", "--batch-size", "10", "--val-fraction", "0", "--out", tmp.resolve(model[1]).toString(),
                 "--json"}, model);
             Run r = nclab(args);
             assertEquals(0, r.code(), r.err());
