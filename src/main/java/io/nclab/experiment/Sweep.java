@@ -132,6 +132,9 @@ public final class Sweep {
             }
             stopLeftover(runDir);
             Path result = runDir.resolve(RESULT_FILE);
+            if (!Files.isRegularFile(result)) {
+                recoverResult(r, runDir);
+            }
             if (Files.isRegularFile(result)) {
                 db.recordFinished(finishedFromFile(r, runDir));
                 recorded++;
@@ -215,14 +218,7 @@ public final class Sweep {
         Map<String, Object> result = code == 0 ? lastJsonLine(stdout, offset) : null;
         ResultsDb.Finished f;
         if (result != null) {
-            Map<String, Object> file = new LinkedHashMap<>();
-            file.put("run_id", r.id());
-            file.put("exit_code", code);
-            file.put("seconds", seconds);
-            file.put("finished", Instant.now().toString());
-            file.put("command_line", shown);
-            file.put("result", result);
-            Json.writePretty(runDir.resolve(RESULT_FILE), file);
+            writeResult(r, runDir, code, seconds, shown, result);
             f = finishedFromFile(r, runDir);
         } else {
             f = new ResultsDb.Finished(r.id(), false, Instant.now().toString(), seconds, code, Map.of(),
@@ -238,6 +234,36 @@ public final class Sweep {
             // a stale lock names a dead process and is harmless
         }
         return f;
+    }
+
+    private static void writeResult(RunSpec r, Path runDir, int code, double seconds, String shown,
+            Map<String, Object> result) {
+        Map<String, Object> file = new LinkedHashMap<>();
+        file.put("run_id", r.id());
+        file.put("exit_code", code);
+        file.put("seconds", seconds);
+        file.put("finished", Instant.now().toString());
+        file.put("command_line", shown);
+        file.put("result", result);
+        Json.writePretty(runDir.resolve(RESULT_FILE), file);
+    }
+
+    /**
+     * A run whose child finished (its last line on standard output is the JSON result, printed only on
+     * success) while the sweep was killed before recording it: write its result file now, so that it is
+     * recorded, not run again.
+     */
+    private static void recoverResult(RunSpec r, Path runDir) {
+        Path stdout = runDir.resolve("stdout.log");
+        if (!Files.isRegularFile(stdout)) {
+            return;
+        }
+        Map<String, Object> result = lastJsonLine(stdout, 0);
+        if (result != null) {
+            Object secs = result.get("seconds");
+            writeResult(r, runDir, 0, secs instanceof Number n ? n.doubleValue() : 0.0,
+                    "(recorded from stdout.log after an interrupted sweep)", result);
+        }
     }
 
     /** The finished run as its sweep-result.json and probe table describe it. */
