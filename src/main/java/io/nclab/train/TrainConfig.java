@@ -136,7 +136,7 @@ public record TrainConfig(
      * accuracy on Fashion-MNIST in 30 epochs; with 0.01 and the multistep drops its collapse stops once the
      * rate falls to 0.001 (the training loss no longer moves), and MSE ends at 99.7%. Cosine keeps the rate
      * near 0.01 for the first half and anneals it to 0, so every loss ends fitted; measured in BENCHMARKS.md
-     * ("MLP schedule").
+     * ("MLP learning rate and schedule").
      */
     public static TrainConfig defaults(Architecture architecture) {
         boolean mlp = architecture == Architecture.MLP;
