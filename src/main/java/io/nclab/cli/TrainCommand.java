@@ -62,7 +62,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--optimizer", description = "sgd (default) | adam | lbfgs")
     String optimizer;
 
-    @Option(names = "--lr", description = "initial learning rate (default 0.01 for mlp, 0.1 for the ResNets)")
+    @Option(names = "--lr", description = "initial learning rate (default " + TrainConfig.MLP_LR + " for mlp, "
+            + TrainConfig.RESNET_LR + " for the ResNets)")
     Double lr;
 
     @Option(names = "--momentum", description = "SGD momentum (default 0.9)")
@@ -93,7 +94,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--lambda-b", description = "λ_b with --feature-decay (default 5e-4)")
     Double lambdaB;
 
-    @Option(names = "--schedule", description = "multistep (default: x0.1 at 1/3 and 2/3) | step | cosine | constant")
+    @Option(names = "--schedule", description = "multistep (x0.1 at 1/3 and 2/3 of the epochs; the default for the"
+            + " ResNets) | step | cosine | constant (default for mlp: " + TrainConfig.MLP_SCHEDULE + ")")
     String schedule;
 
     @Option(names = "--step-every", description = "with --schedule step: x0.1 every this many epochs (default 10)")
@@ -187,7 +189,6 @@ public final class TrainCommand implements Callable<Integer> {
                 case "model":
                     Architecture arch = Architecture.parse((String) v);
                     c.put("model.architecture", arch.name());
-                    c.putIfAbsent("lr", arch.defaultLr());
                     continue;
                 case "optimizer":
                     c.put(key, upper((String) v, key, "sgd|adam|lbfgs", TrainConfig.OptimizerKind.class));
@@ -213,7 +214,8 @@ public final class TrainCommand implements Callable<Integer> {
             }
             c.put(MODEL_KEYS.contains(key) || key.equals("bias") || key.equals("batch_norm") ? "model." + key : key, v);
         }
-        return TrainConfig.defaults().with(c);
+        Architecture arch = model == null ? Architecture.MLP : Architecture.parse(model);
+        return TrainConfig.defaults(arch).with(c);
     }
 
     private static <E extends Enum<E>> String upper(String value, String flag, String accepted, Class<E> type) {

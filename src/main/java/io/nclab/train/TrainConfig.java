@@ -17,9 +17,7 @@ import java.util.Map;
 /**
  * Every setting of a training run, as one value: the CLI builds it, sweeps build it programmatically,
  * {@code config.json} records it (snake_case keys, the CLI flags' names) and {@code --resume} reads it
- * back. Defaults follow the losses paper (SGD, momentum 0.9, lr ×0.1 at 1/3 and 2/3 of the epochs,
- * weight decay 5e-4, gradient norm clipped at 2, 10% validation hold-out); the initial learning rate is
- * the architecture's {@link Architecture#defaultLr()}.
+ * back. {@link #defaults(Architecture)} is the one place where the defaults are set.
  *
  * @param dataDir the dataset's directory; null for Fashion-MNIST's installed one
  * @param loss a loss spec of {@link LossSpec}
@@ -116,13 +114,37 @@ public record TrainConfig(
         }
     }
 
-    /** The defaults: MLP on Fashion-MNIST with CE, the losses paper's optimisation settings. */
+    /** The MLP's default initial learning rate (see {@link #defaults(Architecture)}). */
+    public static final double MLP_LR = 0.01;
+    /** The ResNets' default initial learning rate, the losses paper's. */
+    public static final double RESNET_LR = 0.1;
+    /** The MLP's default schedule's CLI name (see {@link #defaults(Architecture)}). */
+    public static final String MLP_SCHEDULE = "cosine";
+
+    /** The defaults: MLP on Fashion-MNIST with CE ({@code defaults(Architecture.MLP)}). */
     public static TrainConfig defaults() {
+        return defaults(Architecture.MLP);
+    }
+
+    /**
+     * The defaults for training {@code architecture} on Fashion-MNIST with CE, the one place where they are set.
+     * Every architecture: SGD, momentum 0.9, weight decay 5e-4 on all parameters, gradient norm clipped at 2,
+     * batch 128, 30 epochs, 10% validation hold-out (the losses paper's Appendix A). The ResNets: lr
+     * {@value #RESNET_LR} ×0.1 at 1/3 and 2/3 of the epochs ({@link Schedule#MULTISTEP}), as the losses paper
+     * trains them. The MLP: lr {@value #MLP_LR} with
+     * {@link Schedule#COSINE} annealing to 0 over the run. With lr 0.1 the MLP stalls short of 100% training
+     * accuracy on Fashion-MNIST in 30 epochs; with 0.01 and the multistep drops its collapse stops once the
+     * rate falls to 0.001 (the training loss no longer moves), and MSE ends at 99.7%. Cosine keeps the rate
+     * near 0.01 for the first half and anneals it to 0, so every loss ends fitted; measured in BENCHMARKS.md
+     * ("MLP learning rate and schedule").
+     */
+    public static TrainConfig defaults(Architecture architecture) {
+        boolean mlp = architecture == Architecture.MLP;
         return new TrainConfig(DatasetKind.FASHION_MNIST, null,
-                new ModelSpec(Architecture.MLP, 1, 3, 0, false, true, true), "ce",
-                OptimizerKind.SGD, Architecture.MLP.defaultLr(), 0.9, false, 30, 128,
+                new ModelSpec(architecture, 1, 3, 0, false, true, true), "ce",
+                OptimizerKind.SGD, mlp ? MLP_LR : RESNET_LR, 0.9, false, 30, 128,
                 5e-4, false, 5e-4, 5e-4, 5e-4,
-                Schedule.MULTISTEP, 10, 2.0,
+                mlp ? Schedule.valueOf(MLP_SCHEDULE.toUpperCase(Locale.ROOT)) : Schedule.MULTISTEP, 10, 2.0,
                 0, 0.1, 1, ImbalanceProfile.STEP, 0, false, 0, null,
                 1, 1, 2, "cpu", 10, 20, false, 0);
     }

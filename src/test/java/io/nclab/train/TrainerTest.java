@@ -72,6 +72,15 @@ class TrainerTest {
     }
 
     @Test
+    void probingLessOftenLeavesTheTrainingUnchanged() throws IOException {
+        TrainResult every = run(tiny("probe-1", Map.of("seed", 4, "epochs", 4, "probe_every", 1)));
+        TrainResult second = run(tiny("probe-2", Map.of("seed", 4, "epochs", 4, "probe_every", 2)));
+        List<String> a = Files.readAllLines(every.runDir().resolve("metrics.csv"));
+        List<String> b = Files.readAllLines(second.runDir().resolve("metrics.csv"));
+        assertEquals(List.of(a.get(0), a.get(2), a.get(4)), b, "the rows of epochs 2 and 4 are the same");
+    }
+
+    @Test
     void aResumedRunEndsWithTheMetricsOfOneThatNeverStopped() throws IOException {
         for (String opt : List.of("SGD", "ADAM")) {
             Map<String, Object> s = Map.of("optimizer", opt, "lr", opt.equals("SGD") ? 0.05 : 0.003, "epochs", 4,
