@@ -290,12 +290,81 @@ public final class Charts {
         return chart;
     }
 
+    /**
+     * A base-10 log axis with ticks at 1, 2 and 5 × 10^k (or whole decades when it spans many), labelled
+     * as plain numbers (0.2, 0.5, 1e-3): never at fractional powers such as 10^-0.3.
+     */
     private static LogAxis logAxis(String label) {
-        LogAxis log = new LogAxis(label);
+        LogAxis log = new DecadeLogAxis(label);
         log.setLabelFont(LABEL);
         log.setTickLabelFont(TICK);
         log.setBase(10);
         return log;
+    }
+
+    /** {@link LogAxis} with ticks at round values. */
+    static final class DecadeLogAxis extends LogAxis {
+        private static final long serialVersionUID = 1L;
+
+        DecadeLogAxis(String label) {
+            super(label);
+        }
+
+        @Override
+        @SuppressWarnings("rawtypes")
+        protected java.util.List refreshTicksVertical(java.awt.Graphics2D g2, java.awt.geom.Rectangle2D dataArea,
+                org.jfree.chart.ui.RectangleEdge edge) {
+            return roundTicks(edge == org.jfree.chart.ui.RectangleEdge.LEFT ? org.jfree.chart.ui.TextAnchor.CENTER_RIGHT
+                    : org.jfree.chart.ui.TextAnchor.CENTER_LEFT);
+        }
+
+        @Override
+        @SuppressWarnings("rawtypes")
+        protected java.util.List refreshTicksHorizontal(java.awt.Graphics2D g2, java.awt.geom.Rectangle2D dataArea,
+                org.jfree.chart.ui.RectangleEdge edge) {
+            return roundTicks(edge == org.jfree.chart.ui.RectangleEdge.BOTTOM ? org.jfree.chart.ui.TextAnchor.TOP_CENTER
+                    : org.jfree.chart.ui.TextAnchor.BOTTOM_CENTER);
+        }
+
+        private java.util.List<org.jfree.chart.axis.NumberTick> roundTicks(org.jfree.chart.ui.TextAnchor anchor) {
+            double lo = getRange().getLowerBound();
+            double hi = getRange().getUpperBound();
+            java.util.List<org.jfree.chart.axis.NumberTick> ticks = new ArrayList<>();
+            if (!(lo > 0) || !(hi > lo)) {
+                return ticks;
+            }
+            int k0 = (int) Math.floor(Math.log10(lo));
+            int k1 = (int) Math.ceil(Math.log10(hi));
+            int decades = k1 - k0;
+            double[] multiples = decades <= 1 ? new double[] {1, 2, 3, 5, 7} : decades <= 3 ? new double[] {1, 2, 5}
+                    : new double[] {1};
+            int step = Math.max(1, (int) Math.ceil(decades / 8.0));
+            if (hi / lo < 4) {
+                multiples = new double[] {1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9};
+            }
+            for (int k = k0; k <= k1; k++) {
+                if (Math.floorMod(k - k0, step) != 0) {
+                    continue;
+                }
+                for (double m : multiples) {
+                    double v = m * Math.pow(10, k);
+                    if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) {
+                        ticks.add(new org.jfree.chart.axis.NumberTick(org.jfree.chart.axis.TickType.MAJOR, v, format(v),
+                                anchor, anchor, 0.0));
+                    }
+                }
+            }
+            return ticks;
+        }
+
+        static String format(double v) {
+            if (v >= 1e-3 && v < 1e5) {
+                return new java.math.BigDecimal(v).round(new java.math.MathContext(3)).stripTrailingZeros().toPlainString();
+            }
+            int k = (int) Math.floor(Math.log10(v) + 1e-9);
+            long m = Math.round(v / Math.pow(10, k));
+            return (m == 1 ? "" : m + "×") + "1e" + k;
+        }
     }
 
     /**
