@@ -153,7 +153,7 @@ public final class ReproduceCommand implements Callable<Integer> {
 
         System.out.println("4/4 report");
         Path html = Report.writeHtml(dir, "nclab reproduce (" + p.name() + ")", "The study of <i>Are All Losses Created"
-                + " Equal</i> (losses paper) and <i>Neural Collapse with the MSE loss</i> (MSE paper), reproduced by"
+                + " Equal</i> (losses paper) and <i>On the Optimization Landscape of Neural Collapse under MSE Loss</i> (MSE paper), reproduced by"
                 + " <code>nclab reproduce --profile " + p.name() + "</code>.", sections);
         double seconds = (System.nanoTime() - start) / 1e9;
         int figures = sections.stream().mapToInt(s -> s.figures().size()).sum();
