@@ -16,6 +16,7 @@ import io.nclab.data.DataSource;
 import io.nclab.data.Rng;
 import io.nclab.data.TrainingData;
 import io.nclab.experiment.Provenance;
+import io.nclab.experiment.RunFiles;
 import io.nclab.io.Json;
 import io.nclab.loss.Loss;
 import io.nclab.loss.LossSpec;
@@ -56,6 +57,17 @@ public final class Trainer {
     @FunctionalInterface
     public interface CollapseProbe {
         Map<String, Double> measure(NDArray features, int[] labels, int classes, NDArray weights, NDArray bias);
+
+        /**
+         * The last probe's measurement: the same metrics and every sample's cosine margin, sorted
+         * ascending (none unless the probe keeps them).
+         */
+        default Final measureFinal(NDArray features, int[] labels, int classes, NDArray weights, NDArray bias) {
+            return new Final(measure(features, labels, classes, weights, bias), new double[0]);
+        }
+
+        /** The metrics and the sorted cosine margins of the last probe. */
+        record Final(Map<String, Double> values, double[] cosineMargins) {}
     }
 
     private Trainer(TrainConfig config, Path runDir, boolean resuming, PrintStream log, CollapseProbe collapse) {
@@ -168,7 +180,8 @@ public final class Trainer {
                 boolean probe = epoch % config.probeEvery() == 0 || epoch == config.epochs();
                 if (probe) {
                     long p0 = System.nanoTime();
-                    Map<String, Object> row = loop.probe(epoch, lr, es, collapse, checkpoints);
+                    Map<String, Object> row = loop.probe(epoch, lr, es, collapse, checkpoints,
+                            epoch == config.epochs());
                     time.put("probe_seconds", (System.nanoTime() - p0) / 1e9);
                     metrics.add(row);
                     double val = (double) row.get("val_accuracy");
@@ -464,7 +477,12 @@ public final class Trainer {
             }
         }
 
-        Map<String, Object> probe(int epoch, double lr, EpochStats es, CollapseProbe measure, Checkpoints checkpoints) {
+        /**
+         * One probe row; the {@code last} probe also leaves the run's final files ({@link RunFiles}): the
+         * sorted cosine margins of the training set, and at d = 3 its features, labels and W.
+         */
+        Map<String, Object> probe(int epoch, double lr, EpochStats es, CollapseProbe measure, Checkpoints checkpoints,
+                boolean last) {
             int batch = Math.max(config.batchSize(), 500);
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("epoch", epoch);
@@ -484,8 +502,22 @@ public final class Trainer {
                 Probe.SetResult te = Probe.run(net, store, testSet, loss, batch, false, scope);
                 row.put("test_loss", te.loss());
                 row.put("test_accuracy", te.accuracy());
-                Map<String, Double> nc = measure.measure(tr.features(), data.train().labels(), data.classes(),
-                        net.classifierWeight(), net.classifierBias());
+                int[] labels = data.train().labels();
+                Map<String, Double> nc;
+                if (last) {
+                    CollapseProbe.Final f = measure.measureFinal(tr.features(), labels, data.classes(),
+                            net.classifierWeight(), net.classifierBias());
+                    nc = f.values();
+                    if (f.cosineMargins().length > 0) {
+                        RunFiles.writeMargins(runDir.resolve(RunFiles.MARGINS), f.cosineMargins());
+                    }
+                    if (tr.features().getShape().get(1) == 3) {
+                        RunFiles.writeFeatures(runDir, tr.features(), labels, net.classifierWeight());
+                    }
+                } else {
+                    nc = measure.measure(tr.features(), labels, data.classes(), net.classifierWeight(),
+                            net.classifierBias());
+                }
                 nc.forEach((k, v) -> row.put(k, v));
             }
             return row;

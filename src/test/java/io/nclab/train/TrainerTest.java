@@ -1,15 +1,24 @@
 package io.nclab.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import io.nclab.UserError;
 import io.nclab.data.TinyData;
+import io.nclab.experiment.ProbeTable;
+import io.nclab.experiment.RunFiles;
+import io.nclab.metrics.CollapseMetrics;
+import io.nclab.nd.Nd;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -154,9 +163,58 @@ class TrainerTest {
             return Map.of("nc1", 1.0 / calls[0], "nc2", 0.5);
         }).run();
         assertEquals(2, calls[0]);
+        assertFalse(Files.exists(r.runDir().resolve(RunFiles.MARGINS)), "this probe keeps no margins");
+        assertFalse(Files.exists(r.runDir().resolve(RunFiles.FEATURES)), "d = 7: no feature picture");
         assertEquals(0.5, r.summary().get("final_nc1"));
         assertEquals(0.5, r.summary().get("final_nc2"));
         assertEquals(1.0, Trainer.toDouble(r.rows().get(0).get("nc1")));
+    }
+
+    @Test
+    void theLastProbeWritesTheSortedMarginsAndAtDimensionThreeTheFeatures() throws IOException {
+        Path dir = tmp.resolve("final-d3");
+        int[] finals = new int[1];
+        Trainer.CollapseProbe engine = CollapseMeasures.ENGINE;
+        TrainResult r = Trainer.of(tiny("final-d3", Map.of("epochs", 3, "model.feature_dim", 3)), null)
+                .withCollapseProbe(new Trainer.CollapseProbe() {
+                    @Override
+                    public Map<String, Double> measure(NDArray h, int[] labels, int k, NDArray w, NDArray b) {
+                        assertFalse(Files.exists(dir.resolve(RunFiles.MARGINS)), "not before the last probe");
+                        assertFalse(Files.exists(dir.resolve(RunFiles.FEATURES)), "not before the last probe");
+                        return engine.measure(h, labels, k, w, b);
+                    }
+
+                    @Override
+                    public Final measureFinal(NDArray h, int[] labels, int k, NDArray w, NDArray b) {
+                        finals[0]++;
+                        return engine.measureFinal(h, labels, k, w, b);
+                    }
+                }).run();
+        assertEquals(1, finals[0]);
+        double[] margins = RunFiles.readMargins(dir.resolve(RunFiles.MARGINS));
+        assertEquals(81, margins.length);
+        for (int i = 1; i < margins.length; i++) {
+            assertTrue(margins[i - 1] <= margins[i], "ascending");
+        }
+        Map<String, Double> last = ProbeTable.of(dir).rows().get(2);
+        assertEquals(last.get("cosine_margin_mean"), Arrays.stream(margins).average().orElseThrow(), 1e-9);
+        assertEquals(last.get("cosine_margin_min"), margins[0], 1e-12);
+
+        RunFiles.Matrix h = RunFiles.read(dir.resolve(RunFiles.FEATURES));
+        RunFiles.Matrix y = RunFiles.read(dir.resolve(RunFiles.LABELS));
+        RunFiles.Matrix w = RunFiles.read(dir.resolve(RunFiles.WEIGHTS));
+        assertArrayEquals(new long[] {81, 3}, h.shape());
+        assertArrayEquals(new long[] {81}, y.shape());
+        assertArrayEquals(new long[] {3, 3}, w.shape());
+        // a second computation: the NC engine on the saved arrays gives the last probe's numbers
+        int[] labels = Arrays.stream(y.values()).mapToInt(v -> (int) v).toArray();
+        try (NDManager m = Nd.newManager()) {
+            CollapseMetrics again = CollapseMetrics.measure(m.create(h.values(), new Shape(81, 3)), labels, 3,
+                    m.create(w.values(), new Shape(3, 3)), null, CollapseMetrics.Options.DEFAULT.withCosineMargins(true));
+            assertEquals(last.get("nc1"), again.nc1(), 1e-6 * last.get("nc1"));
+            assertArrayEquals(margins, again.cosineMargins(), 1e-9);
+        }
+        assertEquals(r.runDir(), dir);
     }
 
     static void deleteTree(Path p) throws IOException {
