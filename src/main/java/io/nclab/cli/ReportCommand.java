@@ -48,7 +48,7 @@ public final class ReportCommand implements Callable<Integer> {
         Path dbFile = dir.resolve(ResultsDb.FILE);
         if (Files.isRegularFile(dbFile)) {
             try (ResultsDb db = ResultsDb.openReadOnly(dbFile)) {
-                SweepData d = SweepData.load(db);
+                SweepData d = SweepData.load(db, dir);
                 if (d.runs().isEmpty()) {
                     throw new UserError("sweep " + dir + " has no complete run yet");
                 }

@@ -179,7 +179,7 @@ public final class ReproduceCommand implements Callable<Integer> {
     private static Report.Section section(String heading, SweepSpec spec, Path dir) {
         Path sweepDir = dir.resolve("sweeps").resolve(spec.name());
         try (ResultsDb db = ResultsDb.openReadOnly(sweepDir.resolve(ResultsDb.FILE))) {
-            return Report.sweep(heading, SweepData.load(db), dir.resolve("figures").resolve(spec.name()),
+            return Report.sweep(heading, SweepData.load(db, sweepDir), dir.resolve("figures").resolve(spec.name()),
                     Json.pretty(spec.toJson()));
         }
     }

@@ -273,13 +273,53 @@ public final class Charts {
 
     /** A dashed vertical line at x with a label, e.g. a threshold from a paper. */
     public static JFreeChart verticalMarker(JFreeChart chart, double x, String label) {
-        ValueMarker marker = new ValueMarker(x, Color.DARK_GRAY, new BasicStroke(1.2f, BasicStroke.CAP_BUTT,
+        chart.getXYPlot().addDomainMarker(marker(x, label, RectangleAnchor.TOP_LEFT, TextAnchor.TOP_RIGHT));
+        return chart;
+    }
+
+    /** A dashed horizontal line at y with a label, e.g. a decision boundary. */
+    public static JFreeChart horizontalMarker(JFreeChart chart, double y, String label) {
+        chart.getXYPlot().addRangeMarker(marker(y, label, RectangleAnchor.TOP_RIGHT, TextAnchor.BOTTOM_RIGHT));
+        return chart;
+    }
+
+    private static ValueMarker marker(double at, String label, RectangleAnchor anchor, TextAnchor text) {
+        ValueMarker marker = new ValueMarker(at, Color.DARK_GRAY, new BasicStroke(1.2f, BasicStroke.CAP_BUTT,
                 BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
         marker.setLabel(label);
         marker.setLabelFont(TICK);
-        marker.setLabelAnchor(RectangleAnchor.TOP_LEFT);
-        marker.setLabelTextAnchor(TextAnchor.TOP_RIGHT);
-        chart.getXYPlot().addDomainMarker(marker);
+        marker.setLabelAnchor(anchor);
+        marker.setLabelTextAnchor(text);
+        marker.setLabelBackgroundColor(new Color(255, 255, 255, 200));
+        return marker;
+    }
+
+    /**
+     * An arrow from (x0, y0) to (x1, y1) in data coordinates, in the colour of series {@code series} (so
+     * that it matches that series' points), with a label at its tip; a grey one for a negative index.
+     * The head is drawn in data units, so it looks right on axes of equal scale.
+     */
+    public static JFreeChart arrow(JFreeChart chart, double x0, double y0, double x1, double y1, int series,
+            String label) {
+        XYPlot plot = chart.getXYPlot();
+        Color c = series < 0 ? Color.GRAY : SERIES[series % SERIES.length].darker();
+        BasicStroke stroke = new BasicStroke(series < 0 ? 1f : 2f);
+        plot.addAnnotation(new XYLineAnnotation(x0, y0, x1, y1, stroke, c));
+        double len = Math.hypot(x1 - x0, y1 - y0);
+        if (len > 0) {
+            double head = 0.12 * len;
+            double angle = Math.atan2(y1 - y0, x1 - x0);
+            for (double side : new double[] {-0.45, 0.45}) {
+                plot.addAnnotation(new XYLineAnnotation(x1, y1, x1 - head * Math.cos(angle + side),
+                        y1 - head * Math.sin(angle + side), stroke, c));
+            }
+        }
+        if (label != null) {
+            XYTextAnnotation t = new XYTextAnnotation(label, x1 + 0.06 * (x1 - x0), y1 + 0.06 * (y1 - y0));
+            t.setFont(series < 0 ? TICK : LABEL);
+            t.setPaint(c);
+            plot.addAnnotation(t);
+        }
         return chart;
     }
 

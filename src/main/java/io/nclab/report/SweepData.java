@@ -1,6 +1,8 @@
 package io.nclab.report;
 
 import io.nclab.experiment.ResultsDb;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -17,9 +19,9 @@ import java.util.function.Predicate;
 public record SweepData(Map<String, String> meta, List<Run> runs, List<String> settingNames, List<String> varied,
         List<String> losses, String stepName) {
 
-    /** One complete run. */
+    /** One complete run; {@code dir} its run directory (null when unknown), where its final files lie. */
     public record Run(String id, String loss, long seed, Map<String, Object> settings, Map<String, Object> results,
-            Map<String, double[][]> probes, String commandLine) {
+            Map<String, double[][]> probes, String commandLine, Path dir) {
 
         public double result(String key) {
             return results.get(key) instanceof Number n ? n.doubleValue() : Double.NaN;
@@ -32,6 +34,14 @@ public record SweepData(Map<String, String> meta, List<Run> runs, List<String> s
     }
 
     public static SweepData load(ResultsDb db) {
+        return load(db, null);
+    }
+
+    /**
+     * As {@link #load(ResultsDb)}; a run's directory is {@code sweepDir/runs/RUN_ID} when that exists (the
+     * sweep may have moved since), else the one the database names.
+     */
+    public static SweepData load(ResultsDb db, Path sweepDir) {
         List<String> settings = db.settingColumns();
         List<String> results = db.resultColumns();
         List<Run> runs = new ArrayList<>();
@@ -42,8 +52,12 @@ public record SweepData(Map<String, String> meta, List<Run> runs, List<String> s
             Map<String, Object> r = new LinkedHashMap<>();
             results.forEach(k -> r.put(k, row.get(k)));
             String id = (String) row.get("run_id");
+            Path dir = row.get("run_dir") == null ? null : Path.of((String) row.get("run_dir"));
+            if (sweepDir != null && Files.isDirectory(sweepDir.resolve("runs").resolve(id))) {
+                dir = sweepDir.resolve("runs").resolve(id);
+            }
             runs.add(new Run(id, (String) row.get("loss"), ((Number) row.get("seed")).longValue(), s, r, db.probes(id),
-                    (String) row.get("command_line")));
+                    (String) row.get("command_line"), dir));
             if (row.get("step_name") != null) {
                 step = (String) row.get("step_name");
             }

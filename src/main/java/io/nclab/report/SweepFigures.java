@@ -40,6 +40,7 @@ public final class SweepFigures {
         }
         maps(d, out, figures);
         comparisons(d, out, figures);
+        FinalFigures.write(d, out, figures);
         return figures;
     }
 
@@ -65,12 +66,12 @@ public final class SweepFigures {
         return d.isUfm() ? "iteration" : "epoch";
     }
 
-    private static String seedsNote(SweepData d) {
+    static String seedsNote(SweepData d) {
         int n = d.seedCount();
         return n > 1 ? "; line: mean over " + n + " seeds, band: their range" : "";
     }
 
-    private static Figure save(Path out, String id, String title, String caption, List<JFreeChart> charts, int columns) {
+    static Figure save(Path out, String id, String title, String caption, List<JFreeChart> charts, int columns) {
         List<Path> files = Charts.savePanels(out.resolve(id), charts, Math.min(columns, charts.size()), W, H);
         return new Figure(id, title, caption, files.get(0), files.get(1));
     }
@@ -183,7 +184,7 @@ public final class SweepFigures {
             }
             Map<String, double[][]> probes = new LinkedHashMap<>(r.probes());
             probes.put("relative_gap", gap);
-            out.add(new SweepData.Run(r.id(), r.loss(), r.seed(), r.settings(), r.results(), probes, r.commandLine()));
+            out.add(new SweepData.Run(r.id(), r.loss(), r.seed(), r.settings(), r.results(), probes, r.commandLine(), r.dir()));
         }
         return out;
     }
