@@ -2,11 +2,20 @@
 # Side-by-side timing of one full-batch gradient-descent iteration of the UFM:
 # nclab (analytic gradients, fused in-place step) against the PyTorch autograd reference
 # ../shared/bench/ufm_torch.py, alternating runs on the same machine, and the median ratio.
-# Usage: scripts/bench-ufm.sh [rounds]   (needs: apt-get install -y python3-torch)
+# Usage: scripts/bench-ufm.sh [rounds] [threads]   (needs: apt-get install -y python3-torch)
+#   threads: 0 (default) lets each tool use every core; N pins both tools to N native threads
+#   (nclab --threads N; PyTorch --threads N with OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=N, since
+#   torch.set_num_threads alone does not bound Debian's OpenBLAS).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ref="${NCLAB_BENCH_DIR:-$here/../shared/bench}/ufm_torch.py"
 rounds="${1:-5}"
+threads="${2:-0}"
+ours_threads=(); theirs_threads=()
+if [ "$threads" != 0 ]; then
+  ours_threads=(--threads "$threads"); theirs_threads=(--threads "$threads")
+  export OMP_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads"
+fi
 "$here/nclab" --version >/dev/null
 for loss in ce focal ls mse; do
 for shape in "10 512 100 200" "100 512 50 40"; do
@@ -16,9 +25,9 @@ for shape in "10 512 100 200" "100 512 50 40"; do
   ours=(); theirs=()
   for r in $(seq "$rounds"); do
     ours+=("$("$here/nclab" ufm --loss "$spec" --optimizer gd --lr 0.1 --lambda-w 5e-4 --lambda-h 5e-4 --lambda-b 5e-4 \
-      --classes "$K" --dim "$d" --per-class "$n" --iters "$iters" --tol 0 --log-every 1000000 --json | tail -1 |
+      --classes "$K" --dim "$d" --per-class "$n" --iters "$iters" --tol 0 --log-every 1000000 "${ours_threads[@]}" --json | tail -1 |
       python3 -c 'import json,sys; j=json.load(sys.stdin); print(1000*j["seconds"]/j["iterations"])')")
-    theirs+=("$(/usr/bin/python3 "$ref" --loss "$loss" --classes "$K" --dim "$d" --per-class "$n" --iters "$iters" |
+    theirs+=("$(/usr/bin/python3 "$ref" --loss "$loss" --classes "$K" --dim "$d" --per-class "$n" --iters "$iters" "${theirs_threads[@]}" |
       tail -1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["ms_per_iter"])')")
   done
   python3 - "$loss" "$K" "$d" "$n" "${ours[*]}" "${theirs[*]}" <<'PY'
