@@ -14,7 +14,12 @@ import picocli.CommandLine.Command;
         description = "Neural Collapse and the choice of classification loss: the unconstrained feature model,"
                 + " its closed-form theory, NC metrics and real networks.",
         subcommands = {
+            UfmCommand.class,
+            TheoryCommand.class,
             MetricsCommand.class,
+            LandscapeCommand.class,
+            SaddleCommand.class,
+            ConvexityCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -23,6 +23,12 @@ public final class Nd {
         return NDManager.newBaseManager(Engine.getEngine("PyTorch").defaultDevice(), "PyTorch");
     }
 
+    /** Sets the number of threads native tensor operations use (PyTorch's intra-op threads). */
+    public static void setThreads(int n) {
+        Engine.getEngine("PyTorch");
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(n);
+    }
+
     /** A K×N float64 one-hot matrix Y with Y[labels[i], i] = 1 (the papers' Y). */
     public static NDArray oneHotColumns(NDManager m, int[] labels, int classes) {
         double[] y = new double[classes * labels.length];
@@ -41,6 +47,19 @@ public final class Nd {
             System.arraycopy(rows[i], 0, flat, i * c, c);
         }
         return m.create(flat, new Shape(r, c));
+    }
+
+    /** The K×N float64 matrix whose column i is {@code vectors[i]} (each of length K). */
+    public static NDArray columns(NDManager m, double[][] vectors) {
+        int n = vectors.length;
+        int k = n == 0 ? 0 : vectors[0].length;
+        double[] flat = new double[k * n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < k; j++) {
+                flat[j * n + i] = vectors[i][j];
+            }
+        }
+        return m.create(flat, new Shape(k, n));
     }
 
     public static double[][] toMatrix(NDArray a) {
@@ -70,8 +89,8 @@ public final class Nd {
 
     /** Frobenius inner product ⟨a, b⟩ as a Java double. */
     public static double dot(NDArray a, NDArray b) {
-        try (NDArray p = a.mul(b); NDArray s = p.sum()) {
-            return s.getDouble();
+        try (NDArray fa = a.reshape(-1); NDArray fb = b.reshape(-1); NDArray s = fa.dot(fb)) {
+            return scalar(s);
         }
     }
 
@@ -80,7 +99,13 @@ public final class Nd {
         return dot(a, a);
     }
 
+    /** The single value of a scalar array as a double, whatever its dtype. */
     public static double scalar(NDArray a) {
-        return a.toType(DataType.FLOAT64, false).getDouble();
+        if (a.getDataType() == DataType.FLOAT64) {
+            return a.getDouble();
+        }
+        try (NDArray d = a.toType(DataType.FLOAT64, false)) {
+            return d.getDouble();
+        }
     }
 }

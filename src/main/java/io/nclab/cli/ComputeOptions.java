@@ -1,0 +1,29 @@
+package io.nclab.cli;
+
+import io.nclab.UserError;
+import io.nclab.nd.Nd;
+import picocli.CommandLine.Option;
+
+/** Where and how wide native computation runs: shared by every command that computes. */
+public final class ComputeOptions {
+
+    @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
+            description = "Threads for native tensor operations (0: automatic: one for small problems, where thread"
+                    + " hand-offs cost more than they save, else every core). Default: ${DEFAULT-VALUE}.")
+    int threads;
+
+    /**
+     * Applies the thread count; {@code work} is the problem's size in multiply-adds of its largest
+     * product, which decides the automatic choice.
+     */
+    public void apply(double work) {
+        if (threads < 0) {
+            throw new UserError("--threads must be >= 0, got " + threads);
+        }
+        int n = threads;
+        if (n == 0) {
+            n = work < 5e6 ? 1 : Runtime.getRuntime().availableProcessors();
+        }
+        Nd.setThreads(n);
+    }
+}

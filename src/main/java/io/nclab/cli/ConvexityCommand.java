@@ -1,0 +1,112 @@
+package io.nclab.cli;
+
+import io.nclab.UserError;
+import io.nclab.curvature.CurvatureFigures;
+import io.nclab.curvature.LossConvexity;
+import io.nclab.experiment.Provenance;
+import io.nclab.io.Json;
+import io.nclab.loss.Loss;
+import io.nclab.loss.LossSpec;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code nclab convexity}: where a loss is convex in logit space, and the focal loss's p_k threshold. */
+@Command(name = "convexity", mixinStandardHelpOptions = true,
+        description = "Samples logits and reports the smallest eigenvalue of the loss's Hessian in logit space;"
+                + " maps where it fails to be PSD against p_k and reports the threshold found.")
+public final class ConvexityCommand implements Callable<Integer> {
+
+    @Option(names = "--loss", required = true, paramLabel = "SPEC[,SPEC...]",
+            description = "one or more comma-separated loss specs: " + LossSpec.ACCEPTED)
+    String losses;
+
+    @Option(names = "--classes", defaultValue = "10", paramLabel = "K", description = "K (default ${DEFAULT-VALUE})")
+    int classes;
+
+    @Option(names = "--samples", defaultValue = "20000", description = "logit vectors sampled (default ${DEFAULT-VALUE})")
+    int samples;
+
+    @Option(names = "--bins", defaultValue = "20", description = "p_k bins of the map (default ${DEFAULT-VALUE})")
+    int bins;
+
+    @Option(names = "--seed", defaultValue = "0", description = "sampling seed (default ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "also write convexity.png/.svg/.csv there")
+    Path out;
+
+    @Option(names = "--json", description = "print a one-line JSON object last")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        if (classes < 2) {
+            throw new UserError("--classes must be at least 2, got " + classes);
+        }
+        if (samples < 1 || bins < 1) {
+            throw new UserError("--samples and --bins must be at least 1");
+        }
+        List<LossConvexity.Report> reports = new ArrayList<>();
+        for (String spec : LossSpec.splitList(losses)) {
+            Loss loss = LossSpec.parse(spec);
+            reports.add(LossConvexity.analyse(loss, classes, samples, bins, seed));
+        }
+        List<Map<String, Object>> results = new ArrayList<>();
+        for (LossConvexity.Report r : reports) {
+            System.out.printf("%-18s K=%d  %d samples  smallest eigenvalue %.4g  %s%n", r.loss(), r.classes(),
+                    r.samples(), r.minEigenvalue(), r.psdEverywhere() ? "PSD everywhere sampled"
+                            : String.format("not PSD for p_k up to %.6f; PSD above", r.threshold()));
+            if (!r.psdEverywhere()) {
+                StringBuilder map = new StringBuilder("  not-PSD fraction by p_k bin:");
+                for (LossConvexity.Bin b : r.bins()) {
+                    map.append(String.format(" [%.2f,%.2f) %.2f", b.lo(), b.hi(),
+                            b.samples() == 0 ? 0.0 : b.notPsd() / (double) b.samples()));
+                }
+                System.out.println(map);
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("loss", r.loss());
+            m.put("samples", r.samples());
+            m.put("min_eigenvalue", r.minEigenvalue());
+            m.put("psd_everywhere", r.psdEverywhere());
+            m.put("threshold_p_k", Double.isNaN(r.threshold()) ? null : r.threshold());
+            List<Map<String, Object>> bins = new ArrayList<>();
+            for (LossConvexity.Bin b : r.bins()) {
+                Map<String, Object> bm = new LinkedHashMap<>();
+                bm.put("p_k_lo", b.lo());
+                bm.put("p_k_hi", b.hi());
+                bm.put("samples", b.samples());
+                bm.put("not_psd", b.notPsd());
+                bm.put("min_eigenvalue", Double.isNaN(b.minEigenvalue()) ? null : b.minEigenvalue());
+                bins.add(bm);
+            }
+            m.put("bins", bins);
+            results.add(m);
+        }
+        if (out != null) {
+            Map<String, Object> settings = new LinkedHashMap<>();
+            settings.put("losses", reports.stream().map(LossConvexity.Report::loss).toList());
+            settings.put("classes", classes);
+            settings.put("samples", samples);
+            settings.put("seed", seed);
+            Provenance.writeConfig(out, "convexity", settings);
+            for (Path f : CurvatureFigures.convexity(out, reports)) {
+                System.out.println("wrote " + f);
+            }
+        }
+        if (json) {
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("classes", classes);
+            j.put("seed", seed);
+            j.put("losses", results);
+            System.out.println(Json.line(j));
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,77 @@
+package io.nclab.cli;
+
+import io.nclab.UserError;
+import io.nclab.curvature.CurvatureFigures;
+import io.nclab.experiment.Provenance;
+import io.nclab.io.Json;
+import io.nclab.landscape.LandscapeFigures;
+import io.nclab.loss.Loss;
+import io.nclab.loss.LossSpec;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code nclab landscape}: the MSE paper's polar landscapes (Figure 2) and K → ∞ gradient fields (Figure 8). */
+@Command(name = "landscape", mixinStandardHelpOptions = true,
+        description = "Draws the loss of one feature against a fixed simplex-ETF classifier over (s = |h|,"
+                + " theta = angle to w_k), and the K -> infinity gradient fields, as PNG + SVG + CSV.")
+public final class LandscapeCommand implements Callable<Integer> {
+
+    @Option(names = "--classes", defaultValue = "4", description = "number of classes K >= 3 (default ${DEFAULT-VALUE})")
+    int classes;
+
+    @Option(names = "--losses", defaultValue = "mse,ce,mse:alpha=1,m=5,mse:alpha=5,m=5",
+            description = "comma-separated loss specs, one panel each (default ${DEFAULT-VALUE}); "
+                    + LossSpec.ACCEPTED)
+    String losses;
+
+    @Option(names = "--bound-losses", defaultValue = "ce,focal:gamma=3,ls:alpha=0.1",
+            description = "losses whose contrastive lower bound phi (Definition 1) is drawn (default ${DEFAULT-VALUE})")
+    String boundLosses;
+
+    @Option(names = "--out", defaultValue = "out/landscape", description = "output folder (default ${DEFAULT-VALUE})")
+    Path out;
+
+    @Option(names = "--json", description = "print a one-line JSON summary last")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        if (classes < 3) {
+            throw new UserError("--classes must be at least 3 (Proposition C.1 needs K - 1 > 1), got " + classes);
+        }
+        List<Loss> list = new ArrayList<>();
+        for (String spec : LossSpec.splitList(losses)) {
+            list.add(LossSpec.parse(spec));
+        }
+        if (list.isEmpty()) {
+            throw new UserError("--losses names no loss");
+        }
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("classes", classes);
+        settings.put("losses", list.stream().map(Loss::spec).toList());
+        settings.put("out", out.toString());
+        List<Loss> bound = new ArrayList<>();
+        for (String spec : LossSpec.splitList(boundLosses)) {
+            bound.add(LossSpec.parse(spec));
+        }
+        settings.put("bound_losses", bound.stream().map(Loss::spec).toList());
+        Provenance.writeConfig(out, "landscape", settings);
+        List<Path> files = new ArrayList<>(LandscapeFigures.writeAll(out, classes, list, LandscapeFigures.Grid.standard()));
+        files.addAll(CurvatureFigures.contrastiveBound(out, classes, bound, 3000, 0));
+        for (Path f : files) {
+            System.out.println("wrote " + f);
+        }
+        if (json) {
+            Map<String, Object> result = new LinkedHashMap<>(settings);
+            result.put("files", files.stream().map(Path::toString).toList());
+            System.out.println(Json.line(result));
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,83 @@
+package io.nclab.cli;
+
+import io.nclab.UserError;
+import io.nclab.loss.LossSpec;
+import io.nclab.ufm.UfmProblem;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** The options that define a UFM problem, shared by every command that takes one. */
+public final class ProblemOptions {
+
+    @Option(names = "--loss", defaultValue = "ce", paramLabel = "SPEC",
+            description = "Loss: " + LossSpec.ACCEPTED + ". Default: ${DEFAULT-VALUE}.")
+    String loss;
+
+    @Option(names = "--classes", paramLabel = "K",
+            description = "Number of classes K. Default: 10, or the length of --per-class-list.")
+    Integer classes;
+
+    @Option(names = "--dim", defaultValue = "32", paramLabel = "d", description = "Feature dimension d. Default: ${DEFAULT-VALUE}.")
+    int dim;
+
+    @Option(names = "--per-class", defaultValue = "20", paramLabel = "n", description = "Samples per class n (balanced). Default: ${DEFAULT-VALUE}.")
+    int perClass;
+
+    @Option(names = "--per-class-list", split = ",", paramLabel = "n1,n2,...",
+            description = "Samples of each class (imbalanced); overrides --per-class.")
+    int[] perClassList;
+
+    @Option(names = "--lambda-w", defaultValue = "5e-3", paramLabel = "X", description = "Weight decay on W. Default: ${DEFAULT-VALUE}.")
+    double lambdaW;
+
+    @Option(names = "--lambda-h", defaultValue = "5e-3", paramLabel = "X", description = "Weight decay on H. Default: ${DEFAULT-VALUE}.")
+    double lambdaH;
+
+    @Option(names = "--lambda-b", defaultValue = "5e-3", paramLabel = "X", description = "Weight decay on b. Default: ${DEFAULT-VALUE}.")
+    double lambdaB;
+
+    @Option(names = "--no-bias", description = "No bias b (b = 0).")
+    boolean noBias;
+
+    /** K: as given, else the length of --per-class-list, else 10. */
+    public int classes() {
+        if (classes != null) {
+            return classes;
+        }
+        return perClassList != null ? perClassList.length : 10;
+    }
+
+    public UfmProblem problem() {
+        int k = classes();
+        if (k < 2) {
+            throw new UserError("--classes must be at least 2, got " + k);
+        }
+        int[] counts;
+        if (perClassList != null) {
+            if (perClassList.length != k) {
+                throw new UserError("--per-class-list has " + perClassList.length + " counts but --classes is " + k);
+            }
+            counts = perClassList;
+        } else {
+            counts = new int[k];
+            Arrays.fill(counts, perClass);
+        }
+        return new UfmProblem(LossSpec.parse(loss), k, dim, counts, lambdaW, lambdaH, lambdaB, !noBias);
+    }
+
+    /** The settings as config.json records them. */
+    public Map<String, Object> settings() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("loss", LossSpec.parse(loss).spec());
+        m.put("classes", classes());
+        m.put("dim", dim);
+        m.put("per_class", perClassList != null ? perClassList : perClass);
+        m.put("lambda_w", lambdaW);
+        m.put("lambda_h", lambdaH);
+        m.put("lambda_b", lambdaB);
+        m.put("bias", !noBias);
+        return m;
+    }
+}

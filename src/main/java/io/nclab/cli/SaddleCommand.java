@@ -1,0 +1,81 @@
+package io.nclab.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import io.nclab.curvature.SaddleAnalysis;
+import io.nclab.io.Json;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code nclab saddle}: strict saddles of the UFM, escapes from them, and the curvature at the minimiser. */
+@Command(name = "saddle", mixinStandardHelpOptions = true,
+        description = "Builds critical points of the UFM that are not global minimisers (the origin, a"
+                + " rank-deficient one), reports their gradient norm and most negative Hessian eigenvalue,"
+                + " escapes along that direction to the theory's global objective, and checks the curvature"
+                + " at the solver's minimiser.")
+public final class SaddleCommand implements Callable<Integer> {
+
+    @Mixin
+    ProblemOptions problem;
+
+    @Option(names = "--seed", defaultValue = "0", description = "seed of the random starts (default ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--no-escape", description = "skip the escapes (curvature only)")
+    boolean noEscape;
+
+    @Option(names = "--json", description = "print a one-line JSON object last")
+    boolean json;
+
+    private static final ObjectMapper SNAKE = Json.MAPPER.copy()
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+
+    @Override
+    public Integer call() {
+        SaddleAnalysis.Settings base = SaddleAnalysis.Settings.standard(seed);
+        SaddleAnalysis.Settings s = new SaddleAnalysis.Settings(base.seed(), base.negativeTolerance(), base.lanczos(),
+                base.solverIterations(), base.solverTolerance(), base.maxRounds(), !noEscape, base.denseLimit());
+        SaddleAnalysis.Report r = SaddleAnalysis.analyse(problem.problem(), s);
+
+        System.out.printf("%-15s %5s %14s %11s %14s %9s  %s%n", "critical point", "rank", "objective", "|grad f|",
+                "min eigenvalue", "products", "escape");
+        for (SaddleAnalysis.CriticalPoint c : r.criticalPoints()) {
+            String esc = c.escape() == null ? "-" : String.format("%s after %d round(s): f = %.10g (gap %.2g)",
+                    c.escape().reachedGlobal() ? "reached f*" : "did NOT reach f*", c.escape().rounds().size(),
+                    c.escape().objective(), c.escape().relativeGap());
+            System.out.printf("%-15s %5d %14.8g %11.3g %14.6g %9d  %s%n", c.kind(), c.rank(), c.objective(),
+                    c.gradNorm(), c.minEigenvalue(), c.lanczosProducts(), esc);
+        }
+        System.out.printf("global objective f* = %.12g (%s); solver from a random start: %.12g, |grad f| = %.3g%n",
+                r.globalObjective(), r.globalSource(), r.solverObjective(), r.globalGradNorm());
+        System.out.printf("smallest eigenvalue at the solver's minimiser: %.3g (%d products, %.2f s)%n",
+                r.globalMinEigenvalue(), r.globalLanczosProducts(), r.globalLanczosSeconds());
+        if (r.zeroModes() != null) {
+            System.out.printf("zero eigenvalues (|lambda| <= %.0e): %d; rotation orbit dimension: %d;"
+                    + " smallest eigenvalue beyond them: %.6g%n", s.negativeTolerance(), r.zeroModes(),
+                    r.rotationModes(), r.transverseMinEigenvalue());
+        }
+        System.out.printf("one Hessian-vector product: %.3g ms; one gradient: %.3g ms (ratio %.2f)%n",
+                1e3 * r.secondsPerProduct(), 1e3 * r.secondsPerGradient(),
+                r.secondsPerProduct() / r.secondsPerGradient());
+        if (json) {
+            Map<String, Object> out = new LinkedHashMap<>(problem.settings());
+            out.put("seed", seed);
+            @SuppressWarnings("unchecked")
+            Map<String, Object> fields = SNAKE.convertValue(r, Map.class);
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> points = (List<Map<String, Object>>) fields.get("critical_points");
+            for (Map<String, Object> p : points) {
+                p.remove("direction");
+            }
+            out.putAll(fields);
+            System.out.println(Json.line(out));
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,112 @@
+package io.nclab.cli;
+
+import io.nclab.UserError;
+import io.nclab.io.Json;
+import io.nclab.loss.Loss;
+import io.nclab.theory.ContrastiveProperty;
+import io.nclab.theory.TheoryOracle;
+import io.nclab.theory.TheoryPrediction;
+import io.nclab.ufm.UfmProblem;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code nclab theory}: the closed-form global optimum of a UFM problem. */
+@Command(name = "theory", mixinStandardHelpOptions = true,
+        description = "The theory's global optimum of a UFM problem (Theorem 1 of the losses paper for CE, focal"
+                + " and LS; Theorem 3.1 of the MSE paper for MSE), and the contrastive-property check.")
+public final class TheoryCommand implements Callable<Integer> {
+
+    @Mixin
+    ProblemOptions problem;
+
+    @Option(names = "--check-contrastive", description = "Also check Definition 1 (contrastive property) for the loss numerically.")
+    boolean checkContrastive;
+
+    @Option(names = "--json", description = "Print one JSON object as the last line.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        UfmProblem p = problem.problem();
+        TheoryPrediction t = TheoryOracle.predict(p);
+        Map<String, Object> out = fields(p, t);
+        if (checkContrastive) {
+            out.put("contrastive_check", contrastive(p.loss(), p.classes()));
+        }
+        if (json) {
+            System.out.println(Json.line(out));
+        } else {
+            if (t == null) {
+                System.out.println("No closed form applies: " + TheoryOracle.whyNot(p) + ".");
+            } else {
+                System.out.printf("regime       %s%n", t.regime());
+                System.out.printf("objective    %.15g%n", t.objective());
+                if (Double.isFinite(t.t())) {
+                    System.out.printf("t*           %.15g%n", t.t());
+                }
+                System.out.printf("b*           %s%n", formatList(t.b()));
+                System.out.printf("||w_k||      %s%n", Double.isFinite(t.wRowNorm()) ? String.format("%.12g", t.wRowNorm()) : "(rows differ)");
+                System.out.printf("||W||_F      %.12g%n", t.wNorm());
+                System.out.printf("||H||_F      %.12g%n", t.hNorm());
+                if (Double.isFinite(t.wRowNorm())) {
+                    System.out.printf("||h_ki||     %.12g  (every feature)%n", t.hNorm() / Math.sqrt(p.samples()));
+                }
+            }
+            if (checkContrastive) {
+                System.out.println("contrastive  " + out.get("contrastive_check"));
+            }
+        }
+        return 0;
+    }
+
+    /** The JSON fields of a prediction (nulls where no theory applies). */
+    static Map<String, Object> fields(UfmProblem p, TheoryPrediction t) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("objective", t == null ? null : t.objective());
+        out.put("t", t == null || !Double.isFinite(t.t()) ? null : t.t());
+        out.put("b", t == null ? null : t.b());
+        out.put("w_row_norm", t == null || !Double.isFinite(t.wRowNorm()) ? null : t.wRowNorm());
+        out.put("w_norm", t == null ? null : t.wNorm());
+        out.put("h_norm", t == null ? null : t.hNorm());
+        out.put("h_feature_norm", t == null || !Double.isFinite(t.wRowNorm()) ? null
+                : t.hNorm() / Math.sqrt(p.samples()));
+        out.put("regime", t == null ? "none: " + TheoryOracle.whyNot(p) : t.regime());
+        return out;
+    }
+
+    private static Map<String, Object> contrastive(Loss loss, int classes) {
+        if (classes < 2) {
+            throw new UserError("--classes must be at least 2");
+        }
+        ContrastiveProperty.Report r = ContrastiveProperty.check(loss, classes, 20000, 0);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("holds", r.holds());
+        m.put("lower_bound_holds", r.boundHolds());
+        m.put("worst_relative_gap", r.worstGap());
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (int i = 0; i < r.cs().length; i++) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("c", r.cs()[i]);
+            row.put("t_star", r.minimisers()[i]);
+            row.put("unique", r.unique()[i]);
+            row.put("non_positive", r.nonPositive()[i]);
+            rows.add(row);
+        }
+        m.put("minimisers", rows);
+        return m;
+    }
+
+    static String formatList(double[] v) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < v.length; i++) {
+            sb.append(i == 0 ? "" : ", ").append(String.format("%.8g", v[i]));
+        }
+        return sb.append(']').toString();
+    }
+}

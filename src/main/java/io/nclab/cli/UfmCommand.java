@@ -1,0 +1,167 @@
+package io.nclab.cli;
+
+import io.nclab.experiment.Provenance;
+import io.nclab.io.AtomicFiles;
+import io.nclab.io.Json;
+import io.nclab.metrics.CollapseMetrics;
+import io.nclab.theory.TheoryOracle;
+import io.nclab.theory.TheoryPrediction;
+import io.nclab.ufm.UfmPoint;
+import io.nclab.ufm.UfmProblem;
+import io.nclab.ufm.UfmRun;
+import io.nclab.ufm.UfmSettings;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code nclab ufm}: solve the unconstrained feature model and compare with the theory. */
+@Command(name = "ufm", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Solve the unconstrained feature model (UFM) with a loss of the family, log the objective and"
+                + " NC1-NC3 as it goes, and compare the result with the theory's global optimum.")
+public final class UfmCommand implements Callable<Integer> {
+
+    @Mixin
+    ProblemOptions problem;
+
+    @Mixin
+    ComputeOptions compute;
+
+    @Option(names = "--optimizer", defaultValue = "lbfgs", paramLabel = "gd|adam|lbfgs",
+            description = "Solver: full-batch gradient descent, Adam or L-BFGS (strong Wolfe). Default: ${DEFAULT-VALUE}.")
+    String optimizer;
+
+    @Option(names = "--lr", paramLabel = "X",
+            description = "Step size (gd, adam) or first step length (lbfgs). Default: 1 for gd and lbfgs, 0.01 for adam.")
+    Double lr;
+
+    @Option(names = "--iters", defaultValue = "500", paramLabel = "N", description = "Iteration budget. Default: ${DEFAULT-VALUE}.")
+    int iters;
+
+    @Option(names = "--tol", defaultValue = "1e-10", paramLabel = "X",
+            description = "Stop once the gradient norm is at most X (0: never). Default: ${DEFAULT-VALUE}.")
+    double tol;
+
+    @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Seed of the Gaussian initialisation. Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--init-scale", defaultValue = "0.1", paramLabel = "X",
+            description = "Standard deviation of the initial entries of W and H. Default: ${DEFAULT-VALUE}.")
+    double initScale;
+
+    @Option(names = "--log-every", defaultValue = "50", paramLabel = "N", description = "Log every N iterations. Default: ${DEFAULT-VALUE}.")
+    int logEvery;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Write config.json, trajectory.csv and result.json here.")
+    Path out;
+
+    @Option(names = "--json", description = "Print one JSON object with the result as the last line.")
+    boolean json;
+
+    static double defaultLr(String optimizer) {
+        return optimizer.equalsIgnoreCase("adam") ? 0.01 : 1.0;
+    }
+
+    /** NC1-NC3 (and the rest of the engine's metrics) of a UFM point: features are the columns of H. */
+    static Map<String, Double> metrics(UfmProblem p, UfmPoint x) {
+        int[] labels = p.labels();
+        try (var features = x.h().transpose(); var bias = x.b().reshape(p.classes())) {
+            return CollapseMetrics.measure(features, labels, p.classes(), x.w(), p.bias() ? bias : null).values();
+        }
+    }
+
+    @Override
+    public Integer call() {
+        UfmProblem p = problem.problem();
+        compute.apply((double) p.classes() * p.dim() * p.samples());
+        double step = lr != null ? lr : defaultLr(optimizer);
+        UfmSettings s = new UfmSettings(p, optimizer.toLowerCase(Locale.ROOT), step, iters, tol, seed, initScale, logEvery);
+        TheoryPrediction theory = TheoryOracle.predict(p);
+        if (!json) {
+            System.out.printf("UFM: loss %s, K=%d, d=%d, N=%d, lambda_w=%g lambda_h=%g lambda_b=%s, %s lr=%g%n",
+                    p.loss().spec(), p.classes(), p.dim(), p.samples(), p.lambdaW(), p.lambdaH(),
+                    p.bias() ? String.format("%g", p.lambdaB()) : "(no bias)", s.optimizer(), step);
+        }
+        List<UfmRun.Row> rows = new ArrayList<>();
+        UfmRun.Outcome o = UfmRun.solve(s, x -> metrics(p, x), row -> {
+            rows.add(row);
+            if (!json) {
+                System.out.printf("iter %6d  f=%.12g  |grad|=%.3e  nc1=%.3e  nc2=%.3e  nc3=%.3e%n", row.iteration(),
+                        row.objective(), row.gradNorm(), row.metrics().getOrDefault("nc1", Double.NaN),
+                        row.metrics().getOrDefault("nc2", Double.NaN), row.metrics().getOrDefault("nc3", Double.NaN));
+            }
+        }, null);
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("objective", o.result().value());
+        result.put("theory_objective", theory == null ? null : theory.objective());
+        result.put("relative_gap", theory == null ? null
+                : (o.result().value() - theory.objective()) / Math.max(Math.abs(theory.objective()), Double.MIN_NORMAL));
+        result.put("theory_regime", theory == null ? "none: " + TheoryOracle.whyNot(p) : theory.regime());
+        result.put("grad_norm", o.result().gradNorm());
+        result.put("nc1", o.metrics().get("nc1"));
+        result.put("nc2", o.metrics().get("nc2"));
+        result.put("nc3", o.metrics().get("nc3"));
+        result.put("w_norm", o.wNorm());
+        result.put("h_norm", o.hNorm());
+        result.put("b_norm", o.bNorm());
+        result.put("iterations", o.result().iterations());
+        result.put("seconds", o.seconds());
+        result.put("stop_reason", o.result().stopReason());
+        result.put("loss", p.loss().spec());
+        if (out != null) {
+            Map<String, Object> settings = new LinkedHashMap<>(problem.settings());
+            settings.put("optimizer", s.optimizer());
+            settings.put("lr", step);
+            settings.put("iters", iters);
+            settings.put("tol", tol);
+            settings.put("seed", seed);
+            settings.put("init_scale", initScale);
+            settings.put("log_every", logEvery);
+            Provenance.writeConfig(out, "ufm", settings);
+            AtomicFiles.writeString(out.resolve("trajectory.csv"), csv(rows));
+            Json.writePretty(out.resolve("result.json"), result);
+        }
+        if (json) {
+            System.out.println(Json.line(result));
+        } else {
+            System.out.printf("stopped after %d iterations (%s) in %.3f s%n", o.result().iterations(),
+                    o.result().stopReason(), o.seconds());
+            System.out.printf("objective %.15g%n", o.result().value());
+            if (theory != null) {
+                System.out.printf("theory    %.15g  (%s; relative gap %.2e)%n", theory.objective(), theory.regime(),
+                        (Double) result.get("relative_gap"));
+            } else {
+                System.out.println("theory    none applies: " + TheoryOracle.whyNot(p));
+            }
+            if (out != null) {
+                System.out.println("wrote " + out.resolve("config.json") + ", trajectory.csv, result.json");
+            }
+        }
+        return 0;
+    }
+
+    private static String csv(List<UfmRun.Row> rows) {
+        List<String> metricNames = rows.isEmpty() ? List.of() : new ArrayList<>(rows.get(0).metrics().keySet());
+        StringBuilder sb = new StringBuilder("iteration,objective,grad_norm,seconds");
+        for (String m : metricNames) {
+            sb.append(',').append(m);
+        }
+        sb.append('\n');
+        for (UfmRun.Row r : rows) {
+            sb.append(r.iteration()).append(',').append(r.objective()).append(',').append(r.gradNorm()).append(',')
+                    .append(r.seconds());
+            for (String m : metricNames) {
+                Double v = r.metrics().get(m);
+                sb.append(',').append(v == null ? "" : v.toString());
+            }
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+}

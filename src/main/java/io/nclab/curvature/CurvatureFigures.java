@@ -1,0 +1,90 @@
+package io.nclab.curvature;
+
+import io.nclab.io.Csv;
+import io.nclab.loss.Loss;
+import io.nclab.report.Charts;
+import io.nclab.theory.ContrastiveProperty;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.jfree.chart.JFreeChart;
+
+/** The curvature issue's figures: loss convexity against p_k, and the contrastive lower bound φ. */
+public final class CurvatureFigures {
+    private CurvatureFigures() {}
+
+    /** {@code convexity.png/.svg/.csv}: the smallest eigenvalue of ∇²_z L against p_k, one series per loss. */
+    public static List<Path> convexity(Path dir, List<LossConvexity.Report> reports) {
+        List<Charts.Series> series = new ArrayList<>();
+        List<List<String>> rows = new ArrayList<>();
+        for (LossConvexity.Report r : reports) {
+            String name = r.loss() + (Double.isNaN(r.threshold()) ? " (PSD everywhere)"
+                    : String.format(" (not PSD up to p_k = %.4f)", r.threshold()));
+            series.add(Charts.Series.points(name, r.pk(), r.eigenvalues()));
+            for (int i = 0; i < r.pk().length; i++) {
+                rows.add(List.of(r.loss(), Integer.toString(r.classes()), Csv.num(r.pk()[i]),
+                        Csv.num(r.eigenvalues()[i])));
+            }
+        }
+        int k = reports.get(0).classes();
+        JFreeChart chart = Charts.lineChart("Convexity in logit space, K = " + k
+                + ": smallest eigenvalue of the Hessian of L(z, y_k)", "p_k = softmax(z)_k  (log scale)", "λ_min(∇²_z L)", series);
+        Charts.logX(chart);
+        Charts.verticalMarker(chart, 0.21, "p_k = 0.21, the paper's sufficient bound");
+        List<Path> written = new ArrayList<>(Charts.save(dir.resolve("convexity"), chart, 900, 560));
+        Path csv = dir.resolve("convexity.csv");
+        Csv.write(csv, List.of("loss", "classes", "p_k", "min_eigenvalue"), rows);
+        written.add(csv);
+        return written;
+    }
+
+    /**
+     * {@code contrastive-bound.png/.svg/.csv}: for each loss, L(z, y_k) at random logits against
+     * t = Σ_{j≠k}(z_j − z_k), with the lower bound φ(t) of Definition 1 (the losses paper's (9)).
+     */
+    public static List<Path> contrastiveBound(Path dir, int classes, List<Loss> losses, int samples, long seed) {
+        List<JFreeChart> panels = new ArrayList<>();
+        List<List<String>> rows = new ArrayList<>();
+        for (Loss loss : losses) {
+            SplittableRandom rnd = new SplittableRandom(seed);
+            double[][] z = new double[samples][classes];
+            double[] t = new double[samples];
+            for (int i = 0; i < samples; i++) {
+                double scale = Math.pow(10, rnd.nextDouble(-0.5, 0.9));
+                for (int j = 0; j < classes; j++) {
+                    z[i][j] = scale * rnd.nextGaussian();
+                }
+                for (int j = 1; j < classes; j++) {
+                    t[i] += z[i][j] - z[i][0];
+                }
+            }
+            double[] values = LossConvexity.values(loss, z);
+            double lo = Double.POSITIVE_INFINITY;
+            double hi = Double.NEGATIVE_INFINITY;
+            for (double x : t) {
+                lo = Math.min(lo, x);
+                hi = Math.max(hi, x);
+            }
+            double[] curveT = new double[301];
+            for (int i = 0; i < curveT.length; i++) {
+                curveT[i] = lo + (hi - lo) * i / (curveT.length - 1);
+            }
+            double[] phi = ContrastiveProperty.phi(loss, classes, curveT);
+            panels.add(Charts.lineChart(loss.spec() + ", K = " + classes, "t = Σ_{j≠k} (z_j − z_k)", "loss",
+                    List.of(Charts.Series.points("L(z, y_k) at random logits z", t, values),
+                            Charts.Series.line("φ(t), the lower bound (9)", curveT, phi))));
+            double[] phiAt = ContrastiveProperty.phi(loss, classes, t);
+            for (int i = 0; i < samples; i++) {
+                rows.add(List.of(loss.spec(), Integer.toString(classes), Csv.num(t[i]), Csv.num(values[i]),
+                        Csv.num(phiAt[i])));
+            }
+        }
+        List<Path> written = new ArrayList<>(Charts.savePanels(dir.resolve("contrastive-bound"), panels,
+                Math.min(3, panels.size()), 520, 430));
+        Path csv = dir.resolve("contrastive-bound.csv");
+        Csv.write(csv, List.of("loss", "classes", "t", "loss_value", "phi"), rows);
+        written.add(csv);
+        return written;
+    }
+}

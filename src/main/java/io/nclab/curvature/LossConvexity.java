@@ -1,0 +1,205 @@
+package io.nclab.curvature;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.nclab.loss.Loss;
+import io.nclab.nd.Nd;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Convexity of a loss in logit space, numerically: the smallest eigenvalue of ∇²_z L(z, y_k) at
+ * sampled logits, the Hessian built column by column from the loss's own Hessian-vector products.
+ *
+ * <p>CE and label smoothing have ∇²L = diag(p) − ppᵀ ⪰ 0 everywhere (the losses paper's Appendix D).
+ * Focal loss is convex only where p_k is large enough; the paper shows p_k &gt; 0.21 suffices. Samples
+ * are drawn so that p_k covers (0, 1) evenly: the other logits are Gaussian at a random scale, and z_k
+ * is set to give a uniformly drawn p_k. Where the Hessian fails to be PSD, the largest such p_k is
+ * refined by bisection along the ray that moves z_k alone (p_k is monotone along it): above the
+ * reported threshold every sample was PSD.
+ */
+public final class LossConvexity {
+    private LossConvexity() {}
+
+    /** p_k bins of the map: [lo, hi), how many samples fell in, how many were not PSD, the smallest λ. */
+    public record Bin(double lo, double hi, int samples, int notPsd, double minEigenvalue) {}
+
+    /**
+     * @param loss the loss's spec
+     * @param classes K
+     * @param samples how many logit vectors were tried
+     * @param minEigenvalue the smallest eigenvalue over all samples
+     * @param psdEverywhere whether every sample's Hessian was PSD (within tolerance)
+     * @param threshold the largest p_k at which a non-PSD Hessian was found (refined by bisection); NaN
+     *     when none was
+     * @param pk p_k of each sample
+     * @param eigenvalues the smallest Hessian eigenvalue of each sample
+     * @param bins the map of PSD failure against p_k
+     */
+    public record Report(String loss, int classes, int samples, double minEigenvalue, boolean psdEverywhere,
+            double threshold, double[] pk, double[] eigenvalues, List<Bin> bins) {}
+
+    /** Relative tolerance: an eigenvalue below −tol·max(1, ‖∇²L‖) is negative. */
+    static final double TOLERANCE = 1e-12;
+
+    public static Report analyse(Loss loss, int classes, int samples, int bins, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        double[][] z = new double[samples][classes];
+        for (int i = 0; i < samples; i++) {
+            double scale = Math.pow(10, rnd.nextDouble(-1, 1));
+            double others = Double.NEGATIVE_INFINITY;
+            for (int j = 1; j < classes; j++) {
+                z[i][j] = scale * rnd.nextGaussian();
+                others = Math.max(others, z[i][j]);
+            }
+            double sum = 0;
+            for (int j = 1; j < classes; j++) {
+                sum += Math.exp(z[i][j] - others);
+            }
+            double logOthers = others + Math.log(sum);
+            double q = rnd.nextDouble(1e-4, 1 - 1e-4);
+            z[i][0] = logOthers + Math.log(q / (1 - q));
+        }
+        double[][] eig = minEigenvalues(loss, z);
+        double[] lambda = eig[0];
+        double[] pk = eig[1];
+        double min = Double.POSITIVE_INFINITY;
+        List<Integer> failing = new ArrayList<>();
+        for (int i = 0; i < samples; i++) {
+            min = Math.min(min, lambda[i]);
+            if (negative(lambda[i], eig[2][i])) {
+                failing.add(i);
+            }
+        }
+        double threshold = Double.NaN;
+        if (!failing.isEmpty()) {
+            failing.sort(Comparator.comparingDouble(i -> -pk[i]));
+            List<double[]> rays = new ArrayList<>();
+            for (int i : failing.subList(0, Math.min(16, failing.size()))) {
+                rays.add(z[i]);
+            }
+            threshold = refine(loss, rays);
+        }
+        List<Bin> map = new ArrayList<>();
+        for (int b = 0; b < bins; b++) {
+            double lo = b / (double) bins;
+            double hi = (b + 1) / (double) bins;
+            int count = 0;
+            int bad = 0;
+            double binMin = Double.NaN;
+            for (int i = 0; i < samples; i++) {
+                if (pk[i] >= lo && (pk[i] < hi || b == bins - 1)) {
+                    count++;
+                    if (negative(lambda[i], eig[2][i])) {
+                        bad++;
+                    }
+                    binMin = Double.isNaN(binMin) ? lambda[i] : Math.min(binMin, lambda[i]);
+                }
+            }
+            map.add(new Bin(lo, hi, count, bad, binMin));
+        }
+        return new Report(loss.spec(), classes, samples, min, failing.isEmpty(), threshold, pk, lambda, map);
+    }
+
+    private static boolean negative(double lambda, double norm) {
+        return lambda < -TOLERANCE * Math.max(1, norm);
+    }
+
+    /**
+     * Bisection on z_k along each ray (the other logits fixed) between the sample (not PSD) and z_k + 60
+     * (p_k ≈ 1); returns the largest p_k found at which the Hessian is still not PSD.
+     */
+    private static double refine(Loss loss, List<double[]> rays) {
+        int n = rays.size();
+        double[] lo = new double[n];
+        double[] hi = new double[n];
+        for (int i = 0; i < n; i++) {
+            lo[i] = rays.get(i)[0];
+            hi[i] = lo[i] + 60;
+        }
+        double[][] top = minEigenvalues(loss, shifted(rays, hi));
+        double best = Double.NaN;
+        for (int iter = 0; iter < 60; iter++) {
+            double[] mid = new double[n];
+            for (int i = 0; i < n; i++) {
+                mid[i] = 0.5 * (lo[i] + hi[i]);
+            }
+            double[][] e = minEigenvalues(loss, shifted(rays, mid));
+            for (int i = 0; i < n; i++) {
+                if (negative(e[0][i], e[2][i])) {
+                    lo[i] = mid[i];
+                } else {
+                    hi[i] = mid[i];
+                }
+            }
+        }
+        double[][] at = minEigenvalues(loss, shifted(rays, lo));
+        for (int i = 0; i < n; i++) {
+            if (!negative(top[0][i], top[2][i])) {
+                best = Double.isNaN(best) ? at[1][i] : Math.max(best, at[1][i]);
+            } else {
+                best = 1.0; // still not PSD at p_k ≈ 1
+            }
+        }
+        return best;
+    }
+
+    private static double[][] shifted(List<double[]> rays, double[] zk) {
+        double[][] out = new double[rays.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = rays.get(i).clone();
+            out[i][0] = zk[i];
+        }
+        return out;
+    }
+
+    /** L(z[i], y_0) for logit vectors z[i] whose true class is 0. */
+    public static double[] values(Loss loss, double[][] z) {
+        try (NDManager m = Nd.newManager()) {
+            return Nd.toDoubles(loss.values(Nd.columns(m, z), Nd.oneHotColumns(m, new int[z.length], z[0].length)));
+        }
+    }
+
+    /**
+     * For logit vectors z[i] (true class 0): {smallest Hessian eigenvalue, p_0, largest |eigenvalue|}
+     * per sample.
+     */
+    static double[][] minEigenvalues(Loss loss, double[][] z) {
+        int n = z.length;
+        int k = z[0].length;
+        double[][] hess = new double[n * k][];
+        double[] p0;
+        try (NDManager m = Nd.newManager()) {
+            NDArray logits = Nd.columns(m, z);
+            NDArray targets = Nd.oneHotColumns(m, new int[n], k);
+            p0 = Nd.toDoubles(logits.softmax(0).get(0));
+            for (int j = 0; j < k; j++) {
+                double[] e = new double[k * n];
+                Arrays.fill(e, j * n, (j + 1) * n, 1.0);
+                double[] col = Nd.toDoubles(loss.hessianVector(logits, targets, m.create(e, new Shape(k, n))));
+                for (int i = 0; i < n; i++) {
+                    if (hess[i * k] == null) {
+                        for (int r = 0; r < k; r++) {
+                            hess[i * k + r] = new double[k];
+                        }
+                    }
+                    for (int r = 0; r < k; r++) {
+                        hess[i * k + r][j] = col[r * n + i];
+                    }
+                }
+            }
+        }
+        double[][] out = new double[3][n];
+        for (int i = 0; i < n; i++) {
+            double[] values = SymmetricEigen.of(Arrays.copyOfRange(hess, i * k, (i + 1) * k)).values();
+            out[0][i] = values[0];
+            out[1][i] = p0[i];
+            out[2][i] = Math.max(Math.abs(values[0]), Math.abs(values[k - 1]));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,59 @@
+package io.nclab.curvature;
+
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.function.UnaryOperator;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
+import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
+
+/**
+ * The eigen-decomposition of a small dense symmetric matrix (EJML's symmetric QR algorithm), eigenvalues
+ * in ascending order; {@code vectors[i]} is the unit eigenvector of {@code values[i]}.
+ */
+public record SymmetricEigen(double[] values, double[][] vectors) {
+
+    /**
+     * The full spectrum of a symmetric operator of dimension n, through n products with the unit
+     * vectors: the dense cross-check for small problems.
+     */
+    public static SymmetricEigen ofOperator(UnaryOperator<double[]> a, int n) {
+        double[][] m = new double[n][];
+        for (int j = 0; j < n; j++) {
+            double[] e = new double[n];
+            e[j] = 1;
+            m[j] = a.apply(e);
+        }
+        return of(m);
+    }
+
+    /** Decomposes (a + aᵀ)/2, so a matrix that is symmetric up to rounding is accepted. */
+    public static SymmetricEigen of(double[][] a) {
+        int n = a.length;
+        DMatrixRMaj m = new DMatrixRMaj(n, n);
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                m.set(i, j, 0.5 * (a[i][j] + a[j][i]));
+            }
+        }
+        EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(n, true, true);
+        if (!eig.decompose(m)) {
+            throw new IllegalStateException("symmetric eigen-decomposition failed for a " + n + "x" + n + " matrix");
+        }
+        Integer[] order = new Integer[n];
+        double[] raw = new double[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+            raw[i] = eig.getEigenvalue(i).getReal();
+        }
+        Arrays.sort(order, Comparator.comparingDouble(i -> raw[i]));
+        double[] values = new double[n];
+        double[][] vectors = new double[n][];
+        for (int r = 0; r < n; r++) {
+            values[r] = raw[order[r]];
+            DMatrixRMaj v = eig.getEigenVector(order[r]);
+            vectors[r] = Arrays.copyOf(v.getData(), n);
+        }
+        return new SymmetricEigen(values, vectors);
+    }
+}

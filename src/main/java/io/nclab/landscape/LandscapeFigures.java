@@ -1,0 +1,120 @@
+package io.nclab.landscape;
+
+import io.nclab.io.Csv;
+import io.nclab.loss.Loss;
+import io.nclab.loss.LossSpec;
+import io.nclab.loss.RescaledMse;
+import io.nclab.report.Charts;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.jfree.chart.JFreeChart;
+
+/**
+ * The MSE paper's landscape pictures, as PNG + SVG figures and CSV grids:
+ * <ul>
+ *   <li>{@code polar-landscape}: Figure 2, the loss of one feature against a fixed simplex-ETF
+ *       classifier as a heat map over s = ‖h‖ and θ = ∠(h, w_k), one panel per loss (eqs. (29)–(32));</li>
+ *   <li>{@code gradient-field}: Figure 8, the descent directions −(∂L/∂s, ∂L/∂θ) in the K → ∞ limit
+ *       (eqs. (33)–(35)), arrow length proportional to the gradient's norm.</li>
+ * </ul>
+ */
+public final class LandscapeFigures {
+    private LandscapeFigures() {}
+
+    /** θ from 0 to π, the s range per loss, and the grid resolutions. */
+    public record Grid(int sPoints, int thetaPoints, int arrowsS, int arrowsTheta) {
+        public static Grid standard() {
+            return new Grid(121, 121, 15, 15);
+        }
+    }
+
+    /**
+     * The largest radius shown, the same for every panel so that their steepness compares: twice the
+     * largest MSE target scale M, and at least 10 (where CE's landscape has taken its shape).
+     */
+    public static double radius(List<Loss> losses) {
+        double r = 10;
+        for (Loss loss : losses) {
+            if (loss instanceof RescaledMse mse) {
+                r = Math.max(r, 2 * mse.m());
+            }
+        }
+        return r;
+    }
+
+    /** A loss's panel title: the paper's words and parameters. */
+    public static String label(Loss loss) {
+        if (loss instanceof RescaledMse mse) {
+            return mse.vanilla() ? "vanilla MSE"
+                    : "rescaled MSE (α = " + LossSpec.format(mse.alpha()) + ", M = " + LossSpec.format(mse.m()) + ")";
+        }
+        return switch (loss.name()) {
+            case "ce" -> "CE";
+            default -> loss.spec();
+        };
+    }
+
+    /** Writes the three figures and their grids under {@code dir}; returns every file written. */
+    public static List<Path> writeAll(Path dir, int classes, List<Loss> losses, Grid grid) {
+        List<Path> written = new ArrayList<>();
+        PolarPlane etf = PolarPlane.simplexEtf(classes);
+        PolarPlane limit = PolarPlane.limit();
+        double[] theta = PolarPlane.grid(0, Math.PI, grid.thetaPoints());
+
+        List<JFreeChart> maps = new ArrayList<>();
+        List<List<String>> rows = new ArrayList<>();
+        double[] s = PolarPlane.grid(0, radius(losses), grid.sPoints());
+        for (Loss loss : losses) {
+            double[][] values = etf.loss(loss, s, theta);
+            maps.add(Charts.heatMap(label(loss) + ", K = " + classes, "s = ‖h‖", "θ = ∠(h, w_k)  [rad]",
+                    "loss", s, theta, values, 12));
+            for (int i = 0; i < s.length; i++) {
+                for (int j = 0; j < theta.length; j++) {
+                    rows.add(List.of(loss.spec(), Integer.toString(classes), Csv.num(s[i]), Csv.num(theta[j]),
+                            Csv.num(values[i][j])));
+                }
+            }
+        }
+        written.addAll(Charts.savePanels(dir.resolve("polar-landscape"), maps, Math.min(2, maps.size()), 620, 480));
+        Path csv = dir.resolve("polar-landscape.csv");
+        Csv.write(csv, List.of("loss", "classes", "s", "theta", "value"), rows);
+        written.add(csv);
+
+
+        List<JFreeChart> fields = new ArrayList<>();
+        List<List<String>> fieldRows = new ArrayList<>();
+        double[] thetaArrows = PolarPlane.grid(0, Math.PI, grid.arrowsTheta());
+        double[] sArrows = PolarPlane.grid(radius(losses) / grid.arrowsS(), radius(losses), grid.arrowsS());
+        for (Loss loss : losses) {
+            PolarPlane.Field f = limit.gradient(loss, sArrows, thetaArrows);
+            double[][] ds = negate(f.ds());
+            double[][] dt = negate(f.dtheta());
+            fields.add(Charts.vectorField(label(loss) + ", K → ∞", "s = ‖h‖", "θ = ∠(h, w_k)  [rad]", sArrows,
+                    thetaArrows, ds, dt));
+            for (int i = 0; i < sArrows.length; i++) {
+                for (int j = 0; j < thetaArrows.length; j++) {
+                    fieldRows.add(List.of(loss.spec(), Csv.num(sArrows[i]), Csv.num(thetaArrows[j]),
+                            Csv.num(f.ds()[i][j]), Csv.num(f.dtheta()[i][j])));
+                }
+            }
+        }
+        written.addAll(Charts.savePanels(dir.resolve("gradient-field"), fields, Math.min(2, fields.size()),
+                560, 460));
+        Path fieldCsv = dir.resolve("gradient-field.csv");
+        Csv.write(fieldCsv, List.of("loss", "s", "theta", "dloss_ds", "dloss_dtheta"), fieldRows);
+        written.add(fieldCsv);
+        return written;
+    }
+
+    private static double[][] negate(double[][] a) {
+        double[][] out = new double[a.length][];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = new double[a[i].length];
+            for (int j = 0; j < a[i].length; j++) {
+                out[i][j] = -a[i][j];
+            }
+        }
+        return out;
+    }
+}

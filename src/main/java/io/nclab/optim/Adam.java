@@ -1,0 +1,73 @@
+package io.nclab.optim;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * Adam (Kingma and Ba) on the full gradient: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g²,
+ * x ← x − η m̂ / (√v̂ + ε) with the bias corrections m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ).
+ */
+public final class Adam extends FirstOrderLoop {
+    private final double lr;
+    private final double beta1;
+    private final double beta2;
+    private final double eps;
+
+    public Adam(double lr, double beta1, double beta2, double eps) {
+        this.lr = lr;
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+    }
+
+    @Override
+    public String name() {
+        return "adam";
+    }
+
+    /** The first and second moment estimates. */
+    private record Moments(Vec<?> m, Vec<?> v) implements AutoCloseable {
+        @Override
+        public void close() {
+            m.close();
+            v.close();
+        }
+    }
+
+    @Override
+    protected <V extends Vec<V>> AutoCloseable start(Smooth<V> f, V x) {
+        return new Moments(x.linear(0, 0, x), x.linear(0, 0, x));
+    }
+
+    @Override
+    protected <V extends Vec<V>> double step(Smooth<V> f, V x, int t, AutoCloseable state, boolean wantNorm) {
+        try (V g = f.gradient(x)) {
+            update(x, g, t, (Moments) state);
+            return g.norm();
+        }
+    }
+
+    private <V extends Vec<V>> void update(V x, V g, int t, Moments mom) {
+        double c1 = 1 - Math.pow(beta1, t);
+        double c2 = 1 - Math.pow(beta2, t);
+        NDArray[] xs = x.arrays();
+        NDArray[] gs = g.arrays();
+        NDArray[] ms = mom.m.arrays();
+        NDArray[] vs = mom.v.arrays();
+        for (int i = 0; i < xs.length; i++) {
+            ms[i].muli(beta1);
+            try (NDArray s = gs[i].mul(1 - beta1)) {
+                ms[i].addi(s);
+            }
+            vs[i].muli(beta2);
+            try (NDArray sq = gs[i].mul(gs[i])) {
+                vs[i].addi(sq.muli(1 - beta2));
+            }
+            try (NDArray scaled = vs[i].div(c2); NDArray den = scaled.sqrt()) {
+                den.addi(eps);
+                try (NDArray s = ms[i].div(den)) {
+                    xs[i].subi(s.muli(lr / c1));
+                }
+            }
+        }
+    }
+}

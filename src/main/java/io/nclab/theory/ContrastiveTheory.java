@@ -1,0 +1,160 @@
+package io.nclab.theory;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.nclab.loss.Loss;
+import io.nclab.nd.Nd;
+import io.nclab.ufm.UfmProblem;
+
+/**
+ * The global optimum of the UFM for a loss of the contrastive family (CE, focal, label smoothing) in
+ * the balanced case, by the losses paper's Theorem 1: b* = 0, W* a simplex ETF with rows of norm ρ, and
+ * h*_{k,i} = c₀ w*_k with c₀ = √(λ_W / (λ_H n)). The logits of every sample are then z(t) with
+ * z_k = t, z_j = −t/(K−1) (j ≠ k), t = c₀ρ², and the regulariser equals K √(nλ_Wλ_H) t, so
+ *
+ * <pre>
+ *   f* = min_{t ≥ 0}  L(z(t)) + K √(n λ_W λ_H) t.
+ * </pre>
+ *
+ * The scalar problem is solved to machine precision: a grid over [0, L(z(0))/c] (beyond which the
+ * objective exceeds its value at 0, since L ≥ 0) finds the basin, then safeguarded Newton on the
+ * derivative, with the loss's own gradient and Hessian-vector product along dz/dt.
+ *
+ * <p>The simplex ETF needs d ≥ K − 1; Theorem 1 is stated for d ≥ K.
+ */
+public final class ContrastiveTheory {
+    private ContrastiveTheory() {}
+
+    /** The scalar problem's pieces for one loss and K: value, slope and curvature of L(z(t)). */
+    static final class Path implements AutoCloseable {
+        private final NDManager manager;
+        private final Loss loss;
+        private final int classes;
+        private final NDArray direction;
+        private final NDArray target;
+
+        Path(Loss loss, int classes) {
+            this.manager = Nd.newManager();
+            this.loss = loss;
+            this.classes = classes;
+            double[] dz = new double[classes];
+            double[] y = new double[classes];
+            dz[0] = 1;
+            y[0] = 1;
+            for (int j = 1; j < classes; j++) {
+                dz[j] = -1.0 / (classes - 1);
+            }
+            this.direction = manager.create(dz, new Shape(classes, 1));
+            this.target = manager.create(y, new Shape(classes, 1));
+        }
+
+        /** L(z(t)) for many t at once. */
+        double[] values(double[] ts) {
+            try (NDManager scope = manager.newSubManager()) {
+                NDArray t = scope.create(ts, new Shape(1, ts.length));
+                NDArray z = direction.matMul(t);
+                NDArray y = target.repeat(1, ts.length);
+                return Nd.toDoubles(loss.values(z, y));
+            }
+        }
+
+        /** {L, dL/dt, d²L/dt²} at one t. */
+        double[] derivatives(double t) {
+            try (NDManager scope = manager.newSubManager()) {
+                NDArray z = direction.mul(t);
+                z.attach(scope);
+                NDArray v = loss.values(z, target);
+                NDArray g = loss.gradient(z, target);
+                NDArray hv = loss.hessianVector(z, target, direction);
+                scope.attachAll(v, g, hv);
+                return new double[] {Nd.toDoubles(v)[0], Nd.dot(g, direction), Nd.dot(hv, direction)};
+            }
+        }
+
+        @Override
+        public void close() {
+            manager.close();
+        }
+    }
+
+    /** The minimiser t* of L(z(t)) + c·t over t ≥ 0 (c &gt; 0), and the minimum. */
+    public static double[] solveScalar(Loss loss, int classes, double c) {
+        if (!(c > 0)) {
+            throw new IllegalArgumentException("the scalar problem needs c > 0");
+        }
+        try (Path path = new Path(loss, classes)) {
+            double l0 = path.values(new double[] {0})[0];
+            double upper = Math.max(l0 / c, 1e-12);
+            int m = 4001;
+            double[] ts = new double[m];
+            for (int i = 0; i < m; i++) {
+                ts[i] = upper * i / (m - 1);
+            }
+            double[] ls = path.values(ts);
+            int best = 0;
+            for (int i = 1; i < m; i++) {
+                if (ls[i] + c * ts[i] < ls[best] + c * ts[best]) {
+                    best = i;
+                }
+            }
+            double lo = ts[Math.max(best - 1, 0)];
+            double hi = ts[Math.min(best + 1, m - 1)];
+            double t = refine(path, c, lo, hi, ts[best]);
+            double f = path.values(new double[] {t})[0] + c * t;
+            return new double[] {t, f};
+        }
+    }
+
+    /** Safeguarded Newton on φ′(t) = dL/dt + c in [lo, hi]; the boundary when φ′ keeps its sign. */
+    private static double refine(Path path, double c, double lo, double hi, double start) {
+        double dLo = path.derivatives(lo)[1] + c;
+        double dHi = path.derivatives(hi)[1] + c;
+        if (dLo >= 0) {
+            return lo; // increasing from lo: the minimum is at lo (t* = 0 when lo = 0)
+        }
+        if (dHi <= 0) {
+            return hi;
+        }
+        double t = start;
+        for (int i = 0; i < 200; i++) {
+            double[] d = path.derivatives(t);
+            double slope = d[1] + c;
+            if (slope == 0) {
+                return t;
+            }
+            if (slope < 0) {
+                lo = t;
+            } else {
+                hi = t;
+            }
+            double next = d[2] > 0 ? t - slope / d[2] : Double.NaN;
+            if (!(next > lo && next < hi)) {
+                next = 0.5 * (lo + hi);
+            }
+            if (Math.abs(next - t) <= 4 * Math.ulp(t) || hi - lo <= 4 * Math.ulp(hi)) {
+                return next;
+            }
+            t = next;
+        }
+        return t;
+    }
+
+    /** Theorem 1's prediction, or null where it does not apply (imbalanced, d &lt; K−1, λ_Wλ_H = 0). */
+    public static TheoryPrediction predict(UfmProblem p) {
+        Loss loss = p.loss();
+        int k = p.classes();
+        if (!loss.contrastive() || !p.balanced() || p.dim() < k - 1 || !(p.lambdaW() > 0 && p.lambdaH() > 0)) {
+            return null;
+        }
+        int n = p.perClass();
+        double c = k * Math.sqrt(n * p.lambdaW() * p.lambdaH());
+        double[] sol = solveScalar(loss, k, c);
+        double t = sol[0];
+        double c0 = Math.sqrt(p.lambdaW() / (p.lambdaH() * n));
+        double rho = Math.sqrt(t / c0);
+        double hFeature = c0 * rho;
+        return new TheoryPrediction(sol[1], t, new double[k], rho, Math.sqrt(k) * rho,
+                Math.sqrt((double) k * n) * hFeature, t == 0 ? "etf-degenerate (W = H = 0)" : "etf");
+    }
+}

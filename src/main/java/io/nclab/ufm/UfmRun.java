@@ -1,0 +1,70 @@
+package io.nclab.ufm;
+
+import ai.djl.ndarray.NDManager;
+import io.nclab.optim.Monitor;
+import io.nclab.optim.OptimResult;
+import io.nclab.optim.Optimizer;
+import io.nclab.optim.StopRule;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * One solve of the UFM from a seeded Gaussian start, reporting a row of progress (objective, gradient
+ * norm and the collapse metrics of the current (W, H, b)) every {@code logEvery} iterations.
+ */
+public final class UfmRun {
+    private UfmRun() {}
+
+    /** One logged step. */
+    public record Row(int iteration, double objective, double gradNorm, double seconds, Map<String, Double> metrics) {}
+
+    /** How the solve ended, with the final point's norms and metrics. */
+    public record Outcome(OptimResult result, double seconds, double wNorm, double hNorm, double bNorm,
+            Map<String, Double> metrics) {}
+
+    /**
+     * Solves the problem of {@code settings}.
+     *
+     * @param metrics the collapse metrics of a point (they are measured only at logged steps)
+     * @param rows receives each logged row as it is made
+     * @param atEnd receives the final point before it is freed (may be null)
+     */
+    public static Outcome solve(UfmSettings settings, Function<UfmPoint, Map<String, Double>> metrics,
+            Consumer<Row> rows, Consumer<UfmPoint> atEnd) {
+        UfmProblem p = settings.problem();
+        Optimizer optimizer = Optimizer.named(settings.optimizer(), settings.lr());
+        try (NDManager manager = io.nclab.nd.Nd.newManager();
+                UfmObjective f = new UfmObjective(p, manager);
+                UfmPoint x = UfmPoint.gaussian(manager, p, settings.seed(), settings.initScale())) {
+            long start = System.nanoTime();
+            long[] excluded = {0};
+            Map<String, Double> last = new LinkedHashMap<>();
+            Monitor<UfmPoint> monitor = new Monitor<>() {
+                @Override
+                public int every() {
+                    return settings.logEvery();
+                }
+
+                @Override
+                public void report(int iteration, double value, double gradNorm, UfmPoint point) {
+                    long t0 = System.nanoTime();
+                    Map<String, Double> m = metrics.apply(point);
+                    last.clear();
+                    last.putAll(m);
+                    long t1 = System.nanoTime();
+                    excluded[0] += t1 - t0;
+                    double secs = (t0 - start - (excluded[0] - (t1 - t0))) / 1e9;
+                    rows.accept(new Row(iteration, value, gradNorm, secs, m));
+                }
+            };
+            OptimResult r = optimizer.minimize(f, x, new StopRule(settings.iterations(), settings.tolerance()), monitor);
+            double seconds = (System.nanoTime() - start - excluded[0]) / 1e9;
+            if (atEnd != null) {
+                atEnd.accept(x);
+            }
+            return new Outcome(r, seconds, x.wNorm(), x.hNorm(), p.bias() ? x.bNorm() : 0.0, new LinkedHashMap<>(last));
+        }
+    }
+}

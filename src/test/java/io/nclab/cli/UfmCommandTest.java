@@ -1,0 +1,78 @@
+package io.nclab.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.nclab.io.Json;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class UfmCommandTest {
+
+    @Test
+    void jsonResultHasEveryFieldAndMatchesTheTheory() throws Exception {
+        CliRunner.Result r = CliRunner.run("ufm", "--classes", "4", "--dim", "8", "--per-class", "3", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = Json.MAPPER.readTree(r.lastLine());
+        for (String f : List.of("objective", "theory_objective", "grad_norm", "nc1", "nc2", "nc3", "w_norm", "h_norm",
+                "b_norm", "iterations", "seconds")) {
+            assertTrue(j.has(f), "missing " + f + " in " + r.lastLine());
+        }
+        assertEquals(j.get("theory_objective").asDouble(), j.get("objective").asDouble(),
+                1e-8 * j.get("theory_objective").asDouble());
+        assertTrue(j.get("nc1").asDouble() < 1e-4, r.lastLine());
+        assertTrue(j.get("nc2").asDouble() < 1e-4, r.lastLine());
+        assertTrue(j.get("nc3").asDouble() < 1e-4, r.lastLine());
+    }
+
+    @Test
+    void outWritesConfigAndTrajectory(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("run");
+        CliRunner.Result r = CliRunner.run("ufm", "--classes", "3", "--dim", "4", "--per-class", "2", "--loss", "mse",
+                "--optimizer", "gd", "--iters", "20", "--log-every", "5", "--seed", "7", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode config = Json.MAPPER.readTree(out.resolve("config.json").toFile());
+        assertEquals(7, config.get("settings").get("seed").asInt());
+        assertEquals("mse", config.get("settings").get("loss").asText());
+        assertTrue(config.has("git_commit") && config.has("nclab_version"));
+        List<String> lines = Files.readAllLines(out.resolve("trajectory.csv"));
+        assertTrue(lines.get(0).startsWith("iteration,objective,grad_norm,seconds,"), lines.get(0));
+        assertTrue(lines.get(0).contains("nc1"));
+        assertEquals(5, lines.size() - 1, "rows at 0, 5, 10, 15 and 20: " + lines);
+        try (var files = Files.list(out)) {
+            assertTrue(files.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")));
+        }
+    }
+
+    @Test
+    void theoryCommandPrintsTheOracle() throws Exception {
+        CliRunner.Result r = CliRunner.run("theory", "--loss", "mse", "--classes", "4", "--dim", "3", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = Json.MAPPER.readTree(r.lastLine());
+        assertEquals("d = K-1", j.get("regime").asText());
+        assertEquals(4, j.get("b").size());
+        CliRunner.Result none = CliRunner.run("theory", "--per-class-list", "2,3,4", "--json");
+        JsonNode n = Json.MAPPER.readTree(none.lastLine());
+        assertTrue(n.get("objective").isNull());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"--loss hinge", "--classes 1", "--per-class-list 1,2 --classes 3", "--optimizer sgd",
+        "--lr -1", "--iters abc", "--lambda-w -1", "--per-class 0", "--dim 0", "--log-every 0", "--bogus"})
+    void badInputIsOneLineAndExitTwo(String args) {
+        String[] argv = ("ufm " + args).split(" ");
+        CliRunner.Result r = CliRunner.run(argv);
+        assertEquals(2, r.code(), r.err() + r.out());
+        String err = r.err().strip();
+        assertFalse(err.isEmpty());
+        assertEquals(1, err.split("\n").length, err);
+        assertFalse(err.contains("Exception") || err.contains("\tat "), err);
+    }
+}

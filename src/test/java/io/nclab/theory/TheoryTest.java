@@ -1,0 +1,141 @@
+package io.nclab.theory;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nclab.loss.Loss;
+import io.nclab.loss.LossSpec;
+import io.nclab.ufm.UfmProblem;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class TheoryTest {
+
+    /** The scalar problem against a brute-force scan of L(z(t)) + c t. */
+    @ParameterizedTest
+    @ValueSource(strings = {"ce", "focal:gamma=1", "focal:gamma=3", "ls:alpha=0.1", "ls:alpha=0.4"})
+    void scalarProblemMatchesABruteForceScan(String spec) {
+        Loss loss = LossSpec.parse(spec);
+        for (double c : new double[] {0.01, 0.1, 0.3}) {
+            double[] sol = ContrastiveTheory.solveScalar(loss, 7, c);
+            int m = 200001;
+            double[] ts = new double[m];
+            for (int i = 0; i < m; i++) {
+                ts[i] = 40.0 * i / (m - 1);
+            }
+            // L(z(t)) is φ of Definition 1 at the contrast −K t (the same column shifted by a constant,
+            // which the softmax losses do not see): an independent path to the same function.
+            double best = Double.POSITIVE_INFINITY;
+            double[] phi = ContrastiveProperty.phi(loss, 7, negatedContrast(ts, 7));
+            for (int i = 0; i < m; i++) {
+                best = Math.min(best, phi[i] + c * ts[i]);
+            }
+            assertTrue(sol[1] <= best + 1e-14, spec + " c=" + c + ": " + sol[1] + " vs scan " + best);
+            assertTrue(sol[1] >= best - 1e-7, spec + " c=" + c + ": " + sol[1] + " vs scan " + best);
+        }
+    }
+
+    /** z(t) has the contrast Σ_{j≠k}(z_j − z_k) = (K−1)(−t/(K−1) − t) = −K t. */
+    private static double[] negatedContrast(double[] ts, int k) {
+        double[] out = new double[ts.length];
+        for (int i = 0; i < ts.length; i++) {
+            out[i] = -k * ts[i];
+        }
+        return out;
+    }
+
+    @Test
+    void mseThresholdIsOneOverKN() {
+        int k = 5;
+        int n = 4;
+        double threshold = 1.0 / (k * k * n);
+        double below = Math.sqrt(threshold) * 0.999;
+        double above = Math.sqrt(threshold) * 1.001;
+        UfmProblem p1 = UfmProblem.balanced(LossSpec.parse("mse"), k, 8, n, below, below, 0.1, true);
+        UfmProblem p2 = UfmProblem.balanced(LossSpec.parse("mse"), k, 8, n, above, above, 0.1, true);
+        assertFalse(TheoryOracle.predict(p1).regime().startsWith("zero"));
+        assertTrue(TheoryOracle.predict(p2).regime().startsWith("zero"));
+    }
+
+    /** The oracle's b* against a brute-force scan of f(β) built from the singular values directly. */
+    @Test
+    void mseBiasMatchesABruteForceScan() {
+        for (double lb : new double[] {0, 1e-3, 0.05, 0.5, 5}) {
+            for (int d : new int[] {2, 4, 5, 9}) {
+                UfmProblem p = UfmProblem.balanced(LossSpec.parse("mse"), 5, d, 3, 2e-2, 1e-2, lb, true);
+                TheoryPrediction t = TheoryOracle.predict(p);
+                double best = Double.POSITIVE_INFINITY;
+                for (int i = -20000; i <= 60000; i++) {
+                    double beta = i * 1e-5;
+                    best = Math.min(best, naiveObjective(5, 3, d, 2e-2, 1e-2, lb, beta));
+                }
+                assertTrue(t.objective() <= best + 1e-15, "lb=" + lb + " d=" + d);
+                assertTrue(t.objective() >= best - 1e-9, "lb=" + lb + " d=" + d + " " + t.objective() + " " + best);
+                assertEquals(t.objective(), naiveObjective(5, 3, d, 2e-2, 1e-2, lb, t.b()[0]), 1e-14);
+            }
+        }
+    }
+
+    /**
+     * f(β) the slow way: the singular values of Y − β11ᵀ from a dense SVD (EJML), soft-thresholded,
+     * plus λ_b K β²/2.
+     */
+    static double naiveObjective(int k, int n, int d, double lw, double lh, double lb, double beta) {
+        int bigN = k * n;
+        org.ejml.data.DMatrixRMaj a = new org.ejml.data.DMatrixRMaj(k, bigN);
+        for (int c = 0; c < k; c++) {
+            for (int i = 0; i < bigN; i++) {
+                a.set(c, i, (i / n == c ? 1 : 0) - beta);
+            }
+        }
+        var svd = org.ejml.dense.row.factory.DecompositionFactory_DDRM.svd(k, bigN, false, false, true);
+        if (!svd.decompose(a)) {
+            throw new IllegalStateException("SVD failed");
+        }
+        double[] sv = java.util.Arrays.copyOf(svd.getSingularValues(), svd.numberOfSingularValues());
+        java.util.Arrays.sort(sv);
+        double tau = Math.sqrt(lw * lh);
+        double f = 0;
+        for (int i = sv.length - 1, rank = 0; i >= 0; i--, rank++) {
+            double s = sv[i];
+            if (rank < d && s > bigN * tau) {
+                f += tau * s - bigN * tau * tau / 2;
+            } else {
+                f += s * s / (2.0 * bigN);
+            }
+        }
+        return f + 0.5 * lb * k * beta * beta;
+    }
+
+    @Test
+    void noTheoryWhereNoneApplies() {
+        UfmProblem imbalanced = new UfmProblem(LossSpec.parse("ce"), 3, 8, new int[] {2, 3, 4}, 1e-2, 1e-2, 1e-2, true);
+        assertNull(TheoryOracle.predict(imbalanced));
+        UfmProblem smallD = UfmProblem.balanced(LossSpec.parse("ce"), 10, 5, 3, 1e-2, 1e-2, 1e-2, true);
+        assertNull(TheoryOracle.predict(smallD));
+        UfmProblem weighted = UfmProblem.balanced(LossSpec.parse("mse:alpha=2,m=3"), 4, 8, 3, 1e-2, 1e-2, 1e-2, true);
+        assertNull(TheoryOracle.predict(weighted));
+        UfmProblem imbalancedNoBias =
+                new UfmProblem(LossSpec.parse("mse"), 3, 8, new int[] {2, 3, 4}, 1e-2, 1e-2, 0, false);
+        assertNotNull(TheoryOracle.predict(imbalancedNoBias));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ce", "focal:gamma=1", "focal:gamma=3", "ls:alpha=0.1"})
+    void theContrastiveLossesHaveTheProperty(String spec) {
+        ContrastiveProperty.Report r = ContrastiveProperty.check(LossSpec.parse(spec), 5, 5000, 1);
+        assertTrue(r.holds(), spec + " " + Map.of("gap", r.worstGap()));
+    }
+
+    @Test
+    void mseDoesNotHaveTheProperty() {
+        ContrastiveProperty.Report r = ContrastiveProperty.check(LossSpec.parse("mse"), 5, 5000, 1);
+        assertFalse(r.holds());
+        assertTrue(r.worstGap() < -1e-3);
+    }
+}
