@@ -228,7 +228,7 @@ public final class SecondPass {
                     scope.create(nc1Map, new Shape(k, Math.max(nc1Rank, 1))),
                     scope.create(table, new Shape(k, k + 1)),
                     scope.create(meanNorms, new Shape(1, k)),
-                    scope.create(range(k)).reshape(1, k),
+                    batch.classIds(scope),
                     w ? scope.create(centredWeightNorms, new Shape(1, k)) : null,
                     w ? scope.create(logitOffsets, new Shape(1, k)) : null);
             for (int from = 0; from < batch.rows; from += chunk) {
@@ -274,8 +274,7 @@ public final class SecondPass {
         boolean w = weights != null;
         NDArray y = batch.labelArray(block, from, to);
         NDArray yCol = y.reshape(b, 1);
-        // float32 rows minus the float64 global mean: promoted to float64 in the same pass.
-        NDArray x = batch.rows(from, to).sub(c.globalMean);
+        NDArray x = batch.centredRows(from, to, c.globalMean);
         NDArray norm2 = x.norm(new int[] {1}).square().reshape(b, 1);
         // [M; W]·xᵀ with the K-row side on the left is the faster orientation for thin products.
         NDArray p = c.projection.matMul(x.transpose()).transpose();
@@ -318,14 +317,6 @@ public final class SecondPass {
     /** Adds a batch whose labels are an integer NDArray (on any device). */
     public void add(NDArray features, NDArray labels) {
         add(features, Batch.labels(labels));
-    }
-
-    private static long[] range(int k) {
-        long[] r = new long[k];
-        for (int i = 0; i < k; i++) {
-            r[i] = i;
-        }
-        return r;
     }
 
     /** Adds another accumulator's sums: the same first pass and classifier over another shard. */
