@@ -89,16 +89,16 @@ final class Batch {
     }
 
     /**
-     * Rows processed together: about 16 MiB of float64, large enough that per-operation overheads
-     * vanish and small enough that the allocator recycles the temporaries instead of mapping fresh
-     * memory for every block.
+     * Rows processed together: about 8 MiB of float64, large enough that per-operation overheads
+     * vanish, small enough to stay in cache between the conversion and the product, and far below
+     * the size where the allocator maps fresh memory for every temporary.
      */
     static int chunkRows(int dim) {
         return Math.max(64, chunkElements / Math.max(1, dim));
     }
 
     /** Elements per block (tests lower it to exercise many blocks on small data). */
-    static int chunkElements = 1 << 21;
+    static int chunkElements = 1 << 20;
 
     /** A scope for temporaries on the features' device; the features are attached to it until it closes. */
     NDManager scope() {

@@ -243,14 +243,17 @@ class CollapseMetricsTest {
     @MethodSource("parityCases")
     void everyMetricMatchesTheNaiveImplementation(String name, Problem p, boolean float32) {
         int saved = Batch.chunkElements;
+        int savedGroup = SecondPass.groupRows;
         CollapseMetrics m;
         try {
             if (name.startsWith("several blocks")) {
-                Batch.chunkElements = 64 * p.d(); // blocks of 64 rows
+                Batch.chunkElements = 64 * p.d(); // blocks of 64 rows, K-space groups of 4 blocks
+                SecondPass.groupRows = 256;
             }
             m = measure(p, float32, CollapseMetrics.Options.DEFAULT.withCosineMargins(true));
         } finally {
             Batch.chunkElements = saved;
+            SecondPass.groupRows = savedGroup;
         }
         NaiveMetrics naive = new NaiveMetrics(p.seen(float32), p.y, p.k, p.w, p.b, 2.0);
         assertEquals(naive.values.keySet(), m.values().keySet());
