@@ -25,9 +25,6 @@ import java.util.concurrent.Future;
 public final class NumericalRank {
     private NumericalRank() {}
 
-    /** Rows per product when summing a d×d Gram matrix: each product allocates a d×d result. */
-    private static final int GRAM_ROWS = 4096;
-
     /** Gram matrices at least this large are decomposed on a worker thread. */
     private static final int PARALLEL_FROM = 128;
 
@@ -98,7 +95,8 @@ public final class NumericalRank {
     static double[] featureGram(Batch batch, NDManager scope, int from, int to, int d) {
         try (NDManager cls = batch.block(scope)) {
             NDArray g = cls.zeros(new Shape(d, d), DataType.FLOAT64);
-            int chunk = Math.max(Batch.chunkRows(d), GRAM_ROWS);
+            // Larger blocks than elsewhere: every product allocates a d×d result.
+            int chunk = 4 * Batch.chunkRows(d);
             for (int a = from; a < to; a += chunk) {
                 try (NDManager block = batch.block(cls, g)) {
                     NDArray x = batch.sortedRows(block, a, Math.min(a + chunk, to));
