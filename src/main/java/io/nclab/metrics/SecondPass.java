@@ -229,7 +229,8 @@ public final class SecondPass {
                     scope.create(table, new Shape(k, k + 1)),
                     scope.create(meanNorms, new Shape(1, k)),
                     batch.classIds(scope),
-                    w ? scope.create(centredWeightNorms, new Shape(1, k)) : null,
+                    w ? scope.create(Arrays.stream(centredWeightNorms).map(v -> v > 0 ? 1 / v : 0).toArray(),
+                            new Shape(1, k)) : null,
                     w ? scope.create(logitOffsets, new Shape(1, k)) : null);
             // Products block by block (the full-width work), then the K-space arithmetic once per group
             // of blocks (many small operations, whose cost is per call, not per element).
@@ -237,7 +238,7 @@ public final class SecondPass {
             for (int from = 0; from < batch.rows; from += group) {
                 int to = Math.min(from + group, batch.rows);
                 try (NDManager block = batch.block(scope, c.globalMean, c.projection, c.nc1Map, c.table,
-                        c.meanNorms, c.classIds, c.weightNorms, c.logitOffsets)) {
+                        c.meanNorms, c.classIds, c.inverseWeightNorms, c.logitOffsets)) {
                     NDList products = new NDList();
                     NDList norms = new NDList();
                     for (int a = from; a < to; a += chunk) {
@@ -276,7 +277,7 @@ public final class SecondPass {
 
     /** The device copies of what every block needs. */
     private record Constants(NDArray globalMean, NDArray projection, NDArray nc1Map, NDArray table,
-            NDArray meanNorms, NDArray classIds, NDArray weightNorms, NDArray logitOffsets) {}
+            NDArray meanNorms, NDArray classIds, NDArray inverseWeightNorms, NDArray logitOffsets) {}
 
     /** Rows per group of blocks whose K-space arithmetic is done together (tests lower it). */
     static int groupRows = 16384;
@@ -307,9 +308,10 @@ public final class SecondPass {
         if (w) {
             NDArray pw = p.get(new NDIndex().addAllDim().addSliceDim(k, 2 * k));
             NDArray pred = pw.add(c.logitOffsets).argMax(1);
-            NDArray numer = pw.sub(pw.mean(new int[] {1}, true));
-            NDArray den = norm2.sqrt().mul(c.weightNorms);
-            NDArray cos = NDArrays.where(den.gt(0), numer.div(den), numer.zerosLike());
+            // cos(x_i, w_k − w̄) with 1/0 read as 0: a zero vector has cosine 0 with everything.
+            NDArray hn = norm2.sqrt();
+            NDArray inverse = NDArrays.where(hn.gt(0), hn.pow(-1), hn.zerosLike());
+            NDArray cos = pw.sub(pw.mean(new int[] {1}, true)).mul(inverse).mul(c.inverseWeightNorms);
             NDArray own = cos.gather(yCol, 1).reshape(b);
             NDArray other = cos.sub(oneHot.mul(3)).max(new int[] {1}); // cosines ≥ −1: the own class drops out
             NDArray margin = own.sub(other);
