@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import io.nclab.UserError;
 import io.nclab.io.Json;
 import io.nclab.io.Npz;
@@ -74,7 +76,7 @@ public final class FeatureStats {
         if (batch.rows == 0) {
             return;
         }
-        double[] add = sortedSums(batch);
+        double[] add = classes <= ONE_HOT_CLASSES ? oneHotSums(batch) : sortedSums(batch);
         for (double v : add) {
             if (!Double.isFinite(v)) {
                 int row = batch.firstNonFiniteRow();
@@ -88,6 +90,27 @@ public final class FeatureStats {
         }
         for (int k = 0; k < classes; k++) {
             counts[k] += batch.counts[k];
+        }
+    }
+
+    /** Up to this many classes, class sums are one product with the one-hot labels (no gathers). */
+    private static final int ONE_HOT_CLASSES = 16;
+
+    /** The batch's class sums (K×d) as Yᵀ X, block by block in row order. */
+    private double[] oneHotSums(Batch batch) {
+        int chunk = Batch.chunkRows(dim);
+        try (NDManager scope = batch.scope()) {
+            NDArray classIds = batch.classIds(scope);
+            NDArray total = scope.zeros(new Shape(classes, dim), DataType.FLOAT64);
+            for (int from = 0; from < batch.rows; from += chunk) {
+                int to = Math.min(from + chunk, batch.rows);
+                try (NDManager block = batch.block(scope, classIds, total)) {
+                    NDArray oneHot = batch.labelArray(block, from, to).reshape(to - from, 1).eq(classIds)
+                            .toType(DataType.FLOAT64, false);
+                    total.addi(oneHot.transpose().matMul(batch.rowsFloat64(from, to)));
+                }
+            }
+            return total.toDoubleArray();
         }
     }
 

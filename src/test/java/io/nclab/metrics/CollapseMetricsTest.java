@@ -234,8 +234,8 @@ class CollapseMetricsTest {
                 Arguments.of("K > d", random(3, 200, 3, 6, 0, false), false),
                 Arguments.of("rank-deficient features", random(4, 180, 20, 6, 3, false), false),
                 Arguments.of("rank-deficient, float32", random(5, 150, 9, 5, 2, true), true),
-                Arguments.of("several blocks per pass and per class, K = 3", random(6, 1500, 48, 3, 0, false), true),
-                Arguments.of("several blocks per class and per group, K = 18", random(10, 2300, 12, 18, 0, true),
+                Arguments.of("several blocks per pass, K = 3 (one-hot class sums)", random(6, 1500, 48, 3, 0, false), true),
+                Arguments.of("several blocks per class and per group, K = 18 (class-sorted sums)", random(10, 2300, 12, 18, 0, true),
                         true));
     }
 
