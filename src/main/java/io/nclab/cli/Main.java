@@ -2,6 +2,7 @@ package io.nclab.cli;
 
 import io.nclab.UserError;
 import io.nclab.Version;
+import io.nclab.experiment.ParentWatch;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -19,7 +20,12 @@ import picocli.CommandLine.Command;
             MetricsCommand.class,
             LandscapeCommand.class,
             SaddleCommand.class,
+            SweepCommand.class,
+            ResultsCommand.class,
+            ReportCommand.class,
+            ReproduceCommand.class,
             ConvexityCommand.class,
+            TrainCommand.class,
         })
 public final class Main implements Runnable {
 
@@ -33,6 +39,7 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         System.setProperty("ai.djl.offline", "true");
+        ParentWatch.startIfAsked();
         int code = execute(args);
         System.out.flush();
         System.exit(code);

@@ -3,7 +3,7 @@ package io.nclab.cli;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.nclab.UserError;
-import io.nclab.io.AtomicFiles;
+import io.nclab.experiment.RunFiles;
 import io.nclab.io.Json;
 import io.nclab.io.Npy;
 import io.nclab.metrics.CollapseMetrics;
@@ -95,7 +95,7 @@ public final class MetricsCommand implements Runnable {
             }
             long t3 = System.nanoTime();
             if (marginsOut != null) {
-                writeMargins(m.cosineMargins());
+                RunFiles.writeMargins(marginsOut, m.cosineMargins());
             }
             print(m);
             if (timings) {
@@ -141,14 +141,6 @@ public final class MetricsCommand implements Runnable {
             return classes;
         }
         return fromW >= 0 ? fromW : maxLabel + 1;
-    }
-
-    private void writeMargins(double[] margins) {
-        StringBuilder csv = new StringBuilder("cosine_margin\n");
-        for (double v : margins) {
-            csv.append(v).append('\n');
-        }
-        AtomicFiles.writeString(marginsOut, csv.toString());
     }
 
     private void print(CollapseMetrics m) {

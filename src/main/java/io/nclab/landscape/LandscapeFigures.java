@@ -45,14 +45,7 @@ public final class LandscapeFigures {
 
     /** A loss's panel title: the paper's words and parameters. */
     public static String label(Loss loss) {
-        if (loss instanceof RescaledMse mse) {
-            return mse.vanilla() ? "vanilla MSE"
-                    : "rescaled MSE (α = " + LossSpec.format(mse.alpha()) + ", M = " + LossSpec.format(mse.m()) + ")";
-        }
-        return switch (loss.name()) {
-            case "ce" -> "CE";
-            default -> loss.spec();
-        };
+        return LossSpec.label(loss);
     }
 
     /** Writes the three figures and their grids under {@code dir}; returns every file written. */

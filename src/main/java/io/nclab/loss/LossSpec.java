@@ -61,6 +61,25 @@ public final class LossSpec {
         }
     }
 
+    /** A loss as figures and legends name it: the paper's words and its parameters. */
+    public static String label(Loss loss) {
+        if (loss instanceof RescaledMse mse) {
+            return mse.vanilla() ? "vanilla MSE" : "rescaled MSE (α = " + format(mse.alpha()) + ", M = " + format(mse.m()) + ")";
+        }
+        if (loss instanceof FocalLoss focal) {
+            return "focal (γ = " + format(focal.gamma()) + ")";
+        }
+        if (loss instanceof LabelSmoothing ls) {
+            return "LS (α = " + format(ls.alpha()) + ")";
+        }
+        return loss.name().equals("ce") ? "CE" : loss.spec();
+    }
+
+    /** The label of a loss spec (see {@link #label(Loss)}). */
+    public static String label(String spec) {
+        return label(parse(spec));
+    }
+
     /**
      * Splits a comma-separated list of specs, where commas also separate a spec's own parameters:
      * {@code ce,focal:gamma=3,mse:alpha=1,m=15} is three specs. A piece containing '=' but no ':'

@@ -23,6 +23,11 @@ public final class Nd {
         return NDManager.newBaseManager(Engine.getEngine("PyTorch").defaultDevice(), "PyTorch");
     }
 
+    /** A new root manager on {@code device}. */
+    public static NDManager newManager(ai.djl.Device device) {
+        return NDManager.newBaseManager(device, "PyTorch");
+    }
+
     /** Sets the number of threads native tensor operations use (PyTorch's intra-op threads). */
     public static void setThreads(int n) {
         Engine.getEngine("PyTorch");

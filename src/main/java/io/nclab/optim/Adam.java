@@ -47,26 +47,35 @@ public final class Adam extends FirstOrderLoop {
     }
 
     private <V extends Vec<V>> void update(V x, V g, int t, Moments mom) {
-        double c1 = 1 - Math.pow(beta1, t);
-        double c2 = 1 - Math.pow(beta2, t);
         NDArray[] xs = x.arrays();
         NDArray[] gs = g.arrays();
         NDArray[] ms = mom.m.arrays();
         NDArray[] vs = mom.v.arrays();
         for (int i = 0; i < xs.length; i++) {
-            ms[i].muli(beta1);
-            try (NDArray s = gs[i].mul(1 - beta1)) {
-                ms[i].addi(s);
-            }
-            vs[i].muli(beta2);
-            try (NDArray sq = gs[i].mul(gs[i])) {
-                vs[i].addi(sq.muli(1 - beta2));
-            }
-            try (NDArray scaled = vs[i].div(c2); NDArray den = scaled.sqrt()) {
-                den.addi(eps);
-                try (NDArray s = ms[i].div(den)) {
-                    xs[i].subi(s.muli(lr / c1));
-                }
+            update(xs[i], gs[i], ms[i], vs[i], t, lr, beta1, beta2, eps);
+        }
+    }
+
+    /**
+     * One Adam update of one array in place: the moments m, v and the point x, given the gradient g at
+     * (1-based) step t. Shared by the UFM solver and network training.
+     */
+    public static void update(NDArray x, NDArray g, NDArray m, NDArray v, long t, double lr, double beta1,
+            double beta2, double eps) {
+        double c1 = 1 - Math.pow(beta1, t);
+        double c2 = 1 - Math.pow(beta2, t);
+        m.muli(beta1);
+        try (NDArray s = g.mul(1 - beta1)) {
+            m.addi(s);
+        }
+        v.muli(beta2);
+        try (NDArray sq = g.mul(g)) {
+            v.addi(sq.muli(1 - beta2));
+        }
+        try (NDArray scaled = v.div(c2); NDArray den = scaled.sqrt()) {
+            den.addi(eps);
+            try (NDArray s = m.div(den)) {
+                x.subi(s.muli(lr / c1));
             }
         }
     }

@@ -14,6 +14,13 @@ import java.util.ArrayList;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.jfree.chart.JFreeChart;
+import org.jfree.chart.annotations.XYTextAnnotation;
+import org.jfree.chart.axis.SymbolAxis;
+import org.jfree.chart.renderer.xy.DeviationRenderer;
+import org.jfree.chart.renderer.xy.XYBlockRenderer;
+import org.jfree.data.xy.DefaultXYZDataset;
+import org.jfree.data.xy.YIntervalSeries;
+import org.jfree.data.xy.YIntervalSeriesCollection;
 import org.jfree.chart.annotations.XYLineAnnotation;
 import org.jfree.chart.axis.AxisLocation;
 import org.jfree.chart.axis.LogAxis;
@@ -114,48 +121,66 @@ public final class Charts {
         return styled(new JFreeChart(title, TITLE, plot, true));
     }
 
-    /** Puts the chart's x axis on a log scale (values ≤ 0 are left out by JFreeChart). */
-    public static JFreeChart logX(JFreeChart chart) {
-        XYPlot plot = chart.getXYPlot();
-        plot.setDomainAxis(logAxis(plot.getDomainAxis().getLabel()));
-        return chart;
-    }
-
-    /** A dashed vertical line at x with a label, e.g. a threshold from a paper. */
-    public static JFreeChart verticalMarker(JFreeChart chart, double x, String label) {
-        ValueMarker marker = new ValueMarker(x, Color.DARK_GRAY, new BasicStroke(1.2f, BasicStroke.CAP_BUTT,
-                BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
-        marker.setLabel(label);
-        marker.setLabelFont(TICK);
-        marker.setLabelAnchor(RectangleAnchor.TOP_LEFT);
-        marker.setLabelTextAnchor(TextAnchor.TOP_RIGHT);
-        chart.getXYPlot().addDomainMarker(marker);
-        return chart;
-    }
-
-    /** Puts the chart's y axis on a log scale (values ≤ 0 are left out by JFreeChart). */
-    public static JFreeChart logY(JFreeChart chart) {
-        XYPlot plot = chart.getXYPlot();
-        plot.setRangeAxis(logAxis(plot.getRangeAxis().getLabel()));
-        return chart;
-    }
-
-    private static LogAxis logAxis(String label) {
-        LogAxis log = new LogAxis(label);
-        log.setLabelFont(LABEL);
-        log.setTickLabelFont(TICK);
-        log.setBase(10);
-        return log;
+    /** One line with a shaded band around it (e.g. the mean over seeds and their range). */
+    public record Band(String name, double[] x, double[] mid, double[] lo, double[] hi) {
+        public Band {
+            if (x.length != mid.length || x.length != lo.length || x.length != hi.length) {
+                throw new IllegalArgumentException("band " + name + ": lengths differ");
+            }
+        }
     }
 
     /**
-     * A heat map of z[i][j] at (x[i], y[j]) on a regular grid, coloured by viridis, with a colour bar
-     * labelled {@code zLabel} on the right and {@code contours} equally spaced white level lines (their
-     * density shows where the surface is steep). Non-finite values are drawn white. The colours are one
-     * embedded image, so the SVG stays small.
+     * Lines with translucent bands (each series' own colour), for a mean and its spread over seeds; a
+     * band of zero width is just the line. Points with a non-finite value are left out.
      */
-    public static JFreeChart heatMap(String title, String xLabel, String yLabel, String zLabel,
-            double[] x, double[] y, double[][] z, int contours) {
+    public static JFreeChart bandChart(String title, String xLabel, String yLabel, List<Band> bands) {
+        YIntervalSeriesCollection data = new YIntervalSeriesCollection();
+        DeviationRenderer renderer = new DeviationRenderer(true, false);
+        renderer.setAlpha(0.18f);
+        for (int s = 0; s < bands.size(); s++) {
+            Band b = bands.get(s);
+            YIntervalSeries series = new YIntervalSeries(b.name(), false, true);
+            for (int i = 0; i < b.x().length; i++) {
+                if (Double.isFinite(b.x()[i]) && Double.isFinite(b.mid()[i]) && Double.isFinite(b.lo()[i])
+                        && Double.isFinite(b.hi()[i])) {
+                    series.add(b.x()[i], b.mid()[i], b.lo()[i], b.hi()[i]);
+                }
+            }
+            data.addSeries(series);
+            Color c = SERIES[s % SERIES.length];
+            renderer.setSeriesPaint(s, c);
+            renderer.setSeriesFillPaint(s, c);
+            renderer.setSeriesStroke(s, new BasicStroke(2.2f));
+        }
+        NumberAxis x = axis(xLabel);
+        if (bands.stream().allMatch(b -> java.util.Arrays.stream(b.x()).allMatch(v -> v == Math.rint(v)))) {
+            x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+        }
+        XYPlot plot = new XYPlot(data, x, axis(yLabel), renderer);
+        return styled(new JFreeChart(title, TITLE, plot, true));
+    }
+
+    /** Draws one series of a line chart dashed (a reference level such as a theoretical optimum). */
+    public static JFreeChart dashed(JFreeChart chart, int series) {
+        chart.getXYPlot().getRenderer().setSeriesStroke(series, new BasicStroke(1.8f, BasicStroke.CAP_BUTT,
+                BasicStroke.JOIN_MITER, 10f, new float[] {7f, 5f}, 0f));
+        return chart;
+    }
+
+    /**
+     * A table of coloured cells, z[i][j] for the category xs[i] across and ys[j] up, each cell labelled with
+     * its value ({@code format}, e.g. "%.2f"). {@code centred}: a blue-white-red scale symmetric about
+     * zero (for differences), else viridis. Non-finite cells stay white and unlabelled.
+     */
+    public static JFreeChart cellMap(String title, String xLabel, String[] xs, String yLabel, String[] ys,
+            String zLabel, double[][] z, String format, boolean centred) {
+        double[] r = range(z);
+        return cellMap(title, xLabel, xs, yLabel, ys, zLabel, z, format, centred, r[0], r[1]);
+    }
+
+    /** The smallest and largest finite values of z (NaN, NaN if none). */
+    public static double[] range(double[][] z) {
         double lo = Double.POSITIVE_INFINITY;
         double hi = Double.NEGATIVE_INFINITY;
         for (double[] row : z) {
@@ -166,6 +191,233 @@ public final class Charts {
                 }
             }
         }
+        return lo <= hi ? new double[] {lo, hi} : new double[] {Double.NaN, Double.NaN};
+    }
+
+    /** As {@link #cellMap(String, String, String[], String, String[], String, double[][], String, boolean)}, with
+     * the colour scale spanning [lo, hi] (shared by panels that are to be compared). */
+    public static JFreeChart cellMap(String title, String xLabel, String[] xs, String yLabel, String[] ys,
+            String zLabel, double[][] z, String format, boolean centred, double lo, double hi) {
+        int n = 0;
+        for (double[] row : z) {
+            for (double v : row) {
+                n += Double.isFinite(v) ? 1 : 0;
+            }
+        }
+        if (n == 0 || !Double.isFinite(lo) || !Double.isFinite(hi)) {
+            lo = 0;
+            hi = 1;
+        }
+        if (centred) {
+            double m = Math.max(Math.max(Math.abs(lo), Math.abs(hi)), 1e-12);
+            lo = -m;
+            hi = m;
+        } else if (!(hi > lo)) {
+            hi = lo + Math.max(1e-12, Math.abs(lo) * 1e-3);
+        }
+        PaintScale scale = centred ? diverging(lo, hi) : viridis(lo, hi);
+        double[][] cells = new double[3][n];
+        int k = 0;
+        for (int i = 0; i < xs.length; i++) {
+            for (int j = 0; j < ys.length; j++) {
+                if (Double.isFinite(z[i][j])) {
+                    cells[0][k] = i;
+                    cells[1][k] = j;
+                    cells[2][k++] = z[i][j];
+                }
+            }
+        }
+        DefaultXYZDataset data = new DefaultXYZDataset();
+        data.addSeries(zLabel, cells);
+        XYBlockRenderer renderer = new XYBlockRenderer();
+        renderer.setPaintScale(scale);
+        SymbolAxis xAxis = new SymbolAxis(xLabel, xs);
+        SymbolAxis yAxis = new SymbolAxis(yLabel, ys);
+        for (SymbolAxis a : new SymbolAxis[] {xAxis, yAxis}) {
+            a.setLabelFont(LABEL);
+            a.setTickLabelFont(TICK);
+            a.setGridBandsVisible(false);
+        }
+        XYPlot plot = new XYPlot(data, xAxis, yAxis, renderer);
+        plot.setDomainGridlinesVisible(false);
+        plot.setRangeGridlinesVisible(false);
+        xAxis.setRange(-0.5, xs.length - 0.5);
+        yAxis.setRange(-0.5, ys.length - 0.5);
+        Font cellFont = new Font(Font.SANS_SERIF, Font.BOLD, xs.length * ys.length > 30 ? 10 : 13);
+        for (int c = 0; c < n; c++) {
+            double v = cells[2][c];
+            XYTextAnnotation a = new XYTextAnnotation(String.format(java.util.Locale.ROOT, format, v), cells[0][c],
+                    cells[1][c]);
+            a.setFont(cellFont);
+            double t = (v - lo) / (hi - lo);
+            a.setPaint(centred ? (Math.abs(t - 0.5) > 0.3 ? Color.WHITE : Color.BLACK) : (t > 0.6 ? Color.BLACK : Color.WHITE));
+            plot.addAnnotation(a);
+        }
+        JFreeChart chart = styled(new JFreeChart(title, TITLE, plot, false));
+        chart.addSubtitle(colourBar(scale, zLabel, lo, hi));
+        return chart;
+    }
+
+    /** Blue (low) through white (zero) to red (high), symmetric, 256 steps. */
+    static PaintScale diverging(double lo, double hi) {
+        return lookup(new Color[] {new Color(0x2166ac), new Color(0x92c5de), new Color(0xf7f7f7),
+            new Color(0xf4a582), new Color(0xb2182b)}, lo, hi);
+    }
+
+    /** Puts the chart's x axis on a log scale (values ≤ 0 are left out by JFreeChart). */
+    public static JFreeChart logX(JFreeChart chart) {
+        XYPlot plot = chart.getXYPlot();
+        plot.setDomainAxis(logAxis(plot.getDomainAxis().getLabel()));
+        return chart;
+    }
+
+    /** A dashed vertical line at x with a label, e.g. a threshold from a paper. */
+    public static JFreeChart verticalMarker(JFreeChart chart, double x, String label) {
+        chart.getXYPlot().addDomainMarker(marker(x, label, RectangleAnchor.TOP_LEFT, TextAnchor.TOP_RIGHT));
+        return chart;
+    }
+
+    /** A dashed horizontal line at y with a label, e.g. a decision boundary. */
+    public static JFreeChart horizontalMarker(JFreeChart chart, double y, String label) {
+        chart.getXYPlot().addRangeMarker(marker(y, label, RectangleAnchor.TOP_RIGHT, TextAnchor.BOTTOM_RIGHT));
+        return chart;
+    }
+
+    private static ValueMarker marker(double at, String label, RectangleAnchor anchor, TextAnchor text) {
+        ValueMarker marker = new ValueMarker(at, Color.DARK_GRAY, new BasicStroke(1.2f, BasicStroke.CAP_BUTT,
+                BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
+        marker.setLabel(label);
+        marker.setLabelFont(TICK);
+        marker.setLabelAnchor(anchor);
+        marker.setLabelTextAnchor(text);
+        marker.setLabelBackgroundColor(new Color(255, 255, 255, 200));
+        return marker;
+    }
+
+    /**
+     * An arrow from (x0, y0) to (x1, y1) in data coordinates, in the colour of series {@code series} (so
+     * that it matches that series' points), with a label at its tip; a grey one for a negative index.
+     * The head is drawn in data units, so it looks right on axes of equal scale.
+     */
+    public static JFreeChart arrow(JFreeChart chart, double x0, double y0, double x1, double y1, int series,
+            String label) {
+        XYPlot plot = chart.getXYPlot();
+        Color c = series < 0 ? Color.GRAY : SERIES[series % SERIES.length].darker();
+        BasicStroke stroke = new BasicStroke(series < 0 ? 1f : 2f);
+        plot.addAnnotation(new XYLineAnnotation(x0, y0, x1, y1, stroke, c));
+        double len = Math.hypot(x1 - x0, y1 - y0);
+        if (len > 0) {
+            double head = 0.12 * len;
+            double angle = Math.atan2(y1 - y0, x1 - x0);
+            for (double side : new double[] {-0.45, 0.45}) {
+                plot.addAnnotation(new XYLineAnnotation(x1, y1, x1 - head * Math.cos(angle + side),
+                        y1 - head * Math.sin(angle + side), stroke, c));
+            }
+        }
+        if (label != null) {
+            XYTextAnnotation t = new XYTextAnnotation(label, x1 + 0.06 * (x1 - x0), y1 + 0.06 * (y1 - y0));
+            t.setFont(series < 0 ? TICK : LABEL);
+            t.setPaint(c);
+            plot.addAnnotation(t);
+        }
+        return chart;
+    }
+
+    /** Puts the chart's y axis on a log scale (values ≤ 0 are left out by JFreeChart). */
+    public static JFreeChart logY(JFreeChart chart) {
+        XYPlot plot = chart.getXYPlot();
+        plot.setRangeAxis(logAxis(plot.getRangeAxis().getLabel()));
+        return chart;
+    }
+
+    /**
+     * A base-10 log axis with ticks at 1, 2 and 5 × 10^k (or whole decades when it spans many), labelled
+     * as plain numbers (0.2, 0.5, 1e-3): never at fractional powers such as 10^-0.3.
+     */
+    private static LogAxis logAxis(String label) {
+        LogAxis log = new DecadeLogAxis(label);
+        log.setLabelFont(LABEL);
+        log.setTickLabelFont(TICK);
+        log.setBase(10);
+        return log;
+    }
+
+    /** {@link LogAxis} with ticks at round values. */
+    static final class DecadeLogAxis extends LogAxis {
+        private static final long serialVersionUID = 1L;
+
+        DecadeLogAxis(String label) {
+            super(label);
+        }
+
+        @Override
+        @SuppressWarnings("rawtypes")
+        protected java.util.List refreshTicksVertical(java.awt.Graphics2D g2, java.awt.geom.Rectangle2D dataArea,
+                org.jfree.chart.ui.RectangleEdge edge) {
+            return roundTicks(edge == org.jfree.chart.ui.RectangleEdge.LEFT ? org.jfree.chart.ui.TextAnchor.CENTER_RIGHT
+                    : org.jfree.chart.ui.TextAnchor.CENTER_LEFT);
+        }
+
+        @Override
+        @SuppressWarnings("rawtypes")
+        protected java.util.List refreshTicksHorizontal(java.awt.Graphics2D g2, java.awt.geom.Rectangle2D dataArea,
+                org.jfree.chart.ui.RectangleEdge edge) {
+            return roundTicks(edge == org.jfree.chart.ui.RectangleEdge.BOTTOM ? org.jfree.chart.ui.TextAnchor.TOP_CENTER
+                    : org.jfree.chart.ui.TextAnchor.BOTTOM_CENTER);
+        }
+
+        private java.util.List<org.jfree.chart.axis.NumberTick> roundTicks(org.jfree.chart.ui.TextAnchor anchor) {
+            double lo = getRange().getLowerBound();
+            double hi = getRange().getUpperBound();
+            java.util.List<org.jfree.chart.axis.NumberTick> ticks = new ArrayList<>();
+            if (!(lo > 0) || !(hi > lo)) {
+                return ticks;
+            }
+            int k0 = (int) Math.floor(Math.log10(lo));
+            int k1 = (int) Math.ceil(Math.log10(hi));
+            int decades = k1 - k0;
+            double[] multiples = decades <= 1 ? new double[] {1, 2, 3, 5, 7} : decades <= 3 ? new double[] {1, 2, 5}
+                    : new double[] {1};
+            int step = Math.max(1, (int) Math.ceil(decades / 8.0));
+            if (hi / lo < 4) {
+                multiples = new double[] {1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9};
+            }
+            for (int k = k0; k <= k1; k++) {
+                if (Math.floorMod(k - k0, step) != 0) {
+                    continue;
+                }
+                for (double m : multiples) {
+                    double v = m * Math.pow(10, k);
+                    if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) {
+                        ticks.add(new org.jfree.chart.axis.NumberTick(org.jfree.chart.axis.TickType.MAJOR, v, format(v),
+                                anchor, anchor, 0.0));
+                    }
+                }
+            }
+            return ticks;
+        }
+
+        static String format(double v) {
+            if (v >= 1e-3 && v < 1e5) {
+                return new java.math.BigDecimal(v).round(new java.math.MathContext(3)).stripTrailingZeros().toPlainString();
+            }
+            int k = (int) Math.floor(Math.log10(v) + 1e-9);
+            long m = Math.round(v / Math.pow(10, k));
+            return (m == 1 ? "" : m + "×") + "1e" + k;
+        }
+    }
+
+    /**
+     * A heat map of z[i][j] at (x[i], y[j]) on a regular grid, coloured by viridis, with a colour bar
+     * labelled {@code zLabel} on the right and {@code contours} equally spaced white level lines (their
+     * density shows where the surface is steep). Non-finite values are drawn white. The colours are one
+     * embedded image, so the SVG stays small.
+     */
+    public static JFreeChart heatMap(String title, String xLabel, String yLabel, String zLabel,
+            double[] x, double[] y, double[][] z, int contours) {
+        double[] r = range(z);
+        double lo = r[0];
+        double hi = r[1];
         if (!(hi > lo)) {
             hi = lo + 1;
         }
@@ -345,11 +597,16 @@ public final class Charts {
 
     /** Viridis between lo and hi, 256 steps. */
     static PaintScale viridis(double lo, double hi) {
+        return lookup(VIRIDIS, lo, hi);
+    }
+
+    /** A 256-step scale from lo to hi through the anchors, evenly spaced. */
+    private static PaintScale lookup(Color[] anchors, double lo, double hi) {
         LookupPaintScale scale = new LookupPaintScale(lo, hi, Color.WHITE);
         int steps = 256;
         for (int i = 0; i < steps; i++) {
             double t = i / (double) (steps - 1);
-            scale.add(lo + t * (hi - lo), interpolate(VIRIDIS, t));
+            scale.add(lo + t * (hi - lo), interpolate(anchors, t));
         }
         return scale;
     }

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Training throughput side by side: nclab (DJL + PyTorch 2.7.1 natives) and ../shared/bench/train_torch.py
+# (PyTorch 1.13 from Debian), the same MLP (3 x 1024, batch norm), Fashion-MNIST --per-class 500, batch 128,
+# on this machine's cores, alternating the two so that machine load affects both alike.
+# Usage: scripts/bench-train.sh [rounds] [epochs] [threads (0: every core)]
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+rounds="${1:-2}"
+epochs="${2:-3}"
+threads="${3:-0}"
+torch_threads="$threads"
+[ "$threads" = 0 ] && torch_threads="$(nproc)"
+ref="${NCLAB_TORCH_BENCH:-$here/../shared/bench/train_torch.py}"
+"$here/nclab" --version >/dev/null
+for r in $(seq "$rounds"); do
+  out="$(mktemp -d)"
+  java -Xss16m -Dai.djl.offline=true -cp "$here/target/nclab.jar" io.nclab.train.TrainBenchmark "$out/run" "$epochs" 500 "$threads" \
+    2>/dev/null | tail -1
+  rm -rf "$out"
+  /usr/bin/python3 "$ref" --per-class 500 --epochs "$epochs" --width 1024 --depth 3 --batch-size 128 --threads "$torch_threads" | tail -1
+done

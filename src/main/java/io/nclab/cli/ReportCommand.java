@@ -1,0 +1,75 @@
+package io.nclab.cli;
+
+import io.nclab.UserError;
+import io.nclab.experiment.ResultsDb;
+import io.nclab.experiment.RunImport;
+import io.nclab.experiment.Sweep;
+import io.nclab.report.Report;
+import io.nclab.report.SweepData;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code nclab report}: figures (PNG, SVG) and a self-contained report.html for a sweep or a run. */
+@Command(name = "report", mixinStandardHelpOptions = true,
+        description = "Write the figures (PNG and SVG) of a sweep or of one run directory, for whatever it varied,"
+                + " and one self-contained report.html with them, tables of final numbers and the exact commands.")
+public final class ReportCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "SWEEP_DIR|RUN_DIR", description = "A sweep directory (with results.db)"
+            + " or a run directory of train or ufm (with config.json).")
+    Path dir;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Where to write. Default: DIR/report.")
+    Path out;
+
+    @Override
+    public Integer call() {
+        Path target = out != null ? out : dir.resolve("report");
+        Path html = write(dir, target);
+        System.out.println("wrote " + html);
+        return 0;
+    }
+
+    /** The report of a sweep or run directory into {@code target}; returns report.html's path. */
+    static Path write(Path dir, Path target) {
+        Report.Section section = section(dir, target.resolve("figures"));
+        return Report.writeHtml(target, "nclab report: " + dir.toAbsolutePath().normalize().getFileName(),
+                "Report of <code>" + dir + "</code>.", List.of(section));
+    }
+
+    /** A sweep's or run's section of a report, its figures written under {@code figures}. */
+    static Report.Section section(Path dir, Path figures) {
+        Path dbFile = dir.resolve(ResultsDb.FILE);
+        if (Files.isRegularFile(dbFile)) {
+            try (ResultsDb db = ResultsDb.openReadOnly(dbFile)) {
+                SweepData d = SweepData.load(db, dir);
+                if (d.runs().isEmpty()) {
+                    throw new UserError("sweep " + dir + " has no complete run yet");
+                }
+                return Report.sweep("Sweep " + d.meta().getOrDefault("name", dir.toString()), d, figures,
+                        read(dir.resolve(Sweep.SPEC_FILE)));
+            }
+        }
+        if (RunImport.isRunDir(dir)) {
+            try (ResultsDb db = ResultsDb.inMemory()) {
+                RunImport.into(db, dir);
+                return Report.sweep("Run " + dir.getFileName(), SweepData.load(db), figures, read(dir.resolve("config.json")));
+            }
+        }
+        throw new UserError(dir + " is neither a sweep directory (results.db) nor a run directory (config.json)");
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.isRegularFile(file) ? Files.readString(file) : null;
+        } catch (IOException e) {
+            throw new UserError("cannot read " + file + ": " + e.getMessage());
+        }
+    }
+}

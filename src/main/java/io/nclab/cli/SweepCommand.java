@@ -1,0 +1,206 @@
+package io.nclab.cli;
+
+import io.nclab.UserError;
+import io.nclab.experiment.ChildJvm;
+import io.nclab.experiment.Sweep;
+import io.nclab.experiment.SweepSpec;
+import io.nclab.io.Json;
+import io.nclab.loss.LossSpec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Unmatched;
+
+/** {@code nclab sweep}: a grid of train (or ufm) runs, restartable, with a results database. */
+@Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run the cartesian product of losses x grid axes x seeds as separate runs of a command"
+                + " (train by default), --workers at a time, into SWEEPS/NAME/runs/RUN_ID, recording every run and"
+                + " every probe in SWEEPS/NAME/results.db. Every option the sweep does not know is passed to each"
+                + " run (e.g. --dataset fashion-mnist --per-class 500). Start it again with the same --name to"
+                + " continue: complete runs are skipped and interrupted ones resume from their checkpoint.",
+            "Example: nclab sweep --name fm --losses ce,focal:gamma=3,ls:alpha=0.1,mse:alpha=1,m=15"
+                + " --grid width=0.25,0.5,1,2 --grid epochs=10,20,40 --seeds 0,1,2 --per-class 500 --workers 2"})
+public final class SweepCommand implements Callable<Integer> {
+
+    @Option(names = "--name", paramLabel = "NAME", description = "The sweep's name (its directory under --root).")
+    String name;
+
+    @Option(names = "--file", paramLabel = "sweep.json", description = "Read the sweep from a JSON file"
+            + " ({\"name\", \"command\", \"losses\", \"grid\", \"seeds\", \"options\", \"workers\", \"threads\"}).")
+    Path file;
+
+    @Option(names = "--command", paramLabel = "train|ufm", description = "The command each run is. Default: train.")
+    String command;
+
+    @Option(names = "--losses", paramLabel = "SPECS", description = "Comma-separated loss specs (" + LossSpec.ACCEPTED
+            + "). Default: ce.")
+    String losses;
+
+    @Option(names = "--grid", paramLabel = "OPTION=V1,V2,...", description = "One axis of the grid: an option of the"
+            + " command and its values (repeat for more axes; true/false for a flag).")
+    List<String> grid = new ArrayList<>();
+
+    @Option(names = "--seeds", split = ",", paramLabel = "S1,S2,...", description = "Seeds. Default: 0.")
+    List<Long> seeds;
+
+    @Option(names = "--workers", paramLabel = "N", description = "Runs at once. Default: 1.")
+    Integer workers;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Native threads per run. Default: the cores shared"
+            + " out among the workers.")
+    Integer threads;
+
+    @Option(names = "--root", defaultValue = "sweeps", paramLabel = "DIR",
+            description = "Where sweeps live. Default: ${DEFAULT-VALUE}.")
+    Path root;
+
+    @Option(names = "--json", description = "Print one JSON object with the outcome as the last line.")
+    boolean json;
+
+    @Unmatched
+    List<String> passThrough = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+        SweepSpec spec = spec();
+        Path dir = root.resolve(spec.name());
+        ChildJvm child = child(spec.command());
+        validate(spec);
+        int[] fromFile = file != null ? SweepSpec.execution(file) : new int[] {0, 0};
+        int w = workers != null ? workers : fromFile[0] > 0 ? fromFile[0] : 1;
+        int t = threads != null ? threads : fromFile[1] > 0 ? fromFile[1] : Sweep.threadsPerRun(w);
+        Sweep.Outcome o = new Sweep(dir, spec, child, System.err).run(w, t);
+        return report(dir, o, json);
+    }
+
+    /** Prints a sweep's outcome; exit code 0 when every run is complete, else 1. */
+    static int report(Path dir, Sweep.Outcome o, boolean json) {
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("sweep_dir", dir.toString());
+            m.put("runs", o.runs());
+            m.put("already_complete", o.alreadyComplete());
+            m.put("recorded", o.recorded());
+            m.put("completed", o.completed());
+            m.put("failed", o.failed());
+            m.put("seconds", o.seconds());
+            System.out.println(Json.line(m));
+        } else {
+            System.out.printf("sweep %s: %d runs, %d complete before, %d recorded, %d completed now, %d failed;"
+                    + " %.1f s%n", dir, o.runs(), o.alreadyComplete(), o.recorded(), o.completed(), o.failed(), o.seconds());
+            System.out.println("results: nclab results " + dir + "   report: nclab report " + dir);
+        }
+        if (o.failed() > 0) {
+            System.err.println("nclab sweep: " + o.failed() + " run(s) failed; see their stderr.log under " + dir.resolve("runs")
+                    + "; run the same command again to retry them");
+            return 1;
+        }
+        return 0;
+    }
+
+    private SweepSpec spec() {
+        boolean describes = losses != null || !grid.isEmpty() || seeds != null || command != null || !passThrough.isEmpty();
+        if (file != null) {
+            if (describes) {
+                throw new UserError("--file describes the whole sweep; give --losses, --grid, --seeds and run options"
+                        + " in the file, not also on the command line");
+            }
+            SweepSpec s = SweepSpec.read(file);
+            return name == null ? s : new SweepSpec(name, s.command(), s.losses(), s.grid(), s.seeds(), s.options());
+        }
+        if (name == null) {
+            throw new UserError("give --name NAME (or --file sweep.json)");
+        }
+        if (!describes) {
+            SweepSpec before = Sweep.existing(root.resolve(name));
+            if (before != null) {
+                return before;
+            }
+        }
+        Map<String, List<String>> axes = new LinkedHashMap<>();
+        for (String g : grid) {
+            int eq = g.indexOf('=');
+            if (eq <= 0 || eq == g.length() - 1) {
+                throw new UserError("--grid wants OPTION=V1,V2,..., got '" + g + "'");
+            }
+            String key = g.substring(0, eq);
+            if (axes.containsKey(key)) {
+                throw new UserError("--grid " + key + " is given twice");
+            }
+            axes.put(key, Arrays.asList(g.substring(eq + 1).split(",")));
+        }
+        return new SweepSpec(name, command == null ? "train" : command,
+                losses == null ? null : LossSpec.splitList(losses), axes, seeds, options(passThrough));
+    }
+
+    /** The run options among the unknown arguments: --key value, --key=value, or a lone --flag. */
+    static Map<String, String> options(List<String> args) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (!a.startsWith("--") || a.length() < 3) {
+                throw new UserError("unexpected argument '" + a + "' (run options are --name value)");
+            }
+            String key = a.substring(2);
+            String value = "true";
+            int eq = key.indexOf('=');
+            if (eq >= 0) {
+                value = key.substring(eq + 1);
+                key = key.substring(0, eq);
+            } else if (i + 1 < args.size() && !args.get(i + 1).startsWith("--")) {
+                value = args.get(++i);
+            }
+            if (m.put(key, value) != null) {
+                throw new UserError("--" + key + " is given twice");
+            }
+        }
+        return m;
+    }
+
+    /** How runs of {@code command} are started: what the command's own options say it supports. */
+    static ChildJvm child(String command) {
+        CommandLine sub = new CommandLine(new Main()).getSubcommands().get(command);
+        if (sub == null) {
+            throw new UserError("nclab has no command '" + command + "' to sweep");
+        }
+        var spec = sub.getCommandSpec();
+        return new ChildJvm(Main.class.getName(), command, spec.findOption("--resume") != null,
+                spec.findOption("--threads") != null);
+    }
+
+    /** Parses every run's arguments as the child will, so that a mistyped option fails now, not in every run. */
+    static void validate(SweepSpec spec) {
+        for (var run : spec.runs()) {
+            List<String> args = new ArrayList<>();
+            args.add(spec.command());
+            args.addAll(run.args());
+            args.add("--json");
+            try {
+                new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).parseArgs(args.toArray(String[]::new));
+            } catch (CommandLine.ParameterException e) {
+                throw new UserError("run " + run.id() + ": " + e.getMessage().replace('\n', ' '));
+            }
+        }
+    }
+
+    /** The sweep directory a NAME or path names: the path itself if it is one, else ROOT/NAME. */
+    static Path sweepDir(String nameOrDir, Path root) {
+        Path p = Path.of(nameOrDir);
+        if (Files.isDirectory(p) && (Files.exists(p.resolve("results.db")) || Files.exists(p.resolve(Sweep.SPEC_FILE)))) {
+            return p;
+        }
+        Path named = root.resolve(nameOrDir);
+        if (Files.isDirectory(named)) {
+            return named;
+        }
+        throw new UserError("no sweep '" + nameOrDir + "' (looked in " + p + " and " + named + ")");
+    }
+}

@@ -1,0 +1,245 @@
+package io.nclab.cli;
+
+import io.nclab.data.DatasetKind;
+import io.nclab.data.Splits;
+import io.nclab.io.Json;
+import io.nclab.loss.LossSpec;
+import io.nclab.model.Architecture;
+import io.nclab.train.TrainConfig;
+import io.nclab.train.TrainResult;
+import io.nclab.train.Trainer;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code nclab train}: parses the options into a {@link TrainConfig}, runs the {@link Trainer}, prints. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train a network with a loss of the family and measure Neural Collapse as training goes."
+                + " Writes config.json, metrics.csv/.jsonl (one row per probe), timing.csv, checkpoints/ and"
+                + " best-model.params to the run directory.")
+public final class TrainCommand implements Callable<Integer> {
+
+    @Option(names = "--dataset", description = "fashion-mnist (default) | mnist-idx | cifar10 | cifar100 | image-folder")
+    String dataset;
+
+    @Option(names = "--data-dir", description = "the dataset's directory (default for fashion-mnist:"
+            + " /usr/share/datasets/fashion-mnist, from Debian's dataset-fashion-mnist)")
+    Path dataDir;
+
+    @Option(names = "--model", description = "mlp (default) | resnet18 | wrn50")
+    String model;
+
+    @Option(names = "--width", description = "width multiplier X (MLP 1024·X units, ResNet18 64·X channels,"
+            + " WideResNet-50 64·X inner channels; default 1)")
+    Double width;
+
+    @Option(names = "--depth", description = "MLP hidden layers (default 3)")
+    Integer depth;
+
+    @Option(names = "--feature-dim", description = "penultimate dimension d (default: the model's own)")
+    Integer featureDim;
+
+    @Option(names = "--fixed-etf", description = "fix the classifier as a simplex ETF (needs d >= K-1)")
+    Boolean fixedEtf;
+
+    @Option(names = "--no-bias", description = "no classifier bias")
+    Boolean noBias;
+
+    @Option(names = "--no-batch-norm", description = "MLP without batch normalisation")
+    Boolean noBatchNorm;
+
+    @Option(names = "--loss", description = "loss spec (default ce): " + LossSpec.ACCEPTED)
+    String loss;
+
+    @Option(names = "--optimizer", description = "sgd (default) | adam | lbfgs")
+    String optimizer;
+
+    @Option(names = "--lr", description = "initial learning rate (default " + TrainConfig.MLP_LR + " for mlp, "
+            + TrainConfig.RESNET_LR + " for the ResNets)")
+    Double lr;
+
+    @Option(names = "--momentum", description = "SGD momentum (default 0.9)")
+    Double momentum;
+
+    @Option(names = "--nesterov", description = "Nesterov momentum")
+    Boolean nesterov;
+
+    @Option(names = "--epochs", description = "epochs (default 30)")
+    Integer epochs;
+
+    @Option(names = "--batch-size", description = "mini-batch size (default 128)")
+    Integer batchSize;
+
+    @Option(names = "--weight-decay", description = "coupled L2 on all parameters (default 5e-4)")
+    Double weightDecay;
+
+    @Option(names = "--feature-decay", description = "UFM-style decay: --lambda-w on W, --lambda-h on the features,"
+            + " --lambda-b on b (--weight-decay stays on the feature extractor)")
+    Boolean featureDecay;
+
+    @Option(names = "--lambda-w", description = "λ_W with --feature-decay (default 5e-4)")
+    Double lambdaW;
+
+    @Option(names = "--lambda-h", description = "λ_H with --feature-decay (default 5e-4)")
+    Double lambdaH;
+
+    @Option(names = "--lambda-b", description = "λ_b with --feature-decay (default 5e-4)")
+    Double lambdaB;
+
+    @Option(names = "--schedule", description = "multistep (x0.1 at 1/3 and 2/3 of the epochs; the default for the"
+            + " ResNets) | step | cosine | constant (default for mlp: " + TrainConfig.MLP_SCHEDULE + ")")
+    String schedule;
+
+    @Option(names = "--step-every", description = "with --schedule step: x0.1 every this many epochs (default 10)")
+    Integer stepEvery;
+
+    @Option(names = "--clip", description = "gradient-norm clipping threshold, 0 for none (default 2)")
+    Double clip;
+
+    @Option(names = "--per-class", description = "training samples per class (default: all)")
+    Integer perClass;
+
+    @Option(names = "--val-fraction", description = "validation hold-out fraction (default 0.1)")
+    Double valFraction;
+
+    @Option(names = "--imbalance", description = "largest/smallest class ratio (default 1: balanced)")
+    Double imbalance;
+
+    @Option(names = "--imbalance-profile", description = "step (default) | exp")
+    String imbalanceProfile;
+
+    @Option(names = "--random-labels", description = "fraction of training labels made random (default 0)")
+    Double randomLabels;
+
+    @Option(names = "--augment", description = "random crop (padding 4) and flip (default for CIFAR-type data)")
+    Boolean augment;
+
+    @Option(names = "--no-augment", description = "no augmentation")
+    Boolean noAugment;
+
+    @Option(names = "--seed", description = "random seed (default 0)")
+    Long seed;
+
+    @Option(names = "--out", description = "run directory (default runs/train-...)")
+    Path out;
+
+    @Option(names = "--probe-every", description = "probe every this many epochs (default 1)")
+    Integer probeEvery;
+
+    @Option(names = "--checkpoint-every", description = "checkpoint every this many epochs (default 1)")
+    Integer checkpointEvery;
+
+    @Option(names = "--keep-checkpoints", description = "how many checkpoints to retain (default 2)")
+    Integer keepCheckpoints;
+
+    @Option(names = "--device", description = "cpu (default) | gpu")
+    String device;
+
+    @Option(names = "--lbfgs-history", description = "L-BFGS curvature pairs (default 10)")
+    Integer lbfgsHistory;
+
+    @Option(names = "--lbfgs-iterations", description = "L-BFGS iterations per mini-batch (default 20)")
+    Integer lbfgsIterations;
+
+    @Option(names = "--analytic-gradient", description = "backpropagate the loss's analytic logit gradient"
+            + " rather than autograd through the loss")
+    Boolean analyticGradient;
+
+    @Option(names = "--threads", description = "native threads, 0 for every core (default 0)")
+    Integer threads;
+
+    @Option(names = "--resume", description = "continue the killed run in DIR with its own settings")
+    Path resume;
+
+    @Option(names = "--json", description = "print one JSON object as the last line of standard output")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    /** Flags whose setting lives in the model's part of the configuration. */
+    private static final Set<String> MODEL_KEYS = Set.of("width", "depth", "feature_dim", "fixed_etf");
+
+    /**
+     * The configuration the options describe: the defaults with every given option applied. A flag
+     * {@code --some-name} sets the setting {@code some_name} (one name for one idea); {@code --no-x} sets x
+     * to false; names of things (dataset, model, optimizer, schedule) are checked here.
+     */
+    TrainConfig config() {
+        Map<String, Object> c = new LinkedHashMap<>();
+        for (OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) {
+            String key = o.longestName().substring(2).replace('-', '_');
+            Object v = o.getValue();
+            switch (key) {
+                case "help": case "version": case "json": case "resume":
+                    continue;
+                case "dataset":
+                    DatasetKind kind = DatasetKind.parse((String) v);
+                    c.put("dataset", kind.name());
+                    c.putIfAbsent("augment", kind.augmentByDefault());
+                    continue;
+                case "model":
+                    Architecture arch = Architecture.parse((String) v);
+                    c.put("model.architecture", arch.name());
+                    continue;
+                case "optimizer":
+                    c.put(key, upper((String) v, key, "sgd|adam|lbfgs", TrainConfig.OptimizerKind.class));
+                    continue;
+                case "schedule":
+                    c.put(key, upper((String) v, key, "multistep|step|cosine|constant", TrainConfig.Schedule.class));
+                    continue;
+                case "imbalance_profile":
+                    c.put(key, Splits.ImbalanceProfile.parse((String) v).name());
+                    continue;
+                case "device":
+                    c.put(key, ((String) v).toLowerCase(Locale.ROOT));
+                    continue;
+                default:
+                    break;
+            }
+            if (v instanceof Path) {
+                v = v.toString();
+            }
+            if (key.startsWith("no_")) {
+                key = key.substring(3);
+                v = !(Boolean) v;
+            }
+            c.put(MODEL_KEYS.contains(key) || key.equals("bias") || key.equals("batch_norm") ? "model." + key : key, v);
+        }
+        Architecture arch = model == null ? Architecture.MLP : Architecture.parse(model);
+        return TrainConfig.defaults(arch).with(c);
+    }
+
+    private static <E extends Enum<E>> String upper(String value, String flag, String accepted, Class<E> type) {
+        try {
+            return Enum.valueOf(type, value.toUpperCase(Locale.ROOT)).name();
+        } catch (IllegalArgumentException e) {
+            throw new io.nclab.UserError("unknown " + flag + " '" + value + "'; accepted: " + accepted);
+        }
+    }
+
+    @Override
+    public Integer call() {
+        Trainer trainer = resume != null ? Trainer.resume(resume, System.err) : Trainer.of(config(), System.err);
+        TrainResult r = trainer.run();
+        if (json) {
+            System.out.println(Json.line(r.summary()));
+        } else {
+            System.out.printf(Locale.ROOT, "run directory: %s%n", r.runDir());
+            System.out.printf(Locale.ROOT, "best validation accuracy %.4f (epoch %d); its test accuracy %.4f%n",
+                    r.bestValAccuracy(), r.bestEpoch(), r.testAccuracy());
+            System.out.printf(Locale.ROOT, "final training accuracy %.4f; NC1 %.4g NC2 %.4g NC3 %.4g NC4 %.4g; %.1f s%n",
+                    r.finalTrainAccuracy(), r.summary().get("final_nc1"), r.summary().get("final_nc2"),
+                    r.summary().get("final_nc3"), r.summary().get("final_nc4"), r.seconds());
+        }
+        return 0;
+    }
+}

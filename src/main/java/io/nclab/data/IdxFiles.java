@@ -1,0 +1,94 @@
+package io.nclab.data;
+
+import io.nclab.UserError;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * MNIST-format IDX files (LeCun et al.): a big-endian header {@code 0x00 0x00 type ndim} followed by
+ * ndim 32-bit sizes and the unsigned-byte payload (type 0x08). Images are idx3 (N×H×W), labels idx1 (N).
+ * A directory holds {@code train-images-idx3-ubyte}, {@code train-labels-idx1-ubyte},
+ * {@code t10k-images-idx3-ubyte}, {@code t10k-labels-idx1-ubyte}, each optionally {@code .gz}.
+ */
+public final class IdxFiles {
+    private IdxFiles() {}
+
+    /** An IDX array: its sizes and its unsigned-byte payload. */
+    public record Idx(int[] dims, byte[] data, int offset) {}
+
+    public static Idx read(Path file) {
+        byte[] raw = DataFiles.readAll(file);
+        if (raw.length < 4 || raw[0] != 0 || raw[1] != 0) {
+            throw new UserError("corrupt IDX header in " + file + ": it does not start with 0x00 0x00");
+        }
+        int type = raw[2] & 0xff;
+        int nd = raw[3] & 0xff;
+        if (type != 0x08) {
+            throw new UserError(String.format("corrupt IDX header in %s: element type 0x%02x, only unsigned"
+                    + " bytes (0x08) are supported", file, type));
+        }
+        if (nd < 1 || nd > 4 || raw.length < 4 + 4 * nd) {
+            throw new UserError("corrupt IDX header in " + file + ": " + nd + " dimensions");
+        }
+        int[] dims = new int[nd];
+        long total = 1;
+        for (int i = 0; i < nd; i++) {
+            int o = 4 + 4 * i;
+            long d = ((raw[o] & 0xffL) << 24) | ((raw[o + 1] & 0xff) << 16) | ((raw[o + 2] & 0xff) << 8) | (raw[o + 3] & 0xff);
+            if (d <= 0 || d > Integer.MAX_VALUE) {
+                throw new UserError("corrupt IDX header in " + file + ": dimension " + i + " is " + d);
+            }
+            dims[i] = (int) d;
+            total *= d;
+        }
+        long payload = raw.length - 4L - 4L * nd;
+        if (payload != total) {
+            throw new UserError("corrupt IDX file " + file + ": the header promises " + total
+                    + " bytes of data, the file has " + payload);
+        }
+        return new Idx(dims, raw, 4 + 4 * nd);
+    }
+
+    /** Training and test sets of an IDX directory (MNIST, Fashion-MNIST, KMNIST, ...). */
+    public static DataSource load(Path dir, String installHint) {
+        if (!Files.isDirectory(dir)) {
+            throw new UserError("no IDX data directory " + dir + installHint);
+        }
+        return new DataSource(images(dir, "train", installHint), images(dir, "t10k", installHint));
+    }
+
+    private static Path find(Path dir, String stem, String installHint) {
+        Path p = DataFiles.first(dir, stem, stem + ".gz", stem.replace("-idx", ".idx"),
+                stem.replace("-idx", ".idx") + ".gz");
+        if (p == null) {
+            throw new UserError("no " + stem + "[.gz] in " + dir + installHint);
+        }
+        return p;
+    }
+
+    private static ImageData images(Path dir, String split, String installHint) {
+        Path imageFile = find(dir, split + "-images-idx3-ubyte", installHint);
+        Path labelFile = find(dir, split + "-labels-idx1-ubyte", installHint);
+        Idx im = read(imageFile);
+        Idx lb = read(labelFile);
+        if (im.dims().length != 3) {
+            throw new UserError("corrupt IDX file " + imageFile + ": images need 3 dimensions, it has "
+                    + im.dims().length);
+        }
+        if (lb.dims().length != 1 || lb.dims()[0] != im.dims()[0]) {
+            throw new UserError("IDX files disagree: " + imageFile + " holds " + im.dims()[0] + " images, "
+                    + labelFile + " holds " + lb.dims()[0] + " labels");
+        }
+        int n = im.dims()[0];
+        int[] labels = new int[n];
+        int classes = 0;
+        for (int i = 0; i < n; i++) {
+            labels[i] = lb.data()[lb.offset() + i] & 0xff;
+            classes = Math.max(classes, labels[i] + 1);
+        }
+        byte[] pixels = new byte[n * im.dims()[1] * im.dims()[2]];
+        System.arraycopy(im.data(), im.offset(), pixels, 0, pixels.length);
+        return new ImageData(pixels, labels, 1, im.dims()[1], im.dims()[2], classes);
+    }
+
+}

@@ -1,0 +1,115 @@
+package io.nclab.data;
+
+import io.nclab.UserError;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+
+/**
+ * An image-folder dataset (mini-ImageNet style): {@code train/<class>/*.png|jpg|jpeg} and
+ * {@code test/<class>/...}. Classes are the training sub-folders in name order; every image is read as
+ * RGB and all must share one size.
+ */
+public final class ImageFolder {
+    private ImageFolder() {}
+
+    public static DataSource load(Path dir) {
+        Path train = dir.resolve("train");
+        Path test = dir.resolve("test");
+        if (!Files.isDirectory(train) || !Files.isDirectory(test)) {
+            throw new UserError("an image folder needs train/<class>/ and test/<class>/ in " + dir);
+        }
+        List<String> classes = classNames(train);
+        if (classes.isEmpty()) {
+            throw new UserError("no class folders in " + train);
+        }
+        ImageData tr = read(train, classes, null);
+        return new DataSource(tr, read(test, classes, tr));
+    }
+
+    private static List<String> classNames(Path split) {
+        try (Stream<Path> s = Files.list(split)) {
+            return s.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().toList();
+        } catch (IOException e) {
+            throw new UserError("cannot list " + split + ": " + e.getMessage());
+        }
+    }
+
+    private static ImageData read(Path split, List<String> classes, ImageData like) {
+        List<Path> files = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        for (String extra : classNames(split)) {
+            if (!classes.contains(extra)) {
+                throw new UserError("class folder " + split.resolve(extra) + " has no counterpart in train/");
+            }
+        }
+        for (int k = 0; k < classes.size(); k++) {
+            Path cdir = split.resolve(classes.get(k));
+            if (!Files.isDirectory(cdir)) {
+                continue;
+            }
+            try (Stream<Path> s = Files.list(cdir)) {
+                for (Path f : s.filter(ImageFolder::isImage).sorted().toList()) {
+                    files.add(f);
+                    labels.add(k);
+                }
+            } catch (IOException e) {
+                throw new UserError("cannot list " + cdir + ": " + e.getMessage());
+            }
+        }
+        if (files.isEmpty()) {
+            throw new UserError("no .png or .jpg images under " + split);
+        }
+        int h = like == null ? -1 : like.height();
+        int w = like == null ? -1 : like.width();
+        byte[] pixels = null;
+        for (int i = 0; i < files.size(); i++) {
+            BufferedImage img = decode(files.get(i));
+            if (h < 0) {
+                h = img.getHeight();
+                w = img.getWidth();
+            }
+            if (img.getHeight() != h || img.getWidth() != w) {
+                throw new UserError("image " + files.get(i) + " is " + img.getWidth() + "×" + img.getHeight()
+                        + " but the others are " + w + "×" + h + "; resize the folder to one size");
+            }
+            if (pixels == null) {
+                pixels = new byte[files.size() * 3 * h * w];
+            }
+            int base = i * 3 * h * w;
+            for (int r = 0; r < h; r++) {
+                for (int c = 0; c < w; c++) {
+                    int rgb = img.getRGB(c, r);
+                    int o = r * w + c;
+                    pixels[base + o] = (byte) (rgb >> 16);
+                    pixels[base + h * w + o] = (byte) (rgb >> 8);
+                    pixels[base + 2 * h * w + o] = (byte) rgb;
+                }
+            }
+        }
+        return new ImageData(pixels, labels.stream().mapToInt(Integer::intValue).toArray(), 3, h, w, classes.size());
+    }
+
+    private static boolean isImage(Path p) {
+        String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
+        return Files.isRegularFile(p) && (n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg"));
+    }
+
+    private static BufferedImage decode(Path f) {
+        try {
+            BufferedImage img = ImageIO.read(f.toFile());
+            if (img == null) {
+                throw new UserError("cannot decode image " + f);
+            }
+            return img;
+        } catch (IOException e) {
+            throw new UserError("cannot read image " + f + ": " + e.getMessage());
+        }
+    }
+}

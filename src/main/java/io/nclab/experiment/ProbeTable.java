@@ -1,0 +1,63 @@
+package io.nclab.experiment;
+
+import io.nclab.UserError;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A run's per-probe rows as its directory holds them: {@code metrics.csv} of {@code train} (one row per
+ * epoch probed, step column {@code epoch}) or {@code trajectory.csv} of {@code ufm} (one row per logged
+ * iteration, step column {@code iteration}). Only numeric cells are kept ("NaN" included).
+ */
+public record ProbeTable(String stepName, List<Map<String, Double>> rows) {
+
+    /** The files probed runs write, with their step column, in the order they are looked for. */
+    private static final String[][] FILES = {{"metrics.csv", "epoch"}, {"trajectory.csv", "iteration"}};
+
+    /** The run's table, or an empty one (step "step") when it wrote none. */
+    public static ProbeTable of(Path runDir) {
+        for (String[] f : FILES) {
+            Path file = runDir.resolve(f[0]);
+            if (Files.isRegularFile(file)) {
+                return new ProbeTable(f[1], read(file));
+            }
+        }
+        return new ProbeTable("step", List.of());
+    }
+
+    static List<Map<String, Double>> read(Path csv) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UserError("cannot read " + csv + ": " + e.getMessage());
+        }
+        List<Map<String, Double>> rows = new ArrayList<>();
+        if (lines.isEmpty()) {
+            return rows;
+        }
+        String[] header = lines.get(0).split(",", -1);
+        for (String line : lines.subList(1, lines.size())) {
+            if (line.isBlank()) {
+                continue;
+            }
+            String[] cells = line.split(",", -1);
+            Map<String, Double> row = new LinkedHashMap<>();
+            for (int i = 0; i < Math.min(header.length, cells.length); i++) {
+                try {
+                    row.put(header[i].trim(), Double.parseDouble(cells[i].trim()));
+                } catch (NumberFormatException notNumeric) {
+                    // text cells (none today) stay in the CSV only
+                }
+            }
+            rows.add(row);
+        }
+        return rows;
+    }
+}

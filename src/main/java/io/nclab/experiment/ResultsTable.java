@@ -1,0 +1,83 @@
+package io.nclab.experiment;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/** The runs table as text: RFC 4180 CSV for spreadsheets, and aligned columns for a terminal. */
+public final class ResultsTable {
+    private ResultsTable() {}
+
+    /** Columns a terminal table leaves out unless asked: long provenance text. */
+    private static final Set<String> LONG = Set.of("command_line", "run_dir", "error", "command", "started", "finished");
+
+    public static List<String> brief(List<String> columns) {
+        return columns.stream().filter(c -> !LONG.contains(c)).toList();
+    }
+
+    /** A header line and one line per run; fields with commas, quotes or line breaks are quoted. */
+    public static String csv(List<String> columns, List<Map<String, Object>> rows) {
+        StringBuilder sb = new StringBuilder();
+        line(sb, new ArrayList<>(columns));
+        for (Map<String, Object> r : rows) {
+            List<String> cells = new ArrayList<>();
+            for (String c : columns) {
+                cells.add(cell(r.get(c)));
+            }
+            line(sb, cells);
+        }
+        return sb.toString();
+    }
+
+    private static void line(StringBuilder sb, List<String> cells) {
+        for (int i = 0; i < cells.size(); i++) {
+            String v = cells.get(i);
+            if (v.contains(",") || v.contains("\"") || v.contains("\n") || v.contains("\r")) {
+                v = "\"" + v.replace("\"", "\"\"") + "\"";
+            }
+            sb.append(i == 0 ? "" : ",").append(v);
+        }
+        sb.append("\r\n");
+    }
+
+    /** A value as a cell: empty for null, numbers in full precision. */
+    static String cell(Object v) {
+        if (v == null) {
+            return "";
+        }
+        if (v instanceof Double d) {
+            return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString(d.longValue()) : Double.toString(d);
+        }
+        return v.toString();
+    }
+
+    /** Aligned columns, numbers to four significant digits. */
+    public static String text(List<String> columns, List<Map<String, Object>> rows) {
+        List<String[]> table = new ArrayList<>();
+        table.add(columns.toArray(String[]::new));
+        for (Map<String, Object> r : rows) {
+            String[] cells = new String[columns.size()];
+            for (int i = 0; i < cells.length; i++) {
+                Object v = r.get(columns.get(i));
+                cells[i] = v instanceof Double d ? String.format(Locale.ROOT, "%.4g", d) : cell(v);
+            }
+            table.add(cells);
+        }
+        int[] width = new int[columns.size()];
+        for (String[] row : table) {
+            for (int i = 0; i < row.length; i++) {
+                width[i] = Math.max(width[i], row[i].length());
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String[] row : table) {
+            for (int i = 0; i < row.length; i++) {
+                sb.append(i == 0 ? "" : "  ").append(String.format("%-" + width[i] + "s", row[i]));
+            }
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+}

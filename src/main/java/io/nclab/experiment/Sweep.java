@@ -1,0 +1,355 @@
+package io.nclab.experiment;
+
+import io.nclab.UserError;
+import io.nclab.io.Json;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.RandomAccessFile;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Runs a sweep in its directory: {@code sweep.json} (the specification), {@code results.db} (see
+ * {@link ResultsDb}) and {@code runs/RUN_ID/} (each run's own directory, as its command writes it, plus
+ * {@code stdout.log}, {@code stderr.log}, {@code run.lock} while it runs and {@code sweep-result.json} once it
+ * has finished).
+ *
+ * <p>Each run is a child JVM ({@link ChildJvm}); {@code workers} of them run at once, each with
+ * {@code threads} native threads. Started again after any interruption, a sweep skips the runs that are
+ * complete, records those that finished but were not yet recorded, and resumes the others ({@code --resume}
+ * from their checkpoint where the command supports it, else from the start). Only the sweep process
+ * writes the database, one transaction per finished run.
+ */
+public final class Sweep {
+    public static final String SPEC_FILE = "sweep.json";
+    static final String RESULT_FILE = "sweep-result.json";
+    static final String LOCK_FILE = "run.lock";
+    /** Fields of a run's JSON line that repeat a setting or a place, left out of the results table. */
+    private static final Set<String> REDUNDANT = Set.of("loss", "run_dir");
+
+    private final Path dir;
+    private final SweepSpec spec;
+    private final ChildJvm child;
+    private final PrintStream log;
+    private final Set<Process> live = ConcurrentHashMap.newKeySet();
+
+    public Sweep(Path dir, SweepSpec spec, ChildJvm child, PrintStream log) {
+        this.dir = dir;
+        this.spec = spec;
+        this.child = child;
+        this.log = log;
+    }
+
+    /** How a sweep ended. */
+    public record Outcome(int runs, int alreadyComplete, int recorded, int completed, int failed, double seconds) {
+        public boolean allComplete() {
+            return failed == 0 && alreadyComplete + recorded + completed == runs;
+        }
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** The spec a sweep directory was started with, or null when it holds none. */
+    public static SweepSpec existing(Path dir) {
+        Path f = dir.resolve(SPEC_FILE);
+        return Files.isRegularFile(f) ? SweepSpec.read(f) : null;
+    }
+
+    /** The default number of native threads per run: the cores shared out among the workers. */
+    public static int threadsPerRun(int workers) {
+        return Math.max(1, Runtime.getRuntime().availableProcessors() / Math.max(1, workers));
+    }
+
+    public Outcome run(int workers, int threads) {
+        if (workers < 1) {
+            throw new UserError("--workers must be at least 1, got " + workers);
+        }
+        if (threads < 1) {
+            throw new UserError("--threads must be at least 1, got " + threads);
+        }
+        long start = System.nanoTime();
+        try {
+            Files.createDirectories(dir.resolve("runs"));
+        } catch (IOException e) {
+            throw new UserError("cannot create sweep directory " + dir + ": " + e.getMessage());
+        }
+        try (FileChannel lockChannel = FileChannel.open(dir.resolve("sweep.lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+                FileLock lock = lockChannel.tryLock()) {
+            if (lock == null) {
+                throw new UserError("sweep " + spec.name() + " is already running in another process (" + dir + ")");
+            }
+            SweepSpec before = existing(dir);
+            if (before != null && !before.equals(spec)) {
+                throw new UserError("sweep directory " + dir + " holds another sweep (" + dir.resolve(SPEC_FILE)
+                        + "); give another --name, or the same settings to continue it");
+            }
+            Json.writePretty(dir.resolve(SPEC_FILE), spec.toJson());
+            Thread hook = new Thread(() -> live.forEach(Process::destroyForcibly), "nclab-sweep-stop");
+            Runtime.getRuntime().addShutdownHook(hook);
+            try (ResultsDb db = ResultsDb.open(dir.resolve(ResultsDb.FILE))) {
+                Outcome o = runAll(db, workers, threads, start);
+                Runtime.getRuntime().removeShutdownHook(hook);
+                return o;
+            }
+        } catch (IOException e) {
+            throw new UserError("cannot lock sweep directory " + dir + ": " + e.getMessage());
+        }
+    }
+
+    private Outcome runAll(ResultsDb db, int workers, int threads, long start) {
+        List<RunSpec> runs = spec.runs();
+        Path runsDir = dir.resolve("runs");
+        db.describe(spec);
+        db.register(spec.command(), runs, spec.options(), runsDir);
+        int already = 0;
+        int recorded = 0;
+        List<RunSpec> todo = new ArrayList<>();
+        for (RunSpec r : runs) {
+            Path runDir = runsDir.resolve(r.id());
+            if ("complete".equals(db.status(r.id()))) {
+                already++;
+                continue;
+            }
+            stopLeftover(runDir);
+            Path result = runDir.resolve(RESULT_FILE);
+            if (!Files.isRegularFile(result)) {
+                recoverResult(r, runDir);
+            }
+            if (Files.isRegularFile(result)) {
+                db.recordFinished(finishedFromFile(r, runDir));
+                recorded++;
+                continue;
+            }
+            todo.add(r);
+        }
+        say(String.format(Locale.ROOT, "sweep %s: %d runs (%d complete, %d recorded from their directories,"
+                + " %d to run) with %d worker%s x %d thread%s", spec.name(), runs.size(), already, recorded,
+                todo.size(), workers, workers == 1 ? "" : "s", threads, threads == 1 ? "" : "s"));
+        AtomicInteger completed = new AtomicInteger();
+        AtomicInteger failed = new AtomicInteger();
+        AtomicInteger done = new AtomicInteger(already + recorded);
+        ExecutorService pool = Executors.newFixedThreadPool(workers);
+        for (RunSpec r : todo) {
+            pool.submit(() -> {
+                try {
+                    ResultsDb.Finished f = runOne(db, r, runsDir.resolve(r.id()), threads);
+                    (f.complete() ? completed : failed).incrementAndGet();
+                    say(progress(done.incrementAndGet(), runs.size(), r, f));
+                } catch (RuntimeException e) {
+                    failed.incrementAndGet();
+                    say("run " + r.id() + " could not be run: " + e);
+                }
+            });
+        }
+        pool.shutdown();
+        try {
+            while (!pool.awaitTermination(1, TimeUnit.HOURS)) {
+                // runs may take days on the full profile
+            }
+        } catch (InterruptedException e) {
+            pool.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        return new Outcome(runs.size(), already, recorded, completed.get(), failed.get(),
+                (System.nanoTime() - start) / 1e9);
+    }
+
+    private ResultsDb.Finished runOne(ResultsDb db, RunSpec r, Path runDir, int threads) {
+        boolean resume = child.resumable() && Files.isRegularFile(runDir.resolve("config.json"));
+        List<String> cmd = child.commandLine(r, runDir, threads, resume);
+        String shown = ChildJvm.shown(cmd, child.mainClass());
+        Path stdout = runDir.resolve("stdout.log");
+        Path stderr = runDir.resolve("stderr.log");
+        long offset;
+        try {
+            Files.createDirectories(runDir);
+            offset = Files.exists(stdout) ? Files.size(stdout) : 0;
+            Files.writeString(stderr, "--- " + Instant.now() + " " + shown + "\n", StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UserError("cannot prepare run directory " + runDir + ": " + e.getMessage());
+        }
+        synchronized (db) {
+            db.markRunning(r.id(), Instant.now().toString(), shown);
+        }
+        long t0 = System.nanoTime();
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(stdout.toFile()))
+                .redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()));
+        pb.environment().putAll(ChildJvm.environment(threads));
+        int code;
+        try {
+            Process p = pb.start();
+            live.add(p);
+            Map<String, Object> lock = new LinkedHashMap<>();
+            lock.put("child_pid", p.pid());
+            lock.put("sweep_pid", ProcessHandle.current().pid());
+            lock.put("started", Instant.now().toString());
+            Json.writePretty(runDir.resolve(LOCK_FILE), lock);
+            code = p.waitFor();
+            live.remove(p);
+        } catch (IOException e) {
+            throw new UserError("cannot start " + shown + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while running " + r.id(), e);
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        Map<String, Object> result = code == 0 ? lastJsonLine(stdout, offset) : null;
+        ResultsDb.Finished f;
+        if (result != null) {
+            writeResult(r, runDir, code, seconds, shown, result);
+            f = finishedFromFile(r, runDir);
+        } else {
+            f = new ResultsDb.Finished(r.id(), false, Instant.now().toString(), seconds, code, Map.of(),
+                    ProbeTable.of(runDir), code == 0 ? "no JSON result line on standard output"
+                            : "exit code " + code + ": " + lastLine(stderr));
+        }
+        synchronized (db) {
+            db.recordFinished(f);
+        }
+        try {
+            Files.deleteIfExists(runDir.resolve(LOCK_FILE));
+        } catch (IOException ignored) {
+            // a stale lock names a dead process and is harmless
+        }
+        return f;
+    }
+
+    private static void writeResult(RunSpec r, Path runDir, int code, double seconds, String shown,
+            Map<String, Object> result) {
+        Map<String, Object> file = new LinkedHashMap<>();
+        file.put("run_id", r.id());
+        file.put("exit_code", code);
+        file.put("seconds", seconds);
+        file.put("finished", Instant.now().toString());
+        file.put("command_line", shown);
+        file.put("result", result);
+        Json.writePretty(runDir.resolve(RESULT_FILE), file);
+    }
+
+    /**
+     * A run whose child finished (its last line on standard output is the JSON result, printed only on
+     * success) while the sweep was killed before recording it: write its result file now, so that it is
+     * recorded, not run again.
+     */
+    private static void recoverResult(RunSpec r, Path runDir) {
+        Path stdout = runDir.resolve("stdout.log");
+        if (!Files.isRegularFile(stdout)) {
+            return;
+        }
+        Map<String, Object> result = lastJsonLine(stdout, 0);
+        if (result != null) {
+            Object secs = result.get("seconds");
+            writeResult(r, runDir, 0, secs instanceof Number n ? n.doubleValue() : 0.0,
+                    "(recorded from stdout.log after an interrupted sweep)", result);
+        }
+    }
+
+    /** The finished run as its sweep-result.json and probe table describe it. */
+    private static ResultsDb.Finished finishedFromFile(RunSpec r, Path runDir) {
+        Map<String, Object> file = SweepSpec.readMap(runDir.resolve(RESULT_FILE));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> result = new LinkedHashMap<>((Map<String, Object>) file.get("result"));
+        REDUNDANT.forEach(result::remove);
+        return new ResultsDb.Finished(r.id(), true, (String) file.get("finished"),
+                ((Number) file.get("seconds")).doubleValue(), ((Number) file.get("exit_code")).intValue(), result,
+                ProbeTable.of(runDir), null);
+    }
+
+    /** Ends a run's process left over from a sweep that was killed (normally already gone: ParentWatch). */
+    private static void stopLeftover(Path runDir) {
+        Path lock = runDir.resolve(LOCK_FILE);
+        if (!Files.isRegularFile(lock)) {
+            return;
+        }
+        try {
+            Object pid = SweepSpec.readMap(lock).get("child_pid");
+            Optional<ProcessHandle> h = pid instanceof Number n ? ProcessHandle.of(n.longValue()) : Optional.empty();
+            if (h.isPresent() && h.get().isAlive()
+                    && h.get().info().commandLine().map(c -> c.contains(runDir.toString())).orElse(false)) {
+                h.get().destroyForcibly();
+                h.get().onExit().get(30, TimeUnit.SECONDS);
+            }
+            Files.deleteIfExists(lock);
+        } catch (Exception e) {
+            throw new UserError("cannot clear the stale lock " + lock + ": " + e.getMessage());
+        }
+    }
+
+    static Map<String, Object> lastJsonLine(Path stdout, long offset) {
+        try (RandomAccessFile f = new RandomAccessFile(stdout.toFile(), "r")) {
+            byte[] bytes = new byte[(int) Math.max(0, f.length() - offset)];
+            f.seek(offset);
+            f.readFully(bytes);
+            String[] lines = new String(bytes, StandardCharsets.UTF_8).strip().split("\n");
+            String last = lines[lines.length - 1].strip();
+            if (!last.startsWith("{")) {
+                return null;
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> m = Json.MAPPER.readValue(last, Map.class);
+            return m;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static String lastLine(Path file) {
+        try {
+            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            for (int i = lines.size() - 1; i >= 0; i--) {
+                if (!lines.get(i).isBlank()) {
+                    return lines.get(i).strip();
+                }
+            }
+        } catch (IOException ignored) {
+            // reported as unknown below
+        }
+        return "(no output)";
+    }
+
+    private static String progress(int done, int total, RunSpec r, ResultsDb.Finished f) {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "[%d/%d] %s %s in %.1f s", done, total,
+                r.id(), f.complete() ? "complete" : "FAILED", f.seconds()));
+        if (!f.complete()) {
+            sb.append(": ").append(f.error());
+        }
+        for (String k : new String[] {"test_accuracy", "final_nc1", "relative_gap", "nc1"}) {
+            Object v = f.result().get(k);
+            if (v instanceof Number n) {
+                sb.append(String.format(Locale.ROOT, "  %s %.4g", k, n.doubleValue()));
+            }
+        }
+        return sb.toString();
+    }
+
+    private void say(String line) {
+        if (log != null) {
+            synchronized (log) {
+                log.println(line);
+                log.flush();
+            }
+        }
+    }
+}

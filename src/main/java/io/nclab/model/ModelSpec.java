@@ -1,0 +1,34 @@
+package io.nclab.model;
+
+import io.nclab.UserError;
+
+/**
+ * What network to build: a feature extractor with penultimate features h ∈ R^d, then a linear classifier
+ * z = W h + b (W K×d, learned or a fixed simplex ETF; b optional).
+ *
+ * @param width the width multiplier X: MLP 1024·X hidden units, ResNet18 64·X base channels, WideResNet-50
+ *     64·X inner channels in the first bottleneck stage (X = 2 is WideResNet-50-2)
+ * @param depth hidden layers of the MLP (ignored by the ResNets)
+ * @param featureDim d, the penultimate dimension; 0 keeps the architecture's own
+ * @param batchNorm batch normalisation in the MLP (the ResNets always have it)
+ */
+public record ModelSpec(Architecture architecture, double width, int depth, int featureDim, boolean fixedEtf,
+        boolean bias, boolean batchNorm) {
+
+    public ModelSpec {
+        if (!(width > 0) || Double.isInfinite(width)) {
+            throw new UserError("--width must be a positive multiplier, got " + width);
+        }
+        if (depth < 1) {
+            throw new UserError("--depth must be at least 1, got " + depth);
+        }
+        if (featureDim < 0) {
+            throw new UserError("--feature-dim must be positive, got " + featureDim);
+        }
+    }
+
+    /** round(base · X), at least 1. */
+    static int scaled(int base, double x) {
+        return Math.max(1, (int) Math.round(base * x));
+    }
+}

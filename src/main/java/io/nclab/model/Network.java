@@ -1,0 +1,164 @@
+package io.nclab.model;
+
+import ai.djl.MalformedModelException;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.XavierInitializer;
+import ai.djl.util.Pair;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A feature extractor followed by a linear classifier, z = W h + b, so that the penultimate features h
+ * are always at hand. Parameters live in the manager given at construction (float32).
+ */
+public final class Network {
+    private final ModelSpec spec;
+    private final Block features;
+    private final Linear classifier;
+    private final int classes;
+    private final int featureDim;
+
+    /** The logits z (N×K) and the penultimate features h (N×d) of one forward pass. */
+    public record Output(NDArray logits, NDArray features) {}
+
+    private Network(ModelSpec spec, Block features, Linear classifier, int classes, int featureDim) {
+        this.spec = spec;
+        this.features = features;
+        this.classifier = classifier;
+        this.classes = classes;
+        this.featureDim = featureDim;
+    }
+
+    /**
+     * Builds and initialises the network for images C×H×W and K classes. Weights are drawn from the
+     * engine's random generator (seed it first): convolutions He-normal, linear layers U(±1/√fan_in)
+     * as PyTorch's default; a fixed classifier is the simplex ETF of {@link SimplexEtf}.
+     */
+    public static Network build(ModelSpec spec, int channels, int height, int width, int classes, NDManager manager) {
+        Block features;
+        switch (spec.architecture()) {
+            case MLP:
+                features = Blocks.mlp(spec);
+                break;
+            case RESNET18:
+                features = Blocks.resnet18(spec, Math.max(height, width));
+                break;
+            default:
+                features = Blocks.wrn50(spec, Math.max(height, width));
+                break;
+        }
+        int d = Blocks.nativeFeatureDim(spec);
+        if (spec.fixedEtf()) {
+            SimplexEtf.rowMajor(classes, d); // refuses d < K − 1 before anything is built
+        }
+        initializers(features);
+        Linear classifier = Linear.builder().setUnits(classes).optBias(spec.bias()).build();
+        initializers(classifier);
+        features.initialize(manager, DataType.FLOAT32, new Shape(1, channels, height, width));
+        classifier.initialize(manager, DataType.FLOAT32, new Shape(1, d));
+        if (spec.fixedEtf()) {
+            Parameter w = classifier.getParameters().get("weight");
+            w.getArray().set(FloatBuffer.wrap(SimplexEtf.rowMajor(classes, d)));
+            w.freeze(true);
+        }
+        return new Network(spec, features, classifier, classes, d);
+    }
+
+    /** He-normal for convolutions, PyTorch's U(±1/√fan_in) for linear layers, throughout the tree. */
+    private static void initializers(Block block) {
+        if (block instanceof Conv2d) {
+            block.setInitializer(new XavierInitializer(XavierInitializer.RandomType.GAUSSIAN,
+                    XavierInitializer.FactorType.IN, 2), Parameter.Type.WEIGHT);
+        } else if (block instanceof Linear) {
+            block.setInitializer(new XavierInitializer(XavierInitializer.RandomType.UNIFORM,
+                    XavierInitializer.FactorType.IN, 1), Parameter.Type.WEIGHT);
+        }
+        for (Pair<String, Block> child : block.getChildren()) {
+            initializers(child.getValue());
+        }
+    }
+
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    public int classes() {
+        return classes;
+    }
+
+    public int featureDim() {
+        return featureDim;
+    }
+
+    public Output forward(ParameterStore store, NDArray images, boolean training) {
+        NDList h = features.forward(store, new NDList(images), training);
+        NDList z = classifier.forward(store, h, training);
+        return new Output(z.singletonOrThrow(), h.singletonOrThrow());
+    }
+
+    /** Every parameter, features first, with its hierarchical name (running statistics included). */
+    public List<Pair<String, Parameter>> parameters() {
+        List<Pair<String, Parameter>> out = new ArrayList<>();
+        for (Pair<String, Parameter> p : features.getParameters()) {
+            out.add(new Pair<>("features." + p.getKey(), p.getValue()));
+        }
+        for (Pair<String, Parameter> p : classifier.getParameters()) {
+            out.add(new Pair<>("classifier." + p.getKey(), p.getValue()));
+        }
+        return out;
+    }
+
+    /** The classifier W (K×d). */
+    public NDArray classifierWeight() {
+        return classifier.getParameters().get("weight").getArray();
+    }
+
+    /** The classifier bias b (K), or null without one. */
+    public NDArray classifierBias() {
+        return spec.bias() ? classifier.getParameters().get("bias").getArray() : null;
+    }
+
+    /** Whether a parameter belongs to the classifier (W or b), for the UFM-style split of weight decay. */
+    public static boolean isClassifierWeight(String name) {
+        return name.equals("classifier.weight");
+    }
+
+    public static boolean isClassifierBias(String name) {
+        return name.equals("classifier.bias");
+    }
+
+    public void save(DataOutputStream out) throws IOException {
+        features.saveParameters(out);
+        classifier.saveParameters(out);
+    }
+
+    public void load(NDManager manager, DataInputStream in) throws IOException {
+        try {
+            features.loadParameters(manager, in);
+            classifier.loadParameters(manager, in);
+        } catch (MalformedModelException e) {
+            throw new IOException("parameters do not fit this network: " + e.getMessage(), e);
+        }
+        if (spec.fixedEtf()) {
+            classifier.getParameters().get("weight").freeze(true);
+        }
+        for (Pair<String, Parameter> p : parameters()) {
+            if (p.getValue().requiresGradient()) {
+                p.getValue().getArray().setRequiresGradient(true);
+            }
+        }
+    }
+}

@@ -1,0 +1,140 @@
+package io.nclab.report;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The losses paper's two claims, tested on a sweep's numbers: (1) every loss of the family collapses
+ * (Section 4.1; for the UFM: every loss reaches the theory's global optimum, where NC holds exactly); (2) the
+ * test accuracies of the losses agree more closely for wider networks trained longer (Section 4.2).
+ */
+public final class Claims {
+    private Claims() {}
+
+    /** A claim, whether this sweep bears it out, and the numbers that say so. */
+    public record Claim(String statement, boolean holds, String evidence) {
+        public String line() {
+            return (holds ? "HOLDS  " : "FAILS  ") + statement + ": " + evidence;
+        }
+    }
+
+    /** UFM: the largest relative gap and NC1 at which a solve counts as at the optimum and collapsed. */
+    public static final double UFM_GAP = 1e-6;
+    public static final double UFM_NC1 = 1e-4;
+    /**
+     * Training: the factor by which NC1 must fall from the first probe to the last for every loss, and the
+     * training accuracy it must end at (the terminal phase). A few epochs on a CPU reach the terminal phase
+     * but only the start of collapse, so the bar is a clear fall, not the papers' orders of magnitude.
+     */
+    public static final double NC1_DROP = 2;
+    public static final double TERMINAL_ACCURACY = 0.99;
+
+    public static List<Claim> of(SweepData d) {
+        List<Claim> out = new ArrayList<>();
+        if (d.runs().isEmpty()) {
+            return out;
+        }
+        if (d.isUfm()) {
+            out.add(ufmCollapse(d));
+        } else {
+            Claim c = trainCollapse(d);
+            if (c != null) {
+                out.add(c);
+            }
+            Claim a = agreement(d);
+            if (a != null) {
+                out.add(a);
+            }
+        }
+        return out;
+    }
+
+    private static Claim ufmCollapse(SweepData d) {
+        boolean holds = true;
+        List<String> parts = new ArrayList<>();
+        for (String loss : d.losses()) {
+            List<SweepData.Run> runs = d.select(loss, Map.of());
+            double gap = SweepData.stats(runs, "relative_gap")[2];
+            double nc1 = SweepData.stats(runs, "nc1")[2];
+            holds &= Math.abs(gap) <= UFM_GAP && nc1 <= UFM_NC1;
+            parts.add(String.format(Locale.ROOT, "%s gap %.1e, NC1 %.1e", SweepFigures.label(loss), gap, nc1));
+        }
+        return new Claim("UFM: every loss reaches the theory's optimum and collapses (relative gap <= "
+                + String.format(Locale.ROOT, "%.0e", UFM_GAP) + ", NC1 <= " + String.format(Locale.ROOT, "%.0e", UFM_NC1)
+                + ", worst over runs)", holds, String.join("; ", parts));
+    }
+
+    private static Claim trainCollapse(SweepData d) {
+        if (!d.hasProbe("nc1")) {
+            return null;
+        }
+        Map<String, Object> head = d.headline();
+        boolean holds = true;
+        List<String> parts = new ArrayList<>();
+        for (String loss : d.losses()) {
+            Charts.Band b = SweepData.band("", d.select(loss, head), "nc1", 1);
+            double first = Double.NaN;
+            double last = Double.NaN;
+            for (int i = 0; i < b.mid().length; i++) {
+                if (Double.isFinite(b.mid()[i])) {
+                    last = b.mid()[i];
+                    if (Double.isNaN(first)) {
+                        first = b.mid()[i];
+                    }
+                }
+            }
+            double acc = SweepData.stats(d.select(loss, head), "final_train_accuracy")[0];
+            holds &= last * NC1_DROP <= first && acc >= TERMINAL_ACCURACY;
+            parts.add(String.format(Locale.ROOT, "%s NC1 %.3g -> %.3g (x%.0f smaller), train acc %.1f%%",
+                    SweepFigures.label(loss), first, last, first / last, 100 * acc));
+        }
+        return new Claim("Every loss collapses: training accuracy reaches " + (int) (100 * TERMINAL_ACCURACY)
+                + "% and NC1 falls at least " + (int) NC1_DROP + "x from the first probe to the last"
+                + (head.isEmpty() ? "" : " (" + SweepFigures.describe(head) + ")"), holds, String.join("; ", parts));
+    }
+
+    /** Claim 2: the spread of mean test accuracy over losses, smallest and largest configuration. */
+    private static Claim agreement(SweepData d) {
+        if (d.losses().size() < 2 || !d.hasResult("test_accuracy")) {
+            return null;
+        }
+        List<String> axes = new ArrayList<>();
+        for (String k : new String[] {"width", "epochs"}) {
+            if (d.varied().contains(k)) {
+                axes.add(k);
+            }
+        }
+        if (axes.isEmpty()) {
+            return null;
+        }
+        Map<String, Object> small = new LinkedHashMap<>(d.headline());
+        Map<String, Object> large = new LinkedHashMap<>(d.headline());
+        for (String k : axes) {
+            small.put(k, d.values(k).get(0));
+        }
+        double[] lo = spread(d, small);
+        double[] hi = spread(d, large);
+        boolean holds = hi[0] < lo[0];
+        String evidence = String.format(Locale.ROOT, "max - min over losses of mean test accuracy: %.2f points at %s"
+                + " (%.2f%% to %.2f%%) vs %.2f points at %s (%.2f%% to %.2f%%)", 100 * hi[0], SweepFigures.describe(large),
+                100 * hi[1], 100 * hi[2], 100 * lo[0], SweepFigures.describe(small), 100 * lo[1], 100 * lo[2]);
+        return new Claim("Test accuracies of the losses agree more closely for wider, longer-trained networks",
+                holds, evidence);
+    }
+
+    private static double[] spread(SweepData d, Map<String, Object> at) {
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        for (String loss : d.losses()) {
+            double m = SweepData.stats(d.select(loss, at), "test_accuracy")[0];
+            if (Double.isFinite(m)) {
+                lo = Math.min(lo, m);
+                hi = Math.max(hi, m);
+            }
+        }
+        return new double[] {hi - lo, lo, hi};
+    }
+}

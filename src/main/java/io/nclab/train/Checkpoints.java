@@ -1,0 +1,127 @@
+package io.nclab.train;
+
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.nclab.UserError;
+import io.nclab.io.AtomicFiles;
+import io.nclab.io.Json;
+import io.nclab.model.Network;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Checkpoints of a run under {@code RUN/checkpoints/epoch-NNNN/}: the model's parameters (with batch-norm
+ * running statistics), the optimiser's state, and {@code state.json} with the epoch, the best-validation
+ * bookkeeping and the probe rows so far. Every random choice of a run is drawn from (seed, purpose,
+ * epoch), so the epoch is the whole RNG state. A checkpoint is written to a temporary folder and renamed
+ * into place, so it exists whole or not at all; only the newest {@code keep} are retained.
+ */
+final class Checkpoints {
+    static final String MODEL = "model.params";
+    static final String OPTIMIZER = "optimizer.ndlist";
+    static final String STATE = "state.json";
+
+    private final Path dir;
+    private final int keep;
+
+    Checkpoints(Path runDir, int keep) {
+        this.dir = runDir.resolve("checkpoints");
+        this.keep = keep;
+    }
+
+    /** The run's position and history, as {@code state.json} holds it. */
+    record State(int epoch, double bestValAccuracy, int bestEpoch, double testAtBest,
+            List<Map<String, Object>> rows, List<Map<String, Object>> timing) {}
+
+    void save(State state, Network net, Optimizer optimizer, NDManager manager) {
+        String name = String.format("epoch-%04d", state.epoch());
+        Path target = dir.resolve(name);
+        Path tmp = dir.resolve("." + name + ".tmp");
+        try {
+            deleteTree(tmp);
+            Files.createDirectories(tmp);
+            saveModel(tmp.resolve(MODEL), net);
+            try (NDManager scope = manager.newSubManager()) {
+                NDList opt = optimizer.state(scope);
+                AtomicFiles.write(tmp.resolve(OPTIMIZER), out -> out.write(opt.encode()));
+            }
+            Json.writePretty(tmp.resolve(STATE), state);
+            deleteTree(target);
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target);
+            }
+            List<Path> all = list();
+            for (int i = 0; i + keep < all.size(); i++) {
+                deleteTree(all.get(i));
+            }
+        } catch (IOException e) {
+            throw new UserError("cannot write checkpoint " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    static void saveModel(Path file, Network net) {
+        AtomicFiles.write(file, out -> {
+            DataOutputStream d = new DataOutputStream(out);
+            net.save(d);
+            d.flush();
+        });
+    }
+
+    /** The checkpoints, oldest first. */
+    List<Path> list() {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().matches("epoch-\\d{4,}") && Files.isDirectory(p))
+                    .sorted(Comparator.comparing(p -> p.getFileName().toString())).toList();
+        } catch (IOException e) {
+            throw new UserError("cannot list " + dir + ": " + e.getMessage());
+        }
+    }
+
+    /** Loads the newest checkpoint into the network and optimiser; null when there is none. */
+    State restoreLatest(Network net, Optimizer optimizer, NDManager manager) {
+        List<Path> all = list();
+        if (all.isEmpty()) {
+            return null;
+        }
+        Path c = all.get(all.size() - 1);
+        try {
+            try (InputStream in = Files.newInputStream(c.resolve(MODEL))) {
+                net.load(manager, new DataInputStream(new java.io.BufferedInputStream(in)));
+            }
+            try (NDManager scope = manager.newSubManager()) {
+                NDList opt = NDList.decode(scope, Files.readAllBytes(c.resolve(OPTIMIZER)));
+                optimizer.restore(opt);
+            }
+            return Json.MAPPER.readValue(c.resolve(STATE).toFile(), new TypeReference<State>() {});
+        } catch (IOException e) {
+            throw new UserError("cannot resume from checkpoint " + c + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(q);
+            }
+        }
+    }
+}

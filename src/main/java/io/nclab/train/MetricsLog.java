@@ -1,0 +1,62 @@
+package io.nclab.train;
+
+import io.nclab.io.AtomicFiles;
+import io.nclab.io.Json;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Rows of a run's table, one per probe (or epoch), rewritten whole and atomically to {@code NAME.csv} and
+ * {@code NAME.jsonl} after every row, so a killed run leaves complete files.
+ */
+public final class MetricsLog {
+    private final Path dir;
+    private final String name;
+    private final List<Map<String, Object>> rows = new ArrayList<>();
+
+    public MetricsLog(Path dir, String name) {
+        this.dir = dir;
+        this.name = name;
+    }
+
+    public List<Map<String, Object>> rows() {
+        return rows;
+    }
+
+    /** Replaces the rows (a resumed run's, from its checkpoint) and rewrites the files. */
+    public void reset(List<Map<String, Object>> restored) {
+        rows.clear();
+        for (Map<String, Object> r : restored) {
+            rows.add(new LinkedHashMap<>(r));
+        }
+        write();
+    }
+
+    public void add(Map<String, Object> row) {
+        rows.add(row);
+        write();
+    }
+
+    private void write() {
+        Set<String> columns = new LinkedHashSet<>();
+        rows.forEach(r -> columns.addAll(r.keySet()));
+        StringBuilder csv = new StringBuilder(String.join(",", columns)).append('\n');
+        StringBuilder jsonl = new StringBuilder();
+        for (Map<String, Object> r : rows) {
+            List<String> cells = new ArrayList<>();
+            for (String c : columns) {
+                Object v = r.get(c);
+                cells.add(v == null ? "" : v.toString());
+            }
+            csv.append(String.join(",", cells)).append('\n');
+            jsonl.append(Json.line(r)).append('\n');
+        }
+        AtomicFiles.writeString(dir.resolve(name + ".csv"), csv.toString());
+        AtomicFiles.writeString(dir.resolve(name + ".jsonl"), jsonl.toString());
+    }
+}

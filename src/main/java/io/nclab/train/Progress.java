@@ -1,0 +1,51 @@
+package io.nclab.train;
+
+import java.io.PrintStream;
+import java.util.Locale;
+
+/**
+ * Training progress on standard error: a bar redrawn in place on a terminal, plain lines (one per
+ * epoch) otherwise, so logs stay readable.
+ */
+final class Progress {
+    private static final int BAR = 24;
+    private final PrintStream out;
+    private final boolean terminal;
+    private long lastDraw;
+
+    Progress(PrintStream out, boolean terminal) {
+        this.out = out;
+        this.terminal = terminal;
+    }
+
+    static boolean isTerminal() {
+        return System.console() != null;
+    }
+
+    void batch(int epoch, int epochs, long done, long total, double samplesPerSecond, double loss, double accuracy) {
+        if (!terminal || out == null) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (done < total && now - lastDraw < 200_000_000L) {
+            return;
+        }
+        lastDraw = now;
+        int filled = (int) (BAR * done / Math.max(1, total));
+        out.print(String.format(Locale.ROOT, "\repoch %d/%d [%s%s] %d/%d  %.0f samples/s  loss %.4f  acc %.4f ",
+                epoch, epochs, "=".repeat(filled), " ".repeat(BAR - filled), done, total, samplesPerSecond, loss,
+                accuracy));
+        out.flush();
+    }
+
+    void line(String text) {
+        if (out == null) {
+            return;
+        }
+        if (terminal) {
+            out.print("\r\033[K");
+        }
+        out.println(text);
+        out.flush();
+    }
+}

@@ -1,0 +1,526 @@
+package io.nclab.train;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import io.nclab.UserError;
+import io.nclab.data.BatchAssembler;
+import io.nclab.data.DataSource;
+import io.nclab.data.Rng;
+import io.nclab.data.TrainingData;
+import io.nclab.experiment.Provenance;
+import io.nclab.experiment.RunFiles;
+import io.nclab.io.Json;
+import io.nclab.loss.Loss;
+import io.nclab.loss.LossSpec;
+import io.nclab.model.Network;
+import io.nclab.nd.Nd;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Trains a network with a loss of the family and probes its collapse as training goes.
+ *
+ * <p>Each epoch: a seeded shuffle of the training set, mini-batches (augmented when configured) through
+ * the optimiser, the objective mean_i L(W h_i + b, y_i) [+ λ_H/2 · mean_i ‖h_i‖² with --feature-decay] with
+ * the gradient norm clipped; then, every {@code probeEvery} epochs, a probe: accuracy and loss on the clean
+ * training set, the validation set and the test set, and the NC engine's metrics on the clean training
+ * features, one row of {@code metrics.csv}/{@code metrics.jsonl}. The model with the best validation
+ * accuracy is kept ({@code best-model.params}) and its test accuracy reported. Checkpoints every
+ * {@code checkpointEvery} epochs let {@link #resume} continue a killed run to the same metrics.
+ */
+public final class Trainer {
+    private final TrainConfig config;
+    private final Path runDir;
+    private final boolean resuming;
+    private final PrintStream log;
+    private final boolean terminal;
+    private final CollapseProbe collapse;
+
+    /** The NC engine as the probe calls it: features N×d, labels, K, W (K×d), b (K or null). */
+    @FunctionalInterface
+    public interface CollapseProbe {
+        Map<String, Double> measure(NDArray features, int[] labels, int classes, NDArray weights, NDArray bias);
+
+        /**
+         * The last probe's measurement: the same metrics and every sample's cosine margin, sorted
+         * ascending (none unless the probe keeps them).
+         */
+        default Final measureFinal(NDArray features, int[] labels, int classes, NDArray weights, NDArray bias) {
+            return new Final(measure(features, labels, classes, weights, bias), new double[0]);
+        }
+
+        /** The metrics and the sorted cosine margins of the last probe. */
+        record Final(Map<String, Double> values, double[] cosineMargins) {}
+    }
+
+    private Trainer(TrainConfig config, Path runDir, boolean resuming, PrintStream log, CollapseProbe collapse) {
+        this.config = config;
+        this.runDir = runDir;
+        this.resuming = resuming;
+        this.log = log;
+        this.terminal = log != null && log == System.err && Progress.isTerminal();
+        this.collapse = collapse;
+    }
+
+    /** A new run of {@code config}; progress goes to {@code log} (null: silent). */
+    public static Trainer of(TrainConfig config, PrintStream log) {
+        Path dir = config.out() != null ? Path.of(config.out()) : defaultRunDir(config);
+        return new Trainer(config, dir, false, log, CollapseMeasures.ENGINE);
+    }
+
+    /** Continues the run in {@code runDir} from its newest checkpoint, with the settings it was started with. */
+    public static Trainer resume(Path runDir, PrintStream log) {
+        Path cfg = runDir.resolve("config.json");
+        if (!Files.isRegularFile(cfg)) {
+            throw new UserError("--resume " + runDir + ": no config.json there (not a training run directory)");
+        }
+        Map<String, Object> settings;
+        try {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> all = Json.MAPPER.readValue(cfg.toFile(), Map.class);
+            if (!"train".equals(all.get("command"))) {
+                throw new UserError("--resume " + runDir + ": config.json is not a training run's");
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> s = (Map<String, Object>) all.get("settings");
+            settings = s;
+        } catch (IOException e) {
+            throw new UserError("--resume " + runDir + ": cannot read config.json: " + e.getMessage());
+        }
+        return new Trainer(TrainConfig.fromSettings(settings), runDir, true, log, CollapseMeasures.ENGINE);
+    }
+
+    /** The same trainer with another NC measurement (tests, benchmarks). */
+    public Trainer withCollapseProbe(CollapseProbe probe) {
+        return new Trainer(config, runDir, resuming, log, probe);
+    }
+
+    public Path runDir() {
+        return runDir;
+    }
+
+    public TrainConfig config() {
+        return config;
+    }
+
+    static Path defaultRunDir(TrainConfig c) {
+        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        String loss = LossSpec.parse(c.loss()).spec().replaceAll("[^A-Za-z0-9.=-]+", "_");
+        return Path.of("runs", String.format(Locale.ROOT, "train-%s-%s-%s-s%d-%s", c.dataset().cliName(),
+                c.model().architecture().cliName(), loss, c.seed(), stamp));
+    }
+
+    private void say(String line) {
+        if (log != null) {
+            new Progress(log, terminal).line(line);
+        }
+    }
+
+    public TrainResult run() {
+        long started = System.nanoTime();
+        TrainingData data = prepareData(config);
+        Loss loss = LossSpec.parse(config.loss());
+        Device device = config.device().equals("gpu") ? Device.gpu() : Device.cpu();
+        prepareRunDir(data);
+        Engine.getEngine("PyTorch").setRandomSeed((int) config.seed());
+        Nd.setThreads(config.threads() > 0 ? config.threads() : Runtime.getRuntime().availableProcessors());
+        try (NDManager root = Nd.newManager(device)) {
+            var train = data.train();
+            Network net = Network.build(config.model(), train.channels(), train.height(), train.width(),
+                    data.classes(), root);
+            Optimizer optimizer = optimizer(root);
+            Checkpoints checkpoints = new Checkpoints(runDir, config.keepCheckpoints());
+            MetricsLog metrics = new MetricsLog(runDir, "metrics");
+            MetricsLog timing = new MetricsLog(runDir, "timing");
+            Checkpoints.State state = resuming ? checkpoints.restoreLatest(net, optimizer, root) : null;
+            List<Trainable> params = trainables(net);
+            if (state == null) {
+                state = new Checkpoints.State(0, Double.NEGATIVE_INFINITY, 0, Double.NaN, List.of(), List.of());
+                if (resuming) {
+                    say("no checkpoint in " + runDir + ": starting from epoch 1");
+                }
+            } else {
+                say("resuming " + runDir + " after epoch " + state.epoch());
+            }
+            metrics.reset(state.rows());
+            timing.reset(state.timing());
+            Loop loop = new Loop(net, params, optimizer, loss, data, root, device);
+            double bestVal = state.bestValAccuracy();
+            int bestEpoch = state.bestEpoch();
+            double testAtBest = state.testAtBest();
+            Map<String, Double> lastCollapse = lastCollapse(metrics.rows());
+            double lastTrainAcc = lastDouble(metrics.rows(), "train_accuracy");
+            for (int epoch = state.epoch() + 1; epoch <= config.epochs(); epoch++) {
+                double lr = config.schedule().lr(config.lr(), epoch - 1, config.epochs(), config.stepEvery());
+                long t0 = System.nanoTime();
+                Loop.EpochStats es = loop.epoch(epoch, lr, checkpoints);
+                double trainSeconds = (System.nanoTime() - t0) / 1e9;
+                Map<String, Object> time = new LinkedHashMap<>();
+                time.put("epoch", epoch);
+                time.put("train_seconds", trainSeconds);
+                time.put("train_samples_per_s", es.samples() / trainSeconds);
+                time.put("data_seconds", es.dataSeconds());
+                boolean probe = epoch % config.probeEvery() == 0 || epoch == config.epochs();
+                if (probe) {
+                    long p0 = System.nanoTime();
+                    Map<String, Object> row = loop.probe(epoch, lr, es, collapse, checkpoints,
+                            epoch == config.epochs());
+                    time.put("probe_seconds", (System.nanoTime() - p0) / 1e9);
+                    metrics.add(row);
+                    double val = (double) row.get("val_accuracy");
+                    lastTrainAcc = (double) row.get("train_accuracy");
+                    lastCollapse = lastCollapse(metrics.rows());
+                    boolean noValidation = Double.isNaN(val);
+                    if (noValidation || val > bestVal) {
+                        bestVal = noValidation ? Double.NaN : val;
+                        bestEpoch = epoch;
+                        testAtBest = (double) row.get("test_accuracy");
+                        Checkpoints.saveModel(runDir.resolve("best-model.params"), net);
+                    }
+                    say(summaryLine(row));
+                }
+                time.put("rss_mb", residentMegabytes());
+                time.put("java_heap_mb", javaHeapMegabytes());
+                timing.add(time);
+                if (epoch % config.checkpointEvery() == 0 || epoch == config.epochs()) {
+                    checkpoints.save(new Checkpoints.State(epoch, bestVal, bestEpoch, testAtBest,
+                            metrics.rows(), timing.rows()), net, optimizer, root);
+                }
+            }
+            double seconds = (System.nanoTime() - started) / 1e9;
+            return new TrainResult(runDir, config.epochs(), seconds, bestVal, bestEpoch, testAtBest, lastTrainAcc,
+                    lastCollapse, List.copyOf(metrics.rows()));
+        }
+    }
+
+    /** The run's three sets, as the configuration cuts them. */
+    static TrainingData prepareData(TrainConfig config) {
+        DataSource source = config.dataset().load(config.dataDir() == null ? null : Path.of(config.dataDir()));
+        return TrainingData.prepare(source, config.perClass(), config.valFraction(), config.imbalance(),
+                config.imbalanceProfile(), config.randomLabels(), config.seed());
+    }
+
+    private void prepareRunDir(TrainingData data) {
+        try {
+            Files.createDirectories(runDir);
+        } catch (IOException e) {
+            throw new UserError("cannot create run directory " + runDir + ": " + e.getMessage());
+        }
+        if (resuming) {
+            return;
+        }
+        if (Files.isDirectory(runDir.resolve("checkpoints"))) {
+            throw new UserError("run directory " + runDir + " already holds a run; use --resume " + runDir
+                    + " to continue it or --out for a new one");
+        }
+        Map<String, Object> settings = config.settings();
+        settings.put("out", runDir.toString());
+        Provenance.writeConfig(runDir, "train", settings);
+        if (config.randomLabels() > 0) {
+            Json.writePretty(runDir.resolve("train-labels.json"), Map.of("labels", data.train().labels()));
+        }
+    }
+
+    private List<Trainable> trainables(Network net) {
+        List<Trainable> out = new ArrayList<>();
+        for (Pair<String, Parameter> p : net.parameters()) {
+            Parameter param = p.getValue();
+            if (!param.requiresGradient()) {
+                continue;
+            }
+            String name = p.getKey();
+            double decay = config.weightDecay();
+            if (config.featureDecay() && Network.isClassifierWeight(name)) {
+                decay = config.lambdaW();
+            } else if (config.featureDecay() && Network.isClassifierBias(name)) {
+                decay = config.lambdaB();
+            }
+            out.add(new Trainable(name, param.getArray(), decay));
+        }
+        return out;
+    }
+
+    private Optimizer optimizer(NDManager root) {
+        switch (config.optimizer()) {
+            case SGD:
+                return new Sgd(root, config.momentum(), config.nesterov());
+            case ADAM:
+                return new Adam(root);
+            default:
+                return new NetworkLbfgs(config.lbfgsHistory(), config.lbfgsIterations());
+        }
+    }
+
+    private static Map<String, Double> lastCollapse(List<Map<String, Object>> rows) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        if (rows.isEmpty()) {
+            return m;
+        }
+        for (Map.Entry<String, Object> e : rows.get(rows.size() - 1).entrySet()) {
+            if (!PROBE_COLUMNS.contains(e.getKey())) {
+                m.put(e.getKey(), toDouble(e.getValue()));
+            }
+        }
+        return m;
+    }
+
+    /** The probe row's own columns; the NC engine's metrics follow them. */
+    private static final java.util.Set<String> PROBE_COLUMNS = java.util.Set.of("epoch", "lr", "epoch_loss",
+            "epoch_accuracy", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy");
+
+    private static double lastDouble(List<Map<String, Object>> rows, String key) {
+        return rows.isEmpty() ? Double.NaN : toDouble(rows.get(rows.size() - 1).get(key));
+    }
+
+    static double toDouble(Object o) {
+        if (o instanceof Number) {
+            return ((Number) o).doubleValue();
+        }
+        return o == null ? Double.NaN : Double.parseDouble(o.toString());
+    }
+
+    private static String summaryLine(Map<String, Object> row) {
+        return String.format(Locale.ROOT, "probe epoch %s: train acc %.4f loss %.4g | val acc %.4f | test acc %.4f | nc1 %.4g",
+                row.get("epoch"), toDouble(row.get("train_accuracy")), toDouble(row.get("train_loss")),
+                toDouble(row.get("val_accuracy")), toDouble(row.get("test_accuracy")),
+                toDouble(row.get("nc1")));
+    }
+
+    /** The Java heap in use after a collection, so that resident memory minus it tracks native memory. */
+    static double javaHeapMegabytes() {
+        Runtime rt = Runtime.getRuntime();
+        System.gc();
+        return (rt.totalMemory() - rt.freeMemory()) / 1048576.0;
+    }
+
+    /** Resident memory of this process (Linux /proc), for the native-memory check; NaN elsewhere. */
+    static double residentMegabytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Double.parseDouble(line.replaceAll("[^0-9]", "")) / 1024.0;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+        return Double.NaN;
+    }
+
+    /** The one-line error that stops a run whose loss is no longer finite. */
+    private static UserError diverged(double loss, String where, Checkpoints checkpoints) {
+        List<Path> kept = checkpoints.list();
+        return new UserError(String.format(Locale.ROOT, "training diverged: the loss became %s at %s; %s", loss,
+                where, kept.isEmpty() ? "no checkpoint was written yet (lower --lr or raise --clip)"
+                        : "the last good checkpoint is " + kept.get(kept.size() - 1) + " (lower --lr or raise --clip)"));
+    }
+
+    /** The per-epoch machinery of one run. */
+    private final class Loop {
+        private final Network net;
+        private final List<Trainable> params;
+        private final Optimizer optimizer;
+        private final Loss loss;
+        private final TrainingData data;
+        private final NDManager root;
+        private final ParameterStore store;
+        private final BatchAssembler trainSet;
+        private final BatchAssembler valSet;
+        private final BatchAssembler testSet;
+        private final float[] buffer;
+
+        record EpochStats(long samples, double loss, double accuracy, double dataSeconds) {}
+
+        Loop(Network net, List<Trainable> params, Optimizer optimizer, Loss loss, TrainingData data, NDManager root,
+                Device device) {
+            this.net = net;
+            this.params = params;
+            this.optimizer = optimizer;
+            this.loss = loss;
+            this.data = data;
+            this.root = root;
+            this.store = new ParameterStore(root, false);
+            this.trainSet = new BatchAssembler(data.train(), data.normalization());
+            this.valSet = new BatchAssembler(data.validation(), data.normalization());
+            this.testSet = new BatchAssembler(data.test(), data.normalization());
+            this.buffer = new float[(config.batchSize() + 1) * data.train().sampleSize()];
+        }
+
+        EpochStats epoch(int epoch, double lr, Checkpoints checkpoints) {
+            int n = data.train().size();
+            int[] order = Rng.of(config.seed(), "shuffle", epoch).permutation(n);
+            Rng augment = config.augment() ? Rng.of(config.seed(), "augment", epoch) : null;
+            Progress bar = new Progress(log, terminal);
+            long t0 = System.nanoTime();
+            long dataNanos = 0;
+            double lossSum = 0;
+            double correct = 0;
+            long seen = 0;
+            for (int from = 0, to; from < n; from = to) {
+                to = Math.min(n, from + config.batchSize());
+                if (n - to == 1) {
+                    to = n; // batch norm cannot train on a batch of one: the last sample joins this batch
+                }
+                try (NDManager scope = root.newSubManager()) {
+                    long d0 = System.nanoTime();
+                    Batch b = Batch.of(scope, trainSet, order, from, to, augment, buffer);
+                    dataNanos += System.nanoTime() - d0;
+                    StepObjective objective = new StepObjective(b);
+                    optimizer.step(params, objective, lr);
+                    if (!Double.isFinite(objective.firstLoss)) {
+                        throw diverged(objective.firstLoss, String.format(Locale.ROOT,
+                                "epoch %d, samples %d-%d (lr %.3g)", epoch, from, to, lr), checkpoints);
+                    }
+                    lossSum += objective.firstLoss * b.size();
+                    correct += objective.firstCorrect;
+                    seen += b.size();
+                }
+                double secs = (System.nanoTime() - t0) / 1e9;
+                bar.batch(epoch, config.epochs(), seen, n, seen / secs, lossSum / seen, correct / seen);
+            }
+            double secs = (System.nanoTime() - t0) / 1e9;
+            bar.line(String.format(Locale.ROOT, "epoch %d/%d  lr %.4g  loss %.4f  acc %.4f  %.0f samples/s  (%.1f s)",
+                    epoch, config.epochs(), lr, lossSum / seen, correct / seen, seen / secs, secs));
+            return new EpochStats(seen, lossSum / seen, correct / seen, dataNanos / 1e9);
+        }
+
+        /** The mini-batch objective; records the loss and accuracy of its first evaluation. */
+        private final class StepObjective implements Optimizer.Objective {
+            private final Batch batch;
+            double firstLoss = Double.NaN;
+            double firstCorrect;
+            private boolean evaluated;
+
+            StepObjective(Batch batch) {
+                this.batch = batch;
+            }
+
+            @Override
+            public double evaluate() {
+                for (Trainable p : params) {
+                    p.zeroGradient();
+                }
+                double value;
+                try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+                    Network.Output o = net.forward(store, batch.images(), true);
+                    NDArray z = o.logits().transpose();
+                    NDArray per;
+                    NDArray total;
+                    if (config.analyticGradient()) {
+                        // backward of Σ z ⊙ stopGradient(G/B): the loss's analytic logit gradient
+                        NDArray fixed = z.stopGradient();
+                        per = loss.values(fixed, batch.targets());
+                        NDArray g = loss.gradient(fixed, batch.targets()).divi(batch.size());
+                        total = z.mul(g).sum();
+                    } else {
+                        per = loss.values(z, batch.targets());
+                        total = per.mean();
+                    }
+                    NDArray reg = o.features().getManager().zeros(new ai.djl.ndarray.types.Shape());
+                    if (config.featureDecay() && config.lambdaH() > 0) {
+                        reg = o.features().square().sum().mul((float) (config.lambdaH() / (2.0 * batch.size())));
+                        total = total.add(reg);
+                    }
+                    gc.backward(total);
+                    float[] v = NDArrays.stack(new NDList(per.mean(), batch.correct(o.logits()), reg.stopGradient()))
+                            .toFloatArray();
+                    value = (double) v[0] + v[2];
+                    if (!evaluated) {
+                        firstLoss = v[0];
+                        firstCorrect = v[1];
+                        evaluated = true;
+                    }
+                }
+                if (config.clip() > 0 && config.optimizer() != TrainConfig.OptimizerKind.LBFGS
+                        && Double.isFinite(value)) {
+                    clip();
+                }
+                return value;
+            }
+        }
+
+        /** Rescales all gradients by min(1, clip / (‖∇‖ + 1e-6)), ‖∇‖ the global norm (PyTorch's clip_grad_norm_). */
+        private void clip() {
+            try (NDManager scope = root.newSubManager()) {
+                NDList grads = new NDList();
+                NDList squares = new NDList();
+                for (Trainable p : params) {
+                    NDArray g = p.gradient();
+                    g.attach(scope);
+                    grads.add(g);
+                    squares.add(g.square().sum());
+                }
+                double norm = Math.sqrt(NDArrays.stack(squares).sum().getFloat());
+                double coef = config.clip() / (norm + 1e-6);
+                if (coef < 1) {
+                    for (NDArray g : grads) {
+                        g.muli(coef);
+                    }
+                }
+            }
+        }
+
+        /**
+         * One probe row; the {@code last} probe also leaves the run's final files ({@link RunFiles}): the
+         * sorted cosine margins of the training set, and at d = 3 its features, labels and W.
+         */
+        Map<String, Object> probe(int epoch, double lr, EpochStats es, CollapseProbe measure, Checkpoints checkpoints,
+                boolean last) {
+            int batch = Math.max(config.batchSize(), 500);
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("epoch", epoch);
+            row.put("lr", lr);
+            row.put("epoch_loss", es.loss());
+            row.put("epoch_accuracy", es.accuracy());
+            try (NDManager scope = root.newSubManager()) {
+                Probe.SetResult tr = Probe.run(net, store, trainSet, loss, batch, true, scope);
+                if (!Double.isFinite(tr.loss())) {
+                    throw diverged(tr.loss(), "the probe after epoch " + epoch, checkpoints);
+                }
+                row.put("train_loss", tr.loss());
+                row.put("train_accuracy", tr.accuracy());
+                Probe.SetResult va = Probe.run(net, store, valSet, loss, batch, false, scope);
+                row.put("val_loss", va.loss());
+                row.put("val_accuracy", va.accuracy());
+                Probe.SetResult te = Probe.run(net, store, testSet, loss, batch, false, scope);
+                row.put("test_loss", te.loss());
+                row.put("test_accuracy", te.accuracy());
+                int[] labels = data.train().labels();
+                Map<String, Double> nc;
+                if (last) {
+                    CollapseProbe.Final f = measure.measureFinal(tr.features(), labels, data.classes(),
+                            net.classifierWeight(), net.classifierBias());
+                    nc = f.values();
+                    if (f.cosineMargins().length > 0) {
+                        RunFiles.writeMargins(runDir.resolve(RunFiles.MARGINS), f.cosineMargins());
+                    }
+                    if (tr.features().getShape().get(1) == 3) {
+                        RunFiles.writeFeatures(runDir, tr.features(), labels, net.classifierWeight());
+                    }
+                } else {
+                    nc = measure.measure(tr.features(), labels, data.classes(), net.classifierWeight(),
+                            net.classifierBias());
+                }
+                nc.forEach((k, v) -> row.put(k, v));
+            }
+            return row;
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package io.nclab.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nclab.experiment.ResultsDb;
+import io.nclab.report.ReportTest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** sweep, results and report as a user types them (no child runs here: SweepTest runs those). */
+class ExperimentCommandsTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void sweepPassesUnknownOptionsToEachRunAndChecksThemFirst() {
+        assertEquals(Map.of("per-class", "50", "fixed-etf", "true", "lr", "0.05"),
+                SweepCommand.options(List.of("--per-class", "50", "--fixed-etf", "--lr=0.05")));
+        CliRunner.Result r = CliRunner.run("sweep", "--root", tmp.toString(), "--name", "x", "--grid", "width=1,2",
+                "--no-such-option", "3");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("no-such-option"), r.err());
+        assertEquals(2, CliRunner.run("sweep", "--root", tmp.toString(), "--name", "x", "--grid", "width").code());
+        assertEquals(2, CliRunner.run("sweep", "--root", tmp.toString(), "--name", "x", "--command", "nope").code());
+        assertEquals(2, CliRunner.run("sweep", "--root", tmp.toString(), "--grid", "width=1").code(), "no --name");
+    }
+
+    @Test
+    void resultsExportsOneCsvRowPerRunAndReportWritesTheHtml() throws Exception {
+        Path sweep = tmp.resolve("synthetic");
+        ReportTest.trainSweep(sweep.resolve(ResultsDb.FILE)).close();
+        CliRunner.Result csv = CliRunner.run("results", sweep.toString(), "--csv");
+        assertEquals(0, csv.code(), csv.err());
+        String[] lines = csv.out().split("\r\n");
+        assertEquals(1 + 32, lines.length);
+        assertTrue(lines[0].startsWith("run_id,status,loss,seed,width,epochs,per_class,"), lines[0]);
+        CliRunner.Result where = CliRunner.run("results", sweep.toString(), "--where", "width = 1 AND loss = 'ce'");
+        assertTrue(where.out().contains("4 run(s)"), where.out());
+        assertEquals(2, CliRunner.run("results", sweep.toString(), "--where", "nonsense ==").code());
+        assertEquals(2, CliRunner.run("results", tmp.resolve("none").toString()).code());
+        CliRunner.Result rep = CliRunner.run("report", sweep.toString(), "--out", tmp.resolve("r").toString());
+        assertEquals(0, rep.code(), rep.err());
+        assertTrue(Files.readString(tmp.resolve("r/report.html")).contains("map-test-accuracy"));
+    }
+
+    @Test
+    void reportOfOneRunDirectory() throws Exception {
+        Path run = tmp.resolve("run");
+        Files.createDirectories(run);
+        Files.writeString(run.resolve("config.json"), "{\"command\": \"train\", \"settings\": {\"loss\": \"ce\","
+                + " \"seed\": 3, \"model\": {\"width\": 0.5}, \"epochs\": 2}}");
+        Files.writeString(run.resolve("metrics.csv"), "epoch,train_accuracy,val_accuracy,test_accuracy,nc1\n"
+                + "1,0.5,0.4,0.41,2.0\n2,0.9,0.8,0.79,0.5\n");
+        CliRunner.Result rep = CliRunner.run("report", run.toString());
+        assertEquals(0, rep.code(), rep.err());
+        String html = Files.readString(run.resolve("report/report.html"));
+        assertTrue(html.contains("nc-curves") && html.contains("accuracy-curves"), html);
+        assertTrue(html.contains("79.00"), "the test accuracy at the best validation epoch");
+        assertEquals(2, CliRunner.run("report", tmp.toString()).code(), "neither a sweep nor a run");
+    }
+}

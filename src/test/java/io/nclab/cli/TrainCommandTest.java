@@ -1,0 +1,113 @@
+package io.nclab.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.nclab.data.TinyData;
+import io.nclab.io.Json;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainCommandTest {
+    @TempDir
+    Path tmp;
+
+    /** Exit code, standard output and standard error of {@code nclab args...}. */
+    record Run(int code, String out, String err) {}
+
+    static synchronized Run nclab(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            int code = Main.execute(args);
+            return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    private static JsonNode lastJson(Run r) throws IOException {
+        String[] lines = r.out().strip().split("\n");
+        return Json.MAPPER.readTree(lines[lines.length - 1]);
+    }
+
+    @Test
+    void resnet18AndWideResNet50TrainAnEpochOnCifarFormatFiles() throws IOException {
+        Path c10 = TinyData.cifar10(tmp.resolve("c10"), 10, 4); // every class in the training set
+        for (String[] model : new String[][] {{"--model", "resnet18", "--width", "0.25"}, {"--model", "wrn50", "--width", "0.25"}}) {
+            String[] args = concat(new String[] {"train", "--dataset", "cifar10", "--data-dir", c10.toString(),
+                "--epochs", "1", "--batch-size", "10", "--val-fraction", "0", "--out", tmp.resolve(model[1]).toString(),
+                "--json"}, model);
+            Run r = nclab(args);
+            assertEquals(0, r.code(), r.err());
+            JsonNode j = lastJson(r);
+            assertEquals(1, j.get("epochs").asInt());
+            assertTrue(j.get("test_accuracy").asDouble() >= 0);
+            String cfg = Files.readString(tmp.resolve(model[1]).resolve("config.json"));
+            assertTrue(cfg.contains("\"augment\" : true"), "CIFAR-type data is augmented by default");
+        }
+    }
+
+    @Test
+    void imageFolderTrains() throws IOException {
+        Path dir = TinyData.imageFolder(tmp.resolve("folder"), 2, 4, 8);
+        Run r = nclab("train", "--dataset", "image-folder", "--data-dir", dir.toString(), "--model", "resnet18",
+                "--width", "0.125", "--epochs", "1", "--batch-size", "4", "--val-fraction", "0.25", "--no-augment",
+                "--out", tmp.resolve("run").toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(lastJson(r).has("best_val_accuracy"));
+    }
+
+    @Test
+    void badInputsAreOneLineErrors() throws IOException {
+        Path idx = TinyData.idx(tmp.resolve("idx"), 30, 9, 3, 4, 4, false);
+        Path c10 = TinyData.cifar10(tmp.resolve("c10"), 3, 2);
+        byte[] b = Files.readAllBytes(c10.resolve("test_batch.bin"));
+        Files.write(c10.resolve("test_batch.bin"), Arrays.copyOf(b, b.length - 1));
+        Path badIdx = Files.createDirectories(tmp.resolve("badidx"));
+        for (Path f : Files.list(idx).toList()) {
+            Files.copy(f, badIdx.resolve(f.getFileName()));
+        }
+        byte[] h = Files.readAllBytes(badIdx.resolve("t10k-images-idx3-ubyte"));
+        h[3] = 7;
+        Files.write(badIdx.resolve("t10k-images-idx3-ubyte"), h);
+        String[][] cases = {
+            {"unknown model 'vgg'", "train", "--model", "vgg"},
+            {"--per-class 100 but class", "train", "--dataset", "mnist-idx", "--data-dir", idx.toString(), "--per-class", "100"},
+            {"--per-class must be positive", "train", "--dataset", "mnist-idx", "--data-dir", idx.toString(), "--per-class", "-1"},
+            {"corrupt IDX header", "train", "--dataset", "mnist-idx", "--data-dir", badIdx.toString()},
+            {"truncated CIFAR file", "train", "--dataset", "cifar10", "--data-dir", c10.toString()},
+            {"unknown loss", "train", "--loss", "hinge"},
+            {"--fixed-etf needs --feature-dim", "train", "--dataset", "mnist-idx", "--data-dir", idx.toString(),
+                "--fixed-etf", "--feature-dim", "1", "--out", tmp.resolve("etf").toString()},
+            {"needs --data-dir", "train", "--dataset", "cifar10"},
+            {"unknown dataset", "train", "--dataset", "svhn"},
+            {"no config.json", "train", "--resume", tmp.toString()},
+        };
+        for (String[] c : cases) {
+            Run r = nclab(Arrays.copyOfRange(c, 1, c.length));
+            assertEquals(2, r.code(), c[0] + ": " + r.err());
+            assertEquals(1, r.err().strip().split("\n").length, r.err());
+            assertTrue(r.err().contains(c[0]), r.err());
+        }
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}

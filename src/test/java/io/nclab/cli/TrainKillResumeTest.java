@@ -1,0 +1,86 @@
+package io.nclab.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nclab.data.TinyData;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Kills a real training process (a child JVM running {@code nclab train}) once its first checkpoint is on
+ * disk, resumes it in-process with {@code --resume}, and checks that the resumed run ends with the
+ * metrics.csv of a run that never stopped.
+ */
+class TrainKillResumeTest {
+    @TempDir
+    Path tmp;
+
+    private static final int EPOCHS = 12;
+
+    private String[] train(Path idx, Path out) {
+        return new String[] {"train", "--dataset", "mnist-idx", "--data-dir", idx.toString(), "--width", "0.03125",
+            "--epochs", Integer.toString(EPOCHS), "--batch-size", "16", "--lr", "0.05", "--seed", "3",
+            "--threads", "1", "--keep-checkpoints", "3", "--out", out.toString()};
+    }
+
+    @Test
+    void aKilledTrainingProcessResumesToTheMetricsOfOneThatNeverStopped() throws Exception {
+        Path idx = TinyData.idx(tmp.resolve("idx"), 240, 30, 3, 8, 8, true);
+        Path killedDir = tmp.resolve("killed");
+
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1", "-Dai.djl.pytorch.num_interop_threads=1",
+                "-Xss8m", "--add-opens", "java.base/java.nio=ALL-UNNAMED",
+                "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+                "io.nclab.cli.Main"));
+        cmd.addAll(List.of(train(idx, killedDir)));
+        Path childLog = tmp.resolve("child.log");
+        Process child = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(childLog.toFile()).start();
+        Path checkpoints = killedDir.resolve("checkpoints");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        boolean aliveAtKill;
+        try {
+            while (checkpointCount(checkpoints) == 0 && child.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            aliveAtKill = child.isAlive();
+            child.destroyForcibly();
+            assertTrue(child.waitFor(30, TimeUnit.SECONDS), "the child did not die");
+        } finally {
+            child.destroyForcibly();
+        }
+        String log = Files.readString(childLog);
+        assertTrue(aliveAtKill, "the child was meant to be killed mid-run, but it had already exited:\n" + log);
+        int kept = checkpointCount(checkpoints);
+        assertTrue(kept >= 1 && !Files.isDirectory(checkpoints.resolve(String.format("epoch-%04d", EPOCHS))),
+                "killed after its first checkpoint and before its last:\n" + log);
+
+        CliRunner.Result resumed = CliRunner.run("train", "--resume", killedDir.toString(), "--json");
+        assertEquals(0, resumed.code(), resumed.err());
+        assertTrue(resumed.err().contains("resuming " + killedDir + " after epoch"), resumed.err());
+
+        Path wholeDir = tmp.resolve("whole");
+        CliRunner.Result whole = CliRunner.run(train(idx, wholeDir));
+        assertEquals(0, whole.code(), whole.err());
+        String expected = Files.readString(wholeDir.resolve("metrics.csv"));
+        assertEquals(EPOCHS + 1, expected.strip().split("\n").length, "a header and one row per epoch");
+        assertEquals(expected, Files.readString(killedDir.resolve("metrics.csv")));
+    }
+
+    private static int checkpointCount(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return (int) s.filter(p -> p.getFileName().toString().startsWith("epoch-")).count();
+        }
+    }
+}

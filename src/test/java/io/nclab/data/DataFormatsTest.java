@@ -1,0 +1,110 @@
+package io.nclab.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nclab.UserError;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DataFormatsTest {
+    @TempDir
+    Path tmp;
+
+    private static void oneLine(UserError e, String expected) {
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+
+    @Test
+    void idxReadsPlainAndGzippedAlike() throws IOException {
+        DataSource plain = IdxFiles.load(TinyData.idx(tmp.resolve("plain"), 12, 6, 3, 5, 4, false), "");
+        DataSource gz = IdxFiles.load(TinyData.idx(tmp.resolve("gz"), 12, 6, 3, 5, 4, true), "");
+        assertEquals(12, plain.train().size());
+        assertEquals(6, plain.test().size());
+        assertEquals(3, plain.classes());
+        assertEquals(5, plain.train().height());
+        assertEquals(4, plain.train().width());
+        assertArrayEquals(plain.train().pixels(), gz.train().pixels());
+        assertArrayEquals(plain.test().labels(), gz.test().labels());
+        int[] labels = new int[12];
+        assertArrayEquals(TinyData.images(12, 3, 1, 5, 4, labels, 1), plain.train().pixels());
+        assertArrayEquals(labels, plain.train().labels());
+    }
+
+    @Test
+    void corruptIdxHeaderIsAOneLineError() throws IOException {
+        Path dir = TinyData.idx(tmp.resolve("bad"), 6, 3, 3, 4, 4, false);
+        Path f = dir.resolve("train-images-idx3-ubyte");
+        byte[] b = Files.readAllBytes(f);
+        b[2] = 0x0D; // float elements
+        Files.write(f, b);
+        oneLine(assertThrows(UserError.class, () -> IdxFiles.load(dir, "")), "corrupt IDX header");
+        b[2] = 0x08;
+        b[7] = 9; // 9 images promised, 6 present
+        Files.write(f, b);
+        oneLine(assertThrows(UserError.class, () -> IdxFiles.load(dir, "")), "corrupt IDX file");
+    }
+
+    @Test
+    void missingFashionMnistNamesThePackage() {
+        UserError e = assertThrows(UserError.class, () -> IdxFiles.load(tmp.resolve("none"),
+                "; install Debian's package with 'apt-get install dataset-fashion-mnist'"));
+        oneLine(e, "dataset-fashion-mnist");
+    }
+
+    @Test
+    void cifar10BinaryIsReadRecordByRecord() throws IOException {
+        DataSource d = CifarBinary.loadCifar10(TinyData.cifar10(tmp.resolve("c10"), 7, 5));
+        assertEquals(14, d.train().size());
+        assertEquals(5, d.test().size());
+        assertEquals(3, d.train().channels());
+        assertEquals(32, d.train().height());
+        assertEquals(10, d.classes());
+        byte[] rec = TinyData.cifarRecords(7, 10, 1, 2);
+        // the first image of the second batch: label, then its 3072 pixels
+        assertEquals(rec[0], d.train().labels()[7]);
+        assertArrayEquals(Arrays.copyOfRange(rec, 1, 3073), Arrays.copyOfRange(d.train().pixels(), 7 * 3072, 8 * 3072));
+    }
+
+    @Test
+    void cifar100UsesTheFineLabel() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("c100").resolve("cifar-100-binary"));
+        Files.write(dir.resolve("train.bin"), TinyData.cifarRecords(30, 30, 2, 1));
+        Files.write(dir.resolve("test.bin"), TinyData.cifarRecords(4, 30, 2, 2));
+        DataSource d = CifarBinary.loadCifar100(tmp.resolve("c100"));
+        assertEquals(100, d.classes());
+        assertEquals(29, d.train().labels()[29]);
+    }
+
+    @Test
+    void truncatedCifarFileIsAOneLineError() throws IOException {
+        Path dir = TinyData.cifar10(tmp.resolve("trunc"), 3, 2);
+        byte[] b = Files.readAllBytes(dir.resolve("data_batch_2.bin"));
+        Files.write(dir.resolve("data_batch_2.bin"), Arrays.copyOf(b, b.length - 100));
+        oneLine(assertThrows(UserError.class, () -> CifarBinary.loadCifar10(dir)), "truncated CIFAR file");
+    }
+
+    @Test
+    void imageFolderReadsRgbPngsByClass() throws IOException {
+        DataSource d = ImageFolder.load(TinyData.imageFolder(tmp.resolve("folder"), 3, 2, 6));
+        assertEquals(6, d.train().size());
+        assertEquals(3, d.classes());
+        assertEquals(3, d.train().channels());
+        assertEquals(6, d.train().width());
+        assertEquals(2, d.train().labels()[5]);
+        // sample 5 is class 2, image 1: red = 2·40 + 1, green = 7y, blue = 5x at (x, y) = (3, 2)
+        int plane = 36;
+        byte[] px = d.train().pixels();
+        assertEquals(81, px[5 * 108 + 2 * 6 + 3] & 0xff);
+        assertEquals(14, px[5 * 108 + plane + 2 * 6 + 3] & 0xff);
+        assertEquals(15, px[5 * 108 + 2 * plane + 2 * 6 + 3] & 0xff);
+    }
+}

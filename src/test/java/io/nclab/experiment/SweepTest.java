@@ -1,0 +1,158 @@
+package io.nclab.experiment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nclab.UserError;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SweepTest {
+    static final ChildJvm CHILD = new ChildJvm(FakeChild.class.getName(), "train", true, false);
+
+    static SweepSpec spec(String epochs, String sleepMs) {
+        return new SweepSpec("fake", "train", List.of("ce", "mse:alpha=1,m=15"),
+                Map.of("width", List.of("0.5", "2")), List.of(0L), Map.of("epochs", epochs, "sleep-ms", sleepMs));
+    }
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void expandsTheCartesianProductWithStableIdsAndFlags() {
+        SweepSpec s = new SweepSpec("x", "train", List.of("ce", "focal:gamma=3"),
+                new java.util.LinkedHashMap<>(Map.of("width", List.of("0.25", "1"))), List.of(0L, 1L),
+                Map.of("fixed-etf", "true", "no-bias", "false", "per-class", "50"));
+        List<RunSpec> runs = s.runs();
+        assertEquals(8, runs.size());
+        RunSpec first = runs.get(0);
+        assertEquals("ce_width=0.25_seed=0", first.id());
+        assertEquals(Map.of("width", "0.25"), first.varied());
+        assertTrue(first.args().contains("--fixed-etf"));
+        assertFalse(first.args().contains("--no-bias"));
+        assertEquals("50", first.args().get(first.args().indexOf("--per-class") + 1));
+        assertEquals("focal-gamma=3_width=1_seed=1", runs.get(7).id());
+        assertThrows(UserError.class, () -> new SweepSpec("x", "train", null, Map.of(), null, Map.of("out", "d")));
+        assertThrows(UserError.class, () -> new SweepSpec("bad name", "train", null, Map.of(), null, Map.of()));
+    }
+
+    @Test
+    void readsTheJsonForm() throws Exception {
+        Path f = tmp.resolve("s.json");
+        Files.writeString(f, "{\"name\": \"j\", \"command\": \"ufm\", \"losses\": \"ce,mse:alpha=1,m=15\","
+                + " \"grid\": {\"dim\": [3, 9]}, \"seeds\": [0, 1], \"options\": {\"iters\": 100, \"no-bias\": true},"
+                + " \"workers\": 2}");
+        SweepSpec s = SweepSpec.read(f);
+        assertEquals(List.of("ce", "mse:alpha=1,m=15"), s.losses());
+        assertEquals(8, s.runs().size());
+        assertEquals(2, SweepSpec.execution(f)[0]);
+        Files.writeString(f, "{\"name\": \"j\", \"gird\": {}}");
+        assertThrows(UserError.class, () -> SweepSpec.read(f));
+    }
+
+    @Test
+    void runsRecordsAndSkipsCompleteRunsOnRestart() {
+        Path dir = tmp.resolve("fake");
+        Sweep.Outcome o = new Sweep(dir, spec("3", "20"), CHILD, null).run(2, 1);
+        assertTrue(o.allComplete(), o.toString());
+        assertEquals(4, o.completed());
+        try (ResultsDb db = ResultsDb.openReadOnly(dir.resolve(ResultsDb.FILE))) {
+            List<Map<String, Object>> rows = db.runs(null);
+            assertEquals(4, rows.size());
+            Map<String, Object> r = rows.get(0);
+            assertEquals("complete", r.get("status"));
+            assertEquals(0.5, r.get("width"));
+            assertEquals(3, ((Number) r.get("epochs")).intValue());
+            assertTrue(((Number) r.get("test_accuracy")).doubleValue() > 0.5);
+            assertEquals(null, r.get("final_nc2"), "NaN results are stored as NULL");
+            assertEquals(3, ((Number) r.get("result_epochs")).intValue(), "a result named like a setting is prefixed");
+            assertEquals(4 * 3 * 3, db.probeCount());
+            double[][] nc1 = db.probes((String) r.get("run_id")).get("nc1");
+            assertEquals(List.of(1.0, 2.0, 3.0), List.of(nc1[0][0], nc1[0][1], nc1[0][2]));
+            assertEquals(1, db.runs("width > 1 AND loss = 'ce'").size());
+            assertThrows(UserError.class, () -> db.runs("no_such_column = 1"));
+        }
+        Sweep.Outcome again = new Sweep(dir, spec("3", "20"), CHILD, null).run(2, 1);
+        assertEquals(4, again.alreadyComplete());
+        assertEquals(0, again.completed());
+        assertThrows(UserError.class, () -> new Sweep(dir, spec("4", "20"), CHILD, null).run(1, 1));
+    }
+
+    @Test
+    void aFailedRunIsRecordedAndRetriedOnRestart() throws Exception {
+        Path dir = tmp.resolve("failing");
+        SweepSpec failing = new SweepSpec("failing", "train", List.of("ce"), Map.of(), List.of(0L),
+                Map.of("fail", "true"));
+        Sweep.Outcome o = new Sweep(dir, failing, CHILD, null).run(1, 1);
+        assertEquals(1, o.failed());
+        try (ResultsDb db = ResultsDb.openReadOnly(dir.resolve(ResultsDb.FILE))) {
+            Map<String, Object> r = db.runs(null).get(0);
+            assertEquals("failed", r.get("status"));
+            assertEquals(3, ((Number) r.get("exit_code")).intValue());
+            assertTrue(((String) r.get("error")).contains("fake failure"), (String) r.get("error"));
+        }
+        assertEquals(1, new Sweep(dir, failing, CHILD, null).run(1, 1).failed());
+        try (ResultsDb db = ResultsDb.openReadOnly(dir.resolve(ResultsDb.FILE))) {
+            assertEquals(2, ((Number) db.runs(null).get(0).get("attempts")).intValue());
+        }
+    }
+
+    /** The acceptance: kill -9 in the middle, start again: all complete, none twice, a sound database. */
+    @Test
+    void aSweepKilledWithSigkillFinishesOnRestartWithNoRunTwice() throws Exception {
+        Path dir = tmp.resolve("killed");
+        Process sweep = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-cp",
+                System.getProperty("java.class.path"), FakeChild.Driver.class.getName(), dir.toString(), "2", "6", "250")
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("driver.log").toFile()).start();
+        Path runs = dir.resolve("runs");
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (System.nanoTime() < deadline && !(finished(runs) >= 1 && checkpointed(runs) > finished(runs))) {
+            Thread.sleep(100);
+        }
+        assertTrue(finished(runs) >= 1 && checkpointed(runs) > finished(runs), "the sweep made progress before the kill");
+        List<ProcessHandle> children = sweep.descendants().toList();
+        sweep.destroyForcibly().waitFor();   // SIGKILL on Unix: no shutdown hooks run
+        for (ProcessHandle c : children) {
+            c.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);   // ParentWatch ends them
+        }
+        Sweep.Outcome o = new Sweep(dir, spec("6", "250"), CHILD, null).run(2, 1);
+        assertTrue(o.allComplete(), o.toString());
+        int resumed = 0;
+        try (ResultsDb db = ResultsDb.openReadOnly(dir.resolve(ResultsDb.FILE))) {
+            assertEquals("ok", db.integrityCheck());
+            for (Map<String, Object> r : db.runs(null)) {
+                assertEquals("complete", r.get("status"));
+                List<String> starts = Files.readAllLines(Path.of((String) r.get("run_dir")).resolve("starts.log"));
+                assertEquals(1, Collections.frequency(starts, "done"), r.get("run_id") + " finished once: " + starts);
+                assertEquals(1, Collections.frequency(starts, "fresh"), r.get("run_id") + " started once: " + starts);
+                assertEquals(6, db.probes((String) r.get("run_id")).get("nc1")[0].length);
+                resumed += Collections.frequency(starts, "resume");
+            }
+        }
+        assertTrue(resumed >= 1, "a run interrupted by the kill resumed from its checkpoint");
+    }
+
+    private static long finished(Path runs) throws Exception {
+        return count(runs, Sweep.RESULT_FILE);
+    }
+
+    private static long checkpointed(Path runs) throws Exception {
+        return count(runs, "checkpoint.txt");
+    }
+
+    private static long count(Path runs, String file) throws Exception {
+        if (!Files.isDirectory(runs)) {
+            return 0;
+        }
+        try (var s = Files.list(runs)) {
+            return s.filter(d -> Files.exists(d.resolve(file))).count();
+        }
+    }
+}

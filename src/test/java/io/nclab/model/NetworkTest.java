@@ -1,0 +1,80 @@
+package io.nclab.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import io.nclab.UserError;
+import io.nclab.nd.Nd;
+import org.junit.jupiter.api.Test;
+
+class NetworkTest {
+
+    @Test
+    void simplexEtfHasUnitRowsAndEqualNegativeAngles() {
+        for (int[] kd : new int[][] {{10, 9}, {10, 10}, {4, 16}, {2, 1}}) {
+            int k = kd[0];
+            int d = kd[1];
+            float[] w = SimplexEtf.rowMajor(k, d);
+            for (int i = 0; i < k; i++) {
+                for (int j = 0; j < k; j++) {
+                    double dot = 0;
+                    for (int c = 0; c < d; c++) {
+                        dot += (double) w[i * d + c] * w[j * d + c];
+                    }
+                    assertEquals(i == j ? 1.0 : -1.0 / (k - 1), dot, 1e-6, k + "x" + d + " (" + i + "," + j + ")");
+                }
+            }
+        }
+        UserError e = assertThrows(UserError.class, () -> SimplexEtf.rowMajor(10, 8));
+        assertTrue(e.getMessage().contains("--fixed-etf") && !e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    @Test
+    void mlpGivesLogitsAndFeaturesOfTheAskedSizes() {
+        try (NDManager m = Nd.newManager()) {
+            ModelSpec spec = new ModelSpec(Architecture.MLP, 0.0625, 2, 12, false, false, true);
+            Network net = Network.build(spec, 1, 6, 5, 4, m);
+            NDArray x = m.randomNormal(new Shape(3, 1, 6, 5));
+            Network.Output o = net.forward(new ParameterStore(m, false), x, false);
+            assertEquals(new Shape(3, 4), o.logits().getShape());
+            assertEquals(new Shape(3, 12), o.features().getShape());
+            assertEquals(12, net.featureDim());
+            assertNull(net.classifierBias());
+            // z = W h: the classifier is the only thing between features and logits
+            NDArray z = o.features().matMul(net.classifierWeight().transpose());
+            assertTrue(z.allClose(o.logits(), 1e-5, 1e-5, false));
+        }
+    }
+
+    @Test
+    void fixedEtfClassifierIsFrozenAndRefusesSmallFeatureDimensions() {
+        try (NDManager m = Nd.newManager()) {
+            ModelSpec spec = new ModelSpec(Architecture.MLP, 0.01, 1, 5, true, true, false);
+            Network net = Network.build(spec, 1, 4, 4, 5, m);
+            assertFalse(net.parameters().stream().filter(p -> p.getKey().equals("classifier.weight"))
+                    .findFirst().orElseThrow().getValue().requiresGradient());
+            float[] w = net.classifierWeight().toFloatArray();
+            float[] etf = SimplexEtf.rowMajor(5, 5);
+            for (int i = 0; i < w.length; i++) {
+                assertEquals(etf[i], w[i], 1e-7);
+            }
+            ModelSpec small = new ModelSpec(Architecture.MLP, 0.01, 1, 3, true, true, false);
+            assertThrows(UserError.class, () -> Network.build(small, 1, 4, 4, 5, m));
+        }
+    }
+
+    @Test
+    void badSpecsAreUserErrors() {
+        assertThrows(UserError.class, () -> new ModelSpec(Architecture.MLP, 0, 3, 0, false, true, true));
+        assertThrows(UserError.class, () -> new ModelSpec(Architecture.MLP, 1, 0, 0, false, true, true));
+        UserError e = assertThrows(UserError.class, () -> Architecture.parse("vgg16"));
+        assertTrue(e.getMessage().contains("unknown model 'vgg16'"));
+    }
+}

@@ -1,0 +1,97 @@
+package io.nclab.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nclab.experiment.ProbeTable;
+import io.nclab.experiment.ResultsDb;
+import io.nclab.experiment.RunSpec;
+import io.nclab.experiment.SweepSpec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+public class ReportTest {
+    @TempDir
+    Path tmp;
+
+    /**
+     * A results database of a synthetic training sweep whose numbers are known: NC1 = 10·exp(−epoch·width)
+     * and a test accuracy whose spread over losses shrinks with width and epochs.
+     */
+    private static Map<String, List<String>> grid() {
+        Map<String, List<String>> g = new LinkedHashMap<>();
+        g.put("width", List.of("0.25", "1"));
+        g.put("epochs", List.of("2", "4"));
+        return g;
+    }
+
+    public static ResultsDb trainSweep(Path file) {
+        SweepSpec spec = new SweepSpec("synthetic", "train", List.of("ce", "focal:gamma=3", "ls:alpha=0.1", "mse:alpha=1,m=15"),
+                grid(), List.of(0L, 1L), Map.of("per-class", "50"));
+        ResultsDb db = ResultsDb.open(file);
+        db.describe(spec);
+        db.register("train", spec.runs(), spec.options(), file.getParent());
+        int li = 0;
+        for (RunSpec r : spec.runs()) {
+            li = spec.losses().indexOf(r.loss());
+            double w = Double.parseDouble(r.varied().get("width"));
+            int epochs = Integer.parseInt(r.varied().get("epochs"));
+            List<Map<String, Double>> rows = new ArrayList<>();
+            double test = 0;
+            for (int e = 1; e <= epochs; e++) {
+                test = 0.8 + 0.02 * e * w + 0.01 * li / (e * w) + 0.001 * r.seed();
+                Map<String, Double> row = new LinkedHashMap<>();
+                row.put("epoch", (double) e);
+                row.put("train_accuracy", Math.min(1, test + 0.05 * e));
+                row.put("val_accuracy", test - 0.01);
+                row.put("test_accuracy", test);
+                row.put("nc1", 10 * Math.exp(-e * w * (1 + 0.1 * li)));
+                row.put("nc2", 0.5 * Math.exp(-e * w));
+                row.put("nc3", 0.4 * Math.exp(-e * w));
+                row.put("nc4", 0.1 * Math.exp(-e * w));
+                rows.add(row);
+            }
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("test_accuracy", test);
+            result.put("final_train_accuracy", Math.min(1, test + 0.2));
+            result.put("final_nc1", rows.get(epochs - 1).get("nc1"));
+            db.markRunning(r.id(), "2026-01-01T00:00:00Z", "nclab train " + String.join(" ", r.args()));
+            db.recordFinished(new ResultsDb.Finished(r.id(), true, "2026-01-01T00:01:00Z", 60, 0, result,
+                    new ProbeTable("epoch", rows), null));
+        }
+        return db;
+    }
+
+    @Test
+    void writesEveryFigureOfATrainingSweepAndASelfContainedHtml() throws Exception {
+        Path out = System.getenv("NCLAB_TEST_REPORT_OUT") != null ? Path.of(System.getenv("NCLAB_TEST_REPORT_OUT")) : tmp.resolve("report");
+        try (ResultsDb db = trainSweep(tmp.resolve("results.db"))) {
+            SweepData d = SweepData.load(db);
+            assertEquals(List.of("width", "epochs"), d.varied());
+            assertEquals(32, d.runs().size());
+            Report.Section s = Report.sweep("Sweep synthetic", d, out.resolve("figures"), "{}");
+            List<String> ids = s.figures().stream().map(SweepFigures.Figure::id).toList();
+            assertEquals(List.of("nc-curves", "accuracy-curves", "map-test-accuracy", "map-nc1", "map-seed-spread"), ids);
+            for (SweepFigures.Figure f : s.figures()) {
+                assertTrue(Files.size(f.png()) > 5000, f.png().toString());
+                assertTrue(Files.readString(f.svg()).startsWith("<?xml") || Files.readString(f.svg()).startsWith("<svg"));
+            }
+            List<Claims.Claim> claims = Claims.of(d);
+            assertEquals(2, claims.size(), claims.toString());
+            assertTrue(claims.get(0).holds(), claims.get(0).line());
+            assertTrue(claims.get(1).holds(), claims.get(1).line());
+            Path html = Report.writeHtml(out, "test", "intro", List.of(s));
+            String text = Files.readString(html);
+            assertEquals(s.figures().size(), text.split("data:image/png;base64,", -1).length - 1);
+            assertFalse(text.contains("src=\"http"), "self-contained");
+            assertTrue(text.contains("nclab train --per-class 50 --width 0.25 --epochs 2 --loss ce --seed 0"));
+        }
+    }
+}

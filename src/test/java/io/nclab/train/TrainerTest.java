@@ -1,0 +1,227 @@
+package io.nclab.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.nclab.UserError;
+import io.nclab.data.TinyData;
+import io.nclab.experiment.ProbeTable;
+import io.nclab.experiment.RunFiles;
+import io.nclab.metrics.CollapseMetrics;
+import io.nclab.nd.Nd;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainerTest {
+    @TempDir
+    static Path tmp;
+    static Path idx;
+
+    @BeforeAll
+    static void data() throws IOException {
+        idx = TinyData.idx(tmp.resolve("idx"), 90, 30, 3, 8, 8, true);
+    }
+
+    /** A tiny MLP run on the generated IDX set: 3 classes, 27 training samples per class. */
+    static TrainConfig tiny(String out, Map<String, Object> more) {
+        Map<String, Object> c = new HashMap<>(Map.of("dataset", "MNIST_IDX", "data_dir", idx.toString(),
+                "model.width", 1.0 / 32, "epochs", 3, "batch_size", 16, "out", tmp.resolve(out).toString(),
+                "keep_checkpoints", 10));
+        c.putAll(more);
+        return TrainConfig.defaults().with(c);
+    }
+
+    private static TrainResult run(TrainConfig c) {
+        return Trainer.of(c, null).run();
+    }
+
+    @Test
+    void trainsWritesProbeRowsAndKeepsTheBestValidationModel() throws IOException {
+        TrainResult r = run(tiny("basic", Map.of("lr", 0.05)));
+        Path dir = r.runDir();
+        for (String f : List.of("config.json", "metrics.csv", "metrics.jsonl", "timing.csv", "best-model.params")) {
+            assertTrue(Files.isRegularFile(dir.resolve(f)), f);
+        }
+        List<String> csv = Files.readAllLines(dir.resolve("metrics.csv"));
+        assertEquals(4, csv.size(), "a header and one row per epoch");
+        assertTrue(csv.get(0).startsWith("epoch,lr,epoch_loss,epoch_accuracy,train_loss,train_accuracy,val_loss"));
+        assertEquals(3, r.rows().size());
+        double best = r.rows().stream().mapToDouble(row -> Trainer.toDouble(row.get("val_accuracy"))).max().orElseThrow();
+        assertEquals(best, r.bestValAccuracy());
+        Map<String, Object> atBest = r.rows().get(r.bestEpoch() - 1);
+        assertEquals(Trainer.toDouble(atBest.get("test_accuracy")), r.testAccuracy());
+        assertTrue(r.finalTrainAccuracy() > 0.9, "the stripes are easy: " + r.finalTrainAccuracy());
+        String config = Files.readString(dir.resolve("config.json"));
+        assertTrue(config.contains("\"batch_size\" : 16") && config.contains("\"git_commit\""), config);
+        assertTrue(r.summary().keySet().containsAll(List.of("best_val_accuracy", "test_accuracy",
+                "final_train_accuracy", "final_nc1", "final_nc2", "final_nc3", "final_nc4", "epochs", "seconds")));
+    }
+
+    @Test
+    void sameSeedGivesIdenticalMetrics() throws IOException {
+        TrainResult a = run(tiny("det-a", Map.of("seed", 5, "epochs", 2)));
+        TrainResult b = run(tiny("det-b", Map.of("seed", 5, "epochs", 2)));
+        assertEquals(Files.readString(a.runDir().resolve("metrics.csv")), Files.readString(b.runDir().resolve("metrics.csv")));
+    }
+
+    @Test
+    void probingLessOftenLeavesTheTrainingUnchanged() throws IOException {
+        TrainResult every = run(tiny("probe-1", Map.of("seed", 4, "epochs", 4, "probe_every", 1)));
+        TrainResult second = run(tiny("probe-2", Map.of("seed", 4, "epochs", 4, "probe_every", 2)));
+        List<String> a = Files.readAllLines(every.runDir().resolve("metrics.csv"));
+        List<String> b = Files.readAllLines(second.runDir().resolve("metrics.csv"));
+        assertEquals(List.of(a.get(0), a.get(2), a.get(4)), b, "the rows of epochs 2 and 4 are the same");
+    }
+
+    @Test
+    void aResumedRunEndsWithTheMetricsOfOneThatNeverStopped() throws IOException {
+        for (String opt : List.of("SGD", "ADAM")) {
+            Map<String, Object> s = Map.of("optimizer", opt, "lr", opt.equals("SGD") ? 0.05 : 0.003, "epochs", 4,
+                    "seed", 3);
+            TrainResult whole = run(tiny("whole-" + opt, s));
+            TrainResult killed = run(tiny("killed-" + opt, s));
+            // as if killed during epoch 3: only the checkpoints up to epoch 2 were written
+            Path ck = killed.runDir().resolve("checkpoints");
+            deleteTree(ck.resolve("epoch-0003"));
+            deleteTree(ck.resolve("epoch-0004"));
+            TrainResult resumed = Trainer.resume(killed.runDir(), null).run();
+            assertEquals(Files.readString(whole.runDir().resolve("metrics.csv")),
+                    Files.readString(resumed.runDir().resolve("metrics.csv")), opt);
+            assertEquals(whole.testAccuracy(), resumed.testAccuracy());
+        }
+    }
+
+    @Test
+    void checkpointRetentionKeepsTheNewest() throws IOException {
+        TrainResult r = run(tiny("retain", Map.of("keep_checkpoints", 2, "epochs", 4)));
+        try (Stream<Path> s = Files.list(r.runDir().resolve("checkpoints"))) {
+            assertEquals(List.of("epoch-0003", "epoch-0004"),
+                    s.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        UserError e = assertThrows(UserError.class, () -> run(tiny("retain", Map.of())));
+        assertTrue(e.getMessage().contains("--resume"), e.getMessage());
+    }
+
+    @Test
+    void divergenceStopsWithAClearMessageAndKeepsTheLastCheckpoint() {
+        TrainConfig c = tiny("diverge", Map.of("loss", "mse:alpha=1,m=15", "clip", 0.0, "lr", 1e20, "epochs", 3,
+                "batch_size", 81));
+        UserError e = assertThrows(UserError.class, () -> run(c));
+        assertTrue(e.getMessage().startsWith("training diverged"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"));
+    }
+
+    @Test
+    void everyOptimiserAndDecayOptionTrains() {
+        for (Map<String, Object> s : List.of(
+                Map.<String, Object>of("optimizer", "LBFGS", "lr", 1.0, "lbfgs_iterations", 3, "epochs", 1),
+                Map.<String, Object>of("nesterov", true, "feature_decay", true, "lambda_h", 1e-3, "epochs", 1,
+                        "schedule", "COSINE", "model.fixed_etf", true, "model.bias", false),
+                Map.<String, Object>of("loss", "focal:gamma=3", "analytic_gradient", true, "epochs", 1))) {
+            TrainResult r = run(tiny("opt-" + s.hashCode(), s));
+            assertTrue(Double.isFinite(Trainer.toDouble(r.rows().get(0).get("train_loss"))), s.toString());
+        }
+    }
+
+    @Test
+    void analyticAndAutogradBackwardGiveTheSameRun() throws IOException {
+        for (String loss : List.of("ls:alpha=0.1", "mse:alpha=2,m=3")) {
+            TrainResult a = run(tiny("auto-" + loss.hashCode(), Map.of("loss", loss, "epochs", 1)));
+            TrainResult b = run(tiny("ana-" + loss.hashCode(), Map.of("loss", loss, "epochs", 1, "analytic_gradient", true)));
+            assertEquals(Trainer.toDouble(a.rows().get(0).get("train_loss")),
+                    Trainer.toDouble(b.rows().get(0).get("train_loss")), 1e-4, loss);
+        }
+    }
+
+    @Test
+    void probesHandTheCleanTrainingFeaturesAndTheClassifierToTheNcEngine() {
+        int[] calls = new int[1];
+        TrainConfig c = tiny("nc", Map.of("epochs", 2, "model.feature_dim", 7));
+        TrainResult r = Trainer.of(c, null).withCollapseProbe((h, labels, k, w, b) -> {
+            calls[0]++;
+            assertEquals(new ai.djl.ndarray.types.Shape(81, 7), h.getShape());
+            assertEquals(81, labels.length);
+            assertEquals(3, k);
+            assertEquals(new ai.djl.ndarray.types.Shape(3, 7), w.getShape());
+            assertEquals(new ai.djl.ndarray.types.Shape(3), b.getShape());
+            return Map.of("nc1", 1.0 / calls[0], "nc2", 0.5);
+        }).run();
+        assertEquals(2, calls[0]);
+        assertFalse(Files.exists(r.runDir().resolve(RunFiles.MARGINS)), "this probe keeps no margins");
+        assertFalse(Files.exists(r.runDir().resolve(RunFiles.FEATURES)), "d = 7: no feature picture");
+        assertEquals(0.5, r.summary().get("final_nc1"));
+        assertEquals(0.5, r.summary().get("final_nc2"));
+        assertEquals(1.0, Trainer.toDouble(r.rows().get(0).get("nc1")));
+    }
+
+    @Test
+    void theLastProbeWritesTheSortedMarginsAndAtDimensionThreeTheFeatures() throws IOException {
+        Path dir = tmp.resolve("final-d3");
+        int[] finals = new int[1];
+        Trainer.CollapseProbe engine = CollapseMeasures.ENGINE;
+        TrainResult r = Trainer.of(tiny("final-d3", Map.of("epochs", 3, "model.feature_dim", 3)), null)
+                .withCollapseProbe(new Trainer.CollapseProbe() {
+                    @Override
+                    public Map<String, Double> measure(NDArray h, int[] labels, int k, NDArray w, NDArray b) {
+                        assertFalse(Files.exists(dir.resolve(RunFiles.MARGINS)), "not before the last probe");
+                        assertFalse(Files.exists(dir.resolve(RunFiles.FEATURES)), "not before the last probe");
+                        return engine.measure(h, labels, k, w, b);
+                    }
+
+                    @Override
+                    public Final measureFinal(NDArray h, int[] labels, int k, NDArray w, NDArray b) {
+                        finals[0]++;
+                        return engine.measureFinal(h, labels, k, w, b);
+                    }
+                }).run();
+        assertEquals(1, finals[0]);
+        double[] margins = RunFiles.readMargins(dir.resolve(RunFiles.MARGINS));
+        assertEquals(81, margins.length);
+        for (int i = 1; i < margins.length; i++) {
+            assertTrue(margins[i - 1] <= margins[i], "ascending");
+        }
+        Map<String, Double> last = ProbeTable.of(dir).rows().get(2);
+        assertEquals(last.get("cosine_margin_mean"), Arrays.stream(margins).average().orElseThrow(), 1e-9);
+        assertEquals(last.get("cosine_margin_min"), margins[0], 1e-12);
+
+        RunFiles.Matrix h = RunFiles.read(dir.resolve(RunFiles.FEATURES));
+        RunFiles.Matrix y = RunFiles.read(dir.resolve(RunFiles.LABELS));
+        RunFiles.Matrix w = RunFiles.read(dir.resolve(RunFiles.WEIGHTS));
+        assertArrayEquals(new long[] {81, 3}, h.shape());
+        assertArrayEquals(new long[] {81}, y.shape());
+        assertArrayEquals(new long[] {3, 3}, w.shape());
+        // a second computation: the NC engine on the saved arrays gives the last probe's numbers
+        int[] labels = Arrays.stream(y.values()).mapToInt(v -> (int) v).toArray();
+        try (NDManager m = Nd.newManager()) {
+            CollapseMetrics again = CollapseMetrics.measure(m.create(h.values(), new Shape(81, 3)), labels, 3,
+                    m.create(w.values(), new Shape(3, 3)), null, CollapseMetrics.Options.DEFAULT.withCosineMargins(true));
+            assertEquals(last.get("nc1"), again.nc1(), 1e-6 * last.get("nc1"));
+            assertArrayEquals(margins, again.cosineMargins(), 1e-9);
+        }
+        assertEquals(r.runDir(), dir);
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(q);
+            }
+        }
+    }
+}
