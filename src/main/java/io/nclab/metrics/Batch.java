@@ -21,6 +21,8 @@ final class Batch {
     /** Row indices sorted by class; class k occupies {@code order[start[k]] .. order[start[k+1]-1]}. */
     final int[] order;
     final int[] start;
+    /** The float64 buffer that blocks of float32 rows are converted into (null for float64 features). */
+    private NDArray staging;
 
     private Batch(NDArray features, int[] labels, int classes) {
         this.features = features;
@@ -110,8 +112,6 @@ final class Batch {
                 : scope.create(new Shape(chunkRows(dim()), dim()), DataType.FLOAT64);
         return scope;
     }
-
-    private NDArray staging;
 
     private int dim() {
         return (int) features.getShape().get(1);
