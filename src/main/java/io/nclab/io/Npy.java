@@ -350,7 +350,13 @@ public final class Npy {
         if (n == 0) {
             return manager.create(new Shape(shape), h.dtype.djl);
         }
-        ByteBuffer buf = ByteBuffer.allocateDirect(Math.toIntExact(n * h.dtype.size));
+        ByteBuffer buf;
+        try {
+            buf = ByteBuffer.allocateDirect(Math.toIntExact(n * h.dtype.size));
+        } catch (OutOfMemoryError e) {
+            throw new UserError("not enough memory to read " + file + " (" + h.dataBytes() / (1 << 20)
+                    + " MiB); give Java more with NCLAB_JAVA_OPTS=-XX:MaxDirectMemorySize=...", e);
+        }
         readFully(ch, buf, offset, file.toString(), false);
         buf.flip();
         if (h.order != ByteOrder.nativeOrder()) {

@@ -21,6 +21,8 @@ final class Batch {
     /** Row indices sorted by class; class k occupies {@code order[start[k]] .. order[start[k+1]-1]}. */
     final int[] order;
     final int[] start;
+    /** The float64 buffer that blocks of float32 rows are converted into (null for float64 features). */
+    private NDArray staging;
 
     private Batch(NDArray features, int[] labels, int classes) {
         this.features = features;
@@ -89,31 +91,42 @@ final class Batch {
     }
 
     /**
-     * Rows processed together: about 16 MiB of float64, large enough that per-operation overheads
-     * vanish and small enough that the allocator recycles the temporaries instead of mapping fresh
-     * memory for every block.
+     * Rows processed together: about 8 MiB of float64, large enough that per-operation overheads
+     * vanish, small enough to stay in cache between the conversion and the product, and far below
+     * the size where the allocator maps fresh memory for every temporary.
      */
     static int chunkRows(int dim) {
         return Math.max(64, chunkElements / Math.max(1, dim));
     }
 
     /** Elements per block (tests lower it to exercise many blocks on small data). */
-    static int chunkElements = 1 << 21;
+    static int chunkElements = 1 << 20;
 
     /** A scope for temporaries on the features' device; the features are attached to it until it closes. */
     NDManager scope() {
         NDManager scope = features.getManager().newSubManager(features.getDevice());
         scope.tempAttachAll(features);
+        // Blocks of float32 (or other) rows are converted into this one buffer: fresh float64 memory
+        // for every block costs more than the conversion itself.
+        staging = features.getDataType() == DataType.FLOAT64 ? null
+                : scope.create(new Shape(chunkRows(dim()), dim()), DataType.FLOAT64);
         return scope;
     }
 
+    private int dim() {
+        return (int) features.getShape().get(1);
+    }
+
     /**
-     * A sub-scope for one block of rows: the features and the given arrays are attached to it until it
-     * closes, so that everything computed from them is freed with the block.
+     * A sub-scope for one block of rows: the features, the staging buffer and the given arrays are
+     * attached to it until it closes, so that everything computed from them is freed with the block.
      */
     NDManager block(NDManager scope, NDArray... constants) {
         NDManager block = scope.newSubManager();
         block.tempAttachAll(features);
+        if (staging != null) {
+            block.tempAttachAll(staging);
+        }
         for (NDArray c : constants) {
             if (c != null) {
                 block.tempAttachAll(c);
@@ -122,20 +135,56 @@ final class Batch {
         return block;
     }
 
-    /** Rows {@code order[from..to)} (one class's block) as float64, in the scope. */
-    NDArray sortedRows(NDManager scope, int from, int to) {
+    /**
+     * Rows as float64: float64 rows as they are (never to be modified in place), others converted into
+     * the staging buffer (a view of its first rows, valid until the next block).
+     */
+    private NDArray float64(NDArray rows) {
+        long b = rows.getShape().get(0);
+        if (rows.getDataType() == DataType.FLOAT64) {
+            return rows;
+        }
+        if (staging == null || b > staging.getShape().get(0)) {
+            return rows.toType(DataType.FLOAT64, false);
+        }
+        NDIndex first = new NDIndex().addSliceDim(0, b);
+        staging.set(first, rows);
+        return b == staging.getShape().get(0) ? staging : staging.get(first);
+    }
+
+    /** Rows {@code order[from..to)} (one class's block) as float64, in the current block. */
+    NDArray sortedRows(NDManager block, int from, int to) {
         long[] idx = new long[to - from];
         for (int i = from; i < to; i++) {
             idx[i - from] = order[i];
         }
-        NDArray index = scope.create(idx);
-        NDArray x = features.get(new NDIndex("{}", index));
-        return x.toType(DataType.FLOAT64, false);
+        NDArray index = block.create(idx);
+        return float64(features.get(new NDIndex("{}", index)));
     }
 
-    /** Rows {@code from..to} in their own order, as stored (a view). */
-    NDArray rows(int from, int to) {
-        return features.get(new NDIndex(from + ":" + to));
+    /** Rows {@code from..to} in their own order as float64 (a view, or the staging buffer). */
+    NDArray rowsFloat64(int from, int to) {
+        return float64(features.get(new NDIndex().addSliceDim(from, to)));
+    }
+
+    /** The class indices 0..K−1 as a 1×K int64 row, for one-hot comparisons. */
+    NDArray classIds(NDManager scope) {
+        long[] r = new long[classes];
+        for (int i = 0; i < classes; i++) {
+            r[i] = i;
+        }
+        return scope.create(r).reshape(1, classes);
+    }
+
+    /** Rows {@code from..to} in their own order, minus {@code centre} (1×d, float64), in float64. */
+    NDArray centredRows(int from, int to, NDArray centre) {
+        NDArray rows = features.get(new NDIndex().addSliceDim(from, to));
+        if (rows.getDataType() == DataType.FLOAT64) {
+            return rows.sub(centre);
+        }
+        NDArray x = float64(rows);
+        x.subi(centre);
+        return x;
     }
 
     /** Labels {@code from..to} as an int64 vector in the scope. */

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import io.nclab.UserError;
 import io.nclab.io.Json;
 import io.nclab.io.Npz;
@@ -74,10 +76,49 @@ public final class FeatureStats {
         if (batch.rows == 0) {
             return;
         }
+        double[] add = classes <= ONE_HOT_CLASSES ? oneHotSums(batch) : sortedSums(batch);
+        for (double v : add) {
+            if (!Double.isFinite(v)) {
+                int row = batch.firstNonFiniteRow();
+                throw new UserError(row >= 0
+                        ? "features of sample " + (samples() + row) + " are not finite (NaN or infinity)"
+                        : "features are too large: their sums overflow float64");
+            }
+        }
+        for (int i = 0; i < sums.length; i++) {
+            sums[i] += add[i];
+        }
+        for (int k = 0; k < classes; k++) {
+            counts[k] += batch.counts[k];
+        }
+    }
+
+    /** Up to this many classes, class sums are one product with the one-hot labels (no gathers). */
+    private static final int ONE_HOT_CLASSES = 16;
+
+    /** The batch's class sums (K×d) as Yᵀ X, block by block in row order. */
+    private double[] oneHotSums(Batch batch) {
+        int chunk = Batch.chunkRows(dim);
+        try (NDManager scope = batch.scope()) {
+            NDArray classIds = batch.classIds(scope);
+            NDArray total = scope.zeros(new Shape(classes, dim), DataType.FLOAT64);
+            for (int from = 0; from < batch.rows; from += chunk) {
+                int to = Math.min(from + chunk, batch.rows);
+                try (NDManager block = batch.block(scope, classIds, total)) {
+                    NDArray oneHot = batch.labelArray(block, from, to).reshape(to - from, 1).eq(classIds)
+                            .toType(DataType.FLOAT64, false);
+                    total.addi(oneHot.transpose().matMul(batch.rowsFloat64(from, to)));
+                }
+            }
+            return total.toDoubleArray();
+        }
+    }
+
+    /** The batch's class sums (K×d), class by class in blocks of gathered rows. */
+    private double[] sortedSums(Batch batch) {
         int chunk = Batch.chunkRows(dim);
         double[] add = new double[sums.length];
         try (NDManager scope = batch.scope()) {
-            // Class by class, in blocks of whole rows: each block's float64 column sums.
             NDList partial = new NDList();
             int[] owner = new int[batch.rows]; // every block holds at least one row
             int blocks = 0;
@@ -100,20 +141,7 @@ public final class FeatureStats {
                 }
             }
         }
-        for (double v : add) {
-            if (!Double.isFinite(v)) {
-                int row = batch.firstNonFiniteRow();
-                throw new UserError(row >= 0
-                        ? "features of sample " + (samples() + row) + " are not finite (NaN or infinity)"
-                        : "features are too large: their sums overflow float64");
-            }
-        }
-        for (int i = 0; i < sums.length; i++) {
-            sums[i] += add[i];
-        }
-        for (int k = 0; k < classes; k++) {
-            counts[k] += batch.counts[k];
-        }
+        return add;
     }
 
     /** Adds a batch whose labels are an integer NDArray (on any device). */

@@ -82,13 +82,21 @@ public final class NumericalRank {
     private static double[] classGram(Batch batch, NDManager scope, int k, int d) {
         int from = batch.start[k];
         int to = batch.start[k + 1];
+        if (to - from > d) {
+            return featureGram(batch, scope, from, to, d);
+        }
         try (NDManager cls = batch.block(scope)) {
-            if (to - from <= d) {
-                NDArray x = batch.sortedRows(cls, from, to);
-                return x.matMul(x.transpose()).toDoubleArray();
-            }
+            NDArray x = batch.sortedRows(cls, from, to);
+            return x.matMul(x.transpose()).toDoubleArray();
+        }
+    }
+
+    /** Σ h hᵀ (d×d, row-major, float64) over the rows {@code order[from..to)}, block by block. */
+    static double[] featureGram(Batch batch, NDManager scope, int from, int to, int d) {
+        try (NDManager cls = batch.block(scope)) {
             NDArray g = cls.zeros(new Shape(d, d), DataType.FLOAT64);
-            int chunk = Batch.chunkRows(d);
+            // Larger blocks than elsewhere: every product allocates a d×d result.
+            int chunk = 4 * Batch.chunkRows(d);
             for (int a = from; a < to; a += chunk) {
                 try (NDManager block = batch.block(cls, g)) {
                     NDArray x = batch.sortedRows(block, a, Math.min(a + chunk, to));

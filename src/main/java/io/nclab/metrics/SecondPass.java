@@ -22,23 +22,27 @@ import java.util.Map;
  * The second pass of the NC engine: with the class means (from a {@link FeatureStats}) and the
  * classifier fixed, it looks at every sample once more and keeps only K-sized sums.
  *
- * <p>For each sample, with D_i = h_i − μ_{y_i} (subtracted first, so that near collapse nothing is
- * lost to cancellation), one product D_i·[Mᵀ Wᵀ] gives every per-sample quantity:
+ * <p>Each block of rows is centred on the global mean, x_i = h_i − μ_G (the float32 features are
+ * promoted to float64 in that subtraction), and one product [M; W]·x_i gives every per-sample
+ * quantity, from the K-vectors x_i·M_k and x_i·w_k and the norm ‖x_i‖:
  * <ul>
- *   <li>‖D_i‖², summed per class: tr Σ_W and the CDNV's σ_k²;</li>
+ *   <li>‖h_i − μ_{y_i}‖² = ‖x_i‖² − 2 x_i·M_{y_i} + ‖M_{y_i}‖², summed per class: tr Σ_W and the
+ *       CDNV's σ_k² (clamped at 0 against round-off);</li>
  *   <li>the K-space route to NC1: Σ_B = MᵀM/K has rank ≤ K−1 and shares its non-zero spectrum with
- *       the K×K Gram MMᵀ = U Λ Uᵀ, so tr(Σ_W Σ_B†)/K = (1/N) Σ_i ‖Λ_r⁻¹ U_rᵀ M D_i‖² over the r
- *       eigen-directions with λ_j &gt; max(d, K)·ε·λ_max (NumPy's pseudo-inverse cut-off on Σ_B).
- *       No d×d matrix is formed, and the sum of squares can never be negative;</li>
- *   <li>the nearest class centre, argmin_k ‖D_i + μ_{y_i} − μ_k‖² = ‖D_i‖² + 2 D_i·(M_{y_i} − M_k) +
- *       ‖μ_{y_i} − μ_k‖²;</li>
- *   <li>the classifier's decision argmax_k (W D_i + W μ_{y_i} + b)_k and the cosine margin, from
- *       (h_i − μ_G)·(w_k − w̄) = D_i·w_k − D_i·w̄ + M_{y_i}·(w_k − w̄) and
- *       ‖h_i − μ_G‖² = ‖D_i‖² + 2 D_i·M_{y_i} + ‖M_{y_i}‖².</li>
+ *       the K×K Gram MMᵀ = U Λ Uᵀ, so tr(Σ_W Σ_B†)/K = (1/N) Σ_i ‖Λ_r⁻¹ U_rᵀ M (h_i − μ_{y_i})‖² over
+ *       the r eigen-directions with λ_j &gt; max(d, K)·ε·λ_max (NumPy's pseudo-inverse cut-off on
+ *       Σ_B), with M (h_i − μ_{y_i}) = M x_i − M M_{y_i}. No d×d matrix is formed, and a sum of
+ *       squares is never negative;</li>
+ *   <li>the nearest class centre argmin_k ‖x_i − M_k‖² = argmin_k (‖M_k‖² − 2 x_i·M_k);</li>
+ *   <li>the classifier's decision argmax_k (x_i·w_k + w_k·μ_G + b_k) and the cosine margin from
+ *       cos(x_i, w_k − w̄) = (x_i·w_k − mean_j x_i·w_j)/(‖x_i‖ ‖w_k − w̄‖).</li>
  * </ul>
- * Everything runs as a few batched NDArray operations per block of rows on the features' device;
- * the sums come back to Java in float64. Like the first pass, it {@link #merge}s and saves to an
- * {@code .npz} archive. The cosine of a zero vector is taken as 0.
+ * Centring first keeps a large common offset of the features out of every difference; what is left
+ * is the relative round-off ε·‖h_i − μ_G‖²/‖h_i − μ_{y_i}‖² in the within-class terms, negligible
+ * unless the features have collapsed to within 1e-8 of their means (and then the metrics are ≈ 0
+ * to that absolute accuracy). Everything runs as a few batched NDArray operations per block of rows
+ * on the features' device; the sums come back to Java in float64. Like the first pass, it
+ * {@link #merge}s and saves to an {@code .npz} archive. The cosine of a zero vector is taken as 0.
  */
 public final class SecondPass {
     /** Per-class columns accumulated by every block. */
@@ -58,7 +62,7 @@ public final class SecondPass {
     private final int columns;
 
     // Fixed by the first pass and the classifier (host, float64).
-    private final double[] mu;
+    private final double[] globalMean;
     private final double[] centred;
     private final double[] gramMeans;
     private final double[] meanDistances;
@@ -67,7 +71,6 @@ public final class SecondPass {
     private final double[] gramW;
     private final double[] gramWM;
     private final double[] logitOffsets;
-    private final double[] marginOffsets;
     private final double[] centredWeightNorms;
     private final double biasRelation;
 
@@ -89,23 +92,22 @@ public final class SecondPass {
         this.columns = weights == null ? 2 : 6;
         int k = classes;
         int d = dim;
-        this.mu = first.means();
-        double[] g = first.globalMean();
+        double[] mu = first.means();
+        this.globalMean = first.globalMean();
         this.centred = new double[k * d];
         for (int a = 0; a < k; a++) {
             for (int j = 0; j < d; j++) {
-                centred[a * d + j] = mu[a * d + j] - g[j];
+                centred[a * d + j] = mu[a * d + j] - globalMean[j];
             }
         }
         this.seen = new long[k];
         this.perClass = new double[k * columns];
 
-        // One Gram matrix of the rows [M; μ; W; W − w̄] gives every K×K product the metrics need.
-        int blocks = weights == null ? 1 : 4;
+        // One Gram matrix of the rows [M; W; W − w̄] gives every K×K product the metrics need.
+        int blocks = weights == null ? 1 : 3;
         double[] rows = Arrays.copyOf(centred, blocks * k * d);
         if (weights != null) {
-            System.arraycopy(mu, 0, rows, k * d, k * d);
-            System.arraycopy(weights, 0, rows, 2 * k * d, k * d);
+            System.arraycopy(weights, 0, rows, k * d, k * d);
             double[] wBar = new double[d];
             for (int a = 0; a < k; a++) {
                 for (int j = 0; j < d; j++) {
@@ -114,7 +116,7 @@ public final class SecondPass {
             }
             for (int a = 0; a < k; a++) {
                 for (int j = 0; j < d; j++) {
-                    rows[3 * k * d + a * d + j] = weights[a * d + j] - wBar[j];
+                    rows[2 * k * d + a * d + j] = weights[a * d + j] - wBar[j];
                 }
             }
         }
@@ -139,27 +141,21 @@ public final class SecondPass {
             }
         }
         if (weights != null) {
-            this.gramW = gramBlock(gram, size, k, 2, 2);
-            this.gramWM = gramBlock(gram, size, k, 2, 0);
-            // μ_a·w_j + b_j and M_a·(w_j − w̄): the per-class parts of logits and margin numerators.
-            this.logitOffsets = gramBlock(gram, size, k, 1, 2);
-            this.marginOffsets = gramBlock(gram, size, k, 0, 3);
+            this.gramW = gramBlock(gram, size, k, 1, 1);
+            this.gramWM = gramBlock(gram, size, k, 1, 0);
             this.centredWeightNorms = new double[k];
-            double[] atGlobalMean = this.bias.clone(); // W μ_G + b, μ_G = Σ_a (n_a/N) μ_a
-            long[] counts = first.countsView();
-            for (int j = 0; j < k; j++) {
-                centredWeightNorms[j] = Math.sqrt(Math.max(0, gram[(3 * k + j) * size + 3 * k + j]));
-                for (int a = 0; a < k; a++) {
-                    logitOffsets[a * k + j] += this.bias[j];
-                    atGlobalMean[j] += counts[a] * gram[(k + a) * size + 2 * k + j] / first.samples();
+            this.logitOffsets = this.bias.clone(); // W μ_G + b: the logits of x_i = 0
+            for (int a = 0; a < k; a++) {
+                centredWeightNorms[a] = Math.sqrt(Math.max(0, gram[(2 * k + a) * size + 2 * k + a]));
+                for (int j = 0; j < d; j++) {
+                    logitOffsets[a] += weights[a * d + j] * globalMean[j];
                 }
             }
-            this.biasRelation = Math.sqrt(Arrays.stream(atGlobalMean).map(v -> v * v).sum());
+            this.biasRelation = Math.sqrt(Arrays.stream(logitOffsets).map(v -> v * v).sum());
         } else {
             this.gramW = null;
             this.gramWM = null;
             this.logitOffsets = null;
-            this.marginOffsets = null;
             this.centredWeightNorms = null;
             this.biasRelation = Double.NaN;
         }
@@ -219,18 +215,42 @@ public final class SecondPass {
                 stacked = Arrays.copyOf(centred, 2 * k * dim);
                 System.arraycopy(weights, 0, stacked, k * dim, k * dim);
             }
+            double[] meanNorms = new double[k];
+            double[] table = new double[k * (k + 1)];
+            for (int a = 0; a < k; a++) {
+                meanNorms[a] = gramMeans[a * k + a];
+                System.arraycopy(gramMeans, a * k, table, a * (k + 1), k);
+                table[a * (k + 1) + k] = meanNorms[a];
+            }
             Constants c = new Constants(
-                    scope.create(mu, new Shape(k, dim)),
-                    scope.create(stacked, new Shape(w ? 2 * k : k, dim)).transpose(),
+                    scope.create(globalMean, new Shape(1, dim)),
+                    scope.create(stacked, new Shape(w ? 2 * k : k, dim)),
                     scope.create(nc1Map, new Shape(k, Math.max(nc1Rank, 1))),
-                    scope.create(table(), new Shape(k, tableWidth())),
-                    scope.create(range(k)).reshape(1, k),
-                    w ? scope.create(centredWeightNorms, new Shape(1, k)) : null);
-            for (int from = 0; from < batch.rows; from += chunk) {
-                int to = Math.min(from + chunk, batch.rows);
-                try (NDManager block = batch.block(scope, c.means, c.projection, c.nc1Map, c.table, c.classIds,
-                        c.weightNorms)) {
-                    double[] v = block(batch, block, c, from, to);
+                    scope.create(table, new Shape(k, k + 1)),
+                    scope.create(meanNorms, new Shape(1, k)),
+                    batch.classIds(scope),
+                    w ? scope.create(Arrays.stream(centredWeightNorms).map(v -> v > 0 ? 1 / v : 0).toArray(),
+                            new Shape(1, k)) : null,
+                    w ? scope.create(logitOffsets, new Shape(1, k)) : null);
+            // Products block by block (the full-width work), then the K-space arithmetic once per group
+            // of blocks (many small operations, whose cost is per call, not per element).
+            int group = Math.max(chunk, groupRows);
+            for (int from = 0; from < batch.rows; from += group) {
+                int to = Math.min(from + group, batch.rows);
+                try (NDManager block = batch.block(scope, c.globalMean, c.projection, c.nc1Map, c.table,
+                        c.meanNorms, c.classIds, c.inverseWeightNorms, c.logitOffsets)) {
+                    NDList products = new NDList();
+                    NDList norms = new NDList();
+                    for (int a = from; a < to; a += chunk) {
+                        NDArray x = batch.centredRows(a, Math.min(a + chunk, to), c.globalMean);
+                        norms.add(x.norm(new int[] {1}));
+                        // [M; W]·xᵀ, the K-row side on the left: the faster orientation for thin products.
+                        products.add(c.projection.matMul(x.transpose()));
+                    }
+                    NDArray p = (products.size() == 1 ? products.get(0) : NDArrays.concat(products, 1)).transpose();
+                    NDArray norm2 = (norms.size() == 1 ? norms.get(0) : NDArrays.concat(norms)).square()
+                            .reshape(to - from, 1);
+                    double[] v = block(batch, block, c, from, to, p, norm2);
                     for (int i = 0; i < add.length; i++) {
                         add[i] += v[i];
                     }
@@ -256,43 +276,44 @@ public final class SecondPass {
     }
 
     /** The device copies of what every block needs. */
-    private record Constants(NDArray means, NDArray projection, NDArray nc1Map, NDArray table,
-            NDArray classIds, NDArray weightNorms) {}
+    private record Constants(NDArray globalMean, NDArray projection, NDArray nc1Map, NDArray table,
+            NDArray meanNorms, NDArray classIds, NDArray inverseWeightNorms, NDArray logitOffsets) {}
+
+    /** Rows per group of blocks whose K-space arithmetic is done together (tests lower it). */
+    static int groupRows = 16384;
 
     /**
-     * One block of rows {@code from..to}: the per-class sums (K×columns), the NC1 sum, and with a
-     * classifier the smallest margin followed (if kept) by every margin, as one float64 vector.
+     * The K-space arithmetic for rows {@code from..to}, given p (rows × K or 2K: x_i·M_k then x_i·w_k)
+     * and ‖x_i‖²: the per-class sums (K×columns), the NC1 sum, and with a classifier the smallest
+     * margin followed (if kept) by every margin, as one float64 vector.
      */
-    private double[] block(Batch batch, NDManager block, Constants c, int from, int to) {
+    private double[] block(Batch batch, NDManager block, Constants c, int from, int to, NDArray p, NDArray norm2) {
         int k = classes;
         int b = to - from;
         boolean w = weights != null;
         NDArray y = batch.labelArray(block, from, to);
         NDArray yCol = y.reshape(b, 1);
-        // float32 rows minus float64 means: promoted to float64 in the same pass.
-        NDArray dev = batch.rows(from, to).sub(c.means.get(new NDIndex("{}", y)));
-        NDArray dn = dev.norm(new int[] {1}).square().reshape(b, 1);
-        NDArray p = dev.matMul(c.projection);
-        NDArray dm = w ? p.get(new NDIndex(":, 0:" + k)) : p;
-        NDArray nc1Part = nc1Rank == 0 ? block.zeros(new Shape(1), DataType.FLOAT64)
-                : dm.matMul(c.nc1Map).square().sum().reshape(1);
-        NDArray dmOwn = dm.gather(yCol, 1);
+        NDArray pm = w ? p.get(new NDIndex().addAllDim().addSliceDim(0, k)) : p;
+        NDArray pmOwn = pm.gather(yCol, 1);
         NDArray tab = c.table.get(new NDIndex("{}", y));
-        NDArray toOwnMean = dn.add(dmOwn.mul(2));
-        NDArray dist = dm.mul(-2).add(tab.get(new NDIndex(":, 0:" + k))).add(toOwnMean);
-        NDArray ncc = dist.argMin(1);
-        NDList cols = new NDList(dn.reshape(b), ncc.eq(y).toType(DataType.FLOAT64, false));
+        NDArray within = norm2.sub(pmOwn.mul(2)).add(tab.get(new NDIndex().addAllDim().addSliceDim(k, k + 1)))
+                .maximum(0);
+        NDArray nc1Part = nc1Rank == 0 ? block.zeros(new Shape(1), DataType.FLOAT64)
+                : pm.sub(tab.get(new NDIndex().addAllDim().addSliceDim(0, k))).matMul(c.nc1Map).square().sum()
+                        .reshape(1);
+        NDArray ncc = c.meanNorms.sub(pm.mul(2)).argMin(1);
+        NDArray oneHot = yCol.eq(c.classIds).toType(DataType.FLOAT64, false);
+        NDList cols = new NDList(within.reshape(b), ncc.eq(y).toType(DataType.FLOAT64, false));
         NDList pack = new NDList();
         if (w) {
-            NDArray pw = p.get(new NDIndex(":, " + k + ":" + 2 * k));
-            NDArray pred = pw.add(tab.get(new NDIndex(":, " + (k + 1) + ":" + (2 * k + 1)))).argMax(1);
-            NDArray numer = pw.sub(pw.mean(new int[] {1}, true))
-                    .add(tab.get(new NDIndex(":, " + (2 * k + 1) + ":" + (3 * k + 1))));
-            NDArray hn = toOwnMean.add(tab.get(new NDIndex(":, " + k + ":" + (k + 1)))).maximum(0).sqrt();
-            NDArray den = hn.mul(c.weightNorms);
-            NDArray cos = NDArrays.where(den.gt(0), numer.div(den), numer.zerosLike());
+            NDArray pw = p.get(new NDIndex().addAllDim().addSliceDim(k, 2 * k));
+            NDArray pred = pw.add(c.logitOffsets).argMax(1);
+            // cos(x_i, w_k − w̄) with 1/0 read as 0: a zero vector has cosine 0 with everything.
+            NDArray hn = norm2.sqrt();
+            NDArray inverse = NDArrays.where(hn.gt(0), hn.pow(-1), hn.zerosLike());
+            NDArray cos = pw.sub(pw.mean(new int[] {1}, true)).mul(inverse).mul(c.inverseWeightNorms);
             NDArray own = cos.gather(yCol, 1).reshape(b);
-            NDArray other = cos.add(tab.get(new NDIndex(":, " + (3 * k + 1) + ":"))).max(new int[] {1});
+            NDArray other = cos.sub(oneHot.mul(3)).max(new int[] {1}); // cosines ≥ −1: the own class drops out
             NDArray margin = own.sub(other);
             cols.add(pred.neq(ncc).toType(DataType.FLOAT64, false));
             cols.add(pred.eq(y).toType(DataType.FLOAT64, false));
@@ -303,7 +324,6 @@ public final class SecondPass {
                 pack.add(margin);
             }
         }
-        NDArray oneHot = yCol.eq(c.classIds).toType(DataType.FLOAT64, false);
         NDArray sums = oneHot.transpose().matMul(NDArrays.stack(cols, 1)).reshape(-1);
         pack.add(0, nc1Part);
         pack.add(0, sums);
@@ -313,38 +333,6 @@ public final class SecondPass {
     /** Adds a batch whose labels are an integer NDArray (on any device). */
     public void add(NDArray features, NDArray labels) {
         add(features, Batch.labels(labels));
-    }
-
-    private static long[] range(int k) {
-        long[] r = new long[k];
-        for (int i = 0; i < k; i++) {
-            r[i] = i;
-        }
-        return r;
-    }
-
-    private int tableWidth() {
-        return weights == null ? classes + 1 : 4 * classes + 1;
-    }
-
-    /**
-     * Per class a (row of the table gathered by label): ‖μ_a − μ_k‖² for every k, ‖M_a‖², and with a
-     * classifier μ_a·w_k + b_k, M_a·(w_k − w̄), and 0 except −∞ at k = a (to exclude the own class).
-     */
-    private double[] table() {
-        int k = classes;
-        int width = tableWidth();
-        double[] t = new double[k * width];
-        for (int a = 0; a < k; a++) {
-            System.arraycopy(meanDistances, a * k, t, a * width, k);
-            t[a * width + k] = gramMeans[a * k + a];
-            if (weights != null) {
-                System.arraycopy(logitOffsets, a * k, t, a * width + k + 1, k);
-                System.arraycopy(marginOffsets, a * k, t, a * width + 2 * k + 1, k);
-                t[a * width + 3 * k + 1 + a] = Double.NEGATIVE_INFINITY;
-            }
-        }
-        return t;
     }
 
     /** Adds another accumulator's sums: the same first pass and classifier over another shard. */

@@ -234,21 +234,26 @@ class CollapseMetricsTest {
                 Arguments.of("K > d", random(3, 200, 3, 6, 0, false), false),
                 Arguments.of("rank-deficient features", random(4, 180, 20, 6, 3, false), false),
                 Arguments.of("rank-deficient, float32", random(5, 150, 9, 5, 2, true), true),
-                Arguments.of("several blocks per class and per pass", random(6, 1500, 48, 3, 0, false), true));
+                Arguments.of("several blocks per pass, K = 3 (one-hot class sums)", random(6, 1500, 48, 3, 0, false), true),
+                Arguments.of("several blocks per class and per group, K = 18 (class-sorted sums)", random(10, 2300, 12, 18, 0, true),
+                        true));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("parityCases")
     void everyMetricMatchesTheNaiveImplementation(String name, Problem p, boolean float32) {
         int saved = Batch.chunkElements;
+        int savedGroup = SecondPass.groupRows;
         CollapseMetrics m;
         try {
             if (name.startsWith("several blocks")) {
-                Batch.chunkElements = 64 * p.d(); // blocks of 64 rows: 8 per class, 24 per pass
+                Batch.chunkElements = 64 * p.d(); // blocks of 64 rows, K-space groups of 4 blocks
+                SecondPass.groupRows = 256;
             }
             m = measure(p, float32, CollapseMetrics.Options.DEFAULT.withCosineMargins(true));
         } finally {
             Batch.chunkElements = saved;
+            SecondPass.groupRows = savedGroup;
         }
         NaiveMetrics naive = new NaiveMetrics(p.seen(float32), p.y, p.k, p.w, p.b, 2.0);
         assertEquals(naive.values.keySet(), m.values().keySet());

@@ -1,0 +1,48 @@
+package io.nclab.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.nclab.nd.Nd;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The streamed d×d class Gram matrices give the numerical rank the naive per-class SVD gives. */
+class ClassGramsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void oneSampleClassesAndZeroFeaturesAreHandled() {
+        // A class of one sample has ratio 1; all-zero features have ratio 0 (nothing to measure).
+        assertEquals(1.0, NumericalRank.ratio(new double[] {4.0}, 1, 7), 1e-15);
+        assertEquals(0.0, NumericalRank.ratio(new double[4], 2, 7));
+    }
+
+    @Test
+    void streamedMergedAndReloadedGramsGiveTheNaiveNumericalRank() {
+        // Classes larger (n_k ≈ 40) and smaller (n_k = 1, 5) than d = 12.
+        CollapseMetricsTest.Problem p = CollapseMetricsTest.random(21, 300, 12, 6, 0, true);
+        double naive = new NaiveMetrics(p.h(), p.y(), p.k(), null, null, 2).values.get("numerical_rank");
+        int half = 137;
+        ClassGrams a = new ClassGrams(p.k(), p.d());
+        ClassGrams b = new ClassGrams(p.k(), p.d());
+        NDManager manager = Nd.newManager();
+        NDArray all = Nd.matrix(manager, p.h()).toType(DataType.FLOAT32, false);
+        double[][] seen = Nd.toMatrix(all.toType(DataType.FLOAT64, false));
+        a.add(all.get(":" + half), Arrays.copyOfRange(p.y(), 0, half));
+        b.add(all.get(half + ":"), Arrays.copyOfRange(p.y(), half, p.y().length));
+        a.save(dir.resolve("g.npz"));
+        ClassGrams loaded = ClassGrams.load(dir.resolve("g.npz"));
+        loaded.merge(b);
+        double naive32 = new NaiveMetrics(seen, p.y(), p.k(), null, null, 2).values.get("numerical_rank");
+        assertEquals(naive32, loaded.numericalRank(), 1e-9 * naive32);
+        assertEquals(naive32, NumericalRank.measure(all, p.y(), p.k()), 1e-9 * naive32);
+        assertEquals(naive, naive32, 1e-5 * naive); // float32 rounding moves it only slightly
+        manager.close();
+    }
+}
