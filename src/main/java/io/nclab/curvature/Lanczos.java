@@ -1,5 +1,7 @@
 package io.nclab.curvature;
 
+import io.nclab.nd.SymmetricEigen;
+
 import java.util.SplittableRandom;
 import java.util.function.UnaryOperator;
 

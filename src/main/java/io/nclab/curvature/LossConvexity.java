@@ -1,5 +1,7 @@
 package io.nclab.curvature;
 
+import io.nclab.nd.SymmetricEigen;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;

@@ -1,5 +1,7 @@
 package io.nclab.curvature;
 
+import io.nclab.nd.SymmetricEigen;
+
 import ai.djl.ndarray.NDManager;
 import io.nclab.loss.RescaledMse;
 import io.nclab.nd.Nd;

@@ -1,8 +1,5 @@
 package io.nclab.metrics;
 
-import org.ejml.data.DMatrixRMaj;
-import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
-import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
 
 /** The K×K formulas of the collapse metrics, on Gram matrices held as row-major arrays. */
 final class Geometry {
@@ -80,32 +77,5 @@ final class Geometry {
             }
         }
         return c;
-    }
-
-    /** Eigen-decomposition of a small symmetric matrix, eigenvalues in descending order. */
-    record Eigen(double[] values, double[][] vectors) {}
-
-    static Eigen symmetricEigen(double[] a, int n, boolean vectors) {
-        DMatrixRMaj m = new DMatrixRMaj(n, n, true, a);
-        EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(n, vectors, true);
-        if (!eig.decompose(m)) {
-            throw new ArithmeticException("symmetric eigen-decomposition failed for a " + n + "×" + n + " matrix");
-        }
-        Integer[] idx = new Integer[n];
-        double[] lam = new double[n];
-        for (int i = 0; i < n; i++) {
-            idx[i] = i;
-            lam[i] = eig.getEigenvalue(i).getReal();
-        }
-        java.util.Arrays.sort(idx, (p, q) -> Double.compare(lam[q], lam[p]));
-        double[] values = new double[n];
-        double[][] vecs = vectors ? new double[n][] : null;
-        for (int i = 0; i < n; i++) {
-            values[i] = lam[idx[i]];
-            if (vectors) {
-                vecs[i] = eig.getEigenVector(idx[i]).getData().clone();
-            }
-        }
-        return new Eigen(values, vecs);
     }
 }

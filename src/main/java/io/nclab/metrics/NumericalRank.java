@@ -1,5 +1,7 @@
 package io.nclab.metrics;
 
+import io.nclab.nd.SymmetricEigen;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -119,7 +121,7 @@ public final class NumericalRank {
         if (trace <= 0) {
             return 0;
         }
-        double[] lam = Geometry.symmetricEigen(gram, size, false).values();
+        double[] lam = SymmetricEigen.ofRowMajor(gram, size, false).descending().values();
         double cut = maxDim * Geometry.EPS * lam[0];
         double nuclear = 0;
         for (double l : lam) {

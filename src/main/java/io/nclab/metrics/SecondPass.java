@@ -1,5 +1,7 @@
 package io.nclab.metrics;
 
+import io.nclab.nd.SymmetricEigen;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -160,7 +162,7 @@ public final class SecondPass {
             this.biasRelation = Double.NaN;
         }
         // NC1's K-space map Λ_r⁻¹ U_rᵀ (r×K, stored K×r for the product (M D_i)ᵀ U_r Λ_r⁻¹).
-        Geometry.Eigen e = Geometry.symmetricEigen(gramMeans.clone(), k, true);
+        SymmetricEigen e = SymmetricEigen.ofRowMajor(gramMeans.clone(), k, true).descending();
         double cut = Math.max(d, k) * Geometry.EPS * e.values()[0];
         int r = 0;
         while (r < k && e.values()[0] > 0 && e.values()[r] > cut) {

@@ -1,5 +1,7 @@
 package io.nclab.curvature;
 
+import io.nclab.nd.SymmetricEigen;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

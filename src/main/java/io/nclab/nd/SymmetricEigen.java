@@ -1,4 +1,4 @@
-package io.nclab.curvature;
+package io.nclab.nd;
 
 import java.util.Arrays;
 import java.util.Comparator;
@@ -36,9 +36,32 @@ public record SymmetricEigen(double[] values, double[][] vectors) {
                 m.set(i, j, 0.5 * (a[i][j] + a[j][i]));
             }
         }
-        EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(n, true, true);
+        return decompose(m, n, true);
+    }
+
+    /** Decomposes a symmetric n×n matrix given row by row (the array is copied); no vectors unless asked. */
+    public static SymmetricEigen ofRowMajor(double[] a, int n, boolean vectors) {
+        return decompose(new DMatrixRMaj(n, n, true, a), n, vectors);
+    }
+
+    /** The same decomposition with the eigenvalues (and vectors) in descending order. */
+    public SymmetricEigen descending() {
+        int n = values.length;
+        double[] v = new double[n];
+        double[][] w = vectors == null ? null : new double[n][];
+        for (int i = 0; i < n; i++) {
+            v[i] = values[n - 1 - i];
+            if (w != null) {
+                w[i] = vectors[n - 1 - i];
+            }
+        }
+        return new SymmetricEigen(v, w);
+    }
+
+    private static SymmetricEigen decompose(DMatrixRMaj m, int n, boolean wantVectors) {
+        EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(n, wantVectors, true);
         if (!eig.decompose(m)) {
-            throw new IllegalStateException("symmetric eigen-decomposition failed for a " + n + "x" + n + " matrix");
+            throw new ArithmeticException("symmetric eigen-decomposition failed for a " + n + "x" + n + " matrix");
         }
         Integer[] order = new Integer[n];
         double[] raw = new double[n];
@@ -48,11 +71,12 @@ public record SymmetricEigen(double[] values, double[][] vectors) {
         }
         Arrays.sort(order, Comparator.comparingDouble(i -> raw[i]));
         double[] values = new double[n];
-        double[][] vectors = new double[n][];
+        double[][] vectors = wantVectors ? new double[n][] : null;
         for (int r = 0; r < n; r++) {
             values[r] = raw[order[r]];
-            DMatrixRMaj v = eig.getEigenVector(order[r]);
-            vectors[r] = Arrays.copyOf(v.getData(), n);
+            if (wantVectors) {
+                vectors[r] = Arrays.copyOf(eig.getEigenVector(order[r]).getData(), n);
+            }
         }
         return new SymmetricEigen(values, vectors);
     }
