@@ -65,22 +65,9 @@ class MetricsCommandTest {
         manager.close();
     }
 
-    record Run(int code, String out, String err) {}
-
-    static Run run(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-            int code = Main.execute(args);
-            return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
+    /** Exit code, standard output and standard error of {@code nclab args...}. */
+    static CliRunner.Result run(String... args) {
+        return CliRunner.run(args);
     }
 
     static String f(String name) {
@@ -89,7 +76,7 @@ class MetricsCommandTest {
 
     @Test
     void jsonKeysAreExactlyTheMetricNames() throws Exception {
-        Run r = run("metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--weights", f("w.npy"),
+        CliRunner.Result r = run("metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--weights", f("w.npy"),
                 "--bias", f("b.npy"), "--json");
         assertEquals(0, r.code(), r.err());
         JsonNode node = Json.MAPPER.readTree(r.out().trim());
@@ -108,7 +95,7 @@ class MetricsCommandTest {
 
     @Test
     void withoutWeightsTheClassifierMetricsAreOmittedAndTheTableHasOneRowEach() {
-        Run r = run("metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--no-numerical-rank");
+        CliRunner.Result r = run("metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--no-numerical-rank");
         assertEquals(0, r.code(), r.err());
         for (String name : CollapseMetrics.NAMES) {
             boolean expected = !CollapseMetrics.NEED_CLASSIFIER.contains(name) && !name.equals("numerical_rank");
@@ -119,7 +106,7 @@ class MetricsCommandTest {
     @Test
     void marginsAreWrittenSorted() throws Exception {
         Path csv = dir.resolve("margins.csv");
-        Run r = run("metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--weights", f("w.npy"),
+        CliRunner.Result r = run("metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--weights", f("w.npy"),
                 "--margins-out", csv.toString(), "--json", "--timings");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().startsWith("timings: read"), r.err());
@@ -149,7 +136,7 @@ class MetricsCommandTest {
         String[] says = {"labels must be", "needs --weights", "has 4 rows", "class 4 has no samples", "no such file",
             "features must be", "must be positive"};
         for (int i = 0; i < bad.length; i++) {
-            Run r = run(bad[i]);
+            CliRunner.Result r = run(bad[i]);
             assertEquals(2, r.code(), String.join(" ", bad[i]) + "\n" + r.err());
             assertTrue(r.err().contains(says[i]), r.err());
             assertEquals(1, r.err().strip().split("\n").length, r.err());

@@ -21,25 +21,11 @@ class TrainCommandTest {
     Path tmp;
 
     /** Exit code, standard output and standard error of {@code nclab args...}. */
-    record Run(int code, String out, String err) {}
-
-    static synchronized Run nclab(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-            int code = Main.execute(args);
-            return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
+    static CliRunner.Result nclab(String... args) {
+        return CliRunner.run(args);
     }
 
-    private static JsonNode lastJson(Run r) throws IOException {
+    private static JsonNode lastJson(CliRunner.Result r) throws IOException {
         String[] lines = r.out().strip().split("\n");
         return Json.MAPPER.readTree(lines[lines.length - 1]);
     }
@@ -51,7 +37,7 @@ class TrainCommandTest {
             String[] args = concat(new String[] {"train", "--dataset", "cifar10", "--data-dir", c10.toString(),
                 "--epochs", "1", "--batch-size", "10", "--val-fraction", "0", "--out", tmp.resolve(model[1]).toString(),
                 "--json"}, model);
-            Run r = nclab(args);
+            CliRunner.Result r = nclab(args);
             assertEquals(0, r.code(), r.err());
             JsonNode j = lastJson(r);
             assertEquals(1, j.get("epochs").asInt());
@@ -64,7 +50,7 @@ class TrainCommandTest {
     @Test
     void imageFolderTrains() throws IOException {
         Path dir = TinyData.imageFolder(tmp.resolve("folder"), 2, 4, 8);
-        Run r = nclab("train", "--dataset", "image-folder", "--data-dir", dir.toString(), "--model", "resnet18",
+        CliRunner.Result r = nclab("train", "--dataset", "image-folder", "--data-dir", dir.toString(), "--model", "resnet18",
                 "--width", "0.125", "--epochs", "1", "--batch-size", "4", "--val-fraction", "0.25", "--no-augment",
                 "--out", tmp.resolve("run").toString(), "--json");
         assertEquals(0, r.code(), r.err());
@@ -98,7 +84,7 @@ class TrainCommandTest {
             {"no config.json", "train", "--resume", tmp.toString()},
         };
         for (String[] c : cases) {
-            Run r = nclab(Arrays.copyOfRange(c, 1, c.length));
+            CliRunner.Result r = nclab(Arrays.copyOfRange(c, 1, c.length));
             assertEquals(2, r.code(), c[0] + ": " + r.err());
             assertEquals(1, r.err().strip().split("\n").length, r.err());
             assertTrue(r.err().contains(c[0]), r.err());
