@@ -2,14 +2,16 @@ package io.nclab.cli;
 
 import io.nclab.experiment.Provenance;
 import io.nclab.io.AtomicFiles;
+import io.nclab.io.Csv;
 import io.nclab.io.Json;
-import io.nclab.metrics.CollapseMetrics;
 import io.nclab.theory.TheoryOracle;
 import io.nclab.theory.TheoryPrediction;
-import io.nclab.ufm.UfmPoint;
 import io.nclab.ufm.UfmProblem;
 import io.nclab.ufm.UfmRun;
 import io.nclab.ufm.UfmSettings;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,9 +19,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /** {@code nclab ufm}: solve the unconstrained feature model and compare with the theory. */
 @Command(name = "ufm", mixinStandardHelpOptions = true, sortOptions = false,
@@ -68,14 +67,6 @@ public final class UfmCommand implements Callable<Integer> {
         return optimizer.equalsIgnoreCase("adam") ? 0.01 : 1.0;
     }
 
-    /** NC1-NC3 (and the rest of the engine's metrics) of a UFM point: features are the columns of H. */
-    static Map<String, Double> metrics(UfmProblem p, UfmPoint x) {
-        int[] labels = p.labels();
-        try (var features = x.h().transpose(); var bias = x.b().reshape(p.classes())) {
-            return CollapseMetrics.measure(features, labels, p.classes(), x.w(), p.bias() ? bias : null).values();
-        }
-    }
-
     @Override
     public Integer call() {
         UfmProblem p = problem.problem();
@@ -89,7 +80,7 @@ public final class UfmCommand implements Callable<Integer> {
                     p.bias() ? String.format("%g", p.lambdaB()) : "(no bias)", s.optimizer(), step);
         }
         List<UfmRun.Row> rows = new ArrayList<>();
-        UfmRun.Outcome o = UfmRun.solve(s, x -> metrics(p, x), row -> {
+        UfmRun.Outcome o = UfmRun.solve(s, x -> UfmRun.collapse(p, x), row -> {
             rows.add(row);
             if (!json) {
                 System.out.printf("iter %6d  f=%.12g  |grad|=%.3e  nc1=%.3e  nc2=%.3e  nc3=%.3e%n", row.iteration(),
@@ -146,22 +137,18 @@ public final class UfmCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** One row per logged step: iteration, objective, gradient norm, seconds, then every metric. */
     private static String csv(List<UfmRun.Row> rows) {
-        List<String> metricNames = rows.isEmpty() ? List.of() : new ArrayList<>(rows.get(0).metrics().keySet());
-        StringBuilder sb = new StringBuilder("iteration,objective,grad_norm,seconds");
-        for (String m : metricNames) {
-            sb.append(',').append(m);
-        }
-        sb.append('\n');
+        List<Map<String, Object>> maps = new ArrayList<>();
         for (UfmRun.Row r : rows) {
-            sb.append(r.iteration()).append(',').append(r.objective()).append(',').append(r.gradNorm()).append(',')
-                    .append(r.seconds());
-            for (String m : metricNames) {
-                Double v = r.metrics().get(m);
-                sb.append(',').append(v == null ? "" : v.toString());
-            }
-            sb.append('\n');
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("iteration", r.iteration());
+            m.put("objective", r.objective());
+            m.put("grad_norm", r.gradNorm());
+            m.put("seconds", r.seconds());
+            m.putAll(r.metrics());
+            maps.add(m);
         }
-        return sb.toString();
+        return Csv.ofMaps(Csv.columnsOf(maps), maps);
     }
 }

@@ -1,5 +1,6 @@
 package io.nclab.experiment;
 
+import io.nclab.io.Csv;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -17,40 +18,13 @@ public final class ResultsTable {
         return columns.stream().filter(c -> !LONG.contains(c)).toList();
     }
 
-    /** A header line and one line per run; fields with commas, quotes or line breaks are quoted. */
+    /** A header line and one line per run (see {@link Csv}). */
     public static String csv(List<String> columns, List<Map<String, Object>> rows) {
-        StringBuilder sb = new StringBuilder();
-        line(sb, new ArrayList<>(columns));
-        for (Map<String, Object> r : rows) {
-            List<String> cells = new ArrayList<>();
-            for (String c : columns) {
-                cells.add(cell(r.get(c)));
-            }
-            line(sb, cells);
-        }
-        return sb.toString();
+        return Csv.ofMaps(columns, rows);
     }
 
-    private static void line(StringBuilder sb, List<String> cells) {
-        for (int i = 0; i < cells.size(); i++) {
-            String v = cells.get(i);
-            if (v.contains(",") || v.contains("\"") || v.contains("\n") || v.contains("\r")) {
-                v = "\"" + v.replace("\"", "\"\"") + "\"";
-            }
-            sb.append(i == 0 ? "" : ",").append(v);
-        }
-        sb.append("\r\n");
-    }
-
-    /** A value as a cell: empty for null, numbers in full precision. */
     static String cell(Object v) {
-        if (v == null) {
-            return "";
-        }
-        if (v instanceof Double d) {
-            return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString(d.longValue()) : Double.toString(d);
-        }
-        return v.toString();
+        return Csv.cell(v);
     }
 
     /** Aligned columns, numbers to four significant digits. */

@@ -3,11 +3,13 @@ package io.nclab.experiment;
 import ai.djl.ndarray.NDArray;
 import io.nclab.UserError;
 import io.nclab.io.AtomicFiles;
+import io.nclab.io.Csv;
 import io.nclab.io.Npy;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -34,11 +36,11 @@ public final class RunFiles {
 
     /** Writes sorted cosine margins as a one-column CSV. */
     public static void writeMargins(Path file, double[] sorted) {
-        StringBuilder csv = new StringBuilder(MARGIN_COLUMN).append('\n');
+        List<List<String>> rows = new ArrayList<>(sorted.length);
         for (double v : sorted) {
-            csv.append(v).append('\n');
+            rows.add(List.of(Csv.num(v)));
         }
-        AtomicFiles.writeString(file, csv.toString());
+        Csv.write(file, List.of(MARGIN_COLUMN), rows);
     }
 
     /** The margins of a file {@link #writeMargins} wrote, in its order (ascending). */

@@ -1,14 +1,26 @@
 package io.nclab.io;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
-/** Plain CSV tables (a header, then rows of text cells), written atomically. */
+/**
+ * Plain CSV tables (a header, then rows of cells; cells with a comma, quote or line break quoted), the
+ * one CSV writer of nclab: trajectories, probe tables, margins, results exports and figure grids.
+ */
 public final class Csv {
     private Csv() {}
 
-    /** Writes the header and rows; cells containing a comma or quote are quoted. */
+    /** Writes the header and rows atomically. */
     public static void write(Path target, List<String> header, List<List<String>> rows) {
+        AtomicFiles.writeString(target, text(header, rows));
+    }
+
+    /** The header and rows as CSV text. */
+    public static String text(List<String> header, List<List<String>> rows) {
         StringBuilder sb = new StringBuilder();
         appendRow(sb, header);
         for (List<String> row : rows) {
@@ -17,7 +29,38 @@ public final class Csv {
             }
             appendRow(sb, row);
         }
-        AtomicFiles.writeString(target, sb.toString());
+        return sb.toString();
+    }
+
+    /** Rows given as maps, one column per name in {@code columns} (missing values are empty cells). */
+    public static String ofMaps(List<String> columns, List<? extends Map<String, ?>> rows) {
+        List<List<String>> cells = new ArrayList<>();
+        for (Map<String, ?> r : rows) {
+            List<String> row = new ArrayList<>(columns.size());
+            for (String c : columns) {
+                row.add(cell(r.get(c)));
+            }
+            cells.add(row);
+        }
+        return text(columns, cells);
+    }
+
+    /** Every key of the rows, in the order first seen. */
+    public static List<String> columnsOf(List<? extends Map<String, ?>> rows) {
+        Set<String> columns = new LinkedHashSet<>();
+        rows.forEach(r -> columns.addAll(r.keySet()));
+        return new ArrayList<>(columns);
+    }
+
+    /** A value as a cell: empty for null, whole doubles without ".0", other numbers in full precision. */
+    public static String cell(Object v) {
+        if (v == null) {
+            return "";
+        }
+        if (v instanceof Double d) {
+            return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString(d.longValue()) : Double.toString(d);
+        }
+        return v.toString();
     }
 
     /** A number as CSV text: shortest round-trip form, so the file reads back exactly. */
@@ -31,7 +74,7 @@ public final class Csv {
                 sb.append(',');
             }
             String c = cells.get(i);
-            if (c.contains(",") || c.contains("\"") || c.contains("\n")) {
+            if (c.contains(",") || c.contains("\"") || c.contains("\n") || c.contains("\r")) {
                 sb.append('"').append(c.replace("\"", "\"\"")).append('"');
             } else {
                 sb.append(c);

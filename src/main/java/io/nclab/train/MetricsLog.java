@@ -1,14 +1,13 @@
 package io.nclab.train;
 
 import io.nclab.io.AtomicFiles;
+import io.nclab.io.Csv;
 import io.nclab.io.Json;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Rows of a run's table, one per probe (or epoch), rewritten whole and atomically to {@code NAME.csv} and
@@ -43,20 +42,11 @@ public final class MetricsLog {
     }
 
     private void write() {
-        Set<String> columns = new LinkedHashSet<>();
-        rows.forEach(r -> columns.addAll(r.keySet()));
-        StringBuilder csv = new StringBuilder(String.join(",", columns)).append('\n');
         StringBuilder jsonl = new StringBuilder();
         for (Map<String, Object> r : rows) {
-            List<String> cells = new ArrayList<>();
-            for (String c : columns) {
-                Object v = r.get(c);
-                cells.add(v == null ? "" : v.toString());
-            }
-            csv.append(String.join(",", cells)).append('\n');
             jsonl.append(Json.line(r)).append('\n');
         }
-        AtomicFiles.writeString(dir.resolve(name + ".csv"), csv.toString());
+        AtomicFiles.writeString(dir.resolve(name + ".csv"), Csv.ofMaps(Csv.columnsOf(rows), rows));
         AtomicFiles.writeString(dir.resolve(name + ".jsonl"), jsonl.toString());
     }
 }

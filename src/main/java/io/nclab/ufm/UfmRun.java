@@ -1,6 +1,8 @@
 package io.nclab.ufm;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.nclab.metrics.CollapseMetrics;
 import io.nclab.optim.Monitor;
 import io.nclab.optim.OptimResult;
 import io.nclab.optim.Optimizer;
@@ -16,6 +18,16 @@ import java.util.function.Function;
  */
 public final class UfmRun {
     private UfmRun() {}
+
+    /**
+     * The collapse metrics of a UFM point from the NC engine: the features are the columns of H (a
+     * transposed view, no copy), the classifier W and b (b only with bias).
+     */
+    public static Map<String, Double> collapse(UfmProblem p, UfmPoint x) {
+        try (NDArray features = x.h().transpose(); NDArray bias = x.b().reshape(p.classes())) {
+            return CollapseMetrics.measure(features, p.labels(), p.classes(), x.w(), p.bias() ? bias : null).values();
+        }
+    }
 
     /** One logged step. */
     public record Row(int iteration, double objective, double gradNorm, double seconds, Map<String, Double> metrics) {}

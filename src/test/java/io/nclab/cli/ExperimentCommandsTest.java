@@ -36,7 +36,7 @@ class ExperimentCommandsTest {
         ReportTest.trainSweep(sweep.resolve(ResultsDb.FILE)).close();
         CliRunner.Result csv = CliRunner.run("results", sweep.toString(), "--csv");
         assertEquals(0, csv.code(), csv.err());
-        String[] lines = csv.out().split("\r\n");
+        String[] lines = csv.out().split("\r?\n");
         assertEquals(1 + 32, lines.length);
         assertTrue(lines[0].startsWith("run_id,status,loss,seed,width,epochs,per_class,"), lines[0]);
         CliRunner.Result where = CliRunner.run("results", sweep.toString(), "--where", "width = 1 AND loss = 'ce'");

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nclab.loss.LossSpec;
-import io.nclab.metrics.CollapseMetrics;
 import io.nclab.theory.TheoryOracle;
 import io.nclab.theory.TheoryPrediction;
 import java.util.Map;
@@ -16,14 +15,7 @@ class UfmSolverTheoryTest {
 
     static UfmRun.Outcome solve(UfmProblem p, String opt, double lr, int iters, long seed) {
         UfmSettings s = new UfmSettings(p, opt, lr, iters, 1e-12, seed, 0.1, 100000);
-        return UfmRun.solve(s, x -> collapse(p, x), r -> {}, null);
-    }
-
-    /** NC1-NC3 of a UFM point from the NC engine: features are the columns of H. */
-    static Map<String, Double> collapse(UfmProblem p, UfmPoint x) {
-        try (var features = x.h().transpose(); var bias = x.b().reshape(p.classes())) {
-            return CollapseMetrics.measure(features, p.labels(), p.classes(), x.w(), p.bias() ? bias : null).values();
-        }
+        return UfmRun.solve(s, x -> UfmRun.collapse(p, x), r -> {}, null);
     }
 
     @ParameterizedTest
