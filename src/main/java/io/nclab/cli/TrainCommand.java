@@ -134,6 +134,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--probe-every", description = "probe every this many epochs (default 1)")
     Integer probeEvery;
 
+    @Option(names = "--no-initial-probe", description = "skip the probe of the untrained network (epoch 0)")
+    Boolean noInitialProbe;
+
     @Option(names = "--checkpoint-every", description = "checkpoint every this many epochs (default 1)")
     Integer checkpointEvery;
 

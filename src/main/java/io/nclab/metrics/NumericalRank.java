@@ -20,7 +20,7 @@ import java.util.concurrent.Future;
  *
  * <p>‖H_k‖_* needs H_k's singular values, the square roots of the eigenvalues of a Gram matrix: the
  * smaller of H_kᵀH_k (n_k×n_k) and H_k H_kᵀ (d×d), formed in float64 on the features' device and
- * decomposed (eigenvalues only) with EJML, classes in parallel. Eigenvalues below
+ * decomposed (eigenvalues only) by {@link SymmetricEigen} (LAPACK dsyevd), classes in parallel. Eigenvalues below
  * max(n_k, d)·ε·λ_max are round-off of the Gram (an exactly collapsed class gives a rank-one Gram)
  * and count as zero. A class whose features are all zero has ratio 0.
  */

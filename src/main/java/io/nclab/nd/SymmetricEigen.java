@@ -8,8 +8,9 @@ import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
 import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
 
 /**
- * The eigen-decomposition of a small dense symmetric matrix (EJML's symmetric QR algorithm), eigenvalues
- * in ascending order; {@code vectors[i]} is the unit eigenvector of {@code values[i]}.
+ * The eigen-decomposition of a small dense symmetric matrix, eigenvalues in ascending order;
+ * {@code vectors[i]} is the unit eigenvector of {@code values[i]}. LAPACK's {@code dsyevd} from the PyTorch
+ * natives when it is there ({@link NativeEigen}), else EJML's symmetric QR algorithm.
  */
 public record SymmetricEigen(double[] values, double[][] vectors) {
 
@@ -30,18 +31,37 @@ public record SymmetricEigen(double[] values, double[][] vectors) {
     /** Decomposes (a + aᵀ)/2, so a matrix that is symmetric up to rounding is accepted. */
     public static SymmetricEigen of(double[][] a) {
         int n = a.length;
-        DMatrixRMaj m = new DMatrixRMaj(n, n);
+        double[] m = new double[n * n];
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < n; j++) {
-                m.set(i, j, 0.5 * (a[i][j] + a[j][i]));
+                m[i * n + j] = 0.5 * (a[i][j] + a[j][i]);
             }
         }
-        return decompose(m, n, true);
+        return ofRowMajor(m, n, true);
     }
 
-    /** Decomposes a symmetric n×n matrix given row by row (the array is copied); no vectors unless asked. */
+    /** Decomposes a symmetric n×n matrix given row by row (the array is not modified); no vectors unless asked. */
     public static SymmetricEigen ofRowMajor(double[] a, int n, boolean vectors) {
+        for (double v : a) {
+            if (!Double.isFinite(v)) {
+                throw new ArithmeticException("symmetric eigen-decomposition of a " + n + "x" + n
+                        + " matrix with a non-finite entry (" + v + ")");
+            }
+        }
+        if (NativeEigen.available()) {
+            return NativeEigen.decompose(a, n, vectors);
+        }
+        return withEjml(a, n, vectors);
+    }
+
+    /** The same decomposition always through EJML (the fallback, and the cross-check in tests). */
+    static SymmetricEigen withEjml(double[] a, int n, boolean vectors) {
         return decompose(new DMatrixRMaj(n, n, true, a), n, vectors);
+    }
+
+    /** Whether decompositions run on the native LAPACK ({@code dsyevd}) rather than EJML. */
+    public static boolean isNative() {
+        return NativeEigen.available();
     }
 
     /** The same decomposition with the eigenvalues (and vectors) in descending order. */

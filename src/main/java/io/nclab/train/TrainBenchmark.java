@@ -37,7 +37,7 @@ public final class TrainBenchmark {
         boolean analytic = args.length > 4 && args[4].equals("analytic");
         TrainConfig config = TrainConfig.defaults().with(Map.of("per_class", perClass, "val_fraction", 0.0,
                 "epochs", epochs, "probe_every", 1000, "checkpoint_every", 1000, "out", out.toString(),
-                "analytic_gradient", analytic, "threads", threads));
+                "analytic_gradient", analytic, "threads", threads, "initial_probe", false));
         TrainResult r = Trainer.of(config, System.err).run();
         List<Map<String, Object>> timing = Json.MAPPER.readerForListOf(Map.class)
                 .readValue("[" + String.join(",", Files.readAllLines(out.resolve("timing.jsonl"))) + "]");

@@ -30,6 +30,7 @@ import java.util.Map;
  * @param randomLabels the fraction of training labels replaced by random ones
  * @param augment random crop and flip on training batches (default: on for CIFAR-type data)
  * @param out the run directory
+ * @param initialProbe probe the untrained network too (epoch 0), the origin of every training curve
  * @param device where the network runs: cpu (the default) or gpu
  * @param analyticGradient backpropagate the loss's analytic logit gradient instead of autograd through it
  * @param threads native (intra-op) threads, 0 for every core; on a loaded machine one thread can be much
@@ -42,7 +43,7 @@ public record TrainConfig(
         Schedule schedule, int stepEvery, double clip,
         int perClass, double valFraction, double imbalance, ImbalanceProfile imbalanceProfile,
         double randomLabels, boolean augment, long seed, String out,
-        int probeEvery, int checkpointEvery, int keepCheckpoints, String device,
+        int probeEvery, boolean initialProbe, int checkpointEvery, int keepCheckpoints, String device,
         int lbfgsHistory, int lbfgsIterations, boolean analyticGradient, int threads) {
 
     /** The optimisers. */
@@ -146,7 +147,7 @@ public record TrainConfig(
                 5e-4, false, 5e-4, 5e-4, 5e-4,
                 mlp ? Schedule.valueOf(MLP_SCHEDULE.toUpperCase(Locale.ROOT)) : Schedule.MULTISTEP, 10, 2.0,
                 0, 0.1, 1, ImbalanceProfile.STEP, 0, false, 0, null,
-                1, 1, 2, "cpu", 10, 20, false, 0);
+                1, true, 1, 2, "cpu", 10, 20, false, 0);
     }
 
     private static final ObjectMapper MAPPER = Json.MAPPER.copy()

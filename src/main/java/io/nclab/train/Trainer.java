@@ -41,7 +41,8 @@ import java.util.Map;
  * the optimiser, the objective mean_i L(W h_i + b, y_i) [+ λ_H/2 · mean_i ‖h_i‖² with --feature-decay] with
  * the gradient norm clipped; then, every {@code probeEvery} epochs, a probe: accuracy and loss on the clean
  * training set, the validation set and the test set, and the NC engine's metrics on the clean training
- * features, one row of {@code metrics.csv}/{@code metrics.jsonl}. The model with the best validation
+ * features, one row of {@code metrics.csv}/{@code metrics.jsonl}. The untrained network is probed the same
+ * way first (epoch 0; {@code --no-initial-probe} skips it), so every curve starts at initialisation. The model with the best validation
  * accuracy is kept ({@code best-model.params}) and its test accuracy reported. Checkpoints every
  * {@code checkpointEvery} epochs let {@link #resume} continue a killed run to the same metrics.
  */
@@ -167,6 +168,20 @@ public final class Trainer {
             double testAtBest = state.testAtBest();
             Map<String, Double> lastCollapse = lastCollapse(metrics.rows());
             double lastTrainAcc = lastDouble(metrics.rows(), "train_accuracy");
+            if (state.epoch() == 0 && config.initialProbe()) {
+                // The untrained network: where every curve starts (not a candidate for the best model).
+                long p0 = System.nanoTime();
+                Map<String, Object> row = loop.probe(0, config.schedule().lr(config.lr(), 0, config.epochs(),
+                        config.stepEvery()), Loop.EpochStats.NONE, collapse, checkpoints, false);
+                metrics.add(row);
+                lastTrainAcc = (double) row.get("train_accuracy");
+                lastCollapse = lastCollapse(metrics.rows());
+                Map<String, Object> time = new LinkedHashMap<>();
+                time.put("epoch", 0);
+                time.put("probe_seconds", (System.nanoTime() - p0) / 1e9);
+                timing.add(time);
+                say(summaryLine(row));
+            }
             for (int epoch = state.epoch() + 1; epoch <= config.epochs(); epoch++) {
                 double lr = config.schedule().lr(config.lr(), epoch - 1, config.epochs(), config.stepEvery());
                 long t0 = System.nanoTime();
@@ -346,7 +361,10 @@ public final class Trainer {
         private final BatchAssembler testSet;
         private final float[] buffer;
 
-        record EpochStats(long samples, double loss, double accuracy, double dataSeconds) {}
+        record EpochStats(long samples, double loss, double accuracy, double dataSeconds) {
+            /** Before the first epoch: nothing trained yet. */
+            static final EpochStats NONE = new EpochStats(0, Double.NaN, Double.NaN, 0);
+        }
 
         Loop(Network net, List<Trainable> params, Optimizer optimizer, Loss loss, TrainingData data, NDManager root,
                 Device device) {

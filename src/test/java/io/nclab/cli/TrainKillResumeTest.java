@@ -71,7 +71,7 @@ class TrainKillResumeTest {
         CliRunner.Result whole = CliRunner.run(train(idx, wholeDir));
         assertEquals(0, whole.code(), whole.err());
         String expected = Files.readString(wholeDir.resolve("metrics.csv"));
-        assertEquals(EPOCHS + 1, expected.strip().split("\n").length, "a header and one row per epoch");
+        assertEquals(EPOCHS + 2, expected.strip().split("\n").length, "a header, the untrained network and one row per epoch");
         assertEquals(expected, Files.readString(killedDir.resolve("metrics.csv")));
     }
 

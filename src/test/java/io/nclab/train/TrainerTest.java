@@ -59,12 +59,19 @@ class TrainerTest {
             assertTrue(Files.isRegularFile(dir.resolve(f)), f);
         }
         List<String> csv = Files.readAllLines(dir.resolve("metrics.csv"));
-        assertEquals(4, csv.size(), "a header and one row per epoch");
+        assertEquals(5, csv.size(), "a header, the untrained network's row and one row per epoch");
         assertTrue(csv.get(0).startsWith("epoch,lr,epoch_loss,epoch_accuracy,train_loss,train_accuracy,val_loss"));
-        assertEquals(3, r.rows().size());
-        double best = r.rows().stream().mapToDouble(row -> Trainer.toDouble(row.get("val_accuracy"))).max().orElseThrow();
+        assertEquals(4, r.rows().size());
+        Map<String, Object> initial = r.rows().get(0);
+        assertEquals(0.0, Trainer.toDouble(initial.get("epoch")));
+        assertTrue(Double.isNaN(Trainer.toDouble(initial.get("epoch_loss"))), "nothing trained at epoch 0");
+        assertTrue(Double.isFinite(Trainer.toDouble(initial.get("nc1"))), "the untrained network is measured");
+        // The best model is a trained one, even where the untrained network validates as well.
+        double best = r.rows().subList(1, 4).stream().mapToDouble(row -> Trainer.toDouble(row.get("val_accuracy")))
+                .max().orElseThrow();
         assertEquals(best, r.bestValAccuracy());
-        Map<String, Object> atBest = r.rows().get(r.bestEpoch() - 1);
+        assertTrue(r.bestEpoch() >= 1);
+        Map<String, Object> atBest = r.rows().get(r.bestEpoch());
         assertEquals(Trainer.toDouble(atBest.get("test_accuracy")), r.testAccuracy());
         assertTrue(r.finalTrainAccuracy() > 0.9, "the stripes are easy: " + r.finalTrainAccuracy());
         String config = Files.readString(dir.resolve("config.json"));
@@ -86,7 +93,7 @@ class TrainerTest {
         TrainResult second = run(tiny("probe-2", Map.of("seed", 4, "epochs", 4, "probe_every", 2)));
         List<String> a = Files.readAllLines(every.runDir().resolve("metrics.csv"));
         List<String> b = Files.readAllLines(second.runDir().resolve("metrics.csv"));
-        assertEquals(List.of(a.get(0), a.get(2), a.get(4)), b, "the rows of epochs 2 and 4 are the same");
+        assertEquals(List.of(a.get(0), a.get(1), a.get(3), a.get(5)), b, "the rows of epochs 0, 2 and 4 are the same");
     }
 
     @Test
@@ -152,7 +159,7 @@ class TrainerTest {
     @Test
     void probesHandTheCleanTrainingFeaturesAndTheClassifierToTheNcEngine() {
         int[] calls = new int[1];
-        TrainConfig c = tiny("nc", Map.of("epochs", 2, "model.feature_dim", 7));
+        TrainConfig c = tiny("nc", Map.of("epochs", 2, "model.feature_dim", 7, "initial_probe", false));
         TrainResult r = Trainer.of(c, null).withCollapseProbe((h, labels, k, w, b) -> {
             calls[0]++;
             assertEquals(new ai.djl.ndarray.types.Shape(81, 7), h.getShape());
@@ -162,7 +169,7 @@ class TrainerTest {
             assertEquals(new ai.djl.ndarray.types.Shape(3), b.getShape());
             return Map.of("nc1", 1.0 / calls[0], "nc2", 0.5);
         }).run();
-        assertEquals(2, calls[0]);
+        assertEquals(2, calls[0], "epochs 1 and 2 only: no initial probe");
         assertFalse(Files.exists(r.runDir().resolve(RunFiles.MARGINS)), "this probe keeps no margins");
         assertFalse(Files.exists(r.runDir().resolve(RunFiles.FEATURES)), "d = 7: no feature picture");
         assertEquals(0.5, r.summary().get("final_nc1"));
@@ -196,7 +203,7 @@ class TrainerTest {
         for (int i = 1; i < margins.length; i++) {
             assertTrue(margins[i - 1] <= margins[i], "ascending");
         }
-        Map<String, Double> last = ProbeTable.of(dir).rows().get(2);
+        Map<String, Double> last = ProbeTable.of(dir).rows().get(3);
         assertEquals(last.get("cosine_margin_mean"), Arrays.stream(margins).average().orElseThrow(), 1e-9);
         assertEquals(last.get("cosine_margin_min"), margins[0], 1e-12);
 
