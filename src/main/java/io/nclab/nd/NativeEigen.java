@@ -22,7 +22,9 @@ import java.util.List;
 final class NativeEigen {
     private NativeEigen() {}
 
-    private static final Function DSYEVD = find();
+    private static final Function DSYEVD = find("dsyevd_");
+    /** MKL's per-thread thread count (C interface, by value; returns the previous setting). */
+    private static final Function LOCAL_THREADS = DSYEVD == null ? null : find("MKL_Set_Num_Threads_Local");
 
     /** Whether {@code dsyevd} was found. */
     static boolean available() {
@@ -38,6 +40,20 @@ final class NativeEigen {
             return new SymmetricEigen(new double[0], wantVectors ? new double[0][] : null);
         }
         long cells = (long) n * n;
+        // One MKL thread per call: MKL's threaded tridiagonal reduction is 3-4x slower than one thread for
+        // n = 500 here (its threads meet at every Householder step), and callers with many matrices
+        // (NumericalRank: one per class) run them on their own threads.
+        int previous = LOCAL_THREADS == null ? 0 : LOCAL_THREADS.invokeInt(new Object[] {1});
+        try {
+            return run(a, n, wantVectors, cells);
+        } finally {
+            if (LOCAL_THREADS != null) {
+                LOCAL_THREADS.invokeInt(new Object[] {previous});
+            }
+        }
+    }
+
+    private static SymmetricEigen run(double[] a, int n, boolean wantVectors, long cells) {
         try (Memory m = new Memory(cells * Double.BYTES);
                 Memory w = new Memory((long) n * Double.BYTES);
                 Memory ints = new Memory(5L * Integer.BYTES);
@@ -101,7 +117,7 @@ final class NativeEigen {
         return p;
     }
 
-    private static Function find() {
+    private static Function find(String symbol) {
         if ("ejml".equalsIgnoreCase(System.getProperty("nclab.eigen", ""))) {
             return null;
         }
@@ -118,7 +134,7 @@ final class NativeEigen {
                     continue;
                 }
                 NativeLibrary lib = NativeLibrary.getInstance(line.substring(slash));
-                return lib.getFunction("dsyevd_");
+                return lib.getFunction(symbol);
             }
             return null;
         } catch (IOException | UnsatisfiedLinkError | RuntimeException e) {

@@ -478,14 +478,14 @@ public final class Trainer {
         private void clip() {
             try (NDManager scope = root.newSubManager()) {
                 NDList grads = new NDList();
-                NDList squares = new NDList();
+                NDList norms = new NDList();
                 for (Trainable p : params) {
                     NDArray g = p.gradient();
                     g.attach(scope);
                     grads.add(g);
-                    squares.add(g.square().sum());
+                    norms.add(g.norm()); // one read of the gradient, no squared copy
                 }
-                double norm = Math.sqrt(NDArrays.stack(squares).sum().getFloat());
+                double norm = NDArrays.stack(norms).norm().getFloat();
                 double coef = config.clip() / (norm + 1e-6);
                 if (coef < 1) {
                     for (NDArray g : grads) {
