@@ -23,6 +23,9 @@ final class NativeEigen {
     private NativeEigen() {}
 
     private static final Function DSYEVD = find("dsyevd_");
+    private static final Pointer JOBZ_V = flag("V");
+    private static final Pointer JOBZ_N = flag("N");
+    private static final Pointer UPLO_L = flag("L");
     /** MKL's per-thread thread count (C interface, by value; returns the previous setting). */
     private static final Function LOCAL_THREADS = DSYEVD == null ? null : find("MKL_Set_Num_Threads_Local");
 
@@ -59,8 +62,8 @@ final class NativeEigen {
                 Memory ints = new Memory(5L * Integer.BYTES);
                 Memory query = new Memory(Double.BYTES)) {
             m.write(0, a, 0, (int) cells);
-            Pointer jobz = flag(wantVectors ? "V" : "N");
-            Pointer uplo = flag("L");
+            Pointer jobz = wantVectors ? JOBZ_V : JOBZ_N;
+            Pointer uplo = UPLO_L;
             Pointer pn = ints.share(0);
             Pointer plwork = ints.share(4);
             Pointer pliwork = ints.share(8);
