@@ -1,18 +1,27 @@
 package io.nclab.metrics;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.nclab.UserError;
 import io.nclab.io.Json;
 import io.nclab.io.Npz;
 import io.nclab.nd.Nd;
+import java.nio.ByteBuffer;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 
 /**
  * The first pass of the NC engine: class counts n_k and class sums Σ_{y_i = k} h_i, accumulated in
@@ -76,7 +85,9 @@ public final class FeatureStats {
         if (batch.rows == 0) {
             return;
         }
-        double[] add = classes <= ONE_HOT_CLASSES ? oneHotSums(batch) : sortedSums(batch);
+        boolean host = hostRoute && features.getDevice().getDeviceType().equals(Device.Type.CPU)
+                && (features.getDataType() == DataType.FLOAT32 || features.getDataType() == DataType.FLOAT64);
+        double[] add = host ? hostSums(batch) : classes <= ONE_HOT_CLASSES ? oneHotSums(batch) : sortedSums(batch);
         for (double v : add) {
             if (!Double.isFinite(v)) {
                 int row = batch.firstNonFiniteRow();
@@ -91,6 +102,95 @@ public final class FeatureStats {
         for (int k = 0; k < classes; k++) {
             counts[k] += batch.counts[k];
         }
+    }
+
+    /** Whether CPU features are summed in Java ({@link #hostSums}); tests turn it off to check the other routes. */
+    static boolean hostRoute = true;
+
+    /** Rows × d from which the host sums use a second thread. */
+    private static final long PARALLEL_ELEMENTS = 1L << 20;
+
+    /**
+     * The batch's class sums (K×d) for features in CPU memory: read in place (a direct view of the
+     * tensor's memory; a contiguous copy first if it is a strided view) and added row by row into float64
+     * sums, the rows split between the cores, each with its own partial sums, added in a fixed order. One
+     * read of the features and nothing converted or allocated per row: at N = 50,000, d = 2,048 this is
+     * several times faster than a float64 one-hot product, which first converts every block.
+     */
+    private double[] hostSums(Batch batch) {
+        NDArray features = batch.features;
+        boolean single = features.getDataType() == DataType.FLOAT32;
+        int rows = batch.rows;
+        // A Java buffer holds at most 2^31 bytes: larger batches go block by block.
+        int blockRows = (int) Math.max(1, Math.min(rows, HOST_BLOCK_ELEMENTS / dim));
+        int threads = (long) rows * dim < PARALLEL_ELEMENTS ? 1
+                : Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 8));
+        double[] add = new double[classes * dim];
+        ExecutorService pool = threads == 1 ? null : Workers.pool("nclab-class-sums", threads);
+        try {
+            for (int a = 0; a < rows; a += blockRows) {
+                int b = Math.min(rows, a + blockRows);
+                int first = a;
+                try (NDManager scope = features.getManager().newSubManager()) {
+                    // A view of the rows; strided features become a contiguous copy owned by the scope.
+                    NDArray block = features.get(new NDIndex().addSliceDim(a, b));
+                    block.attach(scope);
+                    ByteBuffer bytes = block.toByteBuffer(true);
+                    List<Future<double[]>> jobs = new ArrayList<>();
+                    for (int t = 0; t < threads; t++) {
+                        int from = (int) ((long) (b - a) * t / threads);
+                        int to = (int) ((long) (b - a) * (t + 1) / threads);
+                        if (pool == null) {
+                            accumulate(add, hostRange(bytes, single, batch.labels, first, from, to));
+                        } else {
+                            jobs.add(pool.submit(() -> hostRange(bytes, single, batch.labels, first, from, to)));
+                        }
+                    }
+                    for (Future<double[]> job : jobs) {
+                        accumulate(add, Workers.await(job, "class sums"));
+                    }
+                }
+            }
+        } finally {
+            if (pool != null) {
+                pool.shutdownNow();
+            }
+        }
+        return add;
+    }
+
+    /** Elements per block of the host sums (below 2^31 bytes in float64). */
+    private static final long HOST_BLOCK_ELEMENTS = 1L << 27;
+
+    private static void accumulate(double[] into, double[] part) {
+        for (int i = 0; i < into.length; i++) {
+            into[i] += part[i];
+        }
+    }
+
+    /** Class sums of rows {@code from..to} of a row-major float32 or float64 buffer whose row 0 is sample {@code first}. */
+    private double[] hostRange(ByteBuffer bytes, boolean single, int[] labels, int first, int from, int to) {
+        double[] sum = new double[classes * dim];
+        FloatBuffer floats = single ? bytes.asFloatBuffer() : null;
+        DoubleBuffer doubles = single ? null : bytes.asDoubleBuffer();
+        float[] narrow = single ? new float[dim] : null;
+        double[] row = new double[dim];
+        for (int i = from; i < to; i++) {
+            int at = (int) ((long) i * dim);
+            if (single) {
+                floats.get(at, narrow);
+                for (int j = 0; j < dim; j++) {
+                    row[j] = narrow[j];
+                }
+            } else {
+                doubles.get(at, row);
+            }
+            int base = labels[first + i] * dim;
+            for (int j = 0; j < dim; j++) {
+                sum[base + j] += row[j];
+            }
+        }
+        return sum;
     }
 
     /** Up to this many classes, class sums are one product with the one-hot labels (no gathers). */

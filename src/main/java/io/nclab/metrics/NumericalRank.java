@@ -9,9 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import io.nclab.UserError;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
@@ -44,11 +42,7 @@ public final class NumericalRank {
             }
         }
         int threads = Math.max(1, Math.min(classes, Runtime.getRuntime().availableProcessors()));
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "nclab-numerical-rank");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = Workers.pool("nclab-numerical-rank", threads);
         try {
             List<Future<Double>> ratios = new ArrayList<>();
             try (NDManager scope = batch.scope()) {
@@ -67,14 +61,9 @@ public final class NumericalRank {
             }
             double sum = 0;
             for (Future<Double> f : ratios) {
-                sum += f.get();
+                sum += Workers.await(f, "the numerical rank");
             }
             return sum / classes;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while computing the numerical rank", e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("numerical rank failed", e.getCause());
         } finally {
             pool.shutdownNow();
         }

@@ -1,0 +1,75 @@
+package io.nclab.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.nclab.nd.Nd;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The three routes to the class sums (host loop, one-hot product, sorted gathers) agree with a plain loop. */
+class FeatureStatsTest {
+
+    private static double[] sums(NDArray features, int[] labels, int k, boolean host) {
+        boolean before = FeatureStats.hostRoute;
+        FeatureStats.hostRoute = host;
+        try {
+            FeatureStats s = new FeatureStats(k, (int) features.getShape().get(1));
+            s.add(features, labels);
+            return s.sumsView().clone();
+        } finally {
+            FeatureStats.hostRoute = before;
+        }
+    }
+
+    @Test
+    void everyRouteGivesTheSameClassSums() {
+        Random rng = new Random(11);
+        // K = 3 takes the one-hot product off the host, K = 20 the sorted gathers; 700 × 1600 rows use two threads.
+        for (int k : new int[] {3, 20}) {
+            for (int[] size : new int[][] {{90, 7}, {700, 1600}}) {
+                int n = size[0];
+                int d = size[1];
+                double[] h = new double[n * d];
+                int[] y = new int[n];
+                for (int i = 0; i < n; i++) {
+                    y[i] = i < k ? i : rng.nextInt(k);
+                    for (int j = 0; j < d; j++) {
+                        h[i * d + j] = 5 + rng.nextGaussian();
+                    }
+                }
+                try (NDManager m = Nd.newManager()) {
+                    NDArray f64 = m.create(h, new Shape(n, d));
+                    NDArray f32 = f64.toType(DataType.FLOAT32, false);
+                    // the same features as a strided (transposed) view: a contiguous copy is read
+                    double[] ht = new double[n * d];
+                    for (int i = 0; i < n; i++) {
+                        for (int j = 0; j < d; j++) {
+                            ht[j * n + i] = h[i * d + j];
+                        }
+                    }
+                    NDArray strided = m.create(ht, new Shape(d, n)).transpose();
+                    for (NDArray f : new NDArray[] {f64, f32, strided}) {
+                        double[] seen = Nd.toDoubles(f.toType(DataType.FLOAT64, false));
+                        double[] want = new double[k * d];
+                        for (int i = 0; i < n; i++) {
+                            for (int j = 0; j < d; j++) {
+                                want[y[i] * d + j] += seen[i * d + j];
+                            }
+                        }
+                        double[] host = sums(f, y, k, true);
+                        double[] device = sums(f, y, k, false);
+                        for (int i = 0; i < want.length; i++) {
+                            double tol = 1e-12 * Math.max(1, Math.abs(want[i]));
+                            assertEquals(want[i], host[i], tol, "host, K=" + k + " n=" + n + " " + f.getDataType());
+                            assertEquals(want[i], device[i], tol, "device route, K=" + k + " n=" + n);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
