@@ -42,8 +42,9 @@ import java.util.Map;
  * the gradient norm clipped; then, every {@code probeEvery} epochs, a probe: accuracy and loss on the clean
  * training set, the validation set and the test set, and the NC engine's metrics on the clean training
  * features, one row of {@code metrics.csv}/{@code metrics.jsonl}. The untrained network is probed the same
- * way first (epoch 0; {@code --no-initial-probe} skips it), so every curve starts at initialisation. The model with the best validation
- * accuracy is kept ({@code best-model.params}) and its test accuracy reported. Checkpoints every
+ * way first (epoch 0; {@code --no-initial-probe} skips it), so every curve starts at initialisation. The
+ * model with the best validation accuracy is kept ({@code best-model.params}) and its test accuracy
+ * reported. Checkpoints every
  * {@code checkpointEvery} epochs let {@link #resume} continue a killed run to the same metrics.
  */
 public final class Trainer {
