@@ -217,19 +217,19 @@ public final class SecondPass {
                 stacked = Arrays.copyOf(centred, 2 * k * dim);
                 System.arraycopy(weights, 0, stacked, k * dim, k * dim);
             }
-            double[] meanNorms = new double[k];
+            double[] halfMeanNorms = new double[k];
             double[] table = new double[k * (k + 1)];
             for (int a = 0; a < k; a++) {
-                meanNorms[a] = gramMeans[a * k + a];
+                halfMeanNorms[a] = gramMeans[a * k + a] / 2;
                 System.arraycopy(gramMeans, a * k, table, a * (k + 1), k);
-                table[a * (k + 1) + k] = meanNorms[a];
+                table[a * (k + 1) + k] = gramMeans[a * k + a];
             }
             Constants c = new Constants(
                     scope.create(globalMean, new Shape(1, dim)),
                     scope.create(stacked, new Shape(w ? 2 * k : k, dim)),
                     scope.create(nc1Map, new Shape(k, Math.max(nc1Rank, 1))),
                     scope.create(table, new Shape(k, k + 1)),
-                    scope.create(meanNorms, new Shape(1, k)),
+                    scope.create(halfMeanNorms, new Shape(1, k)),
                     batch.classIds(scope),
                     w ? scope.create(Arrays.stream(centredWeightNorms).map(v -> v > 0 ? 1 / v : 0).toArray(),
                             new Shape(1, k)) : null,
@@ -240,7 +240,7 @@ public final class SecondPass {
             for (int from = 0; from < batch.rows; from += group) {
                 int to = Math.min(from + group, batch.rows);
                 try (NDManager block = batch.block(scope, c.globalMean, c.projection, c.nc1Map, c.table,
-                        c.meanNorms, c.classIds, c.inverseWeightNorms, c.logitOffsets)) {
+                        c.halfMeanNorms, c.classIds, c.inverseWeightNorms, c.logitOffsets)) {
                     NDList products = new NDList();
                     NDList norms = new NDList();
                     for (int a = from; a < to; a += chunk) {
@@ -249,7 +249,8 @@ public final class SecondPass {
                         // [M; W]·xᵀ, the K-row side on the left: the faster orientation for thin products.
                         products.add(c.projection.matMul(x.transpose()));
                     }
-                    NDArray p = (products.size() == 1 ? products.get(0) : NDArrays.concat(products, 1)).transpose();
+                    NDArray p = (products.size() == 1 ? products.get(0) : NDArrays.concat(products, 1)).transpose()
+                            .reshape(to - from, c.projection.getShape().get(0)); // a contiguous copy
                     NDArray norm2 = (norms.size() == 1 ? norms.get(0) : NDArrays.concat(norms)).square()
                             .reshape(to - from, 1);
                     double[] v = block(batch, block, c, from, to, p, norm2);
@@ -279,7 +280,7 @@ public final class SecondPass {
 
     /** The device copies of what every block needs. */
     private record Constants(NDArray globalMean, NDArray projection, NDArray nc1Map, NDArray table,
-            NDArray meanNorms, NDArray classIds, NDArray inverseWeightNorms, NDArray logitOffsets) {}
+            NDArray halfMeanNorms, NDArray classIds, NDArray inverseWeightNorms, NDArray logitOffsets) {}
 
     /** Rows per group of blocks whose K-space arithmetic is done together (tests lower it). */
     static int groupRows = 16384;
@@ -303,8 +304,10 @@ public final class SecondPass {
         NDArray nc1Part = nc1Rank == 0 ? block.zeros(new Shape(1), DataType.FLOAT64)
                 : pm.sub(tab.get(new NDIndex().addAllDim().addSliceDim(0, k))).matMul(c.nc1Map).square().sum()
                         .reshape(1);
-        NDArray ncc = c.meanNorms.sub(pm.mul(2)).argMin(1);
-        NDArray oneHot = yCol.eq(c.classIds).toType(DataType.FLOAT64, false);
+        // argmin_k ‖M_k‖² − 2 x·M_k as argmax_k x·M_k − ‖M_k‖²/2: the same numbers up to an exact factor −2
+        NDArray ncc = pm.sub(c.halfMeanNorms).argMax(1);
+        NDArray hit = yCol.eq(c.classIds);
+        NDArray oneHot = hit.toType(DataType.FLOAT64, false);
         NDList cols = new NDList(within.reshape(b), ncc.eq(y).toType(DataType.FLOAT64, false));
         NDList pack = new NDList();
         if (w) {
@@ -313,10 +316,12 @@ public final class SecondPass {
             // cos(x_i, w_k − w̄) with 1/0 read as 0: a zero vector has cosine 0 with everything.
             NDArray hn = norm2.sqrt();
             NDArray inverse = NDArrays.where(hn.gt(0), hn.pow(-1), hn.zerosLike());
-            NDArray cos = pw.sub(pw.mean(new int[] {1}, true)).mul(inverse).mul(c.inverseWeightNorms);
-            NDArray own = cos.gather(yCol, 1).reshape(b);
-            NDArray other = cos.sub(oneHot.mul(3)).max(new int[] {1}); // cosines ≥ −1: the own class drops out
-            NDArray margin = own.sub(other);
+            // ‖x_i‖·cos(x_i, w_k − w̄); the row's factor 1/‖x_i‖ ≥ 0 is applied after the max over classes
+            NDArray scaled = pw.sub(pw.mean(new int[] {1}, true)).mul(c.inverseWeightNorms);
+            NDArray own = scaled.gather(yCol, 1).reshape(b);
+            scaled.set(new NDIndex("{}", hit), Double.NEGATIVE_INFINITY); // the own class drops out of the max
+            NDArray other = scaled.max(new int[] {1});
+            NDArray margin = own.sub(other).mul(inverse.reshape(b));
             cols.add(pred.neq(ncc).toType(DataType.FLOAT64, false));
             cols.add(pred.eq(y).toType(DataType.FLOAT64, false));
             cols.add(margin);
