@@ -146,8 +146,17 @@ public final class FeatureStats {
                             jobs.add(pool.submit(() -> hostRange(bytes, single, batch.labels, first, from, to)));
                         }
                     }
+                    // Every job is waited for before the scope (and perhaps the buffer's memory) goes.
+                    RuntimeException failed = null;
                     for (Future<double[]> job : jobs) {
-                        accumulate(add, Workers.await(job, "class sums"));
+                        try {
+                            accumulate(add, Workers.await(job, "class sums"));
+                        } catch (RuntimeException e) {
+                            failed = failed == null ? e : failed;
+                        }
+                    }
+                    if (failed != null) {
+                        throw failed;
                     }
                 }
             }

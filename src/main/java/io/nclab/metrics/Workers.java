@@ -17,13 +17,21 @@ final class Workers {
         });
     }
 
-    /** The job's result; a failure inside it is rethrown as it was (or wrapped, if checked). */
+    /**
+     * The job's result, waiting for it to finish even if this thread is interrupted meanwhile (the job may
+     * be reading memory its caller frees afterwards; the interrupt is kept for the caller). A failure inside
+     * the job is rethrown as it was (or wrapped, if checked).
+     */
     static <T> T await(Future<T> job, String what) {
+        boolean interrupted = false;
         try {
-            return job.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while computing " + what, e);
+            while (true) {
+                try {
+                    return job.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof RuntimeException) {
@@ -33,6 +41,10 @@ final class Workers {
                 throw (Error) cause;
             }
             throw new IllegalStateException(what + " failed", cause);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }
