@@ -27,6 +27,8 @@ class TrainDefaultsTest {
         TrainConfig paper = config("--lr", "0.05", "--model", "mlp", "--schedule", "multistep");
         assertEquals(0.05, paper.lr());
         assertEquals(TrainConfig.Schedule.MULTISTEP, paper.schedule());
+        assertTrue(config().initialProbe(), "the untrained network is probed by default");
+        assertEquals(false, config("--no-initial-probe").initialProbe());
     }
 
     @Test
