@@ -122,7 +122,7 @@ public final class FeatureStats {
         boolean single = features.getDataType() == DataType.FLOAT32;
         int rows = batch.rows;
         // A Java buffer holds at most 2^31 bytes: larger batches go block by block.
-        int blockRows = (int) Math.max(1, Math.min(rows, HOST_BLOCK_ELEMENTS / dim));
+        int blockRows = (int) Math.max(1, Math.min(rows, hostBlockElements / dim));
         int threads = (long) rows * dim < PARALLEL_ELEMENTS ? 1
                 : Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 8));
         double[] add = new double[classes * dim];
@@ -168,8 +168,8 @@ public final class FeatureStats {
         return add;
     }
 
-    /** Elements per block of the host sums (below 2^31 bytes in float64). */
-    private static final long HOST_BLOCK_ELEMENTS = 1L << 27;
+    /** Elements per block of the host sums (below 2^31 bytes in float64; tests lower it). */
+    static long hostBlockElements = 1L << 27;
 
     private static void accumulate(double[] into, double[] part) {
         for (int i = 0; i < into.length; i++) {

@@ -61,10 +61,19 @@ class FeatureStatsTest {
                             }
                         }
                         double[] host = sums(f, y, k, true);
+                        long blocks = FeatureStats.hostBlockElements;
+                        FeatureStats.hostBlockElements = 3L * d + 5; // blocks of 3 rows: the buffer limit's path
+                        double[] blocked;
+                        try {
+                            blocked = sums(f, y, k, true);
+                        } finally {
+                            FeatureStats.hostBlockElements = blocks;
+                        }
                         double[] device = sums(f, y, k, false);
                         for (int i = 0; i < want.length; i++) {
                             double tol = 1e-12 * Math.max(1, Math.abs(want[i]));
                             assertEquals(want[i], host[i], tol, "host, K=" + k + " n=" + n + " " + f.getDataType());
+                            assertEquals(want[i], blocked[i], tol, "host in blocks, K=" + k + " n=" + n);
                             assertEquals(want[i], device[i], tol, "device route, K=" + k + " n=" + n);
                         }
                     }
