@@ -3,7 +3,9 @@ package io.nclab.metrics;
 import io.nclab.nd.SymmetricEigen;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.nclab.UserError;
@@ -82,21 +84,69 @@ public final class NumericalRank {
         }
     }
 
-    /** Σ h hᵀ (d×d, row-major, float64) over the rows {@code order[from..to)}, block by block. */
+    /**
+     * Σ h hᵀ (d×d, row-major, float64, both triangles) over the rows {@code order[from..to)}, block by block.
+     * For d ≥ {@link #symmetricFrom} (1024) only the blocks on and above the diagonal of a 4×4 block grid are
+     * multiplied (10 of 16 products: the flops of a symmetric rank-k update, which PyTorch does not
+     * expose) and mirrored at the end.
+     */
     static double[] featureGram(Batch batch, NDManager scope, int from, int to, int d) {
+        int parts = d >= symmetricFrom ? 4 : 1;
+        int[] edge = new int[parts + 1];
+        for (int p = 0; p <= parts; p++) {
+            edge[p] = (int) ((long) d * p / parts);
+        }
         try (NDManager cls = batch.block(scope)) {
-            NDArray g = cls.zeros(new Shape(d, d), DataType.FLOAT64);
+            NDArray[][] g = new NDArray[parts][parts];
+            NDList all = new NDList();
+            for (int p = 0; p < parts; p++) {
+                for (int q = p; q < parts; q++) {
+                    g[p][q] = cls.zeros(new Shape(edge[p + 1] - edge[p], edge[q + 1] - edge[q]), DataType.FLOAT64);
+                    all.add(g[p][q]);
+                }
+            }
             // Larger blocks than elsewhere: every product allocates a d×d result.
             int chunk = 4 * Batch.chunkRows(d);
             for (int a = from; a < to; a += chunk) {
-                try (NDManager block = batch.block(cls, g)) {
+                try (NDManager block = batch.block(cls, all.toArray(new NDArray[0]))) {
                     NDArray x = batch.sortedRows(block, a, Math.min(a + chunk, to));
-                    g.addi(x.transpose().matMul(x));
+                    if (parts == 1) {
+                        g[0][0].addi(x.transpose().matMul(x));
+                        continue;
+                    }
+                    NDArray[] cols = new NDArray[parts];
+                    for (int p = 0; p < parts; p++) {
+                        cols[p] = x.get(new NDIndex().addAllDim().addSliceDim(edge[p], edge[p + 1]));
+                    }
+                    for (int p = 0; p < parts; p++) {
+                        NDArray left = cols[p].transpose();
+                        for (int q = p; q < parts; q++) {
+                            g[p][q].addi(left.matMul(cols[q]));
+                        }
+                    }
                 }
             }
-            return g.toDoubleArray();
+            double[] out = new double[d * d];
+            for (int p = 0; p < parts; p++) {
+                for (int q = p; q < parts; q++) {
+                    double[] b = g[p][q].toDoubleArray();
+                    int rows = edge[p + 1] - edge[p];
+                    int width = edge[q + 1] - edge[q];
+                    for (int i = 0; i < rows; i++) {
+                        for (int j = 0; j < width; j++) {
+                            double v = b[i * width + j];
+                            out[(edge[p] + i) * d + edge[q] + j] = v;
+                            out[(edge[q] + j) * d + edge[p] + i] = v;
+                        }
+                    }
+                }
+            }
+            return out;
         }
     }
+
+    /** From this dimension the d×d Gram is formed block-symmetrically (tests lower it). */
+    static int symmetricFrom = 1024;
 
     /**
      * ‖H‖_*²/‖H‖_F² from a Gram matrix of H (either one): (Σ √λ_i)² / tr G, with the eigenvalues below

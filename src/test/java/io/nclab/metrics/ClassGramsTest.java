@@ -45,4 +45,41 @@ class ClassGramsTest {
         assertEquals(naive, naive32, 1e-5 * naive); // float32 rounding moves it only slightly
         manager.close();
     }
+
+    @Test
+    void theBlockSymmetricGramIsTheFullOne() {
+        // d = 13 in a 4×4 block grid of uneven blocks (3, 3, 3, 4); classes larger than d take the d×d route.
+        CollapseMetricsTest.Problem p = CollapseMetricsTest.random(22, 240, 13, 3, 0, false);
+        try (NDManager manager = Nd.newManager()) {
+            NDArray h = Nd.matrix(manager, p.h());
+            Batch batch = Batch.of(h, p.y(), p.k(), p.d(), 0);
+            int before = NumericalRank.symmetricFrom;
+            double[] blocked;
+            try (NDManager scope = batch.scope()) {
+                NumericalRank.symmetricFrom = 8;
+                blocked = NumericalRank.featureGram(batch, scope, batch.start[0], batch.start[1], p.d());
+            } finally {
+                NumericalRank.symmetricFrom = before;
+            }
+            int d = p.d();
+            for (int i = 0; i < d; i++) {
+                for (int j = 0; j < d; j++) {
+                    double want = 0;
+                    for (int r = batch.start[0]; r < batch.start[1]; r++) {
+                        double[] row = p.h()[batch.order[r]];
+                        want += row[i] * row[j];
+                    }
+                    assertEquals(want, blocked[i * d + j], 1e-12 * Math.max(1, Math.abs(want)), "G[" + i + "][" + j + "]");
+                    assertEquals(blocked[i * d + j], blocked[j * d + i], 0.0, "symmetric");
+                }
+            }
+            double naive = new NaiveMetrics(p.h(), p.y(), p.k(), null, null, 2).values.get("numerical_rank");
+            NumericalRank.symmetricFrom = 8;
+            try {
+                assertEquals(naive, NumericalRank.measure(h, p.y(), p.k()), 1e-9 * naive);
+            } finally {
+                NumericalRank.symmetricFrom = before;
+            }
+        }
+    }
 }
