@@ -113,10 +113,12 @@ class SweepTest {
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("driver.log").toFile()).start();
         Path runs = dir.resolve("runs");
         long deadline = System.nanoTime() + 60_000_000_000L;
-        while (System.nanoTime() < deadline && !(finished(runs) >= 1 && checkpointed(runs) > finished(runs))) {
-            Thread.sleep(100);
+        // Kill while one run is done and another is mid-way: checkpointed, with at least two epochs (500 ms)
+        // to go, so that it cannot finish between this check and the kill.
+        while (System.nanoTime() < deadline && !(finished(runs) >= 1 && midRun(runs, 6 - 2))) {
+            Thread.sleep(20);
         }
-        assertTrue(finished(runs) >= 1 && checkpointed(runs) > finished(runs), "the sweep made progress before the kill");
+        assertTrue(finished(runs) >= 1 && midRun(runs, 6 - 2), "the sweep made progress before the kill");
         List<ProcessHandle> children = sweep.descendants().toList();
         sweep.destroyForcibly().waitFor();   // SIGKILL on Unix: no shutdown hooks run
         for (ProcessHandle c : children) {
@@ -143,8 +145,26 @@ class SweepTest {
         return count(runs, Sweep.RESULT_FILE);
     }
 
-    private static long checkpointed(Path runs) throws Exception {
-        return count(runs, "checkpoint.txt");
+    /** Whether some run has checkpointed an epoch in 1..{@code last} and not finished. */
+    private static boolean midRun(Path runs, int last) throws Exception {
+        if (!Files.isDirectory(runs)) {
+            return false;
+        }
+        try (var s = Files.list(runs)) {
+            for (Path d : (Iterable<Path>) s::iterator) {
+                Path ckpt = d.resolve("checkpoint.txt");
+                Path starts = d.resolve("starts.log");
+                try {
+                    int epoch = Integer.parseInt(Files.readString(ckpt).strip());
+                    if (epoch >= 1 && epoch <= last && !Files.readString(starts).contains("done")) {
+                        return true;
+                    }
+                } catch (java.io.IOException | NumberFormatException e) {
+                    // not written yet, or being replaced
+                }
+            }
+        }
+        return false;
     }
 
     private static long count(Path runs, String file) throws Exception {
