@@ -1,5 +1,6 @@
 package io.nclab.experiment;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +29,14 @@ public record ChildJvm(String mainClass, String command, boolean resumable, bool
         cmd.add("-Xss16m");
         cmd.add("-XX:+UseSerialGC");
         cmd.add("-XX:ActiveProcessorCount=" + threads);
+        String archive = System.getProperty("nclab.cds");
+        if (archive != null && Files.isRegularFile(Path.of(archive))) {
+            // the launcher's class-data-sharing archive of this very jar (see ./nclab)
+            cmd.add("-XX:SharedArchiveFile=" + archive);
+            cmd.add("-Xlog:cds=off");
+            cmd.add("-Xlog:cds+dynamic=off");
+            cmd.add("-Dnclab.cds=" + archive);
+        }
         cmd.add("-Dai.djl.offline=true");
         cmd.add("-Dai.djl.pytorch.num_threads=" + threads);
         cmd.add("-Dai.djl.pytorch.num_interop_threads=1");
