@@ -8,7 +8,6 @@ import io.nclab.nd.Nd;
 import io.nclab.nd.SymmetricEigen;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Random;
 
 /**
  * The parts of a training probe's NC measurement at the size of the MLP acceptance runs (5000 random ReLU
@@ -52,15 +51,12 @@ public final class EngineBenchmark {
             j.put("engine_without_rank_seconds", engine);
             j.put("numerical_rank_seconds", rank);
         }
-        Random rng = new Random(1);
         for (int size : new int[] {500, 2048}) {
-            double[] a = new double[size * size];
-            for (int i = 0; i < size; i++) {
-                for (int c = 0; c <= i; c++) {
-                    double v = rng.nextGaussian();
-                    a[i * size + c] = v;
-                    a[c * size + i] = v;
-                }
+            double[] a;
+            try (NDManager m = Nd.newManager()) {
+                // a Gram matrix of random features, the kind numerical_rank decomposes
+                NDArray x = m.randomNormal(new Shape(2 * size, size), ai.djl.ndarray.types.DataType.FLOAT64);
+                a = x.transpose().matMul(x).toDoubleArray();
             }
             double best = Double.POSITIVE_INFINITY;
             for (int r = 0; r < 4; r++) {

@@ -2,8 +2,6 @@ package io.nclab.train;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -71,20 +69,7 @@ public final class StepBenchmark {
                         per.mean().toFloatArray();
                     }
                     long t2 = System.nanoTime();
-                    NDList norms = new NDList();
-                    List<NDArray> grads = new ArrayList<>();
-                    for (Trainable p : params) {
-                        NDArray g = p.gradient();
-                        g.attach(scope);
-                        grads.add(g);
-                        norms.add(g.norm());
-                    }
-                    double coef = c.clip() / (NDArrays.stack(norms).norm().getFloat() + 1e-6);
-                    if (coef < 1) {
-                        for (NDArray g : grads) {
-                            g.muli(coef);
-                        }
-                    }
+                    Trainer.clipGradients(params, c.clip(), scope);
                     long t3 = System.nanoTime();
                     sgd.step(params, () -> 0.0, c.lr());
                     long t4 = System.nanoTime();

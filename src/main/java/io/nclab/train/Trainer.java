@@ -122,6 +122,30 @@ public final class Trainer {
         return config;
     }
 
+    /**
+     * Rescales every parameter's gradient by min(1, clip / (‖∇‖ + 1e-6)), ‖∇‖ the global norm (PyTorch's
+     * clip_grad_norm_); each gradient is read once, for its norm.
+     */
+    static void clipGradients(List<Trainable> params, double clip, NDManager manager) {
+        try (NDManager scope = manager.newSubManager()) {
+            NDList grads = new NDList();
+            NDList norms = new NDList();
+            for (Trainable p : params) {
+                NDArray g = p.gradient();
+                g.attach(scope);
+                grads.add(g);
+                norms.add(g.norm());
+            }
+            double norm = NDArrays.stack(norms).norm().getFloat();
+            double coef = clip / (norm + 1e-6);
+            if (coef < 1) {
+                for (NDArray g : grads) {
+                    g.muli(coef);
+                }
+            }
+        }
+    }
+
     static Path defaultRunDir(TrainConfig c) {
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         String loss = LossSpec.parse(c.loss()).spec().replaceAll("[^A-Za-z0-9.=-]+", "_");
@@ -475,25 +499,8 @@ public final class Trainer {
             }
         }
 
-        /** Rescales all gradients by min(1, clip / (‖∇‖ + 1e-6)), ‖∇‖ the global norm (PyTorch's clip_grad_norm_). */
         private void clip() {
-            try (NDManager scope = root.newSubManager()) {
-                NDList grads = new NDList();
-                NDList norms = new NDList();
-                for (Trainable p : params) {
-                    NDArray g = p.gradient();
-                    g.attach(scope);
-                    grads.add(g);
-                    norms.add(g.norm()); // one read of the gradient, no squared copy
-                }
-                double norm = NDArrays.stack(norms).norm().getFloat();
-                double coef = config.clip() / (norm + 1e-6);
-                if (coef < 1) {
-                    for (NDArray g : grads) {
-                        g.muli(coef);
-                    }
-                }
-            }
+            clipGradients(params, config.clip(), root);
         }
 
         /**
