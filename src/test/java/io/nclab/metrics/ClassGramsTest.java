@@ -48,7 +48,7 @@ class ClassGramsTest {
 
     @Test
     void theBlockSymmetricGramIsTheFullOne() {
-        // d = 13 in a 4×4 block grid of uneven blocks (3, 3, 3, 4); classes larger than d take the d×d route.
+        // d = 13 in a 4×4 block grid (from 2·3) of uneven blocks (3, 3, 3, 4); classes larger than d take the d×d route.
         CollapseMetricsTest.Problem p = CollapseMetricsTest.random(22, 240, 13, 3, 0, false);
         try (NDManager manager = Nd.newManager()) {
             NDArray h = Nd.matrix(manager, p.h());
@@ -56,7 +56,7 @@ class ClassGramsTest {
             int before = NumericalRank.symmetricFrom;
             double[] blocked;
             try (NDManager scope = batch.scope()) {
-                NumericalRank.symmetricFrom = 8;
+                NumericalRank.symmetricFrom = 3;
                 blocked = NumericalRank.featureGram(batch, scope, batch.start[0], batch.start[1], p.d());
             } finally {
                 NumericalRank.symmetricFrom = before;
@@ -74,12 +74,30 @@ class ClassGramsTest {
                 }
             }
             double naive = new NaiveMetrics(p.h(), p.y(), p.k(), null, null, 2).values.get("numerical_rank");
-            NumericalRank.symmetricFrom = 8;
+            NumericalRank.symmetricFrom = 3;
             try {
                 assertEquals(naive, NumericalRank.measure(h, p.y(), p.k()), 1e-9 * naive);
             } finally {
                 NumericalRank.symmetricFrom = before;
             }
+        }
+    }
+
+    @Test
+    void theBlockSymmetricSmallerGramGivesTheNaiveRank() {
+        // Classes of 10 samples in d = 40 take the n_k×n_k Gram: in a 4×4 grid (symmetricFrom 2), a 2×2 one
+        // (6) and whole (1000), each agreeing with the naive implementation.
+        CollapseMetricsTest.Problem p = CollapseMetricsTest.random(23, 30, 40, 3, 0, false);
+        double naive = new NaiveMetrics(p.h(), p.y(), p.k(), null, null, 2).values.get("numerical_rank");
+        int before = NumericalRank.symmetricFrom;
+        try (NDManager manager = Nd.newManager()) {
+            NDArray h = Nd.matrix(manager, p.h());
+            for (int from : new int[] {2, 6, 1000}) {
+                NumericalRank.symmetricFrom = from;
+                assertEquals(naive, NumericalRank.measure(h, p.y(), p.k()), 1e-9 * naive, "symmetricFrom " + from);
+            }
+        } finally {
+            NumericalRank.symmetricFrom = before;
         }
     }
 }
