@@ -77,8 +77,9 @@ public final class ReproduceCommand implements Callable<Integer> {
             Map<String, List<String>> grid = new LinkedHashMap<>();
             grid.put("width", List.of("0.25", "1"));
             grid.put("epochs", List.of("10", "30"));
+            // The papers' optimizer (SGD, momentum 0.9, batch 128; the MLP's own default is Adam).
             Map<String, String> o = options("dataset", "fashion-mnist", "model", "mlp", "per-class", "50",
-                    "schedule", "cosine", "probe-every", "2", "device", device);
+                    "optimizer", "sgd", "batch-size", "128", "schedule", "cosine", "probe-every", "2", "device", device);
             if (dataDir != null) {
                 o.put("data-dir", dataDir.toString());
             }

@@ -1,5 +1,6 @@
 package io.nclab.cli;
 
+import io.nclab.UserError;
 import io.nclab.data.DatasetKind;
 import io.nclab.data.Splits;
 import io.nclab.io.Json;
@@ -59,23 +60,24 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--loss", description = "loss spec (default ce): " + LossSpec.ACCEPTED)
     String loss;
 
-    @Option(names = "--optimizer", description = "sgd (default) | adam | lbfgs")
+    @Option(names = "--optimizer", description = "sgd (default for the ResNets) | adam (default for mlp) | lbfgs")
     String optimizer;
 
-    @Option(names = "--lr", description = "initial learning rate (default " + TrainConfig.MLP_LR + " for mlp, "
-            + TrainConfig.RESNET_LR + " for the ResNets)")
+    @Option(names = "--lr", description = "initial learning rate (default: mlp 5e-4 with adam, 0.01 with sgd or"
+            + " lbfgs; the ResNets 0.1 with sgd or lbfgs, 1e-3 with adam)")
     Double lr;
 
-    @Option(names = "--momentum", description = "SGD momentum (default 0.9)")
+    @Option(names = "--momentum", description = "SGD momentum (default 0.9; with --optimizer sgd)")
     Double momentum;
 
-    @Option(names = "--nesterov", description = "Nesterov momentum")
+    @Option(names = "--nesterov", description = "Nesterov momentum (with --optimizer sgd)")
     Boolean nesterov;
 
     @Option(names = "--epochs", description = "epochs (default 30)")
     Integer epochs;
 
-    @Option(names = "--batch-size", description = "mini-batch size (default 128)")
+    @Option(names = "--batch-size", description = "mini-batch size (default " + TrainConfig.MLP_BATCH
+            + " for mlp, 128 for the ResNets)")
     Integer batchSize;
 
     @Option(names = "--weight-decay", description = "coupled L2 on all parameters (default 5e-4)")
@@ -218,14 +220,26 @@ public final class TrainCommand implements Callable<Integer> {
             c.put(MODEL_KEYS.contains(key) || key.equals("bias") || key.equals("batch_norm") ? "model." + key : key, v);
         }
         Architecture arch = model == null ? Architecture.MLP : Architecture.parse(model);
-        return TrainConfig.defaults(arch).with(c);
+        if (c.containsKey("optimizer") && !c.containsKey("lr")) {
+            // an optimizer other than the model's default comes with its own default rate
+            c.put("lr", TrainConfig.defaultLr(arch, TrainConfig.OptimizerKind.valueOf((String) c.get("optimizer"))));
+        }
+        TrainConfig config = TrainConfig.defaults(arch).with(c);
+        if ((c.containsKey("momentum") || c.containsKey("nesterov"))
+                && config.optimizer() != TrainConfig.OptimizerKind.SGD) {
+            throw new UserError("--momentum and --nesterov are SGD's; the optimizer is "
+                    + config.optimizer().name().toLowerCase(Locale.ROOT)
+                    + (c.containsKey("optimizer") ? "" : " (the " + arch.name().toLowerCase(Locale.ROOT)
+                            + "'s default)") + ": add --optimizer sgd");
+        }
+        return config;
     }
 
     private static <E extends Enum<E>> String upper(String value, String flag, String accepted, Class<E> type) {
         try {
             return Enum.valueOf(type, value.toUpperCase(Locale.ROOT)).name();
         } catch (IllegalArgumentException e) {
-            throw new io.nclab.UserError("unknown " + flag + " '" + value + "'; accepted: " + accepted);
+            throw new UserError("unknown " + flag + " '" + value + "'; accepted: " + accepted);
         }
     }
 

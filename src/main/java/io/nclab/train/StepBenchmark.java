@@ -71,7 +71,7 @@ public final class StepBenchmark {
                     long t2 = System.nanoTime();
                     Trainer.clipGradients(params, c.clip(), scope);
                     long t3 = System.nanoTime();
-                    sgd.step(params, () -> 0.0, c.lr());
+                    sgd.step(params, () -> 0.0, TrainConfig.MLP_SGD_LR);
                     long t4 = System.nanoTime();
                     zero += t1 - t0;
                     forward += t2 - t1;

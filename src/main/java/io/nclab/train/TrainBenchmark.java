@@ -35,9 +35,13 @@ public final class TrainBenchmark {
         int perClass = args.length > 2 ? Integer.parseInt(args[2]) : 500;
         int threads = args.length > 3 ? Integer.parseInt(args[3]) : 0;
         boolean analytic = args.length > 4 && args[4].equals("analytic");
-        TrainConfig config = TrainConfig.defaults().with(Map.of("per_class", perClass, "val_fraction", 0.0,
-                "epochs", epochs, "probe_every", 1000, "checkpoint_every", 1000, "out", out.toString(),
-                "analytic_gradient", analytic, "threads", threads, "initial_probe", false));
+        // train_torch.py's optimizer and batch size (SGD, momentum 0.9, batch 128), not the MLP's defaults
+        TrainConfig config = TrainConfig.defaults().with(Map.ofEntries(Map.entry("per_class", perClass),
+                Map.entry("val_fraction", 0.0), Map.entry("epochs", epochs), Map.entry("probe_every", 1000),
+                Map.entry("checkpoint_every", 1000), Map.entry("out", out.toString()),
+                Map.entry("analytic_gradient", analytic), Map.entry("threads", threads),
+                Map.entry("initial_probe", false), Map.entry("optimizer", "SGD"),
+                Map.entry("lr", TrainConfig.MLP_SGD_LR), Map.entry("batch_size", 128)));
         TrainResult r = Trainer.of(config, System.err).run();
         List<Map<String, Object>> timing = Json.MAPPER.readerForListOf(Map.class)
                 .readValue("[" + String.join(",", Files.readAllLines(out.resolve("timing.jsonl"))) + "]");

@@ -82,6 +82,8 @@ class TrainCommandTest {
             {"needs --data-dir", "train", "--dataset", "cifar10"},
             {"unknown dataset", "train", "--dataset", "svhn"},
             {"no config.json", "train", "--resume", tmp.toString()},
+            {"--momentum and --nesterov are SGD's; the optimizer is adam (the mlp's default): add --optimizer sgd",
+                "train", "--momentum", "0.95"},
         };
         for (String[] c : cases) {
             CliRunner.Result r = nclab(Arrays.copyOfRange(c, 1, c.length));

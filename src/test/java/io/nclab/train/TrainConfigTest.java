@@ -8,15 +8,13 @@ import org.junit.jupiter.api.Test;
 /** The defaults resolve as the README's training table and {@code train --help} document them. */
 class TrainConfigTest {
     @Test
-    void everyArchitectureSharesTheLossesPapersOptimisationSettings() {
+    void everyArchitectureSharesTheLossesPapersRegularisationAndLength() {
         for (Architecture a : Architecture.values()) {
             TrainConfig c = TrainConfig.defaults(a);
             assertEquals(a, c.model().architecture());
-            assertEquals(TrainConfig.OptimizerKind.SGD, c.optimizer(), a.name());
             assertEquals(0.9, c.momentum(), a.name());
             assertEquals(5e-4, c.weightDecay(), a.name());
             assertEquals(2.0, c.clip(), a.name());
-            assertEquals(128, c.batchSize(), a.name());
             assertEquals(30, c.epochs(), a.name());
             assertEquals(0.1, c.valFraction(), a.name());
             assertEquals(1, c.probeEvery(), a.name());
@@ -24,13 +22,20 @@ class TrainConfigTest {
     }
 
     @Test
-    void theResNetsFollowTheLossesPaperAndTheMlpHasItsOwnRateAndSchedule() {
+    void theResNetsFollowTheLossesPaperAndTheMlpHasItsOwnOptimizerRateBatchAndSchedule() {
         for (Architecture a : new Architecture[] {Architecture.RESNET18, Architecture.WRN50}) {
-            assertEquals(0.1, TrainConfig.defaults(a).lr(), a.name());
-            assertEquals(TrainConfig.Schedule.MULTISTEP, TrainConfig.defaults(a).schedule(), a.name());
+            TrainConfig c = TrainConfig.defaults(a);
+            assertEquals(TrainConfig.OptimizerKind.SGD, c.optimizer(), a.name());
+            assertEquals(0.1, c.lr(), a.name());
+            assertEquals(128, c.batchSize(), a.name());
+            assertEquals(TrainConfig.Schedule.MULTISTEP, c.schedule(), a.name());
+            assertEquals(1e-3, TrainConfig.defaultLr(a, TrainConfig.OptimizerKind.ADAM), a.name());
         }
         TrainConfig mlp = TrainConfig.defaults(Architecture.MLP);
-        assertEquals(0.01, mlp.lr());
+        assertEquals(TrainConfig.OptimizerKind.ADAM, mlp.optimizer());
+        assertEquals(5e-4, mlp.lr());
+        assertEquals(64, mlp.batchSize());
+        assertEquals(0.01, TrainConfig.defaultLr(Architecture.MLP, TrainConfig.OptimizerKind.SGD));
         assertEquals(TrainConfig.Schedule.COSINE, mlp.schedule());
         assertEquals(mlp, TrainConfig.defaults());
         assertEquals(1024 * 3, (int) (mlp.model().width() * 1024) * mlp.model().depth());
