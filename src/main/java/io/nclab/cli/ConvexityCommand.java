@@ -4,6 +4,7 @@ import io.nclab.UserError;
 import io.nclab.curvature.CurvatureFigures;
 import io.nclab.curvature.LossConvexity;
 import io.nclab.experiment.Provenance;
+import io.nclab.io.AtomicFiles;
 import io.nclab.io.Json;
 import io.nclab.loss.Loss;
 import io.nclab.loss.LossSpec;
@@ -51,6 +52,9 @@ public final class ConvexityCommand implements Callable<Integer> {
         }
         if (samples < 1 || bins < 1) {
             throw new UserError("--samples and --bins must be at least 1");
+        }
+        if (out != null) {
+            AtomicFiles.requireDirectoryOrAbsent(out, "--out");
         }
         List<LossConvexity.Report> reports = new ArrayList<>();
         for (String spec : LossSpec.splitList(losses)) {
@@ -105,7 +109,7 @@ public final class ConvexityCommand implements Callable<Integer> {
             j.put("classes", classes);
             j.put("seed", seed);
             j.put("losses", results);
-            System.out.println(Json.line(j));
+            System.out.println(Json.result(j));
         }
         return 0;
     }

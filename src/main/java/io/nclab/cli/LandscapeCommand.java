@@ -3,6 +3,7 @@ package io.nclab.cli;
 import io.nclab.UserError;
 import io.nclab.curvature.CurvatureFigures;
 import io.nclab.experiment.Provenance;
+import io.nclab.io.AtomicFiles;
 import io.nclab.io.Json;
 import io.nclab.landscape.LandscapeFigures;
 import io.nclab.loss.Loss;
@@ -40,10 +41,17 @@ public final class LandscapeCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print a one-line JSON summary last")
     boolean json;
 
+    /** Above this K the grid's logits (K per point, 121 × 121 points) stop fitting comfortably in memory. */
+    static final int MAX_CLASSES = 1000;
+
     @Override
     public Integer call() {
         if (classes < 3) {
             throw new UserError("--classes must be at least 3 (Proposition C.1 needs K - 1 > 1), got " + classes);
+        }
+        if (classes > MAX_CLASSES) {
+            throw new UserError("--classes must be at most " + MAX_CLASSES + " (every grid point holds K logits; the"
+                    + " K -> infinity panel shows the limit), got " + classes);
         }
         List<Loss> list = new ArrayList<>();
         for (String spec : LossSpec.splitList(losses)) {
@@ -58,19 +66,26 @@ public final class LandscapeCommand implements Callable<Integer> {
         settings.put("out", out.toString());
         List<Loss> bound = new ArrayList<>();
         for (String spec : LossSpec.splitList(boundLosses)) {
-            bound.add(LossSpec.parse(spec));
+            Loss loss = LossSpec.parse(spec);
+            if (!loss.contrastive()) {
+                throw new UserError("--bound-losses: " + loss.spec() + " is not a contrastive loss (Definition 1), so"
+                        + " phi bounds nothing; accepted: ce, focal and ls specs");
+            }
+            bound.add(loss);
         }
         settings.put("bound_losses", bound.stream().map(Loss::spec).toList());
-        Provenance.writeConfig(out, "landscape", settings);
+        AtomicFiles.requireDirectoryOrAbsent(out, "--out");
         List<Path> files = new ArrayList<>(LandscapeFigures.writeAll(out, classes, list, LandscapeFigures.Grid.standard()));
         files.addAll(CurvatureFigures.contrastiveBound(out, classes, bound, 3000, 0));
+        Provenance.writeConfig(out, "landscape", settings); // last: a folder with config.json is complete
+        files.add(out.resolve("config.json"));
         for (Path f : files) {
             System.out.println("wrote " + f);
         }
         if (json) {
             Map<String, Object> result = new LinkedHashMap<>(settings);
             result.put("files", files.stream().map(Path::toString).toList());
-            System.out.println(Json.line(result));
+            System.out.println(Json.result(result));
         }
         return 0;
     }

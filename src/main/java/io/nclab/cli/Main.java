@@ -4,6 +4,7 @@ import io.nclab.UserError;
 import io.nclab.Version;
 import io.nclab.experiment.ParentWatch;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -49,6 +50,13 @@ public final class Main implements Runnable {
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new Main());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        // An empty path would silently mean the current directory (or fail with a garbled message).
+        cl.registerConverter(Path.class, s -> {
+            if (s.isBlank()) {
+                throw new CommandLine.TypeConversionException("an empty path");
+            }
+            return Path.of(s);
+        });
         cl.setParameterExceptionHandler((ex, a) -> {
             PrintWriter err = ex.getCommandLine().getErr();
             String name = ex.getCommandLine().getCommandSpec().qualifiedName();

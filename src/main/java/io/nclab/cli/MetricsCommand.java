@@ -11,9 +11,7 @@ import io.nclab.metrics.NumericalRank;
 import io.nclab.nd.Nd;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -72,7 +70,7 @@ public final class MetricsCommand implements Runnable {
             throw new UserError("--bias needs --weights");
         }
         if (!(cdnvExponent > 0) || !Double.isFinite(cdnvExponent)) {
-            throw new UserError("--cdnv-exponent must be positive, got " + cdnvExponent);
+            throw new UserError("--cdnv-exponent must be a finite number > 0, got " + cdnvExponent);
         }
         try (NDManager manager = Nd.newManager()) {
             long t0 = System.nanoTime();
@@ -140,15 +138,26 @@ public final class MetricsCommand implements Runnable {
             }
             return classes;
         }
-        return fromW >= 0 ? fromW : maxLabel + 1;
+        if (fromW >= 0) {
+            return fromW;
+        }
+        boolean[] seen = new boolean[maxLabel + 1];
+        for (int v : y) {
+            seen[v] = true;
+        }
+        for (int k = 0; k <= maxLabel; k++) {
+            if (!seen[k]) {
+                throw new UserError("class " + k + " has no samples: K = " + (maxLabel + 1) + " was taken from the"
+                        + " largest label (" + maxLabel + "); check " + labels + ", or give --classes or --weights");
+            }
+        }
+        return maxLabel + 1;
     }
 
     private void print(CollapseMetrics m) {
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            Map<String, Object> values = new LinkedHashMap<>();
-            m.values().forEach((name, v) -> values.put(name, Double.isFinite(v) ? v : null));
-            out.println(Json.line(values));
+            out.println(Json.result(m.values()));
         } else {
             out.printf(Locale.ROOT, "%d samples, %d classes%n", m.samples(), m.classes());
             m.values().forEach((name, v) -> out.printf(Locale.ROOT, "  %-32s %.10g%n", name, v));

@@ -2,8 +2,10 @@ package io.nclab.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import io.nclab.UserError;
 import io.nclab.curvature.SaddleAnalysis;
 import io.nclab.io.Json;
+import io.nclab.ufm.UfmProblem;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,14 +42,27 @@ public final class SaddleCommand implements Callable<Integer> {
         SaddleAnalysis.Settings base = SaddleAnalysis.Settings.standard(seed);
         SaddleAnalysis.Settings s = new SaddleAnalysis.Settings(base.seed(), base.negativeTolerance(), base.lanczos(),
                 base.solverIterations(), base.solverTolerance(), base.maxRounds(), !noEscape, base.denseLimit());
-        SaddleAnalysis.Report r = SaddleAnalysis.analyse(problem.problem(), s);
+        UfmProblem ufm = problem.problem();
+        if (!(ufm.lambdaW() > 0 && ufm.lambdaH() > 0)) {
+            throw new UserError("saddle needs --lambda-w and --lambda-h > 0: without weight decay on both the UFM"
+                    + " has no minimiser (rescaling W up and H down lowers f towards its infimum)");
+        }
+        SaddleAnalysis.Report r = SaddleAnalysis.analyse(ufm, s);
 
         System.out.printf("%-15s %5s %14s %11s %14s %9s  %s%n", "critical point", "rank", "objective", "|grad f|",
                 "min eigenvalue", "products", "escape");
         for (SaddleAnalysis.CriticalPoint c : r.criticalPoints()) {
-            String esc = c.escape() == null ? "-" : String.format("%s after %d round(s): f = %.10g (gap %.2g)",
-                    c.escape().reachedGlobal() ? "reached f*" : "did NOT reach f*", c.escape().rounds().size(),
-                    c.escape().objective(), c.escape().relativeGap());
+            String esc;
+            if (c.escape() == null) {
+                esc = "-";
+            } else if (c.escape().rounds().isEmpty()) {
+                esc = String.format("none: no negative curvature, %s (gap %.2g)", c.escape().reachedGlobal()
+                        ? "a global minimiser here" : "a local minimiser above f*", c.escape().relativeGap());
+            } else {
+                esc = String.format("%s after %d round(s): f = %.10g (gap %.2g)",
+                        c.escape().reachedGlobal() ? "reached f*" : "did NOT reach f*", c.escape().rounds().size(),
+                        c.escape().objective(), c.escape().relativeGap());
+            }
             System.out.printf("%-15s %5d %14.8g %11.3g %14.6g %9d  %s%n", c.kind(), c.rank(), c.objective(),
                     c.gradNorm(), c.minEigenvalue(), c.lanczosProducts(), esc);
         }
@@ -74,7 +89,7 @@ public final class SaddleCommand implements Callable<Integer> {
                 p.remove("direction");
             }
             out.putAll(fields);
-            System.out.println(Json.line(out));
+            System.out.println(Json.result(out));
         }
         return 0;
     }

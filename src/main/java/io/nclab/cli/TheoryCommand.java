@@ -40,7 +40,7 @@ public final class TheoryCommand implements Callable<Integer> {
             out.put("contrastive_check", contrastive(p.loss(), p.classes()));
         }
         if (json) {
-            System.out.println(Json.line(out));
+            System.out.println(Json.result(out));
         } else {
             if (t == null) {
                 System.out.println("No closed form applies: " + TheoryOracle.whyNot(p) + ".");
@@ -59,7 +59,7 @@ public final class TheoryCommand implements Callable<Integer> {
                 }
             }
             if (checkContrastive) {
-                System.out.println("contrastive  " + out.get("contrastive_check"));
+                printContrastive(out.get("contrastive_check"));
             }
         }
         return 0;
@@ -69,9 +69,9 @@ public final class TheoryCommand implements Callable<Integer> {
     static Map<String, Object> fields(UfmProblem p, TheoryPrediction t) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("objective", t == null ? null : t.objective());
-        out.put("t", t == null || !Double.isFinite(t.t()) ? null : t.t());
+        out.put("t", t == null ? null : t.t());
         out.put("b", t == null ? null : t.b());
-        out.put("w_row_norm", t == null || !Double.isFinite(t.wRowNorm()) ? null : t.wRowNorm());
+        out.put("w_row_norm", t == null ? null : t.wRowNorm());
         out.put("w_norm", t == null ? null : t.wNorm());
         out.put("h_norm", t == null ? null : t.hNorm());
         out.put("h_feature_norm", t == null || !Double.isFinite(t.wRowNorm()) ? null
@@ -100,6 +100,20 @@ public final class TheoryCommand implements Callable<Integer> {
         }
         m.put("minimisers", rows);
         return m;
+    }
+
+    /** The contrastive check as a short table: the verdicts, then t* for each c tried. */
+    @SuppressWarnings("unchecked")
+    private static void printContrastive(Object check) {
+        Map<String, Object> m = (Map<String, Object>) check;
+        System.out.printf("contrastive  Definition 1 %s (phi a lower bound: %s; worst relative gap %.3g)%n",
+                (Boolean) m.get("holds") ? "holds" : "does NOT hold", (Boolean) m.get("lower_bound_holds") ? "yes" : "NO",
+                (Double) m.get("worst_relative_gap"));
+        System.out.printf("  %-12s %-16s %-7s %s%n", "c", "t*", "unique", "t* <= 0");
+        for (Map<String, Object> row : (List<Map<String, Object>>) m.get("minimisers")) {
+            System.out.printf("  %-12.6g %-16.10g %-7s %s%n", (Double) row.get("c"), (Double) row.get("t_star"),
+                    row.get("unique"), row.get("non_positive"));
+        }
     }
 
     static String formatList(double[] v) {

@@ -74,6 +74,9 @@ public final class UfmCommand implements Callable<Integer> {
         double step = lr != null ? lr : defaultLr(optimizer);
         UfmSettings s = new UfmSettings(p, optimizer.toLowerCase(Locale.ROOT), step, iters, tol, seed, initScale, logEvery);
         TheoryPrediction theory = TheoryOracle.predict(p);
+        if (out != null) {
+            AtomicFiles.requireDirectoryOrAbsent(out, "--out");
+        }
         if (!json) {
             System.out.printf("UFM: loss %s, K=%d, d=%d, N=%d, lambda_w=%g lambda_h=%g lambda_b=%s, %s lr=%g%n",
                     p.loss().spec(), p.classes(), p.dim(), p.samples(), p.lambdaW(), p.lambdaH(),
@@ -119,7 +122,7 @@ public final class UfmCommand implements Callable<Integer> {
             Json.writePretty(out.resolve("result.json"), result);
         }
         if (json) {
-            System.out.println(Json.line(result));
+            System.out.println(Json.result(result));
         } else {
             System.out.printf("stopped after %d iterations (%s) in %.3f s%n", o.result().iterations(),
                     o.result().stopReason(), o.seconds());

@@ -270,8 +270,11 @@ public final class SaddleAnalysis {
         List<Round> rounds = new ArrayList<>();
         double[] x = start;
         Lanczos.Result eig = first;
-        double value = Double.NaN;
         UfmProblem problem = f.problem();
+        double value;
+        try (UfmPoint p = UfmHessian.unflatten(problem, m, start)) {
+            value = f.value(p); // no negative curvature: the point stays where it is (MSE's all-zero regime)
+        }
         while (eig.value() < -s.negativeTolerance() && rounds.size() < s.maxRounds()) {
             double[] stepped = stepAlong(f, m, x, eig);
             double step = Math.sqrt(distanceSquared(stepped, x));
@@ -354,7 +357,9 @@ public final class SaddleAnalysis {
         }
         int r = 0;
         for (double v : sv) {
-            if (v > 1e-6 * top) {
+            // relative to the largest, and above the solver's resolution: a minimiser at W = H = 0 (up to
+            // round-off) has no rotation orbit
+            if (v > 1e-6 * top && v > 1e-9) {
                 r++;
             }
         }

@@ -49,6 +49,16 @@ public final class AtomicFiles {
         }
     }
 
+    /**
+     * Fails (one line naming the option) when an output folder's path is taken by something that is
+     * not a folder: checked before any work, so that a long computation does not end in that error.
+     */
+    public static void requireDirectoryOrAbsent(Path dir, String option) {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new UserError(option + " " + dir + " exists and is not a directory");
+        }
+    }
+
     /** Temporary files are created owner-only; the finished file gets the usual rw-r--r--. */
     private static void readableByAll(Path p) {
         try {

@@ -333,6 +333,7 @@ public final class FeatureStats {
                         + weights.getShape());
             }
             w = Nd.toDoubles(weights);
+            requireFinite(w, "classifier weights are not finite: row ", dim);
         }
         if (bias != null) {
             if (weights == null) {
@@ -343,8 +344,18 @@ public final class FeatureStats {
                         + bias.getShape());
             }
             b = Nd.toDoubles(bias);
+            requireFinite(b, "classifier bias is not finite: entry ", 1);
         }
         return new SecondPass(this, w, b, keepMargins);
+    }
+
+    /** One line naming the first row (or entry) of the classifier that holds a NaN or an infinity. */
+    private static void requireFinite(double[] v, String message, int width) {
+        for (int i = 0; i < v.length; i++) {
+            if (!Double.isFinite(v[i])) {
+                throw new UserError(message + (i / width) + " holds " + v[i]);
+            }
+        }
     }
 
     /** The second pass without a classifier: NC1, CDNV, class-mean geometry, NCC accuracy. */

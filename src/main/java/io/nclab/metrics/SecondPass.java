@@ -405,8 +405,10 @@ public final class SecondPass {
             maxDev = Math.max(maxDev, Math.abs(c + 1.0 / (k - 1)));
         }
         CollapseMetrics.Builder m = new CollapseMetrics.Builder(k, (long) n);
-        m.nc1 = nc1Sum / n;
-        m.nc1Quotient = within / n / between;
+        if (!meansCoincide(between, within / n, meanNorms)) {
+            m.nc1 = nc1Sum / n;
+            m.nc1Quotient = within / n / between;
+        }
         m.cdnv = cdnv;
         m.nc2Means = Geometry.etfDistance(gramMeans, k);
         m.nccAccuracy = nccCorrect / n;
@@ -446,6 +448,27 @@ public final class SecondPass {
             }
         }
         return m.build();
+    }
+
+    /**
+     * Whether the class means coincide up to round-off, so that Σ_B is noise and NC1 (both forms) is
+     * undefined (NaN) rather than 0 (all features equal: no between-class direction at all) or some
+     * huge number (a pseudo-inverse of rounding errors). The class means carry errors of about
+     * ε·‖h‖ (float64 sums), so tr Σ_B at or below (10⁴ε)² times the features' mean square is noise.
+     */
+    private boolean meansCoincide(double between, double withinTrace, double[] meanNorms) {
+        if (nc1Rank == 0 || !(between > 0)) {
+            return true;
+        }
+        double scale = withinTrace;
+        for (int j = 0; j < dim; j++) {
+            scale += globalMean[j] * globalMean[j];
+        }
+        for (double v : meanNorms) {
+            scale = Math.max(scale, v * v);
+        }
+        double noise = 1e4 * Geometry.EPS;
+        return between <= noise * noise * scale;
     }
 
     // ---------------------------------------------------------------- files

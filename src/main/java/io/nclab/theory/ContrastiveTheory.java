@@ -3,9 +3,11 @@ package io.nclab.theory;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.nclab.UserError;
 import io.nclab.loss.Loss;
 import io.nclab.nd.Nd;
 import io.nclab.ufm.UfmProblem;
+import java.util.Arrays;
 
 /**
  * The global optimum of the UFM for a loss of the contrastive family (CE, focal, label smoothing) in
@@ -86,11 +88,25 @@ public final class ContrastiveTheory {
         try (Path path = new Path(loss, classes)) {
             double l0 = path.values(new double[] {0})[0];
             double upper = Math.max(l0 / c, 1e-12);
-            int m = 4001;
-            double[] ts = new double[m];
-            for (int i = 0; i < m; i++) {
-                ts[i] = upper * i / (m - 1);
+            if (Double.isInfinite(upper)) {
+                throw new UserError("the weight decays are too small for the theory's scalar problem: K·sqrt(n·lambda_w"
+                        + "·lambda_h) = " + c + " (use values whose product is above 1e-300)");
             }
+            // An even grid on [0, L(0)/c] (t* lies below: φ(t) ≥ c·t > φ(0) beyond it), merged with a
+            // geometric one from min(1e-3, 1e-9·L(0)/c): when c is tiny, t* ≈ log(1/c) sits far below
+            // L(0)/c, where the even grid's steps are far too coarse to bracket it.
+            int even = 2001;
+            int geometric = 2000;
+            double[] ts = new double[even + geometric];
+            for (int i = 0; i < even; i++) {
+                ts[i] = upper * i / (even - 1);
+            }
+            double first = Math.min(1e-3, upper * 1e-9);
+            for (int i = 0; i < geometric; i++) {
+                ts[even + i] = first * Math.pow(upper / first, (double) i / (geometric - 1));
+            }
+            Arrays.sort(ts);
+            int m = ts.length;
             double[] ls = path.values(ts);
             int best = 0;
             for (int i = 1; i < m; i++) {
@@ -140,7 +156,23 @@ public final class ContrastiveTheory {
         return t;
     }
 
-    /** Theorem 1's prediction, or null where it does not apply (imbalanced, d &lt; K−1, λ_Wλ_H = 0). */
+    /**
+     * Below this c the scalar problem's optimum is lost in float64: L(z(t*)) ≈ c·t* is computed with an
+     * absolute error of about ε (a log-softmax of logits far apart), so f* ≈ c(t* + 1) would carry a
+     * relative error of ε/f*, about 1e-6 here (measured against a 50-digit solution: 3e-8 at c = 4e-10,
+     * 9e-7 at 4e-12, 2e-4 at 4e-14, for CE with K = 3, n = 2).
+     */
+    public static final double MIN_WEIGHT = 1e-11;
+
+    /** The weight c = K√(nλ_Wλ_H) of t in the scalar problem (computed so that λ_Wλ_H cannot underflow). */
+    public static double scalarWeight(UfmProblem p) {
+        return p.classes() * Math.sqrt(p.perClass()) * Math.sqrt(p.lambdaW()) * Math.sqrt(p.lambdaH());
+    }
+
+    /**
+     * Theorem 1's prediction, or null where it does not apply (imbalanced, d &lt; K−1, λ_Wλ_H = 0) or
+     * where float64 cannot resolve it (c below {@link #MIN_WEIGHT}).
+     */
     public static TheoryPrediction predict(UfmProblem p) {
         Loss loss = p.loss();
         int k = p.classes();
@@ -148,10 +180,13 @@ public final class ContrastiveTheory {
             return null;
         }
         int n = p.perClass();
-        double c = k * Math.sqrt(n * p.lambdaW() * p.lambdaH());
+        double c = scalarWeight(p);
+        if (c < MIN_WEIGHT) {
+            return null;
+        }
         double[] sol = solveScalar(loss, k, c);
         double t = sol[0];
-        double c0 = Math.sqrt(p.lambdaW() / (p.lambdaH() * n));
+        double c0 = Math.sqrt(p.lambdaW()) / (Math.sqrt(p.lambdaH()) * Math.sqrt(n));
         double rho = Math.sqrt(t / c0);
         double hFeature = c0 * rho;
         return new TheoryPrediction(sol[1], t, new double[k], rho, Math.sqrt(k) * rho,

@@ -31,15 +31,15 @@ import java.util.Arrays;
 public final class MseTheory {
     private MseTheory() {}
 
-    /** The prediction, or null where the theorem does not apply (α ≠ 1, or imbalanced with bias). */
+    /** The prediction, or null where the theorem does not apply (α ≠ 1, λ_Wλ_H = 0, or imbalanced with bias). */
     public static TheoryPrediction predict(UfmProblem p) {
-        if (!(p.loss() instanceof RescaledMse mse) || mse.alpha() != 1) {
-            return null;
+        if (!(p.loss() instanceof RescaledMse mse) || mse.alpha() != 1 || !(p.lambdaW() > 0 && p.lambdaH() > 0)) {
+            return null; // with λ_W or λ_H = 0, rescaling W and H approaches the infimum without reaching it
         }
         int k = p.classes();
         int n = p.samples();
         double m = mse.m();
-        double tau = Math.sqrt(p.lambdaW() * p.lambdaH());
+        double tau = Math.sqrt(p.lambdaW()) * Math.sqrt(p.lambdaH()); // no underflow of λ_Wλ_H
         if (!p.bias()) {
             int[] counts = p.classCounts();
             double[] sigma = new double[k];

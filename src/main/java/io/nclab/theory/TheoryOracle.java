@@ -1,6 +1,7 @@
 package io.nclab.theory;
 
 import io.nclab.ufm.UfmProblem;
+import java.util.Locale;
 
 /** The theory's prediction for a UFM problem, whichever paper covers it; null where none does. */
 public final class TheoryOracle {
@@ -19,7 +20,15 @@ public final class TheoryOracle {
             if (p.dim() < p.classes() - 1) {
                 return "Theorem 1 needs d >= K-1 for a simplex ETF";
             }
-            return "Theorem 1 needs lambda_w, lambda_h > 0";
+            if (!(p.lambdaW() > 0 && p.lambdaH() > 0)) {
+                return "Theorem 1 needs lambda_w, lambda_h > 0 (without both no minimiser exists)";
+            }
+            return String.format(Locale.ROOT, "the weight decays are too small for float64: K*sqrt(n*lambda_w"
+                    + "*lambda_h) = %.3g is below %.0e, where the loss at the optimum is near round-off",
+                    ContrastiveTheory.scalarWeight(p), ContrastiveTheory.MIN_WEIGHT);
+        }
+        if (!(p.lambdaW() > 0 && p.lambdaH() > 0)) {
+            return "Theorem 3.1 needs lambda_w, lambda_h > 0 (without both no minimiser exists)";
         }
         if (!p.bias() || p.balanced()) {
             return "Theorem 3.1 covers the squared error with alpha = 1 only";

@@ -1,5 +1,7 @@
 package io.nclab.ufm;
 
+import io.nclab.UserError;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.nclab.metrics.CollapseMetrics;
@@ -61,6 +63,10 @@ public final class UfmRun {
 
                 @Override
                 public void report(int iteration, double value, double gradNorm, UfmPoint point) {
+                    if (!Double.isFinite(value) || !Double.isFinite(gradNorm)) {
+                        throw new UserError("the " + settings.optimizer() + " solve diverged by iteration " + iteration
+                                + " (the objective is " + value + "): lower --lr");
+                    }
                     long t0 = System.nanoTime();
                     Map<String, Double> m = metrics.apply(point);
                     last.clear();

@@ -1,6 +1,7 @@
 package io.nclab.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -51,13 +52,53 @@ class CurvatureCommandsTest {
     }
 
     @Test
-    void userMistakesAreOneLineAndExitTwo() {
-        for (String[] args : new String[][] {
-            {"landscape", "--classes", "2"}, {"convexity", "--loss", "hinge"}, {"saddle", "--loss", "ce", "--dim", "0"}
-        }) {
-            CliRunner.Result r = CliRunner.run(args);
-            assertEquals(2, r.code(), String.join(" ", args));
+    void userMistakesAreOneLineAndExitTwo(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("taken"), "x");
+        Path fresh = dir.resolve("fresh");
+        String[][] bad = {
+            {"landscape", "--classes", "2"}, {"convexity", "--loss", "hinge"}, {"saddle", "--loss", "ce", "--dim", "0"},
+            {"landscape", "--classes", "100000", "--out", fresh.toString()},
+            {"landscape", "--classes", "3", "--bound-losses", "mse", "--out", fresh.toString()},
+            {"landscape", "--classes", "3", "--out", file.toString()},
+            {"landscape", "--classes", "3", "--out", ""},
+            {"convexity", "--loss", "ce", "--classes", "3", "--samples", "10", "--out", file.toString()},
+            {"saddle", "--classes", "3", "--dim", "4", "--per-class", "2", "--lambda-w", "0"},
+        };
+        String[] says = {"at least 3", "hinge", "--dim", "at most 1000", "mse is not a contrastive loss",
+            "exists and is not a directory", "an empty path", "exists and is not a directory",
+            "--lambda-w and --lambda-h > 0"};
+        for (int i = 0; i < bad.length; i++) {
+            CliRunner.Result r = CliRunner.run(bad[i]);
+            assertEquals(2, r.code(), String.join(" ", bad[i]));
             assertEquals(1, r.err().strip().split("\n").length, r.err());
+            assertTrue(r.err().contains(says[i]), r.err());
         }
+        assertFalse(Files.exists(fresh), "nothing is written for a rejected landscape");
+    }
+
+    @Test
+    void saddleInMseAllZeroRegimeCallsTheOriginTheMinimiser() throws Exception {
+        // λ_Wλ_H ≥ 1/(KN)... here λ = 1: the global minimiser is W = H = 0 (the MSE paper's Theorem 3.1)
+        CliRunner.Result r = CliRunner.run("saddle", "--loss", "mse", "--classes", "3", "--dim", "4", "--per-class", "2",
+                "--lambda-w", "1", "--lambda-h", "1", "--json");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("a global minimiser here"), r.out());
+        JsonNode j = Json.MAPPER.readTree(r.lastLine());
+        JsonNode origin = j.get("critical_points").get(0);
+        assertTrue(origin.get("min_eigenvalue").asDouble() > 0);
+        assertTrue(origin.get("escape").get("rounds").isEmpty());
+        assertEquals(j.get("global_objective").asDouble(), origin.get("escape").get("objective").asDouble(), 1e-12);
+        assertTrue(origin.get("escape").get("reached_global").asBoolean());
+        assertEquals(0, j.get("rotation_modes").asInt(), "no rotation orbit through W = H = 0");
+        assertEquals(0, j.get("zero_modes").asInt());
+    }
+
+    @Test
+    void theoryPrintsTheContrastiveCheckAsATable() {
+        CliRunner.Result r = CliRunner.run("theory", "--classes", "3", "--dim", "4", "--per-class", "2",
+                "--check-contrastive");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("contrastive  Definition 1 holds (phi a lower bound: yes"), r.out());
+        assertFalse(r.out().contains("{"), "no raw map: " + r.out());
     }
 }

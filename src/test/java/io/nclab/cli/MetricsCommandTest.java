@@ -58,6 +58,13 @@ class MetricsCommandTest {
         Npy.write(dir.resolve("w.npy"), manager.create(w, new Shape(K, D)));
         Npy.write(dir.resolve("b.npy"), manager.create(new double[] {0.1, -0.2, 0.3, 0}));
         Npy.write(dir.resolve("yf.npy"), manager.create(new double[N]));
+        double[] wNan = w.clone();
+        wNan[D + 1] = Double.NaN;
+        Npy.write(dir.resolve("wnan.npy"), manager.create(wNan, new Shape(K, D)));
+        Npy.write(dir.resolve("binf.npy"), manager.create(new double[] {0, 0, Double.POSITIVE_INFINITY, 0}));
+        long[] gap = y.clone();
+        gap[0] = 7; // labels 0..3 and one 7: classes 4..6 are empty
+        Npy.write(dir.resolve("ygap.npy"), manager.create(gap));
     }
 
     @AfterAll
@@ -132,9 +139,16 @@ class MetricsCommandTest {
             {"metrics", "--features", f("missing.npy"), "--labels", f("y.npy")},
             {"metrics", "--features", f("y.npy"), "--labels", f("y.npy")},
             {"metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--cdnv-exponent", "0"},
+            {"metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--cdnv-exponent", "1e400"},
+            {"metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--weights", f("wnan.npy")},
+            {"metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--weights", f("w.npy"), "--bias", f("binf.npy")},
+            {"metrics", "--features", f("h.npy"), "--labels", f("ygap.npy")},
+            {"metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--weights", f("w.npy"), "--margins-out", ""},
         };
         String[] says = {"labels must be", "needs --weights", "has 4 rows", "class 4 has no samples", "no such file",
-            "features must be", "must be positive"};
+            "features must be", "must be a finite number > 0", "must be a finite number > 0",
+            "classifier weights are not finite: row 1 holds NaN", "classifier bias is not finite: entry 2",
+            "class 4 has no samples: K = 8 was taken from the largest label (7)", "an empty path"};
         for (int i = 0; i < bad.length; i++) {
             CliRunner.Result r = run(bad[i]);
             assertEquals(2, r.code(), String.join(" ", bad[i]) + "\n" + r.err());

@@ -65,14 +65,70 @@ class UfmCommandTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"--loss hinge", "--classes 1", "--per-class-list 1,2 --classes 3", "--optimizer sgd",
-        "--lr -1", "--iters abc", "--lambda-w -1", "--per-class 0", "--dim 0", "--log-every 0", "--bogus"})
+        "--lr -1", "--iters abc", "--lambda-w -1", "--per-class 0", "--dim 0", "--log-every 0", "--bogus",
+        "--init-scale 0", "--lr 0", "--lr NaN"})
     void badInputIsOneLineAndExitTwo(String args) {
         String[] argv = ("ufm " + args).split(" ");
         CliRunner.Result r = CliRunner.run(argv);
+        assertTrue(r.out().isEmpty(), "nothing is printed before the options are checked: " + r.out());
         assertEquals(2, r.code(), r.err() + r.out());
         String err = r.err().strip();
         assertFalse(err.isEmpty());
         assertEquals(1, err.split("\n").length, err);
         assertFalse(err.contains("Exception") || err.contains("\tat "), err);
+    }
+
+    @Test
+    void aDivergingSolveSaysSoAndNamesTheStep() {
+        CliRunner.Result r = CliRunner.run("ufm", "--classes", "3", "--dim", "4", "--per-class", "2", "--optimizer", "gd",
+                "--lr", "1e6", "--iters", "50");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("diverged") && r.err().contains("lower --lr"), r.err());
+        assertEquals(1, r.err().strip().split("\n").length, r.err());
+    }
+
+    @Test
+    void anOutputPathThatIsAFileFailsBeforeTheSolve(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("taken"), "x");
+        CliRunner.Result r = CliRunner.run("ufm", "--classes", "3", "--dim", "4", "--per-class", "2", "--out",
+                file.toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("exists and is not a directory"), r.err());
+        assertTrue(r.out().isEmpty(), r.out());
+        CliRunner.Result empty = CliRunner.run("ufm", "--out", "");
+        assertEquals(2, empty.code());
+        assertTrue(empty.err().contains("an empty path"), empty.err());
+    }
+
+    @Test
+    void theoryGivesNoAnswerWhereFloat64CannotResolveIt() throws Exception {
+        // λ_Wλ_H = 1e-600 underflows if multiplied first; K·sqrt(nλ_Wλ_H) is far below what float64 resolves
+        CliRunner.Result tiny = CliRunner.run("theory", "--classes", "3", "--dim", "4", "--per-class", "2",
+                "--lambda-w", "1e-300", "--lambda-h", "1e-300", "--json");
+        assertEquals(0, tiny.code(), tiny.err());
+        JsonNode t = Json.MAPPER.readTree(tiny.lastLine());
+        assertTrue(t.get("objective").isNull());
+        assertTrue(t.get("regime").asText().contains("too small for float64"), t.toString());
+        for (String cmd : new String[] {"ufm", "saddle"}) {
+            CliRunner.Result r = CliRunner.run(cmd, "--classes", "3", "--dim", "4", "--per-class", "2", "--lambda-w",
+                    "1e-300", "--lambda-h", "1e-300", "--json");
+            assertEquals(0, r.code(), cmd + ": " + r.err());
+        }
+        // MSE without weight decay on W has no minimiser, so no theorem applies
+        CliRunner.Result mse = CliRunner.run("theory", "--loss", "mse", "--lambda-w", "0", "--json");
+        JsonNode m = Json.MAPPER.readTree(mse.lastLine());
+        assertTrue(m.get("objective").isNull() && m.get("regime").asText().contains("lambda_w, lambda_h > 0"));
+    }
+
+    @Test
+    void nonFiniteResultsAreJsonNullNotStrings() throws Exception {
+        // the MSE theory has no scalar t (NaN in the prediction): null in JSON, as every undefined number
+        CliRunner.Result r = CliRunner.run("theory", "--loss", "mse", "--classes", "4", "--dim", "3", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = Json.MAPPER.readTree(r.lastLine());
+        assertTrue(j.has("t") && j.get("t").isNull(), j.toString());
+        assertEquals("{\"a\":null,\"b\":null,\"c\":1.5}",
+                Json.result(new java.util.TreeMap<>(java.util.Map.of("a", Double.NaN, "b", Double.POSITIVE_INFINITY,
+                        "c", 1.5))));
     }
 }

@@ -408,6 +408,41 @@ class CollapseMetricsTest {
         }
     }
 
+    /**
+     * With no between-class spread NC1 is undefined, not 0 (which would read as perfect collapse) and not
+     * the pseudo-inverse of round-off (a huge number): all-zero features, and class means equal up to
+     * the rounding of their sums (every sample the same large vector plus tiny class-free noise).
+     */
+    @Test
+    void nc1IsUndefinedWhenTheClassMeansCoincide() {
+        int n = 40;
+        int d = 6;
+        int[] y = new int[n];
+        double[][] zero = new double[n][d];
+        double[][] same = new double[n][d];
+        for (int i = 0; i < n; i++) {
+            y[i] = i % 4;
+            int m = (i / 4 + 3 * y[i]) % 10; // every class holds the same ten offsets, each in its own order
+            for (int j = 0; j < d; j++) {
+                same[i][j] = 1e3 * (j + 1) + 0.1 * m / 7 + 1e-3 * j * m;
+            }
+        }
+        double[] first = new double[4];
+        for (int i = 0; i < n; i++) {
+            first[y[i]] += same[i][0];
+        }
+        assertTrue(first[0] != first[1] || first[0] != first[2] || first[0] != first[3],
+                "the class sums differ by round-off (else this only tests the exactly equal case)");
+        for (double[][] h : new double[][][] {zero, same}) {
+            CollapseMetrics m = CollapseMetrics.measure(Nd.matrix(manager, h), y, 4, null, null);
+            assertTrue(Double.isNaN(m.nc1()) && Double.isNaN(m.nc1Quotient()), m.nc1() + " " + m.nc1Quotient());
+        }
+        // a genuine but tiny separation is measured
+        same[0][0] += 1e-6;
+        CollapseMetrics m = CollapseMetrics.measure(Nd.matrix(manager, same), y, 4, null, null);
+        assertTrue(m.nc1() > 0 && Double.isFinite(m.nc1()), Double.toString(m.nc1()));
+    }
+
     // ------------------------------------------------------------ mistakes
 
     @Test
@@ -432,6 +467,12 @@ class CollapseMetricsTest {
                 manager.zeros(new Shape(3, 5), DataType.FLOAT64), null));
         assertMessage("bias must have K = 3", () -> CollapseMetrics.measure(f, p.y, 3, p.weights(),
                 manager.zeros(new Shape(4), DataType.FLOAT64)));
+        double[][] w = Nd.toMatrix(p.weights());
+        w[2][1] = Double.NEGATIVE_INFINITY;
+        assertMessage("classifier weights are not finite: row 2", () -> CollapseMetrics.measure(f, p.y, 3,
+                Nd.matrix(manager, w), null));
+        assertMessage("classifier bias is not finite: entry 1", () -> CollapseMetrics.measure(f, p.y, 3, p.weights(),
+                manager.create(new double[] {0, Double.NaN, 0})));
         FeatureStats s = new FeatureStats(3, 5);
         assertMessage("dimension 4", () -> s.add(f, p.y));
         assertMessage("at least 2 classes", () -> new FeatureStats(1, 5));

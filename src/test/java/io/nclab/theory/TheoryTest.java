@@ -16,6 +16,24 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class TheoryTest {
 
+    /**
+     * Small weight decays put t* far below L(0)/c, where the scalar problem's coarse grid used to miss
+     * it; checked against a 50-digit solution (mpmath) of min_t log(1 + 2e^{−3t/2}) + c·t, CE with K = 3,
+     * n = 2, c = 3·√2·1e-8. Below c = 1e-11 float64 cannot resolve the optimum: no prediction.
+     */
+    @Test
+    void smallWeightDecaysMatchAHighPrecisionSolutionOrGiveNoPrediction() {
+        UfmProblem p = UfmProblem.balanced(LossSpec.parse("ce"), 3, 4, 2, 1e-8, 1e-8, 5e-3, true);
+        TheoryPrediction t = TheoryOracle.predict(p);
+        assertEquals(5.3949722013762341556e-7, t.objective(), 1e-8 * 5.39e-7);
+        assertEquals(12.049404750258747447, t.t(), 1e-8 * 12);
+        for (double lambda : new double[] {1e-13, 1e-300}) {
+            UfmProblem tiny = UfmProblem.balanced(LossSpec.parse("ce"), 3, 4, 2, lambda, lambda, 5e-3, true);
+            assertNull(TheoryOracle.predict(tiny));
+            assertTrue(TheoryOracle.whyNot(tiny).contains("too small for float64"), TheoryOracle.whyNot(tiny));
+        }
+    }
+
     /** The scalar problem against a brute-force scan of L(z(t)) + c t. */
     @ParameterizedTest
     @ValueSource(strings = {"ce", "focal:gamma=1", "focal:gamma=3", "ls:alpha=0.1", "ls:alpha=0.4"})
