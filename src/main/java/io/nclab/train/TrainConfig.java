@@ -107,6 +107,20 @@ public record TrainConfig(
         if (!device.equals("cpu") && !device.equals("gpu")) {
             throw new UserError("--device must be cpu or gpu, got " + device);
         }
+        if (batchSize == 1 && hasBatchNorm(model)) {
+            // PyTorch's batch norm cannot train on one value per channel (the MLP's, the ResNets' head, and
+            // their last stages on small images); its statistics of one sample would be meaningless anyway
+            throw new UserError(model.architecture() == Architecture.MLP
+                    ? "--batch-size 1 with batch norm: batch normalisation needs at least 2 samples per training"
+                            + " batch; use --batch-size >= 2 or --no-batch-norm"
+                    : "--batch-size 1 with batch norm: the ResNets' batch normalisation needs at least 2 samples"
+                            + " per training batch; use --batch-size >= 2");
+        }
+    }
+
+    /** Whether the network has batch normalisation: the MLP unless --no-batch-norm, the ResNets always. */
+    static boolean hasBatchNorm(ModelSpec model) {
+        return model.architecture() != Architecture.MLP || model.batchNorm();
     }
 
     private static void positive(String flag, int v) {

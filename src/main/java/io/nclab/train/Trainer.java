@@ -419,7 +419,8 @@ public final class Trainer {
             for (int from = 0, to; from < n; from = to) {
                 to = Math.min(n, from + config.batchSize());
                 if (n - to == 1) {
-                    to = n; // batch norm cannot train on a batch of one: the last sample joins this batch
+                    to = n; // batch norm cannot train on a batch of one: the last sample joins this batch (a batch
+                    // size of 1 with batch norm is refused up front, TrainConfig)
                 }
                 try (NDManager scope = root.newSubManager()) {
                     long d0 = System.nanoTime();

@@ -135,6 +135,17 @@ class TrainerTest {
     }
 
     @Test
+    void aLastBatchOfOneSampleJoinsThePreviousBatchSoBatchNormCanTrainOnIt() {
+        // 81 training samples in batches of 40: 40, then 41 (not 40, 40 and 1: batch norm fails on a batch of one)
+        TrainResult r = run(tiny("last-of-one", Map.of("batch_size", 40, "epochs", 1)));
+        assertTrue(Double.isFinite(Trainer.toDouble(r.rows().get(1).get("epoch_loss"))));
+        // without batch norm a batch of one is fine
+        TrainResult single = run(tiny("batch-of-one", Map.of("batch_size", 1, "epochs", 1,
+                "model.batch_norm", false)));
+        assertTrue(Double.isFinite(Trainer.toDouble(single.rows().get(1).get("epoch_loss"))));
+    }
+
+    @Test
     void everyOptimiserAndDecayOptionTrains() {
         for (Map<String, Object> s : List.of(
                 Map.<String, Object>of("optimizer", "LBFGS", "lr", 1.0, "lbfgs_iterations", 3, "epochs", 1),
