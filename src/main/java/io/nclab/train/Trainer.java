@@ -161,9 +161,9 @@ public final class Trainer {
 
     public TrainResult run() {
         long started = System.nanoTime();
+        Device device = device(config.device());
         TrainingData data = prepareData(config);
         Loss loss = LossSpec.parse(config.loss());
-        Device device = config.device().equals("gpu") ? Device.gpu() : Device.cpu();
         prepareRunDir(data);
         Engine.getEngine("PyTorch").setRandomSeed((int) config.seed());
         Nd.setThreads(config.threads() > 0 ? config.threads() : Runtime.getRuntime().availableProcessors());
@@ -248,6 +248,23 @@ public final class Trainer {
             return new TrainResult(runDir, config.epochs(), seconds, bestVal, bestEpoch, testAtBest, lastTrainAcc,
                     lastCollapse, List.copyOf(metrics.rows()));
         }
+    }
+
+    /**
+     * The device of {@code --device}, checked before anything is read or written: PyTorch fails at the first
+     * operation on a GPU it does not see, with a long trace.
+     */
+    static Device device(String name) {
+        if (!name.equals("gpu")) {
+            return Device.cpu();
+        }
+        Engine engine = Engine.getEngine("PyTorch");
+        if (engine.getGpuCount() == 0) {
+            throw new UserError("--device gpu: no GPU visible to the PyTorch engine (PyTorch " + engine.getVersion()
+                    + "); GPU training needs an NVIDIA GPU with its driver and PyTorch's CUDA native library"
+                    + " (DJL's pytorch-native-cu* in place of pytorch-native-cpu); use --device cpu");
+        }
+        return Device.gpu();
     }
 
     /** The run's three sets, as the configuration cuts them. */

@@ -146,6 +146,16 @@ class TrainerTest {
     }
 
     @Test
+    void aGpuThePyTorchEngineDoesNotSeeIsOneLineBeforeAnythingIsWritten() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() == 0,
+                "this machine has a GPU");
+        UserError e = assertThrows(UserError.class, () -> run(tiny("gpu", Map.of("device", "gpu"))));
+        assertTrue(e.getMessage().startsWith("--device gpu: no GPU visible to the PyTorch engine"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"));
+        assertFalse(Files.exists(tmp.resolve("gpu")), "no run directory for a run that cannot start");
+    }
+
+    @Test
     void everyOptimiserAndDecayOptionTrains() {
         for (Map<String, Object> s : List.of(
                 Map.<String, Object>of("optimizer", "LBFGS", "lr", 1.0, "lbfgs_iterations", 3, "epochs", 1),
