@@ -49,6 +49,35 @@ class ExperimentCommandsTest {
     }
 
     @Test
+    void anEmptyOrForeignResultsDbIsOneLine() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("s/x"));
+        Path db = Files.createFile(dir.resolve(ResultsDb.FILE));
+        byte[] garbage = new byte[3000];
+        new java.util.Random(1).nextBytes(garbage);
+        String[][] files = {{"an empty file"}, {"file is not a database"}, {"no table sweep, probes, run_columns"}};
+        for (String[] expect : files) {
+            if (expect[0].startsWith("file is not")) {
+                Files.write(db, garbage);
+                io.nclab.UserError e = org.junit.jupiter.api.Assertions.assertThrows(io.nclab.UserError.class,
+                        () -> ResultsDb.open(db), "a sweep continuing into the directory");
+                assertEquals(db + " is not an nclab results database (file is not a database)", e.getMessage());
+            } else if (expect[0].startsWith("no table")) {
+                Files.delete(db);
+                try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+                        var st = c.createStatement()) {
+                    st.execute("CREATE TABLE runs(x)");
+                }
+            }
+            for (String command : List.of("results", "report")) {
+                CliRunner.Result r = CliRunner.run(command, dir.toString());
+                assertEquals(2, r.code(), r.err());
+                assertEquals(1, r.err().strip().split("\n").length, r.err());
+                assertTrue(r.err().contains(db + " is not an nclab results database (" + expect[0]), r.err());
+            }
+        }
+    }
+
+    @Test
     void reportOfOneRunDirectory() throws Exception {
         Path run = tmp.resolve("run");
         Files.createDirectories(run);
