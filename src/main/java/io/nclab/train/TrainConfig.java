@@ -79,6 +79,7 @@ public record TrainConfig(
         LossSpec.parse(loss);
         positive("--epochs", epochs);
         positive("--batch-size", batchSize);
+        positive("--step-every", stepEvery);
         positive("--probe-every", probeEvery);
         positive("--checkpoint-every", checkpointEvery);
         positive("--keep-checkpoints", keepCheckpoints);

@@ -84,6 +84,8 @@ class TrainCommandTest {
             {"no config.json", "train", "--resume", tmp.toString()},
             {"--batch-size 1 with batch norm: batch normalisation needs at least 2 samples per training batch;"
                 + " use --batch-size >= 2 or --no-batch-norm", "train", "--batch-size", "1"},
+            {"--step-every must be positive, got 0", "train", "--schedule", "step", "--step-every", "0"},
+            {"--step-every must be positive, got -2", "train", "--schedule", "step", "--step-every", "-2"},
             {"--batch-size 1 with batch norm: the ResNets'", "train", "--model", "resnet18", "--batch-size", "1"},
             {"--momentum and --nesterov are SGD's; the optimizer is adam (the mlp's default): add --optimizer sgd",
                 "train", "--momentum", "0.95"},
