@@ -89,6 +89,14 @@ public final class Trainer {
 
     /** Continues the run in {@code runDir} from its newest checkpoint, with the settings it was started with. */
     public static Trainer resume(Path runDir, PrintStream log) {
+        return resume(runDir, log, Map.of());
+    }
+
+    /**
+     * Continues the run in {@code runDir} with the settings it was started with, but for {@code thisTime}: how
+     * this continuation runs (threads, device), which the CLI alone lets through.
+     */
+    public static Trainer resume(Path runDir, PrintStream log, Map<String, ?> thisTime) {
         Path cfg = runDir.resolve("config.json");
         if (!Files.isRegularFile(cfg)) {
             throw new UserError("--resume " + runDir + ": no config.json there (not a training run directory)");
@@ -106,7 +114,8 @@ public final class Trainer {
         } catch (IOException e) {
             throw new UserError("--resume " + runDir + ": cannot read config.json: " + e.getMessage());
         }
-        return new Trainer(TrainConfig.fromSettings(settings), runDir, true, log, CollapseMeasures.ENGINE);
+        return new Trainer(TrainConfig.fromSettings(settings).with(thisTime), runDir, true, log,
+                CollapseMeasures.ENGINE);
     }
 
     /** The same trainer with another NC measurement (tests, benchmarks). */

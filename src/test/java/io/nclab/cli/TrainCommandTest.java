@@ -82,6 +82,11 @@ class TrainCommandTest {
             {"needs --data-dir", "train", "--dataset", "cifar10"},
             {"unknown dataset", "train", "--dataset", "svhn"},
             {"no config.json", "train", "--resume", tmp.toString()},
+            {"--resume continues " + tmp + " with its saved configuration (config.json): --epochs, --loss cannot change"
+                + " it; leave them out, or start a new run with --out (with --resume only --threads, --device and"
+                + " --json apply)", "train", "--resume", tmp.toString(), "--epochs", "4", "--threads", "1",
+                "--loss", "mse", "--json"},
+            {"--no-batch-norm cannot change it; leave it out", "train", "--no-batch-norm", "--resume", tmp.toString()},
             {"--batch-size 1 with batch norm: batch normalisation needs at least 2 samples per training batch;"
                 + " use --batch-size >= 2 or --no-batch-norm", "train", "--batch-size", "1"},
             {"--step-every must be positive, got 0", "train", "--schedule", "step", "--step-every", "0"},

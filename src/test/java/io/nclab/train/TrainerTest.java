@@ -107,7 +107,11 @@ class TrainerTest {
             Path ck = killed.runDir().resolve("checkpoints");
             deleteTree(ck.resolve("epoch-0003"));
             deleteTree(ck.resolve("epoch-0004"));
-            TrainResult resumed = Trainer.resume(killed.runDir(), null).run();
+            assertEquals(2, Trainer.resume(killed.runDir(), null, Map.of("threads", 2)).config().threads(),
+                    "how this continuation runs");
+            Trainer again = Trainer.resume(killed.runDir(), null);
+            assertEquals(0, again.config().threads(), "as saved");
+            TrainResult resumed = again.run();
             assertEquals(Files.readString(whole.runDir().resolve("metrics.csv")),
                     Files.readString(resumed.runDir().resolve("metrics.csv")), opt);
             assertEquals(whole.testAccuracy(), resumed.testAccuracy());
