@@ -377,10 +377,21 @@ public final class ResultsDb implements AutoCloseable {
     /** Adds one finished run that belongs to no sweep (a run directory read for its report). */
     public void addRun(String runId, String command, String loss, long seed, Map<String, Object> settings,
             String runDir, Finished f) {
+        addRun(runId, command, loss, seed, settings, runDir, null, f);
+    }
+
+    /** As {@link #addRun(String, String, String, long, Map, String, Finished)}, with the run's command line. */
+    public void addRun(String runId, String command, String loss, long seed, Map<String, Object> settings,
+            String runDir, String commandLine, Finished f) {
         transaction(() -> {
             Map<String, Object> s = new LinkedHashMap<>();
             settings.forEach((k, v) -> s.put(k, v instanceof String str ? typed(str) : resultValue(v)));
             insertRun(runId, command, loss, seed, s, runDir);
+            try (PreparedStatement p = db.prepareStatement("UPDATE runs SET command_line = ? WHERE run_id = ?")) {
+                p.setString(1, commandLine);
+                p.setString(2, runId);
+                p.executeUpdate();
+            }
             writeFinished(f);
         });
     }

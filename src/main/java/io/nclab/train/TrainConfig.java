@@ -10,9 +10,13 @@ import io.nclab.io.Json;
 import io.nclab.loss.LossSpec;
 import io.nclab.model.Architecture;
 import io.nclab.model.ModelSpec;
+import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Every setting of a training run, as one value: the CLI builds it, sweeps build it programmatically,
@@ -230,6 +234,82 @@ public record TrainConfig(
             }
         }
         return fromSettings(s);
+    }
+
+    /**
+     * The arguments of {@code nclab train} that make this configuration: every setting that differs from its
+     * model's defaults (as the CLI resolves them: another optimizer brings its own default rate, the dataset its
+     * own augmentation), {@code --out} included. A report shows them as the run's command line.
+     */
+    public List<String> arguments() {
+        Architecture arch = model.architecture();
+        TrainConfig base = defaults(arch);
+        List<String> args = new ArrayList<>();
+        if (dataset != base.dataset) {
+            add(args, "dataset", dataset.cliName());
+        }
+        add(args, "data_dir", dataDir);
+        if (arch != Architecture.MLP) {
+            add(args, "model", arch.cliName());
+        }
+        Map<String, Object> mine = settings();
+        Map<String, Object> theirs = base.settings();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> myModel = (Map<String, Object>) mine.get("model");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> theirModel = (Map<String, Object>) theirs.get("model");
+        for (String k : myModel.keySet()) {
+            if (!k.equals("architecture")) {
+                differing(args, k, myModel.get(k), theirModel.get(k));
+            }
+        }
+        for (String k : mine.keySet()) {
+            switch (k) {
+                case "dataset": case "data_dir": case "model": case "lr": case "augment": case "out":
+                    continue;
+                default:
+                    differing(args, k, mine.get(k), theirs.get(k));
+                    if (k.equals("optimizer")) {
+                        // a given optimizer without --lr gets its own default rate (TrainCommand)
+                        double lrDefault = optimizer != base.optimizer ? defaultLr(arch, optimizer) : base.lr;
+                        if (lr != lrDefault) {
+                            add(args, "lr", lr);
+                        }
+                    }
+            }
+        }
+        if (augment != dataset.augmentByDefault()) {
+            args.add(augment ? "--augment" : "--no-augment");
+        }
+        add(args, "out", out);
+        return args;
+    }
+
+    private static void differing(List<String> args, String key, Object value, Object byDefault) {
+        if (Objects.equals(value, byDefault)) {
+            return;
+        }
+        if (value instanceof Boolean b) {
+            // the flags: --fixed-etf, --nesterov ... (off by default); --no-bias, --no-initial-probe ... (on)
+            args.add((b ? "--" : "--no-") + key.replace('_', '-'));
+        } else {
+            add(args, key, value);
+        }
+    }
+
+    private static void add(List<String> args, String key, Object value) {
+        if (value == null) {
+            return;
+        }
+        args.add("--" + key.replace('_', '-'));
+        if (value instanceof Double d) {
+            args.add(BigDecimal.valueOf(d).stripTrailingZeros().toPlainString());
+        } else if (value instanceof String str && (key.equals("optimizer") || key.equals("schedule")
+                || key.equals("imbalance_profile"))) {
+            args.add(str.toLowerCase(Locale.ROOT));
+        } else {
+            args.add(value.toString());
+        }
     }
 
     private static String firstLine(String s) {

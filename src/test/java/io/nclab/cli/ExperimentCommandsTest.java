@@ -90,6 +90,34 @@ class ExperimentCommandsTest {
         String html = Files.readString(run.resolve("report/report.html"));
         assertTrue(html.contains("nc-curves") && html.contains("accuracy-curves"), html);
         assertTrue(html.contains("79.00"), "the test accuracy at the best validation epoch");
+        assertTrue(html.contains("<b>complete (2 of 2 epochs)</b>"), html);
         assertEquals(2, CliRunner.run("report", tmp.toString()).code(), "neither a sweep nor a run");
+    }
+
+    @Test
+    void reportOfAnInterruptedOrUnstartedRunSaysSoAndShowsItsCommandLine() throws Exception {
+        Path run = tmp.resolve("killed");
+        Files.createDirectories(run);
+        java.util.Map<String, Object> settings = io.nclab.train.TrainConfig.defaults().with(java.util.Map.of(
+                "epochs", 30, "per_class", 20, "loss", "focal:gamma=3")).settings();
+        settings.put("out", run.toString());
+        io.nclab.experiment.Provenance.writeConfig(run, "train", settings);
+        String expectedCommand = "nclab train --loss focal:gamma=3 --per-class 20 --out " + run;
+        CliRunner.Result fresh = CliRunner.run("report", run.toString());
+        assertEquals(0, fresh.code(), fresh.err());
+        String html = Files.readString(run.resolve("report/report.html"));
+        assertTrue(html.contains("<b>not started: 0 of 30 epochs trained (config.json only)</b>"), html);
+        assertTrue(html.contains(expectedCommand), html);
+        // killed in epoch 4: epochs 0 to 3 probed and checkpointed; the NC1 fall would "fail" the claim
+        Files.createDirectories(run.resolve("checkpoints/epoch-0003"));
+        Files.writeString(run.resolve("metrics.csv"), "epoch,train_accuracy,val_accuracy,test_accuracy,nc1\n"
+                + "0,0.1,0.1,0.1,3.0\n1,0.5,0.4,0.41,2.0\n2,0.6,0.5,0.5,1.9\n3,0.7,0.6,0.6,1.8\n");
+        CliRunner.Result rep = CliRunner.run("report", run.toString());
+        assertEquals(0, rep.code(), rep.err());
+        html = Files.readString(run.resolve("report/report.html"));
+        assertTrue(html.contains("<b>interrupted after epoch 3 of 30</b>"), html);
+        assertTrue(html.contains("claims are not judged on an incomplete run"), html);
+        assertTrue(!html.contains("does not hold") && !html.contains("1 complete run"), html);
+        assertTrue(html.contains("<pre>" + expectedCommand + "\n</pre>"), html);
     }
 }
