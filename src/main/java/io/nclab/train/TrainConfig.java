@@ -95,11 +95,11 @@ public record TrainConfig(
         if (!(momentum >= 0 && momentum < 1)) {
             throw new UserError("--momentum must be in [0, 1), got " + momentum);
         }
-        for (double v : new double[] {weightDecay, lambdaW, lambdaH, lambdaB, clip}) {
-            if (!(v >= 0) || Double.isInfinite(v)) {
-                throw new UserError("weight decays and --clip must be finite and >= 0, got " + v);
-            }
-        }
+        nonNegative("--weight-decay", weightDecay);
+        nonNegative("--lambda-w", lambdaW);
+        nonNegative("--lambda-h", lambdaH);
+        nonNegative("--lambda-b", lambdaB);
+        nonNegative("--clip", clip);
         if (threads < 0) {
             throw new UserError("--threads must be >= 0, got " + threads);
         }
@@ -126,6 +126,12 @@ public record TrainConfig(
     /** Whether the network has batch normalisation: the MLP unless --no-batch-norm, the ResNets always. */
     static boolean hasBatchNorm(ModelSpec model) {
         return model.architecture() != Architecture.MLP || model.batchNorm();
+    }
+
+    private static void nonNegative(String flag, double v) {
+        if (!(v >= 0) || Double.isInfinite(v)) {
+            throw new UserError(flag + " must be finite and >= 0, got " + v);
+        }
     }
 
     private static void positive(String flag, int v) {

@@ -89,6 +89,9 @@ class TrainCommandTest {
             {"--no-batch-norm cannot change it; leave it out", "train", "--no-batch-norm", "--resume", tmp.toString()},
             {"--batch-size 1 with batch norm: batch normalisation needs at least 2 samples per training batch;"
                 + " use --batch-size >= 2 or --no-batch-norm", "train", "--batch-size", "1"},
+            {"--weight-decay must be finite and >= 0, got -1.0", "train", "--weight-decay", "-1"},
+            {"--clip must be finite and >= 0, got -1.0", "train", "--clip", "-1"},
+            {"--lambda-h must be finite and >= 0, got -0.5", "train", "--feature-decay", "--lambda-h", "-0.5"},
             {"--step-every must be positive, got 0", "train", "--schedule", "step", "--step-every", "0"},
             {"--step-every must be positive, got -2", "train", "--schedule", "step", "--step-every", "-2"},
             {"--batch-size 1 with batch norm: the ResNets'", "train", "--model", "resnet18", "--batch-size", "1"},
