@@ -171,9 +171,38 @@ public final class Trainer {
     public TrainResult run() {
         long started = System.nanoTime();
         Device device = device(config.device());
+        if (Files.exists(runDir) && !Files.isDirectory(runDir)) {
+            throw new UserError((resuming ? "--resume " : "--out ") + runDir + " exists and is not a directory");
+        }
         TrainingData data = prepareData(config);
         Loss loss = LossSpec.parse(config.loss());
-        prepareRunDir(data);
+        boolean ours = !resuming && !Files.exists(runDir);
+        boolean[] training = {false};
+        try {
+            prepareRunDir(data);
+            return train(started, device, data, loss, training);
+        } catch (RuntimeException | Error e) {
+            if (!resuming && !training[0]) {
+                // failed before its first epoch (the network cannot be built, the first probe fails): leave no
+                // run behind: the directory if nclab made it here, else the files it wrote into it
+                if (ours) {
+                    Checkpoints.deleteQuietly(runDir);
+                } else {
+                    for (String f : STARTED_FILES) {
+                        Checkpoints.deleteQuietly(runDir.resolve(f));
+                    }
+                }
+            }
+            throw e;
+        }
+    }
+
+    /** What a run writes before its first epoch trains. */
+    private static final List<String> STARTED_FILES = List.of("config.json", "train-labels.json", "metrics.csv",
+            "metrics.jsonl", "timing.csv", "timing.jsonl");
+
+    /** The run proper, in its prepared directory; {@code training[0]} turns true as the first epoch starts. */
+    private TrainResult train(long started, Device device, TrainingData data, Loss loss, boolean[] training) {
         Engine.getEngine("PyTorch").setRandomSeed((int) config.seed());
         Nd.setThreads(config.threads() > 0 ? config.threads() : Runtime.getRuntime().availableProcessors());
         try (NDManager root = Nd.newManager(device)) {
@@ -189,7 +218,7 @@ public final class Trainer {
             if (state == null) {
                 state = new Checkpoints.State(0, Double.NEGATIVE_INFINITY, 0, Double.NaN, List.of(), List.of());
                 if (resuming) {
-                    say("no checkpoint in " + runDir + ": starting from epoch 1");
+                    say("no checkpoint in " + runDir + ": starting the run from the beginning");
                 }
             } else {
                 say("resuming " + runDir + " after epoch " + state.epoch());
@@ -216,6 +245,7 @@ public final class Trainer {
                 timing.add(time);
                 say(summaryLine(row));
             }
+            training[0] = true;
             for (int epoch = state.epoch() + 1; epoch <= config.epochs(); epoch++) {
                 double lr = config.schedule().lr(config.lr(), epoch - 1, config.epochs(), config.stepEvery());
                 long t0 = System.nanoTime();
@@ -391,11 +421,27 @@ public final class Trainer {
     }
 
     /** The one-line error that stops a run whose loss is no longer finite. */
-    private static UserError diverged(double loss, String where, Checkpoints checkpoints) {
+    private UserError diverged(double loss, String where, Checkpoints checkpoints) {
         List<Path> kept = checkpoints.list();
+        String advice = " (" + divergenceAdvice(config) + ")";
         return new UserError(String.format(Locale.ROOT, "training diverged: the loss became %s at %s; %s", loss,
-                where, kept.isEmpty() ? "no checkpoint was written yet (lower --lr or raise --clip)"
-                        : "the last good checkpoint is " + kept.get(kept.size() - 1) + " (lower --lr or raise --clip)"));
+                where, kept.isEmpty() ? "no checkpoint was written yet" + advice
+                        : "the last good checkpoint is " + kept.get(kept.size() - 1) + advice));
+    }
+
+    /**
+     * What to change after a divergence: a lower rate, and tighter gradient clipping where the optimiser clips
+     * (a smaller --clip clips harder; --clip 0 clips nothing, L-BFGS is never clipped).
+     */
+    static String divergenceAdvice(TrainConfig c) {
+        if (c.optimizer() == TrainConfig.OptimizerKind.LBFGS) {
+            return "lower --lr";
+        }
+        if (c.clip() == 0) {
+            return "lower --lr, or clip the gradient norm with e.g. --clip 2";
+        }
+        return String.format(Locale.ROOT, "lower --lr, or clip harder with a --clip below %s",
+                java.math.BigDecimal.valueOf(c.clip()).stripTrailingZeros().toPlainString());
     }
 
     /** The per-epoch machinery of one run. */

@@ -70,7 +70,9 @@ class TrainCommandTest {
         byte[] h = Files.readAllBytes(badIdx.resolve("t10k-images-idx3-ubyte"));
         h[3] = 7;
         Files.write(badIdx.resolve("t10k-images-idx3-ubyte"), h);
+        Path file = Files.writeString(tmp.resolve("a-file"), "not a directory");
         String[][] cases = {
+            {"--out " + file + " exists and is not a directory", "train", "--out", file.toString()},
             {"unknown model 'vgg'", "train", "--model", "vgg"},
             {"--per-class 100 but class", "train", "--dataset", "mnist-idx", "--data-dir", idx.toString(), "--per-class", "100"},
             {"--per-class must be positive", "train", "--dataset", "mnist-idx", "--data-dir", idx.toString(), "--per-class", "-1"},

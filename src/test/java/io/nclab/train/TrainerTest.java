@@ -135,7 +135,39 @@ class TrainerTest {
                 "batch_size", 81));
         UserError e = assertThrows(UserError.class, () -> run(c));
         assertTrue(e.getMessage().startsWith("training diverged"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("(lower --lr, or clip the gradient norm with e.g. --clip 2)"),
+                "--clip 0 clips nothing: " + e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
+        assertTrue(Files.isDirectory(c.out() == null ? null : Path.of(c.out())), "a run that trained keeps its files");
+        assertEquals("lower --lr, or clip harder with a --clip below 0.5",
+                Trainer.divergenceAdvice(c.with(Map.of("clip", 0.5))));
+        assertEquals("lower --lr", Trainer.divergenceAdvice(c.with(Map.of("optimizer", "LBFGS"))));
+    }
+
+    @Test
+    void aRunThatFailsBeforeItsFirstEpochLeavesNoDirectoryItMade() throws IOException {
+        // three classes cannot have a simplex ETF in one dimension: the network is refused after config.json
+        Map<String, Object> etf = Map.of("model.fixed_etf", true, "model.feature_dim", 1);
+        assertThrows(UserError.class, () -> run(tiny("fails-early", etf)));
+        assertFalse(Files.exists(tmp.resolve("fails-early")));
+        Path mine = Files.createDirectories(tmp.resolve("users-own"));
+        Files.writeString(mine.resolve("notes.txt"), "mine");
+        assertThrows(UserError.class, () -> run(tiny("users-own", etf)));
+        assertTrue(Files.isRegularFile(mine.resolve("notes.txt")), "a directory the user made stays");
+        try (Stream<Path> s = Files.list(mine)) {
+            assertEquals(List.of("notes.txt"), s.map(p -> p.getFileName().toString()).toList(), "only what was there");
+        }
+    }
+
+    @Test
+    void resumingARunWithoutCheckpointsSaysItStartsFromTheBeginning() throws IOException {
+        TrainResult r = run(tiny("no-checkpoint", Map.of("epochs", 1)));
+        deleteTree(r.runDir().resolve("checkpoints"));
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        Trainer.resume(r.runDir(), new java.io.PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8)).run();
+        String text = log.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(text.startsWith("no checkpoint in " + r.runDir() + ": starting the run from the beginning\n"
+                + "probe epoch 0:"), text);
     }
 
     @Test
