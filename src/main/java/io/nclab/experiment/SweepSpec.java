@@ -58,7 +58,7 @@ public record SweepSpec(String name, String command, List<String> losses, Map<St
         losses = List.copyOf(normalised);
         Map<String, List<String>> g = new LinkedHashMap<>();
         for (Map.Entry<String, List<String>> e : (grid == null ? Map.<String, List<String>>of() : grid).entrySet()) {
-            String key = flag(e.getKey(), "--grid");
+            String key = flag(e.getKey(), true);
             if (e.getValue() == null || e.getValue().isEmpty()) {
                 throw new UserError("--grid " + key + " has no values");
             }
@@ -77,7 +77,7 @@ public record SweepSpec(String name, String command, List<String> losses, Map<St
         seeds = List.copyOf(seeds);
         Map<String, String> o = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : (options == null ? Map.<String, String>of() : options).entrySet()) {
-            String key = flag(e.getKey(), "option");
+            String key = flag(e.getKey(), false);
             if (grid.containsKey(key)) {
                 throw new UserError("--" + key + " is both a fixed option and a --grid axis");
             }
@@ -86,14 +86,22 @@ public record SweepSpec(String name, String command, List<String> losses, Map<St
         options = java.util.Collections.unmodifiableMap(o);
     }
 
-    private static String flag(String raw, String what) {
+    /** The option name of a --grid axis or a fixed option ({@code width}, {@code --per-class}). */
+    private static String flag(String raw, boolean axis) {
         String key = raw.startsWith("--") ? raw.substring(2) : raw;
         key = key.replace('_', '-').toLowerCase(Locale.ROOT);
         if (!FLAG.matcher(key).matches()) {
-            throw new UserError(what + " '" + raw + "' is not an option name");
+            throw new UserError((axis ? "--grid axis '" : "option '") + raw + "' is not an option name");
         }
         if (RESERVED.contains(key)) {
-            throw new UserError(what + " --" + key + " is set by the sweep itself (use --losses, --seeds, --threads)");
+            String how = switch (key) {
+                case "loss" -> ": give the losses with --losses";
+                case "seed" -> ": give the seeds with --seeds";
+                case "threads" -> ": give each run's threads with --threads";
+                default -> " for every run";
+            };
+            throw new UserError((axis ? "--grid axis '" + key + "'" : "option --" + key) + " is set by the sweep itself"
+                    + how);
         }
         return key;
     }

@@ -28,6 +28,16 @@ class ExperimentCommandsTest {
         assertEquals(2, CliRunner.run("sweep", "--root", tmp.toString(), "--name", "x", "--grid", "width").code());
         assertEquals(2, CliRunner.run("sweep", "--root", tmp.toString(), "--name", "x", "--command", "nope").code());
         assertEquals(2, CliRunner.run("sweep", "--root", tmp.toString(), "--grid", "width=1").code(), "no --name");
+        String[][] reserved = {
+            {"--grid axis 'loss' is set by the sweep itself: give the losses with --losses", "--grid", "loss=ce,mse"},
+            {"option --seed is set by the sweep itself: give the seeds with --seeds", "--seed", "3"},
+            {"--grid axis 'out' is set by the sweep itself for every run", "--grid", "out=a,b"},
+        };
+        for (String[] c : reserved) {
+            CliRunner.Result e = CliRunner.run("sweep", "--root", tmp.toString(), "--name", "x", c[1], c[2]);
+            assertEquals(2, e.code(), e.err());
+            assertEquals("nclab sweep: " + c[0], e.err().strip());
+        }
     }
 
     @Test
