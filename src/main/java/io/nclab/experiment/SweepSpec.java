@@ -201,11 +201,34 @@ public record SweepSpec(String name, String command, List<String> losses, Map<St
     /** The execution settings a sweep file may carry: {@code workers} and {@code threads} (0 if absent). */
     public static int[] execution(Path file) {
         Map<String, Object> m = readMap(file);
-        return new int[] {intOr(m.get("workers")), intOr(m.get("threads"))};
+        return new int[] {count(m, "workers", file), count(m, "threads", file)};
     }
 
-    private static int intOr(Object o) {
-        return o instanceof Number n ? n.intValue() : 0;
+    /** A whole number >= 1, or 0 where the field is absent. */
+    private static int count(Map<String, Object> m, String key, Path file) {
+        Object o = m.get(key);
+        if (o == null) {
+            return 0;
+        }
+        if (o instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && n.doubleValue() >= 1
+                && n.doubleValue() <= Integer.MAX_VALUE) {
+            return n.intValue();
+        }
+        throw new UserError(file + ": \"" + key + "\" must be a whole number >= 1, got " + Json.line(o));
+    }
+
+    /** Refuses a field of the wrong JSON type in one line. */
+    private static void expect(Map<String, Object> m, String key, String what, String where, Class<?>... types) {
+        Object o = m.get(key);
+        if (o == null) {
+            return;
+        }
+        for (Class<?> t : types) {
+            if (t.isInstance(o)) {
+                return;
+            }
+        }
+        throw new UserError(where + ": \"" + key + "\" must be " + what + ", got " + Json.line(o));
     }
 
     static SweepSpec fromJson(Map<String, Object> m, String where) {
@@ -213,6 +236,19 @@ public record SweepSpec(String name, String command, List<String> losses, Map<St
         for (String k : m.keySet()) {
             if (!known.contains(k)) {
                 throw new UserError(where + ": unknown field '" + k + "'; known: " + known);
+            }
+        }
+        expect(m, "name", "a string", where, String.class);
+        expect(m, "command", "a string such as \"train\" or \"ufm\"", where, String.class);
+        expect(m, "losses", "a string or a list of loss specs", where, String.class, List.class);
+        expect(m, "grid", "an object of option: [values]", where, Map.class);
+        expect(m, "options", "an object of option: value", where, Map.class);
+        expect(m, "seeds", "a list of whole numbers", where, List.class, Number.class);
+        if (m.get("seeds") != null) {
+            for (Object seed : m.get("seeds") instanceof List<?> l ? l : List.of(m.get("seeds"))) {
+                if (!(seed instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())) {
+                    throw new UserError(where + ": \"seeds\" must be whole numbers, got " + Json.line(seed));
+                }
             }
         }
         try {
