@@ -57,9 +57,11 @@ public final class ReportCommand implements Callable<Integer> {
             }
         }
         if (RunImport.isRunDir(dir)) {
+            RunImport.Status status = RunImport.status(dir);
             try (ResultsDb db = ResultsDb.inMemory()) {
                 RunImport.into(db, dir);
-                return Report.sweep("Run " + dir.getFileName(), SweepData.load(db), figures, read(dir.resolve("config.json")));
+                return Report.run("Run " + dir.toAbsolutePath().normalize().getFileName(), SweepData.load(db), figures,
+                        read(dir.resolve("config.json")), status.complete(), status.description());
             }
         }
         throw new UserError(dir + " is neither a sweep directory (results.db) nor a run directory (config.json)");

@@ -243,9 +243,41 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The options that say how this invocation runs, not what the run is: the only ones {@code --resume} takes
+     * besides itself (a run continues with the configuration config.json saved; --threads and --device move it,
+     * the arithmetic stays the same).
+     */
+    static final Set<String> RESUME_OPTIONS = Set.of("--resume", "--json", "--threads", "--device", "--help",
+            "--version");
+
+    /** With --resume: the per-invocation settings given, after refusing every option that would change the run. */
+    Map<String, Object> resumeOverrides() {
+        java.util.List<String> refused = new java.util.ArrayList<>();
+        for (OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) {
+            if (!RESUME_OPTIONS.contains(o.longestName()) && !refused.contains(o.longestName())) {
+                refused.add(o.longestName());
+            }
+        }
+        if (!refused.isEmpty()) {
+            throw new UserError("--resume continues " + resume + " with its saved configuration (config.json): "
+                    + String.join(", ", refused) + " cannot change it; leave " + (refused.size() == 1 ? "it" : "them")
+                    + " out, or start a new run with --out (with --resume only --threads, --device and --json apply)");
+        }
+        Map<String, Object> overrides = new LinkedHashMap<>();
+        if (threads != null) {
+            overrides.put("threads", threads);
+        }
+        if (device != null) {
+            overrides.put("device", device.toLowerCase(Locale.ROOT));
+        }
+        return overrides;
+    }
+
     @Override
     public Integer call() {
-        Trainer trainer = resume != null ? Trainer.resume(resume, System.err) : Trainer.of(config(), System.err);
+        Trainer trainer = resume != null ? Trainer.resume(resume, System.err, resumeOverrides())
+                : Trainer.of(config(), System.err);
         TrainResult r = trainer.run();
         if (json) {
             System.out.println(Json.line(r.summary()));

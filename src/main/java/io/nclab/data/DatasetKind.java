@@ -15,6 +15,9 @@ public enum DatasetKind {
     CIFAR100("cifar100", true),
     IMAGE_FOLDER("image-folder", true);
 
+    /** Fashion-MNIST's classes (T-shirt/top ... ankle boot), labels 0..9. */
+    public static final int FASHION_MNIST_CLASSES = 10;
+
     /** Where Debian's {@code dataset-fashion-mnist} package installs the IDX files. */
     public static final Path FASHION_MNIST_DIR = Path.of("/usr/share/datasets/fashion-mnist");
 
@@ -62,7 +65,7 @@ public enum DatasetKind {
                 if (dataDir == null && !Files.isDirectory(dir)) {
                     throw new UserError("Fashion-MNIST is not installed (no " + dir + ")" + hint);
                 }
-                return IdxFiles.load(dir, hint);
+                return IdxFiles.load(dir, hint, FASHION_MNIST_CLASSES);
             }
             case MNIST_IDX:
                 return IdxFiles.load(dataDir, "");

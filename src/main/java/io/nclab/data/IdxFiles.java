@@ -49,12 +49,51 @@ public final class IdxFiles {
         return new Idx(dims, raw, 4 + 4 * nd);
     }
 
-    /** Training and test sets of an IDX directory (MNIST, Fashion-MNIST, KMNIST, ...). */
+    /** Training and test sets of an IDX directory (MNIST, Fashion-MNIST, KMNIST, ...), its classes from the labels. */
     public static DataSource load(Path dir, String installHint) {
+        return load(dir, installHint, 0);
+    }
+
+    /**
+     * Training and test sets of an IDX directory. With {@code classes} > 0 (Fashion-MNIST and MNIST have 10)
+     * every label must lie in 0..classes-1; with 0 the training labels number the classes 0..K-1, each with an
+     * item (a label beyond a gap, such as one 200 among 0..9, is corruption, not 191 empty classes), and the
+     * test labels must lie in 0..K-1.
+     */
+    public static DataSource load(Path dir, String installHint, int classes) {
         if (!Files.isDirectory(dir)) {
             throw new UserError("no IDX data directory " + dir + installHint);
         }
-        return new DataSource(images(dir, "train", installHint), images(dir, "t10k", installHint));
+        ImageData train = images(dir, "train", installHint);
+        int k = classes > 0 ? classes : contiguousClasses(train.labels());
+        checkLabels(train.labels(), k, find(dir, "train-labels-idx1-ubyte", installHint), classes > 0 ? ""
+                : " (no training item has label " + k + ")");
+        ImageData test = images(dir, "t10k", installHint);
+        checkLabels(test.labels(), k, find(dir, "t10k-labels-idx1-ubyte", installHint), classes > 0 ? ""
+                : ", the classes of the training labels");
+        return new DataSource(train, test);
+    }
+
+    /** K such that every label 0..K-1 occurs and K does not. */
+    private static int contiguousClasses(int[] labels) {
+        boolean[] seen = new boolean[257];
+        for (int y : labels) {
+            seen[y] = true;
+        }
+        int k = 0;
+        while (seen[k]) {
+            k++;
+        }
+        return k;
+    }
+
+    private static void checkLabels(int[] labels, int classes, Path file, String why) {
+        for (int i = 0; i < labels.length; i++) {
+            if (labels[i] >= classes) {
+                throw new UserError(file + ": label " + labels[i] + " of item " + i + " is outside 0.."
+                        + (classes - 1) + why);
+            }
+        }
     }
 
     private static Path find(Path dir, String stem, String installHint) {

@@ -60,7 +60,16 @@ public final class ResultsDb implements AutoCloseable {
         SQLiteConfig config = new SQLiteConfig();
         config.setBusyTimeout(30_000);
         config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
-        return create(connect("jdbc:sqlite:" + file.toAbsolutePath(), config), file.toString());
+        Connection c = connect("jdbc:sqlite:" + file.toAbsolutePath(), config);
+        try {
+            return create(c, file.toString());
+        } catch (IllegalStateException e) {
+            if (e.getCause() instanceof SQLException sql && notADatabase(sql)) {
+                closeQuietly(c);
+                throw notOurs(file, sql.getMessage());
+            }
+            throw e;
+        }
     }
 
     /** Opens an existing database for reading only. */
@@ -71,7 +80,50 @@ public final class ResultsDb implements AutoCloseable {
         SQLiteConfig config = new SQLiteConfig();
         config.setReadOnly(true);
         config.setBusyTimeout(30_000);
-        return new ResultsDb(connect("jdbc:sqlite:" + file.toAbsolutePath(), config));
+        Connection c = connect("jdbc:sqlite:" + file.toAbsolutePath(), config);
+        List<String> missing = new ArrayList<>(TABLES);
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT name FROM sqlite_master WHERE type = 'table'")) {
+            while (rs.next()) {
+                missing.remove(rs.getString(1));
+            }
+        } catch (SQLException e) {
+            closeQuietly(c);
+            throw notOurs(file, e.getMessage());
+        }
+        if (!missing.isEmpty()) {
+            closeQuietly(c);
+            throw notOurs(file, file.toFile().length() == 0 ? "an empty file"
+                    : "no table " + String.join(", ", missing));
+        }
+        return new ResultsDb(c);
+    }
+
+    /** The tables every results database has ({@link #create}). */
+    private static final List<String> TABLES = List.of("sweep", "runs", "probes", "run_columns");
+
+    /** SQLite's answer to a file that is not a database, or a damaged one. */
+    private static boolean notADatabase(SQLException e) {
+        String m = String.valueOf(e.getMessage());
+        return m.contains("SQLITE_NOTADB") || m.contains("SQLITE_CORRUPT");
+    }
+
+    private static UserError notOurs(Path file, String why) {
+        String reason = why == null ? "unreadable" : why.replaceAll("\\s+", " ").strip();
+        // SQLite's "[SQLITE_NOTADB] File opened that is not a database file (file is not a database)": the detail
+        java.util.regex.Matcher m = Pattern.compile("^\\[SQLITE_\\w+\\][^(]*\\((.+)\\)$").matcher(reason);
+        if (m.matches()) {
+            reason = m.group(1);
+        }
+        return new UserError(file + " is not an nclab results database (" + reason + ")");
+    }
+
+    private static void closeQuietly(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException ignored) {
+            // the file is refused either way
+        }
     }
 
     /** An empty database in memory (a single run's report reads its directory into one). */
@@ -83,6 +135,9 @@ public final class ResultsDb implements AutoCloseable {
         try {
             return DriverManager.getConnection(url, config.toProperties());
         } catch (SQLException e) {
+            if (notADatabase(e) && url.startsWith("jdbc:sqlite:/")) {
+                throw notOurs(Path.of(url.substring("jdbc:sqlite:".length())), e.getMessage());
+            }
             throw new UserError("cannot open results database " + url + ": " + e.getMessage());
         }
     }
@@ -322,10 +377,21 @@ public final class ResultsDb implements AutoCloseable {
     /** Adds one finished run that belongs to no sweep (a run directory read for its report). */
     public void addRun(String runId, String command, String loss, long seed, Map<String, Object> settings,
             String runDir, Finished f) {
+        addRun(runId, command, loss, seed, settings, runDir, null, f);
+    }
+
+    /** As {@link #addRun(String, String, String, long, Map, String, Finished)}, with the run's command line. */
+    public void addRun(String runId, String command, String loss, long seed, Map<String, Object> settings,
+            String runDir, String commandLine, Finished f) {
         transaction(() -> {
             Map<String, Object> s = new LinkedHashMap<>();
             settings.forEach((k, v) -> s.put(k, v instanceof String str ? typed(str) : resultValue(v)));
             insertRun(runId, command, loss, seed, s, runDir);
+            try (PreparedStatement p = db.prepareStatement("UPDATE runs SET command_line = ? WHERE run_id = ?")) {
+                p.setString(1, commandLine);
+                p.setString(2, runId);
+                p.executeUpdate();
+            }
             writeFinished(f);
         });
     }

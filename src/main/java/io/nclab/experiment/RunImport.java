@@ -1,11 +1,16 @@
 package io.nclab.experiment;
 
 import io.nclab.UserError;
+import io.nclab.train.TrainConfig;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * Reads one run directory that no sweep recorded (as {@code train} or {@code ufm} wrote it) into a results
@@ -17,6 +22,88 @@ public final class RunImport {
 
     public static boolean isRunDir(Path dir) {
         return Files.isRegularFile(dir.resolve("config.json"));
+    }
+
+    /**
+     * How far a run directory got, and how it was started.
+     *
+     * @param complete whether the run finished (a train run's last epoch, a ufm run's result)
+     * @param description "complete (30 of 30 epochs)", "interrupted after epoch 3 of 30", "not started ..."
+     * @param commandLine the command that made it: the sweep's record, else rebuilt from config.json (train); null
+     *     where neither is known
+     */
+    public record Status(boolean complete, String description, String commandLine) {}
+
+    /** The status of the run in {@code runDir} (a directory with config.json). */
+    public static Status status(Path runDir) {
+        Map<String, Object> config = SweepSpec.readMap(runDir.resolve("config.json"));
+        String command = String.valueOf(config.getOrDefault("command", "run"));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> settings = config.get("settings") instanceof Map<?, ?> m ? (Map<String, Object>) m
+                : Map.of();
+        Path recorded = runDir.resolve(Sweep.RESULT_FILE);
+        Map<String, Object> sweepResult = Files.isRegularFile(recorded) ? SweepSpec.readMap(recorded) : null;
+        String commandLine = sweepResult != null && sweepResult.get("command_line") instanceof String c ? c
+                : command.equals("train") ? trainCommandLine(settings) : null;
+        List<Map<String, Double>> rows = ProbeTable.of(runDir).rows();
+        if (!command.equals("train")) {
+            boolean done = sweepResult != null || Files.isRegularFile(runDir.resolve("result.json"));
+            return new Status(done, done ? "complete" : rows.isEmpty() ? "not started (no trajectory written)"
+                    : "interrupted: " + rows.size() + " trajectory rows and no result.json", commandLine);
+        }
+        int epochs = settings.get("epochs") instanceof Number n ? n.intValue() : -1;
+        int last = Math.max(lastEpoch(rows), newestCheckpoint(runDir.resolve("checkpoints")));
+        if (sweepResult != null || (epochs > 0 && last >= epochs)) {
+            return new Status(true, String.format(Locale.ROOT, "complete (%d of %d epochs)", epochs, epochs),
+                    commandLine);
+        }
+        String of = epochs > 0 ? " of " + epochs : "";
+        if (last >= 1) {
+            return new Status(false, "interrupted after epoch " + last + of, commandLine);
+        }
+        return new Status(false, "not started: 0" + of + " epochs trained" + (rows.isEmpty() ? " (config.json only)"
+                : " (only the untrained network probed)"), commandLine);
+    }
+
+    private static int lastEpoch(List<Map<String, Double>> rows) {
+        int last = 0;
+        for (Map<String, Double> row : rows) {
+            Double e = row.get("epoch");
+            if (e != null && Double.isFinite(e)) {
+                last = Math.max(last, (int) (double) e);
+            }
+        }
+        return last;
+    }
+
+    /** The epoch of the newest checkpoint ({@code checkpoints/epoch-NNNN}), 0 for none. */
+    private static int newestCheckpoint(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        int newest = 0;
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.toList()) {
+                String name = p.getFileName().toString();
+                if (name.matches("epoch-\\d+") && Files.isDirectory(p)) {
+                    newest = Math.max(newest, Integer.parseInt(name.substring(6)));
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return newest;
+        }
+        return newest;
+    }
+
+    /** {@code nclab train ...} as it would make the configuration config.json records; null if it cannot. */
+    private static String trainCommandLine(Map<String, Object> settings) {
+        try {
+            List<String> line = new ArrayList<>(List.of("main", "train"));
+            line.addAll(TrainConfig.fromSettings(settings).arguments());
+            return ChildJvm.shown(line, "main");
+        } catch (UserError e) {
+            return null;
+        }
     }
 
     public static void into(ResultsDb db, Path runDir) {
@@ -35,8 +122,10 @@ public final class RunImport {
         ProbeTable probes = ProbeTable.of(runDir);
         Map<String, Object> result = result(runDir, probes);
         String id = runDir.toAbsolutePath().normalize().getFileName().toString();
+        // recorded as complete whatever its status, so that the curves so far are drawn (the report says it)
         db.addRun(id, command, loss.toString(), seed instanceof Number n ? n.longValue() : 0, settings,
-                runDir.toString(), new ResultsDb.Finished(id, true, null, Double.NaN, 0, result, probes, null));
+                runDir.toString(), status(runDir).commandLine(),
+                new ResultsDb.Finished(id, true, null, Double.NaN, 0, result, probes, null));
     }
 
     private static void flatten(String prefix, Map<?, ?> in, Map<String, Object> out) {

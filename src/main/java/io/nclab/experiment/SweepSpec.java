@@ -58,7 +58,7 @@ public record SweepSpec(String name, String command, List<String> losses, Map<St
         losses = List.copyOf(normalised);
         Map<String, List<String>> g = new LinkedHashMap<>();
         for (Map.Entry<String, List<String>> e : (grid == null ? Map.<String, List<String>>of() : grid).entrySet()) {
-            String key = flag(e.getKey(), "--grid");
+            String key = flag(e.getKey(), true);
             if (e.getValue() == null || e.getValue().isEmpty()) {
                 throw new UserError("--grid " + key + " has no values");
             }
@@ -77,7 +77,7 @@ public record SweepSpec(String name, String command, List<String> losses, Map<St
         seeds = List.copyOf(seeds);
         Map<String, String> o = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : (options == null ? Map.<String, String>of() : options).entrySet()) {
-            String key = flag(e.getKey(), "option");
+            String key = flag(e.getKey(), false);
             if (grid.containsKey(key)) {
                 throw new UserError("--" + key + " is both a fixed option and a --grid axis");
             }
@@ -86,14 +86,22 @@ public record SweepSpec(String name, String command, List<String> losses, Map<St
         options = java.util.Collections.unmodifiableMap(o);
     }
 
-    private static String flag(String raw, String what) {
+    /** The option name of a --grid axis or a fixed option ({@code width}, {@code --per-class}). */
+    private static String flag(String raw, boolean axis) {
         String key = raw.startsWith("--") ? raw.substring(2) : raw;
         key = key.replace('_', '-').toLowerCase(Locale.ROOT);
         if (!FLAG.matcher(key).matches()) {
-            throw new UserError(what + " '" + raw + "' is not an option name");
+            throw new UserError((axis ? "--grid axis '" : "option '") + raw + "' is not an option name");
         }
         if (RESERVED.contains(key)) {
-            throw new UserError(what + " --" + key + " is set by the sweep itself (use --losses, --seeds, --threads)");
+            String how = switch (key) {
+                case "loss" -> ": give the losses with --losses";
+                case "seed" -> ": give the seeds with --seeds";
+                case "threads" -> ": give each run's threads with --threads";
+                default -> " for every run";
+            };
+            throw new UserError((axis ? "--grid axis '" + key + "'" : "option --" + key) + " is set by the sweep itself"
+                    + how);
         }
         return key;
     }
@@ -193,11 +201,34 @@ public record SweepSpec(String name, String command, List<String> losses, Map<St
     /** The execution settings a sweep file may carry: {@code workers} and {@code threads} (0 if absent). */
     public static int[] execution(Path file) {
         Map<String, Object> m = readMap(file);
-        return new int[] {intOr(m.get("workers")), intOr(m.get("threads"))};
+        return new int[] {count(m, "workers", file), count(m, "threads", file)};
     }
 
-    private static int intOr(Object o) {
-        return o instanceof Number n ? n.intValue() : 0;
+    /** A whole number >= 1, or 0 where the field is absent. */
+    private static int count(Map<String, Object> m, String key, Path file) {
+        Object o = m.get(key);
+        if (o == null) {
+            return 0;
+        }
+        if (o instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && n.doubleValue() >= 1
+                && n.doubleValue() <= Integer.MAX_VALUE) {
+            return n.intValue();
+        }
+        throw new UserError(file + ": \"" + key + "\" must be a whole number >= 1, got " + Json.line(o));
+    }
+
+    /** Refuses a field of the wrong JSON type in one line. */
+    private static void expect(Map<String, Object> m, String key, String what, String where, Class<?>... types) {
+        Object o = m.get(key);
+        if (o == null) {
+            return;
+        }
+        for (Class<?> t : types) {
+            if (t.isInstance(o)) {
+                return;
+            }
+        }
+        throw new UserError(where + ": \"" + key + "\" must be " + what + ", got " + Json.line(o));
     }
 
     static SweepSpec fromJson(Map<String, Object> m, String where) {
@@ -205,6 +236,19 @@ public record SweepSpec(String name, String command, List<String> losses, Map<St
         for (String k : m.keySet()) {
             if (!known.contains(k)) {
                 throw new UserError(where + ": unknown field '" + k + "'; known: " + known);
+            }
+        }
+        expect(m, "name", "a string", where, String.class);
+        expect(m, "command", "a string such as \"train\" or \"ufm\"", where, String.class);
+        expect(m, "losses", "a string or a list of loss specs", where, String.class, List.class);
+        expect(m, "grid", "an object of option: [values]", where, Map.class);
+        expect(m, "options", "an object of option: value", where, Map.class);
+        expect(m, "seeds", "a list of whole numbers", where, List.class, Number.class);
+        if (m.get("seeds") != null) {
+            for (Object seed : m.get("seeds") instanceof List<?> l ? l : List.of(m.get("seeds"))) {
+                if (!(seed instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())) {
+                    throw new UserError(where + ": \"seeds\" must be whole numbers, got " + Json.line(seed));
+                }
             }
         }
         try {

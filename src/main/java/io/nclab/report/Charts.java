@@ -394,7 +394,48 @@ public final class Charts {
                     }
                 }
             }
+            if (ticks.size() < 3) {
+                // a narrow range (0.33 to 0.39) holds at most one round value: evenly spaced labels instead
+                ticks.clear();
+                for (double v : linearTicks(lo, hi)) {
+                    ticks.add(new org.jfree.chart.axis.NumberTick(org.jfree.chart.axis.TickType.MAJOR, v,
+                            format(v, linearStep(lo, hi)), anchor, anchor, 0.0));
+                }
+            }
             return ticks;
+        }
+
+        /** A step of 1, 2, 2.5 or 5 × 10^k that cuts [lo, hi] into about five. */
+        static double linearStep(double lo, double hi) {
+            double raw = (hi - lo) / 5;
+            double p = Math.pow(10, Math.floor(Math.log10(raw)));
+            for (double m : new double[] {1, 2, 2.5, 5}) {
+                if (m * p >= raw) {
+                    return m * p;
+                }
+            }
+            return 10 * p;
+        }
+
+        /** The multiples of {@link #linearStep} in [lo, hi]. */
+        static java.util.List<Double> linearTicks(double lo, double hi) {
+            double step = linearStep(lo, hi);
+            java.util.List<Double> out = new ArrayList<>();
+            for (long i = (long) Math.ceil(lo / step - 1e-9); i * step <= hi * (1 + 1e-9); i++) {
+                out.add(i * step);
+            }
+            return out;
+        }
+
+        /** v with as many digits as the tick spacing {@code step} needs (0.335 beside 0.34). */
+        static String format(double v, double step) {
+            int decimals = Math.max(0, (int) Math.ceil(-Math.log10(step) - 1e-9) + (step / Math.pow(10,
+                    Math.floor(Math.log10(step) + 1e-9)) == 2.5 ? 1 : 0));
+            if (v >= 1e-3 && v < 1e5) {
+                return new java.math.BigDecimal(v).setScale(decimals, java.math.RoundingMode.HALF_EVEN)
+                        .stripTrailingZeros().toPlainString();
+            }
+            return format(v);
         }
 
         static String format(double v) {

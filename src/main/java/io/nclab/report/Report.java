@@ -49,24 +49,48 @@ public final class Report {
     /** Writes a sweep's figures under {@code figuresDir} and returns its section. */
     public static Section sweep(String heading, SweepData d, Path figuresDir, String spec) {
         List<SweepFigures.Figure> figures = SweepFigures.write(d, figuresDir);
-        List<Claims.Claim> claims = Claims.of(d);
-        StringBuilder body = new StringBuilder();
-        body.append("<h3>Final numbers (mean ± standard deviation over seeds)</h3>\n").append(configTable(d));
-        body.append("<details><summary>Every run (").append(d.runs().size()).append(")</summary>\n")
-                .append(runTable(d)).append("</details>\n");
-        body.append("<details><summary>The exact commands</summary>\n<pre>");
-        d.runs().forEach(r -> body.append(esc(r.commandLine() == null ? r.id() : r.commandLine())).append('\n'));
-        body.append("</pre></details>\n");
-        if (spec != null) {
-            body.append("<details><summary>The sweep's settings (sweep.json)</summary>\n<pre>").append(esc(spec))
-                    .append("</pre></details>\n");
-        }
         String intro = String.format(Locale.ROOT, "%d complete run%s of <code>%s</code>: %d loss%s × %s%d seed%s.",
                 d.runs().size(), d.runs().size() == 1 ? "" : "s", esc(d.isUfm() ? "ufm" : d.meta().getOrDefault("command", "train")),
                 d.losses().size(), d.losses().size() == 1 ? "" : "es",
                 d.varied().isEmpty() ? "" : d.varied().stream().map(k -> d.values(k).size() + " " + k.replace('_', ' '))
                         .reduce((a, b) -> a + " × " + b).get() + " × ", d.seedCount(), d.seedCount() == 1 ? "" : "s");
-        return new Section(heading, intro, claims, figures, body.toString());
+        return new Section(heading, intro, Claims.of(d), figures, body(d, spec, "The sweep's settings (sweep.json)"));
+    }
+
+    /**
+     * One run directory's section ({@code d} holds that run, as far as it got): its status says whether it is
+     * complete, and the paper's claims are judged only on a complete run.
+     *
+     * @param status "complete (30 of 30 epochs)", "interrupted after epoch 3 of 30" ...
+     * @param config the run's config.json, shown as its settings
+     */
+    public static Section run(String heading, SweepData d, Path figuresDir, String config, boolean complete,
+            String status) {
+        List<SweepFigures.Figure> figures = SweepFigures.write(d, figuresDir);
+        String command = esc(d.isUfm() ? "ufm" : d.meta().getOrDefault("command", "train"));
+        String intro = complete
+                ? "One run of <code>" + command + "</code>: <b>" + esc(status) + "</b>."
+                : "One run of <code>" + command + "</code>: <b>" + esc(status) + "</b>. The figures and numbers are"
+                        + " those it reached" + (figures.isEmpty() ? " (none yet)" : "") + "; the losses paper's"
+                        + " claims are not judged on an incomplete run.";
+        return new Section(heading, intro, complete ? Claims.of(d) : List.of(), figures,
+                body(d, config, "The run's settings (config.json)"));
+    }
+
+    private static String body(SweepData d, String spec, String specHeading) {
+        StringBuilder body = new StringBuilder();
+        body.append("<h3>Final numbers (mean ± standard deviation over seeds)</h3>\n").append(configTable(d));
+        body.append("<details><summary>Every run (").append(d.runs().size()).append(")</summary>\n")
+                .append(runTable(d)).append("</details>\n");
+        body.append("<details><summary>The exact commands</summary>\n<pre>");
+        d.runs().forEach(r -> body.append(esc(r.commandLine() == null
+                ? r.id() + ": not recorded (its settings are below)" : r.commandLine())).append('\n'));
+        body.append("</pre></details>\n");
+        if (spec != null) {
+            body.append("<details><summary>").append(esc(specHeading)).append("</summary>\n<pre>").append(esc(spec))
+                    .append("</pre></details>\n");
+        }
+        return body.toString();
     }
 
     /** Writes {@code report.html} into {@code out}; returns its path. */

@@ -114,6 +114,15 @@ final class Checkpoints {
         }
     }
 
+    /** Deletes a directory tree as far as it can (cleaning up after a failed start). */
+    static void deleteQuietly(Path p) {
+        try {
+            deleteTree(p);
+        } catch (IOException | RuntimeException e) {
+            // what is left is harmless: a later run there says what it finds
+        }
+    }
+
     private static void deleteTree(Path p) throws IOException {
         if (!Files.exists(p)) {
             return;

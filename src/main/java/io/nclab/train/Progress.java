@@ -1,6 +1,9 @@
 package io.nclab.train;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 
 /**
@@ -18,8 +21,27 @@ final class Progress {
         this.terminal = terminal;
     }
 
+    /** Whether standard error (where progress goes) is a terminal. */
     static boolean isTerminal() {
-        return System.console() != null;
+        return isTerminal(Path.of("/proc/self/fd/2"), System.console() != null);
+    }
+
+    /**
+     * Whether the file descriptor link {@code fd} (Linux's /proc/self/fd/2) names a terminal device; where there
+     * is no such link (not Linux), {@code console}: System.console() is there when standard input and output are
+     * a terminal, which says nothing of standard error ({@code train ... 2> log} from a terminal).
+     */
+    static boolean isTerminal(Path fd, boolean console) {
+        try {
+            return isTerminalDevice(Files.readSymbolicLink(fd).toString());
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return console;
+        }
+    }
+
+    /** A pseudo-terminal (/dev/pts/N), a console or serial terminal (/dev/tty*, /dev/console). */
+    static boolean isTerminalDevice(String path) {
+        return path.startsWith("/dev/pts/") || path.startsWith("/dev/tty") || path.equals("/dev/console");
     }
 
     void batch(int epoch, int epochs, long done, long total, double samplesPerSecond, double loss, double accuracy) {

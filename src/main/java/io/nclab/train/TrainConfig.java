@@ -10,9 +10,13 @@ import io.nclab.io.Json;
 import io.nclab.loss.LossSpec;
 import io.nclab.model.Architecture;
 import io.nclab.model.ModelSpec;
+import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Every setting of a training run, as one value: the CLI builds it, sweeps build it programmatically,
@@ -79,6 +83,7 @@ public record TrainConfig(
         LossSpec.parse(loss);
         positive("--epochs", epochs);
         positive("--batch-size", batchSize);
+        positive("--step-every", stepEvery);
         positive("--probe-every", probeEvery);
         positive("--checkpoint-every", checkpointEvery);
         positive("--keep-checkpoints", keepCheckpoints);
@@ -90,11 +95,11 @@ public record TrainConfig(
         if (!(momentum >= 0 && momentum < 1)) {
             throw new UserError("--momentum must be in [0, 1), got " + momentum);
         }
-        for (double v : new double[] {weightDecay, lambdaW, lambdaH, lambdaB, clip}) {
-            if (!(v >= 0) || Double.isInfinite(v)) {
-                throw new UserError("weight decays and --clip must be finite and >= 0, got " + v);
-            }
-        }
+        nonNegative("--weight-decay", weightDecay);
+        nonNegative("--lambda-w", lambdaW);
+        nonNegative("--lambda-h", lambdaH);
+        nonNegative("--lambda-b", lambdaB);
+        nonNegative("--clip", clip);
         if (threads < 0) {
             throw new UserError("--threads must be >= 0, got " + threads);
         }
@@ -106,6 +111,26 @@ public record TrainConfig(
         }
         if (!device.equals("cpu") && !device.equals("gpu")) {
             throw new UserError("--device must be cpu or gpu, got " + device);
+        }
+        if (batchSize == 1 && hasBatchNorm(model)) {
+            // PyTorch's batch norm cannot train on one value per channel (the MLP's, the ResNets' head, and
+            // their last stages on small images); its statistics of one sample would be meaningless anyway
+            throw new UserError(model.architecture() == Architecture.MLP
+                    ? "--batch-size 1 with batch norm: batch normalisation needs at least 2 samples per training"
+                            + " batch; use --batch-size >= 2 or --no-batch-norm"
+                    : "--batch-size 1 with batch norm: the ResNets' batch normalisation needs at least 2 samples"
+                            + " per training batch; use --batch-size >= 2");
+        }
+    }
+
+    /** Whether the network has batch normalisation: the MLP unless --no-batch-norm, the ResNets always. */
+    static boolean hasBatchNorm(ModelSpec model) {
+        return model.architecture() != Architecture.MLP || model.batchNorm();
+    }
+
+    private static void nonNegative(String flag, double v) {
+        if (!(v >= 0) || Double.isInfinite(v)) {
+            throw new UserError(flag + " must be finite and >= 0, got " + v);
         }
     }
 
@@ -215,6 +240,82 @@ public record TrainConfig(
             }
         }
         return fromSettings(s);
+    }
+
+    /**
+     * The arguments of {@code nclab train} that make this configuration: every setting that differs from its
+     * model's defaults (as the CLI resolves them: another optimizer brings its own default rate, the dataset its
+     * own augmentation), {@code --out} included. A report shows them as the run's command line.
+     */
+    public List<String> arguments() {
+        Architecture arch = model.architecture();
+        TrainConfig base = defaults(arch);
+        List<String> args = new ArrayList<>();
+        if (dataset != base.dataset) {
+            add(args, "dataset", dataset.cliName());
+        }
+        add(args, "data_dir", dataDir);
+        if (arch != Architecture.MLP) {
+            add(args, "model", arch.cliName());
+        }
+        Map<String, Object> mine = settings();
+        Map<String, Object> theirs = base.settings();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> myModel = (Map<String, Object>) mine.get("model");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> theirModel = (Map<String, Object>) theirs.get("model");
+        for (String k : myModel.keySet()) {
+            if (!k.equals("architecture")) {
+                differing(args, k, myModel.get(k), theirModel.get(k));
+            }
+        }
+        for (String k : mine.keySet()) {
+            switch (k) {
+                case "dataset": case "data_dir": case "model": case "lr": case "augment": case "out":
+                    continue;
+                default:
+                    differing(args, k, mine.get(k), theirs.get(k));
+                    if (k.equals("optimizer")) {
+                        // a given optimizer without --lr gets its own default rate (TrainCommand)
+                        double lrDefault = optimizer != base.optimizer ? defaultLr(arch, optimizer) : base.lr;
+                        if (lr != lrDefault) {
+                            add(args, "lr", lr);
+                        }
+                    }
+            }
+        }
+        if (augment != dataset.augmentByDefault()) {
+            args.add(augment ? "--augment" : "--no-augment");
+        }
+        add(args, "out", out);
+        return args;
+    }
+
+    private static void differing(List<String> args, String key, Object value, Object byDefault) {
+        if (Objects.equals(value, byDefault)) {
+            return;
+        }
+        if (value instanceof Boolean b) {
+            // the flags: --fixed-etf, --nesterov ... (off by default); --no-bias, --no-initial-probe ... (on)
+            args.add((b ? "--" : "--no-") + key.replace('_', '-'));
+        } else {
+            add(args, key, value);
+        }
+    }
+
+    private static void add(List<String> args, String key, Object value) {
+        if (value == null) {
+            return;
+        }
+        args.add("--" + key.replace('_', '-'));
+        if (value instanceof Double d) {
+            args.add(BigDecimal.valueOf(d).stripTrailingZeros().toPlainString());
+        } else if (value instanceof String str && (key.equals("optimizer") || key.equals("schedule")
+                || key.equals("imbalance_profile"))) {
+            args.add(str.toLowerCase(Locale.ROOT));
+        } else {
+            args.add(value.toString());
+        }
     }
 
     private static String firstLine(String s) {

@@ -89,6 +89,14 @@ public final class Trainer {
 
     /** Continues the run in {@code runDir} from its newest checkpoint, with the settings it was started with. */
     public static Trainer resume(Path runDir, PrintStream log) {
+        return resume(runDir, log, Map.of());
+    }
+
+    /**
+     * Continues the run in {@code runDir} with the settings it was started with, but for {@code thisTime}: how
+     * this continuation runs (threads, device), which the CLI alone lets through.
+     */
+    public static Trainer resume(Path runDir, PrintStream log, Map<String, ?> thisTime) {
         Path cfg = runDir.resolve("config.json");
         if (!Files.isRegularFile(cfg)) {
             throw new UserError("--resume " + runDir + ": no config.json there (not a training run directory)");
@@ -106,7 +114,8 @@ public final class Trainer {
         } catch (IOException e) {
             throw new UserError("--resume " + runDir + ": cannot read config.json: " + e.getMessage());
         }
-        return new Trainer(TrainConfig.fromSettings(settings), runDir, true, log, CollapseMeasures.ENGINE);
+        return new Trainer(TrainConfig.fromSettings(settings).with(thisTime), runDir, true, log,
+                CollapseMeasures.ENGINE);
     }
 
     /** The same trainer with another NC measurement (tests, benchmarks). */
@@ -161,10 +170,39 @@ public final class Trainer {
 
     public TrainResult run() {
         long started = System.nanoTime();
+        Device device = device(config.device());
+        if (Files.exists(runDir) && !Files.isDirectory(runDir)) {
+            throw new UserError((resuming ? "--resume " : "--out ") + runDir + " exists and is not a directory");
+        }
         TrainingData data = prepareData(config);
         Loss loss = LossSpec.parse(config.loss());
-        Device device = config.device().equals("gpu") ? Device.gpu() : Device.cpu();
-        prepareRunDir(data);
+        boolean ours = !resuming && !Files.exists(runDir);
+        boolean[] training = {false};
+        try {
+            prepareRunDir(data);
+            return train(started, device, data, loss, training);
+        } catch (RuntimeException | Error e) {
+            if (!resuming && !training[0]) {
+                // failed before its first epoch (the network cannot be built, the first probe fails): leave no
+                // run behind: the directory if nclab made it here, else the files it wrote into it
+                if (ours) {
+                    Checkpoints.deleteQuietly(runDir);
+                } else {
+                    for (String f : STARTED_FILES) {
+                        Checkpoints.deleteQuietly(runDir.resolve(f));
+                    }
+                }
+            }
+            throw e;
+        }
+    }
+
+    /** What a run writes before its first epoch trains. */
+    private static final List<String> STARTED_FILES = List.of("config.json", "train-labels.json", "metrics.csv",
+            "metrics.jsonl", "timing.csv", "timing.jsonl");
+
+    /** The run proper, in its prepared directory; {@code training[0]} turns true as the first epoch starts. */
+    private TrainResult train(long started, Device device, TrainingData data, Loss loss, boolean[] training) {
         Engine.getEngine("PyTorch").setRandomSeed((int) config.seed());
         Nd.setThreads(config.threads() > 0 ? config.threads() : Runtime.getRuntime().availableProcessors());
         try (NDManager root = Nd.newManager(device)) {
@@ -180,7 +218,7 @@ public final class Trainer {
             if (state == null) {
                 state = new Checkpoints.State(0, Double.NEGATIVE_INFINITY, 0, Double.NaN, List.of(), List.of());
                 if (resuming) {
-                    say("no checkpoint in " + runDir + ": starting from epoch 1");
+                    say("no checkpoint in " + runDir + ": starting the run from the beginning");
                 }
             } else {
                 say("resuming " + runDir + " after epoch " + state.epoch());
@@ -207,6 +245,7 @@ public final class Trainer {
                 timing.add(time);
                 say(summaryLine(row));
             }
+            training[0] = true;
             for (int epoch = state.epoch() + 1; epoch <= config.epochs(); epoch++) {
                 double lr = config.schedule().lr(config.lr(), epoch - 1, config.epochs(), config.stepEvery());
                 long t0 = System.nanoTime();
@@ -248,6 +287,23 @@ public final class Trainer {
             return new TrainResult(runDir, config.epochs(), seconds, bestVal, bestEpoch, testAtBest, lastTrainAcc,
                     lastCollapse, List.copyOf(metrics.rows()));
         }
+    }
+
+    /**
+     * The device of {@code --device}, checked before anything is read or written: PyTorch fails at the first
+     * operation on a GPU it does not see, with a long trace.
+     */
+    static Device device(String name) {
+        if (!name.equals("gpu")) {
+            return Device.cpu();
+        }
+        Engine engine = Engine.getEngine("PyTorch");
+        if (engine.getGpuCount() == 0) {
+            throw new UserError("--device gpu: no GPU visible to the PyTorch engine (PyTorch " + engine.getVersion()
+                    + "); GPU training needs an NVIDIA GPU with its driver and PyTorch's CUDA native library"
+                    + " (DJL's pytorch-native-cu* in place of pytorch-native-cpu); use --device cpu");
+        }
+        return Device.gpu();
     }
 
     /** The run's three sets, as the configuration cuts them. */
@@ -365,11 +421,27 @@ public final class Trainer {
     }
 
     /** The one-line error that stops a run whose loss is no longer finite. */
-    private static UserError diverged(double loss, String where, Checkpoints checkpoints) {
+    private UserError diverged(double loss, String where, Checkpoints checkpoints) {
         List<Path> kept = checkpoints.list();
+        String advice = " (" + divergenceAdvice(config) + ")";
         return new UserError(String.format(Locale.ROOT, "training diverged: the loss became %s at %s; %s", loss,
-                where, kept.isEmpty() ? "no checkpoint was written yet (lower --lr or raise --clip)"
-                        : "the last good checkpoint is " + kept.get(kept.size() - 1) + " (lower --lr or raise --clip)"));
+                where, kept.isEmpty() ? "no checkpoint was written yet" + advice
+                        : "the last good checkpoint is " + kept.get(kept.size() - 1) + advice));
+    }
+
+    /**
+     * What to change after a divergence: a lower rate, and tighter gradient clipping where the optimiser clips
+     * (a smaller --clip clips harder; --clip 0 clips nothing, L-BFGS is never clipped).
+     */
+    static String divergenceAdvice(TrainConfig c) {
+        if (c.optimizer() == TrainConfig.OptimizerKind.LBFGS) {
+            return "lower --lr";
+        }
+        if (c.clip() == 0) {
+            return "lower --lr, or clip the gradient norm with e.g. --clip 2";
+        }
+        return String.format(Locale.ROOT, "lower --lr, or clip harder with a --clip below %s",
+                java.math.BigDecimal.valueOf(c.clip()).stripTrailingZeros().toPlainString());
     }
 
     /** The per-epoch machinery of one run. */
@@ -419,7 +491,8 @@ public final class Trainer {
             for (int from = 0, to; from < n; from = to) {
                 to = Math.min(n, from + config.batchSize());
                 if (n - to == 1) {
-                    to = n; // batch norm cannot train on a batch of one: the last sample joins this batch
+                    to = n; // batch norm cannot train on a batch of one: the last sample joins this batch (a batch
+                    // size of 1 with batch norm is refused up front, TrainConfig)
                 }
                 try (NDManager scope = root.newSubManager()) {
                     long d0 = System.nanoTime();

@@ -28,6 +28,16 @@ class ExperimentCommandsTest {
         assertEquals(2, CliRunner.run("sweep", "--root", tmp.toString(), "--name", "x", "--grid", "width").code());
         assertEquals(2, CliRunner.run("sweep", "--root", tmp.toString(), "--name", "x", "--command", "nope").code());
         assertEquals(2, CliRunner.run("sweep", "--root", tmp.toString(), "--grid", "width=1").code(), "no --name");
+        String[][] reserved = {
+            {"--grid axis 'loss' is set by the sweep itself: give the losses with --losses", "--grid", "loss=ce,mse"},
+            {"option --seed is set by the sweep itself: give the seeds with --seeds", "--seed", "3"},
+            {"--grid axis 'out' is set by the sweep itself for every run", "--grid", "out=a,b"},
+        };
+        for (String[] c : reserved) {
+            CliRunner.Result e = CliRunner.run("sweep", "--root", tmp.toString(), "--name", "x", c[1], c[2]);
+            assertEquals(2, e.code(), e.err());
+            assertEquals("nclab sweep: " + c[0], e.err().strip());
+        }
     }
 
     @Test
@@ -49,6 +59,35 @@ class ExperimentCommandsTest {
     }
 
     @Test
+    void anEmptyOrForeignResultsDbIsOneLine() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("s/x"));
+        Path db = Files.createFile(dir.resolve(ResultsDb.FILE));
+        byte[] garbage = new byte[3000];
+        new java.util.Random(1).nextBytes(garbage);
+        String[][] files = {{"an empty file"}, {"file is not a database"}, {"no table sweep, probes, run_columns"}};
+        for (String[] expect : files) {
+            if (expect[0].startsWith("file is not")) {
+                Files.write(db, garbage);
+                io.nclab.UserError e = org.junit.jupiter.api.Assertions.assertThrows(io.nclab.UserError.class,
+                        () -> ResultsDb.open(db), "a sweep continuing into the directory");
+                assertEquals(db + " is not an nclab results database (file is not a database)", e.getMessage());
+            } else if (expect[0].startsWith("no table")) {
+                Files.delete(db);
+                try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+                        var st = c.createStatement()) {
+                    st.execute("CREATE TABLE runs(x)");
+                }
+            }
+            for (String command : List.of("results", "report")) {
+                CliRunner.Result r = CliRunner.run(command, dir.toString());
+                assertEquals(2, r.code(), r.err());
+                assertEquals(1, r.err().strip().split("\n").length, r.err());
+                assertTrue(r.err().contains(db + " is not an nclab results database (" + expect[0]), r.err());
+            }
+        }
+    }
+
+    @Test
     void reportOfOneRunDirectory() throws Exception {
         Path run = tmp.resolve("run");
         Files.createDirectories(run);
@@ -61,6 +100,34 @@ class ExperimentCommandsTest {
         String html = Files.readString(run.resolve("report/report.html"));
         assertTrue(html.contains("nc-curves") && html.contains("accuracy-curves"), html);
         assertTrue(html.contains("79.00"), "the test accuracy at the best validation epoch");
+        assertTrue(html.contains("<b>complete (2 of 2 epochs)</b>"), html);
         assertEquals(2, CliRunner.run("report", tmp.toString()).code(), "neither a sweep nor a run");
+    }
+
+    @Test
+    void reportOfAnInterruptedOrUnstartedRunSaysSoAndShowsItsCommandLine() throws Exception {
+        Path run = tmp.resolve("killed");
+        Files.createDirectories(run);
+        java.util.Map<String, Object> settings = io.nclab.train.TrainConfig.defaults().with(java.util.Map.of(
+                "epochs", 30, "per_class", 20, "loss", "focal:gamma=3")).settings();
+        settings.put("out", run.toString());
+        io.nclab.experiment.Provenance.writeConfig(run, "train", settings);
+        String expectedCommand = "nclab train --loss focal:gamma=3 --per-class 20 --out " + run;
+        CliRunner.Result fresh = CliRunner.run("report", run.toString());
+        assertEquals(0, fresh.code(), fresh.err());
+        String html = Files.readString(run.resolve("report/report.html"));
+        assertTrue(html.contains("<b>not started: 0 of 30 epochs trained (config.json only)</b>"), html);
+        assertTrue(html.contains(expectedCommand), html);
+        // killed in epoch 4: epochs 0 to 3 probed and checkpointed; the NC1 fall would "fail" the claim
+        Files.createDirectories(run.resolve("checkpoints/epoch-0003"));
+        Files.writeString(run.resolve("metrics.csv"), "epoch,train_accuracy,val_accuracy,test_accuracy,nc1\n"
+                + "0,0.1,0.1,0.1,3.0\n1,0.5,0.4,0.41,2.0\n2,0.6,0.5,0.5,1.9\n3,0.7,0.6,0.6,1.8\n");
+        CliRunner.Result rep = CliRunner.run("report", run.toString());
+        assertEquals(0, rep.code(), rep.err());
+        html = Files.readString(run.resolve("report/report.html"));
+        assertTrue(html.contains("<b>interrupted after epoch 3 of 30</b>"), html);
+        assertTrue(html.contains("claims are not judged on an incomplete run"), html);
+        assertTrue(!html.contains("does not hold") && !html.contains("1 complete run"), html);
+        assertTrue(html.contains("<pre>" + expectedCommand + "\n</pre>"), html);
     }
 }

@@ -70,7 +70,9 @@ class TrainCommandTest {
         byte[] h = Files.readAllBytes(badIdx.resolve("t10k-images-idx3-ubyte"));
         h[3] = 7;
         Files.write(badIdx.resolve("t10k-images-idx3-ubyte"), h);
+        Path file = Files.writeString(tmp.resolve("a-file"), "not a directory");
         String[][] cases = {
+            {"--out " + file + " exists and is not a directory", "train", "--out", file.toString()},
             {"unknown model 'vgg'", "train", "--model", "vgg"},
             {"--per-class 100 but class", "train", "--dataset", "mnist-idx", "--data-dir", idx.toString(), "--per-class", "100"},
             {"--per-class must be positive", "train", "--dataset", "mnist-idx", "--data-dir", idx.toString(), "--per-class", "-1"},
@@ -82,6 +84,19 @@ class TrainCommandTest {
             {"needs --data-dir", "train", "--dataset", "cifar10"},
             {"unknown dataset", "train", "--dataset", "svhn"},
             {"no config.json", "train", "--resume", tmp.toString()},
+            {"--resume continues " + tmp + " with its saved configuration (config.json): --epochs, --loss cannot change"
+                + " it; leave them out, or start a new run with --out (with --resume only --threads, --device and"
+                + " --json apply)", "train", "--resume", tmp.toString(), "--epochs", "4", "--threads", "1",
+                "--loss", "mse", "--json"},
+            {"--no-batch-norm cannot change it; leave it out", "train", "--no-batch-norm", "--resume", tmp.toString()},
+            {"--batch-size 1 with batch norm: batch normalisation needs at least 2 samples per training batch;"
+                + " use --batch-size >= 2 or --no-batch-norm", "train", "--batch-size", "1"},
+            {"--weight-decay must be finite and >= 0, got -1.0", "train", "--weight-decay", "-1"},
+            {"--clip must be finite and >= 0, got -1.0", "train", "--clip", "-1"},
+            {"--lambda-h must be finite and >= 0, got -0.5", "train", "--feature-decay", "--lambda-h", "-0.5"},
+            {"--step-every must be positive, got 0", "train", "--schedule", "step", "--step-every", "0"},
+            {"--step-every must be positive, got -2", "train", "--schedule", "step", "--step-every", "-2"},
+            {"--batch-size 1 with batch norm: the ResNets'", "train", "--model", "resnet18", "--batch-size", "1"},
             {"--momentum and --nesterov are SGD's; the optimizer is adam (the mlp's default): add --optimizer sgd",
                 "train", "--momentum", "0.95"},
         };

@@ -38,6 +38,32 @@ class TrainDefaultsTest {
     }
 
     @Test
+    void aConfigurationsArgumentsMakeTheSameConfigurationAgain() {
+        java.util.List<TrainConfig> configs = java.util.List.of(
+                TrainConfig.defaults(),
+                config("--out", "runs/a b", "--seed", "7"),
+                config("--optimizer", "sgd"),
+                config("--optimizer", "sgd", "--lr", "0.02", "--nesterov", "--momentum", "0.95"),
+                config("--optimizer", "adam", "--lr", "0.01", "--loss", "mse:alpha=1,m=15", "--weight-decay", "0",
+                        "--clip", "0", "--epochs", "4", "--batch-size", "32"),
+                config("--no-bias", "--no-batch-norm", "--feature-dim", "3", "--fixed-etf", "--width", "0.25",
+                        "--depth", "2", "--no-initial-probe", "--threads", "2", "--per-class", "20"),
+                config("--schedule", "step", "--step-every", "3", "--imbalance", "10", "--imbalance-profile", "exp",
+                        "--random-labels", "0.5", "--val-fraction", "0", "--feature-decay", "--lambda-h", "1e-3",
+                        "--analytic-gradient", "--probe-every", "2", "--keep-checkpoints", "5"),
+                config("--model", "resnet18", "--dataset", "cifar10", "--data-dir", "/data/c10", "--no-augment"),
+                config("--model", "wrn50", "--augment", "--optimizer", "lbfgs", "--lbfgs-history", "5"));
+        for (TrainConfig c : configs) {
+            java.util.List<String> args = c.arguments();
+            assertEquals(c, config(args.toArray(String[]::new)), String.join(" ", args));
+        }
+        assertEquals(java.util.List.of("--optimizer", "sgd"), config("--optimizer", "sgd").arguments(),
+                "only what differs from the defaults, and no rate where the optimizer's own is used");
+        assertEquals(java.util.List.of("--weight-decay", "0.001", "--schedule", "step"),
+                config("--schedule", "step", "--weight-decay", "1e-3").arguments());
+    }
+
+    @Test
     void helpStatesTheDefaults() {
         String help = new CommandLine(new TrainCommand()).getUsageMessage();
         String flat = help.replaceAll("\\s+", " ");

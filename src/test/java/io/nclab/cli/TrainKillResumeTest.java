@@ -63,7 +63,8 @@ class TrainKillResumeTest {
         assertTrue(kept >= 1 && !Files.isDirectory(checkpoints.resolve(String.format("epoch-%04d", EPOCHS))),
                 "killed after its first checkpoint and before its last:\n" + log);
 
-        CliRunner.Result resumed = CliRunner.run("train", "--resume", killedDir.toString(), "--json");
+        CliRunner.Result resumed = CliRunner.run("train", "--resume", killedDir.toString(), "--threads", "1",
+                "--json"); // --threads and --json say how this continuation runs: allowed with --resume
         assertEquals(0, resumed.code(), resumed.err());
         assertTrue(resumed.err().contains("resuming " + killedDir + " after epoch"), resumed.err());
 

@@ -53,6 +53,33 @@ class DataFormatsTest {
         oneLine(assertThrows(UserError.class, () -> IdxFiles.load(dir, "")), "corrupt IDX file");
     }
 
+    /** Sets item {@code i}'s label in an uncompressed IDX label file (8 header bytes). */
+    private static void setLabel(Path file, int i, int label) throws IOException {
+        byte[] b = Files.readAllBytes(file);
+        b[8 + i] = (byte) label;
+        Files.write(file, b);
+    }
+
+    @Test
+    void idxLabelsOutsideTheClassesNameTheFileTheItemAndTheRange() throws IOException {
+        Path dir = TinyData.idx(tmp.resolve("labels"), 12, 6, 3, 4, 4, false);
+        Path train = dir.resolve("train-labels-idx1-ubyte");
+        Path test = dir.resolve("t10k-labels-idx1-ubyte");
+        // generic IDX: the training labels number the classes 0..K-1; a label past a gap is corruption
+        setLabel(train, 4, 200);
+        UserError e = assertThrows(UserError.class, () -> IdxFiles.load(dir, ""));
+        oneLine(e, train + ": label 200 of item 4 is outside 0..2 (no training item has label 3)");
+        setLabel(train, 4, 1);
+        setLabel(test, 1, 5);
+        e = assertThrows(UserError.class, () -> IdxFiles.load(dir, ""));
+        oneLine(e, test + ": label 5 of item 1 is outside 0..2, the classes of the training labels");
+        // Fashion-MNIST has ten classes: 5 is one of them, 12 is not
+        assertEquals(6, IdxFiles.load(dir, "", DatasetKind.FASHION_MNIST_CLASSES).classes(), "labels up to 5");
+        setLabel(test, 1, 12);
+        e = assertThrows(UserError.class, () -> DatasetKind.FASHION_MNIST.load(dir));
+        oneLine(e, test + ": label 12 of item 1 is outside 0..9");
+    }
+
     @Test
     void missingFashionMnistNamesThePackage() {
         UserError e = assertThrows(UserError.class, () -> IdxFiles.load(tmp.resolve("none"),

@@ -55,6 +55,22 @@ class SweepTest {
         assertEquals(2, SweepSpec.execution(f)[0]);
         Files.writeString(f, "{\"name\": \"j\", \"gird\": {}}");
         assertThrows(UserError.class, () -> SweepSpec.read(f));
+        String[][] wrong = {
+            {"\"workers\": \"two\"", "\"workers\" must be a whole number >= 1, got \"two\""},
+            {"\"workers\": -3", "\"workers\" must be a whole number >= 1, got -3"},
+            {"\"threads\": 1.5", "\"threads\" must be a whole number >= 1, got 1.5"},
+            {"\"grid\": [1, 2]", "\"grid\" must be an object of option: [values], got [1,2]"},
+            {"\"seeds\": [0, \"one\"]", "\"seeds\" must be whole numbers, got \"one\""},
+            {"\"name\": 7", "\"name\" must be a string, got 7"},
+        };
+        for (String[] w : wrong) {
+            Files.writeString(f, "{\"name\": \"j\", " + w[0] + "}");
+            UserError e = assertThrows(UserError.class, () -> {
+                SweepSpec.read(f);
+                SweepSpec.execution(f);
+            }, w[0]);
+            assertEquals(f + ": " + w[1], e.getMessage());
+        }
     }
 
     @Test

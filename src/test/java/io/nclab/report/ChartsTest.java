@@ -57,4 +57,43 @@ class ChartsTest {
             assertEquals(4.5, 2 * s[2] + s[3], 1e-12);
         }
     }
+
+    /** The tick labels a chart's y axis draws at its size. */
+    static List<String> yTickLabels(org.jfree.chart.JFreeChart chart) {
+        BufferedImage img = new BufferedImage(400, 300, BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = img.createGraphics();
+        java.awt.geom.Rectangle2D area = new java.awt.geom.Rectangle2D.Double(0, 0, 400, 300);
+        chart.draw(g, area);
+        org.jfree.chart.axis.ValueAxis axis = chart.getXYPlot().getRangeAxis();
+        List<String> labels = new java.util.ArrayList<>();
+        for (Object t : axis.refreshTicks(g, new org.jfree.chart.axis.AxisState(), area,
+                org.jfree.chart.ui.RectangleEdge.LEFT)) {
+            labels.add(((org.jfree.chart.axis.ValueTick) t).getText());
+        }
+        g.dispose();
+        return labels;
+    }
+
+    @Test
+    void aLogAxisOverANarrowRangeStillHasReadableTicks(@TempDir Path dir) throws Exception {
+        double[] x = {1, 2, 3, 4, 5};
+        double[] narrow = {0.39, 0.37, 0.35, 0.34, 0.33}; // an NC2 curve: 0.33 to 0.39, no round value inside
+        org.jfree.chart.JFreeChart c = Charts.logY(Charts.bandChart("NC2", "epoch", "NC2", List.of(
+                new Charts.Band("ce", x, narrow, narrow, narrow))));
+        List<String> labels = yTickLabels(c);
+        assertTrue(labels.size() >= 3, "labels: " + labels);
+        assertEquals(labels.size(), new java.util.HashSet<>(labels).size(), "distinct: " + labels);
+        for (String l : labels) {
+            double v = Double.parseDouble(l);
+            assertTrue(v > 0.3 && v < 0.42, labels.toString());
+        }
+        Charts.savePanels(dir.resolve("nc2"), List.of(c), 1, 400, 300);
+        assertTrue(Files.size(dir.resolve("nc2.png")) > 0);
+        // a wide range keeps its round values
+        double[] wide = {3, 1, 0.3, 0.1, 0.03};
+        assertTrue(yTickLabels(Charts.logY(Charts.bandChart("NC1", "epoch", "NC1", List.of(
+                new Charts.Band("ce", x, wide, wide, wide))))).containsAll(List.of("0.1", "1")));
+        assertEquals("0.325", Charts.DecadeLogAxis.format(0.325, 0.025));
+        assertEquals("0.34", Charts.DecadeLogAxis.format(0.34000000001, 0.01));
+    }
 }

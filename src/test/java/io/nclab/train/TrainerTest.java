@@ -107,7 +107,11 @@ class TrainerTest {
             Path ck = killed.runDir().resolve("checkpoints");
             deleteTree(ck.resolve("epoch-0003"));
             deleteTree(ck.resolve("epoch-0004"));
-            TrainResult resumed = Trainer.resume(killed.runDir(), null).run();
+            assertEquals(2, Trainer.resume(killed.runDir(), null, Map.of("threads", 2)).config().threads(),
+                    "how this continuation runs");
+            Trainer again = Trainer.resume(killed.runDir(), null);
+            assertEquals(0, again.config().threads(), "as saved");
+            TrainResult resumed = again.run();
             assertEquals(Files.readString(whole.runDir().resolve("metrics.csv")),
                     Files.readString(resumed.runDir().resolve("metrics.csv")), opt);
             assertEquals(whole.testAccuracy(), resumed.testAccuracy());
@@ -131,7 +135,60 @@ class TrainerTest {
                 "batch_size", 81));
         UserError e = assertThrows(UserError.class, () -> run(c));
         assertTrue(e.getMessage().startsWith("training diverged"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("(lower --lr, or clip the gradient norm with e.g. --clip 2)"),
+                "--clip 0 clips nothing: " + e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
+        assertTrue(Files.isDirectory(c.out() == null ? null : Path.of(c.out())), "a run that trained keeps its files");
+        assertEquals("lower --lr, or clip harder with a --clip below 0.5",
+                Trainer.divergenceAdvice(c.with(Map.of("clip", 0.5))));
+        assertEquals("lower --lr", Trainer.divergenceAdvice(c.with(Map.of("optimizer", "LBFGS"))));
+    }
+
+    @Test
+    void aRunThatFailsBeforeItsFirstEpochLeavesNoDirectoryItMade() throws IOException {
+        // three classes cannot have a simplex ETF in one dimension: the network is refused after config.json
+        Map<String, Object> etf = Map.of("model.fixed_etf", true, "model.feature_dim", 1);
+        assertThrows(UserError.class, () -> run(tiny("fails-early", etf)));
+        assertFalse(Files.exists(tmp.resolve("fails-early")));
+        Path mine = Files.createDirectories(tmp.resolve("users-own"));
+        Files.writeString(mine.resolve("notes.txt"), "mine");
+        assertThrows(UserError.class, () -> run(tiny("users-own", etf)));
+        assertTrue(Files.isRegularFile(mine.resolve("notes.txt")), "a directory the user made stays");
+        try (Stream<Path> s = Files.list(mine)) {
+            assertEquals(List.of("notes.txt"), s.map(p -> p.getFileName().toString()).toList(), "only what was there");
+        }
+    }
+
+    @Test
+    void resumingARunWithoutCheckpointsSaysItStartsFromTheBeginning() throws IOException {
+        TrainResult r = run(tiny("no-checkpoint", Map.of("epochs", 1)));
+        deleteTree(r.runDir().resolve("checkpoints"));
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        Trainer.resume(r.runDir(), new java.io.PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8)).run();
+        String text = log.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(text.startsWith("no checkpoint in " + r.runDir() + ": starting the run from the beginning\n"
+                + "probe epoch 0:"), text);
+    }
+
+    @Test
+    void aLastBatchOfOneSampleJoinsThePreviousBatchSoBatchNormCanTrainOnIt() {
+        // 81 training samples in batches of 40: 40, then 41 (not 40, 40 and 1: batch norm fails on a batch of one)
+        TrainResult r = run(tiny("last-of-one", Map.of("batch_size", 40, "epochs", 1)));
+        assertTrue(Double.isFinite(Trainer.toDouble(r.rows().get(1).get("epoch_loss"))));
+        // without batch norm a batch of one is fine
+        TrainResult single = run(tiny("batch-of-one", Map.of("batch_size", 1, "epochs", 1,
+                "model.batch_norm", false)));
+        assertTrue(Double.isFinite(Trainer.toDouble(single.rows().get(1).get("epoch_loss"))));
+    }
+
+    @Test
+    void aGpuThePyTorchEngineDoesNotSeeIsOneLineBeforeAnythingIsWritten() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() == 0,
+                "this machine has a GPU");
+        UserError e = assertThrows(UserError.class, () -> run(tiny("gpu", Map.of("device", "gpu"))));
+        assertTrue(e.getMessage().startsWith("--device gpu: no GPU visible to the PyTorch engine"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"));
+        assertFalse(Files.exists(tmp.resolve("gpu")), "no run directory for a run that cannot start");
     }
 
     @Test
