@@ -92,7 +92,7 @@ public final class SweepCommand implements Callable<Integer> {
             m.put("completed", o.completed());
             m.put("failed", o.failed());
             m.put("seconds", o.seconds());
-            System.out.println(Json.line(m));
+            System.out.println(Json.result(m));
         } else {
             System.out.printf("sweep %s: %d runs, %d complete before, %d recorded, %d completed now, %d failed;"
                     + " %.1f s%n", dir, o.runs(), o.alreadyComplete(), o.recorded(), o.completed(), o.failed(), o.seconds());

@@ -232,6 +232,18 @@ public final class TrainCommand implements Callable<Integer> {
                     + (c.containsKey("optimizer") ? "" : " (the " + arch.name().toLowerCase(Locale.ROOT)
                             + "'s default)") + ": add --optimizer sgd");
         }
+        if ((c.containsKey("lambda_w") || c.containsKey("lambda_h") || c.containsKey("lambda_b"))
+                && !Boolean.TRUE.equals(c.get("feature_decay"))) {
+            throw new UserError("--lambda-w, --lambda-h and --lambda-b set the UFM-style decay: add --feature-decay"
+                    + " (without it --weight-decay applies to every parameter)");
+        }
+        if (c.containsKey("lbfgs_history") && config.optimizer() != TrainConfig.OptimizerKind.LBFGS) {
+            throw new UserError("--lbfgs-history is L-BFGS's; the optimizer is "
+                    + config.optimizer().name().toLowerCase(Locale.ROOT) + ": add --optimizer lbfgs");
+        }
+        if (augment != null && noAugment != null) {
+            throw new UserError("--augment and --no-augment contradict each other: give one");
+        }
         return config;
     }
 
@@ -280,7 +292,7 @@ public final class TrainCommand implements Callable<Integer> {
                 : Trainer.of(config(), System.err);
         TrainResult r = trainer.run();
         if (json) {
-            System.out.println(Json.line(r.summary()));
+            System.out.println(Json.result(r.summary()));
         } else {
             System.out.printf(Locale.ROOT, "run directory: %s%n", r.runDir());
             System.out.printf(Locale.ROOT, "best validation accuracy %.4f (epoch %d); its test accuracy %.4f%n",

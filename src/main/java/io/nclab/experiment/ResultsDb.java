@@ -448,7 +448,8 @@ public final class ResultsDb implements AutoCloseable {
         }
         sql.append(" FROM runs");
         if (where != null && !where.isBlank()) {
-            sql.append(" WHERE ").append(where);
+            // in parentheses: one condition, so a second statement after ';' is a syntax error, not ignored
+            sql.append(" WHERE (").append(where).append(')');
         }
         sql.append(" ORDER BY rowid");
         List<Map<String, Object>> out = new ArrayList<>();

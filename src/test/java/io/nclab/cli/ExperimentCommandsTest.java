@@ -52,6 +52,12 @@ class ExperimentCommandsTest {
         CliRunner.Result where = CliRunner.run("results", sweep.toString(), "--where", "width = 1 AND loss = 'ce'");
         assertTrue(where.out().contains("4 run(s)"), where.out());
         assertEquals(2, CliRunner.run("results", sweep.toString(), "--where", "nonsense ==").code());
+        CliRunner.Result second = CliRunner.run("results", sweep.toString(), "--where", "1=1; DROP TABLE runs");
+        assertEquals(2, second.code(), "a second statement is refused, not silently dropped: " + second.out());
+        assertTrue(CliRunner.run("results", sweep.toString()).out().contains("32 run(s)"));
+        // an OR inside the condition stays inside it
+        assertTrue(CliRunner.run("results", sweep.toString(), "--where", "loss = 'ce' OR loss = 'ce'").out()
+                .contains("8 run(s)"));
         assertEquals(2, CliRunner.run("results", tmp.resolve("none").toString()).code());
         CliRunner.Result rep = CliRunner.run("report", sweep.toString(), "--out", tmp.resolve("r").toString());
         assertEquals(0, rep.code(), rep.err());

@@ -42,6 +42,7 @@ class TrainCommandTest {
             JsonNode j = lastJson(r);
             assertEquals(1, j.get("epochs").asInt());
             assertTrue(j.get("test_accuracy").asDouble() >= 0);
+            assertTrue(j.get("best_val_accuracy").isNull(), "no validation set: null, not the string NaN: " + j);
             String cfg = Files.readString(tmp.resolve(model[1]).resolve("config.json"));
             assertTrue(cfg.contains("\"augment\" : true"), "CIFAR-type data is augmented by default");
         }
@@ -99,6 +100,10 @@ class TrainCommandTest {
             {"--batch-size 1 with batch norm: the ResNets'", "train", "--model", "resnet18", "--batch-size", "1"},
             {"--momentum and --nesterov are SGD's; the optimizer is adam (the mlp's default): add --optimizer sgd",
                 "train", "--momentum", "0.95"},
+            {"add --feature-decay", "train", "--lambda-w", "1e-3"},
+            {"--lbfgs-history is L-BFGS's; the optimizer is adam: add --optimizer lbfgs", "train", "--lbfgs-history",
+                "5"},
+            {"--augment and --no-augment contradict", "train", "--augment", "--no-augment"},
         };
         for (String[] c : cases) {
             CliRunner.Result r = nclab(Arrays.copyOfRange(c, 1, c.length));
