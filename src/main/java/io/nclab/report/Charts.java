@@ -198,6 +198,15 @@ public final class Charts {
      * the colour scale spanning [lo, hi] (shared by panels that are to be compared). */
     public static JFreeChart cellMap(String title, String xLabel, String[] xs, String yLabel, String[] ys,
             String zLabel, double[][] z, String format, boolean centred, double lo, double hi) {
+        return cellMap(title, xLabel, xs, yLabel, ys, zLabel, z, format, centred, lo, hi, true);
+    }
+
+    /**
+     * As above; {@code redHigh} false turns the centred scale round (red below zero, blue above), so that
+     * difference maps of a quantity where lower is better (NC1) still show red for better.
+     */
+    public static JFreeChart cellMap(String title, String xLabel, String[] xs, String yLabel, String[] ys,
+            String zLabel, double[][] z, String format, boolean centred, double lo, double hi, boolean redHigh) {
         int n = 0;
         for (double[] row : z) {
             for (double v : row) {
@@ -215,7 +224,7 @@ public final class Charts {
         } else if (!(hi > lo)) {
             hi = lo + Math.max(1e-12, Math.abs(lo) * 1e-3);
         }
-        PaintScale scale = centred ? diverging(lo, hi) : viridis(lo, hi);
+        PaintScale scale = centred ? diverging(lo, hi, redHigh) : viridis(lo, hi);
         double[][] cells = new double[3][n];
         int k = 0;
         for (int i = 0; i < xs.length; i++) {
@@ -258,10 +267,14 @@ public final class Charts {
         return chart;
     }
 
-    /** Blue (low) through white (zero) to red (high), symmetric, 256 steps. */
-    static PaintScale diverging(double lo, double hi) {
-        return lookup(new Color[] {new Color(0x2166ac), new Color(0x92c5de), new Color(0xf7f7f7),
-            new Color(0xf4a582), new Color(0xb2182b)}, lo, hi);
+    /** Blue (low) through white (zero) to red (high), symmetric, 256 steps; the other way round unless redHigh. */
+    static PaintScale diverging(double lo, double hi, boolean redHigh) {
+        Color[] colours = {new Color(0x2166ac), new Color(0x92c5de), new Color(0xf7f7f7), new Color(0xf4a582),
+            new Color(0xb2182b)};
+        if (!redHigh) {
+            java.util.Collections.reverse(java.util.Arrays.asList(colours));
+        }
+        return lookup(colours, lo, hi);
     }
 
     /** Puts the chart's x axis on a log scale (values ≤ 0 are left out by JFreeChart). */

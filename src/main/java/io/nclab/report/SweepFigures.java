@@ -218,15 +218,16 @@ public final class SweepFigures {
         String ncKey = d.hasResult("final_nc1") ? "final_nc1" : d.hasResult("nc1") ? "nc1" : null;
         if (accKey != null && d.hasResult(accKey)) {
             figures.add(map(d, out, "map-test-accuracy", "Mean test accuracy over " + x + " and " + y + at, x, y, rest,
-                    accKey, 100, false, "test accuracy (%)", "%.2f",
+                    accKey, 100, false, true, "test accuracy (%)", "%.2f",
                     "The losses paper's Figure 3: mean test accuracy (of the model with the best validation accuracy)"
                             + " for each " + x + " and " + y + ", per loss (top), and each loss minus CE (bottom)."));
         }
         if (ncKey != null) {
             figures.add(map(d, out, "map-nc1", "NC1 at the end of training over " + x + " and " + y + at, x, y, rest,
-                    ncKey, 1, true, "log10 NC1", "%.2f",
+                    ncKey, 1, true, false, "log10 NC1", "%.2f",
                     "The losses paper's Figure 4: log10 of the final NC1 for each " + x + " and " + y + ", per loss (top),"
-                            + " and each loss minus CE (bottom): smaller is more collapsed."));
+                            + " and each loss minus CE (bottom): smaller is more collapsed, so red marks a loss that"
+                            + " collapsed more than CE, as red marks a higher test accuracy in Figure 3."));
         }
         if (accKey != null && d.seedCount() > 1 && d.hasResult(accKey)) {
             figures.add(spread(d, out, x, y, rest, accKey));
@@ -255,7 +256,7 @@ public final class SweepFigures {
     }
 
     private static Figure map(SweepData d, Path out, String id, String title, String x, String y, Map<String, Object> rest,
-            String key, double scale, boolean log10, String zLabel, String fmt, String caption) {
+            String key, double scale, boolean log10, boolean higherIsBetter, String zLabel, String fmt, String caption) {
         String[] xs = names(d.values(x));
         String[] ys = names(d.values(y));
         List<JFreeChart> charts = new ArrayList<>();
@@ -284,8 +285,9 @@ public final class SweepFigures {
             }
             double[] r = sharedRange(diffs.values());
             double m = Math.max(Math.abs(r[0]), Math.abs(r[1]));
+            // red: better than CE, whichever way "better" points
             diffs.forEach((loss, diff) -> charts.add(Charts.cellMap(label(loss) + " − CE", x, xs, y, ys,
-                    "difference in " + zLabel, diff, fmt, true, -m, m)));
+                    "difference in " + zLabel + " (red: better)", diff, fmt, true, -m, m, higherIsBetter)));
         }
         return save(out, id, title, caption, charts, d.losses().size());
     }

@@ -15,6 +15,18 @@ import org.junit.jupiter.api.io.TempDir;
 /** The charts render headless into a readable PNG and an SVG; contours lie on the level set. */
 class ChartsTest {
 
+    /** Difference maps colour "better than CE" red: high differences for accuracy, low ones for NC1. */
+    @Test
+    void divergingScaleTurnsRoundWhereLowerIsBetter() {
+        java.awt.Color high = (java.awt.Color) Charts.diverging(-1, 1, true).getPaint(0.95);
+        java.awt.Color low = (java.awt.Color) Charts.diverging(-1, 1, false).getPaint(-0.95);
+        for (java.awt.Color red : new java.awt.Color[] {high, low}) {
+            assertTrue(red.getRed() > 150 && red.getBlue() < 100, red.toString());
+        }
+        java.awt.Color blue = (java.awt.Color) Charts.diverging(-1, 1, false).getPaint(0.95);
+        assertTrue(blue.getBlue() > 150 && blue.getRed() < 100, blue.toString());
+    }
+
     @Test
     void panelsAreWrittenAsPngAndSvg(@TempDir Path dir) throws Exception {
         double[] x = {0, 1, 2, 3};
