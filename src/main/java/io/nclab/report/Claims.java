@@ -90,7 +90,7 @@ public final class Claims {
             }
             double acc = SweepData.stats(d.select(loss, head), "final_train_accuracy")[0];
             holds &= last * NC1_DROP <= first && acc >= TERMINAL_ACCURACY;
-            parts.add(String.format(Locale.ROOT, "%s NC1 %.3g -> %.3g (x%.0f smaller), train acc %.1f%%",
+            parts.add(String.format(Locale.ROOT, "%s NC1 %.3g -> %.3g (x%.2g smaller), train acc %.1f%%",
                     SweepFigures.label(loss), first, last, first / last, 100 * acc));
         }
         return new Claim("Every loss collapses: training accuracy reaches " + (int) (100 * TERMINAL_ACCURACY)
