@@ -65,10 +65,11 @@ public record ChildJvm(String mainClass, String command, boolean resumable, bool
             cmd.addAll(run.args());
             cmd.add("--out");
             cmd.add(runDir.toString());
-            if (threadsFlag) {
-                cmd.add("--threads");
-                cmd.add(Integer.toString(threads));
-            }
+        }
+        if (threadsFlag) {
+            // a continuation too: the sweep restarted with another --threads budgets its workers anew
+            cmd.add("--threads");
+            cmd.add(Integer.toString(threads));
         }
         cmd.add("--json");
         return cmd;

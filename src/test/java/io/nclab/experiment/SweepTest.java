@@ -25,6 +25,18 @@ class SweepTest {
     @TempDir
     Path tmp;
 
+    /** A continued run gets the sweep's thread budget of this time, as a fresh one does. */
+    @Test
+    void continuationsGetTheThreadBudgetToo() {
+        ChildJvm child = new ChildJvm("Main", "train", true, true);
+        RunSpec run = new SweepSpec("x", "train", List.of("ce"), Map.of(), null, Map.of("epochs", "1")).runs().get(0);
+        java.util.List<String> resumed = child.commandLine(run, java.nio.file.Path.of("/tmp/r"), 3, true);
+        int at = resumed.indexOf("--resume");
+        assertTrue(at > 0 && resumed.get(at + 1).equals("/tmp/r"), resumed.toString());
+        assertTrue(resumed.containsAll(java.util.List.of("--threads", "3")), resumed.toString());
+        assertFalse(resumed.contains("--epochs"), "the run's own options stay in its config.json: " + resumed);
+    }
+
     @Test
     void expandsTheCartesianProductWithStableIdsAndFlags() {
         SweepSpec s = new SweepSpec("x", "train", List.of("ce", "focal:gamma=3"),
