@@ -79,7 +79,8 @@ public final class Report {
 
     private static String body(SweepData d, String spec, String specHeading) {
         StringBuilder body = new StringBuilder();
-        body.append("<h3>Final numbers (mean ± standard deviation over seeds)</h3>\n").append(configTable(d));
+        body.append(d.runs().size() == 1 ? "<h3>Final numbers</h3>\n"
+                : "<h3>Final numbers (mean ± standard deviation over seeds)</h3>\n").append(configTable(d));
         body.append("<details><summary>Every run (").append(d.runs().size()).append(")</summary>\n")
                 .append(runTable(d)).append("</details>\n");
         body.append("<details><summary>The exact commands</summary>\n<pre>");
