@@ -3,6 +3,7 @@ package io.nclab.cli;
 import io.nclab.UserError;
 import io.nclab.Version;
 import io.nclab.experiment.ParentWatch;
+import io.nclab.experiment.Provenance;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import picocli.CommandLine;
@@ -48,6 +49,7 @@ public final class Main implements Runnable {
 
     /** Runs the CLI and returns its exit code: 0 fine, 2 user error, 1 bug. */
     public static int execute(String... args) {
+        Provenance.invokedWith(args);
         CommandLine cl = new CommandLine(new Main());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         // An empty path would silently mean the current directory (or fail with a garbled message).
@@ -78,7 +80,11 @@ public final class Main implements Runnable {
             }
             throw ex;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } finally {
+            Provenance.invokedWith((String[]) null); // only this command's files record it
+        }
     }
 
     /** --version: nclab's version and commit. */

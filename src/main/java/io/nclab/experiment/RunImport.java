@@ -29,8 +29,9 @@ public final class RunImport {
      *
      * @param complete whether the run finished (a train run's last epoch, a ufm run's result)
      * @param description "complete (30 of 30 epochs)", "interrupted after epoch 3 of 30", "not started ..."
-     * @param commandLine the command that made it: the sweep's record, else rebuilt from config.json (train); null
-     *     where neither is known
+     * @param commandLine the command that made it: the sweep's record, else the one config.json records, else
+     *     rebuilt from its settings (train runs written before config.json recorded it); null
+     *     where none is known
      */
     public record Status(boolean complete, String description, String commandLine) {}
 
@@ -44,6 +45,7 @@ public final class RunImport {
         Path recorded = runDir.resolve(Sweep.RESULT_FILE);
         Map<String, Object> sweepResult = Files.isRegularFile(recorded) ? SweepSpec.readMap(recorded) : null;
         String commandLine = sweepResult != null && sweepResult.get("command_line") instanceof String c ? c
+                : config.get("command_line") instanceof String typed ? typed
                 : command.equals("train") ? trainCommandLine(settings) : null;
         List<Map<String, Double>> rows = ProbeTable.of(runDir).rows();
         if (!command.equals("train")) {

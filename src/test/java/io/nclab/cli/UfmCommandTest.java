@@ -131,4 +131,20 @@ class UfmCommandTest {
                 Json.result(new java.util.TreeMap<>(java.util.Map.of("a", Double.NaN, "b", Double.POSITIVE_INFINITY,
                         "c", 1.5))));
     }
+
+    @Test
+    void configRecordsTheCommandLineAndTheReportShowsIt(@TempDir Path dir) throws Exception {
+        Path run = dir.resolve("run with space");
+        CliRunner.Result r = CliRunner.run("ufm", "--classes", "3", "--dim", "4", "--per-class", "2", "--iters", "5",
+                "--out", run.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode cfg = Json.MAPPER.readTree(Files.readString(run.resolve("config.json")));
+        String line = "nclab ufm --classes 3 --dim 4 --per-class 2 --iters 5 --out '" + run + "'";
+        assertEquals(line, cfg.get("command_line").asText());
+        CliRunner.Result rep = CliRunner.run("report", run.toString(), "--out", dir.resolve("rep").toString());
+        assertEquals(0, rep.code(), rep.err());
+        String html = Files.readString(dir.resolve("rep/report.html"));
+        assertTrue(html.contains("nclab ufm --classes 3 --dim 4 --per-class 2 --iters 5 --out &#39;")
+                || html.contains("nclab ufm --classes 3 --dim 4 --per-class 2 --iters 5 --out '"), html);
+    }
 }
