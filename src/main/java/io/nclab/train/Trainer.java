@@ -176,7 +176,13 @@ public final class Trainer {
         }
         TrainingData data = prepareData(config);
         Loss loss = LossSpec.parse(config.loss());
+        if (!resuming && Files.isDirectory(runDir.resolve("checkpoints"))) {
+            // before the clean-up below can touch it: a finished or interrupted run is refused, never altered
+            throw new UserError("run directory " + runDir + " already holds a run; use --resume " + runDir
+                    + " to continue it or --out for a new one");
+        }
         boolean ours = !resuming && !Files.exists(runDir);
+        List<String> theirs = STARTED_FILES.stream().filter(f -> Files.exists(runDir.resolve(f))).toList();
         boolean[] training = {false};
         try {
             prepareRunDir(data);
@@ -189,7 +195,9 @@ public final class Trainer {
                     Checkpoints.deleteQuietly(runDir);
                 } else {
                     for (String f : STARTED_FILES) {
-                        Checkpoints.deleteQuietly(runDir.resolve(f));
+                        if (!theirs.contains(f)) { // files that were there before this run are left alone
+                            Checkpoints.deleteQuietly(runDir.resolve(f));
+                        }
                     }
                 }
             }

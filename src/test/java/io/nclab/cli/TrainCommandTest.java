@@ -58,6 +58,27 @@ class TrainCommandTest {
         assertTrue(lastJson(r).has("best_val_accuracy"));
     }
 
+    /** A second run into a finished run's directory is refused and leaves every file of the first in place. */
+    @Test
+    void aRunDirectoryThatHoldsARunIsRefusedUntouched() throws IOException {
+        Path idx = TinyData.idx(tmp.resolve("idx-again"), 30, 9, 3, 4, 4, false);
+        Path run = tmp.resolve("twice");
+        String[] args = {"train", "--dataset", "mnist-idx", "--data-dir", idx.toString(), "--epochs", "1",
+            "--batch-size", "10", "--val-fraction", "0", "--threads", "1", "--out", run.toString()};
+        assertEquals(0, nclab(args).code());
+        java.util.List<String> before;
+        try (var files = Files.list(run)) {
+            before = files.map(f -> f.getFileName().toString()).sorted().toList();
+        }
+        CliRunner.Result again = nclab(args);
+        assertEquals(2, again.code(), again.err());
+        assertTrue(again.err().contains("already holds a run"), again.err());
+        try (var files = Files.list(run)) {
+            assertEquals(before, files.map(f -> f.getFileName().toString()).sorted().toList());
+        }
+        assertTrue(before.contains("config.json") && before.contains("metrics.csv"), before.toString());
+    }
+
     @Test
     void badInputsAreOneLineErrors() throws IOException {
         Path idx = TinyData.idx(tmp.resolve("idx"), 30, 9, 3, 4, 4, false);
