@@ -328,11 +328,7 @@ public final class Trainer {
             throw new UserError("cannot create run directory " + runDir + ": " + e.getMessage());
         }
         if (resuming) {
-            return;
-        }
-        if (Files.isDirectory(runDir.resolve("checkpoints"))) {
-            throw new UserError("run directory " + runDir + " already holds a run; use --resume " + runDir
-                    + " to continue it or --out for a new one");
+            return; // a directory that already holds a run was refused in run(), before anything was written
         }
         Map<String, Object> settings = config.settings();
         settings.put("out", runDir.toString());
