@@ -48,7 +48,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--feature-dim", description = "penultimate dimension d (default: the model's own)")
     Integer featureDim;
 
-    @Option(names = "--fixed-etf", description = "fix the classifier as a simplex ETF (needs d >= K-1)")
+    @Option(names = "--fixed-etf", description = "fix the classifier as a simplex ETF (needs d >= K-1; for d >= K, class k's row is sqrt(K/(K-1))(e_k - 1/K) over the first K feature units)")
     Boolean fixedEtf;
 
     @Option(names = "--no-bias", description = "no classifier bias")

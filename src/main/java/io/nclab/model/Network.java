@@ -16,7 +16,6 @@ import ai.djl.util.Pair;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -71,7 +70,9 @@ public final class Network {
         classifier.initialize(manager, DataType.FLOAT32, new Shape(1, d));
         if (spec.fixedEtf()) {
             Parameter w = classifier.getParameters().get("weight");
-            w.getArray().set(FloatBuffer.wrap(SimplexEtf.rowMajor(classes, d)));
+            try (NDArray etf = manager.create(SimplexEtf.rowMajor(classes, d), new Shape(classes, d))) {
+                w.getArray().muli(0).addi(etf);
+            }
             w.freeze(true);
         }
         return new Network(spec, features, classifier, classes, d);

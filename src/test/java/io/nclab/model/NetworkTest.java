@@ -12,6 +12,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import io.nclab.UserError;
 import io.nclab.nd.Nd;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class NetworkTest {
@@ -33,7 +34,78 @@ class NetworkTest {
             }
         }
         UserError e = assertThrows(UserError.class, () -> SimplexEtf.rowMajor(10, 8));
+        for (int[] kd : new int[][] {{10, 9}, {5, 4}, {2, 1}}) {
+            double[] w = SimplexEtf.rowMajorDouble(kd[0], kd[1]);
+            double[] plain = SimplexEtf.rowMajorDouble(kd[0], kd[0]);
+            double[][] gram = new double[kd[0]][kd[0]];
+            for (int i = 0; i < kd[0]; i++) {
+                for (int j = 0; j < kd[0]; j++) {
+                    for (int c = 0; c < kd[1]; c++) {
+                        gram[i][j] += w[i * kd[1] + c] * w[j * kd[1] + c];
+                    }
+                    double expected = 0;
+                    for (int c = 0; c < kd[0]; c++) {
+                        expected += plain[i * kd[0] + c] * plain[j * kd[0] + c];
+                    }
+                    assertEquals(expected, gram[i][j], 1e-14, "float64 frame " + kd[0] + "x" + kd[1]);
+                }
+            }
+        }
         assertTrue(e.getMessage().contains("--fixed-etf") && !e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    /** The class that z = W h predicts, W the frame of K classes in d dimensions. */
+    private static int predicted(int k, int d, double[] h) {
+        double[] w = SimplexEtf.rowMajorDouble(k, d);
+        int best = -1;
+        double top = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < k; i++) {
+            double z = 0;
+            for (int c = 0; c < d; c++) {
+                z += w[i * d + c] * h[c];
+            }
+            if (z > top + 1e-12) {
+                top = z;
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    @Test
+    void everyClassOfTheFixedFrameIsPredictedSomewhereOnNonNegativeFeatures() {
+        // ReLU features are >= 0: the frame must leave every class a region in the non-negative orthant.
+        for (int[] kd : new int[][] {{10, 10}, {10, 512}, {3, 3}, {100, 128}}) {
+            int k = kd[0];
+            int d = kd[1];
+            for (int c = 0; c < k; c++) {
+                double[] h = new double[d];
+                h[c] = 1;
+                assertEquals(c, predicted(k, d, h), k + "x" + d + ": h = e_" + c);
+            }
+            // and the collapsed non-negative means alpha e_k + beta 1 sit in W's null space at their mean
+            double[] ones = new double[d];
+            Arrays.fill(ones, 0, k, 1.0);
+            double[] w = SimplexEtf.rowMajorDouble(k, d);
+            for (int i = 0; i < k; i++) {
+                double z = 0;
+                for (int c = 0; c < d; c++) {
+                    z += w[i * d + c] * ones[c];
+                }
+                assertEquals(0, z, 1e-12);
+            }
+        }
+        // d = K - 1: every class for K >= 5 (e_k for the first K - 1 classes, the all-ones feature for the last)
+        for (int k : new int[] {5, 10, 100}) {
+            for (int c = 0; c < k - 1; c++) {
+                double[] h = new double[k - 1];
+                h[c] = 1;
+                assertEquals(c, predicted(k, k - 1, h), k + "x" + (k - 1) + ": h = e_" + c);
+            }
+            double[] all = new double[k - 1];
+            Arrays.fill(all, 1.0);
+            assertEquals(k - 1, predicted(k, k - 1, all));
+        }
     }
 
     @Test

@@ -204,6 +204,21 @@ class TrainerTest {
     }
 
     @Test
+    void aFixedEtfClassifierLearnsOnReluFeaturesWithAndWithoutABias() {
+        // The penultimate features come out of a ReLU; an ETF that favours one class on h >= 0 never gets
+        // past chance (1/3 here) without a bias.
+        for (Map<String, Object> s : List.of(
+                Map.<String, Object>of("model.bias", false, "model.feature_dim", 3),
+                Map.<String, Object>of("model.bias", false),
+                Map.<String, Object>of("model.feature_dim", 2))) {
+            Map<String, Object> c = new HashMap<>(s);
+            c.putAll(Map.of("model.fixed_etf", true, "lr", 0.05, "epochs", 8));
+            TrainResult r = run(tiny("etf-" + s.hashCode(), c));
+            assertTrue(r.finalTrainAccuracy() > 0.9, s + ": " + r.finalTrainAccuracy());
+        }
+    }
+
+    @Test
     void analyticAndAutogradBackwardGiveTheSameRun() throws IOException {
         for (String loss : List.of("ls:alpha=0.1", "mse:alpha=2,m=3")) {
             TrainResult a = run(tiny("auto-" + loss.hashCode(), Map.of("loss", loss, "epochs", 1)));
