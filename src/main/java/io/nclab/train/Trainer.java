@@ -448,6 +448,26 @@ public final class Trainer {
                 java.math.BigDecimal.valueOf(c.clip()).stripTrailingZeros().toPlainString());
     }
 
+    /**
+     * Where the training batch that starts at {@code from} of {@code n} samples ends. A last sample alone
+     * joins the batch before it (batch norm cannot train on a batch of one; a batch size of 1 with batch
+     * norm is refused up front, TrainConfig). L-BFGS runs several line-searched iterations on each batch,
+     * so a small last batch would pull the whole network towards a handful of samples: with L-BFGS a
+     * remainder below half a batch joins the batch before it.
+     */
+    static int batchEnd(int from, int n, TrainConfig config) {
+        int to = Math.min(n, from + config.batchSize());
+        int rest = n - to;
+        int smallest = config.optimizer() == TrainConfig.OptimizerKind.LBFGS ? (config.batchSize() + 1) / 2 : 2;
+        return rest > 0 && rest < smallest ? n : to;
+    }
+
+    /** The most samples {@link #batchEnd} puts in one batch. */
+    static int largestBatch(TrainConfig config) {
+        return config.optimizer() == TrainConfig.OptimizerKind.LBFGS
+                ? config.batchSize() + (config.batchSize() + 1) / 2 - 1 : config.batchSize() + 1;
+    }
+
     /** The per-epoch machinery of one run. */
     private final class Loop {
         private final Network net;
@@ -479,7 +499,7 @@ public final class Trainer {
             this.trainSet = new BatchAssembler(data.train(), data.normalization());
             this.valSet = new BatchAssembler(data.validation(), data.normalization());
             this.testSet = new BatchAssembler(data.test(), data.normalization());
-            this.buffer = new float[(config.batchSize() + 1) * data.train().sampleSize()];
+            this.buffer = new float[largestBatch(config) * data.train().sampleSize()];
         }
 
         EpochStats epoch(int epoch, double lr, Checkpoints checkpoints) {
@@ -493,11 +513,7 @@ public final class Trainer {
             double correct = 0;
             long seen = 0;
             for (int from = 0, to; from < n; from = to) {
-                to = Math.min(n, from + config.batchSize());
-                if (n - to == 1) {
-                    to = n; // batch norm cannot train on a batch of one: the last sample joins this batch (a batch
-                    // size of 1 with batch norm is refused up front, TrainConfig)
-                }
+                to = batchEnd(from, n, config);
                 try (NDManager scope = root.newSubManager()) {
                     long d0 = System.nanoTime();
                     Batch b = Batch.of(scope, trainSet, order, from, to, augment, buffer);

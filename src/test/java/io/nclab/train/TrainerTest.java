@@ -182,6 +182,38 @@ class TrainerTest {
     }
 
     @Test
+    void withLbfgsASmallLastBatchJoinsTheOneBeforeIt() {
+        TrainConfig sgd = tiny("ends", Map.of("batch_size", 40));
+        TrainConfig lbfgs = tiny("ends", Map.of("batch_size", 40, "optimizer", "LBFGS"));
+        // 81 samples: SGD keeps 40, 41 (only a batch of one joins); L-BFGS the same
+        assertEquals(List.of(40, 81), ends(81, sgd));
+        assertEquals(List.of(40, 81), ends(81, lbfgs));
+        // 95 samples: SGD 40, 40, 15; L-BFGS 40, 55 (15 < 20 would be a batch of its own)
+        assertEquals(List.of(40, 80, 95), ends(95, sgd));
+        assertEquals(List.of(40, 95), ends(95, lbfgs));
+        // 100 samples: a remainder of 20 is half a batch and stays
+        assertEquals(List.of(40, 80, 100), ends(100, lbfgs));
+        for (TrainConfig c : List.of(sgd, lbfgs)) {
+            for (int n = 1; n < 300; n++) {
+                List<Integer> e = ends(n, c);
+                int from = 0;
+                for (int to : e) {
+                    assertTrue(to - from <= Trainer.largestBatch(c), n + ": " + e);
+                    from = to;
+                }
+            }
+        }
+    }
+
+    private static List<Integer> ends(int n, TrainConfig c) {
+        List<Integer> out = new java.util.ArrayList<>();
+        for (int from = 0; from < n; from = out.get(out.size() - 1)) {
+            out.add(Trainer.batchEnd(from, n, c));
+        }
+        return out;
+    }
+
+    @Test
     void aGpuThePyTorchEngineDoesNotSeeIsOneLineBeforeAnythingIsWritten() {
         org.junit.jupiter.api.Assumptions.assumeTrue(ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() == 0,
                 "this machine has a GPU");
