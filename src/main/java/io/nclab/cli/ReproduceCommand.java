@@ -1,16 +1,20 @@
 package io.nclab.cli;
 
 import io.nclab.UserError;
+import io.nclab.data.CifarBinary;
 import io.nclab.data.DatasetKind;
+import io.nclab.data.IdxFiles;
 import io.nclab.experiment.ChildJvm;
 import io.nclab.experiment.ResultsDb;
 import io.nclab.experiment.Sweep;
 import io.nclab.experiment.SweepSpec;
+import io.nclab.io.AtomicFiles;
 import io.nclab.io.Json;
 import io.nclab.report.Claims;
 import io.nclab.report.Report;
 import io.nclab.report.SweepData;
 import io.nclab.report.SweepFigures;
+import io.nclab.train.Trainer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,7 +37,7 @@ import picocli.CommandLine.Option;
         description = {"Reproduce the papers' study in one command: a UFM sweep of the four losses, the landscape"
                 + " figures, a training sweep (losses x widths x epochs), the report (report.html with every figure)"
                 + " and a printed summary of the losses paper's two claims in numbers.",
-            "quick (default): Fashion-MNIST, an MLP of widths 0.25 and 1, 10 and 30 epochs, one seed: about 5-10"
+            "quick (default): Fashion-MNIST, an MLP of widths 0.25 and 1, 10 and 30 epochs, one seed: about 2-5"
                 + " minutes on 2 CPU cores. full: the paper's CIFAR-10 study (WideResNet-50, widths 0.25-2, 100-800"
                 + " epochs, three seeds) for a machine with a GPU.",
             "Interrupted, it continues where it stopped when run again with the same --out."})
@@ -67,12 +71,25 @@ public final class ReproduceCommand implements Callable<Integer> {
         SweepSpec ufm = new SweepSpec("ufm", "ufm", LOSSES, Map.of(), List.of(0L, 1L), options(
                 "classes", "10", "dim", "32", "per-class", "20", "optimizer", "lbfgs", "iters", "1000", "tol", "1e-10",
                 "log-every", "10"));
+        if (!p.equals("quick") && !p.equals("full")) {
+            throw new UserError("--profile must be quick or full, got '" + profile + "'");
+        }
+        if (workers != null && workers < 1) {
+            throw new UserError("--workers must be at least 1, got " + workers);
+        }
+        if (!device.equals("cpu") && !device.equals("gpu")) {
+            throw new UserError("--device must be cpu or gpu, got " + device);
+        }
         if (p.equals("quick")) {
-            Path dir = dataDir != null ? dataDir : DatasetKind.FASHION_MNIST_DIR;
-            if (!DatasetInstaller.fashionMnistPresent(dir)
-                    && (dataDir != null || !DatasetInstaller.installFashionMnist(dir))) {
-                throw new UserError("Fashion-MNIST is not installed in " + dir + ": install Debian's package with"
-                        + " 'sudo apt-get install -y dataset-fashion-mnist', or give --data-dir DIR holding its four IDX files");
+            if (dataDir != null) {
+                IdxFiles.requireFiles(dataDir, " (--data-dir for the quick profile holds Fashion-MNIST's four IDX files)");
+            } else {
+                Path dir = DatasetKind.FASHION_MNIST_DIR;
+                if (!DatasetInstaller.fashionMnistPresent(dir) && !DatasetInstaller.installFashionMnist(dir)) {
+                    throw new UserError("Fashion-MNIST is not installed in " + dir + ": install Debian's package with"
+                            + " 'sudo apt-get install -y dataset-fashion-mnist', or give --data-dir DIR holding its four"
+                            + " IDX files");
+                }
             }
             Map<String, List<String>> grid = new LinkedHashMap<>();
             grid.put("width", List.of("0.25", "1"));
@@ -84,13 +101,14 @@ public final class ReproduceCommand implements Callable<Integer> {
                 o.put("data-dir", dataDir.toString());
             }
             return new Profile("quick", new SweepSpec("fashion-mnist", "train", LOSSES, grid, List.of(0L), o),
-                    ufm, workers != null ? workers : 2, "about 5-10 minutes on 2 CPU cores");
+                    ufm, workers != null ? workers : 2, "about 2-5 minutes on 2 CPU cores");
         }
         if (p.equals("full")) {
             if (dataDir == null) {
                 throw new UserError("--profile full trains on CIFAR-10: give --data-dir DIR with its binary batches"
                         + " (data_batch_1.bin ... test_batch.bin from cifar-10-binary.tar.gz)");
             }
+            CifarBinary.cifar10Files(dataDir);
             Map<String, List<String>> grid = new LinkedHashMap<>();
             grid.put("width", List.of("0.25", "0.5", "1", "2"));
             grid.put("epochs", List.of("100", "200", "400", "800"));
@@ -129,7 +147,17 @@ public final class ReproduceCommand implements Callable<Integer> {
     public Integer call() {
         long start = System.nanoTime();
         Profile p = profile();
+        Trainer.device(device); // a GPU the engine does not see is one line now, not one per run
         Path dir = out != null ? out : Path.of("reproduce-" + p.name());
+        AtomicFiles.requireDirectoryOrAbsent(dir, "--out");
+        for (SweepSpec spec : List.of(p.ufm(), p.train())) {
+            SweepSpec before = Sweep.existing(dir.resolve("sweeps").resolve(spec.name()));
+            if (before != null && !before.equals(spec)) {
+                throw new UserError(dir + " holds a reproduce run with other settings (" + dir.resolve("sweeps")
+                        .resolve(spec.name()).resolve(Sweep.SPEC_FILE) + "); give another --out, or that run's"
+                        + " options to continue it");
+            }
+        }
         int threads = Sweep.threadsPerRun(p.workers());
         System.out.println("nclab reproduce --profile " + p.name() + ": expected time " + p.expected() + "; into " + dir
                 + " (run the same command again to continue after an interruption)");

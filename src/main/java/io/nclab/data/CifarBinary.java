@@ -24,23 +24,34 @@ public final class CifarBinary {
     private static final int PIXELS = 3 * 32 * 32;
 
     public static DataSource loadCifar10(Path dir) {
+        List<Path> files = cifar10Files(dir);
+        return new DataSource(read(files.subList(0, 5), 1, 0, 10), read(files.subList(5, 6), 1, 0, 10));
+    }
+
+    /**
+     * CIFAR-10's six files in {@code dir} (data_batch_1.bin … data_batch_5.bin, then test_batch.bin), checked to
+     * be there without reading them; a missing one is named (training on four batches of five unawares would
+     * change every number of the run).
+     */
+    public static List<Path> cifar10Files(Path dir) {
         Path d = resolve(dir, "cifar-10-batches-bin", "data_batch_1.bin", "CIFAR-10");
-        List<Path> train = new ArrayList<>();
+        List<Path> files = new ArrayList<>();
         for (int i = 1; i <= 5; i++) {
-            Path p = d.resolve("data_batch_" + i + ".bin");
-            if (Files.isRegularFile(p)) {
-                train.add(p);
-            }
+            files.add(require(d, "data_batch_" + i + ".bin", "CIFAR-10"));
         }
-        Path test = require(d, "test_batch.bin", "CIFAR-10");
-        return new DataSource(read(train, 1, 0, 10), read(List.of(test), 1, 0, 10));
+        files.add(require(d, "test_batch.bin", "CIFAR-10"));
+        return files;
     }
 
     public static DataSource loadCifar100(Path dir) {
+        List<Path> files = cifar100Files(dir);
+        return new DataSource(read(files.subList(0, 1), 2, 1, 100), read(files.subList(1, 2), 2, 1, 100));
+    }
+
+    /** CIFAR-100's train.bin and test.bin in {@code dir}, checked to be there without reading them. */
+    public static List<Path> cifar100Files(Path dir) {
         Path d = resolve(dir, "cifar-100-binary", "train.bin", "CIFAR-100");
-        Path train = require(d, "train.bin", "CIFAR-100");
-        Path test = require(d, "test.bin", "CIFAR-100");
-        return new DataSource(read(List.of(train), 2, 1, 100), read(List.of(test), 2, 1, 100));
+        return List.of(require(d, "train.bin", "CIFAR-100"), require(d, "test.bin", "CIFAR-100"));
     }
 
     private static Path resolve(Path dir, String archiveFolder, String marker, String what) {

@@ -74,6 +74,20 @@ public final class IdxFiles {
         return new DataSource(train, test);
     }
 
+    /**
+     * Checks, without reading them, that {@code dir} holds the four IDX files (training and test images and
+     * labels, gzipped or not); a missing one is named.
+     */
+    public static void requireFiles(Path dir, String installHint) {
+        if (!Files.isDirectory(dir)) {
+            throw new UserError("no IDX data directory " + dir + installHint);
+        }
+        for (String split : new String[] {"train", "t10k"}) {
+            find(dir, split + "-images-idx3-ubyte", installHint);
+            find(dir, split + "-labels-idx1-ubyte", installHint);
+        }
+    }
+
     /** K such that every label 0..K-1 occurs and K does not. */
     private static int contiguousClasses(int[] labels) {
         boolean[] seen = new boolean[257];

@@ -301,7 +301,7 @@ public final class Trainer {
      * The device of {@code --device}, checked before anything is read or written: PyTorch fails at the first
      * operation on a GPU it does not see, with a long trace.
      */
-    static Device device(String name) {
+    public static Device device(String name) {
         if (!name.equals("gpu")) {
             return Device.cpu();
         }

@@ -41,6 +41,50 @@ class ExperimentCommandsTest {
     }
 
     @Test
+    void reproduceChecksItsOptionsAndDataBeforeItStarts() throws Exception {
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        Path partial = io.nclab.data.TinyData.cifar10(tmp.resolve("c10"), 10, 2);
+        Files.delete(partial.resolve("data_batch_4.bin"));
+        Path other = tmp.resolve("other");
+        io.nclab.io.Json.writePretty(Files.createDirectories(other.resolve("sweeps").resolve("ufm"))
+                .resolve("sweep.json"), new io.nclab.experiment.SweepSpec("ufm", "ufm", List.of("ce"), Map.of(),
+                List.of(0L), Map.of()).toJson());
+        Path idx = io.nclab.data.TinyData.idx(tmp.resolve("idx"), 30, 9, 3, 4, 4, false);
+        String[][] cases = {
+            {"--workers must be at least 1, got 0", "--workers", "0", "--data-dir", idx.toString()},
+            {"--device must be cpu or gpu, got tpu", "--device", "tpu", "--data-dir", idx.toString()},
+            {"--profile must be quick or full, got 'medium'", "--profile", "medium"},
+            {"no train-images-idx3-ubyte[.gz] in " + empty, "--data-dir", empty.toString()},
+            {"no CIFAR-10 binary files in " + empty, "--profile", "full", "--data-dir", empty.toString()},
+            {"no data_batch_4.bin in " + partial, "--profile", "full", "--data-dir", partial.toString()},
+            {"give another --out", "--data-dir", idx.toString(), "--out", other.toString()},
+        };
+        for (String[] c : cases) {
+            Path out = tmp.resolve("out-" + c[0].hashCode());
+            String[] args = new String[c.length + (java.util.Arrays.asList(c).contains("--out") ? 0 : 2)];
+            args[0] = "reproduce";
+            System.arraycopy(c, 1, args, 1, c.length - 1);
+            if (args.length > c.length) {
+                args[c.length] = "--out";
+                args[c.length + 1] = out.toString();
+            }
+            CliRunner.Result r = CliRunner.run(args);
+            assertEquals(2, r.code(), c[0] + ": " + r.err());
+            assertTrue(r.err().startsWith("nclab reproduce: ") && r.err().contains(c[0]), c[0] + ": " + r.err());
+            assertEquals(1, r.err().strip().split("\n").length, r.err());
+            assertEquals("", r.out(), "nothing starts: " + r.out());
+            assertTrue(!Files.exists(out), "nothing written for " + c[0]);
+        }
+        if (ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() == 0) {
+            CliRunner.Result gpu = CliRunner.run("reproduce", "--device", "gpu", "--data-dir", idx.toString(), "--out",
+                    tmp.resolve("gpu").toString());
+            assertEquals(2, gpu.code(), gpu.err());
+            assertTrue(gpu.err().contains("--device gpu: no GPU visible"), gpu.err());
+            assertEquals("", gpu.out());
+        }
+    }
+
+    @Test
     void resultsExportsOneCsvRowPerRunAndReportWritesTheHtml() throws Exception {
         Path sweep = tmp.resolve("synthetic");
         ReportTest.trainSweep(sweep.resolve(ResultsDb.FILE)).close();

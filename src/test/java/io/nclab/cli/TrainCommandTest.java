@@ -32,7 +32,7 @@ class TrainCommandTest {
 
     @Test
     void resnet18AndWideResNet50TrainAnEpochOnCifarFormatFiles() throws IOException {
-        Path c10 = TinyData.cifar10(tmp.resolve("c10"), 10, 4); // every class in the training set
+        Path c10 = TinyData.cifar10(tmp.resolve("c10"), 20, 4); // every class in the training set
         for (String[] model : new String[][] {{"--model", "resnet18", "--width", "0.25"}, {"--model", "wrn50", "--width", "0.25"}}) {
             String[] args = concat(new String[] {"train", "--dataset", "cifar10", "--data-dir", c10.toString(),
                 "--epochs", "1", "--batch-size", "10", "--val-fraction", "0", "--out", tmp.resolve(model[1]).toString(),
@@ -82,7 +82,7 @@ class TrainCommandTest {
     @Test
     void badInputsAreOneLineErrors() throws IOException {
         Path idx = TinyData.idx(tmp.resolve("idx"), 30, 9, 3, 4, 4, false);
-        Path c10 = TinyData.cifar10(tmp.resolve("c10"), 3, 2);
+        Path c10 = TinyData.cifar10(tmp.resolve("c10"), 6, 2);
         byte[] b = Files.readAllBytes(c10.resolve("test_batch.bin"));
         Files.write(c10.resolve("test_batch.bin"), Arrays.copyOf(b, b.length - 1));
         Path badIdx = Files.createDirectories(tmp.resolve("badidx"));

@@ -89,16 +89,22 @@ class DataFormatsTest {
 
     @Test
     void cifar10BinaryIsReadRecordByRecord() throws IOException {
-        DataSource d = CifarBinary.loadCifar10(TinyData.cifar10(tmp.resolve("c10"), 7, 5));
-        assertEquals(14, d.train().size());
+        Path dir = TinyData.cifar10(tmp.resolve("c10"), 15, 5);
+        DataSource d = CifarBinary.loadCifar10(dir);
+        assertEquals(15, d.train().size());
         assertEquals(5, d.test().size());
         assertEquals(3, d.train().channels());
         assertEquals(32, d.train().height());
         assertEquals(10, d.classes());
-        byte[] rec = TinyData.cifarRecords(7, 10, 1, 2);
-        // the first image of the second batch: label, then its 3072 pixels
-        assertEquals(rec[0], d.train().labels()[7]);
-        assertArrayEquals(Arrays.copyOfRange(rec, 1, 3073), Arrays.copyOfRange(d.train().pixels(), 7 * 3072, 8 * 3072));
+        // the first image of the second batch (record 3 of 15): label, then its 3072 pixels
+        byte[] batch2 = Files.readAllBytes(dir.resolve("data_batch_2.bin"));
+        assertEquals(3 * 3073, batch2.length);
+        assertEquals(batch2[0], d.train().labels()[3]);
+        assertArrayEquals(Arrays.copyOfRange(batch2, 1, 3073), Arrays.copyOfRange(d.train().pixels(), 3 * 3072, 4 * 3072));
+        // every training batch of the distribution is needed: a missing one is named, not skipped
+        Path partial = TinyData.cifar10(tmp.resolve("c10-partial"), 15, 5);
+        Files.delete(partial.resolve("data_batch_4.bin"));
+        oneLine(assertThrows(UserError.class, () -> CifarBinary.loadCifar10(partial)), "data_batch_4.bin");
     }
 
     @Test

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Random;
 import java.util.zip.GZIPOutputStream;
 import javax.imageio.ImageIO;
@@ -97,11 +98,19 @@ public final class TinyData {
         return out;
     }
 
-    /** A CIFAR-10 binary directory: data_batch_1.bin, data_batch_2.bin and test_batch.bin. */
-    public static Path cifar10(Path dir, int perBatch, int nTest) throws IOException {
+    /**
+     * A CIFAR-10 binary directory: the records of {@code cifarRecords(nTrain, 10, 1, 1)} cut into
+     * data_batch_1.bin … data_batch_5.bin (as evenly as can be; nTrain >= 5), and test_batch.bin.
+     */
+    public static Path cifar10(Path dir, int nTrain, int nTest) throws IOException {
         Files.createDirectories(dir);
-        Files.write(dir.resolve("data_batch_1.bin"), cifarRecords(perBatch, 10, 1, 1));
-        Files.write(dir.resolve("data_batch_2.bin"), cifarRecords(perBatch, 10, 1, 2));
+        byte[] train = cifarRecords(nTrain, 10, 1, 1);
+        int rec = 1 + 3072;
+        for (int b = 0, from = 0; b < 5; b++) {
+            int to = (int) ((long) nTrain * (b + 1) / 5);
+            Files.write(dir.resolve("data_batch_" + (b + 1) + ".bin"), Arrays.copyOfRange(train, from * rec, to * rec));
+            from = to;
+        }
         Files.write(dir.resolve("test_batch.bin"), cifarRecords(nTest, 10, 1, 3));
         return dir;
     }
