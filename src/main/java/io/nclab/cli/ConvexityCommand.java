@@ -45,10 +45,16 @@ public final class ConvexityCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print a one-line JSON object last")
     boolean json;
 
+    static final int MAX_CLASSES = 1000;
+
     @Override
     public Integer call() {
         if (classes < 2) {
             throw new UserError("--classes must be at least 2, got " + classes);
+        }
+        if (classes > MAX_CLASSES) {
+            throw new UserError("--classes must be at most " + MAX_CLASSES + " (every sample's K x K Hessian is"
+                    + " decomposed), got " + classes);
         }
         if (samples < 1 || bins < 1) {
             throw new UserError("--samples and --bins must be at least 1");
@@ -56,9 +62,15 @@ public final class ConvexityCommand implements Callable<Integer> {
         if (out != null) {
             AtomicFiles.requireDirectoryOrAbsent(out, "--out");
         }
-        List<LossConvexity.Report> reports = new ArrayList<>();
+        List<Loss> parsed = new ArrayList<>();
         for (String spec : LossSpec.splitList(losses)) {
-            Loss loss = LossSpec.parse(spec);
+            parsed.add(LossSpec.parse(spec));
+        }
+        if (parsed.isEmpty()) {
+            throw new UserError("--loss needs at least one loss");
+        }
+        List<LossConvexity.Report> reports = new ArrayList<>();
+        for (Loss loss : parsed) {
             reports.add(LossConvexity.analyse(loss, classes, samples, bins, seed));
         }
         List<Map<String, Object>> results = new ArrayList<>();
@@ -98,6 +110,7 @@ public final class ConvexityCommand implements Callable<Integer> {
             settings.put("losses", reports.stream().map(LossConvexity.Report::loss).toList());
             settings.put("classes", classes);
             settings.put("samples", samples);
+            settings.put("bins", bins);
             settings.put("seed", seed);
             Provenance.writeConfig(out, "convexity", settings);
             for (Path f : CurvatureFigures.convexity(out, reports)) {

@@ -173,6 +173,19 @@ public final class LossConvexity {
     static double[][] minEigenvalues(Loss loss, double[][] z) {
         int n = z.length;
         int k = z[0].length;
+        // the samples' K×K Hessians are held a chunk at a time (about 32 MB), whatever K and the sample count
+        int chunk = (int) Math.max(1, Math.min(n, 4_000_000L / ((long) k * k)));
+        if (chunk < n) {
+            double[][] out = new double[3][n];
+            for (int from = 0; from < n; from += chunk) {
+                int to = Math.min(n, from + chunk);
+                double[][] part = minEigenvalues(loss, Arrays.copyOfRange(z, from, to));
+                for (int r = 0; r < 3; r++) {
+                    System.arraycopy(part[r], 0, out[r], from, to - from);
+                }
+            }
+            return out;
+        }
         double[][] hess = new double[n * k][];
         double[] p0;
         try (NDManager m = Nd.newManager()) {

@@ -50,12 +50,33 @@ public final class AtomicFiles {
     }
 
     /**
-     * Fails (one line naming the option) when an output folder's path is taken by something that is
-     * not a folder: checked before any work, so that a long computation does not end in that error.
+     * Fails (one line naming the option) when an output folder cannot be made or written: its path is taken
+     * by something that is not a folder, a part of the path above it is a file, or the folder (or, when
+     * absent, the nearest folder above it) is not writable. Checked before any work and without creating
+     * anything, so that a long computation does not end in that error.
      */
     public static void requireDirectoryOrAbsent(Path dir, String option) {
-        if (Files.exists(dir) && !Files.isDirectory(dir)) {
-            throw new UserError(option + " " + dir + " exists and is not a directory");
+        if (Files.exists(dir)) {
+            if (!Files.isDirectory(dir)) {
+                throw new UserError(option + " " + dir + " exists and is not a directory");
+            }
+            if (!Files.isWritable(dir)) {
+                throw new UserError(option + " " + dir + " is not writable");
+            }
+            return;
+        }
+        Path above = dir.toAbsolutePath().normalize().getParent();
+        while (above != null && !Files.exists(above)) {
+            above = above.getParent();
+        }
+        if (above == null) {
+            return;
+        }
+        if (!Files.isDirectory(above)) {
+            throw new UserError(option + " " + dir + " cannot be made: " + above + " is not a directory");
+        }
+        if (!Files.isWritable(above)) {
+            throw new UserError(option + " " + dir + " cannot be made: " + above + " is not writable");
         }
     }
 

@@ -83,14 +83,17 @@ public final class LossSpec {
     /**
      * Splits a comma-separated list of specs, where commas also separate a spec's own parameters:
      * {@code ce,focal:gamma=3,mse:alpha=1,m=15} is three specs. A piece containing '=' but no ':'
-     * continues the previous spec.
+     * continues the previous spec. A blank list is empty; an empty entry inside a list is an error.
      */
     public static List<String> splitList(String list) {
         List<String> out = new ArrayList<>();
-        for (String piece : list.split(",")) {
+        if (list.isBlank()) {
+            return out;
+        }
+        for (String piece : list.split(",", -1)) {
             String p = piece.trim();
             if (p.isEmpty()) {
-                continue;
+                throw new UserError("empty loss in the list '" + list + "' (losses are separated by single commas)");
             }
             if (p.contains("=") && !p.contains(":") && !out.isEmpty()) {
                 out.set(out.size() - 1, out.get(out.size() - 1) + "," + p);

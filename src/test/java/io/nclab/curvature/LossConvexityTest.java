@@ -45,6 +45,26 @@ class LossConvexityTest {
         assertTrue(r.bins().get(0).notPsd() > 0);
     }
 
+    @Test
+    void largeClassCountsAreDecomposedAChunkAtATimeWithTheSameResults() {
+        // K = 300: 44 Hessians to a chunk, so 50 samples take two chunks; each sample alone takes none
+        java.util.Random rnd = new java.util.Random(4);
+        double[][] z = new double[50][300];
+        for (double[] row : z) {
+            for (int j = 0; j < row.length; j++) {
+                row[j] = 3 * rnd.nextGaussian();
+            }
+        }
+        io.nclab.loss.Loss focal = LossSpec.parse("focal:gamma=3");
+        double[][] all = LossConvexity.minEigenvalues(focal, z);
+        for (int i = 0; i < z.length; i++) {
+            double[][] one = LossConvexity.minEigenvalues(focal, new double[][] {z[i]});
+            for (int r = 0; r < 3; r++) {
+                assertEquals(one[r][0], all[r][i], 1e-12 * Math.max(1, Math.abs(one[r][0])), "sample " + i);
+            }
+        }
+    }
+
     /** The root of 1 + 2γ + γ log q (1 − (1 + γ)q)/(1 − q) in (0, 1/(1 + γ)), by bisection. */
     static double scalarThreshold(double gamma) {
         double lo = 1e-12;

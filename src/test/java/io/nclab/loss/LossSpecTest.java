@@ -45,5 +45,11 @@ class LossSpecTest {
     void listsSplitBetweenSpecsNotInsideThem() {
         assertEquals(List.of("ce", "focal:gamma=3", "ls:alpha=0.1", "mse:alpha=1,m=15"),
                 LossSpec.splitList("ce,focal:gamma=3,ls:alpha=0.1,mse:alpha=1,m=15"));
+        assertEquals(List.of(), LossSpec.splitList(" "));
+        for (String bad : new String[] {"ce,,mse", "ce,", ",ce"}) {
+            io.nclab.UserError e = org.junit.jupiter.api.Assertions.assertThrows(io.nclab.UserError.class,
+                    () -> LossSpec.splitList(bad));
+            assertEquals("empty loss in the list '" + bad + "' (losses are separated by single commas)", e.getMessage());
+        }
     }
 }
