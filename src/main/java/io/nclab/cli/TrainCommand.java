@@ -237,9 +237,28 @@ public final class TrainCommand implements Callable<Integer> {
             throw new UserError("--lambda-w, --lambda-h and --lambda-b set the UFM-style decay: add --feature-decay"
                     + " (without it --weight-decay applies to every parameter)");
         }
-        if (c.containsKey("lbfgs_history") && config.optimizer() != TrainConfig.OptimizerKind.LBFGS) {
-            throw new UserError("--lbfgs-history is L-BFGS's; the optimizer is "
-                    + config.optimizer().name().toLowerCase(Locale.ROOT) + ": add --optimizer lbfgs");
+        for (String k : new String[] {"lbfgs_history", "lbfgs_iterations"}) {
+            if (c.containsKey(k) && config.optimizer() != TrainConfig.OptimizerKind.LBFGS) {
+                throw new UserError("--" + k.replace('_', '-') + " is L-BFGS's; the optimizer is "
+                        + config.optimizer().name().toLowerCase(Locale.ROOT) + ": add --optimizer lbfgs");
+            }
+        }
+        if (Boolean.TRUE.equals(c.get("nesterov")) && config.momentum() == 0) {
+            throw new UserError("--nesterov needs momentum: --momentum 0 leaves nothing to look ahead with");
+        }
+        if (c.containsKey("step_every") && config.schedule() != TrainConfig.Schedule.STEP) {
+            throw new UserError("--step-every sets --schedule step's interval; the schedule is "
+                    + config.schedule().name().toLowerCase(Locale.ROOT) + ": add --schedule step");
+        }
+        if (c.containsKey("imbalance_profile") && config.imbalance() == 1) {
+            throw new UserError("--imbalance-profile shapes an imbalanced training set: add --imbalance RATIO (> 1)");
+        }
+        if (c.containsKey("lambda_b") && !config.model().bias()) {
+            throw new UserError("--lambda-b decays the classifier's bias, and --no-bias removes it: give one");
+        }
+        if (arch != Architecture.MLP && (c.containsKey("model.depth") || c.containsKey("model.batch_norm"))) {
+            throw new UserError((c.containsKey("model.depth") ? "--depth" : "--no-batch-norm") + " is the MLP's; "
+                    + arch.name().toLowerCase(Locale.ROOT) + " has a fixed depth and batch normalisation throughout");
         }
         if (augment != null && noAugment != null) {
             throw new UserError("--augment and --no-augment contradict each other: give one");

@@ -55,7 +55,12 @@ public final class ImageFolder {
                 continue;
             }
             try (Stream<Path> s = Files.list(cdir)) {
-                for (Path f : s.filter(ImageFolder::isImage).sorted().toList()) {
+                List<Path> images = s.filter(ImageFolder::isImage).sorted().toList();
+                if (images.isEmpty() && like == null) {
+                    // a class without training images cannot be learned or measured (its class mean is undefined)
+                    throw new UserError("class folder " + cdir + " has no .png or .jpg images");
+                }
+                for (Path f : images) {
                     files.add(f);
                     labels.add(k);
                 }

@@ -75,7 +75,7 @@ public final class Splits {
             return full;
         }
         if (perClass < 0) {
-            throw new UserError("--per-class must be positive, got " + perClass);
+            throw new UserError("--per-class must be a positive count, or 0 for every sample, got " + perClass);
         }
         ImageData train = perClass(full.train(), perClass, seed);
         if (fraction == 0) {

@@ -104,7 +104,7 @@ public record TrainConfig(
             throw new UserError("--threads must be >= 0, got " + threads);
         }
         if (perClass < 0) {
-            throw new UserError("--per-class must be positive, got " + perClass);
+            throw new UserError("--per-class must be a positive count, or 0 for every sample, got " + perClass);
         }
         if (!(valFraction >= 0 && valFraction < 1)) {
             throw new UserError("--val-fraction must be in [0, 1), got " + valFraction);

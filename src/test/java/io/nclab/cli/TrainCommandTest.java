@@ -97,7 +97,6 @@ class TrainCommandTest {
             {"--out " + file + " exists and is not a directory", "train", "--out", file.toString()},
             {"unknown model 'vgg'", "train", "--model", "vgg"},
             {"--per-class 100 but class", "train", "--dataset", "mnist-idx", "--data-dir", idx.toString(), "--per-class", "100"},
-            {"--per-class must be positive", "train", "--dataset", "mnist-idx", "--data-dir", idx.toString(), "--per-class", "-1"},
             {"corrupt IDX header", "train", "--dataset", "mnist-idx", "--data-dir", badIdx.toString()},
             {"truncated CIFAR file", "train", "--dataset", "cifar10", "--data-dir", c10.toString()},
             {"unknown loss", "train", "--loss", "hinge"},
@@ -125,6 +124,17 @@ class TrainCommandTest {
             {"--lbfgs-history is L-BFGS's; the optimizer is adam: add --optimizer lbfgs", "train", "--lbfgs-history",
                 "5"},
             {"--augment and --no-augment contradict", "train", "--augment", "--no-augment"},
+            {"--lbfgs-iterations is L-BFGS's; the optimizer is sgd: add --optimizer lbfgs", "train", "--optimizer",
+                "sgd", "--lbfgs-iterations", "5"},
+            {"--nesterov needs momentum", "train", "--optimizer", "sgd", "--nesterov", "--momentum", "0"},
+            {"--step-every sets --schedule step's interval; the schedule is cosine: add --schedule step", "train",
+                "--step-every", "5"},
+            {"--imbalance-profile shapes an imbalanced training set", "train", "--imbalance-profile", "exp"},
+            {"--lambda-b decays the classifier's bias, and --no-bias removes it", "train", "--feature-decay",
+                "--lambda-b", "1e-3", "--no-bias"},
+            {"--depth is the MLP's; resnet18 has a fixed depth", "train", "--model", "resnet18", "--depth", "5"},
+            {"--no-batch-norm is the MLP's; wrn50", "train", "--model", "wrn50", "--no-batch-norm"},
+            {"--per-class must be a positive count, or 0 for every sample, got -1", "train", "--per-class", "-1"},
         };
         for (String[] c : cases) {
             CliRunner.Result r = nclab(Arrays.copyOfRange(c, 1, c.length));

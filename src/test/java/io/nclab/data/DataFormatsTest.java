@@ -140,4 +140,20 @@ class DataFormatsTest {
         assertEquals(14, px[5 * 108 + plane + 2 * 6 + 3] & 0xff);
         assertEquals(15, px[5 * 108 + 2 * plane + 2 * 6 + 3] & 0xff);
     }
+
+    @Test
+    void anEmptyTrainingClassFolderIsNamed() throws IOException {
+        Path dir = TinyData.imageFolder(tmp.resolve("empty-class"), 3, 2, 6);
+        Path c1 = dir.resolve("train").resolve("c1");
+        for (Path f : Files.list(c1).toList()) {
+            Files.delete(f);
+        }
+        oneLine(assertThrows(UserError.class, () -> ImageFolder.load(dir)), "class folder " + c1 + " has no .png");
+        // a test class without images is fine: the test set need not hold every class
+        Path ok = TinyData.imageFolder(tmp.resolve("empty-test-class"), 3, 2, 6);
+        for (Path f : Files.list(ok.resolve("test").resolve("c1")).toList()) {
+            Files.delete(f);
+        }
+        assertEquals(4, ImageFolder.load(ok).test().size());
+    }
 }
