@@ -160,7 +160,8 @@ public final class MetricsCommand implements Runnable {
             out.println(Json.result(m.values()));
         } else {
             out.printf(Locale.ROOT, "%d samples, %d classes%n", m.samples(), m.classes());
-            m.values().forEach((name, v) -> out.printf(Locale.ROOT, "  %-32s %.10g%n", name, v));
+            m.values().forEach((name, v) -> out.printf(Locale.ROOT, "  %-32s %s%n", name,
+                    Double.isFinite(v) ? String.format(Locale.ROOT, "%.10g", v) : "undefined"));
         }
         out.flush();
     }

@@ -14,14 +14,19 @@ final class Geometry {
      * ETF gives round-off (≈1e-16), not the √ε that 2 − 2⟨G/‖G‖, T⟩ would leave. NaN for G = 0.
      */
     static double etfDistance(double[] g, int k) {
-        double norm = 0;
+        // ‖G‖_F of G scaled by its largest entry: the squares neither overflow nor underflow at any scale
+        double top = 0;
         for (double v : g) {
-            norm += v * v;
+            top = Math.max(top, Math.abs(v));
         }
-        norm = Math.sqrt(norm);
-        if (norm == 0) {
+        if (top == 0 || !Double.isFinite(top)) {
             return Double.NaN;
         }
+        double norm = 0;
+        for (double v : g) {
+            norm += (v / top) * (v / top);
+        }
+        norm = Math.sqrt(norm) * top;
         double scale = 1.0 / Math.sqrt(k - 1.0);
         double s = 0;
         for (int a = 0; a < k; a++) {

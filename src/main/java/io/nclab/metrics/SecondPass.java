@@ -128,6 +128,14 @@ public final class SecondPass {
             NDArray x = m.create(rows, new Shape(size, d));
             gram = x.matMul(x.transpose()).toDoubleArray();
         }
+        for (double v : gram) {
+            if (!Double.isFinite(v)) {
+                throw new UserError("the features or the classifier are too large for float64: products of the class"
+                        + " means and classifier rows overflow (largest |mean - global mean| entry "
+                        + String.format(java.util.Locale.ROOT, "%.3g", Arrays.stream(centred).map(Math::abs).max()
+                                .orElse(0)) + "); rescale them (every NC metric is scale-invariant)");
+            }
+        }
         this.gramMeans = gramBlock(gram, size, k, 0, 0);
         // ‖μ_a − μ_b‖² from the differences themselves, not from the Gram (no cancellation).
         this.meanDistances = new double[k * k];
@@ -405,16 +413,19 @@ public final class SecondPass {
             maxDev = Math.max(maxDev, Math.abs(c + 1.0 / (k - 1)));
         }
         CollapseMetrics.Builder m = new CollapseMetrics.Builder(k, (long) n);
-        if (!meansCoincide(between, within / n, meanNorms)) {
+        // With the class means coinciding up to round-off, M = [μ_k − μ_G] is rounding noise: every metric
+        // made from it (its directions, norms, angles, the nearest class centre) is undefined, not a number.
+        boolean coincide = meansCoincide(between, within / n, meanNorms);
+        if (!coincide) {
             m.nc1 = nc1Sum / n;
             m.nc1Quotient = within / n / between;
+            m.cdnv = cdnv;
+            m.nc2Means = Geometry.etfDistance(gramMeans, k);
+            m.nccAccuracy = nccCorrect / n;
+            m.meanEquinorm = Geometry.stdOverMean(meanNorms);
+            m.meanEquiangularity = Geometry.std(cos);
+            m.meanMaxAngleDeviation = maxDev;
         }
-        m.cdnv = cdnv;
-        m.nc2Means = Geometry.etfDistance(gramMeans, k);
-        m.nccAccuracy = nccCorrect / n;
-        m.meanEquinorm = Geometry.stdOverMean(meanNorms);
-        m.meanEquiangularity = Geometry.std(cos);
-        m.meanMaxAngleDeviation = maxDev;
         if (weights != null) {
             double disagree = 0;
             double correct = 0;
@@ -428,8 +439,8 @@ public final class SecondPass {
             }
             m.hasClassifier = true;
             m.nc2 = Geometry.etfDistance(gramW, k);
-            m.nc3 = Geometry.etfDistance(gramWM, k);
-            m.nc4 = disagree / n;
+            m.nc3 = coincide ? Double.NaN : Geometry.etfDistance(gramWM, k);
+            m.nc4 = coincide ? Double.NaN : disagree / n;
             m.accuracy = correct / n;
             m.wEquinorm = Geometry.stdOverMean(Geometry.norms(gramW, k));
             m.cosineMarginMean = marginSum / n;

@@ -433,14 +433,74 @@ class CollapseMetricsTest {
         }
         assertTrue(first[0] != first[1] || first[0] != first[2] || first[0] != first[3],
                 "the class sums differ by round-off (else this only tests the exactly equal case)");
+        double[][] w = new double[4][d];
+        for (int a = 0; a < 4; a++) {
+            w[a][a] = 1;
+        }
         for (double[][] h : new double[][][] {zero, same}) {
-            CollapseMetrics m = CollapseMetrics.measure(Nd.matrix(manager, h), y, 4, null, null);
-            assertTrue(Double.isNaN(m.nc1()) && Double.isNaN(m.nc1Quotient()), m.nc1() + " " + m.nc1Quotient());
+            CollapseMetrics m = CollapseMetrics.measure(Nd.matrix(manager, h), y, 4, Nd.matrix(manager, w), null);
+            Map<String, Double> v = m.values();
+            // everything made from the centred means is undefined; the classifier's own metrics are not
+            for (String name : List.of("nc1", "nc1_quotient", "cdnv", "nc2_means", "nc3", "nc4", "ncc_accuracy",
+                    "mean_equinorm", "mean_equiangularity", "mean_max_angle_deviation")) {
+                assertTrue(Double.isNaN(v.get(name)), name + " = " + v.get(name));
+            }
+            for (String name : List.of("nc2", "accuracy", "w_equinorm", "bias_relation")) {
+                assertTrue(Double.isFinite(v.get(name)), name + " = " + v.get(name));
+            }
         }
         // a genuine but tiny separation is measured
         same[0][0] += 1e-6;
         CollapseMetrics m = CollapseMetrics.measure(Nd.matrix(manager, same), y, 4, null, null);
         assertTrue(m.nc1() > 0 && Double.isFinite(m.nc1()), Double.toString(m.nc1()));
+    }
+
+    /** Every metric is scale-invariant, and float64 holds the squares of the scaled Gram matrices at any scale. */
+    @Test
+    void extremeScalesGiveTheSameMetricsOrOneLine() {
+        Random rnd = new Random(8);
+        int n = 40;
+        int d = 7;
+        int k = 5;
+        double[][] h = new double[n][d];
+        double[][] w = new double[k][d];
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = i % k;
+            for (int j = 0; j < d; j++) {
+                h[i][j] = rnd.nextGaussian() + (j == y[i] ? 3 : 0);
+            }
+        }
+        for (double[] row : w) {
+            for (int j = 0; j < d; j++) {
+                row[j] = rnd.nextGaussian();
+            }
+        }
+        CollapseMetrics base = CollapseMetrics.measure(Nd.matrix(manager, h), y, k, Nd.matrix(manager, w), null);
+        CollapseMetrics bigW = CollapseMetrics.measure(Nd.matrix(manager, h), y, k,
+                Nd.matrix(manager, scaled(w, 1e100)), null);
+        assertEquals(base.nc2(), bigW.nc2(), 1e-12);
+        assertEquals(base.nc3(), bigW.nc3(), 1e-12);
+        for (double s : new double[] {1e100, 1e-100}) {
+            CollapseMetrics m = CollapseMetrics.measure(Nd.matrix(manager, scaled(h, s)), y, k, Nd.matrix(manager, w),
+                    null);
+            assertEquals(base.nc2Means(), m.nc2Means(), 1e-12, "scale " + s);
+            assertEquals(base.nc1(), m.nc1(), 1e-9 * base.nc1(), "scale " + s);
+        }
+        UserError e = assertThrows(UserError.class, () -> CollapseMetrics.measure(Nd.matrix(manager, scaled(h, 1e160)),
+                y, k, Nd.matrix(manager, w), null));
+        assertTrue(e.getMessage().contains("too large for float64") && !e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    private static double[][] scaled(double[][] a, double s) {
+        double[][] out = new double[a.length][];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = a[i].clone();
+            for (int j = 0; j < out[i].length; j++) {
+                out[i][j] *= s;
+            }
+        }
+        return out;
     }
 
     // ------------------------------------------------------------ mistakes
