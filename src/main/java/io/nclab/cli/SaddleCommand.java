@@ -72,8 +72,19 @@ public final class SaddleCommand implements Callable<Integer> {
                 r.globalMinEigenvalue(), r.globalLanczosProducts(), r.globalLanczosSeconds());
         if (r.zeroModes() != null) {
             System.out.printf("zero eigenvalues (|lambda| <= %.0e): %d; rotation orbit dimension: %d;"
-                    + " smallest eigenvalue beyond them: %.6g%n", s.negativeTolerance(), r.zeroModes(),
-                    r.rotationModes(), r.transverseMinEigenvalue());
+                    + " smallest eigenvalue beyond them: %s%n", s.negativeTolerance(), r.zeroModes(),
+                    r.rotationModes(), r.transverseMinEigenvalue() == null ? "none"
+                            : String.format("%.6g", r.transverseMinEigenvalue()));
+            int extra = r.zeroModes() - r.rotationModes();
+            if (extra > 0 && extra == r.subspaceModes()) {
+                System.out.printf("  the other %d zero eigenvalues: d = %d is below the target's %d equal singular"
+                        + " values, so the best rank-%d subspace is not unique (a Grassmannian of dimension %d)%n",
+                        extra, ufm.dim(), ufm.bias() ? ufm.classes() - 1 : ufm.classes(), ufm.dim(), extra);
+            } else if (extra != 0) {
+                System.out.printf("  %d zero eigenvalues %s the rotation symmetry explains (%d expected from the"
+                        + " choice of subspace)%n", Math.abs(extra), extra > 0 ? "more than" : "fewer than",
+                        r.subspaceModes());
+            }
         }
         System.out.printf("one Hessian-vector product: %.3g ms; one gradient: %.3g ms (ratio %.2f)%n",
                 1e3 * r.secondsPerProduct(), 1e3 * r.secondsPerGradient(),

@@ -105,14 +105,31 @@ public final class SaddleAnalysis {
      * @param globalLanczosSeconds the time Lanczos took there
      * @param zeroModes eigenvalues with |λ| ≤ tolerance in the dense spectrum (null above the dense limit)
      * @param rotationModes the dimension of the rotation orbit through the minimiser
+     * @param subspaceModes the zero modes from a non-unique best rank-d subspace ({@link #subspaceModes})
      * @param transverseMinEigenvalue the smallest eigenvalue above the zero modes (null above the dense limit)
      * @param secondsPerProduct the mean time of one Hessian-vector product at the minimiser
      * @param secondsPerGradient the mean time of one gradient there
      */
     public record Report(List<CriticalPoint> criticalPoints, Boolean escapedToGlobal, double globalObjective,
             String globalSource, double solverObjective, double globalGradNorm, double globalMinEigenvalue,
-            int globalLanczosProducts, double globalLanczosSeconds, Integer zeroModes, int rotationModes, Double transverseMinEigenvalue,
-            double secondsPerProduct, double secondsPerGradient) {}
+            int globalLanczosProducts, double globalLanczosSeconds, Integer zeroModes, int rotationModes,
+            int subspaceModes, Double transverseMinEigenvalue, double secondsPerProduct, double secondsPerGradient) {}
+
+    /**
+     * Zero modes at an MSE minimiser beyond the rotation orbit: with d below q, the multiplicity of the target's
+     * one singular value (q = K − 1 with a bias, whose optimum centres the targets; K without), the optimum
+     * is a best rank-d approximation of a matrix whose top q singular values are equal, so any d-dimensional
+     * subspace of that q-dimensional singular space gives one: a Grassmannian of dimension d(q − d). Zero
+     * for d ≥ q and for the contrastive losses (their theory needs d ≥ K − 1).
+     */
+    public static int subspaceModes(UfmProblem p) {
+        if (!(p.loss() instanceof RescaledMse)) {
+            return 0;
+        }
+        int q = p.bias() ? p.classes() - 1 : p.classes();
+        int d = p.dim();
+        return d < q ? d * (q - d) : 0;
+    }
 
     /** The rank r of the constructed rank-deficient critical point (0 when none exists beside the origin). */
     public static int deficientRank(UfmProblem p) {
@@ -128,11 +145,15 @@ public final class SaddleAnalysis {
             TheoryPrediction theory = TheoryOracle.predict(p);
             double fStar = theory != null ? theory.objective() : solved.value();
 
+            // where the theory puts the global minimiser at W = H = 0 (MSE's all-zero regime, a contrastive loss
+            // with K√n·√(λ_Wλ_H) at or above its threshold) the origin is the one critical point to examine,
+            // and its orbit under the rotations (WR, RᵀH) is that point alone
+            boolean originIsGlobal = theory != null && theory.wNorm() == 0 && theory.hNorm() == 0;
             List<CriticalPoint> points = new ArrayList<>();
             try (UfmPoint origin = origin(f, m)) {
                 points.add(examine(f, origin, "origin", 0, fStar, s));
             }
-            int r = deficientRank(p);
+            int r = originIsGlobal ? 0 : deficientRank(p);
             if (r >= 1) {
                 try (UfmPoint low = rankDeficient(p, m, r, s)) {
                     points.add(examine(f, low, "rank_deficient", r, fStar, s));
@@ -159,8 +180,9 @@ public final class SaddleAnalysis {
                 }
                 double[] times = timings(f, global, hess);
                 report = new Report(points, escaped, fStar, theory != null ? "theory" : "solver", solved.value(),
-                        g.norm(), eig.value(), eig.products(), lanczosSeconds, zero, rotationModes(global), transverse, times[0],
-                        times[1]);
+                        g.norm(), eig.value(), eig.products(), lanczosSeconds, zero,
+                        originIsGlobal ? 0 : rotationModes(global), originIsGlobal ? 0 : subspaceModes(p), transverse,
+                        times[0], times[1]);
             }
             global.close();
             return report;

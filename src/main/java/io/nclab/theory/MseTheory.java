@@ -98,11 +98,14 @@ public final class MseTheory {
         if (s.kept == 0) {
             return "zero (W = H = 0)";
         }
+        if (!p.bias()) {
+            // without a bias the targets are Y itself, K equal singular values: the threshold is d = K, and for
+            // d >= K the optimal W has orthogonal rows of equal norm (an orthogonal frame, not a simplex ETF)
+            return p.dim() < k ? "d < K, no bias (best rank-d approximation of Y)"
+                    : "d >= K, no bias (W an orthogonal frame)";
+        }
         String dims = p.dim() < k - 1 ? "d < K-1 (best rank-d approximation)" : p.dim() == k - 1 ? "d = K-1"
                 : "d >= K";
-        if (!p.bias()) {
-            return dims + ", no bias";
-        }
         return p.dim() >= k ? dims + ", " + biasBranch : dims;
     }
 

@@ -45,7 +45,8 @@ class SaddleAnalysisTest {
         assertTrue(r.escapedToGlobal() != null && r.escapedToGlobal());
         assertTrue(r.globalMinEigenvalue() >= -1e-8, "smallest eigenvalue at the minimiser " + r.globalMinEigenvalue());
         assertEquals(r.globalObjective(), r.solverObjective(), 1e-6 * r.globalObjective());
-        // the zero eigenvalues at the minimiser are exactly the rotation symmetry's
+        // the zero eigenvalues at the minimiser are exactly the rotation symmetry's (d = 8 >= K)
+        assertEquals(0, r.subspaceModes());
         assertEquals(r.rotationModes(), r.zeroModes());
         assertTrue(r.transverseMinEigenvalue() > 1e-6);
 
@@ -59,6 +60,28 @@ class SaddleAnalysisTest {
             double expected = rank * (LAMBDA * Math.sqrt(n) - big * LAMBDA * LAMBDA / 2) + (4 - rank) * n / (2.0 * big);
             assertEquals(expected, r.criticalPoints().get(1).objective(), 1e-12);
         }
+    }
+
+    @org.junit.jupiter.api.Test
+    void whereTheOriginIsTheMinimiserItIsTheOnlyPointAndHasNoOrbit() {
+        for (String spec : new String[] {"ce", "mse"}) {
+            UfmProblem p = UfmProblem.balanced(LossSpec.parse(spec), 4, 8, 3, 0.3, 0.3, 0.3, true);
+            SaddleAnalysis.Report r = SaddleAnalysis.analyse(p, SaddleAnalysis.Settings.standard(0));
+            assertEquals(1, r.criticalPoints().size(), spec + ": no rank-deficient point besides the origin");
+            assertEquals(0, r.rotationModes(), spec);
+            assertEquals(0, r.zeroModes(), spec);
+        }
+    }
+
+    @ParameterizedTest(name = "mse bias={0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void mseBelowTheTargetsRankHasTheSubspacesZeroModesToo(boolean bias) {
+        // K = 4, d = 2: the best rank-2 approximation of q = 3 (bias) or 4 (no bias) equal singular values
+        UfmProblem p = UfmProblem.balanced(LossSpec.parse("mse"), 4, 2, 3, LAMBDA, LAMBDA, LAMBDA, bias);
+        SaddleAnalysis.Report r = SaddleAnalysis.analyse(p, SaddleAnalysis.Settings.standard(0));
+        assertEquals(bias ? 2 : 4, r.subspaceModes());
+        assertEquals(1, r.rotationModes());
+        assertEquals(r.rotationModes() + r.subspaceModes(), r.zeroModes());
     }
 
     /** (f(x + εy) + f(x − εy) − 2f(x))/ε² ≈ yᵀ∇²f y = λ for the reported unit direction y. */

@@ -25,8 +25,9 @@ class UfmMseTheoryTest {
                 Arguments.of("d=K-1", "mse", 4, 3, 5, 1e-2, 1e-2, 1e-2, true, "d = K-1"),
                 Arguments.of("d<K-1", "mse", 6, 2, 4, 5e-3, 5e-3, 1e-2, true, "d < K-1"),
                 Arguments.of("zero", "mse", 4, 8, 5, 0.2, 0.2, 1e-2, true, "zero"),
-                Arguments.of("no bias", "mse", 4, 8, 5, 1e-2, 1e-2, 0, false, "no bias"),
-                Arguments.of("no bias d<K-1", "mse", 6, 3, 4, 5e-3, 5e-3, 0, false, "d < K-1"),
+                Arguments.of("no bias", "mse", 4, 8, 5, 1e-2, 1e-2, 0, false, "d >= K, no bias (W an orthogonal frame)"),
+                Arguments.of("no bias d<K-1", "mse", 6, 3, 4, 5e-3, 5e-3, 0, false, "d < K, no bias"),
+                Arguments.of("no bias d=K-1", "mse", 4, 3, 5, 1e-2, 1e-2, 0, false, "d < K, no bias"),
                 Arguments.of("rescaled M=5", "mse:alpha=1,m=5", 4, 8, 5, 1e-2, 1e-2, 1e-2, true, "d >= K"));
     }
 
