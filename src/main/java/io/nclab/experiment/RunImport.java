@@ -156,9 +156,16 @@ public final class RunImport {
         if (rows.isEmpty()) {
             return r;
         }
-        Map<String, Double> best = rows.get(0);
+        // train's rule (Trainer): the best validation accuracy among the trained probes (epoch >= 1; the
+        // untrained network's row only when there is no other), the first of equals; without a validation set
+        // (NaN) the last probe
+        Map<String, Double> best = null;
         for (Map<String, Double> row : rows) {
-            if (row.getOrDefault("val_accuracy", Double.NaN) > best.getOrDefault("val_accuracy", Double.NaN)) {
+            if (row.getOrDefault("epoch", 0.0) < 1 && rows.size() > 1) {
+                continue;
+            }
+            double val = row.getOrDefault("val_accuracy", Double.NaN);
+            if (best == null || Double.isNaN(val) || val > best.getOrDefault("val_accuracy", Double.NaN)) {
                 best = row;
             }
         }

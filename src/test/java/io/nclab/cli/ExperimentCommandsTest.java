@@ -152,6 +152,19 @@ class ExperimentCommandsTest {
         assertTrue(html.contains("79.00"), "the test accuracy at the best validation epoch");
         assertTrue(html.contains("<b>complete (2 of 2 epochs)</b>"), html);
         assertEquals(2, CliRunner.run("report", tmp.toString()).code(), "neither a sweep nor a run");
+
+        // train's rule: never the untrained network (epoch 0), and without a validation set the last probe
+        for (String[] c : new String[][] {
+            {"0,0.1,0.9,0.1255,3.0\n1,0.5,0.4,0.41,2.0\n2,0.9,0.6,0.6321,0.5\n", "63.21"},
+            {"0,0.1,NaN,0.1255,3.0\n1,0.5,NaN,0.41,2.0\n2,0.9,NaN,0.7423,0.5\n", "74.23"}}) {
+            Path r = tmp.resolve("run-" + c[1]);
+            Files.createDirectories(r);
+            Files.copy(run.resolve("config.json"), r.resolve("config.json"));
+            Files.writeString(r.resolve("metrics.csv"), "epoch,train_accuracy,val_accuracy,test_accuracy,nc1\n" + c[0]);
+            assertEquals(0, CliRunner.run("report", r.toString()).code());
+            String h = Files.readString(r.resolve("report/report.html"));
+            assertTrue(h.contains(c[1]) && !h.contains("12.55"), c[1] + ": " + h);
+        }
     }
 
     @Test
