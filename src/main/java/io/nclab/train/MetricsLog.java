@@ -44,7 +44,7 @@ public final class MetricsLog {
     private void write() {
         StringBuilder jsonl = new StringBuilder();
         for (Map<String, Object> r : rows) {
-            jsonl.append(Json.line(r)).append('\n');
+            jsonl.append(Json.result(r)).append('\n'); // undefined numbers as null, as every JSON nclab writes for readers
         }
         AtomicFiles.writeString(dir.resolve(name + ".csv"), Csv.ofMaps(Csv.columnsOf(rows), rows));
         AtomicFiles.writeString(dir.resolve(name + ".jsonl"), jsonl.toString());

@@ -61,6 +61,8 @@ class TrainerTest {
         List<String> csv = Files.readAllLines(dir.resolve("metrics.csv"));
         assertEquals(5, csv.size(), "a header, the untrained network's row and one row per epoch");
         assertTrue(csv.get(0).startsWith("epoch,lr,epoch_loss,epoch_accuracy,train_loss,train_accuracy,val_loss"));
+        String jsonl = Files.readAllLines(dir.resolve("metrics.jsonl")).get(0);
+        assertTrue(jsonl.contains("\"epoch_loss\":null") && !jsonl.contains("NaN"), "undefined is null: " + jsonl);
         assertEquals(4, r.rows().size());
         Map<String, Object> initial = r.rows().get(0);
         assertEquals(0.0, Trainer.toDouble(initial.get("epoch")));
