@@ -109,6 +109,10 @@ public final class ReproduceCommand implements Callable<Integer> {
                         + " (data_batch_1.bin ... test_batch.bin from cifar-10-binary.tar.gz)");
             }
             CifarBinary.cifar10Files(dataDir);
+            if (!device.equals("gpu")) {
+                throw new UserError("--profile full trains WideResNet-50 on CIFAR-10 for " + expectedFull()
+                        + ": give --device gpu (on CPU cores it would take months); the quick profile runs on a CPU");
+            }
             Map<String, List<String>> grid = new LinkedHashMap<>();
             grid.put("width", List.of("0.25", "0.5", "1", "2"));
             grid.put("epochs", List.of("100", "200", "400", "800"));

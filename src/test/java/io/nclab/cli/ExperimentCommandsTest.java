@@ -45,6 +45,7 @@ class ExperimentCommandsTest {
         Path empty = Files.createDirectories(tmp.resolve("empty"));
         Path partial = io.nclab.data.TinyData.cifar10(tmp.resolve("c10"), 10, 2);
         Files.delete(partial.resolve("data_batch_4.bin"));
+        Path complete = io.nclab.data.TinyData.cifar10(tmp.resolve("c10-complete"), 10, 2);
         Path other = tmp.resolve("other");
         io.nclab.io.Json.writePretty(Files.createDirectories(other.resolve("sweeps").resolve("ufm"))
                 .resolve("sweep.json"), new io.nclab.experiment.SweepSpec("ufm", "ufm", List.of("ce"), Map.of(),
@@ -58,6 +59,8 @@ class ExperimentCommandsTest {
             {"no CIFAR-10 binary files in " + empty, "--profile", "full", "--data-dir", empty.toString()},
             {"no data_batch_4.bin in " + partial, "--profile", "full", "--data-dir", partial.toString()},
             {"give another --out", "--data-dir", idx.toString(), "--out", other.toString()},
+            {"give --device gpu (on CPU cores it would take months)", "--profile", "full", "--data-dir",
+                complete.toString()},
         };
         for (String[] c : cases) {
             Path out = tmp.resolve("out-" + c[0].hashCode());
