@@ -184,7 +184,16 @@ public final class Trainer {
         boolean ours = !resuming && !Files.exists(runDir);
         List<String> theirs = STARTED_FILES.stream().filter(f -> Files.exists(runDir.resolve(f))).toList();
         boolean[] training = {false};
+        RunLock lock;
         try {
+            lock = RunLock.take(runDir, resuming);
+        } catch (UserError e) {
+            if (ours) {
+                Checkpoints.deleteQuietly(runDir);
+            }
+            throw e; // another process's run: nothing of it is touched
+        }
+        try (lock) {
             prepareRunDir(data);
             return train(started, device, data, loss, training);
         } catch (RuntimeException | Error e) {
@@ -207,7 +216,55 @@ public final class Trainer {
 
     /** What a run writes before its first epoch trains. */
     private static final List<String> STARTED_FILES = List.of("config.json", "train-labels.json", "metrics.csv",
-            "metrics.jsonl", "timing.csv", "timing.jsonl");
+            "metrics.jsonl", "timing.csv", "timing.jsonl", RunLock.FILE);
+
+    /**
+     * An operating-system lock on a run directory for as long as one process trains in it: a second
+     * {@code train --out} or {@code --resume} on the same directory is refused instead of writing checkpoints
+     * and metrics beside the first. The lock goes with its process, however that ends; the (empty, hidden)
+     * file stays.
+     */
+    private record RunLock(java.nio.channels.FileChannel channel, java.nio.channels.FileLock lock)
+            implements AutoCloseable {
+        static final String FILE = ".nclab-train.lock";
+
+        static RunLock take(Path runDir, boolean resuming) {
+            java.nio.channels.FileChannel channel = null;
+            try {
+                Files.createDirectories(runDir);
+                channel = java.nio.channels.FileChannel.open(runDir.resolve(FILE),
+                        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+                java.nio.channels.FileLock lock = channel.tryLock();
+                if (lock == null) {
+                    channel.close();
+                    throw new UserError("run directory " + runDir + " is in use: another nclab process is training in"
+                            + " it; wait for it to end (or stop it) before " + (resuming ? "resuming" : "reusing") + " it");
+                }
+                return new RunLock(channel, lock);
+            } catch (java.nio.channels.OverlappingFileLockException e) {
+                closeQuietly(channel);
+                throw new UserError("run directory " + runDir + " is in use: this process is already training in it");
+            } catch (IOException e) {
+                closeQuietly(channel);
+                throw new UserError("cannot write run directory " + runDir + ": " + e.getMessage());
+            }
+        }
+
+        private static void closeQuietly(java.nio.channels.FileChannel c) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (IOException ignored) {
+                // nothing held
+            }
+        }
+
+        @Override
+        public void close() {
+            closeQuietly(channel); // releases the lock
+        }
+    }
 
     /** The run proper, in its prepared directory; {@code training[0]} turns true as the first epoch starts. */
     private TrainResult train(long started, Device device, TrainingData data, Loss loss, boolean[] training) {

@@ -51,6 +51,13 @@ class TrainKillResumeTest {
             while (checkpointCount(checkpoints) == 0 && child.isAlive() && System.nanoTime() < deadline) {
                 Thread.sleep(5);
             }
+            // while it trains, the run directory is locked: a second process may not resume into it
+            CliRunner.Result meanwhile = CliRunner.run("train", "--resume", killedDir.toString(), "--threads", "1");
+            if (child.isAlive()) {
+                assertEquals(2, meanwhile.code(), meanwhile.err());
+                assertTrue(meanwhile.err().contains("run directory " + killedDir + " is in use: another nclab process"
+                        + " is training in it"), meanwhile.err());
+            }
             aliveAtKill = child.isAlive();
             child.destroyForcibly();
             assertTrue(child.waitFor(30, TimeUnit.SECONDS), "the child did not die");
