@@ -155,6 +155,7 @@ public final class ReproduceCommand implements Callable<Integer> {
         Path dir = out != null ? out : Path.of("reproduce-" + p.name());
         AtomicFiles.requireDirectoryOrAbsent(dir, "--out");
         for (SweepSpec spec : List.of(p.ufm(), p.train())) {
+            SweepCommand.validate(spec);
             SweepSpec before = Sweep.existing(dir.resolve("sweeps").resolve(spec.name()));
             if (before != null && !before.equals(spec)) {
                 throw new UserError(dir + " holds a reproduce run with other settings (" + dir.resolve("sweeps")
@@ -180,7 +181,6 @@ public final class ReproduceCommand implements Callable<Integer> {
         sections.add(landscape(dir.resolve("landscape"), threads));
 
         System.out.println("3/4 " + p.train().name() + " sweep: " + p.train().runs().size() + " training runs");
-        SweepCommand.validate(p.train());
         complete &= sweep(p.train(), dir, p.workers(), threads);
         sections.add(section("Training: " + p.train().name(), p.train(), dir));
 

@@ -183,10 +183,23 @@ public final class SweepCommand implements Callable<Integer> {
             args.add(spec.command());
             args.addAll(run.args());
             args.add("--json");
+            CommandLine.ParseResult parsed;
             try {
-                new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).parseArgs(args.toArray(String[]::new));
+                parsed = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true)
+                        .parseArgs(args.toArray(String[]::new));
             } catch (CommandLine.ParameterException e) {
                 throw new UserError("run " + run.id() + ": " + e.getMessage().replace('\n', ' '));
+            }
+            // every value checked as the run itself would, before any run starts (no data is read)
+            Object command = parsed.subcommand() == null ? null : parsed.subcommand().commandSpec().userObject();
+            try {
+                if (command instanceof TrainCommand t) {
+                    t.check();
+                } else if (command instanceof UfmCommand u) {
+                    u.check();
+                }
+            } catch (UserError e) {
+                throw new UserError("run " + run.id() + ": " + e.getMessage());
             }
         }
     }

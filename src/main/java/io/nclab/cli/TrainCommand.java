@@ -174,6 +174,20 @@ public final class TrainCommand implements Callable<Integer> {
     private static final Set<String> MODEL_KEYS = Set.of("width", "depth", "feature_dim", "fixed_etf");
 
     /**
+     * Everything about a run's options that can be checked without its data: {@link #config()}, and a fixed
+     * ETF that cannot fit the feature dimension of a dataset whose class count is known. A sweep checks every
+     * run this way before it starts any.
+     */
+    TrainConfig check() {
+        TrainConfig c = config();
+        int k = c.dataset().knownClasses();
+        if (k > 0) {
+            io.nclab.model.Network.checkFixedEtf(c.model(), k);
+        }
+        return c;
+    }
+
+    /**
      * The configuration the options describe: the defaults with every given option applied. A flag
      * {@code --some-name} sets the setting {@code some_name} (one name for one idea); {@code --no-x} sets x
      * to false; names of things (dataset, model, optimizer, schedule) are checked here.
@@ -308,7 +322,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Trainer trainer = resume != null ? Trainer.resume(resume, System.err, resumeOverrides())
-                : Trainer.of(config(), System.err);
+                : Trainer.of(check(), System.err);
         TrainResult r = trainer.run();
         if (json) {
             System.out.println(Json.result(r.summary()));

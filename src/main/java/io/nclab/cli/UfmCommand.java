@@ -67,16 +67,24 @@ public final class UfmCommand implements Callable<Integer> {
         return optimizer.equalsIgnoreCase("adam") ? 0.01 : 1.0;
     }
 
-    @Override
-    public Integer call() {
+    /** The solve the options describe, every option checked (a sweep checks its runs this way first). */
+    UfmSettings check() {
         UfmProblem p = problem.problem();
-        compute.apply((double) p.classes() * p.dim() * p.samples());
         double step = lr != null ? lr : defaultLr(optimizer);
         UfmSettings s = new UfmSettings(p, optimizer.toLowerCase(Locale.ROOT), step, iters, tol, seed, initScale, logEvery);
-        TheoryPrediction theory = TheoryOracle.predict(p);
         if (out != null) {
             AtomicFiles.requireDirectoryOrAbsent(out, "--out");
         }
+        return s;
+    }
+
+    @Override
+    public Integer call() {
+        UfmSettings s = check();
+        UfmProblem p = s.problem();
+        compute.apply((double) p.classes() * p.dim() * p.samples());
+        double step = s.lr();
+        TheoryPrediction theory = TheoryOracle.predict(p);
         if (!json) {
             System.out.printf("UFM: loss %s, K=%d, d=%d, N=%d, lambda_w=%g lambda_h=%g lambda_b=%s, %s lr=%g%n",
                     p.loss().spec(), p.classes(), p.dim(), p.samples(), p.lambdaW(), p.lambdaH(),

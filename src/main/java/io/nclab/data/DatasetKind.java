@@ -38,6 +38,15 @@ public enum DatasetKind {
         return augmentByDefault;
     }
 
+    /** The number of classes where the dataset fixes it (10 or 100), else 0 (it comes from the files). */
+    public int knownClasses() {
+        return switch (this) {
+            case FASHION_MNIST, CIFAR10 -> 10;
+            case CIFAR100 -> 100;
+            default -> 0;
+        };
+    }
+
     public static final String ACCEPTED =
             Arrays.stream(values()).map(DatasetKind::cliName).collect(Collectors.joining("|"));
 

@@ -60,9 +60,7 @@ public final class Network {
                 break;
         }
         int d = Blocks.nativeFeatureDim(spec);
-        if (spec.fixedEtf()) {
-            SimplexEtf.rowMajor(classes, d); // refuses d < K − 1 before anything is built
-        }
+        checkFixedEtf(spec, classes); // refuses d < K − 1 before anything is built
         initializers(features);
         Linear classifier = Linear.builder().setUnits(classes).optBias(spec.bias()).build();
         initializers(classifier);
@@ -76,6 +74,13 @@ public final class Network {
             w.freeze(true);
         }
         return new Network(spec, features, classifier, classes, d);
+    }
+
+    /** Refuses (one line) a fixed simplex-ETF classifier that does not fit the model's feature dimension. */
+    public static void checkFixedEtf(ModelSpec spec, int classes) {
+        if (spec.fixedEtf()) {
+            SimplexEtf.rowMajor(classes, Blocks.nativeFeatureDim(spec));
+        }
     }
 
     /** He-normal for convolutions, PyTorch's U(±1/√fan_in) for linear layers, throughout the tree. */

@@ -19,6 +19,7 @@ class ExperimentCommandsTest {
 
     @Test
     void sweepPassesUnknownOptionsToEachRunAndChecksThemFirst() {
+        // (the checks of option values are below the unknown-option checks)
         assertEquals(Map.of("per-class", "50", "fixed-etf", "true", "lr", "0.05"),
                 SweepCommand.options(List.of("--per-class", "50", "--fixed-etf", "--lr=0.05")));
         CliRunner.Result r = CliRunner.run("sweep", "--root", tmp.toString(), "--name", "x", "--grid", "width=1,2",
@@ -33,6 +34,25 @@ class ExperimentCommandsTest {
             {"option --seed is set by the sweep itself: give the seeds with --seeds", "--seed", "3"},
             {"--grid axis 'out' is set by the sweep itself for every run", "--grid", "out=a,b"},
         };
+        // values are checked as each run would check them, before the sweep creates anything
+        String[][] values = {
+            {"--epochs must be", "--grid", "epochs=1,-1"},
+            {"--fixed-etf needs --feature-dim d >= K - 1 = 9", "--fixed-etf", "--feature-dim", "5"},
+            {"--step-every sets --schedule step's interval", "--grid", "step-every=2,4"},
+        };
+        for (String[] c : values) {
+            String[] args = new String[c.length - 1 + 5];
+            args[0] = "sweep";
+            args[1] = "--root";
+            args[2] = tmp.toString();
+            args[3] = "--name";
+            args[4] = "checked";
+            System.arraycopy(c, 1, args, 5, c.length - 1);
+            CliRunner.Result e = CliRunner.run(args);
+            assertEquals(2, e.code(), e.err());
+            assertTrue(e.err().startsWith("nclab sweep: run ") && e.err().contains(c[0]), e.err());
+            assertTrue(!Files.exists(tmp.resolve("checked")), "nothing created for " + c[0]);
+        }
         for (String[] c : reserved) {
             CliRunner.Result e = CliRunner.run("sweep", "--root", tmp.toString(), "--name", "x", c[1], c[2]);
             assertEquals(2, e.code(), e.err());
