@@ -105,7 +105,8 @@ public final class Report {
                 .append("figcaption{color:#444;font-size:.95em;margin-top:.3em}\n")
                 .append("table{border-collapse:collapse;font-size:.9em;margin:.5em 0}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}\n")
                 .append("th{background:#f3f3f3}td.l,th.l{text-align:left}pre{background:#f7f7f7;padding:.6em;overflow-x:auto;font-size:.85em}\n")
-                .append(".holds{color:#1a7f37;font-weight:bold}.fails{color:#c62828;font-weight:bold}\n")
+                .append(".holds{color:#1a7f37;font-weight:bold}.fails{color:#c62828;font-weight:bold}"
+                        + ".untested{color:#666;font-weight:bold}\n")
                 .append("</style></head><body>\n");
         h.append("<h1>").append(esc(title)).append("</h1>\n<p>").append(intro).append("</p>\n");
         h.append("<p style=\"color:#666\">nclab ").append(esc(Version.version())).append(" (commit ")
@@ -115,7 +116,8 @@ public final class Report {
         if (!all.isEmpty()) {
             h.append("<h2>Summary: the losses paper's claims in this run</h2>\n<ul>\n");
             for (Claims.Claim c : all) {
-                h.append("<li><span class=\"").append(c.holds() ? "holds\">holds" : "fails\">does not hold")
+                h.append("<li><span class=\"").append(!c.tested() ? "untested\">not tested"
+                        : c.holds() ? "holds\">holds" : "fails\">does not hold")
                         .append("</span> — ").append(esc(c.statement())).append(".<br>").append(esc(c.evidence()))
                         .append("</li>\n");
             }

@@ -174,6 +174,9 @@ class ExperimentCommandsTest {
         assertTrue(html.contains("nc-curves") && html.contains("accuracy-curves"), html);
         assertTrue(html.contains("79.00"), "the test accuracy at the best validation epoch");
         assertTrue(html.contains("<b>complete (2 of 2 epochs)</b>"), html);
+        // 90% training accuracy: the terminal phase the collapse claim is about was never reached
+        assertTrue(html.contains("not tested</span>") && !html.contains("does not hold")
+                && html.contains("train longer to test it"), html);
         assertEquals(2, CliRunner.run("report", tmp.toString()).code(), "neither a sweep nor a run");
 
         // train's rule: never the untrained network (epoch 0), and without a validation set the last probe
