@@ -578,9 +578,19 @@ public final class Charts {
      */
     public static List<Path> savePanels(Path base, List<JFreeChart> charts, int columns, int panelWidth,
             int panelHeight) {
+        return savePanels(base, charts, columns, panelWidth, panelHeight, null);
+    }
+
+    /**
+     * The same with a heading above the panels (a figure's title, so that a PNG or SVG read on its own says
+     * what it shows: which runs, at which fixed settings); none when {@code heading} is null.
+     */
+    public static List<Path> savePanels(Path base, List<JFreeChart> charts, int columns, int panelWidth,
+            int panelHeight, String heading) {
         int rows = (charts.size() + columns - 1) / columns;
         int width = columns * panelWidth;
-        int height = rows * panelHeight;
+        int top = heading == null ? 0 : HEADING_HEIGHT;
+        int height = rows * panelHeight + top;
         Path png = base.resolveSibling(base.getFileName() + ".png");
         Path svg = base.resolveSibling(base.getFileName() + ".svg");
 
@@ -588,12 +598,12 @@ public final class Charts {
         Graphics2D g = image.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
         g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-        drawPanels(g, charts, columns, panelWidth, panelHeight, width, height);
+        drawPanels(g, charts, columns, panelWidth, panelHeight, width, height, heading);
         g.dispose();
         AtomicFiles.write(png, out -> ImageIO.write(image, "png", out));
 
         SVGGraphics2D s = new SVGGraphics2D(width, height);
-        drawPanels(s, charts, columns, panelWidth, panelHeight, width, height);
+        drawPanels(s, charts, columns, panelWidth, panelHeight, width, height, heading);
         String doc = s.getSVGDocument();
         AtomicFiles.write(svg, out -> out.write(doc.getBytes(StandardCharsets.UTF_8)));
         List<Path> written = new ArrayList<>();
@@ -602,13 +612,28 @@ public final class Charts {
         return written;
     }
 
+    private static final int HEADING_HEIGHT = 34;
+    private static final Font HEADING = new Font(Font.SANS_SERIF, Font.BOLD, 17);
+
     private static void drawPanels(Graphics2D g, List<JFreeChart> charts, int columns, int pw, int ph,
-            int width, int height) {
+            int width, int height, String heading) {
         g.setPaint(Color.WHITE);
         g.fillRect(0, 0, width, height);
+        int top = 0;
+        if (heading != null) {
+            top = HEADING_HEIGHT;
+            g.setPaint(Color.BLACK);
+            g.setFont(HEADING);
+            java.awt.FontMetrics fm = g.getFontMetrics();
+            String text = heading;
+            while (fm.stringWidth(text) > width - 20 && text.length() > 4) {
+                text = text.substring(0, text.length() - 4) + "…";
+            }
+            g.drawString(text, Math.max(10, (width - fm.stringWidth(text)) / 2), 24);
+        }
         for (int c = 0; c < charts.size(); c++) {
             int x = (c % columns) * pw;
-            int y = (c / columns) * ph;
+            int y = top + (c / columns) * ph;
             charts.get(c).draw(g, new Rectangle2D.Double(x, y, pw, ph));
         }
     }

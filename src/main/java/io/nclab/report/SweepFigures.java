@@ -72,7 +72,7 @@ public final class SweepFigures {
     }
 
     static Figure save(Path out, String id, String title, String caption, List<JFreeChart> charts, int columns) {
-        List<Path> files = Charts.savePanels(out.resolve(id), charts, Math.min(columns, charts.size()), W, H);
+        List<Path> files = Charts.savePanels(out.resolve(id), charts, Math.min(columns, charts.size()), W, H, title);
         return new Figure(id, title, caption, files.get(0), files.get(1));
     }
 
@@ -365,7 +365,9 @@ public final class SweepFigures {
             mse.forEach(l -> groups.put(label(l), d.select(l, d.headline())));
             List<JFreeChart> charts = panelCharts(d, panels, step, groups);
             if (!charts.isEmpty()) {
-                figures.add(save(out, "mse-rescaling", "Rescaled MSE: the effect of α and M",
+                Map<String, Object> head = d.headline();
+                figures.add(save(out, "mse-rescaling", "Rescaled MSE: the effect of α and M"
+                        + (head.isEmpty() ? "" : " (" + describe(head) + ")"),
                         "The MSE paper's Figure 6: collapse and accuracy for each (α, M) of the rescaled MSE" + seedsNote(d)
                                 + ".", charts, 2));
             }
