@@ -233,6 +233,9 @@ public final class TrainCommand implements Callable<Integer> {
             }
             c.put(MODEL_KEYS.contains(key) || key.equals("bias") || key.equals("batch_norm") ? "model." + key : key, v);
         }
+        if (featureDim != null && featureDim == 0) {
+            throw new UserError("--feature-dim must be positive, got 0 (leave it out for the model's own dimension)");
+        }
         Architecture arch = model == null ? Architecture.MLP : Architecture.parse(model);
         if (c.containsKey("optimizer") && !c.containsKey("lr")) {
             // an optimizer other than the model's default comes with its own default rate

@@ -194,7 +194,8 @@ public record SweepSpec(String name, String command, List<String> losses, Map<St
         } catch (JsonProcessingException e) {
             throw new UserError(file + " is not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
-            throw new UserError("cannot read " + file + ": " + e.getMessage());
+            throw new UserError(e instanceof java.nio.file.NoSuchFileException ? "no such file: " + file
+                    : "cannot read " + file + ": " + e.getMessage());
         }
     }
 

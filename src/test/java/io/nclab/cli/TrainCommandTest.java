@@ -135,6 +135,7 @@ class TrainCommandTest {
             {"--depth is the MLP's; resnet18 has a fixed depth", "train", "--model", "resnet18", "--depth", "5"},
             {"--no-batch-norm is the MLP's; wrn50", "train", "--model", "wrn50", "--no-batch-norm"},
             {"--per-class must be a positive count, or 0 for every sample, got -1", "train", "--per-class", "-1"},
+            {"--feature-dim must be positive, got 0 (leave it out", "train", "--feature-dim", "0"},
         };
         for (String[] c : cases) {
             CliRunner.Result r = nclab(Arrays.copyOfRange(c, 1, c.length));
