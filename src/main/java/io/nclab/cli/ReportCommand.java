@@ -38,9 +38,36 @@ public final class ReportCommand implements Callable<Integer> {
 
     /** The report of a sweep or run directory into {@code target}; returns report.html's path. */
     static Path write(Path dir, Path target) {
-        Report.Section section = section(dir, target.resolve("figures"));
-        return Report.writeHtml(target, "nclab report: " + dir.toAbsolutePath().normalize().getFileName(),
+        Path figures = target.resolve("figures");
+        Report.Section section = section(dir, figures);
+        Path html = Report.writeHtml(target, "nclab report: " + dir.toAbsolutePath().normalize().getFileName(),
                 "Report of <code>" + dir + "</code>.", List.of(section));
+        removeStaleFigures(figures, section);
+        return html;
+    }
+
+    /**
+     * Figures an earlier report wrote into the same folder that this one did not (another sweep's maps, say):
+     * left there, they would read as part of this report.
+     */
+    private static void removeStaleFigures(Path figures, Report.Section section) {
+        java.util.Set<Path> kept = new java.util.HashSet<>();
+        for (var f : section.figures()) {
+            kept.add(f.png().toAbsolutePath().normalize());
+            if (f.svg() != null) {
+                kept.add(f.svg().toAbsolutePath().normalize());
+            }
+        }
+        try (java.util.stream.Stream<Path> s = Files.list(figures)) {
+            for (Path p : s.toList()) {
+                String name = p.getFileName().toString();
+                if ((name.endsWith(".png") || name.endsWith(".svg")) && !kept.contains(p.toAbsolutePath().normalize())) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        } catch (java.io.IOException ignored) {
+            // no figures folder (nothing drawn), or one that cannot be listed: nothing to tidy
+        }
     }
 
     /** A sweep's or run's section of a report, its figures written under {@code figures}. */
