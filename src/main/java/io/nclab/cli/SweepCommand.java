@@ -187,6 +187,13 @@ public final class SweepCommand implements Callable<Integer> {
             try {
                 parsed = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true)
                         .parseArgs(args.toArray(String[]::new));
+            } catch (CommandLine.UnmatchedArgumentException e) {
+                if (e.getUnmatched().stream().anyMatch(a -> a.startsWith("-"))) {
+                    throw new UserError("run " + run.id() + ": " + e.getMessage().replace('\n', ' '));
+                }
+                throw new UserError("run " + run.id() + ": unexpected " + e.getUnmatched().stream()
+                        .map(a -> "'" + a + "'").collect(java.util.stream.Collectors.joining(", "))
+                        + " (a flag such as --fixed-etf takes true or false in a --grid or sweep file)");
             } catch (CommandLine.ParameterException e) {
                 throw new UserError("run " + run.id() + ": " + e.getMessage().replace('\n', ' '));
             }

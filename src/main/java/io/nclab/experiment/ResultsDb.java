@@ -464,8 +464,18 @@ public final class ResultsDb implements AutoCloseable {
             }
         } catch (SQLException e) {
             if (where != null) {
-                throw new UserError("bad --where '" + where + "': " + e.getMessage()
-                        + " (columns: " + String.join(", ", cols) + ")");
+                // SQLite says "[SQLITE_ERROR] SQL error or missing database (near ")": syntax error)": keep what
+                // is inside, and nothing of the query nclab wraps the condition in
+                String why = e.getMessage();
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\((.*)\\)\\s*$").matcher(why);
+                if (why.startsWith("[SQLITE") && m.find()) {
+                    why = m.group(1);
+                }
+                if (why.startsWith("near \")\"") || why.contains("incomplete input")) {
+                    why = "the condition is incomplete";
+                }
+                throw new UserError("bad --where '" + where + "': " + why + " (columns: " + String.join(", ", cols)
+                        + ")");
             }
             throw new IllegalStateException("results database: " + e.getMessage(), e);
         }

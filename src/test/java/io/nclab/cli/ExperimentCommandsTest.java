@@ -39,6 +39,7 @@ class ExperimentCommandsTest {
             {"--epochs must be", "--grid", "epochs=1,-1"},
             {"--fixed-etf needs --feature-dim d >= K - 1 = 9", "--fixed-etf", "--feature-dim", "5"},
             {"--step-every sets --schedule step's interval", "--grid", "step-every=2,4"},
+            {"unexpected 'maybe' (a flag such as --fixed-etf takes true or false", "--grid", "fixed-etf=maybe"},
         };
         for (String[] c : values) {
             String[] args = new String[c.length - 1 + 5];
@@ -118,7 +119,10 @@ class ExperimentCommandsTest {
         assertTrue(lines[0].startsWith("run_id,status,loss,seed,width,epochs,per_class,"), lines[0]);
         CliRunner.Result where = CliRunner.run("results", sweep.toString(), "--where", "width = 1 AND loss = 'ce'");
         assertTrue(where.out().contains("4 run(s)"), where.out());
-        assertEquals(2, CliRunner.run("results", sweep.toString(), "--where", "nonsense ==").code());
+        CliRunner.Result nonsense = CliRunner.run("results", sweep.toString(), "--where", "nonsense ==");
+        assertEquals(2, nonsense.code());
+        assertTrue(nonsense.err().contains("bad --where 'nonsense ==': the condition is incomplete (columns: run_id")
+                && !nonsense.err().contains("SQLITE"), nonsense.err());
         CliRunner.Result second = CliRunner.run("results", sweep.toString(), "--where", "1=1; DROP TABLE runs");
         assertEquals(2, second.code(), "a second statement is refused, not silently dropped: " + second.out());
         assertTrue(CliRunner.run("results", sweep.toString()).out().contains("32 run(s)"));
