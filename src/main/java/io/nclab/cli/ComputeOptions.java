@@ -16,10 +16,15 @@ public final class ComputeOptions {
      * Applies the thread count; {@code work} is the problem's size in multiply-adds of its largest
      * product, which decides the automatic choice.
      */
-    public void apply(double work) {
+    /** Refuses a bad --threads (without changing anything). */
+    public void check() {
         if (threads < 0) {
             throw new UserError("--threads must be >= 0, got " + threads);
         }
+    }
+
+    public void apply(double work) {
+        check();
         int n = threads;
         if (n == 0) {
             n = work < 5e6 ? 1 : Runtime.getRuntime().availableProcessors();

@@ -46,27 +46,36 @@ public final class ReportCommand implements Callable<Integer> {
         return html;
     }
 
+    /** The names of the figure files a report wrote into its figures folder, one per line. */
+    static final String MANIFEST = ".nclab-figures";
+
     /**
      * Figures an earlier report wrote into the same folder that this one did not (another sweep's maps, say):
-     * left there, they would read as part of this report.
+     * left there, they would read as part of this report. Only names the earlier report listed in its
+     * manifest are removed, never a file nclab did not write; then the manifest lists this report's.
      */
     private static void removeStaleFigures(Path figures, Report.Section section) {
-        java.util.Set<Path> kept = new java.util.HashSet<>();
+        java.util.Set<String> kept = new java.util.TreeSet<>();
         for (var f : section.figures()) {
-            kept.add(f.png().toAbsolutePath().normalize());
+            kept.add(f.png().getFileName().toString());
             if (f.svg() != null) {
-                kept.add(f.svg().toAbsolutePath().normalize());
+                kept.add(f.svg().getFileName().toString());
             }
         }
-        try (java.util.stream.Stream<Path> s = Files.list(figures)) {
-            for (Path p : s.toList()) {
-                String name = p.getFileName().toString();
-                if ((name.endsWith(".png") || name.endsWith(".svg")) && !kept.contains(p.toAbsolutePath().normalize())) {
-                    Files.deleteIfExists(p);
+        Path manifest = figures.resolve(MANIFEST);
+        try {
+            if (Files.isRegularFile(manifest)) {
+                for (String name : Files.readAllLines(manifest)) {
+                    if (!name.isBlank() && !kept.contains(name) && !name.contains("/") && !name.startsWith(".")) {
+                        Files.deleteIfExists(figures.resolve(name));
+                    }
                 }
             }
-        } catch (java.io.IOException ignored) {
-            // no figures folder (nothing drawn), or one that cannot be listed: nothing to tidy
+            if (Files.isDirectory(figures)) {
+                io.nclab.io.AtomicFiles.writeString(manifest, String.join("\n", kept) + "\n");
+            }
+        } catch (java.io.IOException e) {
+            // a manifest that cannot be read or written only means old figures may stay
         }
     }
 

@@ -77,20 +77,14 @@ public final class ReproduceCommand implements Callable<Integer> {
         if (workers != null && workers < 1) {
             throw new UserError("--workers must be at least 1, got " + workers);
         }
+        device = device.toLowerCase(Locale.ROOT);
         if (!device.equals("cpu") && !device.equals("gpu")) {
             throw new UserError("--device must be cpu or gpu, got " + device);
         }
         if (p.equals("quick")) {
             if (dataDir != null) {
                 IdxFiles.requireFiles(dataDir, " (--data-dir for the quick profile holds Fashion-MNIST's four IDX files)");
-            } else {
-                Path dir = DatasetKind.FASHION_MNIST_DIR;
-                if (!DatasetInstaller.fashionMnistPresent(dir) && !DatasetInstaller.installFashionMnist(dir)) {
-                    throw new UserError("Fashion-MNIST is not installed in " + dir + ": install Debian's package with"
-                            + " 'sudo apt-get install -y dataset-fashion-mnist', or give --data-dir DIR holding its four"
-                            + " IDX files");
-                }
-            }
+            } // the default data is checked (and installed where it may be) last, in call(), after every other check
             Map<String, List<String>> grid = new LinkedHashMap<>();
             grid.put("width", List.of("0.25", "1"));
             grid.put("epochs", List.of("10", "30"));
@@ -161,6 +155,14 @@ public final class ReproduceCommand implements Callable<Integer> {
                 throw new UserError(dir + " holds a reproduce run with other settings (" + dir.resolve("sweeps")
                         .resolve(spec.name()).resolve(Sweep.SPEC_FILE) + "); give another --out, or that run's"
                         + " options to continue it");
+            }
+        }
+        if (p.name().equals("quick") && dataDir == null) {
+            Path data = DatasetKind.FASHION_MNIST_DIR;
+            if (!DatasetInstaller.fashionMnistPresent(data) && !DatasetInstaller.installFashionMnist(data)) {
+                throw new UserError("Fashion-MNIST is not installed in " + data + ": install Debian's package with"
+                        + " 'sudo apt-get install -y dataset-fashion-mnist', or give --data-dir DIR holding its four"
+                        + " IDX files");
             }
         }
         int threads = Sweep.threadsPerRun(p.workers());

@@ -123,8 +123,8 @@ public final class SaddleAnalysis {
      * for d ≥ q and for the contrastive losses (their theory needs d ≥ K − 1).
      */
     public static int subspaceModes(UfmProblem p) {
-        if (!(p.loss() instanceof RescaledMse)) {
-            return 0;
+        if (!(p.loss() instanceof RescaledMse) || !p.balanced()) {
+            return 0; // imbalanced classes: the targets' singular values differ (√n_k), no degenerate space
         }
         int q = p.bias() ? p.classes() - 1 : p.classes();
         int d = p.dim();

@@ -471,7 +471,7 @@ public final class ResultsDb implements AutoCloseable {
                 if (why.startsWith("[SQLITE") && m.find()) {
                     why = m.group(1);
                 }
-                if (why.startsWith("near \")\"") || why.contains("incomplete input")) {
+                if ((why.startsWith("near \")\"") && !where.contains(")")) || why.contains("incomplete input")) {
                     why = "the condition is incomplete";
                 }
                 throw new UserError("bad --where '" + where + "': " + why + " (columns: " + String.join(", ", cols)

@@ -161,16 +161,18 @@ public final class RunImport {
         // (NaN) the last probe
         Map<String, Double> best = null;
         for (Map<String, Double> row : rows) {
-            if (row.getOrDefault("epoch", 0.0) < 1 && rows.size() > 1) {
-                continue;
+            if (row.containsKey("epoch") && row.get("epoch") < 1) {
+                continue; // the untrained network is never the kept model
             }
             double val = row.getOrDefault("val_accuracy", Double.NaN);
             if (best == null || Double.isNaN(val) || val > best.getOrDefault("val_accuracy", Double.NaN)) {
                 best = row;
             }
         }
-        r.put("best_val_accuracy", best.get("val_accuracy"));
-        r.put("test_accuracy", best.get("test_accuracy"));
+        if (best != null) { // null: nothing trained yet
+            r.put("best_val_accuracy", best.get("val_accuracy"));
+            r.put("test_accuracy", best.get("test_accuracy"));
+        }
         Map<String, Double> last = rows.get(rows.size() - 1);
         r.put("final_train_accuracy", last.get("train_accuracy"));
         last.forEach((k, v) -> {

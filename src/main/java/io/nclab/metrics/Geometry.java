@@ -22,17 +22,17 @@ final class Geometry {
         if (top == 0 || !Double.isFinite(top)) {
             return Double.NaN;
         }
-        double norm = 0;
+        double sum = 0;
         for (double v : g) {
-            norm += (v / top) * (v / top);
+            sum += (v / top) * (v / top);
         }
-        norm = Math.sqrt(norm) * top;
+        double root = Math.sqrt(sum); // ‖G‖_F = top·root; G/‖G‖_F is taken as (G/top)/root, which cannot overflow
         double scale = 1.0 / Math.sqrt(k - 1.0);
         double s = 0;
         for (int a = 0; a < k; a++) {
             for (int b = 0; b < k; b++) {
                 double t = ((a == b ? 1.0 : 0.0) - 1.0 / k) * scale;
-                double e = g[a * k + b] / norm - t;
+                double e = g[a * k + b] / top / root - t;
                 s += e * e;
             }
         }

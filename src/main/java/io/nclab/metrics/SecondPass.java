@@ -133,7 +133,10 @@ public final class SecondPass {
                 throw new UserError("the features or the classifier are too large for float64: products of the class"
                         + " means and classifier rows overflow (largest |mean - global mean| entry "
                         + String.format(java.util.Locale.ROOT, "%.3g", Arrays.stream(centred).map(Math::abs).max()
-                                .orElse(0)) + "); rescale them (every NC metric is scale-invariant)");
+                                .orElse(0))
+                        + (weights == null ? "" : String.format(java.util.Locale.ROOT, ", largest |W| entry %.3g",
+                                Arrays.stream(weights).map(Math::abs).max().orElse(0)))
+                        + "); rescale them (every NC metric is scale-invariant)");
             }
         }
         this.gramMeans = gramBlock(gram, size, k, 0, 0);

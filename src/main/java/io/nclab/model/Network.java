@@ -79,7 +79,7 @@ public final class Network {
     /** Refuses (one line) a fixed simplex-ETF classifier that does not fit the model's feature dimension. */
     public static void checkFixedEtf(ModelSpec spec, int classes) {
         if (spec.fixedEtf()) {
-            SimplexEtf.rowMajor(classes, Blocks.nativeFeatureDim(spec));
+            SimplexEtf.check(classes, Blocks.nativeFeatureDim(spec));
         }
     }
 

@@ -34,6 +34,12 @@ public final class SimplexEtf {
     }
 
     static double[] rowMajorDouble(int classes, int dim) {
+        check(classes, dim);
+        return frame(classes, dim);
+    }
+
+    /** Refuses (one line) K and d for which no simplex ETF exists. */
+    public static void check(int classes, int dim) {
         if (classes < 2) {
             throw new UserError("a simplex ETF needs at least 2 classes, got " + classes);
         }
@@ -41,6 +47,9 @@ public final class SimplexEtf {
             throw new UserError("--fixed-etf needs --feature-dim d >= K - 1 = " + (classes - 1)
                     + " (a simplex ETF of " + classes + " classes does not fit in d = " + dim + ")");
         }
+    }
+
+    private static double[] frame(int classes, int dim) {
         int k = classes;
         double scale = Math.sqrt(k / (k - 1.0));
         // the K×K centred identity C = I − 11ᵀ/K, whose rows are the frame before scaling

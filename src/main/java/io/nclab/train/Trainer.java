@@ -187,11 +187,17 @@ public final class Trainer {
         RunLock lock;
         try {
             lock = RunLock.take(runDir, resuming);
+        } catch (RunLock.InUse e) {
+            throw e; // another process's run (even one that made the directory a moment ago): nothing is touched
         } catch (UserError e) {
             if (ours) {
                 Checkpoints.deleteQuietly(runDir);
             }
-            throw e; // another process's run: nothing of it is touched
+            throw e;
+        }
+        if (lock.lock() == null) {
+            say("note: " + runDir + " is on a file system without file locks: nothing stops a second process from"
+                    + " training in it at the same time");
         }
         try (lock) {
             prepareRunDir(data);
@@ -228,26 +234,38 @@ public final class Trainer {
             implements AutoCloseable {
         static final String FILE = ".nclab-train.lock";
 
+        /** The directory is locked by another training (in this process or another). */
+        static final class InUse extends UserError {
+            InUse(String message) {
+                super(message);
+            }
+        }
+
+        /** Locks the directory; where the file system has no locks, the run goes on unlocked ({@code lock} null). */
         static RunLock take(Path runDir, boolean resuming) {
-            java.nio.channels.FileChannel channel = null;
+            java.nio.channels.FileChannel channel;
             try {
                 Files.createDirectories(runDir);
                 channel = java.nio.channels.FileChannel.open(runDir.resolve(FILE),
                         java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
-                java.nio.channels.FileLock lock = channel.tryLock();
-                if (lock == null) {
-                    channel.close();
-                    throw new UserError("run directory " + runDir + " is in use: another nclab process is training in"
-                            + " it; wait for it to end (or stop it) before " + (resuming ? "resuming" : "reusing") + " it");
-                }
-                return new RunLock(channel, lock);
-            } catch (java.nio.channels.OverlappingFileLockException e) {
-                closeQuietly(channel);
-                throw new UserError("run directory " + runDir + " is in use: this process is already training in it");
             } catch (IOException e) {
-                closeQuietly(channel);
                 throw new UserError("cannot write run directory " + runDir + ": " + e.getMessage());
             }
+            java.nio.channels.FileLock lock;
+            try {
+                lock = channel.tryLock();
+            } catch (java.nio.channels.OverlappingFileLockException e) {
+                closeQuietly(channel);
+                throw new InUse("run directory " + runDir + " is in use: this process is already training in it");
+            } catch (IOException e) {
+                return new RunLock(channel, null); // e.g. an NFS or FUSE mount without locking
+            }
+            if (lock == null) {
+                closeQuietly(channel);
+                throw new InUse("run directory " + runDir + " is in use: another nclab process is training in it;"
+                        + " wait for it to end (or stop it) before " + (resuming ? "resuming" : "reusing") + " it");
+            }
+            return new RunLock(channel, lock);
         }
 
         private static void closeQuietly(java.nio.channels.FileChannel c) {
@@ -515,14 +533,17 @@ public final class Trainer {
     static int batchEnd(int from, int n, TrainConfig config) {
         int to = Math.min(n, from + config.batchSize());
         int rest = n - to;
-        int smallest = config.optimizer() == TrainConfig.OptimizerKind.LBFGS ? (config.batchSize() + 1) / 2 : 2;
-        return rest > 0 && rest < smallest ? n : to;
+        return rest > 0 && rest < smallestLast(config) ? n : to;
+    }
+
+    /** The smallest last batch that stays a batch of its own: 2 (never one sample), half a batch with L-BFGS. */
+    private static int smallestLast(TrainConfig config) {
+        return config.optimizer() == TrainConfig.OptimizerKind.LBFGS ? Math.max(2, (config.batchSize() + 1) / 2) : 2;
     }
 
     /** The most samples {@link #batchEnd} puts in one batch. */
-    static int largestBatch(TrainConfig config) {
-        return config.optimizer() == TrainConfig.OptimizerKind.LBFGS
-                ? config.batchSize() + (config.batchSize() + 1) / 2 - 1 : config.batchSize() + 1;
+    static long largestBatch(TrainConfig config) {
+        return (long) config.batchSize() + smallestLast(config) - 1;
     }
 
     /** The per-epoch machinery of one run. */
@@ -556,7 +577,12 @@ public final class Trainer {
             this.trainSet = new BatchAssembler(data.train(), data.normalization());
             this.valSet = new BatchAssembler(data.validation(), data.normalization());
             this.testSet = new BatchAssembler(data.test(), data.normalization());
-            this.buffer = new float[largestBatch(config) * data.train().sampleSize()];
+            long floats = Math.min(largestBatch(config), data.train().size()) * (long) data.train().sampleSize();
+            if (floats > Integer.MAX_VALUE - 8) {
+                throw new UserError("--batch-size " + config.batchSize() + " of " + data.train().sampleSize()
+                        + "-value images does not fit in one Java array; use a smaller --batch-size");
+            }
+            this.buffer = new float[(int) floats];
         }
 
         EpochStats epoch(int epoch, double lr, Checkpoints checkpoints) {

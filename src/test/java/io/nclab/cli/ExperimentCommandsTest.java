@@ -178,10 +178,13 @@ class ExperimentCommandsTest {
         assertTrue(html.contains("nc-curves") && html.contains("accuracy-curves"), html);
         assertTrue(html.contains("79.00"), "the test accuracy at the best validation epoch");
         assertTrue(html.contains("<b>complete (2 of 2 epochs)</b>"), html);
-        // a figure left by an earlier report into the same folder goes; this report's stay
+        // a figure an earlier report wrote into the same folder goes; this report's, and the user's own, stay
         Path stale = Files.writeString(run.resolve("report/figures/map-nc1.png"), "old");
+        Path users = Files.writeString(run.resolve("report/figures/my-plot.png"), "mine");
+        Files.writeString(run.resolve("report/figures/" + ReportCommand.MANIFEST), "map-nc1.png\nnc-curves.png\n");
         assertEquals(0, CliRunner.run("report", run.toString()).code());
-        assertTrue(!Files.exists(stale) && Files.exists(run.resolve("report/figures/nc-curves.png")));
+        assertTrue(!Files.exists(stale) && Files.exists(users)
+                && Files.exists(run.resolve("report/figures/nc-curves.png")));
         // 90% training accuracy: the terminal phase the collapse claim is about was never reached
         assertTrue(html.contains("not tested</span>") && !html.contains("does not hold")
                 && html.contains("train longer to test it"), html);

@@ -195,12 +195,19 @@ class TrainerTest {
         assertEquals(List.of(40, 95), ends(95, lbfgs));
         // 100 samples: a remainder of 20 is half a batch and stays
         assertEquals(List.of(40, 80, 100), ends(100, lbfgs));
-        for (TrainConfig c : List.of(sgd, lbfgs)) {
+        List<TrainConfig> configs = new java.util.ArrayList<>(List.of(sgd, lbfgs));
+        for (int b = 1; b <= 5; b++) {
+            configs.add(tiny("ends", Map.of("batch_size", b, "optimizer", "LBFGS", "model.batch_norm", b > 1)));
+            configs.add(tiny("ends", Map.of("batch_size", b, "model.batch_norm", b > 1)));
+        }
+        for (TrainConfig c : configs) {
             for (int n = 1; n < 300; n++) {
                 List<Integer> e = ends(n, c);
                 int from = 0;
                 for (int to : e) {
                     assertTrue(to - from <= Trainer.largestBatch(c), n + ": " + e);
+                    // never a batch of one sample (batch norm cannot train on it), unless one is asked for
+                    assertTrue(to - from >= 2 || n == 1 || c.batchSize() == 1, "batch size " + c.batchSize() + ", n = " + n + ": " + e);
                     from = to;
                 }
             }
