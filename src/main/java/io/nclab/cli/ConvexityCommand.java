@@ -62,10 +62,7 @@ public final class ConvexityCommand implements Callable<Integer> {
         if (out != null) {
             AtomicFiles.requireDirectoryOrAbsent(out, "--out");
         }
-        List<Loss> parsed = new ArrayList<>();
-        for (String spec : LossSpec.splitList(losses)) {
-            parsed.add(LossSpec.parse(spec));
-        }
+        List<Loss> parsed = LossSpec.parseList(losses, "--loss");
         if (parsed.isEmpty()) {
             throw new UserError("--loss needs at least one loss");
         }
@@ -112,10 +109,10 @@ public final class ConvexityCommand implements Callable<Integer> {
             settings.put("samples", samples);
             settings.put("bins", bins);
             settings.put("seed", seed);
-            Provenance.writeConfig(out, "convexity", settings);
             for (Path f : CurvatureFigures.convexity(out, reports)) {
                 System.out.println("wrote " + f);
             }
+            Provenance.writeConfig(out, "convexity", settings); // last: a folder with config.json is complete
         }
         if (json) {
             Map<String, Object> j = new LinkedHashMap<>();

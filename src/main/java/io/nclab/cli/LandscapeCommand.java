@@ -53,10 +53,7 @@ public final class LandscapeCommand implements Callable<Integer> {
             throw new UserError("--classes must be at most " + MAX_CLASSES + " (every grid point holds K logits; the"
                     + " K -> infinity panel shows the limit), got " + classes);
         }
-        List<Loss> list = new ArrayList<>();
-        for (String spec : LossSpec.splitList(losses)) {
-            list.add(LossSpec.parse(spec));
-        }
+        List<Loss> list = LossSpec.parseList(losses, "--losses");
         if (list.isEmpty()) {
             throw new UserError("--losses names no loss");
         }
@@ -65,8 +62,7 @@ public final class LandscapeCommand implements Callable<Integer> {
         settings.put("losses", list.stream().map(Loss::spec).toList());
         settings.put("out", out.toString());
         List<Loss> bound = new ArrayList<>();
-        for (String spec : LossSpec.splitList(boundLosses)) {
-            Loss loss = LossSpec.parse(spec);
+        for (Loss loss : LossSpec.parseList(boundLosses, "--bound-losses")) {
             if (!loss.contrastive()) {
                 throw new UserError("--bound-losses: " + loss.spec() + " is not a contrastive loss (Definition 1), so"
                         + " phi bounds nothing; accepted: ce, focal and ls specs");

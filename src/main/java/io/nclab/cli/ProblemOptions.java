@@ -22,8 +22,8 @@ public final class ProblemOptions {
     @Option(names = "--dim", defaultValue = "32", paramLabel = "d", description = "Feature dimension d. Default: ${DEFAULT-VALUE}.")
     int dim;
 
-    @Option(names = "--per-class", defaultValue = "20", paramLabel = "n", description = "Samples per class n (balanced). Default: ${DEFAULT-VALUE}.")
-    int perClass;
+    @Option(names = "--per-class", paramLabel = "n", description = "Samples per class n (balanced). Default: 20.")
+    Integer perClass;
 
     @Option(names = "--per-class-list", split = ",", paramLabel = "n1,n2,...",
             description = "Samples of each class (imbalanced); overrides --per-class.")
@@ -35,8 +35,11 @@ public final class ProblemOptions {
     @Option(names = "--lambda-h", defaultValue = "5e-3", paramLabel = "X", description = "Weight decay on H. Default: ${DEFAULT-VALUE}.")
     double lambdaH;
 
-    @Option(names = "--lambda-b", defaultValue = "5e-3", paramLabel = "X", description = "Weight decay on b. Default: ${DEFAULT-VALUE}.")
-    double lambdaB;
+    @Option(names = "--lambda-b", paramLabel = "X", description = "Weight decay on b. Default: 5e-3.")
+    Double lambdaB;
+
+    static final int PER_CLASS = 20;
+    static final double LAMBDA_B = 5e-3;
 
     @Option(names = "--no-bias", description = "No bias b (b = 0).")
     boolean noBias;
@@ -54,6 +57,12 @@ public final class ProblemOptions {
         if (k < 2) {
             throw new UserError("--classes must be at least 2, got " + k);
         }
+        if (noBias && lambdaB != null) {
+            throw new UserError("--lambda-b decays the bias, and --no-bias removes it: give one");
+        }
+        if (perClassList != null && perClass != null) {
+            throw new UserError("--per-class and --per-class-list both give the class sizes: give one");
+        }
         int[] counts;
         if (perClassList != null) {
             if (perClassList.length != k) {
@@ -62,9 +71,13 @@ public final class ProblemOptions {
             counts = perClassList;
         } else {
             counts = new int[k];
-            Arrays.fill(counts, perClass);
+            Arrays.fill(counts, perClass != null ? perClass : PER_CLASS);
         }
-        return new UfmProblem(LossSpec.parse(loss), k, dim, counts, lambdaW, lambdaH, lambdaB, !noBias);
+        return new UfmProblem(LossSpec.parse(loss), k, dim, counts, lambdaW, lambdaH, lambdaB(), !noBias);
+    }
+
+    private double lambdaB() {
+        return lambdaB != null ? lambdaB : LAMBDA_B;
     }
 
     /** The settings as config.json records them. */
@@ -73,10 +86,10 @@ public final class ProblemOptions {
         m.put("loss", LossSpec.parse(loss).spec());
         m.put("classes", classes());
         m.put("dim", dim);
-        m.put("per_class", perClassList != null ? perClassList : perClass);
+        m.put("per_class", perClassList != null ? perClassList : perClass != null ? perClass : PER_CLASS);
         m.put("lambda_w", lambdaW);
         m.put("lambda_h", lambdaH);
-        m.put("lambda_b", lambdaB);
+        m.put("lambda_b", lambdaB());
         m.put("bias", !noBias);
         return m;
     }

@@ -1,5 +1,6 @@
 package io.nclab.cli;
 
+import io.nclab.UserError;
 import io.nclab.experiment.Provenance;
 import io.nclab.io.AtomicFiles;
 import io.nclab.io.Csv;
@@ -67,21 +68,33 @@ public final class UfmCommand implements Callable<Integer> {
         return optimizer.equalsIgnoreCase("adam") ? 0.01 : 1.0;
     }
 
-    /** The solve the options describe, every option checked (a sweep checks its runs this way first). */
+    /**
+     * The solve the options describe, every option checked but --out (a sweep checks its runs this way first;
+     * their directories are the sweep's).
+     */
     UfmSettings check() {
         compute.check();
         UfmProblem p = problem.problem();
         double step = lr != null ? lr : defaultLr(optimizer);
         UfmSettings s = new UfmSettings(p, optimizer.toLowerCase(Locale.ROOT), step, iters, tol, seed, initScale, logEvery);
+        return s;
+    }
+
+    /** Refuses an --out that is not a writable folder or that already holds a ufm run's result. */
+    private void checkOut() {
         if (out != null) {
             AtomicFiles.requireDirectoryOrAbsent(out, "--out");
+            if (java.nio.file.Files.exists(out.resolve(io.nclab.experiment.RunImport.UFM_RESULT))) {
+                throw new UserError("--out " + out + " already holds a ufm run (" + io.nclab.experiment.RunImport.UFM_RESULT
+                        + "); give another --out");
+            }
         }
-        return s;
     }
 
     @Override
     public Integer call() {
         UfmSettings s = check();
+        checkOut();
         UfmProblem p = s.problem();
         compute.apply((double) p.classes() * p.dim() * p.samples());
         double step = s.lr();
@@ -131,7 +144,7 @@ public final class UfmCommand implements Callable<Integer> {
             settings.put("log_every", logEvery);
             Provenance.writeConfig(out, "ufm", settings);
             AtomicFiles.writeString(out.resolve("trajectory.csv"), csv(rows));
-            Json.writePretty(out.resolve("result.json"), result);
+            Json.writePretty(out.resolve(io.nclab.experiment.RunImport.UFM_RESULT), result);
         }
         if (json) {
             System.out.println(Json.result(result));

@@ -142,12 +142,15 @@ public final class RunImport {
     }
 
     @SuppressWarnings("unchecked")
+    /** The file in which {@code ufm --out} leaves its result. */
+    public static final String UFM_RESULT = "result.json";
+
     private static Map<String, Object> result(Path runDir, ProbeTable probes) {
         Path sweep = runDir.resolve(Sweep.RESULT_FILE);
         if (Files.isRegularFile(sweep)) {
             return (Map<String, Object>) SweepSpec.readMap(sweep).get("result");
         }
-        Path ufm = runDir.resolve("result.json");
+        Path ufm = runDir.resolve(UFM_RESULT);
         if (Files.isRegularFile(ufm)) {
             return SweepSpec.readMap(ufm);
         }

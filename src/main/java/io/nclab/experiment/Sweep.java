@@ -183,6 +183,11 @@ public final class Sweep {
         long offset;
         try {
             Files.createDirectories(runDir);
+            if (!child.resumable()) {
+                // a run that cannot resume starts over: the result of an attempt the sweep never recorded goes
+                // (ufm refuses an --out that already holds a result)
+                Files.deleteIfExists(runDir.resolve(RunImport.UFM_RESULT));
+            }
             offset = Files.exists(stdout) ? Files.size(stdout) : 0;
             Files.writeString(stderr, "--- " + Instant.now() + " " + shown + "\n", StandardCharsets.UTF_8,
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND);

@@ -85,6 +85,23 @@ public final class LossSpec {
      * {@code ce,focal:gamma=3,mse:alpha=1,m=15} is three specs. A piece containing '=' but no ':'
      * continues the previous spec. A blank list is empty; an empty entry inside a list is an error.
      */
+    /**
+     * The losses of a comma-separated list ({@link #splitList}), parsed, each at most once (a repeated loss
+     * would draw the same curve twice under one name); {@code option} names the list in the error.
+     */
+    public static List<Loss> parseList(String list, String option) {
+        List<Loss> out = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (String piece : splitList(list)) {
+            Loss loss = parse(piece);
+            if (!seen.add(loss.spec())) {
+                throw new UserError(option + " lists " + loss.spec() + " twice");
+            }
+            out.add(loss);
+        }
+        return out;
+    }
+
     public static List<String> splitList(String list) {
         List<String> out = new ArrayList<>();
         if (list.isBlank()) {

@@ -76,10 +76,11 @@ public final class Claims {
             int collapsed = 0;
             for (SweepData.Run r : runs) {
                 double g = r.result("relative_gap");
-                if (Double.isFinite(g)) {
-                    predicted++;
-                    gap = Double.isNaN(gap) || Math.abs(g) > Math.abs(gap) ? g : gap;
+                if (!Double.isFinite(g)) {
+                    continue; // the claim is about the theory's optimum: a run without one says nothing
                 }
+                predicted++;
+                gap = Double.isNaN(gap) || Math.abs(g) > Math.abs(gap) ? g : gap;
                 double c = r.result("nc1");
                 if (Double.isFinite(c)) {
                     collapsed++;
@@ -99,8 +100,8 @@ public final class Claims {
                 if (predicted < runs.size()) {
                     left.add((runs.size() - predicted) + " without a prediction");
                 }
-                if (collapsed > 0 && collapsed < runs.size()) {
-                    left.add((runs.size() - collapsed) + " at W = H = 0 or unmeasured");
+                if (collapsed > 0 && collapsed < predicted) {
+                    left.add((predicted - collapsed) + " at W = H = 0 (NC1 undefined)");
                 }
                 if (!left.isEmpty()) {
                     part.append(" (of ").append(runs.size()).append(" runs: ").append(String.join(", ", left))

@@ -166,8 +166,9 @@ public final class SweepFigures {
             }
         }
         figures.add(save(out, "ufm-collapse", "UFM: distance to the optimum and Neural Collapse per iteration" + at,
-                "Relative gap (f − f*)/|f*| and NC1-NC3 against iterations, one line per loss, log scales: every loss"
-                        + " of the family reaches the theory's optimum and collapses.", collapse, 2));
+                "Relative gap (f − f*)/|f*| to the theory's optimum (for the losses it predicts) and NC1-NC3 against"
+                        + " iterations, one line per loss, log scales; the summary above says whether every loss reached"
+                        + " the optimum and collapsed.", collapse, 2));
     }
 
     /** The runs with a probe "relative_gap" added: (f − f*)/|f*|, floored at 1e-16 for a log axis. */
@@ -356,7 +357,8 @@ public final class SweepFigures {
             if (!charts.isEmpty()) {
                 figures.add(save(out, "compare-" + axis, "Comparison of " + axis.replace('_', ' ')
                         + (head.isEmpty() ? "" : " (" + describe(head) + ")"), "Curves for each value of "
-                        + axis.replace('_', ' ') + ", " + what + seedsNote(d) + ".", charts, 2));
+                        + axis.replace('_', ' ') + (what.equals(axis.replace('_', ' ')) ? "" : ", " + what)
+                        + seedsNote(d) + ".", charts, 2));
             }
         }
         List<String> mse = d.losses().stream().filter(l -> l.startsWith("mse")).toList();

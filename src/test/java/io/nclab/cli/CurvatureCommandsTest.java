@@ -65,11 +65,13 @@ class CurvatureCommandsTest {
             {"saddle", "--classes", "3", "--dim", "4", "--per-class", "2", "--lambda-w", "0"},
             {"convexity", "--loss", "ce", "--classes", "100000"},
             {"convexity", "--loss", "ce,,mse"},
+            {"convexity", "--loss", "ce,ce", "--classes", "4", "--samples", "20", "--out", fresh.toString()},
+            {"landscape", "--classes", "3", "--losses", "mse,ce,mse", "--out", fresh.toString()},
             {"convexity", "--loss", "ce", "--classes", "3", "--samples", "10", "--out", file.resolve("below").toString()},
         };
         String[] says = {"at least 3", "hinge", "--dim", "at most 1000", "mse is not a contrastive loss",
             "exists and is not a directory", "an empty path", "exists and is not a directory",
-            "--lambda-w and --lambda-h > 0", "--classes must be at most 1000", "empty loss in the list 'ce,,mse'",
+            "--lambda-w and --lambda-h > 0", "--classes must be at most 1000", "empty loss in the list 'ce,,mse'", "--loss lists ce twice", "--losses lists mse twice",
             "is not a directory"};
         for (int i = 0; i < bad.length; i++) {
             CliRunner.Result r = CliRunner.run(bad[i]);

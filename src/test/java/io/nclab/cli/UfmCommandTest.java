@@ -66,7 +66,7 @@ class UfmCommandTest {
     @ParameterizedTest
     @ValueSource(strings = {"--loss hinge", "--classes 1", "--per-class-list 1,2 --classes 3", "--optimizer sgd",
         "--lr -1", "--iters abc", "--lambda-w -1", "--per-class 0", "--dim 0", "--log-every 0", "--bogus",
-        "--init-scale 0", "--lr 0", "--lr NaN"})
+        "--init-scale 0", "--lr 0", "--lr NaN", "--no-bias --lambda-b 0.1", "--per-class 3 --per-class-list 1,2"})
     void badInputIsOneLineAndExitTwo(String args) {
         String[] argv = ("ufm " + args).split(" ");
         CliRunner.Result r = CliRunner.run(argv);
@@ -146,5 +146,22 @@ class UfmCommandTest {
         String html = Files.readString(dir.resolve("rep/report.html"));
         assertTrue(html.contains("nclab ufm --classes 3 --dim 4 --per-class 2 --iters 5 --out &#39;")
                 || html.contains("nclab ufm --classes 3 --dim 4 --per-class 2 --iters 5 --out '"), html);
+        // a second solve into the same folder is refused, the first run untouched
+        String before = Files.readString(run.resolve("result.json"));
+        CliRunner.Result again = CliRunner.run("ufm", "--loss", "mse", "--classes", "3", "--dim", "4", "--iters", "5",
+                "--out", run.toString());
+        assertEquals(2, again.code());
+        assertTrue(again.err().contains("already holds a ufm run"), again.err());
+        assertEquals(before, Files.readString(run.resolve("result.json")));
+    }
+
+    @Test
+    void whereTheMinimiserIsTheOriginCollapseIsUndefined() throws Exception {
+        CliRunner.Result r = CliRunner.run("ufm", "--classes", "5", "--dim", "8", "--per-class", "5", "--lambda-w",
+                "0.2", "--lambda-h", "0.1", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = Json.MAPPER.readTree(r.out().strip().lines().reduce((a, b) -> b).orElseThrow());
+        assertTrue(j.get("theory_regime").asText().contains("W = H = 0"), j.toString());
+        assertTrue(j.get("nc1").isNull() && j.get("nc2").isNull() && j.get("nc3").isNull(), j.toString());
     }
 }

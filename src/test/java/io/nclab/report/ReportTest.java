@@ -94,4 +94,59 @@ public class ReportTest {
             assertTrue(text.contains("nclab train --per-class 50 --width 0.25 --epochs 2 --loss ce --seed 0"));
         }
     }
+
+    /** A UFM sweep over dim for CE and MSE: CE has no prediction at d = 3 (< K - 1); {gap, nc1} per run. */
+    private static ResultsDb ufmSweep(Path file, double[][] ce, double[][] mse) {
+        Map<String, List<String>> g = new LinkedHashMap<>();
+        g.put("dim", List.of("3", "16"));
+        SweepSpec spec = new SweepSpec("u", "ufm", List.of("ce", "mse"), g, List.of(0L), Map.of("classes", "10"));
+        ResultsDb db = ResultsDb.open(file);
+        db.describe(spec);
+        db.register("ufm", spec.runs(), spec.options(), file.getParent());
+        for (RunSpec r : spec.runs()) {
+            double[] v = (r.loss().equals("ce") ? ce : mse)[r.varied().get("dim").equals("3") ? 0 : 1];
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("relative_gap", Double.isNaN(v[0]) ? null : v[0]);
+            result.put("nc1", Double.isNaN(v[1]) ? null : v[1]);
+            List<Map<String, Double>> rows = new ArrayList<>();
+            for (int i = 0; i <= 2; i++) {
+                Map<String, Double> row = new LinkedHashMap<>();
+                row.put("iteration", (double) i);
+                row.put("objective", 1.0 / (1 + i));
+                row.put("nc1", 1.0 / (1 + i));
+                rows.add(row);
+            }
+            db.markRunning(r.id(), "2026-01-01T00:00:00Z", "nclab ufm");
+            db.recordFinished(new ResultsDb.Finished(r.id(), true, "2026-01-01T00:01:00Z", 1, 0, result,
+                    new ProbeTable("iteration", rows), null));
+        }
+        return db;
+    }
+
+    @Test
+    void theUfmClaimJudgesOnlyTheRunsTheTheoryPredicts() {
+        double nan = Double.NaN;
+        // CE d = 3: no prediction, NC1 of a solve the theory says nothing about; MSE gaps signed
+        try (ResultsDb db = ufmSweep(tmp.resolve("u1.db"), new double[][] {{nan, 0.3}, {1e-16, 1e-18}},
+                new double[][] {{-2e-16, 1e-17}, {-4e-16, 1e-18}})) {
+            Claims.Claim c = Claims.of(SweepData.load(db)).get(0);
+            assertTrue(c.tested() && c.holds(), c.line());
+            assertTrue(c.evidence().contains("CE gap 1.0e-16") && c.evidence().contains("1 without a prediction")
+                    && c.evidence().contains("MSE gap -4.0e-16"), "the largest |gap|, runs left out named: " + c.line());
+            assertFalse(c.evidence().contains("NaN"), c.line());
+        }
+        // the minimiser W = H = 0 (NC1 undefined) in one MSE run: not a failure
+        try (ResultsDb db = ufmSweep(tmp.resolve("u2.db"), new double[][] {{0, 1e-18}, {0, 1e-18}},
+                new double[][] {{0, nan}, {1e-16, 1e-18}})) {
+            Claims.Claim c = Claims.of(SweepData.load(db)).get(0);
+            assertTrue(c.tested() && c.holds(), c.line());
+        }
+        // no run with a prediction at all: not tested
+        try (ResultsDb db = ufmSweep(tmp.resolve("u3.db"), new double[][] {{nan, 0.3}, {nan, 0.2}},
+                new double[][] {{nan, 0.1}, {nan, 0.1}})) {
+            Claims.Claim c = Claims.of(SweepData.load(db)).get(0);
+            assertFalse(c.tested(), c.line());
+            assertTrue(c.line().startsWith("UNTESTED"), c.line());
+        }
+    }
 }
