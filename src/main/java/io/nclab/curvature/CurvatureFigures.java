@@ -19,7 +19,7 @@ public final class CurvatureFigures {
         List<Charts.Series> series = new ArrayList<>();
         List<List<String>> rows = new ArrayList<>();
         for (LossConvexity.Report r : reports) {
-            String name = r.loss() + (Double.isNaN(r.threshold()) ? " (PSD everywhere)"
+            String name = io.nclab.loss.LossSpec.label(r.loss()) + (Double.isNaN(r.threshold()) ? " (PSD everywhere)"
                     : String.format(" (not PSD up to p_k = %.4f)", r.threshold()));
             series.add(Charts.Series.points(name, r.pk(), r.eigenvalues()));
             for (int i = 0; i < r.pk().length; i++) {
@@ -71,7 +71,7 @@ public final class CurvatureFigures {
                 curveT[i] = lo + (hi - lo) * i / (curveT.length - 1);
             }
             double[] phi = ContrastiveProperty.phi(loss, classes, curveT);
-            panels.add(Charts.lineChart(loss.spec() + ", K = " + classes, "t = Σ_{j≠k} (z_j − z_k)", "loss",
+            panels.add(Charts.lineChart(io.nclab.loss.LossSpec.label(loss) + ", K = " + classes, "t = Σ_{j≠k} (z_j − z_k)", "loss",
                     List.of(Charts.Series.points("L(z, y_k) at random logits z", t, values),
                             Charts.Series.line("φ(t), the lower bound (9)", curveT, phi))));
             double[] phiAt = ContrastiveProperty.phi(loss, classes, t);
