@@ -224,7 +224,8 @@ public final class SweepFigures {
                             + " for each " + x + " and " + y + ", per loss (top), and each loss minus CE (bottom)."));
         }
         if (ncKey != null) {
-            figures.add(map(d, out, "map-nc1", "NC1 at the end of training over " + x + " and " + y + at, x, y, rest,
+            figures.add(map(d, out, "map-nc1", "NC1 at the end of " + (d.isUfm() ? "the solve" : "training") + " over "
+                    + x + " and " + y + at, x, y, rest,
                     ncKey, 1, true, false, "log10 NC1", "%.2f",
                     "The losses paper's Figure 4: log10 of the final NC1 for each " + x + " and " + y + ", per loss (top),"
                             + " and each loss minus CE (bottom): smaller is more collapsed, so red marks a loss that"
@@ -332,8 +333,9 @@ public final class SweepFigures {
                 ? new String[][] {{"nc1", "NC1", "log"}, {"nc2", "NC2", "log"}, {"nc3", "NC3", "log"}, {"objective", "objective", ""}}
                 : new String[][] {{"nc1", "NC1", "log"}, {"nc3", "NC3", "log"}, {"train_accuracy", "training accuracy (%)", "%"},
                     {"test_accuracy", "test accuracy (%)", "%"}};
+        boolean mapped = x != null && y != null; // maps() draws x against y only when both exist
         for (String axis : d.varied()) {
-            if (axis.equals(x) || axis.equals(y) || axis.equals("epochs") || axis.equals("iters")) {
+            if ((mapped && (axis.equals(x) || axis.equals(y))) || axis.equals("epochs") || axis.equals("iters")) {
                 continue;
             }
             Map<String, Object> head = new LinkedHashMap<>(d.headline());
