@@ -66,6 +66,12 @@ public final class SaddleCommand implements Callable<Integer> {
             System.out.printf("%-15s %5d %14.8g %11.3g %14.6g %9d  %s%n", c.kind(), c.rank(), c.objective(),
                     c.gradNorm(), c.minEigenvalue(), c.lanczosProducts(), esc);
         }
+        if (r.criticalPoints().size() == 1) {
+            System.out.println(SaddleAnalysis.deficientRank(ufm) < 1
+                    ? "no rank-deficient critical point: d = " + ufm.dim() + " leaves no rank between the origin's 0 and"
+                            + " the minimiser's"
+                    : "no rank-deficient critical point: the global minimiser is the origin itself");
+        }
         System.out.printf("global objective f* = %.12g (%s); solver from a random start: %.12g, |grad f| = %.3g%n",
                 r.globalObjective(), r.globalSource(), r.solverObjective(), r.globalGradNorm());
         System.out.printf("smallest eigenvalue at the solver's minimiser: %.3g (%d products, %.2f s)%n",
