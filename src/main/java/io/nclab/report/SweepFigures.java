@@ -49,9 +49,28 @@ public final class SweepFigures {
     }
 
     /** The headline configuration in words: "width = 2, epochs = 40" (or "" when nothing varied). */
+    /** The given settings that every run shares and the sweep does not vary, in that order. */
+    static Map<String, Object> common(SweepData d, List<String> keys) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (String k : keys) {
+            if (d.varied().contains(k) || d.runs().isEmpty()) {
+                continue;
+            }
+            Object v = d.runs().get(0).settings().get(k);
+            if (v != null && d.runs().stream().allMatch(r -> java.util.Objects.equals(v, r.settings().get(k)))) {
+                out.put(k, v instanceof List<?> l ? l.toString().replace(" ", "") : v);
+            }
+        }
+        return out;
+    }
+
+    /** The papers' symbols for the UFM's settings, shorter in titles than their option names. */
+    private static final Map<String, String> SYMBOLS = Map.of("classes", "K", "dim", "d", "lambda_w", "λ_W",
+            "lambda_h", "λ_H", "lambda_b", "λ_b");
+
     static String describe(Map<String, Object> settings) {
         List<String> parts = new ArrayList<>();
-        settings.forEach((k, v) -> parts.add(k.replace('_', ' ') + " = " + format(v)));
+        settings.forEach((k, v) -> parts.add(SYMBOLS.getOrDefault(k, k.replace('_', ' ')) + " = " + format(v)));
         return String.join(", ", parts);
     }
 
@@ -131,7 +150,10 @@ public final class SweepFigures {
     /** UFM sweeps: the objective against the theory's optimum, the gap, and the collapse, per iteration. */
     private static void ufm(SweepData d, Path out, List<Figure> figures) {
         Map<String, Object> head = d.headline();
-        String at = head.isEmpty() ? "" : " (" + describe(head) + ")";
+        Map<String, Object> shown = new LinkedHashMap<>(head);
+        shown.putAll(common(d, List.of("classes", "dim", "per_class", "lambda_w", "lambda_h", "lambda_b", "bias",
+                "optimizer")));
+        String at = shown.isEmpty() ? "" : " (" + describe(shown) + ")";
         List<JFreeChart> objective = new ArrayList<>();
         Map<String, List<SweepData.Run>> gaps = new LinkedHashMap<>();
         Map<String, List<SweepData.Run>> byLoss = new LinkedHashMap<>();
