@@ -246,8 +246,8 @@ public final class SweepFigures {
                             + " for each " + x + " and " + y + ", per loss (top), and each loss minus CE (bottom)."));
         }
         if (ncKey != null) {
-            figures.add(map(d, out, "map-nc1", "NC1 at the end of " + (d.isUfm() ? "the solve" : "training") + " over "
-                    + x + " and " + y + at, x, y, rest,
+            figures.add(map(d, out, "map-nc1", "NC1 at the end of " + (d.isUfm() ? "the solve (1e-12: round-off)"
+                    : "training") + " over " + x + " and " + y + at, x, y, rest,
                     ncKey, 1, true, false, "log10 NC1", "%.2f",
                     "The losses paper's Figure 4: log10 of the final NC1 for each " + x + " and " + y + ", per loss (top),"
                             + " and each loss minus CE (bottom): smaller is more collapsed, so red marks a loss that"
@@ -257,6 +257,9 @@ public final class SweepFigures {
             figures.add(spread(d, out, x, y, rest, accKey));
         }
     }
+
+    /** NC1 below this, at the end of a UFM solve, is drawn as this (see {@link #grid}). */
+    static final double UFM_ROUND_OFF = 1e-12;
 
     private static double[][] grid(SweepData d, String loss, String x, String y, Map<String, Object> rest, String key,
             double scale, boolean log10, int stat) {
@@ -269,7 +272,9 @@ public final class SweepFigures {
                 fixed.put(x, xs.get(i));
                 fixed.put(y, ys.get(j));
                 double v = SweepData.stats(d.select(loss, fixed), key)[stat] * scale;
-                z[i][j] = log10 ? Math.log10(v) : v;
+                // log10 NC1 of a UFM solve: below 1e-12 it is float64 round-off of an exact collapse, and
+                // ranking one round-off against another (−16 against −21) would read as a difference
+                z[i][j] = log10 ? Math.log10(d.isUfm() ? Math.max(v, UFM_ROUND_OFF) : v) : v;
             }
         }
         return z;
