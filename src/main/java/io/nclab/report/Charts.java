@@ -134,6 +134,9 @@ public final class Charts {
      * Lines with translucent bands (each series' own colour), for a mean and its spread over seeds; a
      * band of zero width is just the line. Points with a non-finite value are left out.
      */
+    /** Curves with at most this many points are drawn with a marker at each. */
+    static final int SPARSE_POINTS = 12;
+
     public static JFreeChart bandChart(String title, String xLabel, String yLabel, List<Band> bands) {
         YIntervalSeriesCollection data = new YIntervalSeriesCollection();
         DeviationRenderer renderer = new DeviationRenderer(true, false);
@@ -152,6 +155,12 @@ public final class Charts {
             renderer.setSeriesPaint(s, c);
             renderer.setSeriesFillPaint(s, c);
             renderer.setSeriesStroke(s, new BasicStroke(2.2f));
+            // a sparsely logged curve (a few probes, a UFM trajectory every 50 iterations) shows where its points
+            // are, so that a straight line between two of them is not read as measured
+            if (series.getItemCount() <= SPARSE_POINTS) {
+                renderer.setSeriesShapesVisible(s, true);
+                renderer.setSeriesShape(s, new java.awt.geom.Ellipse2D.Double(-3.5, -3.5, 7, 7));
+            }
         }
         NumberAxis x = axis(xLabel);
         if (bands.stream().allMatch(b -> java.util.Arrays.stream(b.x()).allMatch(v -> v == Math.rint(v)))) {
