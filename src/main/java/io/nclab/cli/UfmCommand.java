@@ -122,7 +122,7 @@ public final class UfmCommand implements Callable<Integer> {
         result.put("grad_norm", o.result().gradNorm());
         // Where the theory's minimiser is W = H = 0 there are no features to collapse: the scale-invariant
         // metrics of the solver's leftovers (about 1e-9) would measure round-off, so they are undefined (null).
-        boolean zero = theory != null && theory.wNorm() == 0 && theory.hNorm() == 0;
+        boolean zero = theory != null && theory.minimiserAtOrigin();
         for (String k : new String[] {"nc1", "nc2", "nc3"}) {
             result.put(k, zero ? null : o.metrics().get(k));
         }

@@ -148,7 +148,7 @@ public final class SaddleAnalysis {
             // where the theory puts the global minimiser at W = H = 0 (MSE's all-zero regime, a contrastive loss
             // with K√n·√(λ_Wλ_H) at or above its threshold) the origin is the one critical point to examine,
             // and its orbit under the rotations (WR, RᵀH) is that point alone
-            boolean originIsGlobal = theory != null && theory.wNorm() == 0 && theory.hNorm() == 0;
+            boolean originIsGlobal = theory != null && theory.minimiserAtOrigin();
             List<CriticalPoint> points = new ArrayList<>();
             try (UfmPoint origin = origin(f, m)) {
                 points.add(examine(f, origin, "origin", 0, fStar, s));

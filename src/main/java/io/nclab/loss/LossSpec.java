@@ -81,11 +81,6 @@ public final class LossSpec {
     }
 
     /**
-     * Splits a comma-separated list of specs, where commas also separate a spec's own parameters:
-     * {@code ce,focal:gamma=3,mse:alpha=1,m=15} is three specs. A piece containing '=' but no ':'
-     * continues the previous spec. A blank list is empty; an empty entry inside a list is an error.
-     */
-    /**
      * The losses of a comma-separated list ({@link #splitList}), parsed, each at most once (a repeated loss
      * would draw the same curve twice under one name); {@code option} names the list in the error.
      */
@@ -102,6 +97,11 @@ public final class LossSpec {
         return out;
     }
 
+    /**
+     * Splits a comma-separated list of specs, where commas also separate a spec's own parameters:
+     * {@code ce,focal:gamma=3,mse:alpha=1,m=15} is three specs. A piece containing '=' but no ':'
+     * continues the previous spec. A blank list is empty; an empty entry inside a list is an error.
+     */
     public static List<String> splitList(String list) {
         List<String> out = new ArrayList<>();
         if (list.isBlank()) {

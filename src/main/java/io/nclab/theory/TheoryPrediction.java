@@ -14,6 +14,11 @@ package io.nclab.theory;
 public record TheoryPrediction(
         double objective, double t, double[] b, double wRowNorm, double wNorm, double hNorm, String regime) {
 
+    /** Whether the global minimiser is W = H = 0 (no features, so nothing to collapse). */
+    public boolean minimiserAtOrigin() {
+        return wNorm == 0 && hNorm == 0;
+    }
+
     /** ‖b*‖. */
     public double bNorm() {
         double s = 0;
