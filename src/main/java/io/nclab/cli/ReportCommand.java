@@ -1,5 +1,6 @@
 package io.nclab.cli;
 
+import io.nclab.io.IoErrors;
 import io.nclab.UserError;
 import io.nclab.experiment.ResultsDb;
 import io.nclab.experiment.RunImport;
@@ -107,7 +108,7 @@ public final class ReportCommand implements Callable<Integer> {
         try {
             return Files.isRegularFile(file) ? Files.readString(file) : null;
         } catch (IOException e) {
-            throw new UserError("cannot read " + file + ": " + e.getMessage());
+            throw new UserError("cannot read " + file + ": " + IoErrors.reason(e));
         }
     }
 }

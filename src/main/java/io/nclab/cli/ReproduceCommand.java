@@ -1,5 +1,6 @@
 package io.nclab.cli;
 
+import io.nclab.io.IoErrors;
 import io.nclab.UserError;
 import io.nclab.data.CifarBinary;
 import io.nclab.data.DatasetKind;
@@ -250,7 +251,7 @@ public final class ReproduceCommand implements Callable<Integer> {
             return new Report.Section("Landscapes", "The loss of one feature against a fixed simplex-ETF classifier, by"
                     + " <code>nclab landscape</code>.", List.of(), figures, "");
         } catch (IOException e) {
-            throw new UserError("cannot run nclab landscape: " + e.getMessage());
+            throw new UserError("cannot run nclab landscape: " + IoErrors.reason(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

@@ -1,5 +1,6 @@
 package io.nclab.data;
 
+import io.nclab.io.IoErrors;
 import io.nclab.UserError;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -27,7 +28,7 @@ final class DataFiles {
         } catch (java.io.EOFException | java.util.zip.ZipException e) {
             throw new UserError("corrupt gzip file " + file + ": " + e.getMessage());
         } catch (IOException e) {
-            throw new UserError("cannot read " + file + ": " + e.getMessage());
+            throw new UserError("cannot read " + file + ": " + IoErrors.reason(e));
         }
     }
 

@@ -1,5 +1,6 @@
 package io.nclab.data;
 
+import io.nclab.io.IoErrors;
 import io.nclab.UserError;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -37,7 +38,7 @@ public final class ImageFolder {
         try (Stream<Path> s = Files.list(split)) {
             return s.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().toList();
         } catch (IOException e) {
-            throw new UserError("cannot list " + split + ": " + e.getMessage());
+            throw new UserError("cannot list " + split + ": " + IoErrors.reason(e));
         }
     }
 
@@ -65,7 +66,7 @@ public final class ImageFolder {
                     labels.add(k);
                 }
             } catch (IOException e) {
-                throw new UserError("cannot list " + cdir + ": " + e.getMessage());
+                throw new UserError("cannot list " + cdir + ": " + IoErrors.reason(e));
             }
         }
         if (files.isEmpty()) {
@@ -114,7 +115,7 @@ public final class ImageFolder {
             }
             return img;
         } catch (IOException e) {
-            throw new UserError("cannot read image " + f + ": " + e.getMessage());
+            throw new UserError("cannot read image " + f + ": " + IoErrors.reason(e));
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.nclab.experiment;
 
+import io.nclab.io.IoErrors;
 import io.nclab.UserError;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +37,7 @@ public record ProbeTable(String stepName, List<Map<String, Double>> rows) {
         try {
             lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new UserError("cannot read " + csv + ": " + e.getMessage());
+            throw new UserError("cannot read " + csv + ": " + IoErrors.reason(e));
         }
         List<Map<String, Double>> rows = new ArrayList<>();
         if (lines.isEmpty()) {

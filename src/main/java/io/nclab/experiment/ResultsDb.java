@@ -55,7 +55,7 @@ public final class ResultsDb implements AutoCloseable {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
         } catch (java.io.IOException e) {
-            throw new UserError("cannot create " + file.getParent() + ": " + e.getMessage());
+            throw new UserError("cannot create " + file.getParent() + ": " + io.nclab.io.IoErrors.reason(e));
         }
         SQLiteConfig config = new SQLiteConfig();
         config.setBusyTimeout(30_000);

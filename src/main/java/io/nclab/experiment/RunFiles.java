@@ -1,5 +1,6 @@
 package io.nclab.experiment;
 
+import io.nclab.io.IoErrors;
 import ai.djl.ndarray.NDArray;
 import io.nclab.UserError;
 import io.nclab.io.AtomicFiles;
@@ -49,7 +50,7 @@ public final class RunFiles {
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new UserError("cannot read " + file + ": " + e.getMessage());
+            throw new UserError("cannot read " + file + ": " + IoErrors.reason(e));
         }
         if (lines.isEmpty() || !lines.get(0).trim().equals(MARGIN_COLUMN)) {
             throw new UserError(file + ": not a margins file (its first line is not '" + MARGIN_COLUMN + "')");
@@ -97,7 +98,7 @@ public final class RunFiles {
             Npy.Host h = Npy.readHost(Files.readAllBytes(file), file.toString());
             return new Matrix(h.shape(), h.toDoubles());
         } catch (IOException e) {
-            throw new UserError("cannot read " + file + ": " + e.getMessage());
+            throw new UserError("cannot read " + file + ": " + IoErrors.reason(e));
         }
     }
 }

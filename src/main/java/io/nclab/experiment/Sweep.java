@@ -1,5 +1,6 @@
 package io.nclab.experiment;
 
+import io.nclab.io.IoErrors;
 import io.nclab.UserError;
 import io.nclab.io.Json;
 import java.io.IOException;
@@ -90,7 +91,7 @@ public final class Sweep {
         try {
             Files.createDirectories(dir.resolve("runs"));
         } catch (IOException e) {
-            throw new UserError("cannot create sweep directory " + dir + ": " + e.getMessage());
+            throw new UserError("cannot create sweep directory " + dir + ": " + IoErrors.reason(e));
         }
         try (FileChannel lockChannel = FileChannel.open(dir.resolve("sweep.lock"), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE);
@@ -112,7 +113,7 @@ public final class Sweep {
                 return o;
             }
         } catch (IOException e) {
-            throw new UserError("cannot lock sweep directory " + dir + ": " + e.getMessage());
+            throw new UserError("cannot lock sweep directory " + dir + ": " + IoErrors.reason(e));
         }
     }
 
@@ -192,7 +193,7 @@ public final class Sweep {
             Files.writeString(stderr, "--- " + Instant.now() + " " + shown + "\n", StandardCharsets.UTF_8,
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {
-            throw new UserError("cannot prepare run directory " + runDir + ": " + e.getMessage());
+            throw new UserError("cannot prepare run directory " + runDir + ": " + IoErrors.reason(e));
         }
         synchronized (db) {
             db.markRunning(r.id(), Instant.now().toString(), shown);
@@ -214,7 +215,7 @@ public final class Sweep {
             code = p.waitFor();
             live.remove(p);
         } catch (IOException e) {
-            throw new UserError("cannot start " + shown + ": " + e.getMessage());
+            throw new UserError("cannot start " + shown + ": " + IoErrors.reason(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while running " + r.id(), e);

@@ -1,5 +1,6 @@
 package io.nclab.experiment;
 
+import io.nclab.io.IoErrors;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.nclab.UserError;
 import io.nclab.io.Json;
@@ -195,7 +196,7 @@ public record SweepSpec(String name, String command, List<String> losses, Map<St
             throw new UserError(file + " is not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
             throw new UserError(e instanceof java.nio.file.NoSuchFileException ? "no such file: " + file
-                    : "cannot read " + file + ": " + e.getMessage());
+                    : "cannot read " + file + ": " + IoErrors.reason(e));
         }
     }
 

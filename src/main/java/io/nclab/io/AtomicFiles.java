@@ -20,24 +20,42 @@ public final class AtomicFiles {
         void write(OutputStream out) throws IOException;
     }
 
+    /**
+     * Writes the file whole: to a temporary file beside it, then a rename over it. A symbolic link is
+     * followed (the file it points to is replaced, the link stays); a target that is not a regular file
+     * (a pipe, a device such as /dev/stdout) cannot be replaced and is written straight through; a folder
+     * is refused.
+     */
     public static void write(Path target, Writer writer) {
-        Path dir = target.toAbsolutePath().getParent();
+        Path real = followLinks(target);
+        if (Files.isDirectory(real)) {
+            throw new UserError("cannot write " + target + ": it is a directory");
+        }
+        if (Files.exists(real) && !Files.isRegularFile(real)) {
+            try (OutputStream out = Files.newOutputStream(real)) {
+                writer.write(out);
+            } catch (IOException e) {
+                throw new UserError("cannot write " + target + ": " + IoErrors.reason(e), e);
+            }
+            return;
+        }
+        Path dir = real.toAbsolutePath().getParent();
         Path tmp = null;
         try {
             Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+            tmp = Files.createTempFile(dir, "." + real.getFileName() + ".", ".tmp");
             try (OutputStream out = Files.newOutputStream(tmp)) {
                 writer.write(out);
             }
             readableByAll(tmp);
             try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(tmp, real, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(tmp, real, StandardCopyOption.REPLACE_EXISTING);
             }
             tmp = null;
         } catch (IOException e) {
-            throw new UserError("cannot write " + target + ": " + e.getMessage(), e);
+            throw new UserError("cannot write " + target + ": " + IoErrors.reason(e), e);
         } finally {
             if (tmp != null) {
                 try {
@@ -46,6 +64,53 @@ public final class AtomicFiles {
                     // best effort
                 }
             }
+        }
+    }
+
+    /** The file a chain of symbolic links ends at (which may not exist yet); the path itself if it is no link. */
+    private static Path followLinks(Path target) {
+        Path p = target.toAbsolutePath();
+        for (int hops = 0; hops < 40 && Files.isSymbolicLink(p); hops++) {
+            try {
+                p = p.getParent().resolve(Files.readSymbolicLink(p)).normalize();
+            } catch (IOException e) {
+                throw new UserError("cannot write " + target + ": " + IoErrors.reason(e), e);
+            }
+        }
+        return p;
+    }
+
+    /**
+     * Fails (one line naming the option) when an output file could not be written: it is a folder, it is
+     * not writable, or (for a file still to be made) the folder it goes in cannot be made or written.
+     * Checked before any work, without creating anything.
+     */
+    public static void requireWritableFile(Path file, String option) {
+        Path real = followLinks(file);
+        if (Files.isDirectory(real)) {
+            throw new UserError(option + " " + file + " is a directory, not a file");
+        }
+        if (Files.exists(real) && !Files.isRegularFile(real)) {
+            if (!Files.isWritable(real)) {
+                throw new UserError(option + " " + file + " is not writable");
+            }
+            return; // a pipe or a device: written straight through
+        }
+        if (Files.exists(real) && !Files.isWritable(real)) {
+            throw new UserError(option + " " + file + " is not writable");
+        }
+        Path above = real.getParent();
+        while (above != null && !Files.exists(above)) {
+            above = above.getParent();
+        }
+        if (above == null) {
+            return;
+        }
+        if (!Files.isDirectory(above)) {
+            throw new UserError(option + " " + file + " cannot be made: " + above + " is not a directory");
+        }
+        if (!Files.isWritable(above)) {
+            throw new UserError(option + " " + file + " cannot be written: " + above + " is not writable");
         }
     }
 

@@ -114,7 +114,7 @@ public final class Npy {
         try (FileChannel ch = open(file)) {
             return readHeader(ch, file.toString());
         } catch (IOException e) {
-            throw new UserError("cannot read " + file + ": " + e.getMessage(), e);
+            throw new UserError("cannot read " + file + ": " + IoErrors.reason(e), e);
         }
     }
 
@@ -142,7 +142,7 @@ public final class Npy {
                 pieces.close();
             }
         } catch (IOException e) {
-            throw new UserError("cannot read " + file + ": " + e.getMessage(), e);
+            throw new UserError("cannot read " + file + ": " + IoErrors.reason(e), e);
         }
     }
 

@@ -102,7 +102,7 @@ public final class Npz {
         } catch (NoSuchFileException e) {
             throw new UserError("no such file: " + file, e);
         } catch (IOException e) {
-            throw new UserError("cannot read " + file + " as an .npz archive: " + e.getMessage(), e);
+            throw new UserError("cannot read " + file + " as an .npz archive: " + IoErrors.reason(e), e);
         }
         if (npz.entries.isEmpty()) {
             throw new UserError(file + " is not an .npz archive (no entries)");

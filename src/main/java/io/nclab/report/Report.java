@@ -1,5 +1,6 @@
 package io.nclab.report;
 
+import io.nclab.io.IoErrors;
 import io.nclab.UserError;
 import io.nclab.Version;
 import io.nclab.io.AtomicFiles;
@@ -155,7 +156,7 @@ public final class Report {
         try {
             return Base64.getEncoder().encodeToString(Files.readAllBytes(png));
         } catch (IOException e) {
-            throw new UserError("cannot read figure " + png + ": " + e.getMessage());
+            throw new UserError("cannot read figure " + png + ": " + IoErrors.reason(e));
         }
     }
 

@@ -1,5 +1,6 @@
 package io.nclab.train;
 
+import io.nclab.io.IoErrors;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -68,7 +69,7 @@ final class Checkpoints {
                 deleteTree(all.get(i));
             }
         } catch (IOException e) {
-            throw new UserError("cannot write checkpoint " + target + ": " + e.getMessage(), e);
+            throw new UserError("cannot write checkpoint " + target + ": " + IoErrors.reason(e), e);
         }
     }
 
@@ -89,7 +90,7 @@ final class Checkpoints {
             return s.filter(p -> p.getFileName().toString().matches("epoch-\\d{4,}") && Files.isDirectory(p))
                     .sorted(Comparator.comparing(p -> p.getFileName().toString())).toList();
         } catch (IOException e) {
-            throw new UserError("cannot list " + dir + ": " + e.getMessage());
+            throw new UserError("cannot list " + dir + ": " + IoErrors.reason(e));
         }
     }
 
@@ -110,7 +111,7 @@ final class Checkpoints {
             }
             return Json.MAPPER.readValue(c.resolve(STATE).toFile(), new TypeReference<State>() {});
         } catch (IOException e) {
-            throw new UserError("cannot resume from checkpoint " + c + ": " + e.getMessage(), e);
+            throw new UserError("cannot resume from checkpoint " + c + ": " + IoErrors.reason(e), e);
         }
     }
 

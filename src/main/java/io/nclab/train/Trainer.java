@@ -1,5 +1,6 @@
 package io.nclab.train;
 
+import io.nclab.io.IoErrors;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -112,7 +113,7 @@ public final class Trainer {
             Map<String, Object> s = (Map<String, Object>) all.get("settings");
             settings = s;
         } catch (IOException e) {
-            throw new UserError("--resume " + runDir + ": cannot read config.json: " + e.getMessage());
+            throw new UserError("--resume " + runDir + ": cannot read config.json: " + IoErrors.reason(e));
         }
         return new Trainer(TrainConfig.fromSettings(settings).with(thisTime), runDir, true, log,
                 CollapseMeasures.ENGINE);
@@ -249,7 +250,7 @@ public final class Trainer {
                 channel = java.nio.channels.FileChannel.open(runDir.resolve(FILE),
                         java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
             } catch (IOException e) {
-                throw new UserError("cannot write run directory " + runDir + ": " + e.getMessage());
+                throw new UserError("cannot write run directory " + runDir + ": " + IoErrors.reason(e));
             }
             java.nio.channels.FileLock lock;
             try {
@@ -400,7 +401,7 @@ public final class Trainer {
         try {
             Files.createDirectories(runDir);
         } catch (IOException e) {
-            throw new UserError("cannot create run directory " + runDir + ": " + e.getMessage());
+            throw new UserError("cannot create run directory " + runDir + ": " + IoErrors.reason(e));
         }
         if (resuming) {
             return; // a directory that already holds a run was refused in run(), before anything was written

@@ -1,0 +1,101 @@
+package io.nclab.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nclab.UserError;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Whole-or-nothing writes, and what they do with links, pipes and folders in the way. */
+class AtomicFilesTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aRegularFileIsReplacedWholeAndNoTemporaryFileStays() throws Exception {
+        Path f = dir.resolve("a.txt");
+        AtomicFiles.writeString(f, "one");
+        AtomicFiles.writeString(f, "two");
+        assertEquals("two", Files.readString(f));
+        try (var s = Files.list(dir)) {
+            assertEquals(1, s.count());
+        }
+    }
+
+    @Test
+    void aSymbolicLinkIsFollowedAndKept() throws Exception {
+        Path real = dir.resolve("real.txt");
+        Files.writeString(real, "old");
+        Path link = dir.resolve("link.txt");
+        Files.createSymbolicLink(link, real);
+        AtomicFiles.writeString(link, "new");
+        assertTrue(Files.isSymbolicLink(link));
+        assertEquals("new", Files.readString(real));
+        // a dangling link: the file it names is made
+        Path later = dir.resolve("later.txt");
+        Path dangling = dir.resolve("dangling.txt");
+        Files.createSymbolicLink(dangling, later.getFileName());
+        AtomicFiles.writeString(dangling, "made");
+        assertTrue(Files.isSymbolicLink(dangling));
+        assertEquals("made", Files.readString(later));
+    }
+
+    /** A named pipe cannot be replaced by a rename: it is written straight through and stays a pipe. */
+    @Test
+    void aPipeIsWrittenThrough() throws Exception {
+        Path fifo = dir.resolve("pipe");
+        int made;
+        try {
+            made = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor();
+        } catch (java.io.IOException e) {
+            made = -1;
+        }
+        Assumptions.assumeTrue(made == 0, "mkfifo is not available");
+        CompletableFuture<String> reader = CompletableFuture.supplyAsync(() -> {
+            try (InputStream in = Files.newInputStream(fifo)) {
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (java.io.IOException e) {
+                return "failed: " + e;
+            }
+        });
+        AtomicFiles.writeString(fifo, "through the pipe");
+        assertEquals("through the pipe", reader.get(30, TimeUnit.SECONDS));
+        assertFalse(Files.isRegularFile(fifo));
+        assertTrue(Files.exists(fifo));
+    }
+
+    @Test
+    void aFolderInTheWayIsOneLine() throws Exception {
+        Path sub = Files.createDirectory(dir.resolve("sub"));
+        UserError e = assertThrows(UserError.class, () -> AtomicFiles.writeString(sub, "x"));
+        assertTrue(e.getMessage().endsWith("it is a directory"), e.getMessage());
+        UserError early = assertThrows(UserError.class, () -> AtomicFiles.requireWritableFile(sub, "--out"));
+        assertEquals("--out " + sub + " is a directory, not a file", early.getMessage());
+        Path file = Files.writeString(dir.resolve("file"), "x");
+        UserError below = assertThrows(UserError.class,
+                () -> AtomicFiles.requireWritableFile(file.resolve("m.csv"), "--out"));
+        assertTrue(below.getMessage().contains("is not a directory"), below.getMessage());
+        AtomicFiles.requireWritableFile(dir.resolve("new/deeper/m.csv"), "--out"); // made when written
+    }
+
+    @Test
+    void ioErrorsSayWhy() {
+        assertEquals("permission denied", IoErrors.reason(new AccessDeniedException("/x/.y.123.tmp")));
+        assertEquals("no such file or directory", IoErrors.reason(new NoSuchFileException("/x")));
+        assertEquals("is a directory", IoErrors.reason(new FileSystemException("/a", "/b", "Is a directory")));
+        assertEquals("bad header", IoErrors.reason(new java.io.IOException("bad header")));
+    }
+}
