@@ -52,6 +52,10 @@ public final class Main implements Runnable {
         Provenance.invokedWith(args);
         CommandLine cl = new CommandLine(new Main());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        // Every subcommand lists -V/--version; without the provider it would print nothing.
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            sub.getCommandSpec().versionProvider(new VersionProvider());
+        }
         // An empty path would silently mean the current directory (or fail with a garbled message).
         cl.registerConverter(Path.class, s -> {
             if (s.isBlank()) {
