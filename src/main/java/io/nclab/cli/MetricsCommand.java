@@ -4,12 +4,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.nclab.UserError;
 import io.nclab.experiment.RunFiles;
+import io.nclab.io.AtomicFiles;
 import io.nclab.io.Json;
 import io.nclab.io.Npy;
 import io.nclab.metrics.CollapseMetrics;
 import io.nclab.metrics.NumericalRank;
 import io.nclab.nd.Nd;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import picocli.CommandLine;
@@ -72,6 +74,14 @@ public final class MetricsCommand implements Runnable {
         if (!(cdnvExponent > 0) || !Double.isFinite(cdnvExponent)) {
             throw new UserError("--cdnv-exponent must be a finite number > 0, got " + cdnvExponent);
         }
+        if (marginsOut != null) {
+            for (Path input : new Path[] {features, labels, weights, bias}) {
+                if (input != null && sameFile(marginsOut, input)) {
+                    throw new UserError("--margins-out " + marginsOut + " is one of the input files");
+                }
+            }
+            AtomicFiles.requireWritableFile(marginsOut, "--margins-out");
+        }
         try (NDManager manager = Nd.newManager()) {
             long t0 = System.nanoTime();
             int[] y = readLabels(manager);
@@ -80,10 +90,20 @@ public final class MetricsCommand implements Runnable {
                 throw new UserError(features + ": features must be an N x d float32 or float64 array, got "
                         + h.getDataType() + " of shape " + h.getShape());
             }
+            if (y.length != h.getShape().get(0)) {
+                throw new UserError(labels + " holds " + y.length + " labels but " + features + " holds "
+                        + h.getShape().get(0) + " feature rows");
+            }
             NDArray w = weights == null ? null : Npy.read(weights, manager);
             NDArray b = bias == null ? null : Npy.read(bias, manager);
             long t1 = System.nanoTime();
-            int k = classCount(y, w);
+            int k = classCount(y, w, h.getShape().get(1));
+            // b as K entries: a vector, or a K x 1 or 1 x K matrix, but not K numbers in any other shape
+            if (b != null && (b.size() != k || java.util.Arrays.stream(b.getShape().getShape()).filter(s -> s != 1)
+                    .count() > 1)) {
+                throw new UserError(bias + ": the bias must be a vector of K = " + k + " entries, got shape "
+                        + b.getShape());
+            }
             CollapseMetrics.Options options = CollapseMetrics.Options.DEFAULT.withCdnvExponent(cdnvExponent)
                     .withCosineMargins(marginsOut != null).withNumericalRank(false);
             CollapseMetrics m = CollapseMetrics.measure(h, y, k, w, b, options);
@@ -123,35 +143,69 @@ public final class MetricsCommand implements Runnable {
         return y;
     }
 
-    private int classCount(int[] y, NDArray w) {
+    /**
+     * K: --classes, else the rows of W, else the largest label + 1. Checked against the labels here, before
+     * anything of size K is allocated: every class must have a sample (so K ≤ N), and a label at or above K
+     * is named together with where K came from.
+     */
+    private int classCount(int[] y, NDArray w, long dim) {
         int maxLabel = -1;
-        for (int v : y) {
-            maxLabel = Math.max(maxLabel, v);
+        int maxAt = -1;
+        for (int i = 0; i < y.length; i++) {
+            if (y[i] > maxLabel) {
+                maxLabel = y[i];
+                maxAt = i;
+            }
         }
         if (w != null && w.getShape().dimension() != 2) {
             throw new UserError(weights + ": weights must be a K x d matrix, got shape " + w.getShape());
         }
+        if (w != null && w.getShape().get(1) != dim) {
+            throw new UserError(weights + " has shape " + w.getShape() + ": as K x d its width "
+                    + w.getShape().get(1) + " must equal the features' d = " + dim);
+        }
         int fromW = w == null ? -1 : (int) w.getShape().get(0);
-        if (classes != null) {
-            if (fromW >= 0 && fromW != classes) {
-                throw new UserError("--classes " + classes + " but " + weights + " has " + fromW + " rows");
-            }
-            return classes;
+        if (classes != null && fromW >= 0 && fromW != classes) {
+            throw new UserError("--classes " + classes + " but " + weights + " has " + fromW + " rows");
         }
-        if (fromW >= 0) {
-            return fromW;
+        long k = classes != null ? classes : fromW >= 0 ? fromW : maxLabel + 1L;
+        String source = classes != null ? "--classes " + classes
+                : fromW >= 0 ? "K = " + k + " rows of " + weights
+                : "K = " + k + " was taken from the largest label (" + maxLabel + ")";
+        if (k < 2) {
+            throw new UserError("collapse needs at least 2 classes, got " + k + " (" + source + ")");
         }
-        boolean[] seen = new boolean[maxLabel + 1];
+        if (maxLabel >= k) {
+            throw new UserError(labels + ": label " + maxLabel + " of sample " + maxAt + " is outside 0.."
+                    + (k - 1) + " (" + source + ")");
+        }
+        // N labels cover at most N classes: with K > N the first class missing is among 0..N.
+        int limit = (int) Math.min(k, (long) y.length + 1);
+        boolean[] seen = new boolean[limit];
         for (int v : y) {
-            seen[v] = true;
-        }
-        for (int k = 0; k <= maxLabel; k++) {
-            if (!seen[k]) {
-                throw new UserError("class " + k + " has no samples: K = " + (maxLabel + 1) + " was taken from the"
-                        + " largest label (" + maxLabel + "); check " + labels + ", or give --classes or --weights");
+            if (v < limit) {
+                seen[v] = true;
             }
         }
-        return maxLabel + 1;
+        for (int c = 0; c < limit; c++) {
+            if (!seen[c]) {
+                throw new UserError("class " + c + " has no samples (" + source + "); check " + labels
+                        + (classes == null && fromW < 0 ? ", or give --classes or --weights" : ""));
+            }
+        }
+        return (int) k;
+    }
+
+    /** Whether two paths name the same file (an absent file is compared by its normalised path). */
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            if (Files.exists(a) && Files.exists(b)) {
+                return Files.isSameFile(a, b);
+            }
+        } catch (java.io.IOException e) {
+            // fall through to the names
+        }
+        return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
     }
 
     private void print(CollapseMetrics m) {

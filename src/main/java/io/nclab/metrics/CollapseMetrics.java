@@ -35,7 +35,7 @@ import java.util.Set;
  *   <li>The cosine margin of sample i of class k (the MSE paper, §4): cos(h_i − μ_G, w_k − w̄) −
  *       max_{j≠k} cos(h_i − μ_G, w_j − w̄), w̄ the mean row of W, the cosine of a zero vector 0;
  *       {@code cosine_margin_mean}, {@code cosine_margin_min}, {@code cosine_margin_negative_fraction}
- *       (margin ≤ 0), and on request the sorted distribution {@link #cosineMargins()}.</li>
+ *       (margin ≤ 0, a margin within 1e-12 of 0 counting as a tie), and on request the sorted distribution {@link #cosineMargins()}.</li>
  *   <li>{@code bias_relation} = ‖Wμ_G + b‖ (b = 0 when there is none).</li>
  * </ul>
  *

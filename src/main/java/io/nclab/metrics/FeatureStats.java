@@ -57,10 +57,14 @@ public final class FeatureStats {
         if (dim < 1) {
             throw new UserError("feature dimension must be positive, got " + dim);
         }
+        if ((long) classes * dim > Integer.MAX_VALUE - 8) {
+            throw new UserError("K x d = " + classes + " x " + dim + " class sums are more than one Java array"
+                    + " holds (2^31 entries)");
+        }
         this.classes = classes;
         this.dim = dim;
         this.counts = new long[classes];
-        this.sums = new double[Math.multiplyExact(classes, dim)];
+        this.sums = new double[classes * dim];
     }
 
     public int classes() {

@@ -182,12 +182,19 @@ public final class NumericalRank {
 
     /**
      * ‖H‖_*²/‖H‖_F² from a Gram matrix of H (either one): (Σ √λ_i)² / tr G, with the eigenvalues below
-     * {@code maxDim}·ε·λ_max dropped as round-off.
+     * {@code maxDim}·ε·λ_max dropped as round-off. A Gram matrix squares the singular values, so those
+     * below about √(maxDim·ε)·σ_max (5e-7·σ_max at d = 1024) are not resolved and count as zero: features
+     * that close to one direction per class read exactly 1 (a true 1 + 4e-7, say). That is the price of
+     * the Gram route, which costs a fraction of an SVD.
      */
     static double ratio(double[] gram, int size, int maxDim) {
         double trace = 0;
         for (int i = 0; i < size; i++) {
             trace += gram[i * size + i];
+        }
+        if (!Double.isFinite(trace)) {
+            throw new io.nclab.UserError("the features are too large for float64: a class's Gram matrix"
+                    + " overflows in numerical_rank; rescale them (every NC metric is scale-invariant)");
         }
         if (trace <= 0) {
             return 0;

@@ -40,9 +40,11 @@ import java.util.Map;
  *       cos(x_i, w_k − w̄) = (x_i·w_k − mean_j x_i·w_j)/(‖x_i‖ ‖w_k − w̄‖).</li>
  * </ul>
  * Centring first keeps a large common offset of the features out of every difference; what is left
- * is the relative round-off ε·‖h_i − μ_G‖²/‖h_i − μ_{y_i}‖² in the within-class terms, negligible
- * unless the features have collapsed to within 1e-8 of their means (and then the metrics are ≈ 0
- * to that absolute accuracy). Everything runs as a few batched NDArray operations per block of rows
+ * is a relative round-off of about ε·‖h_i − μ_G‖²/‖h_i − μ_{y_i}‖² in the expanded within-class terms
+ * (and in NC1's). Where that ratio passes {@link #CANCELLATION} over a group of rows (features close to
+ * collapse, where these are the numbers that matter), the group's within-class terms and NC1 are taken
+ * again from h_i − μ_{y_i} itself, so NC1, its quotient and the CDNV stay exact to about 1e-12 relative
+ * however far the features have collapsed. Everything runs as a few batched NDArray operations per block of rows
  * on the features' device; the sums come back to Java in float64. Like the first pass, it
  * {@link #merge}s and saves to an {@code .npz} archive. The cosine of a zero vector is taken as 0.
  */
@@ -265,14 +267,34 @@ public final class SecondPass {
                     NDArray norm2 = (norms.size() == 1 ? norms.get(0) : NDArrays.concat(norms)).square()
                             .reshape(to - from, 1);
                     double[] v = block(batch, block, c, from, to, p, norm2);
+                    for (double x : v) {
+                        if (!Double.isFinite(x)) {
+                            throw new UserError("the features are too large for float64: a sample's squared"
+                                    + " distance to the global mean overflows; rescale them (every NC metric is"
+                                    + " scale-invariant)");
+                        }
+                    }
+                    double groupWithin = 0;
+                    for (int a = 0; a < k; a++) {
+                        groupWithin += v[a * columns + WITHIN];
+                    }
+                    if (v[add.length + 1] > CANCELLATION * groupWithin) {
+                        // Nearly collapsed rows: ‖x‖² − 2x·M_y + ‖M_y‖² has cancelled most of its digits, so
+                        // the within-class terms (and NC1's) are taken again from h_i − μ_{y_i} itself.
+                        double[] exact = exactWithin(batch, c, from, to, chunk);
+                        for (int a = 0; a < k; a++) {
+                            v[a * columns + WITHIN] = exact[a];
+                        }
+                        v[add.length] = exact[k];
+                    }
                     for (int i = 0; i < add.length; i++) {
                         add[i] += v[i];
                     }
                     nc1 += v[add.length];
                     if (w) {
-                        min = Math.min(min, v[add.length + 1]);
+                        min = Math.min(min, v[add.length + 2]);
                         if (keepMargins) {
-                            kept.add(Arrays.copyOfRange(v, add.length + 2, v.length));
+                            kept.add(Arrays.copyOfRange(v, add.length + 3, v.length));
                         }
                     }
                 }
@@ -297,9 +319,51 @@ public final class SecondPass {
     static int groupRows = 16384;
 
     /**
+     * The cancellation, Σ(‖x_i‖² + 2|x_i·M_{y_i}| + ‖M_{y_i}‖²) / Σ‖h_i − μ_{y_i}‖² over a group, above which
+     * its within-class terms are computed from the differences themselves: at 1000 the expanded form still
+     * keeps about 12 digits of the group's sum (d = 2048); nearly collapsed features go past it, ordinary
+     * ones (ratios of 10-100) never pay for the extra pass over their rows.
+     */
+    static double CANCELLATION = 1000;
+
+    /**
+     * The within-class sums of rows {@code from..to} from d_i = h_i − μ_{y_i} itself, per class (K values),
+     * followed by their NC1 sum Σ‖Λ_r⁻¹ U_rᵀ M d_i‖²: no difference of large products anywhere.
+     */
+    private double[] exactWithin(Batch batch, Constants c, int from, int to, int chunk) {
+        int k = classes;
+        double[] out = new double[k + 1];
+        try (NDManager scope = NDManager.subManagerOf(c.projection)) {
+            NDArray means = c.projection.get(new NDIndex().addSliceDim(0, k));
+            means.attach(scope);
+            NDArray mapT = c.nc1Map.transpose();
+            mapT.attach(scope);
+            for (int a = from; a < to; a += chunk) {
+                int b = Math.min(a + chunk, to);
+                try (NDManager block = batch.block(scope, c.globalMean, means, mapT)) {
+                    NDArray y = batch.labelArray(block, a, b);
+                    NDArray diff = batch.centredRows(a, b, c.globalMean).sub(means.get(new NDIndex("{}", y)));
+                    double[] within = diff.square().sum(new int[] {1}).toDoubleArray();
+                    for (int i = a; i < b; i++) {
+                        out[batch.labels[i]] += within[i - a];
+                    }
+                    if (nc1Rank > 0) {
+                        out[k] += mapT.matMul(means.matMul(diff.transpose())).square().sum().getDouble();
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Margins at or below this count as non-positive: cosines carry absolute errors of about 1e-14. */
+    static final double MARGIN_TIE = 1e-12;
+
+    /**
      * The K-space arithmetic for rows {@code from..to}, given p (rows × K or 2K: x_i·M_k then x_i·w_k)
-     * and ‖x_i‖²: the per-class sums (K×columns), the NC1 sum, and with a classifier the smallest
-     * margin followed (if kept) by every margin, as one float64 vector.
+     * and ‖x_i‖²: the per-class sums (K×columns), the NC1 sum, the size of the terms the within-class
+     * sums cancelled, and with a classifier the smallest margin followed (if kept) by every margin, as one
+     * float64 vector.
      */
     private double[] block(Batch batch, NDManager block, Constants c, int from, int to, NDArray p, NDArray norm2) {
         int k = classes;
@@ -310,8 +374,10 @@ public final class SecondPass {
         NDArray pm = w ? p.get(new NDIndex().addAllDim().addSliceDim(0, k)) : p;
         NDArray pmOwn = pm.gather(yCol, 1);
         NDArray tab = c.table.get(new NDIndex("{}", y));
-        NDArray within = norm2.sub(pmOwn.mul(2)).add(tab.get(new NDIndex().addAllDim().addSliceDim(k, k + 1)))
-                .maximum(0);
+        NDArray ownNorm = tab.get(new NDIndex().addAllDim().addSliceDim(k, k + 1));
+        NDArray within = norm2.sub(pmOwn.mul(2)).add(ownNorm).maximum(0);
+        // the size of the terms that cancelled in it, for the check in add()
+        NDArray cancelled = norm2.add(pmOwn.abs().mul(2)).add(ownNorm).sum().reshape(1);
         NDArray nc1Part = nc1Rank == 0 ? block.zeros(new Shape(1), DataType.FLOAT64)
                 : pm.sub(tab.get(new NDIndex().addAllDim().addSliceDim(0, k))).matMul(c.nc1Map).square().sum()
                         .reshape(1);
@@ -336,13 +402,15 @@ public final class SecondPass {
             cols.add(pred.neq(ncc).toType(DataType.FLOAT64, false));
             cols.add(pred.eq(y).toType(DataType.FLOAT64, false));
             cols.add(margin);
-            cols.add(margin.lte(0).toType(DataType.FLOAT64, false));
+            // a margin within round-off of 0 is a tie (an exact tie comes out as ±1e-16), not a win
+            cols.add(margin.lte(MARGIN_TIE).toType(DataType.FLOAT64, false));
             pack.add(margin.min().reshape(1));
             if (keepMargins) {
                 pack.add(margin);
             }
         }
         NDArray sums = oneHot.transpose().matMul(NDArrays.stack(cols, 1)).reshape(-1);
+        pack.add(0, cancelled);
         pack.add(0, nc1Part);
         pack.add(0, sums);
         return NDArrays.concat(pack).toDoubleArray();

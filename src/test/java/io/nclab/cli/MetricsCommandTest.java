@@ -65,6 +65,13 @@ class MetricsCommandTest {
         long[] gap = y.clone();
         gap[0] = 7; // labels 0..3 and one 7: classes 4..6 are empty
         Npy.write(dir.resolve("ygap.npy"), manager.create(gap));
+        long[] huge = y.clone();
+        huge[3] = Integer.MAX_VALUE; // K = 2^31 from the labels: nothing of that size may be allocated
+        Npy.write(dir.resolve("yhuge.npy"), manager.create(huge));
+        Npy.write(dir.resolve("yempty.npy"), manager.create(new long[0]));
+        Npy.write(dir.resolve("wt.npy"), manager.create(w, new Shape(K, D)).transpose());
+        Npy.write(dir.resolve("b22.npy"), manager.create(new double[] {0.1, -0.2, 0.3, 0}, new Shape(2, 2)));
+        Npy.write(dir.resolve("b41.npy"), manager.create(new double[] {0.1, -0.2, 0.3, 0}, new Shape(4, 1)));
     }
 
     @AfterAll
@@ -130,6 +137,31 @@ class MetricsCommandTest {
     }
 
     @Test
+    void aBiasOfKRowsAndTheVersionAreAccepted() {
+        CliRunner.Result r = run("metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--weights", f("w.npy"),
+                "--bias", f("b41.npy"), "--json", "--no-numerical-rank");
+        assertEquals(0, r.code(), r.err());
+        CliRunner.Result v = run("metrics", "--version");
+        assertEquals(0, v.code(), v.err());
+        assertTrue(v.out().startsWith("nclab "), v.out());
+    }
+
+    /** --margins-out through a symbolic link writes the file it points to and leaves the link in place. */
+    @Test
+    void marginsFollowASymbolicLink() throws Exception {
+        Path real = dir.resolve("real-margins.csv");
+        Files.writeString(real, "old\n");
+        Path link = dir.resolve("link-margins.csv");
+        Files.createSymbolicLink(link, real);
+        CliRunner.Result r = run("metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--weights", f("w.npy"),
+                "--margins-out", link.toString(), "--no-numerical-rank");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.isSymbolicLink(link));
+        assertEquals("cosine_margin", Files.readAllLines(real).get(0));
+        assertEquals(N + 1, Files.readAllLines(real).size());
+    }
+
+    @Test
     void mistakesAreOneLineAndExitTwo() {
         String[][] bad = {
             {"metrics", "--features", f("h.npy"), "--labels", f("yf.npy")},
@@ -144,11 +176,23 @@ class MetricsCommandTest {
             {"metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--weights", f("w.npy"), "--bias", f("binf.npy")},
             {"metrics", "--features", f("h.npy"), "--labels", f("ygap.npy")},
             {"metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--weights", f("w.npy"), "--margins-out", ""},
+            {"metrics", "--features", f("h.npy"), "--labels", f("yhuge.npy")},
+            {"metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--classes", "100000000"},
+            {"metrics", "--features", f("h.npy"), "--labels", f("yempty.npy")},
+            {"metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--weights", f("wt.npy")},
+            {"metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--weights", f("w.npy"), "--bias", f("b22.npy")},
+            {"metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--weights", f("w.npy"), "--margins-out",
+                f("y.npy")},
+            {"metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--weights", f("w.npy"), "--margins-out",
+                dir.toString()},
         };
         String[] says = {"labels must be", "needs --weights", "has 4 rows", "class 4 has no samples", "no such file",
             "features must be", "must be a finite number > 0", "must be a finite number > 0",
             "classifier weights are not finite: row 1 holds NaN", "classifier bias is not finite: entry 2",
-            "class 4 has no samples: K = 8 was taken from the largest label (7)", "an empty path"};
+            "class 4 has no samples (K = 8 was taken from the largest label (7))", "an empty path",
+            "class 4 has no samples (K = 2147483648 was taken from the largest label (2147483647))",
+            "class 4 has no samples (--classes 100000000)", "holds 0 labels but", "its width 4 must equal the features' d = 6",
+            "the bias must be a vector of K = 4 entries, got shape (2, 2)", "is one of the input files", "is a directory"};
         for (int i = 0; i < bad.length; i++) {
             CliRunner.Result r = run(bad[i]);
             assertEquals(2, r.code(), String.join(" ", bad[i]) + "\n" + r.err());

@@ -236,7 +236,46 @@ class CollapseMetricsTest {
                 Arguments.of("rank-deficient, float32", random(5, 150, 9, 5, 2, true), true),
                 Arguments.of("several blocks per pass, K = 3 (one-hot class sums)", random(6, 1500, 48, 3, 0, false), true),
                 Arguments.of("several blocks per class and per group, K = 18 (class-sorted sums)", random(10, 2300, 12, 18, 0, true),
-                        true));
+                        true),
+                Arguments.of("nearly collapsed: noise 1e-6 on a simplex ETF of norm 5", nearlyCollapsed(11, 180, 10, 6,
+                        1e-6), false),
+                Arguments.of("several blocks nearly collapsed: noise 1e-7, groups of 128 rows", nearlyCollapsed(12, 1500, 24,
+                        5, 1e-7), false));
+    }
+
+    /**
+     * Class means on a simplex ETF of row norm 5 (plus a common offset of 2 in every coordinate), every
+     * sample within Gaussian noise of {@code noise} of its mean: the within-class terms are 1e-12 of the
+     * squared distances around them, where an expanded ‖x‖² − 2x·μ + ‖μ‖² keeps no digit.
+     */
+    static Problem nearlyCollapsed(long seed, int n, int d, int k, double noise) {
+        Random rnd = new Random(seed);
+        double[][] o = orthogonal(rnd, d);
+        double[][] etf = new double[k][d];
+        for (int c = 0; c < k; c++) {
+            for (int j = 0; j < k; j++) {
+                etf[c][j] = 5 * Math.sqrt(k / (k - 1.0)) * ((c == j ? 1 : 0) - 1.0 / k);
+            }
+        }
+        etf = rotate(etf, o);
+        int[] y = new int[n];
+        double[][] h = new double[n][d];
+        for (int i = 0; i < n; i++) {
+            y[i] = i % k;
+        }
+        shuffle(y, rnd);
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < d; j++) {
+                h[i][j] = 2 + etf[y[i]][j] + noise * rnd.nextGaussian();
+            }
+        }
+        double[][] w = gaussian(rnd, k, d, 0.5);
+        for (int c = 0; c < k; c++) {
+            for (int j = 0; j < d; j++) {
+                w[c][j] += etf[c][j];
+            }
+        }
+        return new Problem(h, y, k, w, gaussian(rnd, 1, k, 0.3)[0]);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -247,8 +286,8 @@ class CollapseMetricsTest {
         CollapseMetrics m;
         try {
             if (name.startsWith("several blocks")) {
-                Batch.chunkElements = 64 * p.d(); // blocks of 64 rows, K-space groups of 4 blocks
-                SecondPass.groupRows = 256;
+                Batch.chunkElements = 64 * p.d(); // blocks of 64 rows, K-space groups of 4 blocks (or 2)
+                SecondPass.groupRows = name.contains("groups of 128") ? 128 : 256;
             }
             m = measure(p, float32, CollapseMetrics.Options.DEFAULT.withCosineMargins(true));
         } finally {
@@ -258,11 +297,22 @@ class CollapseMetricsTest {
         NaiveMetrics naive = new NaiveMetrics(p.seen(float32), p.y, p.k, p.w, p.b, 2.0);
         assertEquals(naive.values.keySet(), m.values().keySet());
         for (Map.Entry<String, Double> e : naive.values.entrySet()) {
-            // Float32 rounding gives rank-deficient features singular values near 1e-7·σ_max, which a
-            // float64 Gram matrix resolves only to about √ε·σ_max: there the Gram route (the cheap one
-            // the definition allows) and the naive SVD of H_k can differ by ~1e-7.
-            boolean gramLimited = e.getKey().equals("numerical_rank") && name.startsWith("rank-deficient, float32");
+            // Float32 rounding gives rank-deficient features singular values near 1e-7·σ_max, and nearly
+            // collapsed classes have all but one below 1e-6·σ_max, which a float64 Gram matrix resolves only
+            // to about √ε·σ_max: there the Gram route (the cheap one the definition allows) and the naive
+            // SVD of H_k can differ by ~1e-7.
+            boolean gramLimited = e.getKey().equals("numerical_rank")
+                    && (name.startsWith("rank-deficient, float32") || name.contains("nearly collapsed"));
             assertClose(e.getValue(), m.values().get(e.getKey()), gramLimited ? 1e-6 : 1e-9, name + ": " + e.getKey());
+        }
+        if (name.contains("nearly collapsed")) {
+            // values of 1e-12 and below: relative agreement, with no absolute slack
+            for (String key : List.of("nc1", "nc1_quotient", "cdnv")) {
+                double expected = naive.values.get(key);
+                double actual = m.values().get(key);
+                assertTrue(expected > 0 && Math.abs(actual - expected) <= 1e-9 * expected,
+                        name + ": " + key + ": expected " + expected + ", got " + actual);
+            }
         }
         double[] margins = m.cosineMargins();
         assertEquals(naive.sortedMargins.length, margins.length);
@@ -490,6 +540,42 @@ class CollapseMetricsTest {
         UserError e = assertThrows(UserError.class, () -> CollapseMetrics.measure(Nd.matrix(manager, scaled(h, 1e160)),
                 y, k, Nd.matrix(manager, w), null));
         assertTrue(e.getMessage().contains("too large for float64") && !e.getMessage().contains("\n"), e.getMessage());
+        // Two samples far out (their means stay representable) overflow only their own squared distances.
+        double[][] outliers = scaled(h, 1);
+        Arrays.fill(outliers[0], 1e160);
+        Arrays.fill(outliers[1], -1e160);
+        assertMessage("too large for float64", () -> CollapseMetrics.measure(Nd.matrix(manager, outliers), y, k,
+                Nd.matrix(manager, w), null, CollapseMetrics.Options.DEFAULT.withNumericalRank(false)));
+        assertMessage("too large for float64", () -> NumericalRank.measure(Nd.matrix(manager, outliers), y, k));
+    }
+
+    /**
+     * d = 1: every cosine is ±1, and a sample whose own class and another class point its way has margin
+     * 1 − 1 = 0 exactly, which round-off can turn into ±1e-16. Ties count as non-positive.
+     */
+    @Test
+    void exactTiesOfTheCosineMarginAreNonPositive() {
+        double[] values = {-3, -1, 2, 2, -0.5, 0.5}; // sums to 0 per class: the global mean is exactly 0
+        int k = 3;
+        double[][] w = {{0.1}, {0.7}, {-0.8}}; // centred: signs +, +, −
+        double[][] h = new double[k * values.length][1];
+        int[] y = new int[h.length];
+        double nonPositive = 0;
+        for (int c = 0; c < k; c++) {
+            for (int i = 0; i < values.length; i++) {
+                int at = c * values.length + i;
+                h[at][0] = values[i];
+                y[at] = c;
+                boolean wins = c == 2 && values[i] < 0; // the only class alone on its side
+                nonPositive += wins ? 0 : 1;
+            }
+        }
+        CollapseMetrics m = CollapseMetrics.measure(Nd.matrix(manager, h), y, k, Nd.matrix(manager, w), null,
+                CollapseMetrics.Options.DEFAULT.withNumericalRank(false).withCosineMargins(true));
+        assertEquals(nonPositive / h.length, m.cosineMarginNegativeFraction(), 1e-15);
+        for (double v : m.cosineMargins()) {
+            assertTrue(Math.abs(v) < 1e-12 || Math.abs(Math.abs(v) - 2) < 1e-12, Double.toString(v));
+        }
     }
 
     private static double[][] scaled(double[][] a, double s) {
