@@ -74,7 +74,10 @@ public final class SweepCommand implements Callable<Integer> {
         Path dir = root.resolve(spec.name());
         ChildJvm child = child(spec.command());
         validate(spec);
-        int[] fromFile = file != null ? SweepSpec.execution(file) : new int[] {0, 0};
+        // workers and threads: the command line's, else the sweep file's, else those the sweep was started with
+        Path stored = dir.resolve(Sweep.SPEC_FILE);
+        int[] fromFile = file != null ? SweepSpec.execution(file)
+                : Files.isRegularFile(stored) ? SweepSpec.execution(stored) : new int[] {0, 0};
         int w = workers != null ? workers : fromFile[0] > 0 ? fromFile[0] : 1;
         int t = threads != null ? threads : fromFile[1] > 0 ? fromFile[1] : Sweep.threadsPerRun(w);
         Sweep.Outcome o = new Sweep(dir, spec, child, System.err).run(w, t);
@@ -137,7 +140,10 @@ public final class SweepCommand implements Callable<Integer> {
             }
             axes.put(key, Arrays.asList(g.substring(eq + 1).split(",")));
         }
-        return new SweepSpec(name, command == null ? "train" : command,
+        // without --command, a sweep of that name already there says what its runs are: changing its options
+        // is then refused as another sweep, not parsed as options of train
+        SweepSpec there = command == null ? Sweep.existing(root.resolve(name)) : null;
+        return new SweepSpec(name, command != null ? command : there != null ? there.command() : "train",
                 losses == null ? null : LossSpec.splitList(losses), axes, seeds, options(passThrough));
     }
 

@@ -1,6 +1,7 @@
 package io.nclab.experiment;
 
 import io.nclab.UserError;
+import io.nclab.io.IoErrors;
 import io.nclab.io.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -201,6 +202,21 @@ public final class ResultsDb implements AutoCloseable {
     }
 
     /** The sweep's name, command and spec as recorded (empty for a single run's database). */
+    /** The spec of the sweep this database belongs to, or null for one that records none (a report's). */
+    SweepSpec recordedSpec() {
+        String json = meta().get("spec");
+        if (json == null) {
+            return null;
+        }
+        try {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> m = Json.MAPPER.readValue(json, Map.class);
+            return SweepSpec.fromJson(m, FILE);
+        } catch (java.io.IOException e) {
+            throw new UserError(FILE + " records a sweep that cannot be read: " + IoErrors.reason(e));
+        }
+    }
+
     public Map<String, String> meta() {
         Map<String, String> m = new LinkedHashMap<>();
         query("SELECT key, value FROM sweep", rs -> m.put(rs.getString(1), rs.getString(2)));
@@ -311,8 +327,11 @@ public final class ResultsDb implements AutoCloseable {
     /** Marks a run as started now (one more attempt) with its exact command line. */
     public void markRunning(String runId, String started, String commandLine) {
         transaction(() -> {
+            // The first attempt's command line is the run's: a resumed attempt's (--resume DIR) says nothing
+            // of the settings, and its stderr.log keeps every attempt's own line.
             try (PreparedStatement p = db.prepareStatement("UPDATE runs SET status = 'running', started = ?,"
-                    + " finished = NULL, attempts = attempts + 1, command_line = ?, error = NULL WHERE run_id = ?")) {
+                    + " finished = NULL, attempts = attempts + 1, command_line = COALESCE(command_line, ?),"
+                    + " error = NULL WHERE run_id = ?")) {
                 p.setString(1, started);
                 p.setString(2, commandLine);
                 p.setString(3, runId);

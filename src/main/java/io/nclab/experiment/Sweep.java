@@ -104,10 +104,26 @@ public final class Sweep {
                 throw new UserError("sweep directory " + dir + " holds another sweep (" + dir.resolve(SPEC_FILE)
                         + "); give another --name, or the same settings to continue it");
             }
-            Json.writePretty(dir.resolve(SPEC_FILE), spec.toJson());
+            Path dbFile = dir.resolve(ResultsDb.FILE);
+            if (Files.exists(dbFile)) {
+                // A database records the sweep it belongs to: one copied from another sweep is not taken over.
+                SweepSpec owner;
+                try (ResultsDb db = ResultsDb.open(dbFile)) {
+                    owner = db.recordedSpec();
+                }
+                if (owner != null && !owner.equals(spec)) {
+                    throw new UserError(dbFile + " belongs to another sweep ('" + owner.name() + "', "
+                            + owner.command() + " runs); move it away or give another --name");
+                }
+            }
+            // the execution settings go with the spec, so that continuing by --name alone keeps them
+            Map<String, Object> file = new LinkedHashMap<>(spec.toJson());
+            file.put("workers", workers);
+            file.put("threads", threads);
+            Json.writePretty(dir.resolve(SPEC_FILE), file);
             Thread hook = new Thread(() -> live.forEach(Process::destroyForcibly), "nclab-sweep-stop");
             Runtime.getRuntime().addShutdownHook(hook);
-            try (ResultsDb db = ResultsDb.open(dir.resolve(ResultsDb.FILE))) {
+            try (ResultsDb db = ResultsDb.open(dbFile)) {
                 Outcome o = runAll(db, workers, threads, start);
                 Runtime.getRuntime().removeShutdownHook(hook);
                 return o;

@@ -63,7 +63,8 @@ public record SweepSpec(String name, String command, List<String> losses, Map<St
             if (e.getValue() == null || e.getValue().isEmpty()) {
                 throw new UserError("--grid " + key + " has no values");
             }
-            if (new HashSet<>(e.getValue()).size() != e.getValue().size()) {
+            // the same number written two ways (1e-3 and 0.001) is the same run twice
+            if (e.getValue().stream().map(SweepSpec::sameValue).distinct().count() != e.getValue().size()) {
                 throw new UserError("--grid " + key + " lists a value twice: " + e.getValue());
             }
             g.put(key, List.copyOf(e.getValue()));
@@ -180,6 +181,16 @@ public record SweepSpec(String name, String command, List<String> losses, Map<St
         m.put("seeds", seeds);
         m.put("options", options);
         return m;
+    }
+
+    /** A grid value as compared for repeats: a number by its value, anything else as written. */
+    private static Object sameValue(String v) {
+        try {
+            double d = Double.parseDouble(v.strip());
+            return Double.isFinite(d) ? (Object) (d == 0 ? 0.0 : d) : v;
+        } catch (NumberFormatException e) {
+            return v;
+        }
     }
 
     /** Reads the JSON form; {@code workers} and {@code threads} there are the caller's (see {@link #execution}). */

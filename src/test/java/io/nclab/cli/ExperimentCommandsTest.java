@@ -59,6 +59,22 @@ class ExperimentCommandsTest {
             assertEquals(2, e.code(), e.err());
             assertEquals("nclab sweep: " + c[0], e.err().strip());
         }
+        // the same number written two ways is one value
+        CliRunner.Result twice = CliRunner.run("sweep", "--root", tmp.toString(), "--name", "t", "--command", "ufm",
+                "--grid", "lambda-w=1e-3,0.001");
+        assertEquals(2, twice.code(), twice.err());
+        assertTrue(twice.err().contains("--grid lambda-w lists a value twice"), twice.err());
+    }
+
+    /** Options added to a ufm sweep continued by name: the sweep is another one, not a train sweep. */
+    @Test
+    void aSweepContinuedWithOtherOptionsIsAnotherSweep() throws Exception {
+        io.nclab.io.Json.writePretty(Files.createDirectories(tmp.resolve("u")).resolve("sweep.json"),
+                new io.nclab.experiment.SweepSpec("u", "ufm", List.of("ce"), Map.of(), List.of(0L),
+                        Map.of("iters", "50")).toJson());
+        CliRunner.Result r = CliRunner.run("sweep", "--root", tmp.toString(), "--name", "u", "--iters", "300");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("holds another sweep"), r.err());
     }
 
     @Test

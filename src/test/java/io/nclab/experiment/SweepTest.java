@@ -113,6 +113,34 @@ class SweepTest {
         assertThrows(UserError.class, () -> new Sweep(dir, spec("4", "20"), CHILD, null).run(1, 1));
     }
 
+    /** A results database copied from another sweep is refused, not merged into this one. */
+    @Test
+    void aDatabaseOfAnotherSweepIsNotTakenOver() throws Exception {
+        Path other = tmp.resolve("other");
+        SweepSpec otherSpec = new SweepSpec("other", "train", List.of("ce"), Map.of(), List.of(0L),
+                Map.of("epochs", "1", "sleep-ms", "1"));
+        assertTrue(new Sweep(other, otherSpec, CHILD, null).run(1, 1).allComplete());
+        Path dir = tmp.resolve("fake");
+        Files.createDirectories(dir);
+        Files.copy(other.resolve(ResultsDb.FILE), dir.resolve(ResultsDb.FILE));
+        byte[] before = Files.readAllBytes(dir.resolve(ResultsDb.FILE));
+        UserError e = assertThrows(UserError.class, () -> new Sweep(dir, spec("1", "1"), CHILD, null).run(1, 1));
+        assertTrue(e.getMessage().contains("belongs to another sweep ('other', train runs)"), e.getMessage());
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(dir.resolve(ResultsDb.FILE))));
+        assertFalse(Files.exists(dir.resolve("runs").resolve("ce_width=0.5_seed=0")));
+    }
+
+    /** The workers and threads a sweep was started with are kept beside its spec, for a continuation. */
+    @Test
+    void theExecutionSettingsAreKept() {
+        Path dir = tmp.resolve("kept");
+        assertTrue(new Sweep(dir, spec("1", "1"), CHILD, null).run(2, 3).allComplete());
+        int[] stored = SweepSpec.execution(dir.resolve(Sweep.SPEC_FILE));
+        assertEquals(2, stored[0]);
+        assertEquals(3, stored[1]);
+        assertEquals(spec("1", "1"), Sweep.existing(dir));
+    }
+
     @Test
     void aFailedRunIsRecordedAndRetriedOnRestart() throws Exception {
         Path dir = tmp.resolve("failing");
@@ -164,6 +192,8 @@ class SweepTest {
                 assertEquals(1, Collections.frequency(starts, "fresh"), r.get("run_id") + " started once: " + starts);
                 assertEquals(6, db.probes((String) r.get("run_id")).get("nc1")[0].length);
                 resumed += Collections.frequency(starts, "resume");
+                assertFalse(((String) r.get("command_line")).contains("--resume"),
+                        "a resumed run keeps the command line of its settings: " + r.get("command_line"));
             }
         }
         assertTrue(resumed >= 1, "a run interrupted by the kill resumed from its checkpoint");
