@@ -48,14 +48,59 @@ public final class Report {
     }
 
     /** Writes a sweep's figures under {@code figuresDir} and returns its section. */
+    /**
+     * Writes a sweep's figures under {@code figuresDir} and returns its section. A sweep with runs that are not
+     * complete says so: failed runs are listed with their errors and the claims are judged on the complete
+     * ones; while runs are pending or running (a sweep in progress, or stopped) the claims are not judged.
+     */
     public static Section sweep(String heading, SweepData d, Path figuresDir, String spec) {
         List<SweepFigures.Figure> figures = SweepFigures.write(d, figuresDir);
-        String intro = String.format(Locale.ROOT, "%d complete run%s of <code>%s</code>: %d loss%s × %s%d seed%s.",
-                d.runs().size(), d.runs().size() == 1 ? "" : "s", esc(d.isUfm() ? "ufm" : d.meta().getOrDefault("command", "train")),
-                d.losses().size(), d.losses().size() == 1 ? "" : "es",
+        int total = d.runs().size() + d.unfinished().size();
+        String command = esc(d.isUfm() ? "ufm" : d.meta().getOrDefault("command", "train"));
+        String grid = grid(d);
+        StringBuilder intro = new StringBuilder();
+        if (d.unfinished().isEmpty()) {
+            intro.append(String.format(Locale.ROOT, "%d complete run%s of <code>%s</code>: %s.", total,
+                    total == 1 ? "" : "s", command, grid));
+        } else {
+            Map<String, Integer> counts = new LinkedHashMap<>();
+            d.unfinished().forEach(u -> counts.merge(u.status(), 1, Integer::sum));
+            intro.append(String.format(Locale.ROOT, "%d of %d runs of <code>%s</code> complete (%s); the sweep: %s."
+                    + " <b>", d.runs().size(), total, command, counts.entrySet().stream()
+                    .map(e -> e.getValue() + " " + e.getKey()).reduce((a, b) -> a + ", " + b).orElse(""), grid));
+            intro.append(d.inProgress()
+                    ? "The sweep is not finished: the figures and tables show the complete runs only, and the"
+                            + " losses paper's claims are judged once every run is done."
+                    : "Runs failed (listed below): the figures, tables and claims use the complete runs only.")
+                    .append("</b>");
+        }
+        List<Claims.Claim> claims = d.inProgress() ? List.of() : Claims.of(d);
+        return new Section(heading, intro.toString(), claims, figures,
+                body(d, spec, "The sweep's settings (sweep.json)"));
+    }
+
+    /** The grid as the sweep was specified (losses × axes × seeds), else as its complete runs vary. */
+    private static String grid(SweepData d) {
+        String json = d.meta().get("spec");
+        if (json != null) {
+            try {
+                Map<?, ?> m = io.nclab.io.Json.MAPPER.readValue(json, Map.class);
+                int losses = m.get("losses") instanceof List<?> l ? l.size() : 1;
+                int seeds = m.get("seeds") instanceof List<?> l && !l.isEmpty() ? l.size() : 1;
+                StringBuilder g = new StringBuilder(losses + " loss" + (losses == 1 ? "" : "es") + " × ");
+                if (m.get("grid") instanceof Map<?, ?> axes) {
+                    axes.forEach((k, v) -> g.append(v instanceof List<?> l ? l.size() : 1).append(' ')
+                            .append(esc(k.toString().replace('-', ' '))).append(" × "));
+                }
+                return g.append(seeds).append(" seed").append(seeds == 1 ? "" : "s").toString();
+            } catch (IOException | RuntimeException e) {
+                // an older or foreign record: describe the runs instead
+            }
+        }
+        return String.format(Locale.ROOT, "%d loss%s × %s%d seed%s", d.losses().size(),
+                d.losses().size() == 1 ? "" : "es",
                 d.varied().isEmpty() ? "" : d.varied().stream().map(k -> d.values(k).size() + " " + k.replace('_', ' '))
                         .reduce((a, b) -> a + " × " + b).get() + " × ", d.seedCount(), d.seedCount() == 1 ? "" : "s");
-        return new Section(heading, intro, Claims.of(d), figures, body(d, spec, "The sweep's settings (sweep.json)"));
     }
 
     /**
@@ -84,9 +129,25 @@ public final class Report {
                 : "<h3>Final numbers (mean ± standard deviation over seeds)</h3>\n").append(configTable(d));
         body.append("<details><summary>Every run (").append(d.runs().size()).append(")</summary>\n")
                 .append(runTable(d)).append("</details>\n");
+        if (!d.unfinished().isEmpty()) {
+            body.append("<h3>Runs not complete (").append(d.unfinished().size())
+                    .append(")</h3>\n<table><tr><th class=\"l\">run</th><th class=\"l\">status</th>"
+                            + "<th class=\"l\">error</th></tr>\n");
+            for (SweepData.Unfinished u : d.unfinished()) {
+                String error = u.error() == null ? "" : u.error().strip();
+                int cut = error.indexOf('\n');
+                body.append("<tr><td class=\"l\">").append(esc(u.id())).append("</td><td class=\"l\">")
+                        .append(esc(u.status())).append("</td><td class=\"l\">")
+                        .append(esc(cut < 0 ? error : error.substring(0, cut) + " …")).append("</td></tr>\n");
+            }
+            body.append("</table>\n");
+        }
         body.append("<details><summary>The exact commands</summary>\n<pre>");
         d.runs().forEach(r -> body.append(esc(r.commandLine() == null
                 ? r.id() + ": not recorded (its settings are below)" : r.commandLine())).append('\n'));
+        d.unfinished().forEach(u -> body.append(esc(u.commandLine() == null
+                ? u.id() + ": " + u.status() + ", not started" : u.commandLine() + "   (" + u.status() + ")"))
+                .append('\n'));
         body.append("</pre></details>\n");
         if (spec != null) {
             body.append("<details><summary>").append(esc(specHeading)).append("</summary>\n<pre>").append(esc(spec))

@@ -17,7 +17,21 @@ import java.util.function.Predicate;
  * settings, final figures and probe curves; which settings the sweep varied; and statistics over seeds.
  */
 public record SweepData(Map<String, String> meta, List<Run> runs, List<String> settingNames, List<String> varied,
-        List<String> losses, String stepName) {
+        List<String> losses, String stepName, List<Unfinished> unfinished) {
+
+    /** A run of the sweep that is not complete: pending, running or failed, with its error and command line. */
+    public record Unfinished(String id, String status, String error, String commandLine) {}
+
+    /** The same complete runs with no unfinished ones (a subset of a sweep, as a figure draws it). */
+    public SweepData(Map<String, String> meta, List<Run> runs, List<String> settingNames, List<String> varied,
+            List<String> losses, String stepName) {
+        this(meta, runs, settingNames, varied, losses, stepName, List.of());
+    }
+
+    /** Whether runs are still pending or running (a sweep in progress, or one that was stopped). */
+    public boolean inProgress() {
+        return unfinished.stream().anyMatch(u -> !"failed".equals(u.status()));
+    }
 
     /** One complete run; {@code dir} its run directory (null when unknown), where its final files lie. */
     public record Run(String id, String loss, long seed, Map<String, Object> settings, Map<String, Object> results,
@@ -72,7 +86,12 @@ public record SweepData(Map<String, String> meta, List<Run> runs, List<String> s
         }
         Set<String> losses = new LinkedHashSet<>();
         runs.forEach(run -> losses.add(run.loss()));
-        return new SweepData(db.meta(), runs, settings, varied, List.copyOf(losses), step);
+        List<Unfinished> unfinished = new ArrayList<>();
+        for (Map<String, Object> row : db.runs("status <> 'complete'")) {
+            unfinished.add(new Unfinished((String) row.get("run_id"), String.valueOf(row.get("status")),
+                    (String) row.get("error"), (String) row.get("command_line")));
+        }
+        return new SweepData(db.meta(), runs, settings, varied, List.copyOf(losses), step, List.copyOf(unfinished));
     }
 
     public boolean isUfm() {
@@ -169,31 +188,35 @@ public record SweepData(Map<String, String> meta, List<Run> runs, List<String> s
     }
 
     /**
-     * A probe metric over the runs (seeds) as a band: at each step of the first run, the mean, smallest and
-     * largest value of the runs that probed that step; {@code scale} multiplies every value.
+     * A probe metric over the runs (seeds) as a band: at every step any of them probed, the mean, smallest
+     * and largest of the runs' values there, each run counting with its last value at or before that step (a
+     * run that stopped sooner, as a solver that converged does, keeps its final value; none counts before its
+     * first probe); {@code scale} multiplies every value.
      */
     public static Charts.Band band(String name, List<Run> runs, String metric, double scale) {
-        double[][] first = null;
+        java.util.TreeSet<Double> steps = new java.util.TreeSet<>();
         for (Run r : runs) {
-            if (r.curve(metric) != null) {
-                first = r.curve(metric);
-                break;
+            double[][] c = r.curve(metric);
+            if (c != null) {
+                for (double s : c[0]) {
+                    steps.add(s);
+                }
             }
         }
-        if (first == null) {
-            return new Charts.Band(name, new double[0], new double[0], new double[0], new double[0]);
-        }
-        int n = first[0].length;
+        int n = steps.size();
+        double[] x = new double[n];
         double[] mid = new double[n];
         double[] lo = new double[n];
         double[] hi = new double[n];
-        for (int i = 0; i < n; i++) {
+        int i = 0;
+        for (double step : steps) {
+            x[i] = step;
             double sum = 0;
             int k = 0;
             lo[i] = Double.POSITIVE_INFINITY;
             hi[i] = Double.NEGATIVE_INFINITY;
             for (Run r : runs) {
-                double v = valueAt(r.curve(metric), first[0][i]) * scale;
+                double v = valueAt(r.curve(metric), step) * scale;
                 if (Double.isFinite(v)) {
                     sum += v;
                     k++;
@@ -202,15 +225,22 @@ public record SweepData(Map<String, String> meta, List<Run> runs, List<String> s
                 }
             }
             mid[i] = k > 0 ? sum / k : Double.NaN;
+            if (k == 0) {
+                lo[i] = Double.NaN;
+                hi[i] = Double.NaN;
+            }
+            i++;
         }
-        return new Charts.Band(name, first[0].clone(), mid, lo, hi);
+        return new Charts.Band(name, x, mid, lo, hi);
     }
 
+    /** The curve's value at the last step at or before {@code step} (NaN before its first). */
     private static double valueAt(double[][] curve, double step) {
         if (curve == null) {
             return Double.NaN;
         }
         int i = java.util.Arrays.binarySearch(curve[0], step);
-        return i >= 0 ? curve[1][i] : Double.NaN;
+        int at = i >= 0 ? i : -i - 2;
+        return at >= 0 ? curve[1][at] : Double.NaN;
     }
 }

@@ -149,4 +149,45 @@ public class ReportTest {
             assertTrue(c.line().startsWith("UNTESTED"), c.line());
         }
     }
+
+    /**
+     * A sweep with a failed run and runs not yet done: the report says how many of how many are complete,
+     * names the failed run with its error, keeps every command, and judges no claim while runs are pending.
+     */
+    @Test
+    void aPartOfASweepIsReportedAsAPart() throws Exception {
+        SweepSpec spec = new SweepSpec("partial", "train", List.of("ce", "mse:alpha=1,m=15"), grid(), List.of(0L),
+                Map.of("per-class", "50"));
+        try (ResultsDb db = ResultsDb.open(tmp.resolve("partial.db"))) {
+            db.describe(spec);
+            db.register("train", spec.runs(), spec.options(), tmp);
+            List<RunSpec> runs = spec.runs();
+            for (int i = 0; i < runs.size(); i++) {
+                RunSpec r = runs.get(i);
+                if (i >= 3) {
+                    continue; // pending
+                }
+                db.markRunning(r.id(), "2026-01-01T00:00:00Z", "nclab train " + String.join(" ", r.args()));
+                List<Map<String, Double>> rows = List.of(Map.of("epoch", 1.0, "nc1", 1.0, "test_accuracy", 0.8));
+                boolean ok = i != 1;
+                db.recordFinished(new ResultsDb.Finished(r.id(), ok, "2026-01-01T00:01:00Z", 60, ok ? 0 : 1,
+                        ok ? Map.of("test_accuracy", 0.8) : Map.of(), new ProbeTable("epoch", rows),
+                        ok ? null : "loss is not finite at epoch 1\nmore"));
+            }
+            SweepData d = SweepData.load(db);
+            assertEquals(2, d.runs().size());
+            assertTrue(d.inProgress());
+            Report.Section s = Report.sweep("Sweep partial", d, tmp.resolve("figs"), null);
+            int total = runs.size();
+            assertTrue(s.intro().startsWith("2 of " + total + " runs of <code>train</code> complete (1 failed, "
+                    + (total - 3) + " pending); the sweep: 2 losses × 2 width × 2 epochs × 1 seed."), s.intro());
+            assertTrue(s.intro().contains("The sweep is not finished"), s.intro());
+            assertTrue(s.claims().isEmpty(), "no claim is judged while runs are pending");
+            String failed = runs.get(1).id();
+            assertTrue(s.body().contains("<td class=\"l\">" + failed + "</td><td class=\"l\">failed</td>"
+                    + "<td class=\"l\">loss is not finite at epoch 1 …</td>"), s.body());
+            assertTrue(s.body().contains("nclab train " + String.join(" ", runs.get(1).args()) + "   (failed)"),
+                    s.body());
+        }
+    }
 }
