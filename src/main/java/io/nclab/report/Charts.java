@@ -114,6 +114,11 @@ public final class Charts {
             } else {
                 renderer.setSeriesPaint(s, c);
                 renderer.setSeriesStroke(s, new BasicStroke(2.2f));
+                // as in bandChart: a sparsely logged line shows its points
+                if (xy.getItemCount() <= SPARSE_POINTS) {
+                    renderer.setSeriesShapesVisible(s, true);
+                    renderer.setSeriesShape(s, new java.awt.geom.Ellipse2D.Double(-3.5, -3.5, 7, 7));
+                }
             }
         }
         XYPlot plot = new XYPlot(data, axis(xLabel), axis(yLabel), renderer);
@@ -172,8 +177,13 @@ public final class Charts {
 
     /** Draws one series of a line chart dashed (a reference level such as a theoretical optimum). */
     public static JFreeChart dashed(JFreeChart chart, int series) {
-        chart.getXYPlot().getRenderer().setSeriesStroke(series, new BasicStroke(1.8f, BasicStroke.CAP_BUTT,
+        var renderer = chart.getXYPlot().getRenderer();
+        renderer.setSeriesStroke(series, new BasicStroke(1.8f, BasicStroke.CAP_BUTT,
                 BasicStroke.JOIN_MITER, 10f, new float[] {7f, 5f}, 0f));
+        // a reference line, not measured points
+        if (renderer instanceof XYLineAndShapeRenderer lines) {
+            lines.setSeriesShapesVisible(series, false);
+        }
         return chart;
     }
 

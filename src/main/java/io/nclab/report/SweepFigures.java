@@ -68,6 +68,35 @@ public final class SweepFigures {
     private static final Map<String, String> SYMBOLS = Map.of("classes", "K", "dim", "d", "lambda_w", "λ_W",
             "lambda_h", "λ_H", "lambda_b", "λ_b");
 
+    /** What a setting is, in words, for titles: "feature dimension d", "number of classes K". */
+    private static final Map<String, String> NAMES = Map.of("classes", "the number of classes K", "dim",
+            "the feature dimension d", "feature_dim", "the feature dimension d", "per_class", "samples per class",
+            "lambda_w", "the weight decay λ_W", "lambda_h", "the feature decay λ_H", "lambda_b", "the bias decay λ_b",
+            "fixed_etf", "a fixed simplex-ETF against a learned classifier", "lr", "the learning rate");
+
+    static String named(String setting) {
+        return NAMES.getOrDefault(setting, setting.replace('_', ' '));
+    }
+
+    /**
+     * For a figure that draws only the headline runs of a sweep that varied settings: which values it leaves
+     * out and where they are, as a sentence (empty when nothing was varied).
+     */
+    static String leftOut(SweepData d) {
+        if (d.varied().isEmpty()) {
+            return "";
+        }
+        List<String> parts = new ArrayList<>();
+        for (String k : d.varied()) {
+            List<Object> v = new ArrayList<>(d.values(k));
+            v.remove(d.headline().get(k));
+            parts.add(SYMBOLS.getOrDefault(k, k.replace('_', ' ')) + " = " + v.stream().map(SweepFigures::format)
+                    .reduce((a, b) -> a + ", " + b).orElse(""));
+        }
+        return " Only the runs at " + describe(d.headline()) + " are drawn; those at " + String.join("; ", parts)
+                + " are in the comparison figures and the tables below.";
+    }
+
     static String describe(Map<String, Object> settings) {
         List<String> parts = new ArrayList<>();
         settings.forEach((k, v) -> parts.add(SYMBOLS.getOrDefault(k, k.replace('_', ' ')) + " = " + format(v)));
@@ -177,7 +206,7 @@ public final class SweepFigures {
         }
         figures.add(save(out, "ufm-objective", "UFM objective against the theory's optimum, per loss" + at,
                 "The UFM objective per iteration (solid) and the global optimum the theory predicts (dashed)"
-                        + seedsNote(d) + ".", objective, 2));
+                        + seedsNote(d) + "." + leftOut(d), objective, 2));
         List<JFreeChart> collapse = new ArrayList<>();
         if (!gaps.isEmpty()) {
             collapse.add(curve("Relative gap to the theory's optimum", "iteration", "(f − f*) / |f*|, log scale", gaps,
@@ -191,7 +220,7 @@ public final class SweepFigures {
         figures.add(save(out, "ufm-collapse", "UFM: distance to the optimum and Neural Collapse per iteration" + at,
                 "Relative gap (f − f*)/|f*| to the theory's optimum (for the losses it predicts) and NC1-NC3 against"
                         + " iterations, one line per loss, log scales; the summary above says whether every loss reached"
-                        + " the optimum and collapsed.", collapse, 2));
+                        + " the optimum and collapsed." + leftOut(d), collapse, 2));
     }
 
     /** The runs with a probe "relative_gap" added: (f − f*)/|f*|, floored at 1e-16 for a log axis. */
@@ -385,7 +414,7 @@ public final class SweepFigures {
                 default -> axis.replace('_', ' ');
             };
             if (!charts.isEmpty()) {
-                figures.add(save(out, "compare-" + axis, "Comparison of " + axis.replace('_', ' ')
+                figures.add(save(out, "compare-" + axis, "Comparison over " + named(axis)
                         + (head.isEmpty() ? "" : " (" + describe(head) + ")"), "Curves for each value of "
                         + axis.replace('_', ' ') + (what.equals(axis.replace('_', ' ')) ? "" : ", " + what)
                         + seedsNote(d) + ".", charts, 2));

@@ -27,6 +27,23 @@ class ChartsTest {
         assertTrue(blue.getBlue() > 150 && blue.getRed() < 100, blue.toString());
     }
 
+    /** A line of two logged points shows them; a dashed reference line and a dense curve do not. */
+    @Test
+    void sparseLinesMarkTheirPointsButReferenceLinesDoNot() {
+        double[] dense = new double[50];
+        for (int i = 0; i < dense.length; i++) {
+            dense[i] = i;
+        }
+        org.jfree.chart.JFreeChart c = Charts.dashed(Charts.lineChart("t", "iteration", "f", List.of(
+                Charts.Series.line("objective f", new double[] {0, 37}, new double[] {2, 1}),
+                Charts.Series.line("theory's optimum f*", new double[] {0, 37}, new double[] {1, 1}),
+                Charts.Series.line("dense", dense, dense))), 1);
+        var r = (org.jfree.chart.renderer.xy.XYLineAndShapeRenderer) c.getXYPlot().getRenderer();
+        assertTrue(r.getSeriesShapesVisible(0));
+        assertFalse(r.getSeriesShapesVisible(1));
+        assertFalse(Boolean.TRUE.equals(r.getSeriesShapesVisible(2)));
+    }
+
     @Test
     void panelsAreWrittenAsPngAndSvg(@TempDir Path dir) throws Exception {
         double[] x = {0, 1, 2, 3};

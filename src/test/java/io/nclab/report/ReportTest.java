@@ -135,6 +135,17 @@ public class ReportTest {
                     && c.evidence().contains("MSE gap -4.0e-16"), "the largest |gap|, runs left out named: " + c.line());
             assertFalse(c.evidence().contains("NaN"), c.line());
         }
+        // the UFM figures draw the headline runs (d = 16) and say where the others are
+        try (ResultsDb db = ufmSweep(tmp.resolve("u0.db"), new double[][] {{1e-16, 1e-18}, {1e-16, 1e-18}},
+                new double[][] {{1e-16, 1e-18}, {1e-16, 1e-18}})) {
+            List<SweepFigures.Figure> figures = SweepFigures.write(SweepData.load(db), tmp.resolve("u0"));
+            SweepFigures.Figure objective = figures.stream().filter(f -> f.id().equals("ufm-objective")).findFirst()
+                    .orElseThrow();
+            assertTrue(objective.caption().endsWith("Only the runs at d = 16 are drawn; those at d = 3 are in the"
+                    + " comparison figures and the tables below."), objective.caption());
+            assertTrue(figures.stream().anyMatch(f -> f.title().startsWith("Comparison over the feature dimension d")),
+                    figures.stream().map(SweepFigures.Figure::title).toList().toString());
+        }
         // the minimiser W = H = 0 (NC1 undefined) in one MSE run: not a failure
         try (ResultsDb db = ufmSweep(tmp.resolve("u2.db"), new double[][] {{0, 1e-18}, {0, 1e-18}},
                 new double[][] {{0, nan}, {1e-16, 1e-18}})) {
