@@ -1,10 +1,10 @@
 package io.nclab.cli;
 
-import io.nclab.io.IoErrors;
 import io.nclab.UserError;
 import io.nclab.experiment.ResultsDb;
 import io.nclab.experiment.RunImport;
 import io.nclab.experiment.Sweep;
+import io.nclab.io.IoErrors;
 import io.nclab.report.Report;
 import io.nclab.report.SweepData;
 import java.io.IOException;

@@ -1,6 +1,5 @@
 package io.nclab.cli;
 
-import io.nclab.io.IoErrors;
 import io.nclab.UserError;
 import io.nclab.data.CifarBinary;
 import io.nclab.data.DatasetKind;
@@ -10,6 +9,7 @@ import io.nclab.experiment.ResultsDb;
 import io.nclab.experiment.Sweep;
 import io.nclab.experiment.SweepSpec;
 import io.nclab.io.AtomicFiles;
+import io.nclab.io.IoErrors;
 import io.nclab.io.Json;
 import io.nclab.report.Claims;
 import io.nclab.report.Report;

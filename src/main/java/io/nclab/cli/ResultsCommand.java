@@ -39,6 +39,9 @@ public final class ResultsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Path dir = SweepCommand.sweepDir(sweep, root);
+        if (out != null) {
+            AtomicFiles.requireWritableFile(out, "--out");
+        }
         try (ResultsDb db = ResultsDb.openReadOnly(dir.resolve(ResultsDb.FILE))) {
             List<String> columns = db.columns();
             List<Map<String, Object>> rows = db.runs(where);
@@ -46,7 +49,7 @@ public final class ResultsCommand implements Callable<Integer> {
                 String text = ResultsTable.csv(columns, rows);
                 if (out != null) {
                     AtomicFiles.writeString(out, text);
-                    System.out.println("wrote " + rows.size() + " runs to " + out);
+                    System.out.println("wrote " + rows.size() + " run" + (rows.size() == 1 ? "" : "s") + " to " + out);
                 } else {
                     System.out.print(text);
                 }

@@ -97,8 +97,9 @@ public final class SweepCommand implements Callable<Integer> {
             m.put("seconds", o.seconds());
             System.out.println(Json.result(m));
         } else {
-            System.out.printf("sweep %s: %d runs, %d complete before, %d recorded, %d completed now, %d failed;"
-                    + " %.1f s%n", dir, o.runs(), o.alreadyComplete(), o.recorded(), o.completed(), o.failed(), o.seconds());
+            System.out.printf("sweep %s: %d run%s, %d complete before, %d recorded, %d completed now, %d failed;"
+                    + " %.1f s%n", dir, o.runs(), o.runs() == 1 ? "" : "s", o.alreadyComplete(), o.recorded(),
+                    o.completed(), o.failed(), o.seconds());
             System.out.println("results: nclab results " + dir + "   report: nclab report " + dir);
         }
         if (o.failed() > 0) {

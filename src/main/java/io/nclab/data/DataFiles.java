@@ -1,7 +1,7 @@
 package io.nclab.data;
 
-import io.nclab.io.IoErrors;
 import io.nclab.UserError;
+import io.nclab.io.IoErrors;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

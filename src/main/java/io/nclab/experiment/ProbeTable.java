@@ -1,7 +1,7 @@
 package io.nclab.experiment;
 
-import io.nclab.io.IoErrors;
 import io.nclab.UserError;
+import io.nclab.io.IoErrors;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

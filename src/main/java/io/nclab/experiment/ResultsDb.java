@@ -490,6 +490,7 @@ public final class ResultsDb implements AutoCloseable {
                 if (why.startsWith("[SQLITE") && m.find()) {
                     why = m.group(1);
                 }
+                why = why.replace(") ORDER BY rowid", ""); // an unclosed quote swallows the rest of the query
                 if ((why.startsWith("near \")\"") && !where.contains(")")) || why.contains("incomplete input")) {
                     why = "the condition is incomplete";
                 }

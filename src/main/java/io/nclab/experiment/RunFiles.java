@@ -1,10 +1,10 @@
 package io.nclab.experiment;
 
-import io.nclab.io.IoErrors;
 import ai.djl.ndarray.NDArray;
 import io.nclab.UserError;
 import io.nclab.io.AtomicFiles;
 import io.nclab.io.Csv;
+import io.nclab.io.IoErrors;
 import io.nclab.io.Npy;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

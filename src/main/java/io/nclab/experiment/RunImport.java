@@ -60,6 +60,16 @@ public final class RunImport {
                     commandLine);
         }
         String of = epochs > 0 ? " of " + epochs : "";
+        Path diverged = runDir.resolve(io.nclab.train.Trainer.DIVERGED);
+        if (Files.isRegularFile(diverged)) {
+            String why;
+            try {
+                why = Files.readString(diverged).strip();
+            } catch (java.io.IOException e) {
+                why = "training diverged";
+            }
+            return new Status(false, "stopped after epoch " + last + of + ": " + why, commandLine);
+        }
         if (last >= 1) {
             return new Status(false, "interrupted after epoch " + last + of, commandLine);
         }

@@ -1,7 +1,7 @@
 package io.nclab.experiment;
 
-import io.nclab.io.IoErrors;
 import io.nclab.UserError;
+import io.nclab.io.IoErrors;
 import io.nclab.io.Json;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -159,8 +159,9 @@ public final class Sweep {
             }
             todo.add(r);
         }
-        say(String.format(Locale.ROOT, "sweep %s: %d runs (%d complete, %d recorded from their directories,"
-                + " %d to run) with %d worker%s x %d thread%s", spec.name(), runs.size(), already, recorded,
+        say(String.format(Locale.ROOT, "sweep %s: %d run%s (%d complete, %d recorded from their directories,"
+                + " %d to run) with %d worker%s x %d thread%s", spec.name(), runs.size(), runs.size() == 1 ? "" : "s",
+                already, recorded,
                 todo.size(), workers, workers == 1 ? "" : "s", threads, threads == 1 ? "" : "s"));
         AtomicInteger completed = new AtomicInteger();
         AtomicInteger failed = new AtomicInteger();

@@ -1,8 +1,8 @@
 package io.nclab.experiment;
 
-import io.nclab.io.IoErrors;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.nclab.UserError;
+import io.nclab.io.IoErrors;
 import io.nclab.io.Json;
 import io.nclab.loss.LossSpec;
 import java.io.IOException;

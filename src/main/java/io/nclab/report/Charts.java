@@ -608,7 +608,8 @@ public final class Charts {
             int panelHeight, String heading) {
         int rows = (charts.size() + columns - 1) / columns;
         int width = columns * panelWidth;
-        int top = heading == null ? 0 : HEADING_HEIGHT;
+        List<String> lines = headingLines(heading, width);
+        int top = lines.isEmpty() ? 0 : HEADING_PAD + HEADING_LINE * lines.size();
         int height = rows * panelHeight + top;
         Path png = base.resolveSibling(base.getFileName() + ".png");
         Path svg = base.resolveSibling(base.getFileName() + ".svg");
@@ -617,12 +618,12 @@ public final class Charts {
         Graphics2D g = image.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
         g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-        drawPanels(g, charts, columns, panelWidth, panelHeight, width, height, heading);
+        drawPanels(g, charts, columns, panelWidth, panelHeight, width, height, lines);
         g.dispose();
         AtomicFiles.write(png, out -> ImageIO.write(image, "png", out));
 
         SVGGraphics2D s = new SVGGraphics2D(width, height);
-        drawPanels(s, charts, columns, panelWidth, panelHeight, width, height, heading);
+        drawPanels(s, charts, columns, panelWidth, panelHeight, width, height, lines);
         String doc = s.getSVGDocument();
         AtomicFiles.write(svg, out -> out.write(doc.getBytes(StandardCharsets.UTF_8)));
         List<Path> written = new ArrayList<>();
@@ -631,24 +632,64 @@ public final class Charts {
         return written;
     }
 
-    private static final int HEADING_HEIGHT = 34;
+    private static final int HEADING_LINE = 22;
+    private static final int HEADING_PAD = 12;
+    private static final int HEADING_MAX_LINES = 3;
     private static final Font HEADING = new Font(Font.SANS_SERIF, Font.BOLD, 17);
 
+    /**
+     * A heading broken at spaces into lines that fit the figure's width (at most three, the last shortened
+     * with "…" only if even three do not hold it); none for a null heading.
+     */
+    static List<String> headingLines(String heading, int width) {
+        List<String> lines = new ArrayList<>();
+        if (heading == null) {
+            return lines;
+        }
+        Graphics2D probe = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB).createGraphics();
+        java.awt.FontMetrics fm = probe.getFontMetrics(HEADING);
+        probe.dispose();
+        int room = width - 20;
+        StringBuilder line = new StringBuilder();
+        for (String word : heading.split(" ")) {
+            String tried = line.length() == 0 ? word : line + " " + word;
+            if (fm.stringWidth(tried) <= room || line.length() == 0) {
+                line = new StringBuilder(tried);
+            } else {
+                lines.add(line.toString());
+                line = new StringBuilder(word);
+            }
+        }
+        lines.add(line.toString());
+        if (lines.size() > HEADING_MAX_LINES) {
+            String last = String.join(" ", lines.subList(HEADING_MAX_LINES - 1, lines.size()));
+            lines = new ArrayList<>(lines.subList(0, HEADING_MAX_LINES - 1));
+            lines.add(last);
+        }
+        for (int i = 0; i < lines.size(); i++) {
+            String text = lines.get(i);
+            while (fm.stringWidth(text) > room && text.length() > 4) {
+                text = text.substring(0, text.length() - 4) + "…";
+            }
+            lines.set(i, text);
+        }
+        return lines;
+    }
+
     private static void drawPanels(Graphics2D g, List<JFreeChart> charts, int columns, int pw, int ph,
-            int width, int height, String heading) {
+            int width, int height, List<String> heading) {
         g.setPaint(Color.WHITE);
         g.fillRect(0, 0, width, height);
         int top = 0;
-        if (heading != null) {
-            top = HEADING_HEIGHT;
+        if (!heading.isEmpty()) {
+            top = HEADING_PAD + HEADING_LINE * heading.size();
             g.setPaint(Color.BLACK);
             g.setFont(HEADING);
             java.awt.FontMetrics fm = g.getFontMetrics();
-            String text = heading;
-            while (fm.stringWidth(text) > width - 20 && text.length() > 4) {
-                text = text.substring(0, text.length() - 4) + "…";
+            for (int i = 0; i < heading.size(); i++) {
+                String text = heading.get(i);
+                g.drawString(text, Math.max(10, (width - fm.stringWidth(text)) / 2), 24 + HEADING_LINE * i);
             }
-            g.drawString(text, Math.max(10, (width - fm.stringWidth(text)) / 2), 24);
         }
         for (int c = 0; c < charts.size(); c++) {
             int x = (c % columns) * pw;

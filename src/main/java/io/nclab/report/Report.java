@@ -1,9 +1,9 @@
 package io.nclab.report;
 
-import io.nclab.io.IoErrors;
 import io.nclab.UserError;
 import io.nclab.Version;
 import io.nclab.io.AtomicFiles;
+import io.nclab.io.IoErrors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

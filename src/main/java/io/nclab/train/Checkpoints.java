@@ -1,11 +1,11 @@
 package io.nclab.train;
 
-import io.nclab.io.IoErrors;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.nclab.UserError;
 import io.nclab.io.AtomicFiles;
+import io.nclab.io.IoErrors;
 import io.nclab.io.Json;
 import io.nclab.model.Network;
 import java.io.DataInputStream;

@@ -1,6 +1,5 @@
 package io.nclab.train;
 
-import io.nclab.io.IoErrors;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -18,6 +17,8 @@ import io.nclab.data.Rng;
 import io.nclab.data.TrainingData;
 import io.nclab.experiment.Provenance;
 import io.nclab.experiment.RunFiles;
+import io.nclab.io.AtomicFiles;
+import io.nclab.io.IoErrors;
 import io.nclab.io.Json;
 import io.nclab.loss.Loss;
 import io.nclab.loss.LossSpec;
@@ -221,9 +222,12 @@ public final class Trainer {
         }
     }
 
+    /** A run that diverged says so in this file (its one-line error), for a later report of the directory. */
+    public static final String DIVERGED = "diverged.txt";
+
     /** What a run writes before its first epoch trains. */
     private static final List<String> STARTED_FILES = List.of("config.json", "train-labels.json", "metrics.csv",
-            "metrics.jsonl", "timing.csv", "timing.jsonl", RunLock.FILE);
+            "metrics.jsonl", "timing.csv", "timing.jsonl", DIVERGED, RunLock.FILE);
 
     /**
      * An operating-system lock on a run directory for as long as one process trains in it: a second
@@ -403,6 +407,7 @@ public final class Trainer {
         } catch (IOException e) {
             throw new UserError("cannot create run directory " + runDir + ": " + IoErrors.reason(e));
         }
+        Checkpoints.deleteQuietly(runDir.resolve(DIVERGED)); // a resumed attempt is judged afresh
         if (resuming) {
             return; // a directory that already holds a run was refused in run(), before anything was written
         }
@@ -500,13 +505,15 @@ public final class Trainer {
         return Double.NaN;
     }
 
-    /** The one-line error that stops a run whose loss is no longer finite. */
+    /** The one-line error that stops a run whose loss is no longer finite; also written to {@link #DIVERGED}. */
     private UserError diverged(double loss, String where, Checkpoints checkpoints) {
         List<Path> kept = checkpoints.list();
         String advice = " (" + divergenceAdvice(config) + ")";
-        return new UserError(String.format(Locale.ROOT, "training diverged: the loss became %s at %s; %s", loss,
-                where, kept.isEmpty() ? "no checkpoint was written yet" + advice
+        UserError e = new UserError(String.format(Locale.ROOT, "training diverged: the loss became %s at %s; %s",
+                loss, where, kept.isEmpty() ? "no checkpoint was written yet" + advice
                         : "the last good checkpoint is " + kept.get(kept.size() - 1) + advice));
+        AtomicFiles.writeString(runDir.resolve(DIVERGED), e.getMessage() + "\n");
+        return e;
     }
 
     /**

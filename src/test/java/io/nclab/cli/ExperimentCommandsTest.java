@@ -1,6 +1,7 @@
 package io.nclab.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nclab.experiment.ResultsDb;
@@ -139,6 +140,12 @@ class ExperimentCommandsTest {
         assertEquals(2, nonsense.code());
         assertTrue(nonsense.err().contains("bad --where 'nonsense ==': the condition is incomplete (columns: run_id")
                 && !nonsense.err().contains("SQLITE"), nonsense.err());
+        CliRunner.Result quote = CliRunner.run("results", sweep.toString(), "--where", "loss = 'ce");
+        assertEquals(2, quote.code());
+        assertFalse(quote.err().contains("ORDER BY"), "nothing of the query around the condition: " + quote.err());
+        CliRunner.Result toDir = CliRunner.run("results", sweep.toString(), "--csv", "--out", tmp.toString());
+        assertEquals(2, toDir.code());
+        assertTrue(toDir.err().contains("--out " + tmp + " is a directory, not a file"), toDir.err());
         CliRunner.Result second = CliRunner.run("results", sweep.toString(), "--where", "1=1; DROP TABLE runs");
         assertEquals(2, second.code(), "a second statement is refused, not silently dropped: " + second.out());
         assertTrue(CliRunner.run("results", sweep.toString()).out().contains("32 run(s)"));

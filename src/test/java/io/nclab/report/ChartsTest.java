@@ -27,6 +27,18 @@ class ChartsTest {
         assertTrue(blue.getBlue() > 150 && blue.getRed() < 100, blue.toString());
     }
 
+    /** A heading wider than the figure wraps at spaces instead of losing its end. */
+    @Test
+    void longHeadingsWrap() {
+        String heading = "Cosine-margin distribution of the training set (epochs 30, width 2, feature dimension d = 512,"
+                + " every loss, both optimisers)";
+        List<String> lines = Charts.headingLines(heading, 700);
+        assertTrue(lines.size() >= 2 && lines.size() <= 3, lines.toString());
+        assertEquals(heading, String.join(" ", lines));
+        assertEquals(List.of("short"), Charts.headingLines("short", 700));
+        assertTrue(Charts.headingLines(null, 700).isEmpty());
+    }
+
     /** A line of two logged points shows them; a dashed reference line and a dense curve do not. */
     @Test
     void sparseLinesMarkTheirPointsButReferenceLinesDoNot() {

@@ -141,6 +141,11 @@ class TrainerTest {
                 "--clip 0 clips nothing: " + e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
         assertTrue(Files.isDirectory(c.out() == null ? null : Path.of(c.out())), "a run that trained keeps its files");
+        // and says why it stopped, for a report of its directory
+        io.nclab.experiment.RunImport.Status status = io.nclab.experiment.RunImport.status(Path.of(c.out()));
+        assertFalse(status.complete());
+        assertTrue(status.description().startsWith("stopped after epoch ")
+                && status.description().contains(": training diverged: the loss became"), status.description());
         assertEquals("lower --lr, or clip harder with a --clip below 0.5",
                 Trainer.divergenceAdvice(c.with(Map.of("clip", 0.5))));
         assertEquals("lower --lr", Trainer.divergenceAdvice(c.with(Map.of("optimizer", "LBFGS"))));
