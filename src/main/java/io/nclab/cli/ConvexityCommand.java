@@ -60,7 +60,14 @@ public final class ConvexityCommand implements Callable<Integer> {
             throw new UserError("--samples and --bins must be at least 1");
         }
         if (out != null) {
+            // every output checked before the (long) analysis: a folder in the way of one file would otherwise
+            // be found at the end, with the others written
             AtomicFiles.requireDirectoryOrAbsent(out, "--out");
+            List<Path> outputs = new ArrayList<>(CurvatureFigures.files(out, "convexity"));
+            outputs.add(out.resolve("config.json"));
+            for (Path f : outputs) {
+                AtomicFiles.requireWritableFile(f, "--out");
+            }
         }
         List<Loss> parsed = LossSpec.parseList(losses, "--loss");
         if (parsed.isEmpty()) {

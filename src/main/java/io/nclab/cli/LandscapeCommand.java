@@ -57,10 +57,6 @@ public final class LandscapeCommand implements Callable<Integer> {
         if (list.isEmpty()) {
             throw new UserError("--losses names no loss");
         }
-        Map<String, Object> settings = new LinkedHashMap<>();
-        settings.put("classes", classes);
-        settings.put("losses", list.stream().map(Loss::spec).toList());
-        settings.put("out", out.toString());
         List<Loss> bound = new ArrayList<>();
         for (Loss loss : LossSpec.parseList(boundLosses, "--bound-losses")) {
             if (!loss.contrastive()) {
@@ -69,8 +65,23 @@ public final class LandscapeCommand implements Callable<Integer> {
             }
             bound.add(loss);
         }
-        settings.put("bound_losses", bound.stream().map(Loss::spec).toList());
+        if (bound.isEmpty()) {
+            throw new UserError("--bound-losses names no loss");
+        }
+        // every output checked before the first is written: a folder in the way of one file would leave the
+        // others half written
         AtomicFiles.requireDirectoryOrAbsent(out, "--out");
+        List<Path> outputs = new ArrayList<>(LandscapeFigures.files(out));
+        outputs.addAll(CurvatureFigures.files(out, "contrastive-bound"));
+        outputs.add(out.resolve("config.json"));
+        for (Path f : outputs) {
+            AtomicFiles.requireWritableFile(f, "--out");
+        }
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("classes", classes);
+        settings.put("losses", list.stream().map(Loss::spec).toList());
+        settings.put("out", out.toString());
+        settings.put("bound_losses", bound.stream().map(Loss::spec).toList());
         List<Path> files = new ArrayList<>(LandscapeFigures.writeAll(out, classes, list, LandscapeFigures.Grid.standard()));
         files.addAll(CurvatureFigures.contrastiveBound(out, classes, bound, 3000, 0));
         Provenance.writeConfig(out, "landscape", settings); // last: a folder with config.json is complete

@@ -14,8 +14,16 @@ import org.jfree.chart.JFreeChart;
 public final class CurvatureFigures {
     private CurvatureFigures() {}
 
+    /** The files {@code figure} ("convexity" or "contrastive-bound") writes under {@code dir}: .png, .svg, .csv. */
+    public static List<Path> files(Path dir, String figure) {
+        return List.of(dir.resolve(figure + ".png"), dir.resolve(figure + ".svg"), dir.resolve(figure + ".csv"));
+    }
+
     /** {@code convexity.png/.svg/.csv}: the smallest eigenvalue of ∇²_z L against p_k, one series per loss. */
     public static List<Path> convexity(Path dir, List<LossConvexity.Report> reports) {
+        if (reports.isEmpty()) {
+            throw new IllegalArgumentException("the convexity figure needs at least one loss");
+        }
         List<Charts.Series> series = new ArrayList<>();
         List<List<String>> rows = new ArrayList<>();
         for (LossConvexity.Report r : reports) {
@@ -44,6 +52,9 @@ public final class CurvatureFigures {
      * t = Σ_{j≠k}(z_j − z_k), with the lower bound φ(t) of Definition 1 (the losses paper's (9)).
      */
     public static List<Path> contrastiveBound(Path dir, int classes, List<Loss> losses, int samples, long seed) {
+        if (losses.isEmpty()) {
+            throw new IllegalArgumentException("the contrastive-bound figure needs at least one loss");
+        }
         List<JFreeChart> panels = new ArrayList<>();
         List<List<String>> rows = new ArrayList<>();
         for (Loss loss : losses) {

@@ -1,5 +1,6 @@
 package io.nclab.landscape;
 
+import io.nclab.UserError;
 import io.nclab.io.Csv;
 import io.nclab.loss.Loss;
 import io.nclab.loss.LossSpec;
@@ -48,24 +49,51 @@ public final class LandscapeFigures {
         return LossSpec.label(loss);
     }
 
-    /** Writes the three figures and their grids under {@code dir}; returns every file written. */
-    public static List<Path> writeAll(Path dir, int classes, List<Loss> losses, Grid grid) {
-        List<Path> written = new ArrayList<>();
-        PolarPlane etf = PolarPlane.simplexEtf(classes);
-        PolarPlane limit = PolarPlane.limit();
-        double[] theta = PolarPlane.grid(0, Math.PI, grid.thetaPoints());
+    /** The files {@link #writeAll} writes under {@code dir}, so that a caller can check them first. */
+    public static List<Path> files(Path dir) {
+        return List.of(dir.resolve("polar-landscape.png"), dir.resolve("polar-landscape.svg"),
+                dir.resolve("polar-landscape.csv"), dir.resolve("gradient-field.png"),
+                dir.resolve("gradient-field.svg"), dir.resolve("gradient-field.csv"));
+    }
 
+    /**
+     * Writes the figures and their grids under {@code dir}; returns every file written. Every value is
+     * computed, and checked, before the first file is written: a loss whose values or gradient overflow
+     * float64 somewhere on the grid (e.g. {@code mse:alpha=1,m=1e300}, whose s² is infinite) is refused with
+     * one line rather than drawn as a blank panel.
+     */
+    public static List<Path> writeAll(Path dir, int classes, List<Loss> losses, Grid grid) {
+        PolarPlane etf = PolarPlane.simplexEtf(classes);
+        double[] theta = PolarPlane.grid(0, Math.PI, grid.thetaPoints());
+        double[] s = PolarPlane.grid(0, radius(losses), grid.sPoints());
+        double[] thetaArrows = PolarPlane.grid(0, Math.PI, grid.arrowsTheta());
+        double[] sArrows = PolarPlane.grid(radius(losses) / grid.arrowsS(), radius(losses), grid.arrowsS());
+        List<double[][]> values = new ArrayList<>();
+        List<PolarPlane.Field> limits = new ArrayList<>();
+        for (Loss loss : losses) {
+            double[][] v = etf.loss(loss, s, theta);
+            PolarPlane.Field f = PolarPlane.limit().gradient(loss, sArrows, thetaArrows);
+            if (!allFinite(v) || !allFinite(f.ds()) || !allFinite(f.dtheta())) {
+                throw new UserError("loss " + loss.spec() + " overflows float64 on the landscape grid (s up to "
+                        + Csv.num(radius(losses)) + ", K = " + classes + "): its " + (allFinite(v) ? "gradient" : "values")
+                        + " are not finite there; give smaller parameters");
+            }
+            values.add(v);
+            limits.add(f);
+        }
+
+        List<Path> written = new ArrayList<>();
         List<JFreeChart> maps = new ArrayList<>();
         List<List<String>> rows = new ArrayList<>();
-        double[] s = PolarPlane.grid(0, radius(losses), grid.sPoints());
-        for (Loss loss : losses) {
-            double[][] values = etf.loss(loss, s, theta);
+        for (int l = 0; l < losses.size(); l++) {
+            Loss loss = losses.get(l);
+            double[][] v = values.get(l);
             maps.add(Charts.heatMap(label(loss) + ", K = " + classes, "s = ‖h‖", "θ = ∠(h, w_k)  [rad]",
-                    "loss", s, theta, values, 12));
+                    "loss", s, theta, v, 12));
             for (int i = 0; i < s.length; i++) {
                 for (int j = 0; j < theta.length; j++) {
                     rows.add(List.of(loss.spec(), Integer.toString(classes), Csv.num(s[i]), Csv.num(theta[j]),
-                            Csv.num(values[i][j])));
+                            Csv.num(v[i][j])));
                 }
             }
         }
@@ -74,17 +102,13 @@ public final class LandscapeFigures {
         Csv.write(csv, List.of("loss", "classes", "s", "theta", "value"), rows);
         written.add(csv);
 
-
         List<JFreeChart> fields = new ArrayList<>();
         List<List<String>> fieldRows = new ArrayList<>();
-        double[] thetaArrows = PolarPlane.grid(0, Math.PI, grid.arrowsTheta());
-        double[] sArrows = PolarPlane.grid(radius(losses) / grid.arrowsS(), radius(losses), grid.arrowsS());
-        for (Loss loss : losses) {
-            PolarPlane.Field f = limit.gradient(loss, sArrows, thetaArrows);
-            double[][] ds = negate(f.ds());
-            double[][] dt = negate(f.dtheta());
+        for (int l = 0; l < losses.size(); l++) {
+            Loss loss = losses.get(l);
+            PolarPlane.Field f = limits.get(l);
             fields.add(Charts.vectorField(label(loss) + ", K → ∞", "s = ‖h‖", "θ = ∠(h, w_k)  [rad]", sArrows,
-                    thetaArrows, ds, dt));
+                    thetaArrows, negate(f.ds()), negate(f.dtheta())));
             for (int i = 0; i < sArrows.length; i++) {
                 for (int j = 0; j < thetaArrows.length; j++) {
                     fieldRows.add(List.of(loss.spec(), Csv.num(sArrows[i]), Csv.num(thetaArrows[j]),
@@ -98,6 +122,17 @@ public final class LandscapeFigures {
         Csv.write(fieldCsv, List.of("loss", "s", "theta", "dloss_ds", "dloss_dtheta"), fieldRows);
         written.add(fieldCsv);
         return written;
+    }
+
+    private static boolean allFinite(double[][] a) {
+        for (double[] row : a) {
+            for (double v : row) {
+                if (!Double.isFinite(v)) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     private static double[][] negate(double[][] a) {

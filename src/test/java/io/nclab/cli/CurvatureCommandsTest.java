@@ -83,6 +83,51 @@ class CurvatureCommandsTest {
     }
 
     @Test
+    void landscapeRefusesAnEmptyBoundListBeforeWritingAnything(@TempDir Path dir) {
+        for (String empty : new String[] {"", " "}) {
+            Path fresh = dir.resolve("fresh");
+            CliRunner.Result r = CliRunner.run("landscape", "--classes", "3", "--losses", "mse", "--bound-losses", empty,
+                    "--out", fresh.toString());
+            assertEquals(2, r.code(), r.err());
+            assertEquals("nclab landscape: --bound-losses names no loss", r.err().strip());
+            assertFalse(Files.exists(fresh), "nothing is written");
+        }
+    }
+
+    @Test
+    void aFolderInTheWayOfOneOutputIsFoundBeforeAnyIsWritten(@TempDir Path dir) throws Exception {
+        Path land = Files.createDirectories(dir.resolve("land").resolve("contrastive-bound.svg"));
+        CliRunner.Result r = CliRunner.run("landscape", "--classes", "3", "--losses", "mse", "--bound-losses", "ce",
+                "--out", land.getParent().toString());
+        assertEquals(2, r.code(), r.err());
+        assertEquals(1, r.err().strip().split("\n").length, r.err());
+        assertTrue(r.err().contains("contrastive-bound.svg is a directory"), r.err());
+        try (var files = Files.list(land.getParent())) {
+            assertEquals(1, files.count(), "only the folder that was in the way");
+        }
+        Path conv = Files.createDirectories(dir.resolve("conv").resolve("config.json"));
+        r = CliRunner.run("convexity", "--loss", "ce", "--classes", "3", "--samples", "10", "--out",
+                conv.getParent().toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("config.json is a directory"), r.err());
+        assertFalse(r.out().contains("smallest eigenvalue"), "refused before the analysis: " + r.out());
+        try (var files = Files.list(conv.getParent())) {
+            assertEquals(1, files.count());
+        }
+    }
+
+    @Test
+    void landscapeRefusesALossThatOverflowsOnTheGrid(@TempDir Path dir) {
+        Path fresh = dir.resolve("fresh");
+        CliRunner.Result r = CliRunner.run("landscape", "--classes", "3", "--losses", "mse:alpha=1,m=1e300",
+                "--bound-losses", "ce", "--out", fresh.toString());
+        assertEquals(2, r.code(), r.err());
+        assertEquals(1, r.err().strip().split("\n").length, r.err());
+        assertTrue(r.err().contains("overflows float64 on the landscape grid"), r.err());
+        assertFalse(Files.exists(fresh), "nothing is written");
+    }
+
+    @Test
     void saddleInMseAllZeroRegimeCallsTheOriginTheMinimiser() throws Exception {
         // λ_Wλ_H ≥ 1/(KN)... here λ = 1: the global minimiser is W = H = 0 (the MSE paper's Theorem 3.1)
         CliRunner.Result r = CliRunner.run("saddle", "--loss", "mse", "--classes", "3", "--dim", "4", "--per-class", "2",
