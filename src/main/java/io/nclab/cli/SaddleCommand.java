@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
         description = "Builds critical points of the UFM that are not global minimisers (the origin, a"
                 + " rank-deficient one), reports their gradient norm and most negative Hessian eigenvalue,"
                 + " escapes along that direction to the theory's global objective, and checks the curvature"
-                + " at the solver's minimiser.")
+                + " at the solver's minimiser. Problems up to " + SaddleCommand.LIMITS + ".")
 public final class SaddleCommand implements Callable<Integer> {
 
     @Mixin
@@ -37,6 +37,9 @@ public final class SaddleCommand implements Callable<Integer> {
     private static final ObjectMapper SNAKE = Json.MAPPER.copy()
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
 
+    static final String LIMITS = "2,000,000 parameters Kd + dN + K (Lanczos and L-BFGS keep about 60 vectors of"
+            + " that length, 1 GB) and 20,000,000 logits K*N (about ten K x N arrays, 1.6 GB)";
+
     @Override
     public Integer call() {
         SaddleAnalysis.Settings base = SaddleAnalysis.Settings.standard(seed);
@@ -46,6 +49,14 @@ public final class SaddleCommand implements Callable<Integer> {
         if (!(ufm.lambdaW() > 0 && ufm.lambdaH() > 0)) {
             throw new UserError("saddle needs --lambda-w and --lambda-h > 0: without weight decay on both the UFM"
                     + " has no minimiser (rescaling W up and H down lowers f towards its infimum)");
+        }
+        long parameters = SaddleAnalysis.parameters(ufm);
+        long logits = (long) ufm.classes() * ufm.samples();
+        if (parameters > SaddleAnalysis.MAX_PARAMETERS || logits > SaddleAnalysis.MAX_LOGITS) {
+            throw new UserError(String.format("the problem is too large (K = %d, d = %d, N = %d: %,d parameters Kd + dN"
+                    + " + K, %,d logits K*N): saddle takes at most %,d parameters and %,d logits, the memory Lanczos and"
+                    + " the Hessian products need (--classes, --dim, --per-class)", ufm.classes(), ufm.dim(),
+                    ufm.samples(), parameters, logits, SaddleAnalysis.MAX_PARAMETERS, SaddleAnalysis.MAX_LOGITS));
         }
         SaddleAnalysis.Report r = SaddleAnalysis.analyse(ufm, s);
 

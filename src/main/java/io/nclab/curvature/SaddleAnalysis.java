@@ -131,6 +131,28 @@ public final class SaddleAnalysis {
         return d < q ? d * (q - d) : 0;
     }
 
+    /**
+     * The largest problem {@link #analyse} takes, in parameters Kd + dN + K: Lanczos keeps a basis of
+     * {@code Lanczos.Settings.standard} 40 vectors of that length on the Java heap and L-BFGS 20 more
+     * natively, about 60 × 8 bytes × 2·10⁶ ≈ 1 GB.
+     */
+    public static final long MAX_PARAMETERS = 2_000_000;
+
+    /**
+     * The largest problem in logits K·N: the objective and each Hessian-vector product hold about ten K × N
+     * arrays of doubles (logits, targets, probabilities, gradient, the product's intermediates), about
+     * 10 × 8 bytes × 2·10⁷ ≈ 1.6 GB.
+     */
+    public static final long MAX_LOGITS = 20_000_000;
+
+    /** Kd + dN + K, the length of one flat (W, H, b); in long, since the product of large sizes overflows int. */
+    public static long parameters(UfmProblem p) {
+        long k = p.classes();
+        long d = p.dim();
+        long n = p.samples();
+        return k * d + d * n + (p.bias() ? k : 0);
+    }
+
     /** The rank r of the constructed rank-deficient critical point (0 when none exists beside the origin). */
     public static int deficientRank(UfmProblem p) {
         boolean mseWithoutBias = p.loss() instanceof RescaledMse && !p.bias();

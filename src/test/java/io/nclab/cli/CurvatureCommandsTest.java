@@ -128,6 +128,21 @@ class CurvatureCommandsTest {
     }
 
     @Test
+    void saddleRefusesAProblemTooLargeForItsMemory() {
+        // this one died with an OutOfMemoryError in Nd.oneHotColumns (K x N = 10^13 targets)
+        CliRunner.Result r = CliRunner.run("saddle", "--classes", "100000", "--dim", "100000", "--per-class", "1000");
+        assertEquals(2, r.code(), r.err());
+        assertEquals(1, r.err().strip().split("\n").length, r.err());
+        assertTrue(r.err().contains("the problem is too large") && r.err().contains("at most 2,000,000 parameters"),
+                r.err());
+        // just past the parameter limit (d(K + N) = 2,000,100 + K): refused before any work
+        r = CliRunner.run("saddle", "--classes", "10", "--dim", "2000", "--per-class", "100", "--no-bias");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("2,020,000 parameters"), r.err());
+        assertTrue(CliRunner.run("saddle", "--help").out().replaceAll("\\s+", " ").contains("2,000,000 parameters"));
+    }
+
+    @Test
     void saddleInMseAllZeroRegimeCallsTheOriginTheMinimiser() throws Exception {
         // λ_Wλ_H ≥ 1/(KN)... here λ = 1: the global minimiser is W = H = 0 (the MSE paper's Theorem 3.1)
         CliRunner.Result r = CliRunner.run("saddle", "--loss", "mse", "--classes", "3", "--dim", "4", "--per-class", "2",
