@@ -556,34 +556,82 @@ public final class Charts {
     }
 
     /**
-     * Arrows (dx[i][j], dy[i][j]) drawn from the grid points (x[i], y[j]), all scaled by one factor so
-     * that the longest arrow spans {@code 0.9} grid cells: lengths stay proportional to the norms.
+     * Arrows (dx[i][j], dy[i][j]) drawn from the grid points (x[i], y[j]) as matplotlib's {@code quiver} draws
+     * them by default: in screen units, dx across and dy up, all with one scale, so that the drawn length
+     * is proportional to the vector's norm √(dx² + dy²) whatever the axes' units per pixel (in data units an
+     * arrow along an axis drawn with more pixels per unit would look longer). The scale is set when the
+     * chart is drawn, from the plot's size: the longest arrow spans 0.9 of the smaller side of a grid cell
+     * on the page.
      */
     public static JFreeChart vectorField(String title, String xLabel, String yLabel, double[] x, double[] y,
             double[][] dx, double[][] dy) {
         double sx = step(x);
         double sy = step(y);
         double longest = 0;
-        for (int i = 0; i < x.length; i++) {
-            for (int j = 0; j < y.length; j++) {
-                longest = Math.max(longest, Math.hypot(dx[i][j] / sx, dy[i][j] / sy));
-            }
-        }
-        double k = longest > 0 ? 0.9 / longest : 0;
         VectorSeries arrows = new VectorSeries(title);
         for (int i = 0; i < x.length; i++) {
             for (int j = 0; j < y.length; j++) {
-                arrows.add(x[i], y[j], k * dx[i][j], k * dy[i][j]);
+                longest = Math.max(longest, Math.hypot(dx[i][j], dy[i][j]));
+                arrows.add(x[i], y[j], dx[i][j], dy[i][j]);
             }
         }
         VectorSeriesCollection data = new VectorSeriesCollection();
         data.addSeries(arrows);
-        VectorRenderer renderer = new VectorRenderer();
+        ScreenArrows renderer = new ScreenArrows(sx, sy, longest);
         renderer.setSeriesPaint(0, SERIES[0]);
         XYPlot plot = new XYPlot(data, axis(xLabel), axis(yLabel), renderer);
         plot.getDomainAxis().setRange(x[0] - sx, x[x.length - 1] + sx);
         plot.getRangeAxis().setRange(y[0] - sy, y[y.length - 1] + sy);
         return styled(new JFreeChart(title, TITLE, plot, false));
+    }
+
+    /** {@link #vectorField}'s arrows: a line and an open head, in pixels, one pixels-per-norm scale for all. */
+    static final class ScreenArrows extends VectorRenderer {
+        private static final long serialVersionUID = 1L;
+        private final double cellX;
+        private final double cellY;
+        private final double longest;
+
+        ScreenArrows(double cellX, double cellY, double longest) {
+            this.cellX = cellX;
+            this.cellY = cellY;
+            this.longest = longest;
+        }
+
+        /** Pixels per unit of norm in this data area: the longest arrow spans 0.9 of the smaller cell side. */
+        double pixelsPerNorm(Rectangle2D area, XYPlot plot) {
+            double cx = Math.abs(plot.getDomainAxis().lengthToJava2D(cellX, area, plot.getDomainAxisEdge()));
+            double cy = Math.abs(plot.getRangeAxis().lengthToJava2D(cellY, area, plot.getRangeAxisEdge()));
+            return longest > 0 ? 0.9 * Math.min(cx, cy) / longest : 0;
+        }
+
+        @Override
+        public void drawItem(Graphics2D g2, org.jfree.chart.renderer.xy.XYItemRendererState state,
+                Rectangle2D dataArea, org.jfree.chart.plot.PlotRenderingInfo info, XYPlot plot,
+                org.jfree.chart.axis.ValueAxis domainAxis, org.jfree.chart.axis.ValueAxis rangeAxis,
+                org.jfree.data.xy.XYDataset dataset, int series, int item,
+                org.jfree.chart.plot.CrosshairState crosshairState, int pass) {
+            org.jfree.data.xy.VectorXYDataset v = (org.jfree.data.xy.VectorXYDataset) dataset;
+            double x0 = domainAxis.valueToJava2D(v.getXValue(series, item), dataArea, plot.getDomainAxisEdge());
+            double y0 = rangeAxis.valueToJava2D(v.getYValue(series, item), dataArea, plot.getRangeAxisEdge());
+            double k = pixelsPerNorm(dataArea, plot);
+            double ux = k * v.getVectorXValue(series, item);
+            double uy = -k * v.getVectorYValue(series, item); // screen y grows downwards
+            double len = Math.hypot(ux, uy);
+            if (!(len > 0) || !Double.isFinite(len)) {
+                return;
+            }
+            g2.setPaint(getItemPaint(series, item));
+            g2.setStroke(new BasicStroke(1.2f));
+            g2.draw(new java.awt.geom.Line2D.Double(x0, y0, x0 + ux, y0 + uy));
+            double head = Math.min(6, 0.35 * len);
+            double angle = Math.atan2(uy, ux);
+            java.awt.geom.Path2D.Double tip = new java.awt.geom.Path2D.Double();
+            tip.moveTo(x0 + ux - head * Math.cos(angle - 0.4), y0 + uy - head * Math.sin(angle - 0.4));
+            tip.lineTo(x0 + ux, y0 + uy);
+            tip.lineTo(x0 + ux - head * Math.cos(angle + 0.4), y0 + uy - head * Math.sin(angle + 0.4));
+            g2.draw(tip);
+        }
     }
 
     /** Writes {@code base.png} and {@code base.svg} of one chart; returns both paths. */
