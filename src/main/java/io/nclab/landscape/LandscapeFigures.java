@@ -17,7 +17,7 @@ import org.jfree.chart.JFreeChart;
  *   <li>{@code polar-landscape}: Figure 2, the loss of one feature against a fixed simplex-ETF
  *       classifier as a heat map over s = ‖h‖ and θ = ∠(h, w_k), one panel per loss (eqs. (29)–(32));</li>
  *   <li>{@code gradient-field}: Figure 8, the descent directions −(∂L/∂s, ∂L/∂θ) in the K → ∞ limit
- *       (eqs. (33)–(35)), arrow length proportional to the gradient's norm.</li>
+ *       (eqs. (33)–(35); {@link PolarPlane#limitGradient}), arrow length proportional to the gradient's norm.</li>
  * </ul>
  */
 public final class LandscapeFigures {
@@ -49,6 +49,14 @@ public final class LandscapeFigures {
         return LossSpec.label(loss);
     }
 
+    /**
+     * A gradient-field panel's title: which K → ∞ it shows. MSE's is the limit of (31), eq. (34); the softmax
+     * losses' is the paper's eq. (35) convention, the two logits z_k = s cos θ and z_k′ = s sin θ alone.
+     */
+    static String limitTitle(Loss loss) {
+        return label(loss) + (loss instanceof RescaledMse ? ", K → ∞ (eq. 34)" : ", K → ∞ (eq. 35: z_k, z_k′ only)");
+    }
+
     /** The files {@link #writeAll} writes under {@code dir}, so that a caller can check them first. */
     public static List<Path> files(Path dir) {
         return List.of(dir.resolve("polar-landscape.png"), dir.resolve("polar-landscape.svg"),
@@ -72,7 +80,7 @@ public final class LandscapeFigures {
         List<PolarPlane.Field> limits = new ArrayList<>();
         for (Loss loss : losses) {
             double[][] v = etf.loss(loss, s, theta);
-            PolarPlane.Field f = PolarPlane.limit().gradient(loss, sArrows, thetaArrows);
+            PolarPlane.Field f = PolarPlane.limitGradient(loss, sArrows, thetaArrows);
             if (!allFinite(v) || !allFinite(f.ds()) || !allFinite(f.dtheta())) {
                 throw new UserError("loss " + loss.spec() + " overflows float64 on the landscape grid (s up to "
                         + Csv.num(radius(losses)) + ", K = " + classes + "): its " + (allFinite(v) ? "gradient" : "values")
@@ -107,7 +115,7 @@ public final class LandscapeFigures {
         for (int l = 0; l < losses.size(); l++) {
             Loss loss = losses.get(l);
             PolarPlane.Field f = limits.get(l);
-            fields.add(Charts.vectorField(label(loss) + ", K → ∞", "s = ‖h‖", "θ = ∠(h, w_k)  [rad]", sArrows,
+            fields.add(Charts.vectorField(limitTitle(loss), "s = ‖h‖", "θ = ∠(h, w_k)  [rad]", sArrows,
                     thetaArrows, negate(f.ds()), negate(f.dtheta())));
             for (int i = 0; i < sArrows.length; i++) {
                 for (int j = 0; j < thetaArrows.length; j++) {

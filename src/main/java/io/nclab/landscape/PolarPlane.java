@@ -3,6 +3,8 @@ package io.nclab.landscape;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.nclab.loss.CrossEntropy;
+import io.nclab.loss.LabelSmoothing;
 import io.nclab.loss.Loss;
 import io.nclab.nd.Nd;
 
@@ -20,10 +22,16 @@ import io.nclab.nd.Nd;
  *       the logits that remain are z = (s cos θ, s sin θ). Rescaled MSE becomes
  *       ½[α(s cos θ − M)² + s² sin² θ], eq. (33), with the gradient of eq. (34); for CE, eq. (35)
  *       is the gradient of log(1 + e^{s sin θ − s cos θ}), the CE of these two logits (the paper drops
- *       the other K − 2 logits, which tend to 0).</li>
+ *       the other K − 2 logits, which tend to 0). That is a convention, not the limit of eq. (32) at fixed
+ *       s: the K − 2 dropped terms e^{z_j} → 1 add up to K − 2, so CE_K − log K → −s cos θ and its gradient
+ *       → (−cos θ, s sin θ), only slowly (the error is of order e^s/K).</li>
  * </ul>
  *
- * <p>Nothing here writes a loss formula: values and gradients come from {@link Loss}; the gradient in
+ * <p>{@link #limitGradient} is the field the gradient-field figure draws: (34) for MSE and, for the softmax
+ * losses, the paper's two-logit convention of (35), with label smoothing carried over exactly (see there).
+ *
+ * <p>Nothing here writes a loss formula but LS's shift by α z_k ({@link #limitGradient}): values and
+ * gradients come from {@link Loss}; the gradient in
  * (s, θ) is the chain rule ∂L/∂s = ⟨∇_z L, cos θ c + sin θ q⟩, ∂L/∂θ = s⟨∇_z L, −sin θ c + cos θ q⟩.
  */
 public record PolarPlane(String name, double[] cos, double[] sin) {
@@ -61,6 +69,33 @@ public record PolarPlane(String name, double[] cos, double[] sin) {
     /** The K → ∞ limit of eqs. (33)–(35): two logits, z = (s cos θ, s sin θ). */
     public static PolarPlane limit() {
         return new PolarPlane("K → ∞", new double[] {1, 0}, new double[] {0, 1});
+    }
+
+    /**
+     * The K → ∞ gradient field of one loss in the paper's convention: {@link #limit()}'s two logits, except
+     * for label smoothing. On the simplex-ETF plane the logits sum to 0 at every K (the rows of a simplex
+     * ETF sum to 0 and b = 0), so with y^smooth = (1 − α)e_k + (α/K)1,
+     * L_LS = log Σ_ℓ e^{z_ℓ} − (1 − α) z_k − (α/K) Σ_ℓ z_ℓ = L_CE + α z_k = L_CE + α s cos θ exactly, for
+     * every K: the smoothing mass is α/K on each other logit but α on all of them together, and it comes
+     * back as α z_k. LS's field is therefore CE's plus α ∇(s cos θ) = α(cos θ, −s sin θ), in the limit
+     * too, whichever way CE's limit is taken. (Label smoothing of {@code limit()}'s two logits would
+     * instead put α/2 on each, i.e. a two-class problem, and push θ away from w_k at θ = 0.)
+     */
+    public static Field limitGradient(Loss loss, double[] s, double[] theta) {
+        if (!(loss instanceof LabelSmoothing ls)) {
+            return limit().gradient(loss, s, theta);
+        }
+        Field ce = limit().gradient(new CrossEntropy(), s, theta);
+        double a = ls.alpha();
+        double[][] ds = new double[s.length][theta.length];
+        double[][] dtheta = new double[s.length][theta.length];
+        for (int i = 0; i < s.length; i++) {
+            for (int j = 0; j < theta.length; j++) {
+                ds[i][j] = ce.ds()[i][j] + a * Math.cos(theta[j]);
+                dtheta[i][j] = ce.dtheta()[i][j] - a * s[i] * Math.sin(theta[j]);
+            }
+        }
+        return new Field(ds, dtheta);
     }
 
     /** The loss values on the grid: out[i][j] = L(z(s[i], θ[j]), e_0). */

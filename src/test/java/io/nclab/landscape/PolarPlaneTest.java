@@ -1,6 +1,7 @@
 package io.nclab.landscape;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import io.nclab.loss.LossSpec;
@@ -98,6 +99,44 @@ class PolarPlaneTest {
                 assertEquals(e * s * (st + ct), ce.dtheta()[a][b], 1e-12);
             }
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {10_000, 100_000, 1_000_000})
+    void labelSmoothingIsCePlusAlphaZkAtEveryKAndInTheLimit(int k) {
+        // L_LS = L_CE + α s cos θ on the ETF plane (its logits sum to 0): the finite-K fields (LabelSmoothing's
+        // own α/K smoothing over K logits) differ by α(cos θ, −s sin θ) at every K, and the K → ∞ field drawn
+        // is CE's (35) plus the same
+        double alpha = 0.2;
+        double[] s = {0.5, 2.0, 10.0};
+        double[] theta = {0.0, 1.3, 3.1};
+        PolarPlane etf = PolarPlane.simplexEtf(k);
+        PolarPlane.Field ls = etf.gradient(LossSpec.parse("ls:alpha=0.2"), s, theta);
+        PolarPlane.Field ce = etf.gradient(LossSpec.parse("ce"), s, theta);
+        PolarPlane.Field lsLimit = PolarPlane.limitGradient(LossSpec.parse("ls:alpha=0.2"), s, theta);
+        PolarPlane.Field ceLimit = PolarPlane.limitGradient(LossSpec.parse("ce"), s, theta);
+        for (int a = 0; a < s.length; a++) {
+            for (int b = 0; b < theta.length; b++) {
+                double shiftS = alpha * Math.cos(theta[b]);
+                double shiftT = -alpha * s[a] * Math.sin(theta[b]);
+                assertEquals(shiftS, ls.ds()[a][b] - ce.ds()[a][b], 1e-9);
+                assertEquals(shiftT, ls.dtheta()[a][b] - ce.dtheta()[a][b], 1e-9);
+                assertEquals(shiftS, lsLimit.ds()[a][b] - ceLimit.ds()[a][b], 1e-12);
+                assertEquals(shiftT, lsLimit.dtheta()[a][b] - ceLimit.dtheta()[a][b], 1e-12);
+                if (s[a] <= 2) {
+                    // at fixed s the finite-K fields tend (error of order e^s/K) to the limit of (32), which drops
+                    // nothing: CE → (−cos θ, s sin θ), LS → (1 − α) times that
+                    double tol = 30 * Math.exp(s[a]) / k;
+                    assertEquals(-Math.cos(theta[b]), ce.ds()[a][b], tol);
+                    assertEquals(s[a] * Math.sin(theta[b]), ce.dtheta()[a][b], tol);
+                    assertEquals(-(1 - alpha) * Math.cos(theta[b]), ls.ds()[a][b], tol);
+                    assertEquals((1 - alpha) * s[a] * Math.sin(theta[b]), ls.dtheta()[a][b], tol);
+                }
+            }
+        }
+        // at θ = 0 the drawn field no longer pushes θ away from w_k (two-class smoothing gave ∂L/∂θ = −0.9995 at s = 10)
+        assertTrue(Math.abs(lsLimit.dtheta()[2][0]) < 1e-3, "dL/dtheta at (10, 0): " + lsLimit.dtheta()[2][0]);
+        assertEquals(0.2, lsLimit.ds()[2][0], 1e-3);
     }
 
     @Test
