@@ -8,7 +8,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.awt.Font;
 import org.jfree.chart.JFreeChart;
+import org.jfree.chart.title.TextTitle;
+import org.jfree.chart.ui.RectangleEdge;
 
 /** The curvature issue's figures: loss convexity against p_k, and the contrastive lower bound φ. */
 public final class CurvatureFigures {
@@ -26,9 +29,10 @@ public final class CurvatureFigures {
         }
         List<Charts.Series> series = new ArrayList<>();
         List<List<String>> rows = new ArrayList<>();
-        for (LossConvexity.Report r : reports) {
-            String name = io.nclab.loss.LossSpec.label(r.loss()) + (Double.isNaN(r.threshold()) ? " (PSD everywhere)"
-                    : String.format(" (not PSD up to p_k = %.4f)", r.threshold()));
+        for (int l = 0; l < reports.size(); l++) {
+            LossConvexity.Report r = reports.get(l);
+            String name = io.nclab.loss.LossSpec.label(r.loss()) + (Double.isNaN(r.threshold()) ? " (PSD everywhere"
+                    : String.format(" (not PSD up to p_k = %.4f", r.threshold())) + hiddenUnder(reports, l) + ")";
             series.add(Charts.Series.points(name, r.pk(), r.eigenvalues()));
             for (int i = 0; i < r.pk().length; i++) {
                 rows.add(List.of(r.loss(), Integer.toString(r.classes()), Csv.num(r.pk()[i]),
@@ -36,8 +40,11 @@ public final class CurvatureFigures {
             }
         }
         int k = reports.get(0).classes();
+        // ~2 × 2-pixel cells of the ~800 × 430-pixel plot
+        List<Charts.Series> drawn = Charts.thinPoints(series, true, 400, 215);
         JFreeChart chart = Charts.lineChart("Convexity in logit space, K = " + k
-                + ": smallest eigenvalue of the Hessian of L(z, y_k)", "p_k = softmax(z)_k  (log scale)", "λ_min(∇²_z L)", series);
+                + ": smallest eigenvalue of the Hessian of L(z, y_k)", "p_k = softmax(z)_k  (log scale)", "λ_min(∇²_z L)", drawn);
+        caption(chart, series, drawn, "convexity.csv");
         Charts.logX(chart);
         Charts.verticalMarker(chart, 0.21, "p_k = 0.21, the paper's sufficient bound");
         List<Path> written = new ArrayList<>(Charts.save(dir.resolve("convexity"), chart, 900, 560));
@@ -45,6 +52,44 @@ public final class CurvatureFigures {
         Csv.write(csv, List.of("loss", "classes", "p_k", "min_eigenvalue"), rows);
         written.add(csv);
         return written;
+    }
+
+    /**
+     * CE and LS have the same logit-space Hessian, diag(p) − ppᵀ (LS only moves the target), and the same
+     * sampled logits, so the series drawn first lies exactly under the later one: its legend says so.
+     */
+    private static String hiddenUnder(List<LossConvexity.Report> reports, int i) {
+        String mine = io.nclab.loss.LossSpec.parse(reports.get(i).loss()).name();
+        if (!mine.equals("ce") && !mine.equals("ls")) {
+            return "";
+        }
+        for (int j = reports.size() - 1; j > i; j--) {
+            String later = io.nclab.loss.LossSpec.parse(reports.get(j).loss()).name();
+            if (later.equals("ce") || later.equals("ls")) {
+                return "; drawn under " + io.nclab.loss.LossSpec.label(reports.get(j).loss())
+                        + ", the same Hessian diag(p) − ppᵀ";
+            }
+        }
+        return "";
+    }
+
+    /** A line below the chart saying how many of the sampled points are drawn (the rest overlap them). */
+    private static void caption(JFreeChart chart, List<Charts.Series> all, List<Charts.Series> drawn, String csv) {
+        int total = 0;
+        int kept = 0;
+        for (int i = 0; i < all.size(); i++) {
+            if (all.get(i).points()) {
+                total += all.get(i).x().length;
+                kept += drawn.get(i).x().length;
+            }
+        }
+        if (kept < total) {
+            TextTitle t = new TextTitle(String.format("%,d of %,d sampled points drawn, one per 2 × 2-pixel cell per"
+                    + " series (the rest lie under them); %s has all", kept, total, csv),
+                    new Font(Font.SANS_SERIF, Font.ITALIC, 11));
+            t.setPosition(RectangleEdge.BOTTOM);
+            chart.addSubtitle(t);
+        }
     }
 
     /**
@@ -82,9 +127,14 @@ public final class CurvatureFigures {
                 curveT[i] = lo + (hi - lo) * i / (curveT.length - 1);
             }
             double[] phi = ContrastiveProperty.phi(loss, classes, curveT);
-            panels.add(Charts.lineChart(io.nclab.loss.LossSpec.label(loss) + ", K = " + classes, "t = Σ_{j≠k} (z_j − z_k)", "loss",
-                    List.of(Charts.Series.points("L(z, y_k) at random logits z", t, values),
-                            Charts.Series.line("φ(t), the lower bound (9)", curveT, phi))));
+            List<Charts.Series> series = List.of(Charts.Series.points("L(z, y_k) at random logits z", t, values),
+                    Charts.Series.line("φ(t), the lower bound (9)", curveT, phi));
+            // ~2 × 2-pixel cells of a ~430 × 300-pixel panel
+            List<Charts.Series> drawn = Charts.thinPoints(series, false, 215, 150);
+            JFreeChart panel = Charts.lineChart(io.nclab.loss.LossSpec.label(loss) + ", K = " + classes,
+                    "t = Σ_{j≠k} (z_j − z_k)", "loss", drawn);
+            caption(panel, series, drawn, "the CSV");
+            panels.add(panel);
             double[] phiAt = ContrastiveProperty.phi(loss, classes, t);
             for (int i = 0; i < samples; i++) {
                 rows.add(List.of(loss.spec(), Integer.toString(classes), Csv.num(t[i]), Csv.num(values[i]),

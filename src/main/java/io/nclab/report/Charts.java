@@ -92,6 +92,57 @@ public final class Charts {
         }
     }
 
+    /**
+     * The series as a figure draws them when they hold many thousands of points: each point series keeps one
+     * point (its first) per cell of a {@code cols × rows} grid over the range the point series share (log10 x
+     * when {@code logX}, as on a log axis, where x ≤ 0 is not drawn), so that an SVG, one element per marker,
+     * stays small; line series are kept whole. With cells about a marker's size the picture is the same but
+     * for the depth of overlapping translucent markers; the figure's CSV keeps every point.
+     */
+    public static List<Series> thinPoints(List<Series> series, boolean logX, int cols, int rows) {
+        double x0 = Double.POSITIVE_INFINITY;
+        double x1 = Double.NEGATIVE_INFINITY;
+        double y0 = Double.POSITIVE_INFINITY;
+        double y1 = Double.NEGATIVE_INFINITY;
+        for (Series s : series) {
+            for (int i = 0; s.points() && i < s.x().length; i++) {
+                double x = logX ? Math.log10(s.x()[i]) : s.x()[i];
+                if (Double.isFinite(x) && Double.isFinite(s.y()[i])) {
+                    x0 = Math.min(x0, x);
+                    x1 = Math.max(x1, x);
+                    y0 = Math.min(y0, s.y()[i]);
+                    y1 = Math.max(y1, s.y()[i]);
+                }
+            }
+        }
+        List<Series> out = new ArrayList<>();
+        for (Series s : series) {
+            if (!s.points()) {
+                out.add(s);
+                continue;
+            }
+            java.util.Set<Long> taken = new java.util.HashSet<>();
+            double[] kx = new double[s.x().length];
+            double[] ky = new double[s.x().length];
+            int n = 0;
+            for (int i = 0; i < s.x().length; i++) {
+                double x = logX ? Math.log10(s.x()[i]) : s.x()[i];
+                double y = s.y()[i];
+                if (!Double.isFinite(x) || !Double.isFinite(y)) {
+                    continue;
+                }
+                long cx = x1 > x0 ? Math.min(cols - 1, (long) ((x - x0) / (x1 - x0) * cols)) : 0;
+                long cy = y1 > y0 ? Math.min(rows - 1, (long) ((y - y0) / (y1 - y0) * rows)) : 0;
+                if (taken.add(cx * rows + cy)) {
+                    kx[n] = s.x()[i];
+                    ky[n++] = y;
+                }
+            }
+            out.add(Series.points(s.name(), java.util.Arrays.copyOf(kx, n), java.util.Arrays.copyOf(ky, n)));
+        }
+        return out;
+    }
+
     /** Lines and point clouds against shared axes, with a legend naming each series. */
     public static JFreeChart lineChart(String title, String xLabel, String yLabel, List<Series> series) {
         XYSeriesCollection data = new XYSeriesCollection();

@@ -41,6 +41,21 @@ class CurvatureCommandsTest {
     }
 
     @Test
+    void convexitySvgStaysSmallWhileTheCsvKeepsEveryPoint(@TempDir Path dir) throws Exception {
+        // 36,000 markers made a ~25 MB SVG (one element per marker); drawn thinned, the CSV has them all
+        CliRunner.Result r = CliRunner.run("convexity", "--loss", "ce,ls:alpha=0.1,focal:gamma=2", "--classes", "4",
+                "--samples", "12000", "--out", dir.toString());
+        assertEquals(0, r.code(), r.err());
+        long svg = Files.size(dir.resolve("convexity.svg"));
+        assertTrue(svg < 3_000_000, "convexity.svg is " + svg + " bytes");
+        assertEquals(1 + 36_000, Files.readAllLines(dir.resolve("convexity.csv")).size());
+        String doc = Files.readString(dir.resolve("convexity.svg"));
+        assertTrue(doc.contains("of 36,000 sampled points drawn"), "the caption says what is drawn");
+        assertTrue(doc.contains("CE (PSD everywhere; drawn under LS (α = 0.1), the same Hessian"),
+                "CE's legend says where its points are");
+    }
+
+    @Test
     void landscapeWritesEveryFigure(@TempDir Path dir) {
         CliRunner.Result r = CliRunner.run("landscape", "--classes", "3", "--losses", "mse,ce", "--bound-losses", "ce",
                 "--out", dir.toString());
