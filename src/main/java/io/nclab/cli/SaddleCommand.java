@@ -4,7 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import io.nclab.UserError;
 import io.nclab.curvature.SaddleAnalysis;
+import io.nclab.io.AtomicFiles;
 import io.nclab.io.Json;
+import io.nclab.io.Npz;
+import java.nio.file.Path;
+import java.util.Arrays;
 import io.nclab.ufm.UfmProblem;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,11 +38,53 @@ public final class SaddleCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print a one-line JSON object last")
     boolean json;
 
+    @Option(names = "--direction-out", paramLabel = "FILE.npz",
+            description = "also write each examined critical point and its unit eigenvector of the smallest Hessian"
+                    + " eigenvalue (the negative-curvature direction) as a NumPy .npz: arrays <kind>_W (K x d),"
+                    + " <kind>_H (d x N), <kind>_b (K, with a bias) of the point and <kind>_direction_W/_H/_b of the"
+                    + " direction, kind = origin or rank_deficient, and nclab.json with their eigenvalues")
+    Path directionOut;
+
     private static final ObjectMapper SNAKE = Json.MAPPER.copy()
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
 
     static final String LIMITS = "2,000,000 parameters Kd + dN + K (Lanczos and L-BFGS keep about 60 vectors of"
             + " that length, 1 GB) and 20,000,000 logits K*N (about ten K x N arrays, 1.6 GB)";
+
+    /** The examined critical points and their directions, unflattened into W, H and b. */
+    private Npz directions(UfmProblem p, SaddleAnalysis.Report r) {
+        Npz npz = new Npz();
+        int k = p.classes();
+        int d = p.dim();
+        int n = p.samples();
+        List<Map<String, Object>> meta = new java.util.ArrayList<>();
+        for (SaddleAnalysis.CriticalPoint c : r.criticalPoints()) {
+            for (String what : new String[] {"", "direction_"}) {
+                double[] v = what.isEmpty() ? c.point() : c.direction();
+                String name = c.kind() + "_" + what;
+                npz.put(name + "W", Arrays.copyOfRange(v, 0, k * d), k, d);
+                npz.put(name + "H", Arrays.copyOfRange(v, k * d, k * d + d * n), d, n);
+                if (p.bias()) {
+                    npz.put(name + "b", Arrays.copyOfRange(v, k * d + d * n, k * d + d * n + k), k);
+                }
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("kind", c.kind());
+            m.put("rank", c.rank());
+            m.put("objective", c.objective());
+            m.put("grad_norm", c.gradNorm());
+            m.put("min_eigenvalue", c.minEigenvalue());
+            m.put("eigen_residual", c.eigenResidual());
+            meta.add(m);
+        }
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("kind", "saddle-directions");
+        info.put("version", 1);
+        info.putAll(problem.settings());
+        info.put("seed", seed);
+        info.put("critical_points", meta);
+        return npz.putText("nclab.json", Json.line(info));
+    }
 
     @Override
     public Integer call() {
@@ -57,6 +103,9 @@ public final class SaddleCommand implements Callable<Integer> {
                     + " + K, %,d logits K*N): saddle takes at most %,d parameters and %,d logits, the memory Lanczos and"
                     + " the Hessian products need (--classes, --dim, --per-class)", ufm.classes(), ufm.dim(),
                     ufm.samples(), parameters, logits, SaddleAnalysis.MAX_PARAMETERS, SaddleAnalysis.MAX_LOGITS));
+        }
+        if (directionOut != null) {
+            AtomicFiles.requireWritableFile(directionOut, "--direction-out");
         }
         SaddleAnalysis.Report r = SaddleAnalysis.analyse(ufm, s);
 
@@ -106,6 +155,10 @@ public final class SaddleCommand implements Callable<Integer> {
         System.out.printf("one Hessian-vector product: %.3g ms; one gradient: %.3g ms (ratio %.2f)%n",
                 1e3 * r.secondsPerProduct(), 1e3 * r.secondsPerGradient(),
                 r.secondsPerProduct() / r.secondsPerGradient());
+        if (directionOut != null) {
+            directions(ufm, r).save(directionOut);
+            System.out.println("wrote " + directionOut);
+        }
         if (json) {
             Map<String, Object> out = new LinkedHashMap<>(problem.settings());
             out.put("seed", seed);
@@ -114,6 +167,7 @@ public final class SaddleCommand implements Callable<Integer> {
             @SuppressWarnings("unchecked")
             List<Map<String, Object>> points = (List<Map<String, Object>>) fields.get("critical_points");
             for (Map<String, Object> p : points) {
+                p.remove("point"); // Kd + dN + K numbers each: --direction-out writes them
                 p.remove("direction");
             }
             out.putAll(fields);

@@ -84,11 +84,13 @@ public final class SaddleAnalysis {
      * @param minEigenvalue the smallest Hessian eigenvalue
      * @param eigenResidual ‖∇²f y − λ y‖ of the returned eigenvector y
      * @param lanczosProducts the Hessian-vector products Lanczos used
-     * @param direction the unit negative-curvature direction y, flat (W, H, b)
+     * @param point the critical point x, flat (W, H, b) as {@link UfmHessian#flatten} lays it out
+     * @param direction the unit eigenvector y of the smallest eigenvalue (a negative-curvature direction where
+     *     that is below zero), flat like {@code point}
      * @param escape the escapes (null when not run)
      */
     public record CriticalPoint(String kind, int rank, double objective, double gradNorm, double minEigenvalue,
-            double eigenResidual, int lanczosProducts, double[] direction, Escape escape) {}
+            double eigenResidual, int lanczosProducts, double[] point, double[] direction, Escape escape) {}
 
     /**
      * The whole analysis.
@@ -305,7 +307,7 @@ public final class SaddleAnalysis {
         }
         Escape escape = s.escape() ? escape(f, x.parent(), start, eig, fStar, s) : null;
         return new CriticalPoint(kind, rank, value, gradNorm, eig.value(), eig.residual(), eig.products(),
-                eig.vector(), escape);
+                start, eig.vector(), escape);
     }
 
     /** Steps along negative curvature and solves, again while the solver stops where curvature is negative. */

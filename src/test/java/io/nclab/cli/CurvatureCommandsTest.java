@@ -158,6 +158,61 @@ class CurvatureCommandsTest {
     }
 
     @Test
+    void saddleWritesEachPointsNegativeCurvatureDirection(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("directions.npz");
+        CliRunner.Result r = CliRunner.run("saddle", "--loss", "ce", "--classes", "3", "--dim", "4", "--per-class", "2",
+                "--no-escape", "--direction-out", file.toString());
+        assertEquals(0, r.code(), r.err());
+        io.nclab.io.Npz npz = io.nclab.io.Npz.load(file);
+        JsonNode info = Json.MAPPER.readTree(npz.text("nclab.json"));
+        assertEquals(2, info.get("critical_points").size());
+        io.nclab.ufm.UfmProblem p = io.nclab.ufm.UfmProblem.balanced(io.nclab.loss.LossSpec.parse("ce"), 3, 4, 2,
+                5e-3, 5e-3, 5e-3, true);
+        for (JsonNode c : info.get("critical_points")) {
+            String kind = c.get("kind").asText();
+            assertEquals(3, npz.shape(kind + "_direction_W")[0]);
+            assertEquals(4, npz.shape(kind + "_direction_W")[1]);
+            assertEquals(6, npz.shape(kind + "_direction_H")[1]);
+            double[][] x = {npz.doubles(kind + "_W"), npz.doubles(kind + "_H"), npz.doubles(kind + "_b")};
+            double[][] y = {npz.doubles(kind + "_direction_W"), npz.doubles(kind + "_direction_H"),
+                npz.doubles(kind + "_direction_b")};
+            double norm = 0;
+            for (double[] part : y) {
+                for (double v : part) {
+                    norm += v * v;
+                }
+            }
+            assertEquals(1.0, norm, 1e-10, kind + ": a unit vector over (W, H, b)");
+            // (f(x + εy) + f(x − εy) − 2f(x))/ε² = yᵀ∇²f y, the reported (negative) eigenvalue
+            double eps = 1e-4;
+            double[] f = new double[3];
+            try (ai.djl.ndarray.NDManager m = io.nclab.nd.Nd.newManager();
+                    io.nclab.ufm.UfmObjective obj = new io.nclab.ufm.UfmObjective(p, m)) {
+                for (int t = -1; t <= 1; t++) {
+                    double[] flat = new double[12 + 24 + 3];
+                    int at = 0;
+                    for (int part = 0; part < 3; part++) {
+                        for (int i = 0; i < x[part].length; i++) {
+                            flat[at++] = x[part][i] + t * eps * y[part][i];
+                        }
+                    }
+                    try (io.nclab.ufm.UfmPoint pt = io.nclab.curvature.UfmHessian.unflatten(p, m, flat)) {
+                        f[t + 1] = obj.value(pt);
+                    }
+                }
+            }
+            double lambda = c.get("min_eigenvalue").asDouble();
+            assertTrue(lambda < -1e-6, kind + " is a strict saddle");
+            assertEquals(lambda, (f[0] + f[2] - 2 * f[1]) / (eps * eps), 1e-5, kind);
+        }
+        // a folder in the way is found before the analysis
+        CliRunner.Result bad = CliRunner.run("saddle", "--loss", "ce", "--classes", "3", "--dim", "4", "--per-class",
+                "2", "--direction-out", dir.toString());
+        assertEquals(2, bad.code(), bad.err());
+        assertTrue(bad.err().contains("--direction-out") && bad.out().isEmpty(), bad.err() + bad.out());
+    }
+
+    @Test
     void saddleInMseAllZeroRegimeCallsTheOriginTheMinimiser() throws Exception {
         // λ_Wλ_H ≥ 1/(KN)... here λ = 1: the global minimiser is W = H = 0 (the MSE paper's Theorem 3.1)
         CliRunner.Result r = CliRunner.run("saddle", "--loss", "mse", "--classes", "3", "--dim", "4", "--per-class", "2",
