@@ -69,7 +69,16 @@ public final class ProblemOptions {
                 throw new UserError("--per-class-list has " + perClassList.length + " counts but --classes is " + k);
             }
             counts = perClassList;
+            for (int c = 0; c < k; c++) {
+                if (counts[c] < 1) {
+                    throw new UserError("--per-class-list gives class " + c + " " + counts[c]
+                            + " samples; every class needs at least one");
+                }
+            }
         } else {
+            if (perClass != null && perClass < 1) {
+                throw new UserError("--per-class must be at least 1, got " + perClass);
+            }
             counts = new int[k];
             Arrays.fill(counts, perClass != null ? perClass : PER_CLASS);
         }

@@ -83,11 +83,14 @@ class CurvatureCommandsTest {
             {"convexity", "--loss", "ce,ce", "--classes", "4", "--samples", "20", "--out", fresh.toString()},
             {"landscape", "--classes", "3", "--losses", "mse,ce,mse", "--out", fresh.toString()},
             {"convexity", "--loss", "ce", "--classes", "3", "--samples", "10", "--out", file.resolve("below").toString()},
+            {"saddle", "--classes", "3", "--dim", "4", "--per-class", "0"},
+            {"saddle", "--classes", "3", "--dim", "4", "--per-class-list", "2,0,1"},
         };
         String[] says = {"at least 3", "hinge", "--dim", "at most 1000", "mse is not a contrastive loss",
             "exists and is not a directory", "an empty path", "exists and is not a directory",
             "--lambda-w and --lambda-h > 0", "--classes must be at most 1000", "empty loss in the list 'ce,,mse'", "--loss lists ce twice", "--losses lists mse twice",
-            "is not a directory"};
+            "is not a directory", "--per-class must be at least 1, got 0",
+            "--per-class-list gives class 1 0 samples; every class needs at least one"};
         for (int i = 0; i < bad.length; i++) {
             CliRunner.Result r = CliRunner.run(bad[i]);
             assertEquals(2, r.code(), String.join(" ", bad[i]));
