@@ -99,7 +99,15 @@ public final class AtomicFiles {
         if (Files.exists(real) && !Files.isWritable(real)) {
             throw new UserError(option + " " + file + " is not writable");
         }
-        Path above = real.getParent();
+        requireRoomFor(real, file, option);
+    }
+
+    /**
+     * Fails when {@code path} could not be made: the nearest existing folder above it is a file or is not
+     * writable ({@code shown} is the path as the user gave it).
+     */
+    private static void requireRoomFor(Path path, Path shown, String option) {
+        Path above = path.toAbsolutePath().normalize().getParent();
         while (above != null && !Files.exists(above)) {
             above = above.getParent();
         }
@@ -107,10 +115,10 @@ public final class AtomicFiles {
             return;
         }
         if (!Files.isDirectory(above)) {
-            throw new UserError(option + " " + file + " cannot be made: " + above + " is not a directory");
+            throw new UserError(option + " " + shown + " cannot be made: " + above + " is not a directory");
         }
         if (!Files.isWritable(above)) {
-            throw new UserError(option + " " + file + " cannot be written: " + above + " is not writable");
+            throw new UserError(option + " " + shown + " cannot be made: " + above + " is not writable");
         }
     }
 
@@ -130,19 +138,7 @@ public final class AtomicFiles {
             }
             return;
         }
-        Path above = dir.toAbsolutePath().normalize().getParent();
-        while (above != null && !Files.exists(above)) {
-            above = above.getParent();
-        }
-        if (above == null) {
-            return;
-        }
-        if (!Files.isDirectory(above)) {
-            throw new UserError(option + " " + dir + " cannot be made: " + above + " is not a directory");
-        }
-        if (!Files.isWritable(above)) {
-            throw new UserError(option + " " + dir + " cannot be made: " + above + " is not writable");
-        }
+        requireRoomFor(dir, dir, option);
     }
 
     /** Temporary files are created owner-only; the finished file gets the usual rw-r--r--. */

@@ -146,21 +146,6 @@ class MetricsCommandTest {
         assertTrue(v.out().startsWith("nclab "), v.out());
     }
 
-    /** --margins-out through a symbolic link writes the file it points to and leaves the link in place. */
-    @Test
-    void marginsFollowASymbolicLink() throws Exception {
-        Path real = dir.resolve("real-margins.csv");
-        Files.writeString(real, "old\n");
-        Path link = dir.resolve("link-margins.csv");
-        Files.createSymbolicLink(link, real);
-        CliRunner.Result r = run("metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--weights", f("w.npy"),
-                "--margins-out", link.toString(), "--no-numerical-rank");
-        assertEquals(0, r.code(), r.err());
-        assertTrue(Files.isSymbolicLink(link));
-        assertEquals("cosine_margin", Files.readAllLines(real).get(0));
-        assertEquals(N + 1, Files.readAllLines(real).size());
-    }
-
     @Test
     void mistakesAreOneLineAndExitTwo() {
         String[][] bad = {
