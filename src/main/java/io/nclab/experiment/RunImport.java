@@ -68,7 +68,7 @@ public final class RunImport {
             } catch (java.io.IOException e) {
                 why = "training diverged";
             }
-            return new Status(false, "stopped after epoch " + last + of + ": " + why, commandLine);
+            return new Status(false, "stopped with " + last + of + " epochs trained: " + why, commandLine);
         }
         if (last >= 1) {
             return new Status(false, "interrupted after epoch " + last + of, commandLine);

@@ -144,7 +144,7 @@ class TrainerTest {
         // and says why it stopped, for a report of its directory
         io.nclab.experiment.RunImport.Status status = io.nclab.experiment.RunImport.status(Path.of(c.out()));
         assertFalse(status.complete());
-        assertTrue(status.description().startsWith("stopped after epoch ")
+        assertTrue(status.description().startsWith("stopped with ")
                 && status.description().contains(": training diverged: the loss became"), status.description());
         assertEquals("lower --lr, or clip harder with a --clip below 0.5",
                 Trainer.divergenceAdvice(c.with(Map.of("clip", 0.5))));
