@@ -2,6 +2,7 @@ package io.nclab.cli;
 
 import io.nclab.experiment.ResultsDb;
 import io.nclab.experiment.ResultsTable;
+import io.nclab.experiment.Sweep;
 import io.nclab.io.AtomicFiles;
 import java.nio.file.Path;
 import java.util.List;
@@ -45,6 +46,7 @@ public final class ResultsCommand implements Callable<Integer> {
         try (ResultsDb db = ResultsDb.openReadOnly(dir.resolve(ResultsDb.FILE))) {
             List<String> columns = db.columns();
             List<Map<String, Object>> rows = db.runs(where);
+            rows.forEach(r -> r.put("status", Sweep.shownStatus(r.get("status"), r.get("run_dir"))));
             if (csv || out != null) {
                 String text = ResultsTable.csv(columns, rows);
                 if (out != null) {

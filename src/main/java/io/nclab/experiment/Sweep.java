@@ -307,10 +307,8 @@ public final class Sweep {
             return;
         }
         try {
-            Object pid = SweepSpec.readMap(lock).get("child_pid");
-            Optional<ProcessHandle> h = pid instanceof Number n ? ProcessHandle.of(n.longValue()) : Optional.empty();
-            if (h.isPresent() && h.get().isAlive()
-                    && h.get().info().commandLine().map(c -> c.contains(runDir.toString())).orElse(false)) {
+            Optional<ProcessHandle> h = liveChild(runDir);
+            if (h.isPresent()) {
                 h.get().destroyForcibly();
                 h.get().onExit().get(30, TimeUnit.SECONDS);
             }
@@ -318,6 +316,31 @@ public final class Sweep {
         } catch (Exception e) {
             throw new UserError("cannot clear the stale lock " + lock + ": " + e.getMessage());
         }
+    }
+
+    /** The process that runs in {@code runDir} according to its run.lock, while it lives. */
+    private static Optional<ProcessHandle> liveChild(Path runDir) {
+        Object pid = SweepSpec.readMap(runDir.resolve(LOCK_FILE)).get("child_pid");
+        Optional<ProcessHandle> h = pid instanceof Number n ? ProcessHandle.of(n.longValue()) : Optional.empty();
+        return h.filter(p -> p.isAlive()
+                && p.info().commandLine().map(c -> c.contains(runDir.toString())).orElse(false));
+    }
+
+    /**
+     * A run's status as the database has it, except that a run recorded as running whose process is gone
+     * (its run.lock names a process that has ended: the sweep was killed or stopped) is "interrupted"; it
+     * resumes when the sweep is started again.
+     */
+    public static String shownStatus(Object status, Object runDir) {
+        if ("running".equals(status) && runDir instanceof String dir
+                && Files.isRegularFile(Path.of(dir).resolve(LOCK_FILE))) {
+            try {
+                return liveChild(Path.of(dir)).isPresent() ? "running" : "interrupted";
+            } catch (UserError e) {
+                return "running"; // a lock being written: the run is starting
+            }
+        }
+        return status == null ? null : status.toString();
     }
 
     static Map<String, Object> lastJsonLine(Path stdout, long offset) {

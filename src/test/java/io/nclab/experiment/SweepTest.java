@@ -180,6 +180,13 @@ class SweepTest {
         for (ProcessHandle c : children) {
             c.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);   // ParentWatch ends them
         }
+        // until the sweep starts again, a run the kill stopped shows as interrupted, not running
+        try (ResultsDb db = ResultsDb.openReadOnly(dir.resolve(ResultsDb.FILE))) {
+            List<String> shown = db.runs("status = 'running'").stream()
+                    .map(r -> Sweep.shownStatus(r.get("status"), r.get("run_dir"))).toList();
+            assertFalse(shown.isEmpty(), "the kill left runs marked running");
+            assertTrue(shown.stream().allMatch("interrupted"::equals), shown.toString());
+        }
         Sweep.Outcome o = new Sweep(dir, spec("6", "250"), CHILD, null).run(2, 1);
         assertTrue(o.allComplete(), o.toString());
         int resumed = 0;
