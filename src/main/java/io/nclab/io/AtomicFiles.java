@@ -8,7 +8,10 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Writes files whole or not at all: to a temporary file beside the target, then a rename. */
 public final class AtomicFiles {
@@ -22,24 +25,49 @@ public final class AtomicFiles {
 
     /**
      * Writes the file whole: to a temporary file beside it, then a rename over it. A symbolic link is
-     * followed (the file it points to is replaced, the link stays); a target that is not a regular file
-     * (a pipe, a device such as /dev/stdout) cannot be replaced and is written straight through; a folder
-     * is refused.
+     * followed (the file it points to is replaced, the link stays). What cannot be replaced is written
+     * straight through: this process's own /dev/stdout or /dev/stderr (to the stream itself, in order with
+     * what it prints), a pipe, a device, or an open file reached through /dev/fd or /proc (appended to).
+     * A folder is refused.
      */
     public static void write(Path target, Writer writer) {
-        Path real = followLinks(target);
-        if (Files.isDirectory(real)) {
+        if (Files.isDirectory(target)) {
             throw new UserError("cannot write " + target + ": it is a directory");
         }
-        if (Files.exists(real) && !Files.isRegularFile(real)) {
-            try (OutputStream out = Files.newOutputStream(real)) {
+        List<Path> chain = linkChain(target);
+        int fd = standardStream(chain);
+        if (fd > 0) {
+            // this process's own output (/dev/stdout, /proc/self/fd/1 ...): written where the process writes,
+            // in order with what it prints, whatever the stream goes to (a terminal, a pipe, a file)
+            java.io.PrintStream stream = fd == 1 ? System.out : System.err;
+            try {
+                writer.write(new java.io.FilterOutputStream(stream) {
+                    @Override
+                    public void write(byte[] b, int off, int len) {
+                        stream.write(b, off, len);
+                    }
+
+                    @Override
+                    public void close() {
+                        stream.flush();
+                    }
+                });
+                stream.flush();
+            } catch (IOException e) {
+                throw new UserError("cannot write " + target + ": " + IoErrors.reason(e), e);
+            }
+            return;
+        }
+        if (throughOnly(target, chain)) {
+            try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
                 writer.write(out);
             } catch (IOException e) {
                 throw new UserError("cannot write " + target + ": " + IoErrors.reason(e), e);
             }
             return;
         }
-        Path dir = real.toAbsolutePath().getParent();
+        Path real = chain.get(chain.size() - 1);
+        Path dir = real.getParent();
         Path tmp = null;
         try {
             Files.createDirectories(dir);
@@ -67,17 +95,55 @@ public final class AtomicFiles {
         }
     }
 
-    /** The file a chain of symbolic links ends at (which may not exist yet); the path itself if it is no link. */
-    private static Path followLinks(Path target) {
-        Path p = target.toAbsolutePath();
+    /**
+     * The paths a chain of symbolic links passes through, absolute, from {@code target} to the file it ends
+     * at (which may not exist yet). Each link is resolved against its folder's real path, as the file system
+     * does, so a relative ".." in a link reached through a linked folder goes where a read would go.
+     */
+    private static List<Path> linkChain(Path target) {
+        List<Path> chain = new ArrayList<>();
+        Path p = target.toAbsolutePath().normalize();
+        chain.add(p);
         for (int hops = 0; hops < 40 && Files.isSymbolicLink(p); hops++) {
             try {
-                p = p.getParent().resolve(Files.readSymbolicLink(p)).normalize();
+                Path parent = p.getParent();
+                Path base = Files.isDirectory(parent) ? parent.toRealPath() : parent;
+                p = base.resolve(Files.readSymbolicLink(p)).normalize();
             } catch (IOException e) {
                 throw new UserError("cannot write " + target + ": " + IoErrors.reason(e), e);
             }
+            chain.add(p);
         }
-        return p;
+        return chain;
+    }
+
+    /** 1 or 2 when the chain passes through this process's standard output or error, else 0. */
+    private static int standardStream(List<Path> chain) {
+        String own = "/proc/" + ProcessHandle.current().pid() + "/fd/";
+        for (Path p : chain) {
+            String s = p.toString();
+            for (String prefix : new String[] {"/dev/fd/", "/proc/self/fd/", own}) {
+                if (s.equals(prefix + "1") || s.equals(prefix + "2")) {
+                    return s.charAt(s.length() - 1) - '0';
+                }
+            }
+            if (s.equals("/dev/stdout") || s.equals("/dev/stderr")) {
+                return s.endsWith("out") ? 1 : 2;
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * Whether a target must be written straight through (appended to): a pipe, a socket or a device, or an
+     * open file reached through /dev/fd or /proc/.../fd, none of which a rename may replace.
+     */
+    private static boolean throughOnly(Path target, List<Path> chain) {
+        if (Files.exists(target) && !Files.isRegularFile(target)) {
+            return true; // Files follows every link here
+        }
+        return chain.stream().anyMatch(p -> p.startsWith("/dev/fd") || p.startsWith("/proc")
+                && p.toString().matches("/proc/[^/]+/fd/.*"));
     }
 
     /**
@@ -86,12 +152,13 @@ public final class AtomicFiles {
      * Checked before any work, without creating anything.
      */
     public static void requireWritableFile(Path file, String option) {
-        Path real = followLinks(file);
-        if (Files.isDirectory(real)) {
+        if (Files.isDirectory(file)) {
             throw new UserError(option + " " + file + " is a directory, not a file");
         }
-        if (Files.exists(real) && !Files.isRegularFile(real)) {
-            if (!Files.isWritable(real)) {
+        List<Path> chain = linkChain(file);
+        Path real = chain.get(chain.size() - 1);
+        if (throughOnly(file, chain)) {
+            if (!Files.isWritable(file)) {
                 throw new UserError(option + " " + file + " is not writable");
             }
             return; // a pipe or a device: written straight through

@@ -53,6 +53,49 @@ class AtomicFilesTest {
         assertEquals("made", Files.readString(later));
     }
 
+    /** A relative link reached through a linked folder lands where reading it would: ".." from the real folder. */
+    @Test
+    void aRelativeLinkThroughALinkedFolderWritesTheFileAReadWouldSee() throws Exception {
+        Path real = Files.createDirectories(dir.resolve("x/y"));
+        Files.createSymbolicLink(dir.resolve("a"), real);            // a -> x/y
+        Files.createSymbolicLink(real.resolve("link"), Path.of("../t.txt")); // x/y/link -> ../t.txt = x/t.txt
+        AtomicFiles.writeString(dir.resolve("a/link"), "written");
+        assertEquals("written", Files.readString(dir.resolve("a/link")));
+        assertEquals("written", Files.readString(dir.resolve("x/t.txt")));
+        assertFalse(Files.exists(dir.resolve("t.txt")));
+    }
+
+    /** Prints a line, writes {@code args[0]} through AtomicFiles, prints another: for the /dev/stdout test. */
+    public static final class WriteBetween {
+        public static void main(String[] args) {
+            System.out.println("before");
+            System.out.flush();
+            AtomicFiles.writeString(Path.of(args[0]), "middle\n");
+            System.out.println("after");
+            System.out.flush();
+        }
+    }
+
+    /**
+     * /dev/stdout of a process whose output goes to a file is that file, open: it is written through (appended),
+     * not replaced by a rename, which would lose the lines printed before and after it.
+     */
+    @Test
+    void devStdoutGoesWhereTheProcessWrites() throws Exception {
+        Assumptions.assumeTrue(Files.exists(Path.of("/dev/stdout")), "no /dev/stdout here");
+        for (boolean append : new boolean[] {false, true}) {
+            Path out = dir.resolve("out-" + append + ".txt");
+            Files.writeString(out, append ? "earlier\n" : "");
+            ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-cp",
+                    System.getProperty("java.class.path"), WriteBetween.class.getName(), "/dev/stdout");
+            pb.redirectOutput(append ? ProcessBuilder.Redirect.appendTo(out.toFile()) : ProcessBuilder.Redirect.to(
+                    out.toFile()));
+            pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+            assertEquals(0, pb.start().waitFor());
+            assertEquals((append ? "earlier\n" : "") + "before\nmiddle\nafter\n", Files.readString(out));
+        }
+    }
+
     /** A named pipe cannot be replaced by a rename: it is written straight through and stays a pipe. */
     @Test
     void aPipeIsWrittenThrough() throws Exception {
