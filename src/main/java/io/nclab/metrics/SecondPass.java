@@ -334,21 +334,25 @@ public final class SecondPass {
         int k = classes;
         double[] out = new double[k + 1];
         try (NDManager scope = NDManager.subManagerOf(c.projection)) {
-            NDArray means = c.projection.get(new NDIndex().addSliceDim(0, k));
-            means.attach(scope);
+            NDArray centredMeans = c.projection.get(new NDIndex().addSliceDim(0, k));
+            centredMeans.attach(scope);
+            // h − μ_y from the class means themselves, not as (h − μ_G) − (μ_y − μ_G): near collapse h and μ_y
+            // agree in their leading digits and the subtraction is exact, where rounding h − μ_G first would
+            // leave an error of ε·‖h − μ_G‖ in every difference
+            NDArray means = scope.create(first.means(), new Shape(k, dim));
             NDArray mapT = c.nc1Map.transpose();
             mapT.attach(scope);
             for (int a = from; a < to; a += chunk) {
                 int b = Math.min(a + chunk, to);
-                try (NDManager block = batch.block(scope, c.globalMean, means, mapT)) {
+                try (NDManager block = batch.block(scope, centredMeans, means, mapT)) {
                     NDArray y = batch.labelArray(block, a, b);
-                    NDArray diff = batch.centredRows(a, b, c.globalMean).sub(means.get(new NDIndex("{}", y)));
+                    NDArray diff = batch.rowsFloat64(a, b).sub(means.get(new NDIndex("{}", y)));
                     double[] within = diff.square().sum(new int[] {1}).toDoubleArray();
                     for (int i = a; i < b; i++) {
                         out[batch.labels[i]] += within[i - a];
                     }
                     if (nc1Rank > 0) {
-                        out[k] += mapT.matMul(means.matMul(diff.transpose())).square().sum().getDouble();
+                        out[k] += mapT.matMul(centredMeans.matMul(diff.transpose())).square().sum().getDouble();
                     }
                 }
             }
