@@ -90,6 +90,9 @@ public final class MetricsCommand implements Runnable {
                 throw new UserError(features + ": features must be an N x d float32 or float64 array, got "
                         + h.getDataType() + " of shape " + h.getShape());
             }
+            if (y.length == 0) {
+                throw new UserError(labels + " holds no labels");
+            }
             if (y.length != h.getShape().get(0)) {
                 throw new UserError(labels + " holds " + y.length + " labels but " + features + " holds "
                         + h.getShape().get(0) + " feature rows");

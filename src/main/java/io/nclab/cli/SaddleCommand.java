@@ -99,7 +99,7 @@ public final class SaddleCommand implements Callable<Integer> {
         long parameters = SaddleAnalysis.parameters(ufm);
         long logits = (long) ufm.classes() * ufm.samples();
         if (parameters > SaddleAnalysis.MAX_PARAMETERS || logits > SaddleAnalysis.MAX_LOGITS) {
-            throw new UserError(String.format("the problem is too large (K = %d, d = %d, N = %d: %,d parameters Kd + dN"
+            throw new UserError(String.format(java.util.Locale.ROOT, "the problem is too large (K = %d, d = %d, N = %d: %,d parameters Kd + dN"
                     + " + K, %,d logits K*N): saddle takes at most %,d parameters and %,d logits, the memory Lanczos and"
                     + " the Hessian products need (--classes, --dim, --per-class)", ufm.classes(), ufm.dim(),
                     ufm.samples(), parameters, logits, SaddleAnalysis.MAX_PARAMETERS, SaddleAnalysis.MAX_LOGITS));

@@ -74,14 +74,27 @@ public final class SweepCommand implements Callable<Integer> {
         Path dir = root.resolve(spec.name());
         ChildJvm child = child(spec.command());
         validate(spec);
-        // workers and threads: the command line's, else the sweep file's, else those the sweep was started with
+        // workers: the command line's, else the sweep file's, else those the sweep was started with; threads
+        // likewise, but a thread count stored for another number of workers is not kept (it was their share)
         Path stored = dir.resolve(Sweep.SPEC_FILE);
-        int[] fromFile = file != null ? SweepSpec.execution(file)
-                : Files.isRegularFile(stored) ? SweepSpec.execution(stored) : new int[] {0, 0};
-        int w = workers != null ? workers : fromFile[0] > 0 ? fromFile[0] : 1;
-        int t = threads != null ? threads : fromFile[1] > 0 ? fromFile[1] : Sweep.threadsPerRun(w);
+        int[] fromFile = file != null ? SweepSpec.execution(file) : new int[] {0, 0};
+        int[] before = Files.isRegularFile(stored) ? SweepSpec.execution(stored) : new int[] {0, 0};
+        int[] wt = execution(workers, threads, fromFile, before);
+        int w = wt[0];
+        int t = wt[1];
         Sweep.Outcome o = new Sweep(dir, spec, child, System.err).run(w, t);
         return report(dir, o, json);
+    }
+
+    /**
+     * Workers and threads: given, else the sweep file's, else the stored ones ({0, 0} where absent); a stored
+     * thread count is kept only for the same number of workers (it was their share of the cores).
+     */
+    static int[] execution(Integer workers, Integer threads, int[] fromFile, int[] before) {
+        int w = workers != null ? workers : fromFile[0] > 0 ? fromFile[0] : before[0] > 0 ? before[0] : 1;
+        int t = threads != null ? threads : fromFile[1] > 0 ? fromFile[1]
+                : before[1] > 0 && before[0] == w ? before[1] : Sweep.threadsPerRun(w);
+        return new int[] {w, t};
     }
 
     /** Prints a sweep's outcome; exit code 0 when every run is complete, else 1. */

@@ -201,7 +201,6 @@ public final class ResultsDb implements AutoCloseable {
         }
     }
 
-    /** The sweep's name, command and spec as recorded (empty for a single run's database). */
     /** The spec of the sweep this database belongs to, or null for one that records none (a report's). */
     SweepSpec recordedSpec() {
         String json = meta().get("spec");
@@ -217,6 +216,7 @@ public final class ResultsDb implements AutoCloseable {
         }
     }
 
+    /** The sweep's name, command and spec as recorded (empty for a single run's database). */
     public Map<String, String> meta() {
         Map<String, String> m = new LinkedHashMap<>();
         query("SELECT key, value FROM sweep", rs -> m.put(rs.getString(1), rs.getString(2)));

@@ -307,7 +307,7 @@ public final class Sweep {
             return;
         }
         try {
-            Optional<ProcessHandle> h = liveChild(runDir);
+            Optional<ProcessHandle> h = liveChild(runDir, true);
             if (h.isPresent()) {
                 h.get().destroyForcibly();
                 h.get().onExit().get(30, TimeUnit.SECONDS);
@@ -318,12 +318,16 @@ public final class Sweep {
         }
     }
 
-    /** The process that runs in {@code runDir} according to its run.lock, while it lives. */
-    private static Optional<ProcessHandle> liveChild(Path runDir) {
+    /**
+     * The process that runs in {@code runDir} according to its run.lock, while it lives; with {@code sure},
+     * only one whose command line names the run directory (not another process that got the same number),
+     * else also one whose command line cannot be read (another user's).
+     */
+    private static Optional<ProcessHandle> liveChild(Path runDir, boolean sure) {
         Object pid = SweepSpec.readMap(runDir.resolve(LOCK_FILE)).get("child_pid");
         Optional<ProcessHandle> h = pid instanceof Number n ? ProcessHandle.of(n.longValue()) : Optional.empty();
         return h.filter(p -> p.isAlive()
-                && p.info().commandLine().map(c -> c.contains(runDir.toString())).orElse(false));
+                && p.info().commandLine().map(c -> c.contains(runDir.toString())).orElse(!sure));
     }
 
     /**
@@ -335,7 +339,7 @@ public final class Sweep {
         if ("running".equals(status) && runDir instanceof String dir
                 && Files.isRegularFile(Path.of(dir).resolve(LOCK_FILE))) {
             try {
-                return liveChild(Path.of(dir)).isPresent() ? "running" : "interrupted";
+                return liveChild(Path.of(dir), false).isPresent() ? "running" : "interrupted";
             } catch (UserError e) {
                 return "running"; // a lock being written: the run is starting
             }

@@ -183,11 +183,10 @@ public record SweepSpec(String name, String command, List<String> losses, Map<St
         return m;
     }
 
-    /** A grid value as compared for repeats: a number by its value, anything else as written. */
+    /** A grid value as compared for repeats: a decimal number by its exact value, anything else as written. */
     private static Object sameValue(String v) {
         try {
-            double d = Double.parseDouble(v.strip());
-            return Double.isFinite(d) ? (Object) (d == 0 ? 0.0 : d) : v;
+            return new java.math.BigDecimal(v.strip()).stripTrailingZeros();
         } catch (NumberFormatException e) {
             return v;
         }

@@ -54,7 +54,12 @@ public final class LandscapeFigures {
      * losses' is the paper's eq. (35) convention, the two logits z_k = s cos θ and z_k′ = s sin θ alone.
      */
     static String limitTitle(Loss loss) {
-        return label(loss) + (loss instanceof RescaledMse ? ", K → ∞ (eq. 34)" : ", K → ∞ (eq. 35: z_k, z_k′ only)");
+        if (loss instanceof RescaledMse) {
+            return label(loss) + ", K → ∞ (eq. 34)";
+        }
+        // label smoothing adds α·z_k to CE on the ETF plane (its smoothing mass, summed over all K logits, is α)
+        return label(loss) + (loss instanceof io.nclab.loss.LabelSmoothing
+                ? ", K → ∞ (eq. 35's CE field + α∇(s cos θ))" : ", K → ∞ (eq. 35: z_k, z_k′ only)");
     }
 
     /** The files {@link #writeAll} writes under {@code dir}, so that a caller can check them first. */

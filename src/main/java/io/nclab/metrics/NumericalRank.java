@@ -192,6 +192,10 @@ public final class NumericalRank {
         for (int i = 0; i < size; i++) {
             trace += gram[i * size + i];
         }
+        if (Double.isNaN(trace)) {
+            throw new io.nclab.UserError("the features are not finite (NaN or infinity): numerical_rank needs finite"
+                    + " features");
+        }
         if (!Double.isFinite(trace)) {
             throw new io.nclab.UserError("the features are too large for float64: a class's Gram matrix"
                     + " overflows in numerical_rank; rescale them (every NC metric is scale-invariant)");

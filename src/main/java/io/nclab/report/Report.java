@@ -47,7 +47,6 @@ public final class Report {
         FINALS.put("iterations", "iterations");
     }
 
-    /** Writes a sweep's figures under {@code figuresDir} and returns its section. */
     /**
      * Writes a sweep's figures under {@code figuresDir} and returns its section. A sweep with runs that are not
      * complete says so: failed runs are listed with their errors and the claims are judged on the complete

@@ -94,7 +94,7 @@ public final class SweepFigures {
                     .reduce((a, b) -> a + ", " + b).orElse(""));
         }
         return " Only the runs at " + describe(d.headline()) + " are drawn; those at " + String.join("; ", parts)
-                + " are in the comparison figures and the tables below.";
+                + " are in the tables below.";
     }
 
     static String describe(Map<String, Object> settings) {

@@ -512,7 +512,11 @@ public final class Trainer {
         UserError e = new UserError(String.format(Locale.ROOT, "training diverged: the loss became %s at %s; %s",
                 loss, where, kept.isEmpty() ? "no checkpoint was written yet" + advice
                         : "the last good checkpoint is " + kept.get(kept.size() - 1) + advice));
-        AtomicFiles.writeString(runDir.resolve(DIVERGED), e.getMessage() + "\n");
+        try {
+            AtomicFiles.writeString(runDir.resolve(DIVERGED), e.getMessage() + "\n");
+        } catch (UserError unwritable) {
+            // a full or read-only disk: the divergence is still the error to report
+        }
         return e;
     }
 

@@ -67,6 +67,21 @@ class ExperimentCommandsTest {
         assertTrue(twice.err().contains("--grid lambda-w lists a value twice"), twice.err());
     }
 
+    /** A continuation keeps the stored workers and threads, but not a thread count meant for other workers. */
+    @Test
+    void aContinuationKeepsItsWorkersAndThreads() {
+        int[] none = {0, 0};
+        int[] stored = {2, 3};
+        assertEquals(List.of(2, 3), List.of(SweepCommand.execution(null, null, none, stored)[0],
+                SweepCommand.execution(null, null, none, stored)[1]));
+        int[] more = SweepCommand.execution(8, null, none, stored);
+        assertEquals(8, more[0]);
+        assertEquals(io.nclab.experiment.Sweep.threadsPerRun(8), more[1], "3 threads were the share of 2 workers");
+        assertEquals(5, SweepCommand.execution(8, 5, none, stored)[1]);
+        assertEquals(List.of(4, 1), java.util.Arrays.stream(SweepCommand.execution(null, null, new int[] {4, 1}, stored))
+                .boxed().toList(), "a sweep file's settings come first");
+    }
+
     /** Options added to a ufm sweep continued by name: the sweep is another one, not a train sweep. */
     @Test
     void aSweepContinuedWithOtherOptionsIsAnotherSweep() throws Exception {

@@ -176,7 +176,7 @@ class MetricsCommandTest {
             "classifier weights are not finite: row 1 holds NaN", "classifier bias is not finite: entry 2",
             "class 4 has no samples (K = 8 was taken from the largest label (7))", "an empty path",
             "class 4 has no samples (K = 2147483648 was taken from the largest label (2147483647))",
-            "class 4 has no samples (--classes 100000000)", "holds 0 labels but", "its width 4 must equal the features' d = 6",
+            "class 4 has no samples (--classes 100000000)", "holds no labels", "its width 4 must equal the features' d = 6",
             "the bias must be a vector of K = 4 entries, got shape (2, 2)", "is one of the input files", "is a directory"};
         for (int i = 0; i < bad.length; i++) {
             CliRunner.Result r = run(bad[i]);
