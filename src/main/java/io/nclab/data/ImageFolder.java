@@ -36,7 +36,9 @@ public final class ImageFolder {
 
     private static List<String> classNames(Path split) {
         try (Stream<Path> s = Files.list(split)) {
-            return s.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().toList();
+            // hidden folders (.ipynb_checkpoints, .git) are not classes
+            return s.filter(Files::isDirectory).map(p -> p.getFileName().toString()).filter(n -> !n.startsWith("."))
+                    .sorted().toList();
         } catch (IOException e) {
             throw new UserError("cannot list " + split + ": " + IoErrors.reason(e));
         }
@@ -53,13 +55,17 @@ public final class ImageFolder {
         for (int k = 0; k < classes.size(); k++) {
             Path cdir = split.resolve(classes.get(k));
             if (!Files.isDirectory(cdir)) {
-                continue;
+                // a class the test set lacks would be left out of test accuracy without a word
+                throw new UserError("class folder " + cdir + " is missing: every class of train/ needs its test/"
+                        + " folder");
             }
             try (Stream<Path> s = Files.list(cdir)) {
                 List<Path> images = s.filter(ImageFolder::isImage).sorted().toList();
-                if (images.isEmpty() && like == null) {
-                    // a class without training images cannot be learned or measured (its class mean is undefined)
-                    throw new UserError("class folder " + cdir + " has no .png or .jpg images");
+                if (images.isEmpty()) {
+                    // a class without training images cannot be learned or measured (its class mean is undefined);
+                    // one without test images would drop out of the test accuracy without a word
+                    throw new UserError("class folder " + cdir + " has no .png or .jpg images"
+                            + (like == null ? "" : ": every class of train/ needs test images"));
                 }
                 for (Path f : images) {
                     files.add(f);
@@ -89,13 +95,25 @@ public final class ImageFolder {
                 pixels = new byte[files.size() * 3 * h * w];
             }
             int base = i * 3 * h * w;
+            // a grayscale image's stored value v is the pixel (R = G = B = v, as PIL and torchvision read it);
+            // getRGB would convert it from linear gray to sRGB (80 would read as 152)
+            java.awt.image.Raster gray = img.getColorModel().getColorSpace().getType() == java.awt.color.ColorSpace.TYPE_GRAY
+                    && img.getColorModel().getNumColorComponents() == 1 ? img.getRaster() : null;
+            int shift = gray == null ? 0 : Math.max(0, img.getColorModel().getComponentSize(0) - 8);
             for (int r = 0; r < h; r++) {
                 for (int c = 0; c < w; c++) {
-                    int rgb = img.getRGB(c, r);
                     int o = r * w + c;
-                    pixels[base + o] = (byte) (rgb >> 16);
-                    pixels[base + h * w + o] = (byte) (rgb >> 8);
-                    pixels[base + 2 * h * w + o] = (byte) rgb;
+                    if (gray != null) {
+                        byte v = (byte) (gray.getSample(c, r, 0) >> shift);
+                        pixels[base + o] = v;
+                        pixels[base + h * w + o] = v;
+                        pixels[base + 2 * h * w + o] = v;
+                    } else {
+                        int rgb = img.getRGB(c, r);
+                        pixels[base + o] = (byte) (rgb >> 16);
+                        pixels[base + h * w + o] = (byte) (rgb >> 8);
+                        pixels[base + 2 * h * w + o] = (byte) rgb;
+                    }
                 }
             }
         }

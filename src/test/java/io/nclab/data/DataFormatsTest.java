@@ -149,11 +149,50 @@ class DataFormatsTest {
             Files.delete(f);
         }
         oneLine(assertThrows(UserError.class, () -> ImageFolder.load(dir)), "class folder " + c1 + " has no .png");
-        // a test class without images is fine: the test set need not hold every class
-        Path ok = TinyData.imageFolder(tmp.resolve("empty-test-class"), 3, 2, 6);
-        for (Path f : Files.list(ok.resolve("test").resolve("c1")).toList()) {
+        // a test class without images, or without a folder, would leave the test accuracy without it
+        Path noTest = TinyData.imageFolder(tmp.resolve("empty-test-class"), 3, 2, 6);
+        Path t1 = noTest.resolve("test").resolve("c1");
+        for (Path f : Files.list(t1).toList()) {
             Files.delete(f);
         }
-        assertEquals(4, ImageFolder.load(ok).test().size());
+        oneLine(assertThrows(UserError.class, () -> ImageFolder.load(noTest)), "class folder " + t1
+                + " has no .png or .jpg images: every class of train/ needs test images");
+        Files.delete(t1);
+        oneLine(assertThrows(UserError.class, () -> ImageFolder.load(noTest)), "class folder " + t1 + " is missing");
+        // hidden folders are not classes
+        Path hidden = TinyData.imageFolder(tmp.resolve("hidden"), 3, 2, 6);
+        Files.createDirectories(hidden.resolve("train/.ipynb_checkpoints"));
+        assertEquals(3, ImageFolder.load(hidden).classes());
+    }
+
+    /** A grayscale image's stored value is the pixel in every channel (no linear-to-sRGB conversion). */
+    @Test
+    void grayscaleImagesKeepTheirValues() throws IOException {
+        Path dir = tmp.resolve("gray");
+        int[] values = {0, 80, 160};
+        for (String split : new String[] {"train", "test"}) {
+            for (int k = 0; k < 3; k++) {
+                Path cdir = Files.createDirectories(dir.resolve(split).resolve("c" + k));
+                java.awt.image.BufferedImage gray = new java.awt.image.BufferedImage(4, 4,
+                        java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+                java.awt.image.BufferedImage rgb = new java.awt.image.BufferedImage(4, 4,
+                        java.awt.image.BufferedImage.TYPE_INT_RGB);
+                for (int y = 0; y < 4; y++) {
+                    for (int x = 0; x < 4; x++) {
+                        gray.getRaster().setSample(x, y, 0, values[k]);
+                        rgb.setRGB(x, y, values[k] << 16 | values[k] << 8 | values[k]);
+                    }
+                }
+                javax.imageio.ImageIO.write(gray, "png", cdir.resolve("a.png").toFile());
+                javax.imageio.ImageIO.write(rgb, "png", cdir.resolve("b.png").toFile());
+            }
+        }
+        ImageData d = ImageFolder.load(dir).train();
+        byte[] px = d.pixels();
+        for (int i = 0; i < d.labels().length; i++) {
+            for (int c = 0; c < 3; c++) {
+                assertEquals(values[d.labels()[i]], px[i * 48 + c * 16 + 5] & 0xff, "sample " + i + " channel " + c);
+            }
+        }
     }
 }
