@@ -116,6 +116,10 @@ class TrainerTest {
             TrainResult resumed = again.run();
             assertEquals(Files.readString(whole.runDir().resolve("metrics.csv")),
                     Files.readString(resumed.runDir().resolve("metrics.csv")), opt);
+            // the JSON lines too: an undefined number restored from a checkpoint is null again, not "NaN"
+            String jsonl = Files.readString(resumed.runDir().resolve("metrics.jsonl"));
+            assertEquals(Files.readString(whole.runDir().resolve("metrics.jsonl")), jsonl, opt);
+            assertFalse(jsonl.contains("\"NaN\""), jsonl);
             assertEquals(whole.testAccuracy(), resumed.testAccuracy());
         }
     }
