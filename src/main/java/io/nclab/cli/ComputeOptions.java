@@ -12,10 +12,6 @@ public final class ComputeOptions {
                     + " hand-offs cost more than they save, else every core). Default: ${DEFAULT-VALUE}.")
     int threads;
 
-    /**
-     * Applies the thread count; {@code work} is the problem's size in multiply-adds of its largest
-     * product, which decides the automatic choice.
-     */
     /** Refuses a bad --threads (without changing anything). */
     public void check() {
         if (threads < 0) {
@@ -23,12 +19,17 @@ public final class ComputeOptions {
         }
     }
 
-    public void apply(double work) {
+    /**
+     * Applies the thread count and returns it; {@code work} is the problem's size in multiply-adds of its
+     * largest product, which decides the automatic choice.
+     */
+    public int apply(double work) {
         check();
         int n = threads;
         if (n == 0) {
             n = work < 5e6 ? 1 : Runtime.getRuntime().availableProcessors();
         }
         Nd.setThreads(n);
+        return n;
     }
 }

@@ -98,7 +98,7 @@ public final class ProblemOptions {
         m.put("per_class", perClassList != null ? perClassList : perClass != null ? perClass : PER_CLASS);
         m.put("lambda_w", lambdaW);
         m.put("lambda_h", lambdaH);
-        m.put("lambda_b", lambdaB());
+        m.put("lambda_b", noBias ? null : lambdaB()); // no bias, nothing to decay
         m.put("bias", !noBias);
         return m;
     }

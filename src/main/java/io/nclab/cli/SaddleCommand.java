@@ -96,7 +96,7 @@ public final class SaddleCommand implements Callable<Integer> {
             throw new UserError("saddle needs --lambda-w and --lambda-h > 0: without weight decay on both the UFM"
                     + " has no minimiser (rescaling W up and H down lowers f towards its infimum)");
         }
-        long parameters = SaddleAnalysis.parameters(ufm);
+        long parameters = ufm.parameters();
         long logits = (long) ufm.classes() * ufm.samples();
         if (parameters > SaddleAnalysis.MAX_PARAMETERS || logits > SaddleAnalysis.MAX_LOGITS) {
             throw new UserError(String.format(java.util.Locale.ROOT, "the problem is too large (K = %d, d = %d, N = %d: %,d parameters Kd + dN"

@@ -1,18 +1,18 @@
 package io.nclab.cli;
 
+import ai.djl.ndarray.NDManager;
 import io.nclab.UserError;
 import io.nclab.experiment.Provenance;
 import io.nclab.io.AtomicFiles;
 import io.nclab.io.Csv;
 import io.nclab.io.Json;
+import io.nclab.io.Npy;
+import io.nclab.nd.Nd;
 import io.nclab.theory.TheoryOracle;
 import io.nclab.theory.TheoryPrediction;
 import io.nclab.ufm.UfmProblem;
 import io.nclab.ufm.UfmRun;
 import io.nclab.ufm.UfmSettings;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,6 +20,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code nclab ufm}: solve the unconstrained feature model and compare with the theory. */
 @Command(name = "ufm", mixinStandardHelpOptions = true, sortOptions = false,
@@ -58,7 +61,8 @@ public final class UfmCommand implements Callable<Integer> {
     @Option(names = "--log-every", defaultValue = "50", paramLabel = "N", description = "Log every N iterations. Default: ${DEFAULT-VALUE}.")
     int logEvery;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Write config.json, trajectory.csv and result.json here.")
+    @Option(names = "--out", paramLabel = "DIR", description = "Write config.json, trajectory.csv, result.json and the solution (W.npy K x d, H.npy N x d"
+            + " with row i the feature h_i, b.npy, y.npy the labels) here.")
     Path out;
 
     @Option(names = "--json", description = "Print one JSON object with the result as the last line.")
@@ -72,9 +76,25 @@ public final class UfmCommand implements Callable<Integer> {
      * The solve the options describe, every option checked but --out (a sweep checks its runs this way first;
      * their directories are the sweep's).
      */
+    /**
+     * The largest solve: the iterate, its gradient and L-BFGS's 20 history vectors are native arrays of the
+     * parameter count (about 22 × 8 bytes × 2·10⁷ ≈ 3.5 GB).
+     */
+    static final long MAX_PARAMETERS = 20_000_000;
+
+    /** The most logits K·N: about ten K × N arrays of doubles per evaluation (≈ 4 GB at 5·10⁷). */
+    static final long MAX_LOGITS = 50_000_000;
+
     UfmSettings check() {
         compute.check();
         UfmProblem p = problem.problem();
+        long logits = (long) p.classes() * p.samples();
+        if (p.parameters() > MAX_PARAMETERS || logits > MAX_LOGITS) {
+            throw new UserError(String.format(Locale.ROOT, "the problem is too large (K = %d, d = %d, N = %d: %,d"
+                    + " parameters Kd + dN + K, %,d logits K*N): ufm solves at most %,d parameters and %,d logits"
+                    + " (--classes, --dim, --per-class)", p.classes(), p.dim(), p.samples(), p.parameters(), logits,
+                    MAX_PARAMETERS, MAX_LOGITS));
+        }
         double step = lr != null ? lr : defaultLr(optimizer);
         UfmSettings s = new UfmSettings(p, optimizer.toLowerCase(Locale.ROOT), step, iters, tol, seed, initScale, logEvery);
         return s;
@@ -96,7 +116,7 @@ public final class UfmCommand implements Callable<Integer> {
         UfmSettings s = check();
         checkOut();
         UfmProblem p = s.problem();
-        compute.apply((double) p.classes() * p.dim() * p.samples());
+        int threadsUsed = compute.apply((double) p.classes() * p.dim() * p.samples());
         double step = s.lr();
         TheoryPrediction theory = TheoryOracle.predict(p);
         if (!json) {
@@ -105,6 +125,7 @@ public final class UfmCommand implements Callable<Integer> {
                     p.bias() ? String.format("%g", p.lambdaB()) : "(no bias)", s.optimizer(), step);
         }
         List<UfmRun.Row> rows = new ArrayList<>();
+        double[][] last = new double[3][]; // the final W (K×d), H as rows h_i (N×d) and b (K)
         UfmRun.Outcome o = UfmRun.solve(s, x -> UfmRun.collapse(p, x), row -> {
             rows.add(row);
             if (!json) {
@@ -112,7 +133,11 @@ public final class UfmCommand implements Callable<Integer> {
                         row.objective(), row.gradNorm(), row.metrics().getOrDefault("nc1", Double.NaN),
                         row.metrics().getOrDefault("nc2", Double.NaN), row.metrics().getOrDefault("nc3", Double.NaN));
             }
-        }, null);
+        }, out == null ? null : x -> {
+            last[0] = x.w().toDoubleArray();
+            last[1] = x.h().transpose().toDoubleArray();
+            last[2] = x.b().toDoubleArray();
+        });
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("objective", o.result().value());
         result.put("theory_objective", theory == null ? null : theory.objective());
@@ -142,9 +167,18 @@ public final class UfmCommand implements Callable<Integer> {
             settings.put("seed", seed);
             settings.put("init_scale", initScale);
             settings.put("log_every", logEvery);
+            settings.put("threads", compute.threads);
+            settings.put("threads_used", threadsUsed);
             Provenance.writeConfig(out, "ufm", settings);
             AtomicFiles.writeString(out.resolve("trajectory.csv"), csv(rows));
-            Json.writePretty(out.resolve(io.nclab.experiment.RunImport.UFM_RESULT), result);
+            // the solution itself, as `nclab metrics` and NumPy read it: W, the features as rows, b, labels
+            Npy.write(out.resolve("W.npy"), last[0], p.classes(), p.dim());
+            Npy.write(out.resolve("H.npy"), last[1], p.samples(), p.dim());
+            Npy.write(out.resolve("b.npy"), last[2], p.classes());
+            try (NDManager m = Nd.newManager()) {
+                Npy.write(out.resolve("y.npy"), m.create(java.util.Arrays.stream(p.labels()).asLongStream().toArray()));
+            }
+            Json.writeResult(out.resolve(io.nclab.experiment.RunImport.UFM_RESULT), result);
         }
         if (json) {
             System.out.println(Json.result(result));
@@ -163,7 +197,8 @@ public final class UfmCommand implements Callable<Integer> {
                 System.out.println("theory    none applies: " + TheoryOracle.whyNot(p));
             }
             if (out != null) {
-                System.out.println("wrote " + out.resolve("config.json") + ", trajectory.csv, result.json");
+                System.out.println("wrote " + out.resolve("config.json") + ", trajectory.csv, result.json and the"
+                        + " solution W.npy, H.npy (rows h_i), b.npy, y.npy");
             }
         }
         return 0;

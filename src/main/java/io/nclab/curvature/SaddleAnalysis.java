@@ -147,14 +147,6 @@ public final class SaddleAnalysis {
      */
     public static final long MAX_LOGITS = 20_000_000;
 
-    /** Kd + dN + K, the length of one flat (W, H, b); in long, since the product of large sizes overflows int. */
-    public static long parameters(UfmProblem p) {
-        long k = p.classes();
-        long d = p.dim();
-        long n = p.samples();
-        return k * d + d * n + (p.bias() ? k : 0);
-    }
-
     /** The rank r of the constructed rank-deficient critical point (0 when none exists beside the origin). */
     public static int deficientRank(UfmProblem p) {
         boolean mseWithoutBias = p.loss() instanceof RescaledMse && !p.bias();

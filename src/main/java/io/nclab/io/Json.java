@@ -72,4 +72,14 @@ public final class Json {
     public static void writePretty(Path target, Object value) {
         AtomicFiles.writeString(target, pretty(value));
     }
+
+    /** A result file for readers (a run's result.json): indented, with non-finite numbers as null as in {@link #result}. */
+    public static void writeResult(Path target, Object value) {
+        try {
+            AtomicFiles.writeString(target, RESULTS.copy().enable(SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsString(value) + "\n");
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise " + value, e);
+        }
+    }
 }

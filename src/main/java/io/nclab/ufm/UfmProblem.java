@@ -45,6 +45,10 @@ public record UfmProblem(
         checkLambda("--lambda-w", lambdaW);
         checkLambda("--lambda-h", lambdaH);
         checkLambda("--lambda-b", lambdaB);
+        long n = Arrays.stream(classCounts).asLongStream().sum();
+        if (n > Integer.MAX_VALUE) {
+            throw new UserError("N = " + n + " samples in all is more than nclab's UFM holds (2^31 - 1)");
+        }
         classCounts = classCounts.clone();
     }
 
@@ -60,6 +64,13 @@ public record UfmProblem(
         int[] counts = new int[Math.max(classes, 0)];
         Arrays.fill(counts, perClass);
         return new UfmProblem(loss, classes, dim, counts, lambdaW, lambdaH, lambdaB, bias);
+    }
+
+    /** The number of variables: Kd (W) + dN (H) + K (b, with a bias). */
+    public long parameters() {
+        long k = classes;
+        long d = dim;
+        return k * d + d * samples() + (bias ? k : 0);
     }
 
     /** N = Σ_k n_k. */

@@ -49,6 +49,50 @@ class UfmCommandTest {
         try (var files = Files.list(out)) {
             assertTrue(files.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")));
         }
+        assertEquals(0, config.get("settings").get("threads").asInt(), "as asked: automatic");
+        assertEquals(1, config.get("settings").get("threads_used").asInt(), "a problem this small runs on one");
+    }
+
+    /** The solution is written as `nclab metrics` reads it: its NC metrics are the run's. */
+    @Test
+    void outWritesTheSolutionForMetrics(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("run");
+        CliRunner.Result r = CliRunner.run("ufm", "--classes", "4", "--dim", "6", "--per-class-list", "3,2,4,3",
+                "--iters", "30", "--out", out.toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode result = Json.MAPPER.readTree(r.lastLine());
+        try (ai.djl.ndarray.NDManager m = io.nclab.nd.Nd.newManager()) {
+            assertEquals(new ai.djl.ndarray.types.Shape(12, 6), io.nclab.io.Npy.read(out.resolve("H.npy"), m).getShape());
+            assertEquals(new ai.djl.ndarray.types.Shape(4, 6), io.nclab.io.Npy.read(out.resolve("W.npy"), m).getShape());
+        }
+        CliRunner.Result metrics = CliRunner.run("metrics", "--features", out.resolve("H.npy").toString(), "--labels",
+                out.resolve("y.npy").toString(), "--weights", out.resolve("W.npy").toString(), "--bias",
+                out.resolve("b.npy").toString(), "--json");
+        assertEquals(0, metrics.code(), metrics.err());
+        JsonNode m = Json.MAPPER.readTree(metrics.lastLine());
+        for (String k : List.of("nc1", "nc2", "nc3")) {
+            assertEquals(result.get(k).asDouble(), m.get(k).asDouble(), 1e-9 * Math.abs(result.get(k).asDouble()), k);
+        }
+    }
+
+    /** Too large to hold, an overflowing N, a starting point that overflows: one line each, naming the cause. */
+    @Test
+    void impossibleProblemsAreOneLine() {
+        String[][] cases = {
+            {"the problem is too large (K = 3000, d = 3000, N = 900000", "--classes", "3000", "--dim", "3000",
+                "--per-class", "300"},
+            {"samples in all is more than", "--per-class", "2000000000"},
+            {"the starting point's objective is not finite", "--init-scale", "1e200", "--classes", "3", "--dim", "4",
+                "--per-class", "2"},
+        };
+        for (String[] c : cases) {
+            String[] args = new String[c.length];
+            args[0] = "ufm";
+            System.arraycopy(c, 1, args, 1, c.length - 1);
+            CliRunner.Result r = CliRunner.run(args);
+            assertEquals(2, r.code(), r.err());
+            assertTrue(r.err().contains(c[0]) && r.err().strip().split("\n").length == 1, r.err());
+        }
     }
 
     @Test
@@ -118,6 +162,22 @@ class UfmCommandTest {
         CliRunner.Result mse = CliRunner.run("theory", "--loss", "mse", "--lambda-w", "0", "--json");
         JsonNode m = Json.MAPPER.readTree(mse.lastLine());
         assertTrue(m.get("objective").isNull() && m.get("regime").asText().contains("lambda_w, lambda_h > 0"));
+    }
+
+    /** result.json writes an undefined metric as null, as --json does, never as the string "NaN". */
+    @Test
+    void resultFilesWriteUndefinedNumbersAsNull(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("nan");
+        CliRunner.Result r = CliRunner.run("ufm", "--loss", "mse:alpha=2,m=3", "--optimizer", "gd", "--lr", "0.5",
+                "--iters", "120", "--classes", "2", "--dim", "1", "--per-class", "6", "--no-bias", "--out",
+                out.toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        String file = Files.readString(out.resolve("result.json"));
+        assertFalse(file.contains("\"NaN\""), file);
+        JsonNode j = Json.MAPPER.readTree(file);
+        assertEquals(Json.MAPPER.readTree(r.lastLine()).get("nc1"), j.get("nc1"));
+        assertTrue(Json.MAPPER.readTree(out.resolve("config.json").toFile()).get("settings").get("lambda_b").isNull(),
+                "no bias: no bias decay recorded");
     }
 
     @Test
