@@ -412,7 +412,11 @@ public final class Trainer {
             return; // a directory that already holds a run was refused in run(), before anything was written
         }
         Map<String, Object> settings = config.settings();
-        settings.put("out", runDir.toString());
+        // absolute, so that --resume works from any working directory
+        settings.put("out", runDir.toAbsolutePath().normalize().toString());
+        if (settings.get("data_dir") instanceof String d) {
+            settings.put("data_dir", Path.of(d).toAbsolutePath().normalize().toString());
+        }
         Provenance.writeConfig(runDir, "train", settings);
         if (config.randomLabels() > 0) {
             Json.writePretty(runDir.resolve("train-labels.json"), Map.of("labels", data.train().labels()));

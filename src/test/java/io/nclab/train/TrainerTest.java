@@ -51,6 +51,18 @@ class TrainerTest {
         return Trainer.of(c, null).run();
     }
 
+    /** config.json holds absolute paths, so that --resume works from another working directory. */
+    @Test
+    void configRecordsAbsolutePaths() throws IOException {
+        Path here = Path.of("").toAbsolutePath();
+        String relativeData = here.relativize(idx.toAbsolutePath()).toString();
+        TrainConfig c = tiny("relative", Map.of("data_dir", relativeData, "epochs", 1));
+        TrainResult r = run(c);
+        var settings = io.nclab.io.Json.MAPPER.readTree(r.runDir().resolve("config.json").toFile()).get("settings");
+        assertEquals(idx.toAbsolutePath().normalize().toString(), settings.get("data_dir").asText());
+        assertTrue(Path.of(settings.get("out").asText()).isAbsolute(), settings.get("out").asText());
+    }
+
     @Test
     void trainsWritesProbeRowsAndKeepsTheBestValidationModel() throws IOException {
         TrainResult r = run(tiny("basic", Map.of("lr", 0.05)));
