@@ -313,6 +313,15 @@ public final class Trainer {
             }
             metrics.reset(state.rows());
             timing.reset(state.timing());
+            // a resumed run's seconds count the earlier attempts' epochs and probes too (its timing rows)
+            double earlier = 0;
+            for (Map<String, Object> row : timing.rows()) {
+                for (String k : List.of("train_seconds", "probe_seconds")) {
+                    if (row.get(k) instanceof Number n && Double.isFinite(n.doubleValue())) {
+                        earlier += n.doubleValue();
+                    }
+                }
+            }
             Loop loop = new Loop(net, params, optimizer, loss, data, root, device);
             double bestVal = state.bestValAccuracy();
             int bestEpoch = state.bestEpoch();
@@ -371,7 +380,7 @@ public final class Trainer {
                             metrics.rows(), timing.rows()), net, optimizer, root);
                 }
             }
-            double seconds = (System.nanoTime() - started) / 1e9;
+            double seconds = earlier + (System.nanoTime() - started) / 1e9;
             return new TrainResult(runDir, config.epochs(), seconds, bestVal, bestEpoch, testAtBest, lastTrainAcc,
                     lastCollapse, List.copyOf(metrics.rows()));
         }

@@ -133,6 +133,13 @@ class TrainerTest {
             assertEquals(Files.readString(whole.runDir().resolve("metrics.jsonl")), jsonl, opt);
             assertFalse(jsonl.contains("\"NaN\""), jsonl);
             assertEquals(whole.testAccuracy(), resumed.testAccuracy());
+            // its seconds count every epoch and probe, those before the interruption too
+            double work = 0;
+            for (String line : Files.readAllLines(resumed.runDir().resolve("timing.jsonl"))) {
+                var t = io.nclab.io.Json.MAPPER.readTree(line);
+                work += t.path("train_seconds").asDouble(0) + t.path("probe_seconds").asDouble(0);
+            }
+            assertTrue(resumed.seconds() >= work, resumed.seconds() + " s against " + work + " s of epochs and probes");
         }
     }
 
