@@ -2,8 +2,15 @@ package io.nclab.data;
 
 import io.nclab.UserError;
 
-/** A dataset as distributed: its training and test sets, before any split or subsampling. */
-public record DataSource(ImageData train, ImageData test) {
+/**
+ * A dataset as distributed: its training and test sets, before any split or subsampling, and the names of its
+ * classes where the data gives them (an image folder's class folders; null where classes are just numbers).
+ */
+public record DataSource(ImageData train, ImageData test, java.util.List<String> classNames) {
+
+    public DataSource(ImageData train, ImageData test) {
+        this(train, test, null);
+    }
 
     public DataSource {
         if (train.channels() != test.channels() || train.height() != test.height() || train.width() != test.width()) {

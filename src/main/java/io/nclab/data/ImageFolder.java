@@ -31,7 +31,7 @@ public final class ImageFolder {
             throw new UserError("no class folders in " + train);
         }
         ImageData tr = read(train, classes, null);
-        return new DataSource(tr, read(test, classes, tr));
+        return new DataSource(tr, read(test, classes, tr), classes);
     }
 
     private static List<String> classNames(Path split) {

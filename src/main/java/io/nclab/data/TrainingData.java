@@ -3,16 +3,17 @@ package io.nclab.data;
 /**
  * The three sets a training run uses, cut from a {@link DataSource}: the validation hold-out and
  * per-class subsampling ({@link Splits#split}), then class imbalance and random labels on the training
- * set, and the normalisation computed from that training set.
+ * set, and the normalisation computed from that training set; the class names where the data has them.
  */
-public record TrainingData(ImageData train, ImageData validation, ImageData test, Normalization normalization) {
+public record TrainingData(ImageData train, ImageData validation, ImageData test, Normalization normalization,
+        java.util.List<String> classNames) {
 
     public static TrainingData prepare(DataSource source, int perClass, double valFraction, double imbalance,
             Splits.ImbalanceProfile profile, double randomLabels, long seed) {
         Splits.TrainVal tv = Splits.split(source.train(), perClass, valFraction, seed);
         ImageData train = Splits.imbalance(tv.train(), imbalance, profile, seed);
         train = Splits.randomLabels(train, randomLabels, seed);
-        return new TrainingData(train, tv.validation(), source.test(), Normalization.of(train));
+        return new TrainingData(train, tv.validation(), source.test(), Normalization.of(train), source.classNames());
     }
 
     public int classes() {

@@ -222,12 +222,15 @@ public final class Trainer {
         }
     }
 
+    /** The class names (where the data has them) and the input normalisation of a run's training set. */
+    public static final String DATA_FILE = "data.json";
+
     /** A run that diverged says so in this file (its one-line error), for a later report of the directory. */
     public static final String DIVERGED = "diverged.txt";
 
     /** What a run writes before its first epoch trains. */
     private static final List<String> STARTED_FILES = List.of("config.json", "train-labels.json", "metrics.csv",
-            "metrics.jsonl", "timing.csv", "timing.jsonl", DIVERGED, RunLock.FILE);
+            "metrics.jsonl", "timing.csv", "timing.jsonl", DATA_FILE, DIVERGED, RunLock.FILE);
 
     /**
      * An operating-system lock on a run directory for as long as one process trains in it: a second
@@ -427,6 +430,14 @@ public final class Trainer {
             settings.put("data_dir", Path.of(d).toAbsolutePath().normalize().toString());
         }
         Provenance.writeConfig(runDir, "train", settings);
+        // what it takes to use the trained model on new data: the class order and the input normalisation
+        Map<String, Object> about = new LinkedHashMap<>();
+        about.put("classes", data.classes());
+        about.put("class_names", data.classNames());
+        about.put("normalization_mean", data.normalization().mean());
+        about.put("normalization_std", data.normalization().std());
+        about.put("note", "inputs are scaled to [0, 1], then (x - mean) / std per channel");
+        Json.writePretty(runDir.resolve(DATA_FILE), about);
         if (config.randomLabels() > 0) {
             Json.writePretty(runDir.resolve("train-labels.json"), Map.of("labels", data.train().labels()));
         }

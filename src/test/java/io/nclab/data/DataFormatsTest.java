@@ -133,6 +133,7 @@ class DataFormatsTest {
         assertEquals(3, d.train().channels());
         assertEquals(6, d.train().width());
         assertEquals(2, d.train().labels()[5]);
+        assertEquals(java.util.List.of("c0", "c1", "c2"), d.classNames(), "the class folders, in label order");
         // sample 5 is class 2, image 1: red = 2·40 + 1, green = 7y, blue = 5x at (x, y) = (3, 2)
         int plane = 36;
         byte[] px = d.train().pixels();

@@ -61,6 +61,12 @@ class TrainerTest {
         var settings = io.nclab.io.Json.MAPPER.readTree(r.runDir().resolve("config.json").toFile()).get("settings");
         assertEquals(idx.toAbsolutePath().normalize().toString(), settings.get("data_dir").asText());
         assertTrue(Path.of(settings.get("out").asText()).isAbsolute(), settings.get("out").asText());
+        // and data.json what it takes to use the model on new data
+        var about = io.nclab.io.Json.MAPPER.readTree(r.runDir().resolve(Trainer.DATA_FILE).toFile());
+        assertTrue(about.get("classes").asInt() >= 2, about.toString());
+        assertEquals(1, about.get("normalization_mean").size(), "one channel");
+        assertTrue(about.get("normalization_std").get(0).asDouble() > 0, about.toString());
+        assertTrue(about.get("class_names").isNull(), "IDX classes are numbers");
     }
 
     @Test
