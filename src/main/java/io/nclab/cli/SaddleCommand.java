@@ -96,14 +96,8 @@ public final class SaddleCommand implements Callable<Integer> {
             throw new UserError("saddle needs --lambda-w and --lambda-h > 0: without weight decay on both the UFM"
                     + " has no minimiser (rescaling W up and H down lowers f towards its infimum)");
         }
-        long parameters = ufm.parameters();
-        long logits = (long) ufm.classes() * ufm.samples();
-        if (parameters > SaddleAnalysis.MAX_PARAMETERS || logits > SaddleAnalysis.MAX_LOGITS) {
-            throw new UserError(String.format(java.util.Locale.ROOT, "the problem is too large (K = %d, d = %d, N = %d: %,d parameters Kd + dN"
-                    + " + K, %,d logits K*N): saddle takes at most %,d parameters and %,d logits, the memory Lanczos and"
-                    + " the Hessian products need (--classes, --dim, --per-class)", ufm.classes(), ufm.dim(),
-                    ufm.samples(), parameters, logits, SaddleAnalysis.MAX_PARAMETERS, SaddleAnalysis.MAX_LOGITS));
-        }
+        ufm.requireAtMost(SaddleAnalysis.MAX_PARAMETERS, SaddleAnalysis.MAX_LOGITS, "saddle takes",
+                "the memory Lanczos and the Hessian products need");
         if (directionOut != null) {
             AtomicFiles.requireWritableFile(directionOut, "--direction-out");
         }

@@ -88,13 +88,7 @@ public final class UfmCommand implements Callable<Integer> {
     UfmSettings check() {
         compute.check();
         UfmProblem p = problem.problem();
-        long logits = (long) p.classes() * p.samples();
-        if (p.parameters() > MAX_PARAMETERS || logits > MAX_LOGITS) {
-            throw new UserError(String.format(Locale.ROOT, "the problem is too large (K = %d, d = %d, N = %d: %,d"
-                    + " parameters Kd + dN + K, %,d logits K*N): ufm solves at most %,d parameters and %,d logits"
-                    + " (--classes, --dim, --per-class)", p.classes(), p.dim(), p.samples(), p.parameters(), logits,
-                    MAX_PARAMETERS, MAX_LOGITS));
-        }
+        p.requireAtMost(MAX_PARAMETERS, MAX_LOGITS, "ufm solves", "");
         double step = lr != null ? lr : defaultLr(optimizer);
         UfmSettings s = new UfmSettings(p, optimizer.toLowerCase(Locale.ROOT), step, iters, tol, seed, initScale, logEvery);
         return s;

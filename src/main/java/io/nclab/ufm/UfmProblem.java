@@ -73,6 +73,20 @@ public record UfmProblem(
         return k * d + d * samples() + (bias ? k : 0);
     }
 
+    /**
+     * Refuses (one line) a problem beyond {@code maxParameters} variables or {@code maxLogits} logits K·N, what
+     * {@code who} (e.g. "ufm solves", "saddle takes") can hold; {@code why} says what needs the memory.
+     */
+    public void requireAtMost(long maxParameters, long maxLogits, String who, String why) {
+        long logits = (long) classes * samples();
+        if (parameters() > maxParameters || logits > maxLogits) {
+            throw new UserError(String.format(java.util.Locale.ROOT, "the problem is too large (K = %d, d = %d, N = %d:"
+                    + " %,d parameters Kd + dN + K, %,d logits K*N): %s at most %,d parameters and %,d logits%s"
+                    + " (--classes, --dim, --per-class)", classes, dim, samples(), parameters(), logits, who,
+                    maxParameters, maxLogits, why.isEmpty() ? "" : ", " + why));
+        }
+    }
+
     /** N = Σ_k n_k. */
     public int samples() {
         return Arrays.stream(classCounts).sum();
