@@ -113,20 +113,17 @@ public final class UfmCommand implements Callable<Integer> {
         int threadsUsed = compute.apply((double) p.classes() * p.dim() * p.samples());
         double step = s.lr();
         TheoryPrediction theory = TheoryOracle.predict(p);
-        if (!json) {
-            System.out.printf("UFM: loss %s, K=%d, d=%d, N=%d, lambda_w=%g lambda_h=%g lambda_b=%s, %s lr=%g%n",
-                    p.loss().spec(), p.classes(), p.dim(), p.samples(), p.lambdaW(), p.lambdaH(),
-                    p.bias() ? String.format("%g", p.lambdaB()) : "(no bias)", s.optimizer(), step);
-        }
+        // the progress lines come with --json too (the contract: the JSON object is the last line)
+        System.out.printf(Locale.ROOT, "UFM: loss %s, K=%d, d=%d, N=%d, lambda_w=%g lambda_h=%g lambda_b=%s, %s lr=%g%n",
+                p.loss().spec(), p.classes(), p.dim(), p.samples(), p.lambdaW(), p.lambdaH(),
+                p.bias() ? String.format(Locale.ROOT, "%g", p.lambdaB()) : "(no bias)", s.optimizer(), step);
         List<UfmRun.Row> rows = new ArrayList<>();
         double[][] last = new double[3][]; // the final W (K×d), H as rows h_i (N×d) and b (K)
         UfmRun.Outcome o = UfmRun.solve(s, x -> UfmRun.collapse(p, x), row -> {
             rows.add(row);
-            if (!json) {
-                System.out.printf("iter %6d  f=%.12g  |grad|=%.3e  nc1=%.3e  nc2=%.3e  nc3=%.3e%n", row.iteration(),
-                        row.objective(), row.gradNorm(), row.metrics().getOrDefault("nc1", Double.NaN),
-                        row.metrics().getOrDefault("nc2", Double.NaN), row.metrics().getOrDefault("nc3", Double.NaN));
-            }
+            System.out.printf(Locale.ROOT, "iter %6d  f=%.12g  |grad|=%.3e  nc1=%.3e  nc2=%.3e  nc3=%.3e%n",
+                    row.iteration(), row.objective(), row.gradNorm(), row.metrics().getOrDefault("nc1", Double.NaN),
+                    row.metrics().getOrDefault("nc2", Double.NaN), row.metrics().getOrDefault("nc3", Double.NaN));
         }, out == null ? null : x -> {
             last[0] = x.w().toDoubleArray();
             last[1] = x.h().transpose().toDoubleArray();

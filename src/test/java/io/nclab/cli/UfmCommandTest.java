@@ -30,6 +30,8 @@ class UfmCommandTest {
         assertTrue(j.get("nc1").asDouble() < 1e-4, r.lastLine());
         assertTrue(j.get("nc2").asDouble() < 1e-4, r.lastLine());
         assertTrue(j.get("nc3").asDouble() < 1e-4, r.lastLine());
+        // a progress line per log step comes first, as without --json
+        assertTrue(r.out().startsWith("UFM: loss ce, K=4") && r.out().contains("\niter      0  f="), r.out());
     }
 
     @Test
