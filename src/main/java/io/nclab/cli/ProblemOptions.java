@@ -11,6 +11,10 @@ import picocli.CommandLine.Option;
 /** The options that define a UFM problem, shared by every command that takes one. */
 public final class ProblemOptions {
 
+    /** The command these options belong to (null when built outside picocli, as tests do). */
+    @picocli.CommandLine.Spec(picocli.CommandLine.Spec.Target.MIXEE)
+    picocli.CommandLine.Model.CommandSpec command;
+
     @Option(names = "--loss", defaultValue = "ce", paramLabel = "SPEC",
             description = "Loss: " + LossSpec.ACCEPTED + ". Default: ${DEFAULT-VALUE}.")
     String loss;
@@ -59,6 +63,12 @@ public final class ProblemOptions {
         }
         if (noBias && lambdaB != null) {
             throw new UserError("--lambda-b decays the bias, and --no-bias removes it: give one");
+        }
+        var listOption = command == null ? null : command.findOption("--per-class-list");
+        if (listOption != null && listOption.originalStringValues().size() > 1) {
+            // picocli would append a second list to the first: K and the sizes would silently change
+            throw new UserError("--per-class-list is given " + listOption.originalStringValues().size()
+                    + " times: give the class sizes once, as n1,n2,...");
         }
         if (perClassList != null && perClass != null) {
             throw new UserError("--per-class and --per-class-list both give the class sizes: give one");

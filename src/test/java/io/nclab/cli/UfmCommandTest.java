@@ -112,7 +112,8 @@ class UfmCommandTest {
     @ParameterizedTest
     @ValueSource(strings = {"--loss hinge", "--classes 1", "--per-class-list 1,2 --classes 3", "--optimizer sgd",
         "--lr -1", "--iters abc", "--lambda-w -1", "--per-class 0", "--dim 0", "--log-every 0", "--bogus",
-        "--init-scale 0", "--lr 0", "--lr NaN", "--no-bias --lambda-b 0.1", "--per-class 3 --per-class-list 1,2"})
+        "--init-scale 0", "--lr 0", "--lr NaN", "--no-bias --lambda-b 0.1", "--per-class 3 --per-class-list 1,2",
+        "--per-class-list 2,3,4 --per-class-list 5"})
     void badInputIsOneLineAndExitTwo(String args) {
         String[] argv = ("ufm " + args).split(" ");
         CliRunner.Result r = CliRunner.run(argv);
