@@ -11,6 +11,9 @@ import picocli.CommandLine.Option;
 /** The options that define a UFM problem, shared by every command that takes one. */
 public final class ProblemOptions {
 
+    /** More classes than any UFM command can hold (ufm's own limit on K·N is lower still). */
+    static final int MAX_CLASSES = 10_000_000;
+
     /** The command these options belong to (null when built outside picocli, as tests do). */
     @picocli.CommandLine.Spec(picocli.CommandLine.Spec.Target.MIXEE)
     picocli.CommandLine.Model.CommandSpec command;
@@ -72,6 +75,9 @@ public final class ProblemOptions {
         }
         if (perClassList != null && perClass != null) {
             throw new UserError("--per-class and --per-class-list both give the class sizes: give one");
+        }
+        if (k > MAX_CLASSES) {
+            throw new UserError("--classes must be at most " + MAX_CLASSES + ", got " + k);
         }
         int[] counts;
         if (perClassList != null) {

@@ -174,11 +174,11 @@ public final class UfmCommand implements Callable<Integer> {
         if (json) {
             System.out.println(Json.result(result));
         } else {
-            System.out.printf("stopped after %d iterations (%s) in %.3f s%n", o.result().iterations(),
+            System.out.printf(Locale.ROOT, "stopped after %d iterations (%s) in %.3f s%n", o.result().iterations(),
                     o.result().stopReason(), o.seconds());
-            System.out.printf("objective %.15g%n", o.result().value());
+            System.out.printf(Locale.ROOT, "objective %.15g%n", o.result().value());
             if (theory != null) {
-                System.out.printf("theory    %.15g  (%s; relative gap %.2e)%n", theory.objective(), theory.regime(),
+                System.out.printf(Locale.ROOT, "theory    %.15g  (%s; relative gap %.2e)%n", theory.objective(), theory.regime(),
                         (Double) result.get("relative_gap"));
                 if (zero) {
                     System.out.println("collapse  undefined: the global minimiser is W = H = 0 (NC1-NC3 of the solver's"

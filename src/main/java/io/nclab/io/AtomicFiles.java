@@ -56,6 +56,10 @@ public final class AtomicFiles {
             } catch (IOException e) {
                 throw new UserError("cannot write " + target + ": " + IoErrors.reason(e), e);
             }
+            if (stream.checkError()) { // a PrintStream keeps its I/O errors to itself
+                throw new UserError("cannot write " + target + ": the stream it goes to failed (a full disk or a"
+                        + " closed pipe)");
+            }
             return;
         }
         if (throughOnly(target, chain)) {
@@ -102,7 +106,8 @@ public final class AtomicFiles {
      */
     private static List<Path> linkChain(Path target) {
         List<Path> chain = new ArrayList<>();
-        Path p = target.toAbsolutePath().normalize();
+        // not normalised: "link/../x" is where the file system goes (up from the linked folder's target)
+        Path p = target.toAbsolutePath();
         chain.add(p);
         for (int hops = 0; hops < 40 && Files.isSymbolicLink(p); hops++) {
             try {
@@ -174,7 +179,7 @@ public final class AtomicFiles {
      * writable ({@code shown} is the path as the user gave it).
      */
     private static void requireRoomFor(Path path, Path shown, String option) {
-        Path above = path.toAbsolutePath().normalize().getParent();
+        Path above = path.toAbsolutePath().getParent();
         while (above != null && !Files.exists(above)) {
             above = above.getParent();
         }

@@ -65,8 +65,8 @@ public final class UfmRun {
                 public void report(int iteration, double value, double gradNorm, UfmPoint point) {
                     if (!Double.isFinite(value) || !Double.isFinite(gradNorm)) {
                         if (iteration == 0) {
-                            throw new UserError("the starting point's objective is not finite (" + value + "): lower"
-                                    + " --init-scale");
+                            throw new UserError("the starting point's objective or gradient is not finite (f = " + value
+                                    + ", |grad| = " + gradNorm + "): lower --init-scale");
                         }
                         throw new UserError("the " + settings.optimizer() + " solve diverged by iteration " + iteration
                                 + " (the objective is " + value + "): lower --lr");

@@ -84,7 +84,8 @@ class UfmCommandTest {
             {"the problem is too large (K = 3000, d = 3000, N = 900000", "--classes", "3000", "--dim", "3000",
                 "--per-class", "300"},
             {"samples in all is more than", "--per-class", "2000000000"},
-            {"the starting point's objective is not finite", "--init-scale", "1e200", "--classes", "3", "--dim", "4",
+            {"--classes must be at most 10000000, got 2000000000", "--classes", "2000000000", "--per-class", "1"},
+            {"the starting point's objective or gradient is not finite", "--init-scale", "1e200", "--classes", "3", "--dim", "4",
                 "--per-class", "2"},
         };
         for (String[] c : cases) {

@@ -65,6 +65,16 @@ class AtomicFilesTest {
         assertFalse(Files.exists(dir.resolve("t.txt")));
     }
 
+    /** "lnk/../x" goes where the file system takes it: up from the folder the link points to. */
+    @Test
+    void dotDotAfterALinkedFolderFollowsTheLink() throws Exception {
+        Path sub = Files.createDirectories(dir.resolve("real/sub"));
+        Files.createSymbolicLink(dir.resolve("lnk"), sub);
+        AtomicFiles.writeString(dir.resolve("lnk/../t.txt"), "up");
+        assertEquals("up", Files.readString(dir.resolve("real/t.txt")));
+        assertFalse(Files.exists(dir.resolve("t.txt")));
+    }
+
     /** Prints a line, writes {@code args[0]} through AtomicFiles, prints another: for the /dev/stdout test. */
     public static final class WriteBetween {
         public static void main(String[] args) {
@@ -94,6 +104,15 @@ class AtomicFilesTest {
             assertEquals(0, pb.start().waitFor());
             assertEquals((append ? "earlier\n" : "") + "before\nmiddle\nafter\n", Files.readString(out));
         }
+        // a standard output that fails (a full disk) is an error, not silence
+        Assumptions.assumeTrue(Files.exists(Path.of("/dev/full")), "no /dev/full here");
+        ProcessBuilder full = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-cp",
+                System.getProperty("java.class.path"), WriteBetween.class.getName(), "/dev/stdout");
+        full.redirectOutput(new java.io.File("/dev/full"));
+        Path err = dir.resolve("err.txt");
+        full.redirectError(err.toFile());
+        assertTrue(full.start().waitFor() != 0);
+        assertTrue(Files.readString(err).contains("the stream it goes to failed"), Files.readString(err));
     }
 
     /** A named pipe cannot be replaced by a rename: it is written straight through and stays a pipe. */
