@@ -62,8 +62,12 @@ public final class Json {
     }
 
     public static String pretty(Object value) {
+        return pretty(MAPPER, value);
+    }
+
+    private static String pretty(ObjectMapper mapper, Object value) {
         try {
-            return MAPPER.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(value) + "\n";
+            return mapper.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(value) + "\n";
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise " + value, e);
         }
@@ -75,11 +79,6 @@ public final class Json {
 
     /** A result file for readers (a run's result.json): indented, with non-finite numbers as null as in {@link #result}. */
     public static void writeResult(Path target, Object value) {
-        try {
-            AtomicFiles.writeString(target, RESULTS.copy().enable(SerializationFeature.INDENT_OUTPUT)
-                    .writeValueAsString(value) + "\n");
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot serialise " + value, e);
-        }
+        AtomicFiles.writeString(target, pretty(RESULTS, value));
     }
 }
