@@ -61,8 +61,9 @@ public final class UfmCommand implements Callable<Integer> {
     @Option(names = "--log-every", defaultValue = "50", paramLabel = "N", description = "Log every N iterations. Default: ${DEFAULT-VALUE}.")
     int logEvery;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Write config.json, trajectory.csv, result.json and the solution (W.npy K x d, H.npy N x d"
-            + " with row i the feature h_i, b.npy, y.npy the labels) here.")
+    @Option(names = "--out", paramLabel = "DIR", description = "Write config.json, trajectory.csv, result.json and the solution (W.npy K x d, b.npy,"
+            + " features.npy N x d with row i the feature h_i, i.e. the transpose of the papers' H, and labels.npy)"
+            + " here.")
     Path out;
 
     @Option(names = "--json", description = "Print one JSON object with the result as the last line.")
@@ -162,12 +163,12 @@ public final class UfmCommand implements Callable<Integer> {
             settings.put("threads_used", threadsUsed);
             Provenance.writeConfig(out, "ufm", settings);
             AtomicFiles.writeString(out.resolve("trajectory.csv"), csv(rows));
-            // the solution itself, as `nclab metrics` and NumPy read it: W, the features as rows, b, labels
+            // the solution itself, as `nclab metrics` and NumPy read it: W, b, the features as rows (Hᵀ), labels
             Npy.write(out.resolve("W.npy"), last[0], p.classes(), p.dim());
-            Npy.write(out.resolve("H.npy"), last[1], p.samples(), p.dim());
+            Npy.write(out.resolve("features.npy"), last[1], p.samples(), p.dim());
             Npy.write(out.resolve("b.npy"), last[2], p.classes());
             try (NDManager m = Nd.newManager()) {
-                Npy.write(out.resolve("y.npy"), m.create(java.util.Arrays.stream(p.labels()).asLongStream().toArray()));
+                Npy.write(out.resolve("labels.npy"), m.create(java.util.Arrays.stream(p.labels()).asLongStream().toArray()));
             }
             Json.writeResult(out.resolve(io.nclab.experiment.RunImport.UFM_RESULT), result);
         }
@@ -189,7 +190,7 @@ public final class UfmCommand implements Callable<Integer> {
             }
             if (out != null) {
                 System.out.println("wrote " + out.resolve("config.json") + ", trajectory.csv, result.json and the"
-                        + " solution W.npy, H.npy (rows h_i), b.npy, y.npy");
+                        + " solution W.npy, b.npy, features.npy (rows h_i), labels.npy");
             }
         }
         return 0;

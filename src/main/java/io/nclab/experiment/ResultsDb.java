@@ -56,7 +56,7 @@ public final class ResultsDb implements AutoCloseable {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
         } catch (java.io.IOException e) {
-            throw new UserError("cannot create " + file.getParent() + ": " + io.nclab.io.IoErrors.reason(e));
+            throw new UserError("cannot create " + file.getParent() + ": " + IoErrors.reason(e));
         }
         SQLiteConfig config = new SQLiteConfig();
         config.setBusyTimeout(30_000);
@@ -204,16 +204,7 @@ public final class ResultsDb implements AutoCloseable {
     /** The spec of the sweep this database belongs to, or null for one that records none (a report's). */
     SweepSpec recordedSpec() {
         String json = meta().get("spec");
-        if (json == null) {
-            return null;
-        }
-        try {
-            @SuppressWarnings("unchecked")
-            Map<String, Object> m = Json.MAPPER.readValue(json, Map.class);
-            return SweepSpec.fromJson(m, FILE);
-        } catch (java.io.IOException e) {
-            throw new UserError(FILE + " records a sweep that cannot be read: " + IoErrors.reason(e));
-        }
+        return json == null ? null : SweepSpec.fromJsonText(json, FILE);
     }
 
     /** The sweep's name, command and spec as recorded (empty for a single run's database). */

@@ -243,6 +243,17 @@ public record SweepSpec(String name, String command, List<String> losses, Map<St
         throw new UserError(where + ": \"" + key + "\" must be " + what + ", got " + Json.line(o));
     }
 
+    /** A spec from its JSON text (as a results database records it); {@code where} names it in errors. */
+    public static SweepSpec fromJsonText(String json, String where) {
+        try {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> m = Json.MAPPER.readValue(json, Map.class);
+            return fromJson(m, where);
+        } catch (JsonProcessingException e) {
+            throw new UserError(where + " records a sweep that cannot be read: " + e.getOriginalMessage());
+        }
+    }
+
     static SweepSpec fromJson(Map<String, Object> m, String where) {
         Set<String> known = Set.of("name", "command", "losses", "grid", "seeds", "options", "workers", "threads");
         for (String k : m.keySet()) {

@@ -2,6 +2,7 @@ package io.nclab.report;
 
 import io.nclab.UserError;
 import io.nclab.Version;
+import io.nclab.experiment.SweepSpec;
 import io.nclab.io.AtomicFiles;
 import io.nclab.io.IoErrors;
 import java.io.IOException;
@@ -83,16 +84,14 @@ public final class Report {
         String json = d.meta().get("spec");
         if (json != null) {
             try {
-                Map<?, ?> m = io.nclab.io.Json.MAPPER.readValue(json, Map.class);
-                int losses = m.get("losses") instanceof List<?> l ? l.size() : 1;
-                int seeds = m.get("seeds") instanceof List<?> l && !l.isEmpty() ? l.size() : 1;
+                SweepSpec spec = SweepSpec.fromJsonText(json, "results.db");
+                int losses = spec.losses() == null ? 1 : spec.losses().size();
+                int seeds = spec.seeds() == null || spec.seeds().isEmpty() ? 1 : spec.seeds().size();
                 StringBuilder g = new StringBuilder(losses + " loss" + (losses == 1 ? "" : "es") + " × ");
-                if (m.get("grid") instanceof Map<?, ?> axes) {
-                    axes.forEach((k, v) -> g.append(v instanceof List<?> l ? l.size() : 1).append(' ')
-                            .append(esc(k.toString().replace('-', ' '))).append(" × "));
-                }
+                spec.grid().forEach((k, v) -> g.append(v.size()).append(' ').append(esc(k.replace('-', ' ')))
+                        .append(" × "));
                 return g.append(seeds).append(" seed").append(seeds == 1 ? "" : "s").toString();
-            } catch (IOException | RuntimeException e) {
+            } catch (UserError e) {
                 // an older or foreign record: describe the runs instead
             }
         }

@@ -109,10 +109,27 @@ final class Checkpoints {
                 NDList opt = NDList.decode(scope, Files.readAllBytes(c.resolve(OPTIMIZER)));
                 optimizer.restore(opt);
             }
-            return Json.MAPPER.readValue(c.resolve(STATE).toFile(), new TypeReference<State>() {});
+            State s = Json.MAPPER.readValue(c.resolve(STATE).toFile(), new TypeReference<State>() {});
+            return new State(s.epoch(), s.bestValAccuracy(), s.bestEpoch(), s.testAtBest(), numbers(s.rows()),
+                    numbers(s.timing()));
         } catch (IOException e) {
             throw new UserError("cannot resume from checkpoint " + c + ": " + IoErrors.reason(e), e);
         }
+    }
+
+    /**
+     * Rows as they were saved: the state's JSON keeps an undefined number as the string "NaN" (so that it
+     * round-trips), which is a number again here, not a string that a resumed run would write back out.
+     */
+    private static List<Map<String, Object>> numbers(List<Map<String, Object>> rows) {
+        List<Map<String, Object>> out = new java.util.ArrayList<>();
+        for (Map<String, Object> r : rows) {
+            Map<String, Object> row = new java.util.LinkedHashMap<>();
+            r.forEach((k, v) -> row.put(k, v instanceof String t && (t.equals("NaN") || t.equals("Infinity")
+                    || t.equals("-Infinity")) ? Double.valueOf(t) : v));
+            out.add(row);
+        }
+        return out;
     }
 
     /** Deletes a directory tree as far as it can (cleaning up after a failed start). */

@@ -31,12 +31,7 @@ public final class MetricsLog {
     public void reset(List<Map<String, Object>> restored) {
         rows.clear();
         for (Map<String, Object> r : restored) {
-            Map<String, Object> row = new LinkedHashMap<>();
-            // a checkpoint's JSON keeps an undefined number as the string "NaN": it is a number again here,
-            // so that the files come out as a run that never stopped writes them (null in .jsonl)
-            r.forEach((k, v) -> row.put(k, v instanceof String t && (t.equals("NaN") || t.equals("Infinity")
-                    || t.equals("-Infinity")) ? Double.valueOf(t) : v));
-            rows.add(row);
+            rows.add(new LinkedHashMap<>(r));
         }
         write();
     }

@@ -64,11 +64,11 @@ class UfmCommandTest {
         assertEquals(0, r.code(), r.err());
         JsonNode result = Json.MAPPER.readTree(r.lastLine());
         try (ai.djl.ndarray.NDManager m = io.nclab.nd.Nd.newManager()) {
-            assertEquals(new ai.djl.ndarray.types.Shape(12, 6), io.nclab.io.Npy.read(out.resolve("H.npy"), m).getShape());
+            assertEquals(new ai.djl.ndarray.types.Shape(12, 6), io.nclab.io.Npy.read(out.resolve("features.npy"), m).getShape());
             assertEquals(new ai.djl.ndarray.types.Shape(4, 6), io.nclab.io.Npy.read(out.resolve("W.npy"), m).getShape());
         }
-        CliRunner.Result metrics = CliRunner.run("metrics", "--features", out.resolve("H.npy").toString(), "--labels",
-                out.resolve("y.npy").toString(), "--weights", out.resolve("W.npy").toString(), "--bias",
+        CliRunner.Result metrics = CliRunner.run("metrics", "--features", out.resolve("features.npy").toString(), "--labels",
+                out.resolve("labels.npy").toString(), "--weights", out.resolve("W.npy").toString(), "--bias",
                 out.resolve("b.npy").toString(), "--json");
         assertEquals(0, metrics.code(), metrics.err());
         JsonNode m = Json.MAPPER.readTree(metrics.lastLine());
