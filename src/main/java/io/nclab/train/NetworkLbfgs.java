@@ -78,7 +78,11 @@ public final class NetworkLbfgs implements Optimizer {
             for (int i = 0; i < g.length; i++) {
                 Trainable p = params.get(i);
                 f += 0.5 * p.decay() * io.nclab.nd.Nd.sumSquares(p.value());
-                g[i] = p.decayedGradient();
+                // a copy: the handle is the parameter's live gradient, which the next evaluation (a line-search
+                // trial) zeroes and refills, and L-BFGS compares this gradient with the next one
+                try (NDArray live = p.decayedGradient()) {
+                    g[i] = live.duplicate();
+                }
             }
             return new Evaluation<>(f, new ParamVec(g));
         }
