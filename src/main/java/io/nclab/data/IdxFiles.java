@@ -66,6 +66,12 @@ public final class IdxFiles {
         }
         ImageData train = images(dir, "train", installHint);
         int k = classes > 0 ? classes : contiguousClasses(train.labels());
+        if (k == 0) {
+            // 1-based labels (EMNIST letters' 1..26, say): nclab's classes are 0..K-1
+            throw new UserError(find(dir, "train-labels-idx1-ubyte", installHint) + ": no training item has label 0"
+                    + " (the smallest is " + java.util.Arrays.stream(train.labels()).min().orElse(0)
+                    + "); labels must be the classes 0..K-1: subtract the smallest from every label");
+        }
         checkLabels(train.labels(), k, find(dir, "train-labels-idx1-ubyte", installHint), classes > 0 ? ""
                 : " (no training item has label " + k + ")");
         ImageData test = images(dir, "t10k", installHint);
@@ -128,7 +134,11 @@ public final class IdxFiles {
             throw new UserError("corrupt IDX file " + imageFile + ": images need 3 dimensions, it has "
                     + im.dims().length);
         }
-        if (lb.dims().length != 1 || lb.dims()[0] != im.dims()[0]) {
+        if (lb.dims().length != 1) {
+            throw new UserError("corrupt IDX file " + labelFile + ": labels need 1 dimension, it has "
+                    + lb.dims().length);
+        }
+        if (lb.dims()[0] != im.dims()[0]) {
             throw new UserError("IDX files disagree: " + imageFile + " holds " + im.dims()[0] + " images, "
                     + labelFile + " holds " + lb.dims()[0] + " labels");
         }

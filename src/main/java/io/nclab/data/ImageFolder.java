@@ -92,7 +92,13 @@ public final class ImageFolder {
                         + " but the others are " + w + "×" + h + "; resize the folder to one size");
             }
             if (pixels == null) {
-                pixels = new byte[files.size() * 3 * h * w];
+                long bytes = (long) files.size() * 3 * h * w;
+                if (bytes > MAX_BYTES) {
+                    throw new UserError(String.format(Locale.ROOT, "%s: %d images of 3×%d×%d pixels are %.1f GB, more"
+                            + " than the 2 GB one split may hold in memory; use fewer or smaller images", split,
+                            files.size(), h, w, bytes / 1e9));
+                }
+                pixels = new byte[(int) bytes];
             }
             int base = i * 3 * h * w;
             // a grayscale image's stored value v is the pixel (R = G = B = v, as PIL and torchvision read it);
@@ -120,9 +126,14 @@ public final class ImageFolder {
         return new ImageData(pixels, labels.stream().mapToInt(Integer::intValue).toArray(), 3, h, w, classes.size());
     }
 
+    /** The most pixel bytes of one split: a Java array's limit. */
+    static long MAX_BYTES = Integer.MAX_VALUE - 8;
+
     private static boolean isImage(Path p) {
         String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
-        return Files.isRegularFile(p) && (n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg"));
+        // hidden files are not images of the set: macOS's ._name.png resource forks, editors' .name.png backups
+        return Files.isRegularFile(p) && !n.startsWith(".")
+                && (n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg"));
     }
 
     private static BufferedImage decode(Path f) {

@@ -2,15 +2,17 @@ package io.nclab.data;
 
 /**
  * Channel-wise normalisation x ↦ (x/255 − mean_c) / std_c with the training set's per-channel mean and
- * standard deviation (computed once, in float64).
+ * standard deviation (computed once, in float64). A channel that is constant over the training set (std 0)
+ * is only centred (std_c = 1): dividing by a floor such as 1e-8 would turn any other value of it in the
+ * validation or test images into an input of 1e6 or more.
  */
 public record Normalization(double[] mean, double[] std) {
 
     public static Normalization of(ImageData train) {
         int c = train.channels();
         int plane = train.height() * train.width();
-        double[] sum = new double[c];
-        double[] sq = new double[c];
+        long[] sum = new long[c];
+        long[] sq = new long[c];
         byte[] px = train.pixels();
         int s = train.sampleSize();
         for (int i = 0; i < train.size(); i++) {
@@ -34,7 +36,10 @@ public record Normalization(double[] mean, double[] std) {
             double m = sum[ch] / count;
             double var = sq[ch] / count - m * m;
             mean[ch] = m / 255.0;
-            std[ch] = Math.max(Math.sqrt(Math.max(var, 0)) / 255.0, 1e-8);
+            // constant exactly when count·Σv² = (Σv)² (integers, compared exactly)
+            boolean constant = java.math.BigInteger.valueOf(sq[ch]).multiply(java.math.BigInteger.valueOf(
+                    (long) train.size() * plane)).equals(java.math.BigInteger.valueOf(sum[ch]).pow(2));
+            std[ch] = constant ? 1 : Math.sqrt(Math.max(var, 0)) / 255.0;
         }
         return new Normalization(mean, std);
     }

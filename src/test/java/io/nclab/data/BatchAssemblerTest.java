@@ -1,6 +1,7 @@
 package io.nclab.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +27,23 @@ class BatchAssemblerTest {
             assertEquals(0, s / 120, 1e-5);
             assertEquals(1, s2 / 120, 1e-4);
         }
+    }
+
+    /** A constant channel is centred only: another value of it (in a test image) stays of order 1, not 1e8. */
+    @Test
+    void aConstantChannelIsOnlyCentred() {
+        int[] labels = new int[6];
+        byte[] px = TinyData.images(6, 2, 3, 4, 5, labels, 9);
+        for (int i = 0; i < 6; i++) {
+            for (int j = 0; j < 20; j++) {
+                px[i * 60 + 40 + j] = 0; // the third channel is 0 in every training image
+            }
+        }
+        Normalization norm = Normalization.of(new ImageData(px, labels, 3, 4, 5, 2));
+        assertEquals(1, norm.std()[2]);
+        assertEquals(0, norm.mean()[2]);
+        assertEquals(3.0f / 255, norm.lookupTables()[2][3], 1e-7);
+        assertTrue(norm.std()[0] > 0.01 && norm.std()[0] < 1, "an ordinary channel keeps its std: " + norm.std()[0]);
     }
 
     @Test

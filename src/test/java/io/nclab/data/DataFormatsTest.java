@@ -81,6 +81,27 @@ class DataFormatsTest {
     }
 
     @Test
+    void oneBasedLabelsAndTwoDimensionalLabelFilesAreNamedForWhatTheyAre() throws IOException {
+        Path dir = TinyData.idx(tmp.resolve("one-based"), 12, 6, 3, 4, 4, false);
+        Path train = dir.resolve("train-labels-idx1-ubyte");
+        byte[] original = Files.readAllBytes(train);
+        for (int i = 0; i < 12; i++) {
+            setLabel(train, i, 1 + i % 3); // EMNIST letters' labels start at 1
+        }
+        oneLine(assertThrows(UserError.class, () -> IdxFiles.load(dir, "")),
+                train + ": no training item has label 0 (the smallest is 1); labels must be the classes 0..K-1");
+        // the labels stored as a 12×1 array: the counts agree, the shape does not
+        byte[] twoDim = new byte[original.length + 4];
+        System.arraycopy(original, 0, twoDim, 0, 8);
+        twoDim[3] = 2;
+        twoDim[11] = 1;
+        System.arraycopy(original, 8, twoDim, 12, original.length - 8);
+        Files.write(train, twoDim);
+        oneLine(assertThrows(UserError.class, () -> IdxFiles.load(dir, "")),
+                "corrupt IDX file " + train + ": labels need 1 dimension, it has 2");
+    }
+
+    @Test
     void missingFashionMnistNamesThePackage() {
         UserError e = assertThrows(UserError.class, () -> IdxFiles.load(tmp.resolve("none"),
                 "; install Debian's package with 'apt-get install dataset-fashion-mnist'"));
@@ -164,6 +185,24 @@ class DataFormatsTest {
         Path hidden = TinyData.imageFolder(tmp.resolve("hidden"), 3, 2, 6);
         Files.createDirectories(hidden.resolve("train/.ipynb_checkpoints"));
         assertEquals(3, ImageFolder.load(hidden).classes());
+        // and hidden files are not images: macOS's AppleDouble ._name.png beside every image
+        Files.write(hidden.resolve("train/c0/._img0.png"), new byte[] {0, 5, 22, 7, 0, 2, 0, 0});
+        Files.write(hidden.resolve("test/c2/.img1.png"), new byte[] {1, 2, 3});
+        assertEquals(6, ImageFolder.load(hidden).train().labels().length);
+    }
+
+    /** A split larger than one Java array is one line naming its size, not a NegativeArraySizeException. */
+    @Test
+    void aSplitTooLargeForMemoryIsOneLine() throws IOException {
+        Path dir = TinyData.imageFolder(tmp.resolve("large"), 3, 2, 6);
+        long saved = ImageFolder.MAX_BYTES;
+        ImageFolder.MAX_BYTES = 6 * 3 * 6 * 6 - 1; // one byte short of the six training images
+        try {
+            oneLine(assertThrows(UserError.class, () -> ImageFolder.load(dir)), dir.resolve("train")
+                    + ": 6 images of 3×6×6 pixels are 0.0 GB, more than the 2 GB one split may hold in memory");
+        } finally {
+            ImageFolder.MAX_BYTES = saved;
+        }
     }
 
     /** A grayscale image's stored value is the pixel in every channel (no linear-to-sRGB conversion). */
