@@ -24,8 +24,10 @@ import picocli.CommandLine.Spec;
 /** {@code nclab train}: parses the options into a {@link TrainConfig}, runs the {@link Trainer}, prints. */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train a network with a loss of the family and measure Neural Collapse as training goes."
-                + " Writes config.json, metrics.csv/.jsonl (one row per probe), timing.csv, checkpoints/ and"
-                + " best-model.params to the run directory.")
+                + " Writes to the run directory config.json (every setting), data.json (class order, input"
+                + " normalisation, images per class), metrics.csv/.jsonl (one row per probe), timing.csv/.jsonl,"
+                + " margins.csv (the last probe's cosine margins), checkpoints/, best-model.params,"
+                + " train-labels.json (with --random-labels) and diverged.txt (if the loss stops being finite).")
 public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--dataset", description = "fashion-mnist (default) | mnist-idx | cifar10 | cifar100 | image-folder")
@@ -64,7 +66,8 @@ public final class TrainCommand implements Callable<Integer> {
     String optimizer;
 
     @Option(names = "--lr", description = "initial learning rate (default: mlp 5e-4 with adam, 0.01 with sgd or"
-            + " lbfgs; the ResNets 0.1 with sgd or lbfgs, 1e-3 with adam)")
+            + " lbfgs; the ResNets 0.1 with sgd or lbfgs, 1e-3 with adam). With lbfgs it caps the length of the first"
+            + " trial step along -grad on each batch (the line search takes over from there), scaled by the schedule")
     Double lr;
 
     @Option(names = "--momentum", description = "SGD momentum (default 0.9; with --optimizer sgd)")
@@ -87,10 +90,12 @@ public final class TrainCommand implements Callable<Integer> {
             + " --lambda-b on b (--weight-decay stays on the feature extractor)")
     Boolean featureDecay;
 
-    @Option(names = "--lambda-w", description = "λ_W with --feature-decay (default 5e-4)")
+    @Option(names = "--lambda-w", description = "λ_W with --feature-decay (default 5e-4; not with --fixed-etf, which"
+            + " freezes W)")
     Double lambdaW;
 
-    @Option(names = "--lambda-h", description = "λ_H with --feature-decay (default 5e-4)")
+    @Option(names = "--lambda-h", description = "λ_H with --feature-decay (default 5e-4): adds λ_H/2 times the mean"
+            + " over the batch of ‖h_i‖², i.e. the UFM's λ_H/2 ‖H‖² with λ_H(UFM) = λ_H / N (N training samples)")
     Double lambdaH;
 
     @Option(names = "--lambda-b", description = "λ_b with --feature-decay (default 5e-4)")
@@ -103,7 +108,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--step-every", description = "with --schedule step: x0.1 every this many epochs (default 10)")
     Integer stepEvery;
 
-    @Option(names = "--clip", description = "gradient-norm clipping threshold, 0 for none (default 2)")
+    @Option(names = "--clip", description = "gradient-norm clipping threshold, 0 for none (default 2; sgd and adam"
+            + " only: L-BFGS's line search sets its own step)")
     Double clip;
 
     @Option(names = "--per-class", description = "training samples per class (default: all)")
@@ -121,7 +127,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--random-labels", description = "fraction of training labels made random (default 0)")
     Double randomLabels;
 
-    @Option(names = "--augment", description = "random crop (padding 4) and flip (default for CIFAR-type data)")
+    @Option(names = "--augment", description = "random crop (padding 4) and flip (default for cifar10, cifar100 and image-folder)")
     Boolean augment;
 
     @Option(names = "--no-augment", description = "no augmentation")
@@ -272,6 +278,13 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (c.containsKey("lambda_b") && !config.model().bias()) {
             throw new UserError("--lambda-b decays the classifier's bias, and --no-bias removes it: give one");
+        }
+        if (c.containsKey("lambda_w") && config.model().fixedEtf()) {
+            throw new UserError("--lambda-w decays the classifier, and --fixed-etf freezes it: give one");
+        }
+        if (c.containsKey("clip") && config.optimizer() == TrainConfig.OptimizerKind.LBFGS) {
+            throw new UserError("--clip is the first-order optimizers'; L-BFGS's strong-Wolfe line search chooses its own"
+                    + " step (a clipped gradient would not be the gradient of what it minimises): leave --clip out");
         }
         if (arch != Architecture.MLP && (c.containsKey("model.depth") || c.containsKey("model.batch_norm"))) {
             throw new UserError((c.containsKey("model.depth") ? "--depth" : "--no-batch-norm") + " is the MLP's; "

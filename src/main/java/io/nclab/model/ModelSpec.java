@@ -27,6 +27,22 @@ public record ModelSpec(Architecture architecture, double width, int depth, int 
         }
     }
 
+    /** In words, for a run's header: "mlp (width 1, depth 3, batch norm)", "wrn50 (width 2)", "+ fixed ETF", ... */
+    public String describe() {
+        StringBuilder b = new StringBuilder(architecture.name().toLowerCase(java.util.Locale.ROOT)).append(" (width ")
+                .append(java.math.BigDecimal.valueOf(width).stripTrailingZeros().toPlainString());
+        if (architecture == Architecture.MLP) {
+            b.append(", depth ").append(depth).append(batchNorm ? ", batch norm" : ", no batch norm");
+        }
+        if (fixedEtf) {
+            b.append(", fixed simplex-ETF classifier");
+        }
+        if (!bias) {
+            b.append(", no bias");
+        }
+        return b.append(')').toString();
+    }
+
     /** round(base · X), at least 1. */
     static int scaled(int base, double x) {
         return Math.max(1, (int) Math.round(base * x));

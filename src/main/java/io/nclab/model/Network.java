@@ -127,6 +127,17 @@ public final class Network {
         return out;
     }
 
+    /** Scalars the optimiser updates: not batch norm's running statistics, nor a fixed ETF classifier. */
+    public long trainableParameters() {
+        long n = 0;
+        for (Pair<String, Parameter> p : parameters()) {
+            if (p.getValue().requiresGradient()) {
+                n += p.getValue().getArray().getShape().size();
+            }
+        }
+        return n;
+    }
+
     /** The classifier W (K×d). */
     public NDArray classifierWeight() {
         return classifier.getParameters().get("weight").getArray();

@@ -13,6 +13,7 @@ import ai.djl.util.Pair;
 import io.nclab.UserError;
 import io.nclab.data.BatchAssembler;
 import io.nclab.data.DataSource;
+import io.nclab.data.ImageData;
 import io.nclab.data.Rng;
 import io.nclab.data.TrainingData;
 import io.nclab.experiment.Provenance;
@@ -300,6 +301,10 @@ public final class Trainer {
             var train = data.train();
             Network net = Network.build(config.model(), train.channels(), train.height(), train.width(),
                     data.classes(), root);
+            say(String.format(Locale.ROOT, "%s, %s: d = %d, %,d trainable parameters; %,d training images (%s per"
+                    + " class), %,d validation, %,d test", config.dataset().name().toLowerCase(Locale.ROOT)
+                    .replace('_', '-'), config.model().describe(), net.featureDim(), net.trainableParameters(), train.size(),
+                    range(perClass(train)), data.validation().size(), data.test().size()));
             Optimizer optimizer = optimizer(root);
             Checkpoints checkpoints = new Checkpoints(runDir, config.keepCheckpoints());
             MetricsLog metrics = new MetricsLog(runDir, "metrics");
@@ -436,11 +441,32 @@ public final class Trainer {
         about.put("class_names", data.classNames());
         about.put("normalization_mean", data.normalization().mean());
         about.put("normalization_std", data.normalization().std());
+        // the sets as cut (--per-class, --val-fraction, --imbalance; the training labels after --random-labels):
+        // N, for instance, turns --lambda-h into the UFM's λ_H / N
+        about.put("train_per_class", perClass(data.train()));
+        about.put("validation_per_class", perClass(data.validation()));
+        about.put("test_per_class", perClass(data.test()));
         about.put("note", "inputs are scaled to [0, 1], then (x - mean) / std per channel");
         Json.writePretty(runDir.resolve(DATA_FILE), about);
         if (config.randomLabels() > 0) {
             Json.writePretty(runDir.resolve("train-labels.json"), Map.of("labels", data.train().labels()));
         }
+    }
+
+    /** Images per class of a set. */
+    static long[] perClass(ImageData set) {
+        long[] n = new long[set.classes()];
+        for (int y : set.labels()) {
+            n[y]++;
+        }
+        return n;
+    }
+
+    /** "500" when every class has as many, else "50-500". */
+    private static String range(long[] counts) {
+        long min = java.util.Arrays.stream(counts).min().orElse(0);
+        long max = java.util.Arrays.stream(counts).max().orElse(0);
+        return min == max ? String.format(Locale.ROOT, "%,d", min) : String.format(Locale.ROOT, "%,d-%,d", min, max);
     }
 
     private List<Trainable> trainables(Network net) {

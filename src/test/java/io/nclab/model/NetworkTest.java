@@ -142,6 +142,25 @@ class NetworkTest {
         }
     }
 
+    /**
+     * The architectures against their standard definitions, counted by hand (and by PyTorch): the CIFAR ResNet18
+     * (3×3 stem, no max-pool) with 10 classes has 11,173,962 trainable parameters; at 64 pixels, with the ImageNet
+     * stem and 1000 classes, torchvision's resnet18 has 11,689,512 and wide_resnet50_2 68,883,240.
+     */
+    @Test
+    void parameterCountsAreTheStandardArchitectures() {
+        try (NDManager m = Nd.newManager()) {
+            assertEquals(11_173_962L, Network.build(new ModelSpec(Architecture.RESNET18, 1, 1, 0, false, true, true), 3,
+                    32, 32, 10, m).trainableParameters());
+            assertEquals(11_689_512L, Network.build(new ModelSpec(Architecture.RESNET18, 1, 1, 0, false, true, true), 3,
+                    64, 64, 1000, m).trainableParameters());
+        }
+        try (NDManager m = Nd.newManager()) {
+            assertEquals(68_883_240L, Network.build(new ModelSpec(Architecture.WRN50, 2, 1, 0, false, true, true), 3,
+                    64, 64, 1000, m).trainableParameters());
+        }
+    }
+
     @Test
     void badSpecsAreUserErrors() {
         assertThrows(UserError.class, () -> new ModelSpec(Architecture.MLP, 0, 3, 0, false, true, true));

@@ -67,6 +67,18 @@ class TrainerTest {
         assertEquals(1, about.get("normalization_mean").size(), "one channel");
         assertTrue(about.get("normalization_std").get(0).asDouble() > 0, about.toString());
         assertTrue(about.get("class_names").isNull(), "IDX classes are numbers");
+        // the sets as cut: images per class of each
+        long train = 0;
+        for (var n : about.get("train_per_class")) {
+            train += n.asLong();
+        }
+        assertEquals(81, train, "90 images less the 10% hold-out: " + about);
+        assertEquals(about.get("classes").asInt(), about.get("test_per_class").size(), about.toString());
+        long test = 0;
+        for (var n : about.get("test_per_class")) {
+            test += n.asLong();
+        }
+        assertEquals(30, test, about.toString());
     }
 
     @Test
