@@ -301,10 +301,6 @@ public final class Trainer {
             var train = data.train();
             Network net = Network.build(config.model(), train.channels(), train.height(), train.width(),
                     data.classes(), root);
-            say(String.format(Locale.ROOT, "%s, %s: d = %d, %,d trainable parameters; %,d training images (%s per"
-                    + " class), %,d validation, %,d test", config.dataset().name().toLowerCase(Locale.ROOT)
-                    .replace('_', '-'), config.model().describe(), net.featureDim(), net.trainableParameters(), train.size(),
-                    range(perClass(train)), data.validation().size(), data.test().size()));
             Optimizer optimizer = optimizer(root);
             Checkpoints checkpoints = new Checkpoints(runDir, config.keepCheckpoints());
             MetricsLog metrics = new MetricsLog(runDir, "metrics");
@@ -319,6 +315,10 @@ public final class Trainer {
             } else {
                 say("resuming " + runDir + " after epoch " + state.epoch());
             }
+            say(String.format(Locale.ROOT, "%s, %s: d = %d, %,d trainable parameters; %,d training images (%s per"
+                    + " class), %,d validation, %,d test", config.dataset().name().toLowerCase(Locale.ROOT)
+                    .replace('_', '-'), config.model().describe(), net.featureDim(), net.trainableParameters(), train.size(),
+                    range(perClass(train)), data.validation().size(), data.test().size()));
             metrics.reset(state.rows());
             timing.reset(state.timing());
             // a resumed run's seconds count the earlier attempts' epochs and probes too (its timing rows)

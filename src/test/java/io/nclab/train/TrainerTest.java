@@ -225,6 +225,8 @@ class TrainerTest {
         Trainer.resume(r.runDir(), new java.io.PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8)).run();
         String text = log.toString(java.nio.charset.StandardCharsets.UTF_8);
         assertTrue(text.startsWith("no checkpoint in " + r.runDir() + ": starting the run from the beginning\n"
+                + "mnist-idx, mlp (width 0.03125, depth 3, batch norm): d = 32, "), text);
+        assertTrue(text.contains(" trainable parameters; 81 training images (27 per class), 9 validation, 30 test\n"
                 + "probe epoch 0:"), text);
     }
 
