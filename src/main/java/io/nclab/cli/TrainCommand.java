@@ -118,10 +118,12 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--val-fraction", description = "validation hold-out fraction (default 0.1)")
     Double valFraction;
 
-    @Option(names = "--imbalance", description = "largest/smallest class ratio (default 1: balanced)")
+    @Option(names = "--imbalance", description = "largest/smallest class ratio of the training split, after the"
+            + " --val-fraction hold-out (default 1: balanced)")
     Double imbalance;
 
-    @Option(names = "--imbalance-profile", description = "step (default) | exp")
+    @Option(names = "--imbalance-profile", description = "step (default: the second half of the classes keep 1/ratio"
+            + " of their images) | exp (class k keeps ceil(n_max ratio^(-k/(K-1))), n_max the largest class))")
     String imbalanceProfile;
 
     @Option(names = "--random-labels", description = "fraction of training labels made random (default 0)")
