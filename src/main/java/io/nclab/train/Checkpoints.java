@@ -87,8 +87,10 @@ final class Checkpoints {
             return List.of();
         }
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> p.getFileName().toString().matches("epoch-\\d{4,}") && Files.isDirectory(p))
-                    .sorted(Comparator.comparing(p -> p.getFileName().toString())).toList();
+            return s.filter(p -> p.getFileName().toString().matches("epoch-\\d{4,9}") && Files.isDirectory(p))
+                    // by number: epoch-10000 comes after epoch-9999, though not as a string
+                    .sorted(Comparator.comparingLong(p -> Long.parseLong(p.getFileName().toString().substring(6))))
+                    .toList();
         } catch (IOException e) {
             throw new UserError("cannot list " + dir + ": " + IoErrors.reason(e));
         }
@@ -106,15 +108,28 @@ final class Checkpoints {
                 net.load(manager, new DataInputStream(new java.io.BufferedInputStream(in)));
             }
             try (NDManager scope = manager.newSubManager()) {
-                NDList opt = NDList.decode(scope, Files.readAllBytes(c.resolve(OPTIMIZER)));
-                optimizer.restore(opt);
+                byte[] bytes = Files.readAllBytes(c.resolve(OPTIMIZER));
+                // a stateless optimiser (L-BFGS, SGD without momentum) saved an empty list, which DJL encodes
+                // as its count alone and then refuses to decode
+                optimizer.restore(isEmptyList(bytes) ? new NDList() : NDList.decode(scope, bytes));
             }
             State s = Json.MAPPER.readValue(c.resolve(STATE).toFile(), new TypeReference<State>() {});
             return new State(s.epoch(), s.bestValAccuracy(), s.bestEpoch(), s.testAtBest(), numbers(s.rows()),
                     numbers(s.timing()));
         } catch (IOException e) {
             throw new UserError("cannot resume from checkpoint " + c + ": " + IoErrors.reason(e), e);
+        } catch (RuntimeException e) {
+            if (e instanceof UserError) {
+                throw e;
+            }
+            throw new UserError("cannot resume from checkpoint " + c + ": its files are damaged (" + e.getMessage()
+                    + "); delete that folder to resume from the one before it", e);
         }
+    }
+
+    /** Whether {@code bytes} is {@link NDList#encode()} of an empty list: the count 0 alone. */
+    static boolean isEmptyList(byte[] bytes) {
+        return java.util.Arrays.equals(bytes, new NDList().encode());
     }
 
     /**

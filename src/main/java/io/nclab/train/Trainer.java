@@ -229,8 +229,11 @@ public final class Trainer {
     /** A run that diverged says so in this file (its one-line error), for a later report of the directory. */
     public static final String DIVERGED = "diverged.txt";
 
+    /** The training labels of a --random-labels run. */
+    static final String RANDOM_LABELS = "train-labels.json";
+
     /** What a run writes before its first epoch trains. */
-    private static final List<String> STARTED_FILES = List.of("config.json", "train-labels.json", "metrics.csv",
+    private static final List<String> STARTED_FILES = List.of("config.json", RANDOM_LABELS, "metrics.csv",
             "metrics.jsonl", "timing.csv", "timing.jsonl", DATA_FILE, DIVERGED, RunLock.FILE);
 
     /**
@@ -355,6 +358,9 @@ public final class Trainer {
                 double lr = config.schedule().lr(config.lr(), epoch - 1, config.epochs(), config.stepEvery());
                 long t0 = System.nanoTime();
                 Loop.EpochStats es = loop.epoch(epoch, lr, checkpoints);
+                // the epoch's last updates may have left non-finite parameters behind a finite last loss: they
+                // must never become a checkpoint or the best model, which a divergence names as the last good one
+                requireFiniteParameters(net, epoch, checkpoints);
                 double trainSeconds = (System.nanoTime() - t0) / 1e9;
                 Map<String, Object> time = new LinkedHashMap<>();
                 time.put("epoch", epoch);
@@ -426,7 +432,10 @@ public final class Trainer {
         }
         Checkpoints.deleteQuietly(runDir.resolve(DIVERGED)); // a resumed attempt is judged afresh
         if (resuming) {
-            return; // a directory that already holds a run was refused in run(), before anything was written
+            // a directory that already holds a run was refused in run(), before anything was written; what a run
+            // killed while it started did not write yet (a run of an earlier nclab never wrote) is written now
+            writeDataFiles(data, true);
+            return;
         }
         Map<String, Object> settings = config.settings();
         // absolute, so that --resume works from any working directory
@@ -434,7 +443,14 @@ public final class Trainer {
         if (settings.get("data_dir") instanceof String d) {
             settings.put("data_dir", Path.of(d).toAbsolutePath().normalize().toString());
         }
+        writeDataFiles(data, false);
+        // last: config.json is what makes the directory resumable, so a run killed before it resumes nothing,
+        // and one killed after it has every file that --resume does not write again
         Provenance.writeConfig(runDir, "train", settings);
+    }
+
+    /** data.json, and train-labels.json with random labels: both follow from the configuration alone. */
+    private void writeDataFiles(TrainingData data, boolean onlyMissing) {
         // what it takes to use the trained model on new data: the class order and the input normalisation
         Map<String, Object> about = new LinkedHashMap<>();
         about.put("classes", data.classes());
@@ -447,11 +463,14 @@ public final class Trainer {
         about.put("validation_per_class", perClass(data.validation()));
         about.put("test_per_class", perClass(data.test()));
         about.put("note", "inputs are scaled to [0, 1], then (x - mean) / std per channel");
-        Json.writePretty(runDir.resolve(DATA_FILE), about);
-        if (config.randomLabels() > 0) {
-            Json.writePretty(runDir.resolve("train-labels.json"), Map.of("labels", data.train().labels()));
+        if (!onlyMissing || !Files.exists(runDir.resolve(DATA_FILE))) {
+            Json.writePretty(runDir.resolve(DATA_FILE), about);
+        }
+        if (config.randomLabels() > 0 && (!onlyMissing || !Files.exists(runDir.resolve(RANDOM_LABELS)))) {
+            Json.writePretty(runDir.resolve(RANDOM_LABELS), Map.of("labels", data.train().labels()));
         }
     }
+
 
     /** Images per class of a set. */
     static long[] perClass(ImageData set) {
@@ -555,13 +574,32 @@ public final class Trainer {
         return Double.NaN;
     }
 
+    /** Stops the run as diverged if a parameter (or a batch-norm running statistic) is NaN or infinite. */
+    private void requireFiniteParameters(Network net, int epoch, Checkpoints checkpoints) {
+        for (Pair<String, Parameter> p : net.parameters()) {
+            NDArray a = p.getValue().getArray();
+            float largest;
+            try (NDArray abs = a.abs(); NDArray max = abs.max()) {
+                largest = max.getFloat(); // NaN if any entry is NaN
+            }
+            if (!Float.isFinite(largest)) {
+                throw diverged("the updates of epoch " + epoch + " left " + p.getKey() + " " + (Float.isNaN(largest)
+                        ? "NaN" : "infinite"), checkpoints);
+            }
+        }
+    }
+
     /** The one-line error that stops a run whose loss is no longer finite; also written to {@link #DIVERGED}. */
     private UserError diverged(double loss, String where, Checkpoints checkpoints) {
+        return diverged(String.format(Locale.ROOT, "the loss became %s at %s", loss, where), checkpoints);
+    }
+
+    private UserError diverged(String what, Checkpoints checkpoints) {
         List<Path> kept = checkpoints.list();
         String advice = " (" + divergenceAdvice(config) + ")";
-        UserError e = new UserError(String.format(Locale.ROOT, "training diverged: the loss became %s at %s; %s",
-                loss, where, kept.isEmpty() ? "no checkpoint was written yet" + advice
-                        : "the last good checkpoint is " + kept.get(kept.size() - 1) + advice));
+        UserError e = new UserError("training diverged: " + what + "; " + (kept.isEmpty()
+                ? "no checkpoint was written yet" + advice
+                : "the last good checkpoint is " + kept.get(kept.size() - 1) + advice));
         try {
             AtomicFiles.writeString(runDir.resolve(DIVERGED), e.getMessage() + "\n");
         } catch (UserError unwritable) {

@@ -130,9 +130,15 @@ class TrainerTest {
 
     @Test
     void aResumedRunEndsWithTheMetricsOfOneThatNeverStopped() throws IOException {
-        for (String opt : List.of("SGD", "ADAM")) {
-            Map<String, Object> s = Map.of("optimizer", opt, "lr", opt.equals("SGD") ? 0.05 : 0.003, "epochs", 4,
-                    "seed", 3);
+        // L-BFGS and SGD without momentum keep no optimiser state: an empty list, which DJL would not decode
+        for (String opt : List.of("SGD", "ADAM", "LBFGS", "SGD-without-momentum")) {
+            Map<String, Object> s = new HashMap<>(Map.of("optimizer", opt.startsWith("SGD") ? "SGD" : opt, "lr", opt.startsWith("SGD") ? 0.05 : 0.003, "epochs", 4, "seed", 3));
+            if (opt.equals("LBFGS")) {
+                s.put("lbfgs_iterations", 2);
+            }
+            if (opt.equals("SGD-without-momentum")) {
+                s.put("momentum", 0.0);
+            }
             TrainResult whole = run(tiny("whole-" + opt, s));
             TrainResult killed = run(tiny("killed-" + opt, s));
             // as if killed during epoch 3: only the checkpoints up to epoch 2 were written
@@ -164,6 +170,30 @@ class TrainerTest {
         }
         UserError e = assertThrows(UserError.class, () -> run(tiny("retain", Map.of())));
         assertTrue(e.getMessage().contains("--resume"), e.getMessage());
+    }
+
+    @Test
+    void checkpointsPastEpoch9999KeepTheirOrder() throws IOException {
+        Path run = tmp.resolve("many-epochs");
+        for (String name : List.of("epoch-9999", "epoch-10000", "epoch-0002", ".epoch-10001.tmp")) {
+            Files.createDirectories(run.resolve("checkpoints").resolve(name));
+        }
+        assertEquals(List.of("epoch-0002", "epoch-9999", "epoch-10000"), new Checkpoints(run, 2).list().stream()
+                .map(p -> p.getFileName().toString()).toList(), "oldest first, by number");
+    }
+
+    /** A run killed between config.json and data.json gets its data files from the resume (they follow from the config). */
+    @Test
+    void aResumeWritesTheDataFilesARunKilledAtItsStartDidNotWrite() throws IOException {
+        TrainResult r = run(tiny("data-files", Map.of("epochs", 2, "random_labels", 0.5)));
+        String data = Files.readString(r.runDir().resolve(Trainer.DATA_FILE));
+        String labels = Files.readString(r.runDir().resolve(Trainer.RANDOM_LABELS));
+        Files.delete(r.runDir().resolve(Trainer.DATA_FILE));
+        Files.delete(r.runDir().resolve(Trainer.RANDOM_LABELS));
+        deleteTree(r.runDir().resolve("checkpoints").resolve("epoch-0002"));
+        Trainer.resume(r.runDir(), null).run();
+        assertEquals(data, Files.readString(r.runDir().resolve(Trainer.DATA_FILE)));
+        assertEquals(labels, Files.readString(r.runDir().resolve(Trainer.RANDOM_LABELS)));
     }
 
     /** A resumed run's seconds count the earlier attempt's epochs, as its checkpoint's timing rows give them. */
@@ -200,6 +230,44 @@ class TrainerTest {
         assertEquals("lower --lr, or clip harder with a --clip below 0.5",
                 Trainer.divergenceAdvice(c.with(Map.of("clip", 0.5))));
         assertEquals("lower --lr", Trainer.divergenceAdvice(c.with(Map.of("optimizer", "LBFGS"))));
+    }
+
+    /**
+     * Parameters that an epoch's last updates made non-finite, behind a finite loss, are a divergence: never a
+     * checkpoint, which the message would name as the last good one (with no probe after the epoch, nothing else
+     * looked at them).
+     */
+    @Test
+    void nonFiniteParametersAreNeverCheckpointed() throws IOException {
+        // without the check, epoch 3 ended with an infinite batch-norm running variance behind finite losses, was
+        // checkpointed, and epoch 4's NaN loss named that checkpoint as the last good one
+        TrainConfig c = tiny("non-finite", Map.of("optimizer", "SGD", "lr", 30.0, "clip", 0.0, "schedule", "CONSTANT",
+                "probe_every", 10, "epochs", 8, "batch_size", 16, "seed", 1));
+        UserError e = assertThrows(UserError.class, () -> run(c));
+        assertTrue(e.getMessage().startsWith("training diverged: "), e.getMessage());
+        assertTrue(e.getMessage().startsWith("training diverged: "), e.getMessage());
+        List<Path> kept;
+        try (Stream<Path> s = Files.list(Path.of(c.out()).resolve("checkpoints"))) {
+            kept = s.filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
+        }
+        for (Path ck : kept) {
+            try (ai.djl.ndarray.NDManager m = io.nclab.nd.Nd.newManager();
+                    java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(
+                            Files.newInputStream(ck.resolve("model.params"))))) {
+                io.nclab.model.Network net = io.nclab.model.Network.build(c.model(), 1, 8, 8, 3, m);
+                net.load(m, in);
+                for (var p : net.parameters()) {
+                    float[] v = p.getValue().getArray().toFloatArray();
+                    for (float x : v) {
+                        assertTrue(Float.isFinite(x), ck + ": " + p.getKey() + " holds " + x + "; " + e.getMessage());
+                    }
+                }
+            }
+        }
+        if (!kept.isEmpty()) {
+            assertTrue(e.getMessage().contains("the last good checkpoint is " + kept.get(kept.size() - 1)),
+                    e.getMessage());
+        }
     }
 
     @Test
