@@ -117,8 +117,18 @@ public final class Trainer {
         } catch (IOException e) {
             throw new UserError("--resume " + runDir + ": cannot read config.json: " + IoErrors.reason(e));
         }
-        return new Trainer(TrainConfig.fromSettings(settings).with(thisTime), runDir, true, log,
-                CollapseMeasures.ENGINE);
+        TrainConfig saved = TrainConfig.fromSettings(settings);
+        TrainConfig now = saved.with(thisTime);
+        int cores = Runtime.getRuntime().availableProcessors();
+        int before = saved.threads() > 0 ? saved.threads() : cores;
+        int after = now.threads() > 0 ? now.threads() : cores;
+        if (before != after && log != null) {
+            // the same arithmetic in another order: the run goes on, a few last digits away from an unbroken one
+            log.println("note: this continuation runs on " + after + " thread" + (after == 1 ? "" : "s") + ", the run"
+                    + " so far on " + before + " (--threads " + saved.threads() + "): its numbers may differ from an"
+                    + " uninterrupted run's in their last digits");
+        }
+        return new Trainer(now, runDir, true, log, CollapseMeasures.ENGINE);
     }
 
     /** The same trainer with another NC measurement (tests, benchmarks). */

@@ -145,8 +145,14 @@ class TrainerTest {
             Path ck = killed.runDir().resolve("checkpoints");
             deleteTree(ck.resolve("epoch-0003"));
             deleteTree(ck.resolve("epoch-0004"));
-            assertEquals(2, Trainer.resume(killed.runDir(), null, Map.of("threads", 2)).config().threads(),
+            java.io.ByteArrayOutputStream note = new java.io.ByteArrayOutputStream();
+            assertEquals(1, Trainer.resume(killed.runDir(), new java.io.PrintStream(note, true,
+                    java.nio.charset.StandardCharsets.UTF_8), Map.of("threads", 1)).config().threads(),
                     "how this continuation runs");
+            int cores = Runtime.getRuntime().availableProcessors();
+            assertEquals(cores == 1 ? "" : "note: this continuation runs on 1 thread, the run so far on " + cores
+                    + " (--threads 0): its numbers may differ from an uninterrupted run's in their last digits\n",
+                    note.toString(java.nio.charset.StandardCharsets.UTF_8), "a thread count that changes is said");
             Trainer again = Trainer.resume(killed.runDir(), null);
             assertEquals(0, again.config().threads(), "as saved");
             TrainResult resumed = again.run();
