@@ -1,6 +1,7 @@
 package io.nclab.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nclab.data.TinyData;
@@ -70,10 +71,18 @@ class TrainKillResumeTest {
         assertTrue(kept >= 1 && !Files.isDirectory(checkpoints.resolve(String.format("epoch-%04d", EPOCHS))),
                 "killed after its first checkpoint and before its last:\n" + log);
 
+        int newest;
+        try (Stream<Path> s = Files.list(checkpoints)) {
+            newest = s.map(p -> p.getFileName().toString()).filter(n -> n.matches("epoch-\\d+"))
+                    .mapToInt(n -> Integer.parseInt(n.substring(6))).max().orElseThrow();
+        }
         CliRunner.Result resumed = CliRunner.run("train", "--resume", killedDir.toString(), "--threads", "1",
                 "--json"); // --threads and --json say how this continuation runs: allowed with --resume
         assertEquals(0, resumed.code(), resumed.err());
-        assertTrue(resumed.err().contains("resuming " + killedDir + " after epoch"), resumed.err());
+        // from the newest checkpoint, not replayed from an older one (which would end with the same numbers)
+        assertTrue(resumed.err().contains("resuming " + killedDir + " after epoch " + newest + "\n"), resumed.err());
+        assertFalse(resumed.err().contains("epoch " + newest + "/" + EPOCHS), "epoch " + newest + " is not trained again: "
+                + resumed.err());
 
         Path wholeDir = tmp.resolve("whole");
         CliRunner.Result whole = CliRunner.run(train(idx, wholeDir));
