@@ -26,6 +26,10 @@ class SgdTest {
 
     /** PyTorch's SGD: g = ∇ + λθ; v = g at the first step, else μv + g; θ −= η(g + μv) (Nesterov) or ηv. */
     private static double[] reference(boolean nesterov, int steps) {
+        return reference(MU, nesterov, steps);
+    }
+
+    private static double[] reference(double mu, boolean nesterov, int steps) {
         double[] t = new double[START.length];
         double[] v = new double[t.length];
         for (int i = 0; i < t.length; i++) {
@@ -34,8 +38,8 @@ class SgdTest {
         for (int s = 0; s < steps; s++) {
             for (int i = 0; i < t.length; i++) {
                 double g = A[i] * t[i] + B[i] + DECAY * t[i];
-                v[i] = s == 0 ? g : MU * v[i] + g;
-                t[i] -= RATES[s] * (nesterov ? g + MU * v[i] : v[i]);
+                v[i] = s == 0 ? g : mu * v[i] + g;
+                t[i] -= RATES[s] * (nesterov ? g + mu * v[i] : v[i]);
             }
         }
         return t;
@@ -50,9 +54,13 @@ class SgdTest {
         Sgd sgd;
 
         Run(boolean nesterov) {
+            this(MU, nesterov);
+        }
+
+        Run(double mu, boolean nesterov) {
             theta.setRequiresGradient(true);
             params = List.of(new Trainable("theta", theta, DECAY));
-            sgd = new Sgd(manager, MU, nesterov);
+            sgd = new Sgd(manager, mu, nesterov);
         }
 
         void steps(int from, int to) {
@@ -90,6 +98,19 @@ class SgdTest {
                 for (int i = 0; i < want.length; i++) {
                     assertEquals(want[i], got[i], 1e-5 * Math.max(1, Math.abs(want[i])), "nesterov " + nesterov + ", θ_" + i);
                 }
+            }
+        }
+    }
+
+    /** Without momentum (its own branch of the update): θ −= η(∇ + λθ), step by step. */
+    @Test
+    void withoutMomentumItIsPlainGradientDescentWithDecay() {
+        try (Run r = new Run(0, false)) {
+            r.steps(0, RATES.length);
+            double[] want = reference(0, false, RATES.length);
+            float[] got = r.values();
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(want[i], got[i], 1e-5 * Math.max(1, Math.abs(want[i])), "θ_" + i);
             }
         }
     }
