@@ -387,6 +387,11 @@ class CollapseMetricsTest {
             for (boolean f32 : new boolean[] {false, true}) {
                 CollapseMetrics m = measure(p, f32, CollapseMetrics.Options.DEFAULT.withNumericalRank(false));
                 assertTrue(m.nc1() >= 0 && Double.isFinite(m.nc1()), "nc1 = " + m.nc1());
+                // and the right value, not merely a non-negative one (a pseudo-inverse cut-off that keeps
+                // round-off directions makes NC1 huge but still positive): the naive float64 pseudo-inverse of
+                // the very values the engine saw
+                double naive = new NaiveMetrics(p.seen(f32), p.y, p.k, p.w, p.b, 2.0).values.get("nc1");
+                assertClose(naive, m.nc1(), 1e-9, (f32 ? "float32" : "float64") + " nc1");
             }
         }
     }
