@@ -28,7 +28,10 @@ class UfmMseTheoryTest {
                 Arguments.of("no bias", "mse", 4, 8, 5, 1e-2, 1e-2, 0, false, "d >= K, no bias (W an orthogonal frame)"),
                 Arguments.of("no bias d<K-1", "mse", 6, 3, 4, 5e-3, 5e-3, 0, false, "d < K, no bias"),
                 Arguments.of("no bias d=K-1", "mse", 4, 3, 5, 1e-2, 1e-2, 0, false, "d < K, no bias"),
-                Arguments.of("rescaled M=5", "mse:alpha=1,m=5", 4, 8, 5, 1e-2, 1e-2, 1e-2, true, "d >= K"));
+                Arguments.of("rescaled M=5", "mse:alpha=1,m=5", 4, 8, 5, 1e-2, 1e-2, 1e-2, true, "d >= K"),
+                // unequal decays: W* and H* scale apart, so a swap of λ_W and λ_H shows in their norms
+                Arguments.of("d>=K, lambda_w > lambda_h", "mse", 4, 8, 5, 4e-2, 5e-3, 1e-2, true, "small lambda_b"),
+                Arguments.of("d<K-1, lambda_w < lambda_h", "mse", 6, 2, 4, 2e-3, 1.5e-2, 1e-2, true, "d < K-1"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -41,6 +44,7 @@ class UfmMseTheoryTest {
         assertTrue(t.regime().contains(regime), t.regime());
         double best = Double.POSITIVE_INFINITY;
         double[] bestB = null;
+        UfmRun.Outcome bestRun = null;
         for (long seed = 0; seed < 3; seed++) {
             double[][] b = new double[1][];
             UfmSettings s = new UfmSettings(p, "lbfgs", 1, 3000, 1e-13, seed, 0.1, 100000);
@@ -48,8 +52,14 @@ class UfmMseTheoryTest {
             if (o.result().value() < best) {
                 best = o.result().value();
                 bestB = b[0];
+                bestRun = o;
             }
         }
+        // the minimiser's norms too (unique in every regime: they follow from the singular values), which tell
+        // λ_W from λ_H where the objective alone may not
+        double scale = Math.max(1e-3, t.wNorm() + t.hNorm());
+        assertEquals(t.wNorm(), bestRun.wNorm(), 1e-4 * scale, name + ": |W*|");
+        assertEquals(t.hNorm(), bestRun.hNorm(), 1e-4 * scale, name + ": |H*|");
         System.out.printf("%-22s %-40s f*=%.12g solver=%.12g b*=%.8g b=%.8g%n", name, t.regime(), t.objective(), best,
                 t.b()[0], bestB[0]);
         assertEquals(t.objective(), best, 1e-6 * Math.abs(t.objective()));

@@ -37,6 +37,23 @@ class UfmSolverTheoryTest {
         }
     }
 
+    /**
+     * With λ_W ≠ λ_H the optimum is not symmetric in W and H: ‖h*‖ = sqrt(λ_W/(λ_H n)) ‖w*_k‖ (Theorem 1), so
+     * swapping the two decays anywhere in the theory or the solver moves ‖W*‖ and ‖H*‖ apart.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"ce", "focal:gamma=3", "ls:alpha=0.1"})
+    void unequalWeightDecaysSplitTheNormsAsTheTheorySays(String spec) {
+        UfmProblem p = UfmProblem.balanced(LossSpec.parse(spec), 6, 8, 5, 2e-2, 2e-3, 5e-3, true);
+        TheoryPrediction t = TheoryOracle.predict(p);
+        UfmRun.Outcome o = solve(p, "lbfgs", 1, 1000, 0);
+        assertEquals(t.objective(), o.result().value(), 1e-8 * Math.abs(t.objective()));
+        assertEquals(t.wNorm(), o.wNorm(), 1e-4 * t.wNorm(), "|W*|");
+        assertEquals(t.hNorm(), o.hNorm(), 1e-4 * t.hNorm(), "|H*|");
+        // Theorem 1's ratio, by hand: |H|_F^2 = N |h|^2 = K n (λ_W/(λ_H n)) |w_k|^2 = (λ_W/λ_H) |W|_F^2
+        assertEquals(Math.sqrt(2e-2 / 2e-3) * t.wNorm(), t.hNorm(), 1e-12 * t.hNorm());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"ce", "focal:gamma=3", "ls:alpha=0.1"})
     void gradientDescentGetsThereToo(String spec) {
