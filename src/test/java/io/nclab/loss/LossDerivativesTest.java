@@ -193,4 +193,76 @@ class LossDerivativesTest {
             }
         }
     }
+
+    /**
+     * Each loss's value against its equation written out here in doubles ((3)-(5) of the losses paper and the
+     * rescaled square loss), on ordinary and extreme logits: the derivative checks above differentiate the same
+     * {@code values}, so they cannot see a wrong value. log p_k is z_k − logsumexp(z), as PyTorch's log-softmax
+     * gives it (so a confident, correct sample's log p_k ≈ −1e-9 carries its relative rounding of about 1e-8, and
+     * at z = (50, −50, −50) it is 0); 1 − p_k must be Σ_{j≠k} p_j: computed as 1 − p_k at z = (20, 0, 0) it is
+     * 3e-8 off, which the focal values show.
+     */
+    @org.junit.jupiter.api.Test
+    void valuesAreTheirEquations() {
+        double[][] columns = {{50, -50, -50}, {20, 0, 0}, {-50, 50, 50}, {0.3, -1.2, 2.5}, {1, 1, 1}, {-3, 0.5, 0.1}};
+        int k = 3;
+        int n = columns.length;
+        double[] z = new double[k * n];
+        int[] lab = new int[n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < k; j++) {
+                z[j * n + i] = columns[i][j];
+            }
+            lab[i] = i % 2 == 0 ? 0 : 1;
+        }
+        for (String spec : List.of("ce", "focal:gamma=1", "focal:gamma=3", "ls:alpha=0.1", "mse", "mse:alpha=2,m=15")) {
+            Loss loss = LossSpec.parse(spec);
+            try (NDManager m = manager.newSubManager()) {
+                double[] got = Nd.toDoubles(loss.values(m.create(z, new Shape(k, n)), Nd.oneHotColumns(m, lab, k)));
+                for (int i = 0; i < n; i++) {
+                    double[] c = columns[i];
+                    int y = lab[i];
+                    double max = Math.max(c[0], Math.max(c[1], c[2]));
+                    double sum = 0;
+                    for (double v : c) {
+                        sum += Math.exp(v - max);
+                    }
+                    double lse = max + Math.log(sum);
+                    double others = 0; // 1 − p_y without the cancellation
+                    for (int j = 0; j < k; j++) {
+                        others += j == y ? 0 : Math.exp(c[j] - lse);
+                    }
+                    double logP = c[y] - lse;
+                    double want = switch (spec) {
+                        case "ce" -> -logP;
+                        case "focal:gamma=1" -> -others * logP;
+                        case "focal:gamma=3" -> -Math.pow(others, 3) * logP;
+                        case "ls:alpha=0.1" -> {
+                            double l = 0;
+                            for (int j = 0; j < k; j++) {
+                                l -= ((j == y ? 0.9 : 0) + 0.1 / k) * (c[j] - lse);
+                            }
+                            yield l;
+                        }
+                        case "mse" -> {
+                            double l = 0;
+                            for (int j = 0; j < k; j++) {
+                                l += (c[j] - (j == y ? 1 : 0)) * (c[j] - (j == y ? 1 : 0));
+                            }
+                            yield l / 2;
+                        }
+                        default -> {
+                            double l = 2 * (c[y] - 15) * (c[y] - 15);
+                            for (int j = 0; j < k; j++) {
+                                l += j == y ? 0 : c[j] * c[j];
+                            }
+                            yield l / 2;
+                        }
+                    };
+                    assertTrue(want >= 0, spec + " column " + i);
+                    assertEquals(want, got[i], 1e-12 * want, spec + " column " + i);
+                }
+            }
+        }
+    }
 }
