@@ -1,6 +1,7 @@
 package io.nclab.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -141,6 +142,13 @@ class MetricsCommandTest {
         CliRunner.Result r = run("metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--weights", f("w.npy"),
                 "--bias", f("b41.npy"), "--json", "--no-numerical-rank");
         assertEquals(0, r.code(), r.err());
+        // the same bias as the K-vector b.npy: the same numbers, so it was used (not dropped)
+        CliRunner.Result k = run("metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--weights", f("w.npy"),
+                "--bias", f("b.npy"), "--json", "--no-numerical-rank");
+        CliRunner.Result none = run("metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--weights",
+                f("w.npy"), "--json", "--no-numerical-rank");
+        assertEquals(k.lastLine(), r.lastLine());
+        assertNotEquals(none.lastLine(), r.lastLine(), "b = 0 gives another bias_relation");
         CliRunner.Result v = run("metrics", "--version");
         assertEquals(0, v.code(), v.err());
         assertTrue(v.out().startsWith("nclab "), v.out());

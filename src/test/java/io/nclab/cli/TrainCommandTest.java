@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,7 +42,13 @@ class TrainCommandTest {
             assertEquals(0, r.code(), r.err());
             JsonNode j = lastJson(r);
             assertEquals(1, j.get("epochs").asInt());
-            assertTrue(j.get("test_accuracy").asDouble() >= 0);
+            // a number in [0, 1] (null, an undefined accuracy, would read as 0 through asDouble)
+            assertTrue(j.get("test_accuracy").isNumber() && j.get("test_accuracy").asDouble() >= 0
+                    && j.get("test_accuracy").asDouble() <= 1, j.toString());
+            List<String> csv = Files.readAllLines(tmp.resolve(model[1]).resolve("metrics.csv"));
+            int lossColumn = Arrays.asList(csv.get(0).split(",")).indexOf("epoch_loss");
+            double epochLoss = Double.parseDouble(csv.get(csv.size() - 1).split(",")[lossColumn]);
+            assertTrue(Double.isFinite(epochLoss) && epochLoss > 0, "the epoch trained: epoch_loss " + epochLoss);
             assertTrue(j.get("best_val_accuracy").isNull(), "no validation set: null, not the string NaN: " + j);
             String cfg = Files.readString(tmp.resolve(model[1]).resolve("config.json"));
             assertTrue(cfg.contains("\"augment\" : true"), "CIFAR-type data is augmented by default");

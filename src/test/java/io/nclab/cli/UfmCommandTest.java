@@ -73,6 +73,7 @@ class UfmCommandTest {
         assertEquals(0, metrics.code(), metrics.err());
         JsonNode m = Json.MAPPER.readTree(metrics.lastLine());
         for (String k : List.of("nc1", "nc2", "nc3")) {
+            assertTrue(result.get(k).isNumber() && m.get(k).isNumber(), k + ": null would read as 0 on both sides");
             assertEquals(result.get(k).asDouble(), m.get(k).asDouble(), 1e-9 * Math.abs(result.get(k).asDouble()), k);
         }
     }
