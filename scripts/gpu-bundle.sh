@@ -40,6 +40,10 @@ cp "$root/target/nclab.jar" "$work/nclab.jar"
 unzip -p "$work/nclab.jar" "$jni_entry" >"$dest/jni/libdjl_torch.so"
 unzip -p "$work/nclab.jar" jnilib/pytorch.properties >"$dest/jni/pytorch.properties"
 zip -q -d "$work/nclab.jar" 'pytorch/*' 'native/*' 'jnilib/*/*' >/dev/null
+# sqlite-jdbc's native library for every other platform (about 1 MB each; the GPU machine is Linux x86_64)
+unzip -Z1 "$work/nclab.jar" 'org/sqlite/native/*' | grep -v '^org/sqlite/native/Linux/x86_64/' | grep -v '/$' \
+  >"$work/sqlite-other" || true
+if [ -s "$work/sqlite-other" ]; then zip -q -d "$work/nclab.jar" -@ <"$work/sqlite-other" >/dev/null; fi
 mv "$work/nclab.jar" "$dest/lib/nclab.jar"
 echo "$flavor" >"$dest/jni/FLAVOR"
 echo "$djl_version" >"$dest/jni/DJL_VERSION"
