@@ -122,8 +122,8 @@ public final class TrainCommand implements Callable<Integer> {
             + " --val-fraction hold-out (default 1: balanced)")
     Double imbalance;
 
-    @Option(names = "--imbalance-profile", description = "step (default: the second half of the classes keep 1/ratio"
-            + " of their images) | exp (class k keeps ceil(n_max ratio^(-k/(K-1))), n_max the largest class))")
+    @Option(names = "--imbalance-profile", description = "step (default: classes K/2 and up keep ceil(n_max/ratio)"
+            + " images) | exp (class k keeps ceil(n_max ratio^(-k/(K-1)))), n_max the largest class")
     String imbalanceProfile;
 
     @Option(names = "--random-labels", description = "fraction of training labels made random (default 0)")
@@ -281,10 +281,11 @@ public final class TrainCommand implements Callable<Integer> {
         if (c.containsKey("lambda_b") && !config.model().bias()) {
             throw new UserError("--lambda-b decays the classifier's bias, and --no-bias removes it: give one");
         }
-        if (c.containsKey("lambda_w") && config.model().fixedEtf()) {
+        // (zero asks for nothing the run would ignore: a grid may cross --fixed-etf or L-BFGS with it)
+        if (c.containsKey("lambda_w") && config.lambdaW() != 0 && config.model().fixedEtf()) {
             throw new UserError("--lambda-w decays the classifier, and --fixed-etf freezes it: give one");
         }
-        if (c.containsKey("clip") && config.optimizer() == TrainConfig.OptimizerKind.LBFGS) {
+        if (c.containsKey("clip") && config.clip() != 0 && config.optimizer() == TrainConfig.OptimizerKind.LBFGS) {
             throw new UserError("--clip is the first-order optimizers'; L-BFGS's strong-Wolfe line search chooses its own"
                     + " step (a clipped gradient would not be the gradient of what it minimises): leave --clip out");
         }
@@ -308,8 +309,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     /**
      * The options that say how this invocation runs, not what the run is: the only ones {@code --resume} takes
-     * besides itself (a run continues with the configuration config.json saved; --threads and --device move it,
-     * the arithmetic stays the same).
+     * besides itself (a run continues with the configuration config.json saved; --threads and --device move it:
+     * the same arithmetic, though another thread count or device may change its last digits).
      */
     static final Set<String> RESUME_OPTIONS = Set.of("--resume", "--json", "--threads", "--device", "--help",
             "--version");

@@ -118,10 +118,9 @@ final class Checkpoints {
                     numbers(s.timing()));
         } catch (IOException e) {
             throw new UserError("cannot resume from checkpoint " + c + ": " + IoErrors.reason(e), e);
-        } catch (RuntimeException e) {
-            if (e instanceof UserError) {
-                throw e;
-            }
+        } catch (IllegalArgumentException | IndexOutOfBoundsException | java.nio.BufferUnderflowException e) {
+            // what DJL's decoders throw on a truncated or garbled file (a kill cannot leave one: they are renamed
+            // into place whole; a full disk or a copy can)
             throw new UserError("cannot resume from checkpoint " + c + ": its files are damaged (" + e.getMessage()
                     + "); delete that folder to resume from the one before it", e);
         }

@@ -14,7 +14,8 @@ import java.util.List;
  * L-BFGS with the strong-Wolfe line search on each mini-batch: the UFM solver's {@link Lbfgs} minimises
  * the batch objective f(θ) + Σ λ/2 ‖θ‖² for a few iterations from the current parameters (coupled L2 is
  * part of the function, so the line search sees what it minimises). The curvature pairs live within one
- * batch, so there is no state to checkpoint. {@code lr} scales the first step along −∇f.
+ * batch, so there is no state to checkpoint. {@code lr} caps the length of the first trial step along −∇f
+ * (α₀ = min(1, lr/‖∇f‖)). Memory: up to {@code history} pairs (s, y), each two copies of every parameter.
  */
 public final class NetworkLbfgs implements Optimizer {
     private final int history;

@@ -117,17 +117,7 @@ public final class Trainer {
         } catch (IOException e) {
             throw new UserError("--resume " + runDir + ": cannot read config.json: " + IoErrors.reason(e));
         }
-        TrainConfig saved = TrainConfig.fromSettings(settings);
-        TrainConfig now = saved.with(thisTime);
-        int cores = Runtime.getRuntime().availableProcessors();
-        int before = saved.threads() > 0 ? saved.threads() : cores;
-        int after = now.threads() > 0 ? now.threads() : cores;
-        if (before != after && log != null) {
-            // the same arithmetic in another order: the run goes on, a few last digits away from an unbroken one
-            log.println("note: this continuation runs on " + after + " thread" + (after == 1 ? "" : "s") + ", the run"
-                    + " so far on " + before + " (--threads " + saved.threads() + "): its numbers may differ from an"
-                    + " uninterrupted run's in their last digits");
-        }
+        TrainConfig now = TrainConfig.fromSettings(settings).with(thisTime);
         return new Trainer(now, runDir, true, log, CollapseMeasures.ENGINE);
     }
 
@@ -309,7 +299,8 @@ public final class Trainer {
     /** The run proper, in its prepared directory; {@code training[0]} turns true as the first epoch starts. */
     private TrainResult train(long started, Device device, TrainingData data, Loss loss, boolean[] training) {
         Engine.getEngine("PyTorch").setRandomSeed((int) config.seed());
-        Nd.setThreads(config.threads() > 0 ? config.threads() : Runtime.getRuntime().availableProcessors());
+        int threads = config.threads() > 0 ? config.threads() : Runtime.getRuntime().availableProcessors();
+        Nd.setThreads(threads);
         try (NDManager root = Nd.newManager(device)) {
             var train = data.train();
             Network net = Network.build(config.model(), train.channels(), train.height(), train.width(),
@@ -327,6 +318,14 @@ public final class Trainer {
                 }
             } else {
                 say("resuming " + runDir + " after epoch " + state.epoch());
+                Object before = state.timing().isEmpty() ? null
+                        : state.timing().get(state.timing().size() - 1).get("threads");
+                if (before instanceof Number b && b.intValue() != threads) {
+                    // the same arithmetic in another order: the run goes on, a few last digits from an unbroken one
+                    say("note: this continuation runs on " + threads + " thread" + (threads == 1 ? "" : "s")
+                            + ", the run so far on " + b.intValue() + ": its numbers may differ from an uninterrupted"
+                            + " run's in their last digits");
+                }
             }
             say(String.format(Locale.ROOT, "%s, %s: d = %d, %,d trainable parameters; %,d training images (%s per"
                     + " class), %,d validation, %,d test", config.dataset().name().toLowerCase(Locale.ROOT)
@@ -359,6 +358,7 @@ public final class Trainer {
                 lastCollapse = lastCollapse(metrics.rows());
                 Map<String, Object> time = new LinkedHashMap<>();
                 time.put("epoch", 0);
+                time.put("threads", threads);
                 time.put("probe_seconds", (System.nanoTime() - p0) / 1e9);
                 timing.add(time);
                 say(summaryLine(row));
@@ -374,6 +374,7 @@ public final class Trainer {
                 double trainSeconds = (System.nanoTime() - t0) / 1e9;
                 Map<String, Object> time = new LinkedHashMap<>();
                 time.put("epoch", epoch);
+                time.put("threads", threads);
                 time.put("train_seconds", trainSeconds);
                 time.put("train_samples_per_s", es.samples() / trainSeconds);
                 time.put("data_seconds", es.dataSeconds());

@@ -156,6 +156,17 @@ class TrainCommandTest {
         }
     }
 
+    /** Zero asks for nothing a run would ignore: --clip 0 with L-BFGS, --lambda-w 0 with a fixed ETF. */
+    @Test
+    void zeroClipWithLbfgsAndZeroLambdaWWithAFixedEtfAreAccepted() {
+        for (String[] args : new String[][] {{"--optimizer", "lbfgs", "--clip", "0"},
+                {"--fixed-etf", "--feature-decay", "--lambda-w", "0"}}) {
+            TrainCommand t = new TrainCommand();
+            new picocli.CommandLine(t).parseArgs(args);
+            assertEquals(0.0, args[0].equals("--optimizer") ? t.check().clip() : t.check().lambdaW(), Arrays.toString(args));
+        }
+    }
+
     private static String[] concat(String[] a, String[] b) {
         String[] out = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
