@@ -3,6 +3,7 @@ package io.nclab.cli;
 import io.nclab.experiment.ResultsDb;
 import io.nclab.experiment.ResultsTable;
 import io.nclab.experiment.Sweep;
+import io.nclab.UserError;
 import io.nclab.io.AtomicFiles;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,7 +29,8 @@ public final class ResultsCommand implements Callable<Integer> {
     @Option(names = "--csv", description = "Print CSV (a header and one row per run) instead of a table.")
     boolean csv;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "Write the CSV to FILE instead of standard output.")
+    @Option(names = "--out", paramLabel = "FILE", description = "Write the CSV to FILE instead of standard output (an existing FILE is"
+            + " replaced only if it ends in .csv).")
     Path out;
 
     @Option(names = "--all-columns", description = "In the table, also show the command line, directory and error.")
@@ -41,6 +43,13 @@ public final class ResultsCommand implements Callable<Integer> {
     public Integer call() {
         Path dir = SweepCommand.sweepDir(sweep, root);
         if (out != null) {
+            // an existing file is replaced: only one that says it is a CSV (a slip of the shell's completion
+            // must not turn a script or a database into a table)
+            if (java.nio.file.Files.exists(out) && !java.nio.file.Files.isDirectory(out)
+                    && !out.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".csv")) {
+                throw new UserError("--out " + out + " exists and is not a .csv file; name a new file or a .csv to"
+                        + " replace");
+            }
             AtomicFiles.requireWritableFile(out, "--out");
         }
         try (ResultsDb db = ResultsDb.openReadOnly(dir.resolve(ResultsDb.FILE))) {

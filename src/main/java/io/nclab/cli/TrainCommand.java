@@ -250,7 +250,7 @@ public final class TrainCommand implements Callable<Integer> {
             c.put("lr", TrainConfig.defaultLr(arch, TrainConfig.OptimizerKind.valueOf((String) c.get("optimizer"))));
         }
         TrainConfig config = TrainConfig.defaults(arch).with(c);
-        if ((c.containsKey("momentum") || c.containsKey("nesterov"))
+        if (((c.containsKey("momentum") && config.momentum() != 0) || Boolean.TRUE.equals(c.get("nesterov")))
                 && config.optimizer() != TrainConfig.OptimizerKind.SGD) {
             throw new UserError("--momentum and --nesterov are SGD's; the optimizer is "
                     + config.optimizer().name().toLowerCase(Locale.ROOT)

@@ -62,8 +62,13 @@ public final class Claims {
     /**
      * The UFM claim over the runs the theory speaks for: the largest |relative gap| over runs with a prediction
      * (none for, e.g., CE with d &lt; K − 1 or imbalanced classes), and the largest NC1 over runs whose optimum
-     * has features (none where the minimiser is W = H = 0, whose NC1 is undefined). Runs left out are counted.
+     * has features (none where the minimiser is W = H = 0, whose NC1 is undefined). A solve that stopped at its
+     * iteration budget short of the optimum is not a counterexample (more iterations would decide it): it is left
+     * out and named. Runs left out are counted.
      */
+    /** The stop reason of a solve that ran out of iterations (the optimisers' word for it). */
+    static final String ITERATION_BUDGET = "iteration budget";
+
     private static Claim ufmCollapse(SweepData d) {
         boolean holds = true;
         boolean tested = false;
@@ -74,10 +79,18 @@ public final class Claims {
             double nc1 = Double.NaN;
             int predicted = 0;
             int collapsed = 0;
+            List<String> unconverged = new ArrayList<>();
             for (SweepData.Run r : runs) {
                 double g = r.result("relative_gap");
                 if (!Double.isFinite(g)) {
                     continue; // the claim is about the theory's optimum: a run without one says nothing
+                }
+                double c0 = r.result("nc1");
+                if (ITERATION_BUDGET.equals(r.results().get("stop_reason"))
+                        && (Math.abs(g) > UFM_GAP || (Double.isFinite(c0) && c0 > UFM_NC1))) {
+                    // a solve cut short by its budget, not at the optimum: it says nothing about the theory
+                    unconverged.add(r.id());
+                    continue;
                 }
                 predicted++;
                 gap = Double.isNaN(gap) || Math.abs(g) > Math.abs(gap) ? g : gap;
@@ -88,8 +101,12 @@ public final class Claims {
                 }
             }
             StringBuilder part = new StringBuilder(SweepFigures.label(loss));
+            String cut = unconverged.isEmpty() ? "" : unconverged.size() + " stopped at the iteration budget short of"
+                    + " the optimum, left out (" + String.join(", ", unconverged.subList(0, Math.min(3,
+                    unconverged.size()))) + (unconverged.size() > 3 ? ", ..." : "") + "; more --iters)";
             if (predicted == 0) {
-                part.append(" no theory prediction (").append(runs.size()).append(runs.size() == 1 ? " run)" : " runs)");
+                part.append(unconverged.isEmpty() ? " no theory prediction (" + runs.size()
+                        + (runs.size() == 1 ? " run)" : " runs)") : " not judged: " + cut);
             } else {
                 tested = true;
                 holds &= Math.abs(gap) <= UFM_GAP && (collapsed == 0 || nc1 <= UFM_NC1);
@@ -97,11 +114,15 @@ public final class Claims {
                 part.append(collapsed == 0 ? ", NC1 undefined (minimiser W = H = 0)"
                         : String.format(Locale.ROOT, ", NC1 %.1e", nc1));
                 List<String> left = new ArrayList<>();
-                if (predicted < runs.size()) {
-                    left.add((runs.size() - predicted) + " without a prediction");
+                int without = runs.size() - predicted - unconverged.size();
+                if (without > 0) {
+                    left.add(without + " without a prediction");
                 }
                 if (collapsed > 0 && collapsed < predicted) {
                     left.add((predicted - collapsed) + " at W = H = 0 (NC1 undefined)");
+                }
+                if (!unconverged.isEmpty()) {
+                    left.add(cut);
                 }
                 if (!left.isEmpty()) {
                     part.append(" (of ").append(runs.size()).append(" runs: ").append(String.join(", ", left))

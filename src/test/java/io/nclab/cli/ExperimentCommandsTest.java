@@ -41,6 +41,10 @@ class ExperimentCommandsTest {
             {"--fixed-etf needs --feature-dim d >= K - 1 = 9", "--fixed-etf", "--feature-dim", "5"},
             {"--step-every sets --schedule step's interval", "--grid", "step-every=2,4"},
             {"unexpected 'maybe' (a flag such as --fixed-etf takes true or false", "--grid", "fixed-etf=maybe"},
+            // an option for some runs of the grid only: advice that fits a sweep
+            {"--lbfgs-iterations is L-BFGS's; the optimizer is sgd: add --optimizer lbfgs (a sweep passes every option"
+                + " to every run: leave this option out, or sweep the runs that use it under a --name of their own)",
+                "--grid", "optimizer=sgd,lbfgs", "--lbfgs-iterations", "2"},
         };
         for (String[] c : values) {
             String[] args = new String[c.length - 1 + 5];
@@ -161,6 +165,15 @@ class ExperimentCommandsTest {
         CliRunner.Result toDir = CliRunner.run("results", sweep.toString(), "--csv", "--out", tmp.toString());
         assertEquals(2, toDir.code());
         assertTrue(toDir.err().contains("--out " + tmp + " is a directory, not a file"), toDir.err());
+        // an existing file is replaced only if it is a .csv: never a script or a database
+        Path script = Files.writeString(tmp.resolve("run.sh"), "#!/bin/sh\n");
+        CliRunner.Result clobber = CliRunner.run("results", sweep.toString(), "--csv", "--out", script.toString());
+        assertEquals(2, clobber.code());
+        assertTrue(clobber.err().contains("exists and is not a .csv file"), clobber.err());
+        assertEquals("#!/bin/sh\n", Files.readString(script));
+        Path table = Files.writeString(tmp.resolve("old.csv"), "stale\n");
+        assertEquals(0, CliRunner.run("results", sweep.toString(), "--csv", "--out", table.toString()).code());
+        assertTrue(Files.readString(table).startsWith("run_id,status,"));
         CliRunner.Result second = CliRunner.run("results", sweep.toString(), "--where", "1=1; DROP TABLE runs");
         assertEquals(2, second.code(), "a second statement is refused, not silently dropped: " + second.out());
         assertTrue(CliRunner.run("results", sweep.toString()).out().contains("32 run(s)"));

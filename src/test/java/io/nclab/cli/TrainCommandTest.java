@@ -156,14 +156,18 @@ class TrainCommandTest {
         }
     }
 
-    /** Zero asks for nothing a run would ignore: --clip 0 with L-BFGS, --lambda-w 0 with a fixed ETF. */
+    /**
+     * Zero asks for nothing a run would ignore: --clip 0 with L-BFGS, --lambda-w 0 with a fixed ETF, --momentum 0
+     * with Adam (so a sweep's grid may cross them with a shared zero).
+     */
     @Test
     void zeroClipWithLbfgsAndZeroLambdaWWithAFixedEtfAreAccepted() {
         for (String[] args : new String[][] {{"--optimizer", "lbfgs", "--clip", "0"},
-                {"--fixed-etf", "--feature-decay", "--lambda-w", "0"}}) {
+                {"--fixed-etf", "--feature-decay", "--lambda-w", "0"}, {"--optimizer", "adam", "--momentum", "0"}}) {
             TrainCommand t = new TrainCommand();
             new picocli.CommandLine(t).parseArgs(args);
-            assertEquals(0.0, args[0].equals("--optimizer") ? t.check().clip() : t.check().lambdaW(), Arrays.toString(args));
+            assertEquals(0.0, args[1].equals("lbfgs") ? t.check().clip() : args[1].equals("adam") ? t.check().momentum()
+                    : t.check().lambdaW(), Arrays.toString(args));
         }
     }
 

@@ -108,6 +108,7 @@ public class ReportTest {
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("relative_gap", Double.isNaN(v[0]) ? null : v[0]);
             result.put("nc1", Double.isNaN(v[1]) ? null : v[1]);
+            result.put("stop_reason", v.length > 2 && v[2] == 1 ? "iteration budget" : "gradient tolerance");
             List<Map<String, Double>> rows = new ArrayList<>();
             for (int i = 0; i <= 2; i++) {
                 Map<String, Double> row = new LinkedHashMap<>();
@@ -151,6 +152,21 @@ public class ReportTest {
                 new double[][] {{0, nan}, {1e-16, 1e-18}})) {
             Claims.Claim c = Claims.of(SweepData.load(db)).get(0);
             assertTrue(c.tested() && c.holds(), c.line());
+        }
+        // gradient descent cut short by its iteration budget, far from the optimum: left out and named, not a
+        // failure of the theory; a loss whose every run was cut short is not judged
+        try (ResultsDb db = ufmSweep(tmp.resolve("u4.db"), new double[][] {{1.4, 3.5, 1}, {1e-16, 1e-18}},
+                new double[][] {{1.5, 2.0, 1}, {0.9, 1e-3, 1}})) {
+            Claims.Claim c = Claims.of(SweepData.load(db)).get(0);
+            assertTrue(c.tested() && c.holds(), c.line());
+            assertTrue(c.evidence().contains("CE gap 1.0e-16, NC1 1.0e-18 (of 2 runs: 1 stopped at the iteration"
+                    + " budget short of the optimum, left out (ce_dim=3_seed=0; more --iters))"), c.line());
+            assertTrue(c.evidence().contains("vanilla MSE not judged: 2 stopped at the iteration budget"), c.line());
+        }
+        // a converged run that misses the optimum is still a failure
+        try (ResultsDb db = ufmSweep(tmp.resolve("u5.db"), new double[][] {{1e-3, 1e-18}, {1e-16, 1e-18}},
+                new double[][] {{1e-16, 1e-18}, {1e-16, 1e-18}})) {
+            assertFalse(Claims.of(SweepData.load(db)).get(0).holds());
         }
         // no run with a prediction at all: not tested
         try (ResultsDb db = ufmSweep(tmp.resolve("u3.db"), new double[][] {{nan, 0.3}, {nan, 0.2}},
