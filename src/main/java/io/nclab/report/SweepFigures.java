@@ -162,7 +162,8 @@ public final class SweepFigures {
         if (!nc.isEmpty()) {
             figures.add(save(out, "nc-curves", "Neural Collapse during training, per loss" + at,
                     "The losses paper's Figure 1: NC1 (variability collapse), NC2 (simplex ETF), NC3 (self-duality) on a"
-                            + " log scale, and NC4, against epochs, one line per loss" + seedsNote(d) + ".", nc, 2));
+                            + " log scale, and NC4, against epochs, one line per loss" + seedsNote(d) + "." + leftOut(d),
+                    nc, 2));
         }
         List<JFreeChart> acc = new ArrayList<>();
         for (String[] m : ACCURACY) {
@@ -173,7 +174,7 @@ public final class SweepFigures {
         if (!acc.isEmpty()) {
             figures.add(save(out, "accuracy-curves", "Training, validation and test accuracy, per loss" + at,
                     "The losses paper's Figure 2: accuracy on the training, validation and test sets against epochs"
-                            + seedsNote(d) + ".", acc, 3));
+                            + seedsNote(d) + "." + leftOut(d), acc, 3));
         }
     }
 
