@@ -51,6 +51,18 @@ public final class SaddleCommand implements Callable<Integer> {
     static final String LIMITS = "2,000,000 parameters Kd + dN + K (Lanczos and L-BFGS keep about 60 vectors of"
             + " that length, 1 GB) and 20,000,000 logits K*N (about ten K x N arrays, 1.6 GB)";
 
+    /**
+     * A critical point's numbers as --json and the --direction-out archive give them: every field but the point
+     * and the direction themselves (Kd + dN + K numbers each, which the archive holds as arrays).
+     */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> fields(SaddleAnalysis.CriticalPoint c) {
+        Map<String, Object> m = SNAKE.convertValue(c, LinkedHashMap.class);
+        m.remove("point");
+        m.remove("direction");
+        return m;
+    }
+
     /** The examined critical points and their directions, unflattened into W, H and b. */
     private Npz directions(UfmProblem p, SaddleAnalysis.Report r) {
         Npz npz = new Npz();
@@ -68,14 +80,7 @@ public final class SaddleCommand implements Callable<Integer> {
                     npz.put(name + "b", Arrays.copyOfRange(v, k * d + d * n, k * d + d * n + k), k);
                 }
             }
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("kind", c.kind());
-            m.put("rank", c.rank());
-            m.put("objective", c.objective());
-            m.put("grad_norm", c.gradNorm());
-            m.put("min_eigenvalue", c.minEigenvalue());
-            m.put("eigen_residual", c.eigenResidual());
-            meta.add(m);
+            meta.add(fields(c));
         }
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("kind", "saddle-directions");
@@ -158,12 +163,7 @@ public final class SaddleCommand implements Callable<Integer> {
             out.put("seed", seed);
             @SuppressWarnings("unchecked")
             Map<String, Object> fields = SNAKE.convertValue(r, Map.class);
-            @SuppressWarnings("unchecked")
-            List<Map<String, Object>> points = (List<Map<String, Object>>) fields.get("critical_points");
-            for (Map<String, Object> p : points) {
-                p.remove("point"); // Kd + dN + K numbers each: --direction-out writes them
-                p.remove("direction");
-            }
+            fields.put("critical_points", r.criticalPoints().stream().map(SaddleCommand::fields).toList());
             out.putAll(fields);
             System.out.println(Json.result(out));
         }

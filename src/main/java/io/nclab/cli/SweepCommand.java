@@ -225,14 +225,13 @@ public final class SweepCommand implements Callable<Integer> {
                 } else if (command instanceof UfmCommand u) {
                     u.check();
                 }
-            } catch (UserError e) {
+            } catch (TrainCommand.IgnoredOption e) {
                 // an option that only some of the grid's runs use (--lbfgs-iterations beside optimizer=sgd, say)
                 // goes to every run: the advice for one command line does not fit a sweep
-                String m = e.getMessage();
-                boolean ignored = m.contains(": add --") || m.contains("--clip is the first-order");
-                throw new UserError("run " + run.id() + ": " + m + (ignored ? " (a sweep passes every option to every"
-                        + " run: leave this option out, or sweep the runs that use it under a --name of their own)"
-                        : ""));
+                throw new UserError("run " + run.id() + ": " + e.getMessage() + " (a sweep passes every option to"
+                        + " every run: leave this option out, or sweep the runs that use it under a --name of their own)");
+            } catch (UserError e) {
+                throw new UserError("run " + run.id() + ": " + e.getMessage());
             }
         }
     }

@@ -252,19 +252,19 @@ public final class TrainCommand implements Callable<Integer> {
         TrainConfig config = TrainConfig.defaults(arch).with(c);
         if (((c.containsKey("momentum") && config.momentum() != 0) || Boolean.TRUE.equals(c.get("nesterov")))
                 && config.optimizer() != TrainConfig.OptimizerKind.SGD) {
-            throw new UserError("--momentum and --nesterov are SGD's; the optimizer is "
+            throw new IgnoredOption("--momentum and --nesterov are SGD's; the optimizer is "
                     + config.optimizer().name().toLowerCase(Locale.ROOT)
                     + (c.containsKey("optimizer") ? "" : " (the " + arch.name().toLowerCase(Locale.ROOT)
                             + "'s default)") + ": add --optimizer sgd");
         }
         if ((c.containsKey("lambda_w") || c.containsKey("lambda_h") || c.containsKey("lambda_b"))
                 && !Boolean.TRUE.equals(c.get("feature_decay"))) {
-            throw new UserError("--lambda-w, --lambda-h and --lambda-b set the UFM-style decay: add --feature-decay"
+            throw new IgnoredOption("--lambda-w, --lambda-h and --lambda-b set the UFM-style decay: add --feature-decay"
                     + " (without it --weight-decay applies to every parameter)");
         }
         for (String k : new String[] {"lbfgs_history", "lbfgs_iterations"}) {
             if (c.containsKey(k) && config.optimizer() != TrainConfig.OptimizerKind.LBFGS) {
-                throw new UserError("--" + k.replace('_', '-') + " is L-BFGS's; the optimizer is "
+                throw new IgnoredOption("--" + k.replace('_', '-') + " is L-BFGS's; the optimizer is "
                         + config.optimizer().name().toLowerCase(Locale.ROOT) + ": add --optimizer lbfgs");
             }
         }
@@ -272,31 +272,41 @@ public final class TrainCommand implements Callable<Integer> {
             throw new UserError("--nesterov needs momentum: --momentum 0 leaves nothing to look ahead with");
         }
         if (c.containsKey("step_every") && config.schedule() != TrainConfig.Schedule.STEP) {
-            throw new UserError("--step-every sets --schedule step's interval; the schedule is "
+            throw new IgnoredOption("--step-every sets --schedule step's interval; the schedule is "
                     + config.schedule().name().toLowerCase(Locale.ROOT) + ": add --schedule step");
         }
         if (c.containsKey("imbalance_profile") && config.imbalance() == 1) {
-            throw new UserError("--imbalance-profile shapes an imbalanced training set: add --imbalance RATIO (> 1)");
+            throw new IgnoredOption("--imbalance-profile shapes an imbalanced training set: add --imbalance RATIO (> 1)");
         }
         if (c.containsKey("lambda_b") && !config.model().bias()) {
-            throw new UserError("--lambda-b decays the classifier's bias, and --no-bias removes it: give one");
+            throw new IgnoredOption("--lambda-b decays the classifier's bias, and --no-bias removes it: give one");
         }
         // (zero asks for nothing the run would ignore: a grid may cross --fixed-etf or L-BFGS with it)
         if (c.containsKey("lambda_w") && config.lambdaW() != 0 && config.model().fixedEtf()) {
-            throw new UserError("--lambda-w decays the classifier, and --fixed-etf freezes it: give one");
+            throw new IgnoredOption("--lambda-w decays the classifier, and --fixed-etf freezes it: give one");
         }
         if (c.containsKey("clip") && config.clip() != 0 && config.optimizer() == TrainConfig.OptimizerKind.LBFGS) {
-            throw new UserError("--clip is the first-order optimizers'; L-BFGS's strong-Wolfe line search chooses its own"
+            throw new IgnoredOption("--clip is the first-order optimizers'; L-BFGS's strong-Wolfe line search chooses its own"
                     + " step (a clipped gradient would not be the gradient of what it minimises): leave --clip out");
         }
         if (arch != Architecture.MLP && (c.containsKey("model.depth") || c.containsKey("model.batch_norm"))) {
-            throw new UserError((c.containsKey("model.depth") ? "--depth" : "--no-batch-norm") + " is the MLP's; "
+            throw new IgnoredOption((c.containsKey("model.depth") ? "--depth" : "--no-batch-norm") + " is the MLP's; "
                     + arch.name().toLowerCase(Locale.ROOT) + " has a fixed depth and batch normalisation throughout");
         }
         if (augment != null && noAugment != null) {
             throw new UserError("--augment and --no-augment contradict each other: give one");
         }
         return config;
+    }
+
+    /**
+     * An option the chosen setting would ignore (a run refuses it rather than drop it in silence); a sweep, which
+     * passes every option to every run, says what to do instead.
+     */
+    static final class IgnoredOption extends UserError {
+        IgnoredOption(String message) {
+            super(message);
+        }
     }
 
     private static <E extends Enum<E>> String upper(String value, String flag, String accepted, Class<E> type) {

@@ -13,7 +13,6 @@ import ai.djl.util.Pair;
 import io.nclab.UserError;
 import io.nclab.data.BatchAssembler;
 import io.nclab.data.DataSource;
-import io.nclab.data.ImageData;
 import io.nclab.data.Rng;
 import io.nclab.data.TrainingData;
 import io.nclab.experiment.Provenance;
@@ -330,7 +329,7 @@ public final class Trainer {
             say(String.format(Locale.ROOT, "%s, %s: d = %d, %,d trainable parameters; %,d training images (%s per"
                     + " class), %,d validation, %,d test", config.dataset().name().toLowerCase(Locale.ROOT)
                     .replace('_', '-'), config.model().describe(), net.featureDim(), net.trainableParameters(), train.size(),
-                    range(perClass(train)), data.validation().size(), data.test().size()));
+                    range(train.classCounts()), data.validation().size(), data.test().size()));
             metrics.reset(state.rows());
             timing.reset(state.timing());
             // a resumed run's seconds count the earlier attempts' epochs and probes too (its timing rows)
@@ -470,9 +469,9 @@ public final class Trainer {
         about.put("normalization_std", data.normalization().std());
         // the sets as cut (--per-class, --val-fraction, --imbalance; the training labels after --random-labels):
         // N, for instance, turns --lambda-h into the UFM's λ_H / N
-        about.put("train_per_class", perClass(data.train()));
-        about.put("validation_per_class", perClass(data.validation()));
-        about.put("test_per_class", perClass(data.test()));
+        about.put("train_per_class", data.train().classCounts());
+        about.put("validation_per_class", data.validation().classCounts());
+        about.put("test_per_class", data.test().classCounts());
         about.put("note", "inputs are scaled to [0, 1], then (x - mean) / std per channel");
         if (!onlyMissing || !Files.exists(runDir.resolve(DATA_FILE))) {
             Json.writePretty(runDir.resolve(DATA_FILE), about);
@@ -482,20 +481,10 @@ public final class Trainer {
         }
     }
 
-
-    /** Images per class of a set. */
-    static long[] perClass(ImageData set) {
-        long[] n = new long[set.classes()];
-        for (int y : set.labels()) {
-            n[y]++;
-        }
-        return n;
-    }
-
     /** "500" when every class has as many, else "50-500". */
-    private static String range(long[] counts) {
-        long min = java.util.Arrays.stream(counts).min().orElse(0);
-        long max = java.util.Arrays.stream(counts).max().orElse(0);
+    private static String range(int[] counts) {
+        int min = java.util.Arrays.stream(counts).min().orElse(0);
+        int max = java.util.Arrays.stream(counts).max().orElse(0);
         return min == max ? String.format(Locale.ROOT, "%,d", min) : String.format(Locale.ROOT, "%,d-%,d", min, max);
     }
 
