@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
             ReproduceCommand.class,
             ConvexityCommand.class,
             TrainCommand.class,
+            FeaturesCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -99,25 +99,34 @@ public final class Trainer {
      * this continuation runs (threads, device), which the CLI alone lets through.
      */
     public static Trainer resume(Path runDir, PrintStream log, Map<String, ?> thisTime) {
+        TrainConfig now = readConfig(runDir, "--resume").with(thisTime);
+        return new Trainer(now, runDir, true, log, CollapseMeasures.ENGINE);
+    }
+
+    /**
+     * The configuration a training run was started with, from its config.json; {@code option} names what
+     * pointed at the directory in error messages.
+     */
+    static TrainConfig readConfig(Path runDir, String option) {
         Path cfg = runDir.resolve("config.json");
         if (!Files.isRegularFile(cfg)) {
-            throw new UserError("--resume " + runDir + ": no config.json there (not a training run directory)");
+            throw new UserError(option + " " + runDir + ": no config.json there (not a training run directory)");
         }
-        Map<String, Object> settings;
         try {
             @SuppressWarnings("unchecked")
             Map<String, Object> all = Json.MAPPER.readValue(cfg.toFile(), Map.class);
             if (!"train".equals(all.get("command"))) {
-                throw new UserError("--resume " + runDir + ": config.json is not a training run's");
+                throw new UserError(option + " " + runDir + ": config.json is not a training run's");
             }
             @SuppressWarnings("unchecked")
             Map<String, Object> s = (Map<String, Object>) all.get("settings");
-            settings = s;
+            if (s == null) {
+                throw new UserError(option + " " + runDir + ": config.json holds no settings");
+            }
+            return TrainConfig.fromSettings(s);
         } catch (IOException e) {
-            throw new UserError("--resume " + runDir + ": cannot read config.json: " + IoErrors.reason(e));
+            throw new UserError(option + " " + runDir + ": cannot read config.json: " + IoErrors.reason(e));
         }
-        TrainConfig now = TrainConfig.fromSettings(settings).with(thisTime);
-        return new Trainer(now, runDir, true, log, CollapseMeasures.ENGINE);
     }
 
     /** The same trainer with another NC measurement (tests, benchmarks). */
@@ -425,6 +434,11 @@ public final class Trainer {
                     + " (DJL's pytorch-native-cu* in place of pytorch-native-cpu); use --device cpu");
         }
         return Device.gpu();
+    }
+
+    /** The batch size of a probe's forward passes (inference only, so at least 500 whatever the training batch). */
+    static int probeBatch(TrainConfig config) {
+        return Math.max(config.batchSize(), 500);
     }
 
     /** The run's three sets, as the configuration cuts them. */
@@ -785,7 +799,7 @@ public final class Trainer {
          */
         Map<String, Object> probe(int epoch, double lr, EpochStats es, CollapseProbe measure, Checkpoints checkpoints,
                 boolean last) {
-            int batch = Math.max(config.batchSize(), 500);
+            int batch = probeBatch(config);
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("epoch", epoch);
             row.put("lr", lr);

@@ -1,0 +1,85 @@
+package io.nclab.cli;
+
+import io.nclab.UserError;
+import io.nclab.io.Json;
+import io.nclab.train.FeatureExport;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code nclab features}: a trained run's penultimate features as .npy files, for {@code nclab metrics} or NumPy. */
+@Command(name = "features", mixinStandardHelpOptions = true,
+        description = "Write the penultimate features of a training run's model over one of its sets (clean images,"
+                + " the probe's forward pass) as features.npy (N x d float32), labels.npy (N int64, the labels trained"
+                + " on), W.npy (K x d) and b.npy (K; zeros without a bias): the files `nclab metrics` and NumPy read,"
+                + " with the names the UFM's solution has.")
+public final class FeaturesCommand implements Runnable {
+
+    @Option(names = "--run", required = true, paramLabel = "DIR", description = "a training run's directory")
+    Path run;
+
+    @Option(names = "--model", defaultValue = "best", paramLabel = "best|last",
+            description = "best: the model with the best validation accuracy (best-model.params; the last probe's"
+                    + " without a validation set); last: the newest checkpoint's. Default: ${DEFAULT-VALUE}")
+    String model;
+
+    @Option(names = "--set", defaultValue = "train", paramLabel = "train|validation|test",
+            description = "which of the run's sets, as the run cut them. Default: ${DEFAULT-VALUE}")
+    String set;
+
+    @Option(names = "--out", paramLabel = "DIR",
+            description = "folder for the four files (made if absent; files of the same names are replaced)."
+                    + " Default: RUN/features-MODEL-SET")
+    Path out;
+
+    @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|gpu", description = "Default: ${DEFAULT-VALUE}")
+    String device;
+
+    @Option(names = "--json", description = "print one JSON object instead of text")
+    boolean json;
+
+    @Mixin
+    ComputeOptions compute;
+
+    @Override
+    public void run() {
+        FeatureExport.Model m = FeatureExport.Model.parse(model);
+        FeatureExport.Set s = FeatureExport.Set.parse(set);
+        String dev = device.toLowerCase(Locale.ROOT);
+        if (!dev.equals("cpu") && !dev.equals("gpu")) {
+            throw new UserError("--device must be cpu or gpu, got '" + device + "'");
+        }
+        compute.check();
+        Path dir = out != null ? out
+                : run.resolve("features-" + m.name().toLowerCase(Locale.ROOT) + "-" + s.label());
+        compute.apply(Double.POSITIVE_INFINITY); // a forward pass over a whole set: every core unless told
+        FeatureExport.Result r = FeatureExport.export(run, m, s, dir, dev);
+        if (json) {
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("out", r.out().toAbsolutePath().normalize().toString());
+            j.put("model", m.name().toLowerCase(Locale.ROOT));
+            j.put("epoch", r.epoch());
+            j.put("set", s.label());
+            j.put("samples", r.samples());
+            j.put("dim", r.dim());
+            j.put("classes", r.classes());
+            j.put("accuracy", r.accuracy());
+            j.put("loss", r.loss());
+            j.put("files", r.files());
+            System.out.println(Json.result(j));
+            return;
+        }
+        System.out.printf(Locale.ROOT, "%s set of %s, %s model (epoch %d): %d samples, d = %d, K = %d;"
+                        + " accuracy %.4f, loss %.4g%n", s.label(), run, m == FeatureExport.Model.BEST
+                        ? "best-validation" : "newest checkpoint's", r.epoch(), r.samples(), r.dim(), r.classes(),
+                r.accuracy(), r.loss());
+        System.out.println("wrote " + String.join(", ", r.files()) + " to " + dir);
+        System.out.println("measure them: ./nclab metrics --features " + dir.resolve(FeatureExport.FEATURES)
+                + " --labels " + dir.resolve(FeatureExport.LABELS) + " --weights "
+                + dir.resolve(FeatureExport.WEIGHTS) + " --bias " + dir.resolve(FeatureExport.BIAS));
+    }
+}

@@ -1,0 +1,174 @@
+package io.nclab.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import io.nclab.UserError;
+import io.nclab.data.BatchAssembler;
+import io.nclab.data.ImageData;
+import io.nclab.data.TrainingData;
+import io.nclab.experiment.ProbeTable;
+import io.nclab.io.AtomicFiles;
+import io.nclab.io.IoErrors;
+import io.nclab.io.Npy;
+import io.nclab.loss.LossSpec;
+import io.nclab.model.Network;
+import io.nclab.nd.Nd;
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The penultimate features of a training run's model over one of its sets (the clean, unaugmented images,
+ * the same forward pass as a probe), with the labels and the classifier, as the .npy files that the UFM
+ * writes and {@code nclab metrics} (or NumPy) reads: {@value #FEATURES} (N×d float32), {@value #LABELS}
+ * (N int64: the labels trained on, so a --random-labels run's random ones for the training set),
+ * {@value #WEIGHTS} (K×d) and {@value #BIAS} (K; zeros for a network without a bias, which is the same
+ * decision rule).
+ */
+public final class FeatureExport {
+    private FeatureExport() {}
+
+    public static final String FEATURES = "features.npy";
+    public static final String LABELS = "labels.npy";
+    public static final String WEIGHTS = "W.npy";
+    public static final String BIAS = "b.npy";
+
+    /** Which of the run's models: the one with the best validation accuracy, or the newest checkpoint's. */
+    public enum Model {
+        BEST, LAST;
+
+        public static Model parse(String s) {
+            return switch (s.toLowerCase(Locale.ROOT)) {
+                case "best" -> BEST;
+                case "last" -> LAST;
+                default -> throw new UserError("--model must be best or last, got '" + s + "'");
+            };
+        }
+    }
+
+    /** Which of the run's three sets. */
+    public enum Set {
+        TRAIN, VALIDATION, TEST;
+
+        public static Set parse(String s) {
+            return switch (s.toLowerCase(Locale.ROOT)) {
+                case "train" -> TRAIN;
+                case "validation", "val" -> VALIDATION;
+                case "test" -> TEST;
+                default -> throw new UserError("--set must be train, validation or test, got '" + s + "'");
+            };
+        }
+
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** What was written: the model's epoch, the set's size, and its accuracy and mean loss under that model. */
+    public record Result(Path out, Model model, int epoch, Set set, int samples, int dim, int classes,
+            double accuracy, double loss, List<String> files) {}
+
+    /**
+     * Writes the features of {@code set} under {@code model} of the run in {@code runDir} into {@code out}
+     * (made if absent; the four files are replaced, each atomically), on {@code device} (cpu or gpu) with the
+     * caller's thread count.
+     */
+    public static Result export(Path runDir, Model model, Set set, Path out, String device) {
+        TrainConfig config = Trainer.readConfig(runDir, "--run");
+        AtomicFiles.requireDirectoryOrAbsent(out, "--out");
+        Path params;
+        int epoch;
+        if (model == Model.BEST) {
+            params = runDir.resolve("best-model.params");
+            if (!Files.isRegularFile(params)) {
+                throw new UserError("--run " + runDir + ": no best-model.params (the run has not probed yet)");
+            }
+            epoch = bestEpoch(runDir);
+        } else {
+            List<Path> all = new Checkpoints(runDir, Integer.MAX_VALUE).list();
+            if (all.isEmpty()) {
+                throw new UserError("--run " + runDir + ": no checkpoint (the run has not finished an epoch)");
+            }
+            Path newest = all.get(all.size() - 1);
+            params = newest.resolve(Checkpoints.MODEL);
+            epoch = Integer.parseInt(newest.getFileName().toString().substring("epoch-".length()));
+        }
+        TrainingData data = Trainer.prepareData(config);
+        ImageData images = switch (set) {
+            case TRAIN -> data.train();
+            case VALIDATION -> data.validation();
+            case TEST -> data.test();
+        };
+        if (images.size() == 0) {
+            throw new UserError("--run " + runDir + " has no " + set.label() + " set"
+                    + (set == Set.VALIDATION ? " (it was trained with --val-fraction 0)" : ""));
+        }
+        try (NDManager manager = Nd.newManager(Trainer.device(device))) {
+            ImageData train = data.train();
+            Network net = Network.build(config.model(), train.channels(), train.height(), train.width(),
+                    data.classes(), manager);
+            try (InputStream in = Files.newInputStream(params)) {
+                net.load(manager, new DataInputStream(new BufferedInputStream(in)));
+            } catch (IOException e) {
+                throw new UserError("cannot load " + params + ": " + IoErrors.reason(e));
+            }
+            ParameterStore store = new ParameterStore(manager, false);
+            BatchAssembler assembler = new BatchAssembler(images, data.normalization());
+            // the probe's own pass and batch size, so the training set's features are the probe's to the bit
+            Probe.SetResult r = Probe.run(net, store, assembler, LossSpec.parse(config.loss()),
+                    Trainer.probeBatch(config), true, manager);
+            NDArray features = r.features();
+            NDArray weights = net.classifierWeight();
+            NDArray bias = net.classifierBias();
+            if (bias == null) {
+                bias = manager.zeros(new Shape(data.classes()), weights.getDataType());
+            }
+            long[] labels = new long[images.size()];
+            int[] y = images.labels();
+            for (int i = 0; i < labels.length; i++) {
+                labels[i] = y[i];
+            }
+            try {
+                Files.createDirectories(out);
+            } catch (IOException e) {
+                throw new UserError("cannot create --out " + out + ": " + IoErrors.reason(e));
+            }
+            Npy.write(out.resolve(LABELS), manager.create(labels));
+            Npy.write(out.resolve(WEIGHTS), weights);
+            Npy.write(out.resolve(BIAS), bias.toType(weights.getDataType(), false));
+            Npy.write(out.resolve(FEATURES), features.toType(DataType.FLOAT32, false));
+            return new Result(out, model, epoch, set, images.size(), (int) features.getShape().get(1),
+                    data.classes(), r.accuracy(), r.loss(), List.of(FEATURES, LABELS, WEIGHTS, BIAS));
+        }
+    }
+
+    /**
+     * The epoch whose model best-model.params holds, by the trainer's own rule over metrics.csv: the first
+     * probe with the highest validation accuracy, or the last probe when there is no validation set.
+     */
+    static int bestEpoch(Path runDir) {
+        double best = Double.NEGATIVE_INFINITY;
+        int epoch = -1;
+        for (Map<String, Double> row : ProbeTable.of(runDir).rows()) {
+            Double val = row.get("val_accuracy");
+            Double e = row.get("epoch");
+            if (e == null) {
+                continue;
+            }
+            if (val == null || val.isNaN() || val > best) {
+                best = val == null || val.isNaN() ? Double.NaN : val;
+                epoch = e.intValue();
+            }
+        }
+        return epoch;
+    }
+}
