@@ -22,7 +22,8 @@ import java.util.concurrent.Future;
  * smaller of H_kᵀH_k (n_k×n_k) and H_k H_kᵀ (d×d), formed in float64 on the features' device and
  * decomposed (eigenvalues only) by {@link SymmetricEigen} (LAPACK dsyevd), classes in parallel. Eigenvalues below
  * max(n_k, d)·ε·λ_max are round-off of the Gram (an exactly collapsed class gives a rank-one Gram)
- * and count as zero. A class whose features are all zero has ratio 0.
+ * and count as zero, and a class's ratio is at least 1, as it is by definition (the dropped values leave the
+ * trace, not the nuclear norm). A class whose features are all zero has ratio 0.
  */
 public final class NumericalRank {
     private NumericalRank() {}
@@ -184,7 +185,7 @@ public final class NumericalRank {
      * ‖H‖_*²/‖H‖_F² from a Gram matrix of H (either one): (Σ √λ_i)² / tr G, with the eigenvalues below
      * {@code maxDim}·ε·λ_max dropped as round-off. A Gram matrix squares the singular values, so those
      * below about √(maxDim·ε)·σ_max (5e-7·σ_max at d = 1024) are not resolved and count as zero: features
-     * that close to one direction per class read exactly 1 (a true 1 + 4e-7, say). That is the price of
+     * that close to one direction per class read exactly 1 (a true 1 + 4e-7, say), never less. That is the price of
      * the Gram route, which costs a fraction of an SVD.
      */
     static double ratio(double[] gram, int size, int maxDim) {
@@ -211,6 +212,8 @@ public final class NumericalRank {
                 nuclear += Math.sqrt(l);
             }
         }
-        return nuclear * nuclear / trace;
+        // ‖H‖_*² ≥ ‖H‖_F² for any H ≠ 0; below 1 only by the unresolved singular values the cut dropped from the
+        // nuclear norm but not from the trace
+        return Math.max(1.0, nuclear * nuclear / trace);
     }
 }

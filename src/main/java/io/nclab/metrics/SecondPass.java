@@ -1,6 +1,5 @@
 package io.nclab.metrics;
 
-import io.nclab.nd.SymmetricEigen;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -13,6 +12,7 @@ import io.nclab.UserError;
 import io.nclab.io.Json;
 import io.nclab.io.Npz;
 import io.nclab.nd.Nd;
+import io.nclab.nd.Svd;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -77,6 +77,10 @@ public final class SecondPass {
     private final double[] logitOffsets;
     private final double[] centredWeightNorms;
     private final double biasRelation;
+    /** The scale of a sample's decision scores' round-off: max ‖M_k‖, max ‖w_k‖ and max |w_k·μ_G + b_k|. */
+    private final double largestMean;
+    private final double largestWeight;
+    private final double largestOffset;
 
     // Accumulated.
     private final long[] seen;
@@ -155,6 +159,16 @@ public final class SecondPass {
                 meanDistances[b * k + a] = s;
             }
         }
+        double lm = 0;
+        double lw = 0;
+        for (int a = 0; a < k; a++) {
+            lm = Math.max(lm, Math.sqrt(Math.max(0, gramMeans[a * k + a])));
+            if (weights != null) {
+                lw = Math.max(lw, Math.sqrt(Math.max(0, gram[(k + a) * size + k + a])));
+            }
+        }
+        this.largestMean = lm;
+        this.largestWeight = lw;
         if (weights != null) {
             this.gramW = gramBlock(gram, size, k, 1, 1);
             this.gramWM = gramBlock(gram, size, k, 1, 0);
@@ -167,25 +181,33 @@ public final class SecondPass {
                 }
             }
             this.biasRelation = Math.sqrt(Arrays.stream(logitOffsets).map(v -> v * v).sum());
+            this.largestOffset = Arrays.stream(logitOffsets).map(Math::abs).max().orElse(0);
         } else {
             this.gramW = null;
             this.gramWM = null;
             this.logitOffsets = null;
             this.centredWeightNorms = null;
             this.biasRelation = Double.NaN;
+            this.largestOffset = 0;
         }
-        // NC1's K-space map Λ_r⁻¹ U_rᵀ (r×K, stored K×r for the product (M D_i)ᵀ U_r Λ_r⁻¹).
-        SymmetricEigen e = SymmetricEigen.ofRowMajor(gramMeans.clone(), k, true).descending();
-        double cut = Math.max(d, k) * Geometry.EPS * e.values()[0];
+        // NC1's K-space map Λ_r⁻¹ U_rᵀ (r×K, stored K×r for the product (M D_i)ᵀ U_r Λ_r⁻¹), Λ = Σ², with U and
+        // Σ from a singular value decomposition of M itself: an eigen-decomposition of the Gram MMᵀ would square
+        // M's condition number, losing the small between-class directions' accuracy (relative ε·κ² instead of ε·κ).
+        Svd svd = Svd.ofRowMajor(centred, k, d);
+        double[] sigma = svd.values();
+        // the same cut as before on the eigenvalues σ² of Σ_B's K-space Gram: λ > max(d, K)·ε·λ_max
+        double top = sigma.length == 0 ? 0 : sigma[0];
+        double cut = Math.max(d, k) * Geometry.EPS * top * top;
         int r = 0;
-        while (r < k && e.values()[0] > 0 && e.values()[r] > cut) {
+        while (r < sigma.length && top > 0 && sigma[r] * sigma[r] > cut) {
             r++;
         }
         this.nc1Rank = r;
         this.nc1Map = new double[k * Math.max(r, 1)];
         for (int j = 0; j < r; j++) {
+            double s2 = sigma[j] * sigma[j];
             for (int a = 0; a < k; a++) {
-                nc1Map[a * r + j] = e.vectors()[j][a] / e.values()[j];
+                nc1Map[a * r + j] = svd.left()[j][a] / s2;
             }
         }
     }
@@ -360,7 +382,10 @@ public final class SecondPass {
         return out;
     }
 
-    /** Margins at or below this count as non-positive: cosines carry absolute errors of about 1e-14. */
+    /**
+     * Margins at or below this count as non-positive: cosines carry absolute errors of about 1e-14. Decisions use
+     * it too, relative to the size of their scores' terms: closer scores are a tie ({@link #firstArgMax}).
+     */
     static final double MARGIN_TIE = 1e-12;
 
     /**
@@ -385,17 +410,17 @@ public final class SecondPass {
         NDArray nc1Part = nc1Rank == 0 ? block.zeros(new Shape(1), DataType.FLOAT64)
                 : pm.sub(tab.get(new NDIndex().addAllDim().addSliceDim(0, k))).matMul(c.nc1Map).square().sum()
                         .reshape(1);
+        NDArray hn = norm2.sqrt();
         // argmin_k ‖M_k‖² − 2 x·M_k as argmax_k x·M_k − ‖M_k‖²/2: the same numbers up to an exact factor −2
-        NDArray ncc = pm.sub(c.halfMeanNorms).argMax(1);
+        NDArray ncc = firstArgMax(pm.sub(c.halfMeanNorms), hn.mul(largestMean).add(largestMean * largestMean));
         NDArray hit = yCol.eq(c.classIds);
         NDArray oneHot = hit.toType(DataType.FLOAT64, false);
         NDList cols = new NDList(within.reshape(b), ncc.eq(y).toType(DataType.FLOAT64, false));
         NDList pack = new NDList();
         if (w) {
             NDArray pw = p.get(new NDIndex().addAllDim().addSliceDim(k, 2 * k));
-            NDArray pred = pw.add(c.logitOffsets).argMax(1);
+            NDArray pred = firstArgMax(pw.add(c.logitOffsets), hn.mul(largestWeight).add(largestOffset));
             // cos(x_i, w_k − w̄) with 1/0 read as 0: a zero vector has cosine 0 with everything.
-            NDArray hn = norm2.sqrt();
             NDArray inverse = NDArrays.where(hn.gt(0), hn.pow(-1), hn.zerosLike());
             // ‖x_i‖·cos(x_i, w_k − w̄); the row's factor 1/‖x_i‖ ≥ 0 is applied after the max over classes
             NDArray scaled = pw.sub(pw.mean(new int[] {1}, true)).mul(c.inverseWeightNorms);
@@ -418,6 +443,18 @@ public final class SecondPass {
         pack.add(0, nc1Part);
         pack.add(0, sums);
         return NDArrays.concat(pack).toDoubleArray();
+    }
+
+    /**
+     * Each row's argmax, with scores within {@link #MARGIN_TIE} × the row's {@code scale} (B×1, the size of the
+     * terms the scores were computed from) of the row's maximum counted as tied, and ties going to the first
+     * class, as argmax does in NumPy and PyTorch. The scores are computed from h − μ_G, so an exact tie (a
+     * zero feature vector without a bias: every logit 0) comes out as differences of round-off, which must
+     * not decide it.
+     */
+    private static NDArray firstArgMax(NDArray scores, NDArray scale) {
+        NDArray top = scores.max(new int[] {1}, true);
+        return scores.gte(top.sub(scale.mul(MARGIN_TIE))).toType(DataType.FLOAT32, false).argMax(1);
     }
 
     /** Adds a batch whose labels are an integer NDArray (on any device). */

@@ -27,7 +27,7 @@ final class NativeEigen {
     private static final Pointer JOBZ_N = flag("N");
     private static final Pointer UPLO_L = flag("L");
     /** MKL's per-thread thread count (C interface, by value; returns the previous setting). */
-    private static final Function LOCAL_THREADS = DSYEVD == null ? null : find("MKL_Set_Num_Threads_Local");
+    static final Function LOCAL_THREADS = DSYEVD == null ? null : find("MKL_Set_Num_Threads_Local");
 
     /** Whether {@code dsyevd} was found. */
     static boolean available() {
@@ -114,14 +114,14 @@ final class NativeEigen {
         }
     }
 
-    private static Pointer flag(String c) {
+    static Pointer flag(String c) {
         Memory p = new Memory(2);
         p.setByte(0, (byte) c.charAt(0));
         p.setByte(1, (byte) 0);
         return p;
     }
 
-    private static Function find(String symbol) {
+    static Function find(String symbol) {
         if ("ejml".equalsIgnoreCase(System.getProperty("nclab.eigen", ""))) {
             return null;
         }

@@ -370,6 +370,118 @@ class CollapseMetricsTest {
         return Arrays.stream(a).map(r -> Arrays.stream(r).map(v -> c * v).toArray()).toArray(double[][]::new);
     }
 
+    /**
+     * A between-class direction 1e-6 of the others (Σ_B's eigenvalues 9, 9 and 1e-12): NC1 is still exact, because
+     * U and Σ come from M itself, not from the K×K Gram MMᵀ, whose eigenvalue 4e-12 beside 36 would carry a
+     * relative error of about 1e-3. Means on orthogonal ±1 columns and within-class pairs ±z of dyadic numbers make
+     * every class mean exact, so NC1 = (1/K)(S_0/9 + S_1/9 + S_2/e²) with S_j = (1/N) Σ_i z_ij², by hand.
+     */
+    @Test
+    void nc1IsExactForAnIllConditionedBetweenClassScatter() {
+        int k = 4;
+        int pairs = 8;
+        int d = 5;
+        double e = 1e-6;
+        double[][] columns = {{3, 3, -3, -3}, {3, -3, 3, -3}, {e, -e, -e, e}};
+        Random rnd = new Random(5);
+        List<double[]> rows = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        double[] s = new double[d];
+        for (int c = 0; c < k; c++) {
+            for (int i = 0; i < pairs; i++) {
+                double[] z = new double[d];
+                for (int j = 0; j < d; j++) {
+                    z[j] = (rnd.nextInt(64) - 32) / 1024.0; // dyadic: sums and squares exact
+                    s[j] += 2 * z[j] * z[j];
+                }
+                for (int sign : new int[] {1, -1}) {
+                    double[] h = new double[d];
+                    for (int j = 0; j < d; j++) {
+                        h[j] = (j < 3 ? columns[j][c] : 0) + sign * z[j];
+                    }
+                    rows.add(h);
+                    labels.add(c);
+                }
+            }
+        }
+        int n = rows.size();
+        double expected = (s[0] / n / 9 + s[1] / n / 9 + s[2] / n / (e * e)) / k;
+        Problem p = new Problem(rows.toArray(double[][]::new), labels.stream().mapToInt(Integer::intValue).toArray(), k,
+                null, null);
+        CollapseMetrics m = measure(p, false, CollapseMetrics.Options.DEFAULT.withNumericalRank(false));
+        assertClose(expected, m.nc1(), 1e-8, "nc1 with Σ_B's eigenvalues 9, 9, 1e-12");
+    }
+
+    /**
+     * Classes within 1e-7 of one direction each, far from the origin: their singular values below the Gram's
+     * resolution drop out of the nuclear norm but not of the trace, which must not pull the ratio below 1, the
+     * least value the definition allows (it read 0.9999999999999913 here).
+     */
+    @Test
+    void numericalRankIsNeverBelowOne() {
+        Random rnd = new Random(12);
+        int k = 5;
+        int d = 10;
+        int n = 50;
+        double[][] h = new double[k * n][d];
+        int[] y = new int[k * n];
+        for (int i = 0; i < k * n; i++) {
+            y[i] = i / n;
+            for (int j = 0; j < d; j++) {
+                h[i][j] = 1e4 + (j == y[i] ? 1 : 0) + 1e-3 * rnd.nextGaussian();
+            }
+        }
+        double rank = measure(new Problem(h, y, k, null, null), false, CollapseMetrics.Options.DEFAULT).numericalRank();
+        assertTrue(rank >= 1 && rank < 1 + 1e-6, "numerical_rank " + rank);
+    }
+
+    /**
+     * Exact ties decide as argmax does in NumPy and PyTorch, for the first class: zero feature vectors (dead units)
+     * without a bias have every logit 0, and small-integer features are often equally far from two integer class
+     * means. The engine computes from h − μ_G, and μ_G = S/35 is not exact, so round-off must not break those ties;
+     * the naive implementation's arithmetic is exact here (integer products, integer means), so its decisions are
+     * the truth.
+     */
+    @Test
+    void exactTiesGoToTheFirstClass() {
+        Random rnd = new Random(21);
+        int k = 5;
+        int d = 16;
+        int n = 4 * 8 + 3; // classes 0-3: 8 samples, class 4: 3
+        double[][] h = new double[n][d];
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = i < 32 ? i % 4 : 4;
+            for (int j = 0; j < d; j++) {
+                h[i][j] = i < 12 ? 0 : rnd.nextInt(4); // twelve dead rows
+            }
+        }
+        for (int j = 0; j < d; j++) { // integer class means: class 4's column sums a multiple of 3
+            h[n - 1][j] = (3 - (int) (h[n - 3][j] + h[n - 2][j]) % 3) % 3;
+        }
+        for (int j = 0; j < d; j++) { // and the others' multiples of 8: the last of each class makes up the rest
+            for (int c = 0; c < 4; c++) {
+                double sum = 0;
+                for (int i = c; i < 28; i += 4) {
+                    sum += h[i][j];
+                }
+                h[28 + c][j] = (8 - (int) sum % 8) % 8;
+            }
+        }
+        double[][] w = new double[k][d];
+        for (double[] row : w) {
+            for (int j = 0; j < d; j++) {
+                row[j] = rnd.nextGaussian(); // the dead rows' logits are exactly 0 in any arithmetic
+            }
+        }
+        Problem p = new Problem(h, y, k, w, new double[k]);
+        Map<String, Double> naive = new NaiveMetrics(p.h, p.y, p.k, p.w, p.b, 2.0).values;
+        CollapseMetrics m = measure(p, false, CollapseMetrics.Options.DEFAULT.withNumericalRank(false));
+        for (String name : List.of("accuracy", "ncc_accuracy", "nc4")) {
+            assertEquals(naive.get(name), m.values().get(name), 0, name);
+        }
+    }
+
     @Test
     void nc1IsNeverNegative() {
         List<Problem> cases = new ArrayList<>();
