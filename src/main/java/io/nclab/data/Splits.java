@@ -77,6 +77,15 @@ public final class Splits {
         if (perClass < 0) {
             throw new UserError("--per-class must be a positive count, or 0 for every sample, got " + perClass);
         }
+        if (fraction > 0) {
+            int[] left = full.train().classCounts();
+            for (int k = 0; k < left.length; k++) {
+                if (left[k] < perClass) {
+                    throw new UserError("--per-class " + perClass + " but class " + k + " has only " + left[k]
+                            + " training samples once --val-fraction " + fraction + " has held out its share");
+                }
+            }
+        }
         ImageData train = perClass(full.train(), perClass, seed);
         if (fraction == 0) {
             return new TrainVal(train, full.validation());

@@ -38,7 +38,23 @@ public final class IoErrors {
                 return r.substring(0, 1).toLowerCase(java.util.Locale.ROOT) + r.substring(1);
             }
         }
+        if (e instanceof com.fasterxml.jackson.core.JsonProcessingException j) {
+            // Jackson's own message runs on with a second line of source location; the line and column suffice
+            String m = j.getOriginalMessage();
+            com.fasterxml.jackson.core.JsonLocation at = j.getLocation();
+            String where = at == null || at.getLineNr() < 1 ? "" : " (line " + at.getLineNr() + ", column "
+                    + at.getColumnNr() + ")";
+            return "not valid JSON: " + firstLine(m == null ? e.getClass().getSimpleName() : m) + where;
+        }
+        if (e instanceof java.io.EOFException) {
+            return "the file ends too soon (truncated)";
+        }
         String m = e.getMessage();
-        return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+        return m == null || m.isBlank() ? e.getClass().getSimpleName() : firstLine(m);
+    }
+
+    private static String firstLine(String s) {
+        int nl = s.indexOf('\n');
+        return (nl < 0 ? s : s.substring(0, nl)).strip();
     }
 }

@@ -103,26 +103,32 @@ final class Checkpoints {
             return null;
         }
         Path c = all.get(all.size() - 1);
+        // a kill cannot leave a damaged checkpoint (its files are renamed into place whole); a full disk or a copy can
+        String advice = all.size() > 1 ? "; delete that folder to resume from the one before it ("
+                + all.get(all.size() - 2).getFileName() + ")" : "; it is the run's only checkpoint";
+        Path file = c.resolve(MODEL);
         try {
-            try (InputStream in = Files.newInputStream(c.resolve(MODEL))) {
+            try (InputStream in = Files.newInputStream(file)) {
                 net.load(manager, new DataInputStream(new java.io.BufferedInputStream(in)));
             }
+            file = c.resolve(OPTIMIZER);
             try (NDManager scope = manager.newSubManager()) {
-                byte[] bytes = Files.readAllBytes(c.resolve(OPTIMIZER));
+                byte[] bytes = Files.readAllBytes(file);
                 // a stateless optimiser (L-BFGS, SGD without momentum) saved an empty list, which DJL encodes
                 // as its count alone and then refuses to decode
                 optimizer.restore(isEmptyList(bytes) ? new NDList() : NDList.decode(scope, bytes));
             }
-            State s = Json.MAPPER.readValue(c.resolve(STATE).toFile(), new TypeReference<State>() {});
+            file = c.resolve(STATE);
+            State s = Json.MAPPER.readValue(file.toFile(), new TypeReference<State>() {});
             return new State(s.epoch(), s.bestValAccuracy(), s.bestEpoch(), s.testAtBest(), numbers(s.rows()),
                     numbers(s.timing()));
         } catch (IOException e) {
-            throw new UserError("cannot resume from checkpoint " + c + ": " + IoErrors.reason(e), e);
+            throw new UserError("cannot resume from checkpoint " + c + ": " + file.getFileName() + ": "
+                    + IoErrors.reason(e) + advice, e);
         } catch (IllegalArgumentException | IndexOutOfBoundsException | java.nio.BufferUnderflowException e) {
-            // what DJL's decoders throw on a truncated or garbled file (a kill cannot leave one: they are renamed
-            // into place whole; a full disk or a copy can)
-            throw new UserError("cannot resume from checkpoint " + c + ": its files are damaged (" + e.getMessage()
-                    + "); delete that folder to resume from the one before it", e);
+            // what DJL's decoders throw on a truncated or garbled file
+            throw new UserError("cannot resume from checkpoint " + c + ": " + file.getFileName() + " is damaged ("
+                    + e.getMessage() + ")" + advice, e);
         }
     }
 

@@ -16,11 +16,21 @@ import java.util.Map;
 public final class MetricsLog {
     private final Path dir;
     private final String name;
+    private final List<String> columns;
     private final List<Map<String, Object>> rows = new ArrayList<>();
 
     public MetricsLog(Path dir, String name) {
+        this(dir, name, List.of());
+    }
+
+    /**
+     * A table whose CSV starts with {@code columns} in that order (a cell left empty where a row has none, so that
+     * a reader going by position finds the same header in every run), then any others in order of appearance.
+     */
+    public MetricsLog(Path dir, String name, List<String> columns) {
         this.dir = dir;
         this.name = name;
+        this.columns = columns;
     }
 
     public List<Map<String, Object>> rows() {
@@ -46,7 +56,13 @@ public final class MetricsLog {
         for (Map<String, Object> r : rows) {
             jsonl.append(Json.result(r)).append('\n'); // undefined numbers as null, as every JSON nclab writes for readers
         }
-        AtomicFiles.writeString(dir.resolve(name + ".csv"), Csv.ofMaps(Csv.columnsOf(rows), rows));
+        List<String> header = new ArrayList<>(columns);
+        for (String c : Csv.columnsOf(rows)) {
+            if (!header.contains(c)) {
+                header.add(c);
+            }
+        }
+        AtomicFiles.writeString(dir.resolve(name + ".csv"), Csv.ofMaps(header, rows));
         AtomicFiles.writeString(dir.resolve(name + ".jsonl"), jsonl.toString());
     }
 }

@@ -210,6 +210,11 @@ public final class Trainer {
             say("note: " + runDir + " is on a file system without file locks: nothing stops a second process from"
                     + " training in it at the same time");
         }
+        // Ctrl-C or a kill: say how to go on, not just stop
+        Thread interrupted = log == null ? null : new Thread(this::sayHowToResume, "nclab-interrupted");
+        if (interrupted != null) {
+            Runtime.getRuntime().addShutdownHook(interrupted);
+        }
         try (lock) {
             prepareRunDir(data);
             return train(started, device, data, loss, training);
@@ -228,11 +233,42 @@ public final class Trainer {
                 }
             }
             throw e;
+        } finally {
+            if (interrupted != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(interrupted);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is running or about to: it says its line
+                }
+            }
         }
+    }
+
+    /** The line a run stopped from outside (Ctrl-C, kill) leaves: where it can continue from. */
+    private void sayHowToResume() {
+        List<Path> all;
+        try {
+            all = new Checkpoints(runDir, 1).list();
+        } catch (RuntimeException e) {
+            all = List.of();
+        }
+        log.println(all.isEmpty() || !Files.exists(runDir.resolve("config.json"))
+                ? "interrupted before the run's first checkpoint" + (Files.exists(runDir.resolve("config.json"))
+                        ? "; ./nclab train --resume " + runDir + " starts it again" : "")
+                : "interrupted; ./nclab train --resume " + runDir + " continues from its newest checkpoint, "
+                        + all.get(all.size() - 1).getFileName());
+        log.flush();
     }
 
     /** The class names (where the data has them) and the input normalisation of a run's training set. */
     public static final String DATA_FILE = "data.json";
+
+    /**
+     * timing.csv's columns, in this order in every run (an epoch without a probe, or the probe before training,
+     * leaves its cells empty).
+     */
+    static final List<String> TIMING_COLUMNS = List.of("epoch", "threads", "train_seconds", "train_samples_per_s",
+            "data_seconds", "probe_seconds", "rss_mb", "java_heap_mb");
 
     /** A run that diverged says so in this file (its one-line error), for a later report of the directory. */
     public static final String DIVERGED = "diverged.txt";
@@ -316,7 +352,7 @@ public final class Trainer {
             Optimizer optimizer = optimizer(root);
             Checkpoints checkpoints = new Checkpoints(runDir, config.keepCheckpoints());
             MetricsLog metrics = new MetricsLog(runDir, "metrics");
-            MetricsLog timing = new MetricsLog(runDir, "timing");
+            MetricsLog timing = new MetricsLog(runDir, "timing", TIMING_COLUMNS);
             Checkpoints.State state = resuming ? checkpoints.restoreLatest(net, optimizer, root) : null;
             List<Trainable> params = trainables(net);
             if (state == null) {
@@ -338,7 +374,8 @@ public final class Trainer {
             say(String.format(Locale.ROOT, "%s, %s: d = %d, %,d trainable parameters; %,d training images (%s per"
                     + " class), %,d validation, %,d test", config.dataset().name().toLowerCase(Locale.ROOT)
                     .replace('_', '-'), config.model().describe(), net.featureDim(), net.trainableParameters(), train.size(),
-                    range(train.classCounts()), data.validation().size(), data.test().size()));
+                    range(data.trueTrainCounts()), data.validation().size(), data.test().size()));
+            imbalanceNote(data);
             metrics.reset(state.rows());
             timing.reset(state.timing());
             // a resumed run's seconds count the earlier attempts' epochs and probes too (its timing rows)
@@ -484,6 +521,9 @@ public final class Trainer {
         // the sets as cut (--per-class, --val-fraction, --imbalance; the training labels after --random-labels):
         // N, for instance, turns --lambda-h into the UFM's λ_H / N
         about.put("train_per_class", data.train().classCounts());
+        if (config.randomLabels() > 0) {
+            about.put("train_per_class_true_labels", data.trueTrainCounts());
+        }
         about.put("validation_per_class", data.validation().classCounts());
         about.put("test_per_class", data.test().classCounts());
         about.put("note", "inputs are scaled to [0, 1], then (x - mean) / std per channel");
@@ -491,7 +531,30 @@ public final class Trainer {
             Json.writePretty(runDir.resolve(DATA_FILE), about);
         }
         if (config.randomLabels() > 0 && (!onlyMissing || !Files.exists(runDir.resolve(RANDOM_LABELS)))) {
-            Json.writePretty(runDir.resolve(RANDOM_LABELS), Map.of("labels", data.train().labels()));
+            Map<String, Object> labels = new LinkedHashMap<>();
+            labels.put("labels", data.train().labels()); // what the run trains on
+            labels.put("true_labels", data.trueTrainLabels()); // the same images' own labels
+            Json.writePretty(runDir.resolve(RANDOM_LABELS), labels);
+        }
+    }
+
+    /**
+     * Says so when the classes' sizes are not in the ratio --imbalance asked for (beyond the rounding of n_k up
+     * to whole images): a class cannot have fewer than one image, nor more than the data has.
+     */
+    private void imbalanceNote(TrainingData data) {
+        if (config.imbalance() <= 1) {
+            return;
+        }
+        int[] counts = data.trueTrainCounts();
+        int min = java.util.Arrays.stream(counts).min().orElse(0);
+        int max = java.util.Arrays.stream(counts).max().orElse(0);
+        double effective = min == 0 ? Double.POSITIVE_INFINITY : (double) max / min;
+        if (Math.abs(effective / config.imbalance() - 1) > 0.1) {
+            say(String.format(Locale.ROOT, "note: --imbalance %s leaves the classes %,d to %,d training images, a ratio"
+                    + " of %.3g (a class keeps at least one image and at most what it has)",
+                    new java.math.BigDecimal(config.imbalance()).stripTrailingZeros().toPlainString(), max, min,
+                    effective));
         }
     }
 

@@ -50,6 +50,11 @@ class SplitsTest {
         UserError e = assertThrows(UserError.class, () -> Splits.split(data(40, 4), 50, 0.1, 0));
         assertTrue(e.getMessage().contains("--per-class 50"), e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
+        // 10 per class, 1 held out: 9 left, and the message says where the tenth went
+        e = assertThrows(UserError.class, () -> Splits.split(data(40, 4), 10, 0.1, 0));
+        assertTrue(e.getMessage().endsWith("has only 9 training samples once --val-fraction 0.1 has held out its share"),
+                e.getMessage());
+        assertEquals(10, Splits.split(data(40, 4), 10, 0, 0).train().classCounts()[0]);
         assertThrows(UserError.class, () -> Splits.split(data(40, 4), -3, 0.1, 0));
     }
 

@@ -209,6 +209,73 @@ class TrainerTest {
         assertFalse(again.toString(java.nio.charset.StandardCharsets.UTF_8).contains("note:"));
     }
 
+    /** A damaged newest checkpoint is named, file and cause, in one line that says which checkpoint is intact. */
+    @Test
+    void aDamagedCheckpointIsNamedWithTheWayOut() throws IOException {
+        TrainResult r = run(tiny("damaged", Map.of("epochs", 2)));
+        Path newest = r.runDir().resolve("checkpoints").resolve("epoch-0002");
+        byte[] model = Files.readAllBytes(newest.resolve(Checkpoints.MODEL));
+        Files.write(newest.resolve(Checkpoints.MODEL), Arrays.copyOf(model, model.length / 2));
+        UserError e = assertThrows(UserError.class, () -> Trainer.resume(r.runDir(), null).run());
+        assertTrue(e.getMessage().contains("epoch-0002: model.params") && e.getMessage().contains("truncated")
+                && e.getMessage().endsWith("delete that folder to resume from the one before it (epoch-0001)"),
+                e.getMessage());
+        Files.write(newest.resolve(Checkpoints.MODEL), model);
+        Files.writeString(newest.resolve(Checkpoints.STATE), "{\"epoch\" : 2,\n \"rows\" : [");
+        e = assertThrows(UserError.class, () -> Trainer.resume(r.runDir(), null).run());
+        assertTrue(e.getMessage().contains("state.json: not valid JSON") && !e.getMessage().contains("\n"),
+                e.getMessage());
+    }
+
+    /**
+     * A random-label run records the labels it trains on and the images' own, and counts both per class; an
+     * imbalance the classes are too small for is said, not silently capped.
+     */
+    @Test
+    void randomLabelsAndACappedImbalanceAreOnRecord() throws IOException {
+        TrainResult r = run(tiny("random-record", Map.of("epochs", 1, "random_labels", 1.0)));
+        com.fasterxml.jackson.databind.JsonNode labels = io.nclab.io.Json.MAPPER.readTree(
+                r.runDir().resolve(Trainer.RANDOM_LABELS).toFile());
+        com.fasterxml.jackson.databind.JsonNode data = io.nclab.io.Json.MAPPER.readTree(
+                r.runDir().resolve(Trainer.DATA_FILE).toFile());
+        int n = labels.get("labels").size();
+        assertEquals(n, labels.get("true_labels").size());
+        int[] trueCounts = new int[3];
+        int changed = 0;
+        for (int i = 0; i < n; i++) {
+            trueCounts[labels.get("true_labels").get(i).asInt()]++;
+            changed += labels.get("labels").get(i).asInt() != labels.get("true_labels").get(i).asInt() ? 1 : 0;
+        }
+        assertTrue(changed > n / 3 && changed < n, "about two in three of 3 classes differ: " + changed + " of " + n);
+        for (int c = 0; c < 3; c++) {
+            assertEquals(trueCounts[c], data.get("train_per_class_true_labels").get(c).asInt());
+            assertEquals(trueCounts[0], trueCounts[c], "balanced without --imbalance");
+        }
+        java.io.ByteArrayOutputStream said = new java.io.ByteArrayOutputStream();
+        Trainer.of(tiny("capped", Map.of("epochs", 1, "per_class", 10, "imbalance", 1000.0)),
+                new java.io.PrintStream(said, true, java.nio.charset.StandardCharsets.UTF_8)).run();
+        String text = said.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(text.contains("note: --imbalance 1000 leaves the classes 10 to 1 training images, a ratio of 10"),
+                text);
+        said.reset();
+        Trainer.of(tiny("uncapped", Map.of("epochs", 1, "per_class", 10, "imbalance", 5.0)),
+                new java.io.PrintStream(said, true, java.nio.charset.StandardCharsets.UTF_8)).run();
+        assertFalse(said.toString(java.nio.charset.StandardCharsets.UTF_8).contains("--imbalance"));
+    }
+
+    /** timing.csv has one header whatever is probed when (it moved with --no-initial-probe and --probe-every). */
+    @Test
+    void timingColumnsKeepTheirOrder() throws IOException {
+        String expected = String.join(",", Trainer.TIMING_COLUMNS);
+        for (Map<String, Object> m : List.<Map<String, Object>>of(Map.of("epochs", 2),
+                Map.of("epochs", 3, "initial_probe", false, "probe_every", 2))) {
+            TrainResult r = run(tiny("timing-" + m.size(), m));
+            List<String> lines = Files.readAllLines(r.runDir().resolve("timing.csv"));
+            assertEquals(expected, lines.get(0), m.toString());
+            assertEquals(expected.split(",").length, lines.get(1).split(",", -1).length, "cells of " + lines.get(1));
+        }
+    }
+
     @Test
     void checkpointsPastEpoch9999KeepTheirOrder() throws IOException {
         Path run = tmp.resolve("many-epochs");
