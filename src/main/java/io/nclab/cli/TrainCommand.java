@@ -357,8 +357,13 @@ public final class TrainCommand implements Callable<Integer> {
             System.out.println(Json.result(r.summary()));
         } else {
             System.out.printf(Locale.ROOT, "run directory: %s%n", r.runDir());
-            System.out.printf(Locale.ROOT, "best validation accuracy %.4f (epoch %d); its test accuracy %.4f%n",
-                    r.bestValAccuracy(), r.bestEpoch(), r.testAccuracy());
+            if (Double.isNaN(r.bestValAccuracy())) {
+                System.out.printf(Locale.ROOT, "no validation set: the kept model is the last probe's (epoch %d); its"
+                        + " test accuracy %.4f%n", r.bestEpoch(), r.testAccuracy());
+            } else {
+                System.out.printf(Locale.ROOT, "best validation accuracy %.4f (epoch %d); its test accuracy %.4f%n",
+                        r.bestValAccuracy(), r.bestEpoch(), r.testAccuracy());
+            }
             System.out.printf(Locale.ROOT, "final training accuracy %.4f; NC1 %.4g NC2 %.4g NC3 %.4g NC4 %.4g; %.1f s%n",
                     r.finalTrainAccuracy(), r.summary().get("final_nc1"), r.summary().get("final_nc2"),
                     r.summary().get("final_nc3"), r.summary().get("final_nc4"), r.seconds());

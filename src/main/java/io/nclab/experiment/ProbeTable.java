@@ -32,6 +32,25 @@ public record ProbeTable(String stepName, List<Map<String, Double>> rows) {
         return new ProbeTable("step", List.of());
     }
 
+    /**
+     * The probe of the model a training run keeps (best-model.params), by train's rule (Trainer): the best
+     * validation accuracy among the trained probes (epoch >= 1; the untrained network is never the kept model),
+     * the first of equals; without a validation set (NaN) the last probe. Null when nothing was trained yet.
+     */
+    public Map<String, Double> bestTrained() {
+        Map<String, Double> best = null;
+        for (Map<String, Double> row : rows) {
+            if (row.containsKey("epoch") && row.get("epoch") < 1) {
+                continue;
+            }
+            double val = row.getOrDefault("val_accuracy", Double.NaN);
+            if (best == null || Double.isNaN(val) || val > best.getOrDefault("val_accuracy", Double.NaN)) {
+                best = row;
+            }
+        }
+        return best;
+    }
+
     static List<Map<String, Double>> read(Path csv) {
         List<String> lines;
         try {

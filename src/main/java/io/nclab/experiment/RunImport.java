@@ -169,19 +169,7 @@ public final class RunImport {
         if (rows.isEmpty()) {
             return r;
         }
-        // train's rule (Trainer): the best validation accuracy among the trained probes (epoch >= 1; the
-        // untrained network's row only when there is no other), the first of equals; without a validation set
-        // (NaN) the last probe
-        Map<String, Double> best = null;
-        for (Map<String, Double> row : rows) {
-            if (row.containsKey("epoch") && row.get("epoch") < 1) {
-                continue; // the untrained network is never the kept model
-            }
-            double val = row.getOrDefault("val_accuracy", Double.NaN);
-            if (best == null || Double.isNaN(val) || val > best.getOrDefault("val_accuracy", Double.NaN)) {
-                best = row;
-            }
-        }
+        Map<String, Double> best = probes.bestTrained();
         if (best != null) { // null: nothing trained yet
             r.put("best_val_accuracy", best.get("val_accuracy"));
             r.put("test_accuracy", best.get("test_accuracy"));

@@ -76,6 +76,37 @@ public final class Network {
         return new Network(spec, features, classifier, classes, d);
     }
 
+    /**
+     * About how many trainable parameters {@code spec} has, without building it: its layers' sizes are linear in
+     * the width X, so the count is a quadratic in X, taken exactly from three tiny builds (X = 1/64, 2/64, 3/64,
+     * where every scaled width is a whole number) and evaluated at X. For refusing a network too large to hold
+     * before it is built (a typo such as --width 64); the classifier is counted as learned. Draws from the
+     * engine's random generator, so call it before seeding the real build.
+     */
+    public static double estimatedParameters(ModelSpec spec, int channels, int height, int width, int classes) {
+        double[] x = {1 / 64.0, 2 / 64.0, 3 / 64.0};
+        double[] p = new double[3];
+        try (NDManager m = io.nclab.nd.Nd.newManager()) {
+            for (int i = 0; i < 3; i++) {
+                ModelSpec tiny = new ModelSpec(spec.architecture(), x[i], spec.depth(), spec.featureDim(), false,
+                        spec.bias(), spec.batchNorm());
+                p[i] = build(tiny, channels, height, width, classes, m).trainableParameters();
+            }
+        }
+        double t = spec.width();
+        double total = 0;
+        for (int i = 0; i < 3; i++) {
+            double l = p[i];
+            for (int j = 0; j < 3; j++) {
+                if (j != i) {
+                    l *= (t - x[j]) / (x[i] - x[j]);
+                }
+            }
+            total += l;
+        }
+        return total;
+    }
+
     /** Refuses (one line) a fixed simplex-ETF classifier that does not fit the model's feature dimension. */
     public static void checkFixedEtf(ModelSpec spec, int classes) {
         if (spec.fixedEtf()) {

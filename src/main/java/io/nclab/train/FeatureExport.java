@@ -151,24 +151,9 @@ public final class FeatureExport {
         }
     }
 
-    /**
-     * The epoch whose model best-model.params holds, by the trainer's own rule over metrics.csv: the first
-     * probe with the highest validation accuracy, or the last probe when there is no validation set.
-     */
+    /** The epoch whose model best-model.params holds (-1 when its metrics.csv has no trained probe). */
     static int bestEpoch(Path runDir) {
-        double best = Double.NEGATIVE_INFINITY;
-        int epoch = -1;
-        for (Map<String, Double> row : ProbeTable.of(runDir).rows()) {
-            Double val = row.get("val_accuracy");
-            Double e = row.get("epoch");
-            if (e == null) {
-                continue;
-            }
-            if (val == null || val.isNaN() || val > best) {
-                best = val == null || val.isNaN() ? Double.NaN : val;
-                epoch = e.intValue();
-            }
-        }
-        return epoch;
+        Map<String, Double> best = ProbeTable.of(runDir).bestTrained();
+        return best == null || best.get("epoch") == null ? -1 : best.get("epoch").intValue();
     }
 }

@@ -13,6 +13,7 @@ import ai.djl.util.Pair;
 import io.nclab.UserError;
 import io.nclab.data.BatchAssembler;
 import io.nclab.data.DataSource;
+import io.nclab.data.ImageData;
 import io.nclab.data.Rng;
 import io.nclab.data.TrainingData;
 import io.nclab.experiment.Provenance;
@@ -22,6 +23,7 @@ import io.nclab.io.IoErrors;
 import io.nclab.io.Json;
 import io.nclab.loss.Loss;
 import io.nclab.loss.LossSpec;
+import io.nclab.model.ModelSpec;
 import io.nclab.model.Network;
 import io.nclab.nd.Nd;
 import java.io.IOException;
@@ -192,6 +194,9 @@ public final class Trainer {
             throw new UserError("run directory " + runDir + " already holds a run; use --resume " + runDir
                     + " to continue it or --out for a new one");
         }
+        if (device.getDeviceType().equals(Device.Type.CPU)) {
+            requireRoomForTheNetwork(data);
+        }
         boolean ours = !resuming && !Files.exists(runDir);
         List<String> theirs = STARTED_FILES.stream().filter(f -> Files.exists(runDir.resolve(f))).toList();
         boolean[] training = {false};
@@ -242,6 +247,52 @@ public final class Trainer {
                 }
             }
         }
+    }
+
+    /**
+     * Refuses a network whose weights, gradients and optimiser state alone would not fit in the memory this
+     * machine has available, before anything is built or written: the kernel would otherwise kill the process
+     * with no message, leaving a run directory that only fails again. Checked above the widths the papers use.
+     */
+    private void requireRoomForTheNetwork(TrainingData data) {
+        ModelSpec spec = config.model();
+        if (spec.width() <= 2) {
+            return;
+        }
+        long available = availableBytes();
+        if (available <= 0) {
+            return;
+        }
+        ImageData train = data.train();
+        double params = Network.estimatedParameters(spec, train.channels(), train.height(), train.width(),
+                data.classes());
+        int copies = 2 + switch (config.optimizer()) { // weights and gradients, then the optimiser's own state
+            case SGD -> config.momentum() > 0 ? 1 : 0;
+            case ADAM -> 2;
+            case LBFGS -> 2 * config.lbfgsHistory() + 2;
+        };
+        double bytes = params * Float.BYTES * copies;
+        if (bytes > available) {
+            throw new UserError(String.format(Locale.ROOT, "--width %s: the network would have about %,.0f trainable"
+                    + " parameters, %.3g GB with their gradients and the optimiser's state, but this machine has %.3g GB"
+                    + " of memory available; use a smaller --width", java.math.BigDecimal.valueOf(spec.width())
+                    .stripTrailingZeros().toPlainString(), params, bytes / 1e9, available / 1e9));
+        }
+    }
+
+    /** MemAvailable of /proc/meminfo in bytes, or 0 where it cannot be read. */
+    static long availableBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemAvailable:")) {
+                    String[] f = line.trim().split("\\s+");
+                    return Long.parseLong(f[1]) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux: no check
+        }
+        return 0;
     }
 
     /** The line a run stopped from outside (Ctrl-C, kill) leaves: where it can continue from. */

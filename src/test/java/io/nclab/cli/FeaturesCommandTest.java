@@ -96,8 +96,8 @@ class FeaturesCommandTest {
                 throw new IllegalStateException(e);
             }
         }).toList();
-        JsonNode best = probes.get(0);
-        for (JsonNode p : probes) {
+        JsonNode best = probes.get(1); // the untrained network (epoch 0) is never the kept model
+        for (JsonNode p : probes.subList(1, probes.size())) {
             if (p.get("val_accuracy").asDouble() > best.get("val_accuracy").asDouble()) {
                 best = p;
             }
@@ -110,9 +110,12 @@ class FeaturesCommandTest {
     @Test
     void mistakesAreOneLine() throws IOException {
         Path noVal = tmp.resolve("noval");
-        assertEquals(0, CliRunner.run("train", "--dataset", "mnist-idx", "--data-dir", idx.toString(), "--width",
-                "0.03125", "--epochs", "1", "--val-fraction", "0", "--threads", "1", "--checkpoint-every", "5",
-                "--out", noVal.toString()).code());
+        CliRunner.Result trained = CliRunner.run("train", "--dataset", "mnist-idx", "--data-dir", idx.toString(),
+                "--width", "0.03125", "--epochs", "1", "--val-fraction", "0", "--threads", "1", "--checkpoint-every", "5",
+                "--out", noVal.toString());
+        assertEquals(0, trained.code(), trained.err());
+        assertTrue(trained.out().contains("no validation set: the kept model is the last probe's (epoch 1)"),
+                trained.out());
         Path file = Files.writeString(tmp.resolve("a-file"), "x");
         String[][] cases = {
             {"--run", tmp.resolve("nowhere").toString()}, // no config.json

@@ -65,6 +65,19 @@ class TrainCommandTest {
         assertTrue(lastJson(r).has("best_val_accuracy"));
     }
 
+    /** A network that cannot fit in memory is refused before anything is built or written (it was killed silently). */
+    @Test
+    void aNetworkTooLargeForMemoryIsRefusedUpFront() throws IOException {
+        Path c10 = TinyData.cifar10(tmp.resolve("c10-huge"), 20, 4);
+        Path out = tmp.resolve("huge");
+        CliRunner.Result r = nclab("train", "--dataset", "cifar10", "--data-dir", c10.toString(), "--model", "resnet18",
+                "--width", "64", "--epochs", "1", "--out", out.toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().startsWith("nclab train: --width 64: the network would have about 45,"), r.err());
+        assertTrue(r.err().strip().endsWith("use a smaller --width"), r.err());
+        assertTrue(!Files.exists(out), "no run directory");
+    }
+
     /** A second run into a finished run's directory is refused and leaves every file of the first in place. */
     @Test
     void aRunDirectoryThatHoldsARunIsRefusedUntouched() throws IOException {

@@ -37,14 +37,8 @@ class TrainKillResumeTest {
         Path idx = TinyData.idx(tmp.resolve("idx"), 240, 30, 3, 8, 8, true);
         Path killedDir = tmp.resolve("killed");
 
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1", "-Dai.djl.pytorch.num_interop_threads=1",
-                "-Xss8m", "--add-opens", "java.base/java.nio=ALL-UNNAMED",
-                "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
-                "io.nclab.cli.Main"));
-        cmd.addAll(List.of(train(idx, killedDir)));
         Path childLog = tmp.resolve("child.log");
-        Process child = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(childLog.toFile()).start();
+        Process child = child(train(idx, killedDir), childLog);
         Path checkpoints = killedDir.resolve("checkpoints");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         boolean aliveAtKill;
@@ -90,6 +84,42 @@ class TrainKillResumeTest {
         String expected = Files.readString(wholeDir.resolve("metrics.csv"));
         assertEquals(EPOCHS + 2, expected.strip().split("\n").length, "a header, the untrained network and one row per epoch");
         assertEquals(expected, Files.readString(killedDir.resolve("metrics.csv")));
+    }
+
+    /** nclab in a JVM of its own, standard output and error into {@code log}. */
+    private static Process child(String[] args, Path log) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1", "-Dai.djl.pytorch.num_interop_threads=1",
+                "-Xss8m", "--add-opens", "java.base/java.nio=ALL-UNNAMED",
+                "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+                "io.nclab.cli.Main"));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    /** Stopped from outside (SIGTERM, as Ctrl-C's SIGINT), a run says how to continue and from which checkpoint. */
+    @Test
+    void anInterruptedRunSaysHowToResume() throws Exception {
+        Path idx = TinyData.idx(tmp.resolve("idx"), 240, 30, 3, 8, 8, true);
+        Path dir = tmp.resolve("stopped");
+        Path log = tmp.resolve("stopped.log");
+        String[] args = train(idx, dir);
+        args[java.util.Arrays.asList(args).indexOf("--epochs") + 1] = "1000";
+        Process child = child(args, log);
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (checkpointCount(dir.resolve("checkpoints")) == 0 && child.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertTrue(child.isAlive(), Files.readString(log));
+            child.destroy();
+            assertTrue(child.waitFor(30, TimeUnit.SECONDS), "the child did not stop");
+        } finally {
+            child.destroyForcibly();
+        }
+        String text = Files.readString(log);
+        assertTrue(text.contains("interrupted; ./nclab train --resume " + dir + " continues from its newest checkpoint,"
+                + " epoch-"), text);
     }
 
     private static int checkpointCount(Path dir) throws IOException {

@@ -161,6 +161,20 @@ class NetworkTest {
         }
     }
 
+    /** The estimate from three tiny builds is the standard architectures' count, exactly (a quadratic in X). */
+    @Test
+    void estimatedParameterCountsAreExact() {
+        assertEquals(11_173_962, Network.estimatedParameters(new ModelSpec(Architecture.RESNET18, 1, 1, 0, false, true,
+                true), 3, 32, 32, 10), 1e-3);
+        assertEquals(68_883_240, Network.estimatedParameters(new ModelSpec(Architecture.WRN50, 2, 1, 0, false, true,
+                true), 3, 64, 64, 1000), 1e-3);
+        try (NDManager m = Nd.newManager()) {
+            ModelSpec mlp = new ModelSpec(Architecture.MLP, 0.75, 4, 0, false, true, false);
+            assertEquals(Network.build(mlp, 1, 28, 28, 10, m).trainableParameters(),
+                    Network.estimatedParameters(mlp, 1, 28, 28, 10), 1e-3);
+        }
+    }
+
     @Test
     void badSpecsAreUserErrors() {
         assertThrows(UserError.class, () -> new ModelSpec(Architecture.MLP, 0, 3, 0, false, true, true));
