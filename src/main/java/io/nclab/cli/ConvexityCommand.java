@@ -46,6 +46,10 @@ public final class ConvexityCommand implements Callable<Integer> {
     boolean json;
 
     static final int MAX_CLASSES = 1000;
+    /** Logits (samples × K) the analysis holds at most: 20,000,000, as saddle's limit. */
+    static final long MAX_LOGITS = 20_000_000L;
+    /** Eigen-decomposition work (samples × K³) above which the run says it will be long (about a minute here). */
+    static final double LONG_WORK = 6e10;
 
     @Override
     public Integer call() {
@@ -58,6 +62,17 @@ public final class ConvexityCommand implements Callable<Integer> {
         }
         if (samples < 1 || bins < 1) {
             throw new UserError("--samples and --bins must be at least 1");
+        }
+        if ((long) samples * classes > MAX_LOGITS) {
+            throw new UserError(String.format(java.util.Locale.ROOT, "--samples %,d x --classes %,d is %,d logits; at"
+                    + " most %,d are held (a few arrays of that many numbers): lower --samples", samples, classes,
+                    (long) samples * classes, MAX_LOGITS));
+        }
+        double work = (double) samples * classes * classes * classes; // a K x K eigen-decomposition per sample
+        if (work > LONG_WORK) {
+            System.err.printf(java.util.Locale.ROOT, "note: %,d samples x K^3 = %.2g multiply-adds of eigen-decompositions"
+                    + " per loss, which takes on the order of %.0f minutes per loss here; lower --samples for a quicker"
+                    + " look%n", samples, work, work / 1e9 / 60);
         }
         if (out != null) {
             // every output checked before the (long) analysis: a folder in the way of one file would otherwise

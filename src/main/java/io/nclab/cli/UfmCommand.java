@@ -29,6 +29,9 @@ import picocli.CommandLine.Option;
         description = "Solve the unconstrained feature model (UFM) with a loss of the family, log the objective and"
                 + " NC1-NC3 as it goes, and compare the result with the theory's global optimum.")
 public final class UfmCommand implements Callable<Integer> {
+    /** A solve within this relative gap of the objective at W = H = 0 has reached the origin. */
+    static final double ORIGIN_GAP = 1e-6;
+
 
     @Mixin
     ProblemOptions problem;
@@ -137,9 +140,11 @@ public final class UfmCommand implements Callable<Integer> {
                 : (o.result().value() - theory.objective()) / Math.max(Math.abs(theory.objective()), Double.MIN_NORMAL));
         result.put("theory_regime", theory == null ? "none: " + TheoryOracle.whyNot(p) : theory.regime());
         result.put("grad_norm", o.result().gradNorm());
-        // Where the theory's minimiser is W = H = 0 there are no features to collapse: the scale-invariant
-        // metrics of the solver's leftovers (about 1e-9) would measure round-off, so they are undefined (null).
-        boolean zero = theory != null && theory.minimiserAtOrigin();
+        // Where the theory's minimiser is W = H = 0 and the solver reached it there are no features to collapse: the
+        // scale-invariant metrics of its leftovers (about 1e-9) would measure round-off, so they are undefined
+        // (null). A solver stopped away from the origin (too few iterations) has features: their metrics stand.
+        boolean atOrigin = theory != null && theory.minimiserAtOrigin();
+        boolean zero = atOrigin && Math.abs((Double) result.get("relative_gap")) <= ORIGIN_GAP;
         for (String k : new String[] {"nc1", "nc2", "nc3"}) {
             result.put(k, zero ? null : o.metrics().get(k));
         }
@@ -184,6 +189,9 @@ public final class UfmCommand implements Callable<Integer> {
                 if (zero) {
                     System.out.println("collapse  undefined: the global minimiser is W = H = 0 (NC1-NC3 of the solver's"
                             + " round-off are not reported)");
+                } else if (atOrigin) {
+                    System.out.println("note      the global minimiser is W = H = 0, but the solver stopped away from it:"
+                            + " NC1-NC3 are those of the point it reached");
                 }
             } else {
                 System.out.println("theory    none applies: " + TheoryOracle.whyNot(p));

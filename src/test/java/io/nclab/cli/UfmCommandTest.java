@@ -228,5 +228,16 @@ class UfmCommandTest {
         JsonNode j = Json.MAPPER.readTree(r.out().strip().lines().reduce((a, b) -> b).orElseThrow());
         assertTrue(j.get("theory_regime").asText().contains("W = H = 0"), j.toString());
         assertTrue(j.get("nc1").isNull() && j.get("nc2").isNull() && j.get("nc3").isNull(), j.toString());
+        // one iteration stops far from the origin: the point it reached has features, and their metrics
+        CliRunner.Result early = CliRunner.run("ufm", "--classes", "5", "--dim", "8", "--per-class", "5", "--lambda-w",
+                "0.2", "--lambda-h", "0.1", "--iters", "1", "--json");
+        assertEquals(0, early.code(), early.err());
+        JsonNode e = Json.MAPPER.readTree(early.out().strip().lines().reduce((a, b) -> b).orElseThrow());
+        assertTrue(e.get("relative_gap").asDouble() > 1e-3, e.toString());
+        assertTrue(e.get("nc1").isNumber() && e.get("nc2").isNumber() && e.get("nc3").isNumber(), e.toString());
+        CliRunner.Result text = CliRunner.run("ufm", "--classes", "5", "--dim", "8", "--per-class", "5", "--lambda-w",
+                "0.2", "--lambda-h", "0.1", "--iters", "1");
+        assertTrue(text.out().contains("note      the global minimiser is W = H = 0, but the solver stopped away"),
+                text.out());
     }
 }
