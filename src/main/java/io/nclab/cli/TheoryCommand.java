@@ -111,7 +111,7 @@ public final class TheoryCommand implements Callable<Integer> {
                 (Double) m.get("worst_relative_gap"));
         System.out.printf("  %-12s %-16s %-7s %s%n", "c", "t*", "unique", "t* <= 0");
         for (Map<String, Object> row : (List<Map<String, Object>>) m.get("minimisers")) {
-            System.out.printf("  %-12.6g %-16.10g %-7s %s%n", (Double) row.get("c"), (Double) row.get("t_star"),
+            System.out.printf("  %-12.6g %-16.7g %-7s %s%n", (Double) row.get("c"), (Double) row.get("t_star"),
                     row.get("unique"), row.get("non_positive"));
         }
     }
