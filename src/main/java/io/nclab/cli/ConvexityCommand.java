@@ -77,7 +77,7 @@ public final class ConvexityCommand implements Callable<Integer> {
         if (out != null) {
             // every output checked before the (long) analysis: a folder in the way of one file would otherwise
             // be found at the end, with the others written
-            AtomicFiles.requireDirectoryOrAbsent(out, "--out");
+            io.nclab.experiment.Provenance.requireOutputFolder(out, "convexity", "--out");
             List<Path> outputs = new ArrayList<>(CurvatureFigures.files(out, "convexity"));
             outputs.add(out.resolve("config.json"));
             for (Path f : outputs) {

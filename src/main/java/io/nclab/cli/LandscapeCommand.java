@@ -70,7 +70,7 @@ public final class LandscapeCommand implements Callable<Integer> {
         }
         // every output checked before the first is written: a folder in the way of one file would leave the
         // others half written
-        AtomicFiles.requireDirectoryOrAbsent(out, "--out");
+        io.nclab.experiment.Provenance.requireOutputFolder(out, "landscape", "--out");
         List<Path> outputs = new ArrayList<>(LandscapeFigures.files(out));
         outputs.addAll(CurvatureFigures.files(out, "contrastive-bound"));
         outputs.add(out.resolve("config.json"));

@@ -98,10 +98,10 @@ public final class UfmCommand implements Callable<Integer> {
         return s;
     }
 
-    /** Refuses an --out that is not a writable folder or that already holds a ufm run's result. */
+    /** Refuses an --out that is not a writable folder, holds others' files or already holds a ufm run's result. */
     private void checkOut() {
         if (out != null) {
-            AtomicFiles.requireDirectoryOrAbsent(out, "--out");
+            io.nclab.experiment.Provenance.requireOutputFolder(out, "ufm", "--out");
             if (java.nio.file.Files.exists(out.resolve(io.nclab.experiment.RunImport.UFM_RESULT))) {
                 throw new UserError("--out " + out + " already holds a ufm run (" + io.nclab.experiment.RunImport.UFM_RESULT
                         + "); give another --out");

@@ -1,7 +1,12 @@
 package io.nclab.experiment;
 
+import io.nclab.UserError;
 import io.nclab.Version;
+import io.nclab.io.AtomicFiles;
+import io.nclab.io.IoErrors;
 import io.nclab.io.Json;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -46,5 +51,46 @@ public final class Provenance {
 
     public static void writeConfig(Path dir, String command, Map<String, Object> settings) {
         Json.writePretty(dir.resolve("config.json"), describe(command, settings));
+    }
+
+    /**
+     * Refuses (one line) an output folder that holds files some other command, or the user, put there: it must be
+     * absent, empty, or a folder whose config.json says {@code command} wrote it (a re-run replaces its own
+     * files). Without this a figure command would replace another run's config.json beside its results.
+     */
+    public static void requireOutputFolder(Path dir, String command, String option) {
+        AtomicFiles.requireDirectoryOrAbsent(dir, option);
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        boolean empty;
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            empty = s.findAny().isEmpty();
+        } catch (IOException e) {
+            throw new UserError("cannot list " + option + " " + dir + ": " + IoErrors.reason(e));
+        }
+        if (empty) {
+            return;
+        }
+        String owner = commandOf(dir);
+        if (command.equals(owner)) {
+            return;
+        }
+        throw new UserError(option + " " + dir + (owner == null ? " is not empty and holds no config.json of an nclab "
+                + command + " run" : " holds a " + owner + " run's files") + "; give a new or empty folder");
+    }
+
+    /** The command that wrote the folder's config.json, or null (none, or not nclab's). */
+    static String commandOf(Path dir) {
+        Path cfg = dir.resolve("config.json");
+        if (!Files.isRegularFile(cfg)) {
+            return null;
+        }
+        try {
+            Object c = Json.MAPPER.readValue(cfg.toFile(), Map.class).get("command");
+            return c instanceof String s ? s : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 }

@@ -71,6 +71,10 @@ class CurvatureCommandsTest {
     void userMistakesAreOneLineAndExitTwo(@TempDir Path dir) throws Exception {
         Path file = Files.writeString(dir.resolve("taken"), "x");
         Path fresh = dir.resolve("fresh");
+        Path ufmRun = dir.resolve("ufm-run"); // another command's run: its config.json is not to be replaced
+        assertEquals(0, CliRunner.run("ufm", "--classes", "3", "--dim", "3", "--per-class", "2", "--iters", "2", "--out",
+                ufmRun.toString()).code());
+        String ufmConfig = Files.readString(ufmRun.resolve("config.json"));
         String[][] bad = {
             {"landscape", "--classes", "2"}, {"convexity", "--loss", "hinge"}, {"saddle", "--loss", "ce", "--dim", "0"},
             {"landscape", "--classes", "100000", "--out", fresh.toString()},
@@ -87,13 +91,19 @@ class CurvatureCommandsTest {
             {"saddle", "--classes", "3", "--dim", "4", "--per-class", "0"},
             {"saddle", "--classes", "3", "--dim", "4", "--per-class-list", "2,0,1"},
             {"convexity", "--loss", "ce", "--samples", "100000000"},
+            {"landscape", "--classes", "3", "--out", ufmRun.toString()},
+            {"convexity", "--loss", "ce", "--classes", "3", "--samples", "10", "--out", ufmRun.toString()},
+            {"saddle", "--classes", "3", "--dim", "3", "--per-class", "2", "--direction-out",
+                ufmRun.resolve("W.txt").toString()},
         };
         String[] says = {"at least 3", "hinge", "--dim", "at most 1000", "mse is not a contrastive loss",
             "exists and is not a directory", "an empty path", "exists and is not a directory",
             "--lambda-w and --lambda-h > 0", "--classes must be at most 1000", "empty loss in the list 'ce,,mse'", "--loss lists ce twice", "--losses lists mse twice",
             "is not a directory", "--per-class must be at least 1, got 0",
             "--per-class-list gives class 1 0 samples; every class needs at least one",
-            "--samples 100,000,000 x --classes 10 is 1,000,000,000 logits; at most 20,000,000"};
+            "--samples 100,000,000 x --classes 10 is 1,000,000,000 logits; at most 20,000,000",
+            "holds a ufm run's files; give a new or empty folder", "holds a ufm run's files; give a new or empty folder",
+            "must name an .npz file"};
         for (int i = 0; i < bad.length; i++) {
             CliRunner.Result r = CliRunner.run(bad[i]);
             assertEquals(2, r.code(), String.join(" ", bad[i]));
@@ -101,6 +111,7 @@ class CurvatureCommandsTest {
             assertTrue(r.err().contains(says[i]), r.err());
         }
         assertFalse(Files.exists(fresh), "nothing is written for a rejected landscape");
+        assertEquals(ufmConfig, Files.readString(ufmRun.resolve("config.json")));
     }
 
     @Test
@@ -117,23 +128,26 @@ class CurvatureCommandsTest {
 
     @Test
     void aFolderInTheWayOfOneOutputIsFoundBeforeAnyIsWritten(@TempDir Path dir) throws Exception {
+        // folders of an earlier run of the same command (their config.json says so), one output's name taken by a folder
         Path land = Files.createDirectories(dir.resolve("land").resolve("contrastive-bound.svg"));
+        Files.writeString(land.getParent().resolve("config.json"), "{\"command\" : \"landscape\"}");
         CliRunner.Result r = CliRunner.run("landscape", "--classes", "3", "--losses", "mse", "--bound-losses", "ce",
                 "--out", land.getParent().toString());
         assertEquals(2, r.code(), r.err());
         assertEquals(1, r.err().strip().split("\n").length, r.err());
         assertTrue(r.err().contains("contrastive-bound.svg is a directory"), r.err());
         try (var files = Files.list(land.getParent())) {
-            assertEquals(1, files.count(), "only the folder that was in the way");
+            assertEquals(2, files.count(), "only the folder that was in the way, and the earlier config.json");
         }
-        Path conv = Files.createDirectories(dir.resolve("conv").resolve("config.json"));
+        Path conv = Files.createDirectories(dir.resolve("conv").resolve("convexity.png"));
+        Files.writeString(conv.getParent().resolve("config.json"), "{\"command\" : \"convexity\"}");
         r = CliRunner.run("convexity", "--loss", "ce", "--classes", "3", "--samples", "10", "--out",
                 conv.getParent().toString());
         assertEquals(2, r.code(), r.err());
-        assertTrue(r.err().contains("config.json is a directory"), r.err());
+        assertTrue(r.err().contains("convexity.png is a directory"), r.err());
         assertFalse(r.out().contains("smallest eigenvalue"), "refused before the analysis: " + r.out());
         try (var files = Files.list(conv.getParent())) {
-            assertEquals(1, files.count());
+            assertEquals(2, files.count());
         }
     }
 

@@ -218,6 +218,14 @@ class UfmCommandTest {
         assertEquals(2, again.code());
         assertTrue(again.err().contains("already holds a ufm run"), again.err());
         assertEquals(before, Files.readString(run.resolve("result.json")));
+        // a folder of the user's own files (no nclab config.json) is not written into either
+        Path mine = Files.createDirectories(run.resolveSibling("mine"));
+        Files.writeString(mine.resolve("W.npy"), "my own");
+        CliRunner.Result theirs = CliRunner.run("ufm", "--classes", "3", "--dim", "4", "--iters", "5", "--out",
+                mine.toString());
+        assertEquals(2, theirs.code());
+        assertTrue(theirs.err().contains("is not empty and holds no config.json of an nclab ufm run"), theirs.err());
+        assertEquals("my own", Files.readString(mine.resolve("W.npy")));
     }
 
     @Test
