@@ -55,17 +55,17 @@ public final class Provenance {
 
     /**
      * Refuses (one line) an output folder that holds files some other command, or the user, put there: it must be
-     * absent, empty, or a folder whose config.json says {@code command} wrote it (a re-run replaces its own
-     * files). Without this a figure command would replace another run's config.json beside its results.
+     * absent, empty (but for a sweep's own files: a sweep runs a command in a folder holding its logs), or a
+     * folder whose config.json says {@code command} wrote it (a re-run replaces its own files). Without this a figure command would replace another run's config.json beside its results.
      */
     public static void requireOutputFolder(Path dir, String command, String option) {
         AtomicFiles.requireDirectoryOrAbsent(dir, option);
         if (!Files.isDirectory(dir)) {
             return;
         }
-        boolean empty;
+        boolean empty; // the sweep's own logs in a run directory it hands to the command do not count
         try (java.util.stream.Stream<Path> s = Files.list(dir)) {
-            empty = s.findAny().isEmpty();
+            empty = s.allMatch(f -> Sweep.RUN_FILES.contains(f.getFileName().toString()));
         } catch (IOException e) {
             throw new UserError("cannot list " + option + " " + dir + ": " + IoErrors.reason(e));
         }

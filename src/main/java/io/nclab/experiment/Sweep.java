@@ -42,6 +42,8 @@ public final class Sweep {
     public static final String SPEC_FILE = "sweep.json";
     static final String RESULT_FILE = "sweep-result.json";
     static final String LOCK_FILE = "run.lock";
+    /** What the sweep itself keeps in a run's directory, beside what the run writes. */
+    static final java.util.Set<String> RUN_FILES = java.util.Set.of("stdout.log", "stderr.log", LOCK_FILE, RESULT_FILE);
     /** Fields of a run's JSON line that repeat a setting or a place, left out of the results table. */
     private static final Set<String> REDUNDANT = Set.of("loss", "run_dir");
 

@@ -86,6 +86,24 @@ class ExperimentCommandsTest {
                 .boxed().toList(), "a sweep file's settings come first");
     }
 
+    /**
+     * A real ufm sweep: each child writes into a run directory that already holds the sweep's logs, which its
+     * --out check must not take for someone else's files (it did, and every ufm sweep failed).
+     */
+    @Test
+    void aUfmSweepRunsItsChildren() throws Exception {
+        CliRunner.Result r = CliRunner.run("sweep", "--root", tmp.toString(), "--name", "real", "--command", "ufm",
+                "--losses", "ce,mse", "--classes", "3", "--dim", "3", "--per-class", "2", "--iters", "5");
+        assertEquals(0, r.code(), r.err());
+        try (var runs = Files.list(tmp.resolve("real").resolve("runs"))) {
+            List<Path> dirs = runs.toList();
+            assertEquals(2, dirs.size());
+            for (Path d : dirs) {
+                assertTrue(Files.isRegularFile(d.resolve("result.json")), d + ": " + Files.readString(d.resolve("stderr.log")));
+            }
+        }
+    }
+
     /** Options added to a ufm sweep continued by name: the sweep is another one, not a train sweep. */
     @Test
     void aSweepContinuedWithOtherOptionsIsAnotherSweep() throws Exception {
