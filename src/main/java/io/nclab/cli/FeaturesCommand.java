@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
         description = "Write the penultimate features of a training run's model over one of its sets (clean images,"
                 + " the probe's forward pass) as features.npy (N x d float32), labels.npy (N int64, the labels trained"
                 + " on), W.npy (K x d) and b.npy (K; zeros without a bias): the files `nclab metrics` and NumPy read,"
-                + " with the names the UFM's solution has.")
+                + " with the names the UFM's solution has, and config.json (which run, model, epoch and set).")
 public final class FeaturesCommand implements Runnable {
 
     @Option(names = "--run", required = true, paramLabel = "DIR", description = "a training run's directory")
@@ -32,7 +32,7 @@ public final class FeaturesCommand implements Runnable {
     String set;
 
     @Option(names = "--out", paramLabel = "DIR",
-            description = "folder for the four files (made if absent; files of the same names are replaced)."
+            description = "folder for the files: new, empty, or an earlier export (whose files are replaced)."
                     + " Default: RUN/features-MODEL-SET")
     Path out;
 

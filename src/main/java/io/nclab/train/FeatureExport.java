@@ -10,7 +10,7 @@ import io.nclab.data.BatchAssembler;
 import io.nclab.data.ImageData;
 import io.nclab.data.TrainingData;
 import io.nclab.experiment.ProbeTable;
-import io.nclab.io.AtomicFiles;
+import io.nclab.experiment.Provenance;
 import io.nclab.io.IoErrors;
 import io.nclab.io.Npy;
 import io.nclab.loss.LossSpec;
@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -32,7 +33,7 @@ import java.util.Map;
  * writes and {@code nclab metrics} (or NumPy) reads: {@value #FEATURES} (N×d float32), {@value #LABELS}
  * (N int64: the labels trained on, so a --random-labels run's random ones for the training set),
  * {@value #WEIGHTS} (K×d) and {@value #BIAS} (K; zeros for a network without a bias, which is the same
- * decision rule).
+ * decision rule), and a config.json saying which run, model, epoch and set they come from.
  */
 public final class FeatureExport {
     private FeatureExport() {}
@@ -84,7 +85,7 @@ public final class FeatureExport {
      */
     public static Result export(Path runDir, Model model, Set set, Path out, String device) {
         TrainConfig config = Trainer.readConfig(runDir, "--run");
-        AtomicFiles.requireDirectoryOrAbsent(out, "--out");
+        Provenance.requireOutputFolder(out, "features", "--out");
         Path params;
         int epoch;
         if (model == Model.BEST) {
@@ -146,8 +147,15 @@ public final class FeatureExport {
             Npy.write(out.resolve(WEIGHTS), weights);
             Npy.write(out.resolve(BIAS), bias.toType(weights.getDataType(), false));
             Npy.write(out.resolve(FEATURES), features.toType(DataType.FLOAT32, false));
+            Map<String, Object> settings = new LinkedHashMap<>();
+            settings.put("run", runDir.toAbsolutePath().normalize().toString());
+            settings.put("model", model.name().toLowerCase(Locale.ROOT));
+            settings.put("epoch", epoch);
+            settings.put("set", set.label());
+            settings.put("device", device);
+            Provenance.writeConfig(out, "features", settings); // last: a folder with config.json is complete
             return new Result(out, model, epoch, set, images.size(), (int) features.getShape().get(1),
-                    data.classes(), r.accuracy(), r.loss(), List.of(FEATURES, LABELS, WEIGHTS, BIAS));
+                    data.classes(), r.accuracy(), r.loss(), List.of(FEATURES, LABELS, WEIGHTS, BIAS, "config.json"));
         }
     }
 

@@ -123,12 +123,14 @@ class FeaturesCommandTest {
             {"--run", run.toString(), "--model", "first"},
             {"--run", run.toString(), "--set", "holdout"},
             {"--run", run.toString(), "--out", file.toString()},
+            {"--run", run.toString(), "--out", run.toString()}, // a training run's own folder
             {"--run", run.toString(), "--device", "tpu"},
             {"--run", run.toString(), "--threads", "-1"},
             {"--run", noVal.toString(), "--set", "validation"},
         };
         String[] expected = {"no config.json", "no config.json", "--model must be best or last",
-            "--set must be train, validation or test", "exists and is not a directory", "--device must be cpu or gpu",
+            "--set must be train, validation or test", "exists and is not a directory",
+            "holds a train run's files; give a new or empty folder", "--device must be cpu or gpu",
             "--threads must be >= 0", "has no validation set (it was trained with --val-fraction 0)"};
         for (int i = 0; i < cases.length; i++) {
             String[] args = new String[cases[i].length + 1];
