@@ -255,6 +255,48 @@ class ExperimentCommandsTest {
         }
     }
 
+    /**
+     * report --out writes only into a new or empty folder or one an earlier report wrote (its figures manifest):
+     * a folder of the user's with a report.html and a figures/nc-curves.png of its own is refused in one line and
+     * left as it was, a file is refused before any work, and a report that fails leaves nothing behind.
+     */
+    @Test
+    void reportWritesOnlyIntoItsOwnFolder() throws Exception {
+        Path run = Files.createDirectories(tmp.resolve("run"));
+        Files.writeString(run.resolve("config.json"), "{\"command\": \"train\", \"settings\": {\"loss\": \"ce\","
+                + " \"seed\": 3, \"model\": {\"width\": 0.5}, \"epochs\": 2}}");
+        Files.writeString(run.resolve("metrics.csv"), "epoch,train_accuracy,val_accuracy,test_accuracy,nc1\n"
+                + "1,0.5,0.4,0.41,2.0\n2,0.9,0.8,0.79,0.5\n");
+        Path mine = Files.createDirectories(tmp.resolve("mine/figures"));
+        Files.writeString(mine.resolve("nc-curves.png"), "mine");
+        Files.writeString(tmp.resolve("mine/report.html"), "notes");
+        CliRunner.Result foreign = CliRunner.run("report", run.toString(), "--out", tmp.resolve("mine").toString());
+        assertEquals(2, foreign.code(), foreign.err());
+        assertEquals("nclab report: --out " + tmp.resolve("mine") + " is not empty and no nclab report wrote it (it has"
+                + " no figures/.nclab-figures): name a new or empty folder", foreign.err().strip());
+        assertEquals("mine", Files.readString(mine.resolve("nc-curves.png")));
+        assertEquals("notes", Files.readString(tmp.resolve("mine/report.html")));
+        assertEquals(List.of("nc-curves.png"), Files.list(mine).map(f -> f.getFileName().toString()).toList());
+
+        Path file = Files.writeString(tmp.resolve("notes.txt"), "notes");
+        CliRunner.Result toFile = CliRunner.run("report", run.toString(), "--out", file.toString());
+        assertEquals(2, toFile.code(), toFile.err());
+        assertEquals("nclab report: --out " + file + " exists and is not a directory", toFile.err().strip());
+        assertEquals("notes", Files.readString(file));
+
+        // an empty folder, then the same folder again (the report's own now)
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        assertEquals(0, CliRunner.run("report", run.toString(), "--out", empty.toString()).code());
+        assertTrue(Files.isRegularFile(empty.resolve("figures/" + ReportCommand.MANIFEST)));
+        CliRunner.Result again = CliRunner.run("report", run.toString(), "--out", empty.toString());
+        assertEquals(0, again.code(), again.err());
+
+        // a report that fails on its input creates nothing
+        assertEquals(2, CliRunner.run("report", tmp.resolve("mine").toString(), "--out", tmp.resolve("new").toString())
+                .code());
+        assertFalse(Files.exists(tmp.resolve("new")));
+    }
+
     @Test
     void reportOfAnInterruptedOrUnstartedRunSaysSoAndShowsItsCommandLine() throws Exception {
         Path run = tmp.resolve("killed");
