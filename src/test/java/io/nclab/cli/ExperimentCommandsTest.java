@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nclab.experiment.ResultsDb;
+import io.nclab.experiment.SweepSpec;
 import io.nclab.report.ReportTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -155,6 +156,22 @@ class ExperimentCommandsTest {
         assertTrue(lines[0].startsWith("run_id,status,loss,seed,width,epochs,per_class,"), lines[0]);
         CliRunner.Result where = CliRunner.run("results", sweep.toString(), "--where", "width = 1 AND loss = 'ce'");
         assertTrue(where.out().contains("4 run(s)"), where.out());
+        // a setting matches a text literal as it matches a number (as seed, an INTEGER column, always did)
+        String[][] conditions = {{"epochs = '2'", "16"}, {"epochs = 2", "16"}, {"width = '0.25'", "16"},
+            {"per_class = '50' AND epochs = '4' AND width IN ('1', '2')", "8"}, {"epochs > '2' AND seed = '0'", "8"}};
+        for (String[] c : conditions) {
+            CliRunner.Result r = CliRunner.run("results", sweep.toString(), "--where", c[0]);
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.out().endsWith("\n" + c[1] + " run(s)\n"), c[0] + ": " + r.out());
+        }
+        // a setting that is no number stays text
+        SweepSpec opt = new SweepSpec("opt", "train", List.of("ce"), Map.of("optimizer", List.of("sgd", "adam")),
+                List.of(0L), Map.of("schedule", "cosine"));
+        try (ResultsDb db = ResultsDb.open(tmp.resolve("opt/" + ResultsDb.FILE))) {
+            db.register("train", opt.runs(), opt.options(), tmp.resolve("opt/runs"));
+            assertEquals(1, db.runs("optimizer = 'sgd' AND schedule = 'cosine'").size());
+            assertEquals(2, db.runs("typeof(optimizer) = 'text' AND typeof(schedule) = 'text'").size());
+        }
         CliRunner.Result nonsense = CliRunner.run("results", sweep.toString(), "--where", "nonsense ==");
         assertEquals(2, nonsense.code());
         assertTrue(nonsense.err().contains("bad --where 'nonsense ==': the condition is incomplete (columns: run_id")
