@@ -246,6 +246,8 @@ public final class SweepCommand implements Callable<Integer> {
         if (Files.isDirectory(named)) {
             return named;
         }
-        throw new UserError("no sweep '" + nameOrDir + "' (looked in " + p + " and " + named + ")");
+        // an absolute path (or one under --root already) resolves to itself: one place looked in, named once
+        boolean same = p.toAbsolutePath().normalize().equals(named.toAbsolutePath().normalize());
+        throw new UserError("no sweep '" + nameOrDir + "' (looked in " + p + (same ? "" : " and " + named) + ")");
     }
 }

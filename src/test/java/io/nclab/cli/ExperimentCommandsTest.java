@@ -197,7 +197,14 @@ class ExperimentCommandsTest {
         // an OR inside the condition stays inside it
         assertTrue(CliRunner.run("results", sweep.toString(), "--where", "loss = 'ce' OR loss = 'ce'").out()
                 .contains("8 run(s)"));
-        assertEquals(2, CliRunner.run("results", tmp.resolve("none").toString()).code());
+        // a missing sweep names each place looked in once (an absolute path is both the directory and --root/NAME)
+        CliRunner.Result none = CliRunner.run("results", tmp.resolve("none").toString());
+        assertEquals(2, none.code());
+        assertEquals("nclab results: no sweep '" + tmp.resolve("none") + "' (looked in " + tmp.resolve("none") + ")",
+                none.err().strip());
+        CliRunner.Result named = CliRunner.run("results", "none", "--root", tmp.toString());
+        assertEquals("nclab results: no sweep 'none' (looked in none and " + tmp.resolve("none") + ")",
+                named.err().strip());
         CliRunner.Result rep = CliRunner.run("report", sweep.toString(), "--out", tmp.resolve("r").toString());
         assertEquals(0, rep.code(), rep.err());
         assertTrue(Files.readString(tmp.resolve("r/report.html")).contains("map-test-accuracy"));
