@@ -145,6 +145,15 @@ class ExperimentCommandsTest {
         }
     }
 
+    /** sweep --help shows --seeds as one label, not picocli's repeated split syntax ("S1,S2,...[,S1,S2,......]"). */
+    @Test
+    void sweepHelpShowsTheSeedsOptionCleanly() {
+        CliRunner.Result help = CliRunner.run("sweep", "--help");
+        assertEquals(0, help.code(), help.err());
+        assertTrue(help.out().contains("[--seeds=SEEDS]...") && help.out().contains("--seeds=SEEDS  "), help.out());
+        assertFalse(help.out().contains("......") || help.out().contains("[,"), help.out());
+    }
+
     @Test
     void resultsExportsOneCsvRowPerRunAndReportWritesTheHtml() throws Exception {
         Path sweep = tmp.resolve("synthetic");
