@@ -92,6 +92,17 @@ public class ReportTest {
             assertEquals(s.figures().size(), text.split("data:image/png;base64,", -1).length - 1);
             assertFalse(text.contains("src=\"http"), "self-contained");
             assertTrue(text.contains("nclab train --per-class 50 --width 0.25 --epochs 2 --loss ce --seed 0"));
+            // "key = value" in a title or caption never wraps between its parts
+            assertTrue(text.contains("per loss (width\u00a0=\u00a01, epochs\u00a0=\u00a04)</h3>"), text);
+            java.util.regex.Matcher prose = java.util.regex.Pattern.compile("<(h3|figcaption|li)>(.*?)</\\1>",
+                    java.util.regex.Pattern.DOTALL).matcher(text);
+            int shown = 0;
+            while (prose.find()) {
+                assertFalse(prose.group(2).contains(" = ") || prose.group(2).contains("= ")
+                        || prose.group(2).contains(" ="), prose.group());
+                shown++;
+            }
+            assertTrue(shown > 10, "titles, captions and claims: " + shown);
         }
     }
 
