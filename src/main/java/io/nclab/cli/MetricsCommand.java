@@ -45,8 +45,8 @@ public final class MetricsCommand implements Runnable {
     @Option(names = "--classes", paramLabel = "K", description = "number of classes (default: rows of W, else largest label + 1)")
     Integer classes;
 
-    @Option(names = "--margins-out", paramLabel = "FILE.csv", description = "write every sample's cosine margin, sorted ascending, as CSV (needs --weights; an existing"
-            + " FILE is replaced only if it ends in .csv)")
+    @Option(names = "--margins-out", paramLabel = "FILE.csv", description = "write every sample's cosine margin,"
+            + " sorted ascending, as CSV (needs --weights; an existing FILE is replaced only if it ends in .csv)")
     Path marginsOut;
 
     @Option(names = "--cdnv-exponent", paramLabel = "P", defaultValue = "2", description = "exponent of the class-mean distance in the CDNV (default ${DEFAULT-VALUE})")

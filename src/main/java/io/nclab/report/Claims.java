@@ -219,16 +219,17 @@ public final class Claims {
         }
         String statement = "Test accuracies of the losses agree more closely for wider, longer-trained networks"
                 + " (judged in the terminal phase, on a difference beyond one standard error)";
-        Spread lo = spread(d, small);
-        Spread hi = spread(d, large);
-        if (lo == null || hi == null) {
+        Spread atSmall = spread(d, small);
+        Spread atLarge = spread(d, large);
+        if (atSmall == null || atLarge == null) {
             return new Claim(statement, false, "fewer than two losses have a test accuracy at "
-                    + SweepFigures.describe(lo == null ? small : large), false);
+                    + SweepFigures.describe(atSmall == null ? small : large), false);
         }
         String evidence = String.format(Locale.ROOT, "max - min over losses of mean test accuracy: %.2f points at %s"
-                + " (%.2f%% to %.2f%%) vs %.2f points at %s (%.2f%% to %.2f%%)", 100 * hi.width(),
-                SweepFigures.describe(large), 100 * hi.min().mean(), 100 * hi.max().mean(), 100 * lo.width(),
-                SweepFigures.describe(small), 100 * lo.min().mean(), 100 * lo.max().mean());
+                + " (%.2f%% to %.2f%%) vs %.2f points at %s (%.2f%% to %.2f%%)",
+                100 * atLarge.width(), SweepFigures.describe(large), 100 * atLarge.min().mean(),
+                100 * atLarge.max().mean(), 100 * atSmall.width(), SweepFigures.describe(small),
+                100 * atSmall.min().mean(), 100 * atSmall.max().mean());
         List<String> shortOf = new ArrayList<>();
         for (String loss : d.losses()) {
             double acc = trainAccuracy(d, loss, large);
@@ -241,9 +242,9 @@ public final class Claims {
                     + " reached" + notTerminal(" at " + SweepFigures.describe(large) + " (" + String.join(", ", shortOf)
                     + ")") + "; " + evidence, false);
         }
-        double se = Math.sqrt(hi.variance() + lo.variance());
-        double diff = lo.width() - hi.width();
-        List<Cell> cells = List.of(lo.min(), lo.max(), hi.min(), hi.max());
+        double se = Math.sqrt(atLarge.variance() + atSmall.variance());
+        double diff = atSmall.width() - atLarge.width();
+        List<Cell> cells = List.of(atSmall.min(), atSmall.max(), atLarge.min(), atLarge.max());
         if (!Double.isFinite(se)) {
             return new Claim(statement, false, evidence + "; with one seed and no test-set size (data.json in the run"
                     + " directories) the noise of the difference is unknown: more seeds to test it", false);
@@ -252,8 +253,8 @@ public final class Claims {
                 100 * se, Cell.sources(cells));
         if (Math.abs(diff) <= se) {
             return new Claim(statement, false, evidence + String.format(Locale.ROOT, "; the difference, %.2f points,"
-                    + " is within the noise (%s): more seeds or a larger test set to test it", 100 * Math.abs(diff), noise),
-                    false);
+                    + " is within the noise (%s): more seeds or a larger test set to test it", 100 * Math.abs(diff),
+                    noise), false);
         }
         return new Claim(statement, diff > 0, evidence + String.format(Locale.ROOT, "; the difference, %.2f points,"
                 + " is beyond the noise (%s)", 100 * Math.abs(diff), noise));

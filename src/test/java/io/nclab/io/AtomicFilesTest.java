@@ -136,7 +136,8 @@ class AtomicFilesTest {
         AtomicFiles.requireWritableCsv(Files.writeString(dir.resolve("old.csv"), "x"), "--out");
         AtomicFiles.requireWritableCsv(dir.resolve("new.txt"), "--out");
         assertTrue(org.junit.jupiter.api.Assertions.assertThrows(io.nclab.UserError.class,
-                () -> AtomicFiles.requireWritableCsv(dir, "--out")).getMessage().endsWith("is a directory, not a file"));
+                () -> AtomicFiles.requireWritableCsv(dir, "--out")).getMessage()
+                .endsWith("is a directory, not a file"));
         if (Files.exists(Path.of("/dev/null"))) {
             AtomicFiles.requireWritableCsv(Path.of("/dev/null"), "--out");
         }
