@@ -45,7 +45,8 @@ public final class MetricsCommand implements Runnable {
     @Option(names = "--classes", paramLabel = "K", description = "number of classes (default: rows of W, else largest label + 1)")
     Integer classes;
 
-    @Option(names = "--margins-out", paramLabel = "FILE.csv", description = "write every sample's cosine margin, sorted ascending, as CSV (needs --weights)")
+    @Option(names = "--margins-out", paramLabel = "FILE.csv", description = "write every sample's cosine margin,"
+            + " sorted ascending, as CSV (needs --weights; an existing FILE is replaced only if it ends in .csv)")
     Path marginsOut;
 
     @Option(names = "--cdnv-exponent", paramLabel = "P", defaultValue = "2", description = "exponent of the class-mean distance in the CDNV (default ${DEFAULT-VALUE})")
@@ -80,7 +81,7 @@ public final class MetricsCommand implements Runnable {
                     throw new UserError("--margins-out " + marginsOut + " is one of the input files");
                 }
             }
-            AtomicFiles.requireWritableFile(marginsOut, "--margins-out");
+            AtomicFiles.requireWritableCsv(marginsOut, "--margins-out");
         }
         try (NDManager manager = Nd.newManager()) {
             long t0 = System.nanoTime();

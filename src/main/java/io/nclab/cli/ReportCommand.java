@@ -32,13 +32,17 @@ public final class ReportCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Path target = out != null ? out : dir.resolve("report");
-        Path html = write(dir, target);
+        Path html = write(dir, target, out != null ? "--out" : "the report folder");
         System.out.println("wrote " + html);
         return 0;
     }
 
-    /** The report of a sweep or run directory into {@code target}; returns report.html's path. */
-    static Path write(Path dir, Path target) {
+    /**
+     * The report of a sweep or run directory into {@code target} (named {@code option} in errors); returns
+     * report.html's path. The target must be absent, empty or a report's own folder (see {@link #MANIFEST}).
+     */
+    static Path write(Path dir, Path target, String option) {
+        requireOwnFolder(target, option);
         Path figures = target.resolve("figures");
         Report.Section section = section(dir, figures);
         Path html = Report.writeHtml(target, "nclab report: " + dir.toAbsolutePath().normalize().getFileName(),
@@ -47,8 +51,43 @@ public final class ReportCommand implements Callable<Integer> {
         return html;
     }
 
-    /** The names of the figure files a report wrote into its figures folder, one per line. */
+    /**
+     * The names of the figure files a report wrote into its figures folder, one per line; its presence marks
+     * the folder above as a report's, which a later report may write over.
+     */
     static final String MANIFEST = ".nclab-figures";
+
+    /**
+     * Fails, before any work, where the report would write over what nclab did not write: {@code target} is
+     * not a folder, or it is one that holds something and no earlier report's manifest (a folder of the
+     * user's: report.html and figures/*.png would replace files of the same names).
+     */
+    private static void requireOwnFolder(Path target, String option) {
+        io.nclab.io.AtomicFiles.requireDirectoryOrAbsent(target, option);
+        if (!Files.isDirectory(target) || Files.isRegularFile(target.resolve("figures").resolve(MANIFEST))) {
+            return;
+        }
+        try (var entries = Files.list(target)) {
+            if (entries.findAny().isPresent()) {
+                throw new UserError(option + " " + target + " is not empty and no nclab report wrote it (it has no"
+                        + " figures/" + MANIFEST + "): name a new or empty folder");
+            }
+        } catch (IOException e) {
+            throw new UserError("cannot read " + target + ": " + IoErrors.reason(e));
+        }
+    }
+
+    /**
+     * Marks the figures folder as a report's before any figure goes in, so that a report that stops half way
+     * leaves a folder the next one may write over; an earlier report's manifest stays until this one's
+     * replaces it (it names the figures that report wrote).
+     */
+    private static void markAsOwn(Path figures) {
+        Path manifest = figures.resolve(MANIFEST);
+        if (!Files.isRegularFile(manifest)) {
+            io.nclab.io.AtomicFiles.writeString(manifest, "");
+        }
+    }
 
     /**
      * Figures an earlier report wrote into the same folder that this one did not (another sweep's maps, say):
@@ -72,15 +111,16 @@ public final class ReportCommand implements Callable<Integer> {
                     }
                 }
             }
-            if (Files.isDirectory(figures)) {
-                io.nclab.io.AtomicFiles.writeString(manifest, String.join("\n", kept) + "\n");
-            }
+            io.nclab.io.AtomicFiles.writeString(manifest, String.join("\n", kept) + "\n");
         } catch (java.io.IOException e) {
             // a manifest that cannot be read or written only means old figures may stay
         }
     }
 
-    /** A sweep's or run's section of a report, its figures written under {@code figures}. */
+    /**
+     * A sweep's or run's section of a report, its figures written under {@code figures}, which is marked as a
+     * report's (and made) only once the sweep or run has been read.
+     */
     static Report.Section section(Path dir, Path figures) {
         Path dbFile = dir.resolve(ResultsDb.FILE);
         if (Files.isRegularFile(dbFile)) {
@@ -89,6 +129,7 @@ public final class ReportCommand implements Callable<Integer> {
                 if (d.runs().isEmpty()) {
                     throw new UserError("sweep " + dir + " has no complete run yet");
                 }
+                markAsOwn(figures);
                 return Report.sweep("Sweep " + d.meta().getOrDefault("name", dir.toString()), d, figures,
                         read(dir.resolve(Sweep.SPEC_FILE)));
             }
@@ -97,6 +138,7 @@ public final class ReportCommand implements Callable<Integer> {
             RunImport.Status status = RunImport.status(dir);
             try (ResultsDb db = ResultsDb.inMemory()) {
                 RunImport.into(db, dir);
+                markAsOwn(figures);
                 return Report.run("Run " + dir.toAbsolutePath().normalize().getFileName(), SweepData.load(db), figures,
                         read(dir.resolve("config.json")), status.complete(), status.description());
             }

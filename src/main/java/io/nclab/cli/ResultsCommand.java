@@ -3,7 +3,6 @@ package io.nclab.cli;
 import io.nclab.experiment.ResultsDb;
 import io.nclab.experiment.ResultsTable;
 import io.nclab.experiment.Sweep;
-import io.nclab.UserError;
 import io.nclab.io.AtomicFiles;
 import java.nio.file.Path;
 import java.util.List;
@@ -43,14 +42,7 @@ public final class ResultsCommand implements Callable<Integer> {
     public Integer call() {
         Path dir = SweepCommand.sweepDir(sweep, root);
         if (out != null) {
-            // an existing file is replaced: only one that says it is a CSV (a slip of the shell's completion
-            // must not turn a script or a database into a table)
-            if (java.nio.file.Files.exists(out) && !java.nio.file.Files.isDirectory(out)
-                    && !out.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".csv")) {
-                throw new UserError("--out " + out + " exists and is not a .csv file; name a new file or a .csv to"
-                        + " replace");
-            }
-            AtomicFiles.requireWritableFile(out, "--out");
+            AtomicFiles.requireWritableCsv(out, "--out");
         }
         try (ResultsDb db = ResultsDb.openReadOnly(dir.resolve(ResultsDb.FILE))) {
             List<String> columns = db.columns();

@@ -48,7 +48,10 @@ public final class SweepCommand implements Callable<Integer> {
             + " command and its values (repeat for more axes; true/false for a flag).")
     List<String> grid = new ArrayList<>();
 
-    @Option(names = "--seeds", split = ",", paramLabel = "S1,S2,...", description = "Seeds. Default: 0.")
+    // the label says it all, as --losses=SPECS does: picocli's own syntax for a split list, with this label,
+    // rendered as "--seeds=S1,S2,...[,S1,S2,......]"
+    @Option(names = "--seeds", split = ",", paramLabel = "SEEDS", hideParamSyntax = true,
+            description = "Comma-separated seeds (e.g. 0,1,2). Default: 0.")
     List<Long> seeds;
 
     @Option(names = "--workers", paramLabel = "N", description = "Runs at once. Default: 1.")
@@ -246,6 +249,8 @@ public final class SweepCommand implements Callable<Integer> {
         if (Files.isDirectory(named)) {
             return named;
         }
-        throw new UserError("no sweep '" + nameOrDir + "' (looked in " + p + " and " + named + ")");
+        // an absolute path (or one under --root already) resolves to itself: one place looked in, named once
+        boolean same = p.toAbsolutePath().normalize().equals(named.toAbsolutePath().normalize());
+        throw new UserError("no sweep '" + nameOrDir + "' (looked in " + p + (same ? "" : " and " + named) + ")");
     }
 }

@@ -268,7 +268,11 @@ public final class ResultsDb implements AutoCloseable {
             return col;
         }
         try (Statement s = db.createStatement()) {
-            s.execute("ALTER TABLE runs ADD COLUMN \"" + col + "\"");
+            // A setting (grid axis or fixed option) is NUMERIC, so that a condition compares it with text and
+            // number literals alike (epochs = '2' as epochs = 2), while a value that is no number (a loss, an
+            // optimiser) stays text. Results keep no affinity: a text field that looks like a number (a version,
+            // say) stays as written. Columns of older databases, made without one, are read as before.
+            s.execute("ALTER TABLE runs ADD COLUMN \"" + col + "\"" + (kind.equals("setting") ? " NUMERIC" : ""));
         }
         try (PreparedStatement p = db.prepareStatement("INSERT INTO run_columns(name, kind, position)"
                 + " VALUES (?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM run_columns))")) {

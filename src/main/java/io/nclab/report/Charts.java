@@ -737,8 +737,16 @@ public final class Charts {
     private static final Font HEADING = new Font(Font.SANS_SERIF, Font.BOLD, 17);
 
     /**
+     * The text with each "key = value" (a setting and its value, "α = 1" of a loss) joined by non-breaking
+     * spaces, so that a title or caption never breaks a line inside it ("(epochs =" above "2)").
+     */
+    static String keepSettingsTogether(String text) {
+        return text.replace(" = ", "\u00a0=\u00a0");
+    }
+
+    /**
      * A heading broken at spaces into lines that fit the figure's width (at most three, the last shortened
-     * with "…" only if even three do not hold it); none for a null heading.
+     * with "…" only if even three do not hold it), never inside a "key = value"; none for a null heading.
      */
     static List<String> headingLines(String heading, int width) {
         List<String> lines = new ArrayList<>();
@@ -750,7 +758,7 @@ public final class Charts {
         probe.dispose();
         int room = width - 20;
         StringBuilder line = new StringBuilder();
-        for (String word : heading.split(" ")) {
+        for (String word : keepSettingsTogether(heading).split(" ")) {
             String tried = line.length() == 0 ? word : line + " " + word;
             if (fm.stringWidth(tried) <= room || line.length() == 0) {
                 line = new StringBuilder(tried);
@@ -770,7 +778,7 @@ public final class Charts {
             while (fm.stringWidth(text) > room && text.length() > 4) {
                 text = text.substring(0, text.length() - 4) + "…";
             }
-            lines.set(i, text);
+            lines.set(i, text.replace('\u00a0', ' '));
         }
         return lines;
     }

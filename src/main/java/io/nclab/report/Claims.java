@@ -158,21 +158,47 @@ public final class Claims {
                     }
                 }
             }
-            double acc = SweepData.stats(d.select(loss, head), "final_train_accuracy")[0];
-            holds &= last * NC1_DROP <= first && acc >= TERMINAL_ACCURACY;
-            terminal |= acc >= TERMINAL_ACCURACY;
+            double acc = trainAccuracy(d, loss, head);
+            holds &= last * NC1_DROP <= first && terminal(acc);
+            terminal |= terminal(acc);
             parts.add(String.format(Locale.ROOT, "%s NC1 %.3g -> %.3g (x%.2g smaller), train acc %.1f%%",
                     SweepFigures.label(loss), first, last, first / last, 100 * acc));
         }
         // The claim is about the terminal phase: where no loss reached it, the runs were too short to test it.
-        String evidence = (terminal ? "" : "no loss reached " + (int) (100 * TERMINAL_ACCURACY) + "% training accuracy,"
-                + " the terminal phase the claim is about: train longer to test it; ") + String.join("; ", parts);
+        String evidence = (terminal ? "" : "no loss reached" + notTerminal("") + "; ") + String.join("; ", parts);
         return new Claim("Every loss collapses: training accuracy reaches " + (int) (100 * TERMINAL_ACCURACY)
                 + "% and NC1 falls at least " + (int) NC1_DROP + "x from the first probe after epoch 0 to the last"
                 + (head.isEmpty() ? "" : " (" + SweepFigures.describe(head) + ")"), holds, evidence, terminal);
     }
 
-    /** Claim 2: the spread of mean test accuracy over losses, smallest and largest configuration. */
+    /**
+     * The terminal phase, which both training claims are about: the runs of a loss at a configuration end, on
+     * average over seeds, at {@link #TERMINAL_ACCURACY} training accuracy or more (at their last probe).
+     */
+    private static double trainAccuracy(SweepData d, String loss, Map<String, Object> at) {
+        return SweepData.stats(d.select(loss, at), "final_train_accuracy")[0];
+    }
+
+    private static boolean terminal(double trainAccuracy) {
+        return trainAccuracy >= TERMINAL_ACCURACY;
+    }
+
+    /** Why a claim was not tested where runs are short of the terminal phase, after "no loss reached". */
+    private static String notTerminal(String where) {
+        return " " + (int) (100 * TERMINAL_ACCURACY) + "% training accuracy" + where + ", the terminal phase the claim"
+                + " is about: train longer to test it";
+    }
+
+    /**
+     * Claim 2: the spread (max − min) over losses of the mean test accuracy, at the smallest and at the largest
+     * width and epochs. It is tested only where every loss is in the terminal phase at the largest (the paper's
+     * claim is about networks trained into it), and judged only where the two spreads differ by more than one
+     * standard error of that difference: a smaller difference is the sweep's noise, evidence neither way. The
+     * error of a mean test accuracy p over s seeds on n test images is √(p(1 − p)/n + sd²/s): the binomial
+     * error of measuring it on n images (the same images for every seed, so it does not shrink with s) and
+     * the spread over seeds (none with one seed). A spread's variance is that of its two accuracies, the
+     * difference's that of its two spreads.
+     */
     private static Claim agreement(SweepData d) {
         if (d.losses().size() < 2 || !d.hasResult("test_accuracy")) {
             return null;
@@ -191,26 +217,107 @@ public final class Claims {
         for (String k : axes) {
             small.put(k, d.values(k).get(0));
         }
-        double[] lo = spread(d, small);
-        double[] hi = spread(d, large);
-        boolean holds = hi[0] < lo[0];
+        String statement = "Test accuracies of the losses agree more closely for wider, longer-trained networks"
+                + " (judged in the terminal phase, on a difference beyond one standard error)";
+        Spread atSmall = spread(d, small);
+        Spread atLarge = spread(d, large);
+        if (atSmall == null || atLarge == null) {
+            return new Claim(statement, false, "fewer than two losses have a test accuracy at "
+                    + SweepFigures.describe(atSmall == null ? small : large), false);
+        }
         String evidence = String.format(Locale.ROOT, "max - min over losses of mean test accuracy: %.2f points at %s"
-                + " (%.2f%% to %.2f%%) vs %.2f points at %s (%.2f%% to %.2f%%)", 100 * hi[0], SweepFigures.describe(large),
-                100 * hi[1], 100 * hi[2], 100 * lo[0], SweepFigures.describe(small), 100 * lo[1], 100 * lo[2]);
-        return new Claim("Test accuracies of the losses agree more closely for wider, longer-trained networks",
-                holds, evidence);
-    }
-
-    private static double[] spread(SweepData d, Map<String, Object> at) {
-        double lo = Double.POSITIVE_INFINITY;
-        double hi = Double.NEGATIVE_INFINITY;
+                + " (%.2f%% to %.2f%%) vs %.2f points at %s (%.2f%% to %.2f%%)",
+                100 * atLarge.width(), SweepFigures.describe(large), 100 * atLarge.min().mean(),
+                100 * atLarge.max().mean(), 100 * atSmall.width(), SweepFigures.describe(small),
+                100 * atSmall.min().mean(), 100 * atSmall.max().mean());
+        List<String> shortOf = new ArrayList<>();
         for (String loss : d.losses()) {
-            double m = SweepData.stats(d.select(loss, at), "test_accuracy")[0];
-            if (Double.isFinite(m)) {
-                lo = Math.min(lo, m);
-                hi = Math.max(hi, m);
+            double acc = trainAccuracy(d, loss, large);
+            if (!terminal(acc)) {
+                shortOf.add(String.format(Locale.ROOT, "%s %.1f%%", SweepFigures.label(loss), 100 * acc));
             }
         }
-        return new double[] {hi - lo, lo, hi};
+        if (!shortOf.isEmpty()) {
+            return new Claim(statement, false, (shortOf.size() == d.losses().size() ? "no loss" : "not every loss")
+                    + " reached" + notTerminal(" at " + SweepFigures.describe(large) + " (" + String.join(", ", shortOf)
+                    + ")") + "; " + evidence, false);
+        }
+        double se = Math.sqrt(atLarge.variance() + atSmall.variance());
+        double diff = atSmall.width() - atLarge.width();
+        List<Cell> cells = List.of(atSmall.min(), atSmall.max(), atLarge.min(), atLarge.max());
+        if (!Double.isFinite(se)) {
+            return new Claim(statement, false, evidence + "; with one seed and no test-set size (data.json in the run"
+                    + " directories) the noise of the difference is unknown: more seeds to test it", false);
+        }
+        String noise = String.format(Locale.ROOT, "one standard error of the difference %.2f points, from %s",
+                100 * se, Cell.sources(cells));
+        if (Math.abs(diff) <= se) {
+            return new Claim(statement, false, evidence + String.format(Locale.ROOT, "; the difference, %.2f points,"
+                    + " is within the noise (%s): more seeds or a larger test set to test it", 100 * Math.abs(diff),
+                    noise), false);
+        }
+        return new Claim(statement, diff > 0, evidence + String.format(Locale.ROOT, "; the difference, %.2f points,"
+                + " is beyond the noise (%s)", 100 * Math.abs(diff), noise));
+    }
+
+    /**
+     * A loss's mean test accuracy at a configuration over its runs (seeds), with the variance of that mean
+     * (NaN where it cannot be told: one seed and no test-set size); {@code testImages} 0 where unknown.
+     */
+    private record Cell(double mean, double variance, int seeds, int testImages) {
+        static Cell of(List<SweepData.Run> runs) {
+            double[] s = SweepData.stats(runs, "test_accuracy");
+            double p = s[0];
+            int seeds = (int) s[4];
+            // the smallest test set of the runs: the largest binomial error
+            int n = runs.stream().mapToInt(SweepData.Run::testSetSize).filter(k -> k > 0).min().orElse(0);
+            double binomial = n > 0 ? p * (1 - p) / n : seeds > 1 ? 0 : Double.NaN;
+            double seed = seeds > 1 ? s[3] * s[3] / seeds : 0;
+            return new Cell(p, binomial + seed, seeds, n);
+        }
+
+        /** Where the errors of these cells come from, in words. */
+        static String sources(List<Cell> cells) {
+            java.util.TreeSet<Integer> sizes = new java.util.TreeSet<>();
+            int seeds = 0;
+            for (Cell c : cells) {
+                if (c.testImages() > 0) {
+                    sizes.add(c.testImages());
+                }
+                seeds = Math.max(seeds, c.seeds());
+            }
+            String binomial = sizes.isEmpty() ? "" : "each accuracy's binomial error on " + (sizes.size() == 1
+                    ? sizes.first() : sizes.first() + "-" + sizes.last()) + " test images";
+            String spread = seeds > 1 ? (binomial.isEmpty() ? "each accuracy's" : "its") + " spread over " + seeds
+                    + " seeds" + (sizes.isEmpty() ? " (test-set size unknown)" : "") : "";
+            return binomial + (!binomial.isEmpty() && !spread.isEmpty() ? " and " : "") + spread;
+        }
+    }
+
+    /** The losses with the smallest and largest mean test accuracy at a configuration. */
+    private record Spread(Cell min, Cell max) {
+        double width() {
+            return max.mean() - min.mean();
+        }
+
+        double variance() {
+            return min.variance() + max.variance();
+        }
+    }
+
+    /** The spread of mean test accuracy over losses at {@code at}; null with fewer than two losses there. */
+    private static Spread spread(SweepData d, Map<String, Object> at) {
+        Cell lo = null;
+        Cell hi = null;
+        int losses = 0;
+        for (String loss : d.losses()) {
+            Cell c = Cell.of(d.select(loss, at));
+            if (Double.isFinite(c.mean())) {
+                losses++;
+                lo = lo == null || c.mean() < lo.mean() ? c : lo;
+                hi = hi == null || c.mean() > hi.mean() ? c : hi;
+            }
+        }
+        return losses < 2 ? null : new Spread(lo, hi);
     }
 }

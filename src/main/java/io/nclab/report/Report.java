@@ -178,7 +178,7 @@ public final class Report {
             for (Claims.Claim c : all) {
                 h.append("<li><span class=\"").append(!c.tested() ? "untested\">not tested"
                         : c.holds() ? "holds\">holds" : "fails\">does not hold")
-                        .append("</span> — ").append(esc(c.statement())).append(".<br>").append(esc(c.evidence()))
+                        .append("</span> — ").append(prose(c.statement())).append(".<br>").append(prose(c.evidence()))
                         .append("</li>\n");
             }
             h.append("</ul>\n");
@@ -186,9 +186,9 @@ public final class Report {
         for (Section s : sections) {
             h.append("<h2>").append(esc(s.heading())).append("</h2>\n<p>").append(s.intro()).append("</p>\n");
             for (SweepFigures.Figure f : s.figures()) {
-                h.append("<figure id=\"").append(esc(f.id())).append("\"><h3>").append(esc(f.title())).append("</h3>\n")
+                h.append("<figure id=\"").append(esc(f.id())).append("\"><h3>").append(prose(f.title())).append("</h3>\n")
                         .append("<img alt=\"").append(esc(f.title())).append("\" src=\"data:image/png;base64,")
-                        .append(base64(f.png())).append("\">\n<figcaption>").append(esc(f.caption()));
+                        .append(base64(f.png())).append("\">\n<figcaption>").append(prose(f.caption()));
                 if (f.svg() != null) {
                     h.append(" (Vector version: <a href=\"").append(esc(relative(out, f.svg()))).append("\">")
                             .append(esc(f.svg().getFileName().toString())).append("</a>.)");
@@ -217,6 +217,14 @@ public final class Report {
         } catch (IOException e) {
             throw new UserError("cannot read figure " + png + ": " + IoErrors.reason(e));
         }
+    }
+
+    /**
+     * Text shown as prose (figure titles and captions, the claims): escaped, each "key = value" kept on one
+     * line ({@link Charts#keepSettingsTogether}).
+     */
+    static String prose(String s) {
+        return esc(Charts.keepSettingsTogether(s));
     }
 
     static String esc(String s) {

@@ -41,6 +41,26 @@ public record SweepData(Map<String, String> meta, List<Run> runs, List<String> s
             return results.get(key) instanceof Number n ? n.doubleValue() : Double.NaN;
         }
 
+        /**
+         * The number of test images the run measured its test accuracy on, from the {@code data.json} a training
+         * run writes in its directory; 0 where that is unknown (no directory, no file, an older run).
+         */
+        public int testSetSize() {
+            Path file = dir == null ? null : dir.resolve(io.nclab.train.Trainer.DATA_FILE);
+            if (file == null || !Files.isRegularFile(file)) {
+                return 0;
+            }
+            try {
+                int n = 0;
+                for (var k : io.nclab.io.Json.MAPPER.readTree(file.toFile()).path("test_per_class")) {
+                    n += k.asInt();
+                }
+                return n;
+            } catch (java.io.IOException e) {
+                return 0; // unreadable: as unknown, the claim that asks says so
+            }
+        }
+
         /** The run's curve of a probe metric: {steps, values}, or null. */
         public double[][] curve(String metric) {
             return probes.get(metric);

@@ -22,7 +22,7 @@ public final class SweepFigures {
     /** A figure written as PNG and SVG. */
     public record Figure(String id, String title, String caption, Path png, Path svg) {}
 
-    private static final int W = 560;
+    static final int W = 560; // a panel's width (and a one-panel figure's)
     private static final int H = 400;
     /** Axes the losses paper puts on its maps: width across, training length up. */
     private static final String[] MAP_X = {"width", "feature_dim", "dim"};

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nclab.experiment.ResultsDb;
+import io.nclab.experiment.SweepSpec;
 import io.nclab.report.ReportTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -162,6 +163,15 @@ class ExperimentCommandsTest {
         }
     }
 
+    /** sweep --help shows --seeds as one label, not picocli's repeated split syntax ("S1,S2,...[,S1,S2,......]"). */
+    @Test
+    void sweepHelpShowsTheSeedsOptionCleanly() {
+        CliRunner.Result help = CliRunner.run("sweep", "--help");
+        assertEquals(0, help.code(), help.err());
+        assertTrue(help.out().contains("[--seeds=SEEDS]...") && help.out().contains("--seeds=SEEDS  "), help.out());
+        assertFalse(help.out().contains("......") || help.out().contains("[,"), help.out());
+    }
+
     @Test
     void resultsExportsOneCsvRowPerRunAndReportWritesTheHtml() throws Exception {
         Path sweep = tmp.resolve("synthetic");
@@ -173,6 +183,22 @@ class ExperimentCommandsTest {
         assertTrue(lines[0].startsWith("run_id,status,loss,seed,width,epochs,per_class,"), lines[0]);
         CliRunner.Result where = CliRunner.run("results", sweep.toString(), "--where", "width = 1 AND loss = 'ce'");
         assertTrue(where.out().contains("4 run(s)"), where.out());
+        // a setting matches a text literal as it matches a number (as seed, an INTEGER column, always did)
+        String[][] conditions = {{"epochs = '2'", "16"}, {"epochs = 2", "16"}, {"width = '0.25'", "16"},
+            {"per_class = '50' AND epochs = '4' AND width IN ('1', '2')", "8"}, {"epochs > '2' AND seed = '0'", "8"}};
+        for (String[] c : conditions) {
+            CliRunner.Result r = CliRunner.run("results", sweep.toString(), "--where", c[0]);
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.out().endsWith("\n" + c[1] + " run(s)\n"), c[0] + ": " + r.out());
+        }
+        // a setting that is no number stays text
+        SweepSpec opt = new SweepSpec("opt", "train", List.of("ce"), Map.of("optimizer", List.of("sgd", "adam")),
+                List.of(0L), Map.of("schedule", "cosine"));
+        try (ResultsDb db = ResultsDb.open(tmp.resolve("opt/" + ResultsDb.FILE))) {
+            db.register("train", opt.runs(), opt.options(), tmp.resolve("opt/runs"));
+            assertEquals(1, db.runs("optimizer = 'sgd' AND schedule = 'cosine'").size());
+            assertEquals(2, db.runs("typeof(optimizer) = 'text' AND typeof(schedule) = 'text'").size());
+        }
         CliRunner.Result nonsense = CliRunner.run("results", sweep.toString(), "--where", "nonsense ==");
         assertEquals(2, nonsense.code());
         assertTrue(nonsense.err().contains("bad --where 'nonsense ==': the condition is incomplete (columns: run_id")
@@ -198,7 +224,14 @@ class ExperimentCommandsTest {
         // an OR inside the condition stays inside it
         assertTrue(CliRunner.run("results", sweep.toString(), "--where", "loss = 'ce' OR loss = 'ce'").out()
                 .contains("8 run(s)"));
-        assertEquals(2, CliRunner.run("results", tmp.resolve("none").toString()).code());
+        // a missing sweep names each place looked in once (an absolute path is both the directory and --root/NAME)
+        CliRunner.Result none = CliRunner.run("results", tmp.resolve("none").toString());
+        assertEquals(2, none.code());
+        assertEquals("nclab results: no sweep '" + tmp.resolve("none") + "' (looked in " + tmp.resolve("none") + ")",
+                none.err().strip());
+        CliRunner.Result named = CliRunner.run("results", "none", "--root", tmp.toString());
+        assertEquals("nclab results: no sweep 'none' (looked in none and " + tmp.resolve("none") + ")",
+                named.err().strip());
         CliRunner.Result rep = CliRunner.run("report", sweep.toString(), "--out", tmp.resolve("r").toString());
         assertEquals(0, rep.code(), rep.err());
         assertTrue(Files.readString(tmp.resolve("r/report.html")).contains("map-test-accuracy"));
@@ -271,6 +304,48 @@ class ExperimentCommandsTest {
             String h = Files.readString(r.resolve("report/report.html"));
             assertTrue(h.contains(c[1]) && !h.contains("12.55"), c[1] + ": " + h);
         }
+    }
+
+    /**
+     * report --out writes only into a new or empty folder or one an earlier report wrote (its figures manifest):
+     * a folder of the user's with a report.html and a figures/nc-curves.png of its own is refused in one line and
+     * left as it was, a file is refused before any work, and a report that fails leaves nothing behind.
+     */
+    @Test
+    void reportWritesOnlyIntoItsOwnFolder() throws Exception {
+        Path run = Files.createDirectories(tmp.resolve("run"));
+        Files.writeString(run.resolve("config.json"), "{\"command\": \"train\", \"settings\": {\"loss\": \"ce\","
+                + " \"seed\": 3, \"model\": {\"width\": 0.5}, \"epochs\": 2}}");
+        Files.writeString(run.resolve("metrics.csv"), "epoch,train_accuracy,val_accuracy,test_accuracy,nc1\n"
+                + "1,0.5,0.4,0.41,2.0\n2,0.9,0.8,0.79,0.5\n");
+        Path mine = Files.createDirectories(tmp.resolve("mine/figures"));
+        Files.writeString(mine.resolve("nc-curves.png"), "mine");
+        Files.writeString(tmp.resolve("mine/report.html"), "notes");
+        CliRunner.Result foreign = CliRunner.run("report", run.toString(), "--out", tmp.resolve("mine").toString());
+        assertEquals(2, foreign.code(), foreign.err());
+        assertEquals("nclab report: --out " + tmp.resolve("mine") + " is not empty and no nclab report wrote it (it has"
+                + " no figures/.nclab-figures): name a new or empty folder", foreign.err().strip());
+        assertEquals("mine", Files.readString(mine.resolve("nc-curves.png")));
+        assertEquals("notes", Files.readString(tmp.resolve("mine/report.html")));
+        assertEquals(List.of("nc-curves.png"), Files.list(mine).map(f -> f.getFileName().toString()).toList());
+
+        Path file = Files.writeString(tmp.resolve("notes.txt"), "notes");
+        CliRunner.Result toFile = CliRunner.run("report", run.toString(), "--out", file.toString());
+        assertEquals(2, toFile.code(), toFile.err());
+        assertEquals("nclab report: --out " + file + " exists and is not a directory", toFile.err().strip());
+        assertEquals("notes", Files.readString(file));
+
+        // an empty folder, then the same folder again (the report's own now)
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        assertEquals(0, CliRunner.run("report", run.toString(), "--out", empty.toString()).code());
+        assertTrue(Files.isRegularFile(empty.resolve("figures/" + ReportCommand.MANIFEST)));
+        CliRunner.Result again = CliRunner.run("report", run.toString(), "--out", empty.toString());
+        assertEquals(0, again.code(), again.err());
+
+        // a report that fails on its input creates nothing
+        assertEquals(2, CliRunner.run("report", tmp.resolve("mine").toString(), "--out", tmp.resolve("new").toString())
+                .code());
+        assertFalse(Files.exists(tmp.resolve("new")));
     }
 
     @Test

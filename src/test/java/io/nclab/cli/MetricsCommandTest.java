@@ -154,6 +154,30 @@ class MetricsCommandTest {
         assertTrue(v.out().startsWith("nclab "), v.out());
     }
 
+    /**
+     * --margins-out replaces an existing file only if it ends in .csv, as results --out does: an unrelated .npy
+     * (not an input) or notes.txt is refused in one line and left as it was; an old .csv is replaced.
+     */
+    @Test
+    void marginsOutReplacesOnlyACsv() throws Exception {
+        Path npy = Files.copy(dir.resolve("b.npy"), dir.resolve("other.npy"));
+        Path notes = Files.writeString(dir.resolve("notes.txt"), "notes");
+        for (Path p : List.of(npy, notes)) {
+            byte[] before = Files.readAllBytes(p);
+            CliRunner.Result r = run("metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--weights",
+                    f("w.npy"), "--margins-out", p.toString());
+            assertEquals(2, r.code(), r.err());
+            assertEquals("nclab metrics: --margins-out " + p + " exists and is not a .csv file; name a new file or a"
+                    + " .csv to replace", r.err().strip());
+            assertTrue(Arrays.equals(before, Files.readAllBytes(p)), p + " untouched");
+        }
+        Path old = Files.writeString(dir.resolve("old.CSV"), "stale\n");
+        CliRunner.Result r = run("metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--weights", f("w.npy"),
+                "--margins-out", old.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.readString(old).startsWith("cosine_margin\n"));
+    }
+
     @Test
     void mistakesAreOneLineAndExitTwo() {
         String[][] bad = {

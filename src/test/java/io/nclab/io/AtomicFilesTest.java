@@ -75,9 +75,15 @@ class AtomicFilesTest {
         assertFalse(Files.exists(dir.resolve("t.txt")));
     }
 
-    /** Prints a line, writes {@code args[0]} through AtomicFiles, prints another: for the /dev/stdout test. */
+    /**
+     * Prints a line, writes {@code args[0]} through AtomicFiles, prints another: for the /dev/stdout test; with
+     * a second argument {@code csv}, first checks {@code args[0]} as a CSV output.
+     */
     public static final class WriteBetween {
         public static void main(String[] args) {
+            if (args.length > 1 && args[1].equals("csv")) {
+                AtomicFiles.requireWritableCsv(Path.of(args[0]), "--out");
+            }
             System.out.println("before");
             System.out.flush();
             AtomicFiles.writeString(Path.of(args[0]), "middle\n");
@@ -113,6 +119,36 @@ class AtomicFilesTest {
         full.redirectError(err.toFile());
         assertTrue(full.start().waitFor() != 0);
         assertTrue(Files.readString(err).contains("the stream it goes to failed"), Files.readString(err));
+    }
+
+    /**
+     * A CSV output (results --out, metrics --margins-out) replaces an existing file only if it ends in .csv; what
+     * is written through and not replaced (a device, this process's standard output even where that is a file
+     * called "stdout") is not refused.
+     */
+    @Test
+    void aCsvOutputReplacesOnlyACsv() throws Exception {
+        Path db = Files.writeString(dir.resolve("results.db"), "data");
+        io.nclab.UserError e = org.junit.jupiter.api.Assertions.assertThrows(io.nclab.UserError.class,
+                () -> AtomicFiles.requireWritableCsv(db, "--out"));
+        assertEquals("--out " + db + " exists and is not a .csv file; name a new file or a .csv to replace",
+                e.getMessage());
+        AtomicFiles.requireWritableCsv(Files.writeString(dir.resolve("old.csv"), "x"), "--out");
+        AtomicFiles.requireWritableCsv(dir.resolve("new.txt"), "--out");
+        assertTrue(org.junit.jupiter.api.Assertions.assertThrows(io.nclab.UserError.class,
+                () -> AtomicFiles.requireWritableCsv(dir, "--out")).getMessage()
+                .endsWith("is a directory, not a file"));
+        if (Files.exists(Path.of("/dev/null"))) {
+            AtomicFiles.requireWritableCsv(Path.of("/dev/null"), "--out");
+        }
+        Assumptions.assumeTrue(Files.exists(Path.of("/dev/stdout")), "no /dev/stdout here");
+        Path out = dir.resolve("out.txt");
+        ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-cp",
+                System.getProperty("java.class.path"), WriteBetween.class.getName(), "/dev/stdout", "csv");
+        pb.redirectOutput(out.toFile());
+        pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+        assertEquals(0, pb.start().waitFor());
+        assertEquals("before\nmiddle\nafter\n", Files.readString(out));
     }
 
     /** A named pipe cannot be replaced by a rename: it is written straight through and stays a pipe. */

@@ -39,6 +39,28 @@ class ChartsTest {
         assertTrue(Charts.headingLines(null, 700).isEmpty());
     }
 
+    /**
+     * A heading never breaks inside a "key = value": the audit's one-panel cosine-margin figure wrapped as
+     * "(epochs =" above "2)".
+     */
+    @Test
+    void headingsKeepASettingWithItsValue() {
+        String heading = "Cosine-margin distribution of the training set (epochs = 2)";
+        List<String> lines = Charts.headingLines(heading, SweepFigures.W);
+        assertEquals(heading, String.join(" ", lines));
+        assertEquals("(epochs = 2)", lines.get(lines.size() - 1), lines.toString());
+        for (int width : new int[] {450, 500, 600, 700}) {
+            String two = "Test accuracy per loss (width = 0.25, epochs = 10, feature dim d = 512, rescaled MSE (α = 1,"
+                    + " M = 15))";
+            List<String> wrapped = Charts.headingLines(two, width);
+            assertEquals(two, String.join(" ", wrapped));
+            for (String line : wrapped) {
+                assertFalse(line.endsWith("=") || line.startsWith("="), width + ": " + wrapped);
+                assertFalse(line.contains("\u00a0"), "drawn with plain spaces");
+            }
+        }
+    }
+
     /** A line of two logged points shows them; a dashed reference line and a dense curve do not. */
     @Test
     void sparseLinesMarkTheirPointsButReferenceLinesDoNot() {
