@@ -32,8 +32,10 @@ public final class ProblemOptions {
     @Option(names = "--per-class", paramLabel = "n", description = "Samples per class n (balanced). Default: 20.")
     Integer perClass;
 
-    @Option(names = "--per-class-list", split = ",", paramLabel = "n1,n2,...",
-            description = "Samples of each class (imbalanced); overrides --per-class.")
+    // the label says it all, as --seeds=SEEDS does: picocli renders a split list with a label of its own as
+    // "n1,n2,...[,n1,n2,......]", breaking the usage line at its commas
+    @Option(names = "--per-class-list", split = ",", paramLabel = "COUNTS", hideParamSyntax = true,
+            description = "Samples of each class, comma-separated (e.g. 5,5,20: imbalanced); overrides --per-class.")
     int[] perClassList;
 
     @Option(names = "--lambda-w", defaultValue = "5e-3", paramLabel = "X", description = "Weight decay on W. Default: ${DEFAULT-VALUE}.")
@@ -62,7 +64,9 @@ public final class ProblemOptions {
     public UfmProblem problem() {
         int k = classes();
         if (k < 2) {
-            throw new UserError("--classes must be at least 2, got " + k);
+            throw new UserError(classes == null && perClassList != null
+                    ? "--per-class-list needs at least 2 classes, got " + perClassList.length
+                    : "--classes must be at least 2, got " + k);
         }
         if (noBias && lambdaB != null) {
             throw new UserError("--lambda-b decays the bias, and --no-bias removes it: give one");
@@ -87,8 +91,8 @@ public final class ProblemOptions {
             counts = perClassList;
             for (int c = 0; c < k; c++) {
                 if (counts[c] < 1) {
-                    throw new UserError("--per-class-list gives class " + c + " " + counts[c]
-                            + " samples; every class needs at least one");
+                    throw new UserError("--per-class-list gives class " + c + " " + counts[c] + " sample"
+                            + (counts[c] == 1 ? "" : "s") + ": every class needs at least one");
                 }
             }
         } else {

@@ -95,15 +95,16 @@ class CurvatureCommandsTest {
             {"convexity", "--loss", "ce", "--classes", "3", "--samples", "10", "--out", ufmRun.toString()},
             {"saddle", "--classes", "3", "--dim", "3", "--per-class", "2", "--direction-out",
                 ufmRun.resolve("W.txt").toString()},
+            {"saddle", "--dim", "4", "--per-class-list", "3"},
         };
         String[] says = {"at least 3", "hinge", "--dim", "at most 1000", "mse is not a contrastive loss",
             "exists and is not a directory", "an empty path", "exists and is not a directory",
             "--lambda-w and --lambda-h > 0", "--classes must be at most 1000", "empty loss in the list 'ce,,mse'", "--loss lists ce twice", "--losses lists mse twice",
             "is not a directory", "--per-class must be at least 1, got 0",
-            "--per-class-list gives class 1 0 samples; every class needs at least one",
+            "--per-class-list gives class 1 0 samples: every class needs at least one",
             "--samples 100,000,000 x --classes 10 is 1,000,000,000 logits; at most 20,000,000",
             "holds a ufm run's files; give a new or empty folder", "holds a ufm run's files; give a new or empty folder",
-            "must name an .npz file"};
+            "must name an .npz file", "--per-class-list needs at least 2 classes, got 1"};
         for (int i = 0; i < bad.length; i++) {
             CliRunner.Result r = CliRunner.run(bad[i]);
             assertEquals(2, r.code(), String.join(" ", bad[i]));
