@@ -131,10 +131,9 @@ public final class ConvexityCommand implements Callable<Integer> {
             settings.put("samples", samples);
             settings.put("bins", bins);
             settings.put("seed", seed);
-            for (Path f : CurvatureFigures.convexity(out, reports)) {
+            for (Path f : Provenance.writing(out, "convexity", settings, () -> CurvatureFigures.convexity(out, reports))) {
                 System.out.println("wrote " + f);
             }
-            Provenance.writeConfig(out, "convexity", settings); // last: a folder with config.json is complete
         }
         if (json) {
             Map<String, Object> j = new LinkedHashMap<>();

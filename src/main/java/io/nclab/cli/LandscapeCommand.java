@@ -82,9 +82,12 @@ public final class LandscapeCommand implements Callable<Integer> {
         settings.put("losses", list.stream().map(Loss::spec).toList());
         settings.put("out", out.toString());
         settings.put("bound_losses", bound.stream().map(Loss::spec).toList());
-        List<Path> files = new ArrayList<>(LandscapeFigures.writeAll(out, classes, list, LandscapeFigures.Grid.standard()));
-        files.addAll(CurvatureFigures.contrastiveBound(out, classes, bound, 3000, 0));
-        Provenance.writeConfig(out, "landscape", settings); // last: a folder with config.json is complete
+        List<Path> files = Provenance.writing(out, "landscape", settings, () -> {
+            List<Path> written = new ArrayList<>(LandscapeFigures.writeAll(out, classes, list,
+                    LandscapeFigures.Grid.standard()));
+            written.addAll(CurvatureFigures.contrastiveBound(out, classes, bound, 3000, 0));
+            return written;
+        });
         files.add(out.resolve("config.json"));
         for (Path f : files) {
             System.out.println("wrote " + f);

@@ -29,8 +29,6 @@ import picocli.CommandLine.Option;
         description = "Solve the unconstrained feature model (UFM) with a loss of the family, log the objective and"
                 + " NC1-NC3 as it goes, and compare the result with the theory's global optimum.")
 public final class UfmCommand implements Callable<Integer> {
-    /** A solve within this relative gap of the objective at W = H = 0 has reached the origin. */
-    static final double ORIGIN_GAP = 1e-6;
 
 
     @Mixin
@@ -144,7 +142,7 @@ public final class UfmCommand implements Callable<Integer> {
         // scale-invariant metrics of its leftovers (about 1e-9) would measure round-off, so they are undefined
         // (null). A solver stopped away from the origin (too few iterations) has features: their metrics stand.
         boolean atOrigin = theory != null && theory.minimiserAtOrigin();
-        boolean zero = atOrigin && Math.abs((Double) result.get("relative_gap")) <= ORIGIN_GAP;
+        boolean zero = atOrigin && Math.abs((Double) result.get("relative_gap")) <= io.nclab.report.Claims.UFM_GAP; // reached it
         for (String k : new String[] {"nc1", "nc2", "nc3"}) {
             result.put(k, zero ? null : o.metrics().get(k));
         }

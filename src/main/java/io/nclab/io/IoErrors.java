@@ -38,6 +38,14 @@ public final class IoErrors {
                 return r.substring(0, 1).toLowerCase(java.util.Locale.ROOT) + r.substring(1);
             }
         }
+        if (e instanceof com.fasterxml.jackson.databind.JsonMappingException j) {
+            String m = j.getOriginalMessage() == null ? e.getClass().getSimpleName() : j.getOriginalMessage();
+            if (m.startsWith("Unexpected end-of-input")) { // what a typed read says of a cut-off file
+                return "not valid JSON: it ends too soon (truncated)";
+            }
+            // well-formed JSON of another shape than expected
+            return "unexpected content: " + firstLine(m);
+        }
         if (e instanceof com.fasterxml.jackson.core.JsonProcessingException j) {
             // Jackson's own message runs on with a second line of source location; the line and column suffice
             String m = j.getOriginalMessage();

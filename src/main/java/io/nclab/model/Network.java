@@ -78,10 +78,12 @@ public final class Network {
 
     /**
      * About how many trainable parameters {@code spec} has, without building it: its layers' sizes are linear in
-     * the width X, so the count is a quadratic in X, taken exactly from three tiny builds (X = 1/64, 2/64, 3/64,
-     * where every scaled width is a whole number) and evaluated at X. For refusing a network too large to hold
-     * before it is built (a typo such as --width 64); the classifier is counted as learned. Draws from the
-     * engine's random generator, so call it before seeding the real build.
+     * the width X, so the count is a quadratic in X, taken from three tiny builds (X = 1/64, 2/64, 3/64, where
+     * every scaled width is a whole number) and evaluated at X. Exact for the standard architectures (and wherever
+     * 64·X is whole and the tiny builds have the same layers: a --feature-dim equal to the native dimension adds a
+     * projection to them but not to the real one); an estimate for refusing a network too large to hold before it
+     * is built (a typo such as --width 64). The classifier is counted as learned. Draws from the engine's random
+     * generator, so call it before seeding the real build.
      */
     public static double estimatedParameters(ModelSpec spec, int channels, int height, int width, int classes) {
         double[] x = {1 / 64.0, 2 / 64.0, 3 / 64.0};

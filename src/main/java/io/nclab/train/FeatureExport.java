@@ -138,22 +138,20 @@ public final class FeatureExport {
             for (int i = 0; i < labels.length; i++) {
                 labels[i] = y[i];
             }
-            try {
-                Files.createDirectories(out);
-            } catch (IOException e) {
-                throw new UserError("cannot create --out " + out + ": " + IoErrors.reason(e));
-            }
-            Npy.write(out.resolve(LABELS), manager.create(labels));
-            Npy.write(out.resolve(WEIGHTS), weights);
-            Npy.write(out.resolve(BIAS), bias.toType(weights.getDataType(), false));
-            Npy.write(out.resolve(FEATURES), features.toType(DataType.FLOAT32, false));
             Map<String, Object> settings = new LinkedHashMap<>();
             settings.put("run", runDir.toAbsolutePath().normalize().toString());
             settings.put("model", model.name().toLowerCase(Locale.ROOT));
             settings.put("epoch", epoch);
             settings.put("set", set.label());
             settings.put("device", device);
-            Provenance.writeConfig(out, "features", settings); // last: a folder with config.json is complete
+            NDArray b = bias;
+            Provenance.writing(out, "features", settings, () -> {
+                Npy.write(out.resolve(LABELS), manager.create(labels));
+                Npy.write(out.resolve(WEIGHTS), weights);
+                Npy.write(out.resolve(BIAS), b.toType(weights.getDataType(), false));
+                Npy.write(out.resolve(FEATURES), features.toType(DataType.FLOAT32, false));
+                return null;
+            });
             return new Result(out, model, epoch, set, images.size(), (int) features.getShape().get(1),
                     data.classes(), r.accuracy(), r.loss(), List.of(FEATURES, LABELS, WEIGHTS, BIAS, "config.json"));
         }

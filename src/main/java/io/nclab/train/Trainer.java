@@ -115,16 +115,15 @@ public final class Trainer {
             throw new UserError(option + " " + runDir + ": no config.json there (not a training run directory)");
         }
         try {
-            @SuppressWarnings("unchecked")
-            Map<String, Object> all = Json.MAPPER.readValue(cfg.toFile(), Map.class);
-            if (!"train".equals(all.get("command"))) {
+            Object read = Json.MAPPER.readValue(cfg.toFile(), Object.class);
+            if (!(read instanceof Map<?, ?> all) || !"train".equals(all.get("command"))) {
                 throw new UserError(option + " " + runDir + ": config.json is not a training run's");
             }
-            @SuppressWarnings("unchecked")
-            Map<String, Object> s = (Map<String, Object>) all.get("settings");
-            if (s == null) {
+            if (!(all.get("settings") instanceof Map<?, ?> settings)) {
                 throw new UserError(option + " " + runDir + ": config.json holds no settings");
             }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> s = (Map<String, Object>) settings;
             return TrainConfig.fromSettings(s);
         } catch (IOException e) {
             throw new UserError(option + " " + runDir + ": cannot read config.json: " + IoErrors.reason(e));
@@ -280,8 +279,15 @@ public final class Trainer {
         }
     }
 
-    /** MemAvailable of /proc/meminfo in bytes, or 0 where it cannot be read. */
+    /**
+     * MemAvailable of /proc/meminfo in bytes, or 0 where it cannot be read; the system property
+     * {@code nclab.memory.available} (bytes) stands in for it, so that tests do not depend on the machine.
+     */
     static long availableBytes() {
+        String given = System.getProperty("nclab.memory.available");
+        if (given != null) {
+            return Long.parseLong(given);
+        }
         try {
             for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
                 if (line.startsWith("MemAvailable:")) {
@@ -303,12 +309,21 @@ public final class Trainer {
         } catch (RuntimeException e) {
             all = List.of();
         }
-        log.println(all.isEmpty() || !Files.exists(runDir.resolve("config.json"))
+        String line = all.isEmpty() || !Files.exists(runDir.resolve("config.json"))
                 ? "interrupted before the run's first checkpoint" + (Files.exists(runDir.resolve("config.json"))
                         ? "; ./nclab train --resume " + runDir + " starts it again" : "")
                 : "interrupted; ./nclab train --resume " + runDir + " continues from its newest checkpoint, "
-                        + all.get(all.size() - 1).getFileName());
-        log.flush();
+                        + all.get(all.size() - 1).getFileName();
+        // straight to file descriptor 2, not through the log: the training thread goes on while shutdown hooks run,
+        // and may hold the log's lock (a pipe nobody reads), which would keep the process from ever exiting; on a
+        // new line, after whatever progress line was being drawn
+        try {
+            java.io.FileOutputStream err = new java.io.FileOutputStream(java.io.FileDescriptor.err);
+            err.write(("\n" + line + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            err.flush();
+        } catch (IOException ignored) {
+            // standard error is gone: nothing to say it on
+        }
     }
 
     /** The class names (where the data has them) and the input normalisation of a run's training set. */
@@ -590,8 +605,8 @@ public final class Trainer {
     }
 
     /**
-     * Says so when the classes' sizes are not in the ratio --imbalance asked for (beyond the rounding of n_k up
-     * to whole images): a class cannot have fewer than one image, nor more than the data has.
+     * Says so when the classes' sizes are more than 10% off the ratio --imbalance asked for: n_k is rounded up to
+     * whole images (at least one) and cannot exceed what the class has, which small classes feel.
      */
     private void imbalanceNote(TrainingData data) {
         if (config.imbalance() <= 1) {
@@ -603,9 +618,9 @@ public final class Trainer {
         double effective = min == 0 ? Double.POSITIVE_INFINITY : (double) max / min;
         if (Math.abs(effective / config.imbalance() - 1) > 0.1) {
             say(String.format(Locale.ROOT, "note: --imbalance %s leaves the classes %,d to %,d training images, a ratio"
-                    + " of %.3g (a class keeps at least one image and at most what it has)",
-                    new java.math.BigDecimal(config.imbalance()).stripTrailingZeros().toPlainString(), max, min,
-                    effective));
+                    + " of %.3g (class sizes are rounded up to whole images, at least one, and capped at what a class"
+                    + " has)", java.math.BigDecimal.valueOf(config.imbalance()).stripTrailingZeros().toPlainString(), max,
+                    min, effective));
         }
     }
 

@@ -152,6 +152,22 @@ class CurvatureCommandsTest {
         }
     }
 
+    /**
+     * A landscape stopped half way leaves its config.json marked incomplete (written before the first figure): the
+     * next run may write into that folder, and completes it.
+     */
+    @Test
+    void aHalfWrittenFolderOfTheSameCommandIsFinishedByTheNextRun(@TempDir Path dir) throws Exception {
+        Path half = Files.createDirectories(dir.resolve("half"));
+        Files.writeString(half.resolve("config.json"), "{\"command\" : \"landscape\", \"complete\" : false}");
+        Files.writeString(half.resolve("polar-landscape.png"), "half of it");
+        CliRunner.Result r = CliRunner.run("landscape", "--classes", "3", "--losses", "ce", "--bound-losses", "ce",
+                "--out", half.toString());
+        assertEquals(0, r.code(), r.err());
+        assertFalse(Files.readString(half.resolve("config.json")).contains("\"complete\""));
+        assertTrue(Files.size(half.resolve("polar-landscape.png")) > 1000);
+    }
+
     @Test
     void landscapeRefusesALossThatOverflowsOnTheGrid(@TempDir Path dir) {
         Path fresh = dir.resolve("fresh");

@@ -142,6 +142,14 @@ class FeaturesCommandTest {
             assertTrue(r.err().contains(expected[i]), r.err());
         }
         assertFalse(Files.exists(noVal.resolve("features-best-validation")), "nothing written on refusal");
+        // config.json of another shape: one line, not a ClassCastException
+        Path odd = Files.createDirectories(tmp.resolve("odd"));
+        for (String text : new String[] {"{\"command\":\"train\",\"settings\":\"x\"}", "null", "[1]"}) {
+            Files.writeString(odd.resolve("config.json"), text);
+            CliRunner.Result r = CliRunner.run("features", "--run", odd.toString());
+            assertEquals(2, r.code(), text + ": " + r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+        }
         // a run whose checkpoints are gone has no last model, but its best model is still there
         try (var s = Files.list(noVal.resolve("checkpoints"))) {
             for (Path c : s.toList()) {

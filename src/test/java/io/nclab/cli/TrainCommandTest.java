@@ -70,10 +70,17 @@ class TrainCommandTest {
     void aNetworkTooLargeForMemoryIsRefusedUpFront() throws IOException {
         Path c10 = TinyData.cifar10(tmp.resolve("c10-huge"), 20, 4);
         Path out = tmp.resolve("huge");
-        CliRunner.Result r = nclab("train", "--dataset", "cifar10", "--data-dir", c10.toString(), "--model", "resnet18",
-                "--width", "64", "--epochs", "1", "--out", out.toString());
+        CliRunner.Result r;
+        System.setProperty("nclab.memory.available", "24000000000"); // as on a 24 GB machine, whatever this one has
+        try {
+            r = nclab("train", "--dataset", "cifar10", "--data-dir", c10.toString(), "--model", "resnet18", "--width",
+                    "64", "--epochs", "1", "--out", out.toString());
+        } finally {
+            System.clearProperty("nclab.memory.available");
+        }
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().startsWith("nclab train: --width 64: the network would have about 45,"), r.err());
+        assertTrue(r.err().contains("but this machine has 24.0 GB of memory available"), r.err());
         assertTrue(r.err().strip().endsWith("use a smaller --width"), r.err());
         assertTrue(!Files.exists(out), "no run directory");
     }
