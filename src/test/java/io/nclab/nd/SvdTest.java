@@ -66,6 +66,21 @@ class SvdTest {
                         vv += s * s;
                     }
                     assertEquals(fast.values()[j], Math.sqrt(vv), 1e-12 * scale, what + " |Aᵀu|");
+                    // and A Aᵀ u = σ² u: u is the singular vector, not just a vector of the right length
+                    double[] atu = new double[cols];
+                    for (int c = 0; c < cols; c++) {
+                        for (int r = 0; r < rows; r++) {
+                            atu[c] += a[r * cols + c] * u[r];
+                        }
+                    }
+                    for (int r = 0; r < rows; r++) {
+                        double aatu = 0;
+                        for (int c = 0; c < cols; c++) {
+                            aatu += a[r * cols + c] * atu[c];
+                        }
+                        double s2 = fast.values()[j] * fast.values()[j];
+                        assertEquals(s2 * u[r], aatu, 1e-11 * scale * scale, what + " A Aᵀu, entry " + r);
+                    }
                 } else {
                     assertTrue(rows == 7 && j >= 5, what + " is zero only where the rank says so");
                 }
