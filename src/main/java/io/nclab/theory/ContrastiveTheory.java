@@ -53,12 +53,23 @@ public final class ContrastiveTheory {
 
         /** L(z(t)) for many t at once. */
         double[] values(double[] ts) {
-            try (NDManager scope = manager.newSubManager()) {
-                NDArray t = scope.create(ts, new Shape(1, ts.length));
-                NDArray z = direction.matMul(t);
-                NDArray y = target.repeat(1, ts.length);
-                return Nd.toDoubles(loss.values(z, y));
+            // K × (a chunk of the t) logits at a time: a few arrays that size, whatever K is (4001 t of K = 30,000
+            // logits in one piece, kept until the path closed, held about 3-4 GB)
+            int chunk = (int) Math.max(1, Math.min(ts.length, CHUNK_LOGITS / classes));
+            double[] out = new double[ts.length];
+            for (int from = 0; from < ts.length; from += chunk) {
+                int to = Math.min(ts.length, from + chunk);
+                try (NDManager scope = manager.newSubManager()) {
+                    // results belong to their first operand's manager: direction and target join the scope while
+                    // it is open, so that every piece's arrays go with it, not with the path
+                    scope.tempAttachAll(direction, target);
+                    NDArray t = scope.create(Arrays.copyOfRange(ts, from, to), new Shape(1, to - from));
+                    NDArray z = direction.matMul(t);
+                    NDArray y = target.repeat(1, to - from);
+                    System.arraycopy(Nd.toDoubles(loss.values(z, y)), 0, out, from, to - from);
+                }
             }
+            return out;
         }
 
         /** {L, dL/dt, d²L/dt²} at one t. */
@@ -74,11 +85,19 @@ public final class ContrastiveTheory {
             }
         }
 
+        /** The arrays the path itself holds (its direction and target; tests check that nothing piles up). */
+        int heldArrays() {
+            return ((ai.djl.ndarray.BaseNDManager) manager).getManagedArrays().size();
+        }
+
         @Override
         public void close() {
             manager.close();
         }
     }
+
+    /** Logits (K × points) one piece of the scalar problem's grid holds at most. */
+    static final long CHUNK_LOGITS = 2_000_000L;
 
     /** The minimiser t* of L(z(t)) + c·t over t ≥ 0 (c &gt; 0), and the minimum. */
     public static double[] solveScalar(Loss loss, int classes, double c) {

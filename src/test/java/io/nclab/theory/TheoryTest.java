@@ -166,6 +166,27 @@ class TheoryTest {
         }
     }
 
+    /**
+     * The scalar problem's grid is evaluated in pieces whose arrays go when the piece is done: they were attached to
+     * the path until the end, about 1 GB per 10,000 classes.
+     */
+    @Test
+    void theScalarPathKeepsNoArraysOfItsGrid() {
+        try (ContrastiveTheory.Path path = new ContrastiveTheory.Path(LossSpec.parse("ce"), 200)) {
+            int before = path.heldArrays();
+            double[] ts = new double[4001];
+            for (int i = 0; i < ts.length; i++) {
+                ts[i] = 0.01 * i;
+            }
+            double[] v = path.values(ts);
+            path.derivatives(1.0);
+            assertEquals(before, path.heldArrays());
+            // and the pieces give the values a single piece does
+            double[] one = path.values(new double[] {ts[3000]});
+            assertEquals(one[0], v[3000], 0);
+        }
+    }
+
     @Test
     void mseDoesNotHaveTheProperty() {
         ContrastiveProperty.Report r = ContrastiveProperty.check(LossSpec.parse("mse"), 5, 5000, 1);
