@@ -44,11 +44,20 @@ public record ProbeTable(String stepName, List<Map<String, Double>> rows) {
                 continue;
             }
             double val = row.getOrDefault("val_accuracy", Double.NaN);
-            if (best == null || Double.isNaN(val) || val > best.getOrDefault("val_accuracy", Double.NaN)) {
+            if (best == null || replacesKept(val, best.getOrDefault("val_accuracy", Double.NaN))) {
                 best = row;
             }
         }
         return best;
+    }
+
+    /**
+     * Whether a trained probe with validation accuracy {@code val} replaces the kept model, whose probe had
+     * {@code kept}: a higher accuracy (the first of equals stays), or always without a validation set (NaN), so
+     * that the last probe is kept. The one rule for train (as it runs) and for what reads its files.
+     */
+    public static boolean replacesKept(double val, double kept) {
+        return Double.isNaN(val) || val > kept;
     }
 
     static List<Map<String, Double>> read(Path csv) {

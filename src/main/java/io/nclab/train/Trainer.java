@@ -499,9 +499,8 @@ public final class Trainer {
                     double val = (double) row.get("val_accuracy");
                     lastTrainAcc = (double) row.get("train_accuracy");
                     lastCollapse = lastCollapse(metrics.rows());
-                    boolean noValidation = Double.isNaN(val);
-                    if (noValidation || val > bestVal) {
-                        bestVal = noValidation ? Double.NaN : val;
+                    if (io.nclab.experiment.ProbeTable.replacesKept(val, bestVal)) {
+                        bestVal = val;
                         bestEpoch = epoch;
                         testAtBest = (double) row.get("test_accuracy");
                         Checkpoints.saveModel(runDir.resolve("best-model.params"), net);
