@@ -81,7 +81,7 @@ public final class MetricsCommand implements Runnable {
                     throw new UserError("--margins-out " + marginsOut + " is one of the input files");
                 }
             }
-            AtomicFiles.requireWritableCsv(marginsOut, "--margins-out");
+            AtomicFiles.requireWritableAs(marginsOut, ".csv", "--margins-out");
         }
         try (NDManager manager = Nd.newManager()) {
             long t0 = System.nanoTime();

@@ -63,18 +63,9 @@ public final class ReportCommand implements Callable<Integer> {
      * user's: report.html and figures/*.png would replace files of the same names).
      */
     private static void requireOwnFolder(Path target, String option) {
-        io.nclab.io.AtomicFiles.requireDirectoryOrAbsent(target, option);
-        if (!Files.isDirectory(target) || Files.isRegularFile(target.resolve("figures").resolve(MANIFEST))) {
-            return;
-        }
-        try (var entries = Files.list(target)) {
-            if (entries.findAny().isPresent()) {
-                throw new UserError(option + " " + target + " is not empty and no nclab report wrote it (it has no"
-                        + " figures/" + MANIFEST + "): name a new or empty folder");
-            }
-        } catch (IOException e) {
-            throw new UserError("cannot read " + target + ": " + IoErrors.reason(e));
-        }
+        io.nclab.experiment.Provenance.requireOutputFolder(target, option, java.util.Set.of(),
+                t -> Files.isRegularFile(t.resolve("figures").resolve(MANIFEST)),
+                t -> "is not empty and no nclab report wrote it (it has no figures/" + MANIFEST + ")");
     }
 
     /**

@@ -42,7 +42,7 @@ public final class ResultsCommand implements Callable<Integer> {
     public Integer call() {
         Path dir = SweepCommand.sweepDir(sweep, root);
         if (out != null) {
-            AtomicFiles.requireWritableCsv(out, "--out");
+            AtomicFiles.requireWritableAs(out, ".csv", "--out");
         }
         try (ResultsDb db = ResultsDb.openReadOnly(dir.resolve(ResultsDb.FILE))) {
             List<String> columns = db.columns();

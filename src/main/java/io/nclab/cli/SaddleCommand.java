@@ -104,11 +104,7 @@ public final class SaddleCommand implements Callable<Integer> {
         ufm.requireAtMost(SaddleAnalysis.MAX_PARAMETERS, SaddleAnalysis.MAX_LOGITS, "saddle takes",
                 "the memory Lanczos and the Hessian products need");
         if (directionOut != null) {
-            if (!directionOut.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".npz")) {
-                // what it writes is a NumPy archive: a name without .npz is more likely a file it should not replace
-                throw new UserError("--direction-out " + directionOut + " must name an .npz file (a NumPy archive)");
-            }
-            AtomicFiles.requireWritableFile(directionOut, "--direction-out");
+            AtomicFiles.requireWritableAs(directionOut, ".npz", "--direction-out"); // a NumPy archive
         }
         SaddleAnalysis.Report r = SaddleAnalysis.analyse(ufm, s);
 

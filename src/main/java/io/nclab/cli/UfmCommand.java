@@ -1,13 +1,11 @@
 package io.nclab.cli;
 
-import ai.djl.ndarray.NDManager;
 import io.nclab.UserError;
 import io.nclab.experiment.Provenance;
 import io.nclab.io.AtomicFiles;
 import io.nclab.io.Csv;
 import io.nclab.io.Json;
 import io.nclab.io.Npy;
-import io.nclab.nd.Nd;
 import io.nclab.theory.TheoryOracle;
 import io.nclab.theory.TheoryPrediction;
 import io.nclab.ufm.UfmProblem;
@@ -170,9 +168,7 @@ public final class UfmCommand implements Callable<Integer> {
             Npy.write(out.resolve("W.npy"), last[0], p.classes(), p.dim());
             Npy.write(out.resolve("features.npy"), last[1], p.samples(), p.dim());
             Npy.write(out.resolve("b.npy"), last[2], p.classes());
-            try (NDManager m = Nd.newManager()) {
-                Npy.write(out.resolve("labels.npy"), m.create(java.util.Arrays.stream(p.labels()).asLongStream().toArray()));
-            }
+            Npy.writeLabels(out.resolve("labels.npy"), p.labels());
             Json.writeResult(out.resolve(io.nclab.experiment.RunImport.UFM_RESULT), result);
         }
         if (json) {

@@ -95,25 +95,34 @@ public final class Provenance {
      * folder whose config.json says {@code command} wrote it (a re-run replaces its own files). Without this a figure command would replace another run's config.json beside its results.
      */
     public static void requireOutputFolder(Path dir, String command, String option) {
+        // the sweep's own logs in a run directory it hands to the command do not count
+        requireOutputFolder(dir, option, Sweep.RUN_FILES, d -> command.equals(commandOf(d)), d -> {
+            String owner = commandOf(d);
+            return owner == null ? "is not empty and holds no config.json of an nclab " + command + " run"
+                    : "holds a " + owner + " run's files";
+        });
+    }
+
+    /**
+     * The rule of every nclab output folder: it must be absent, empty but for the {@code ignored} names, or
+     * {@code ours} (written before by the same command, as its marker shows); otherwise one line,
+     * "{@code option} DIR {@code why}; give a new or empty folder", before any work.
+     */
+    public static void requireOutputFolder(Path dir, String option, java.util.Set<String> ignored,
+            java.util.function.Predicate<Path> ours, java.util.function.Function<Path, String> why) {
         AtomicFiles.requireDirectoryOrAbsent(dir, option);
         if (!Files.isDirectory(dir)) {
             return;
         }
-        boolean empty; // the sweep's own logs in a run directory it hands to the command do not count
+        boolean empty;
         try (java.util.stream.Stream<Path> s = Files.list(dir)) {
-            empty = s.allMatch(f -> Sweep.RUN_FILES.contains(f.getFileName().toString()));
+            empty = s.allMatch(f -> ignored.contains(f.getFileName().toString()));
         } catch (IOException e) {
             throw new UserError("cannot list " + option + " " + dir + ": " + IoErrors.reason(e));
         }
-        if (empty) {
-            return;
+        if (!empty && !ours.test(dir)) {
+            throw new UserError(option + " " + dir + " " + why.apply(dir) + "; give a new or empty folder");
         }
-        String owner = commandOf(dir);
-        if (command.equals(owner)) {
-            return;
-        }
-        throw new UserError(option + " " + dir + (owner == null ? " is not empty and holds no config.json of an nclab "
-                + command + " run" : " holds a " + owner + " run's files") + "; give a new or empty folder");
     }
 
     /** The command that wrote the folder's config.json, or null (none, or not nclab's). */

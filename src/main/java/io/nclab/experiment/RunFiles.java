@@ -2,7 +2,6 @@ package io.nclab.experiment;
 
 import ai.djl.ndarray.NDArray;
 import io.nclab.UserError;
-import io.nclab.io.AtomicFiles;
 import io.nclab.io.Csv;
 import io.nclab.io.IoErrors;
 import io.nclab.io.Npy;
@@ -66,12 +65,7 @@ public final class RunFiles {
     /** Writes the d = 3 picture's arrays: features (N×3), labels (N) and classifier rows (K×3). */
     public static void writeFeatures(Path runDir, NDArray features, int[] labels, NDArray weights) {
         Npy.write(runDir.resolve(FEATURES), features);
-        long[] y = new long[labels.length];
-        for (int i = 0; i < y.length; i++) {
-            y[i] = labels[i];
-        }
-        byte[] bytes = Npy.encode(y, y.length);
-        AtomicFiles.write(runDir.resolve(LABELS), out -> out.write(bytes));
+        Npy.writeLabels(runDir.resolve(LABELS), labels);
         if (weights != null) {
             Npy.write(runDir.resolve(WEIGHTS), weights);
         }

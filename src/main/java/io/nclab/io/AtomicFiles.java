@@ -175,17 +175,17 @@ public final class AtomicFiles {
     }
 
     /**
-     * As {@link #requireWritableFile} for an output of CSV, which replaces an existing file only if its name
-     * says it is a CSV (ends in {@code .csv}, any case): a slip of the shell's completion must not turn a
-     * script, a database or an array into a table. What {@link #write} writes through rather than replaces
-     * (this process's standard output, a pipe, a device) is not refused.
+     * As {@link #requireWritableFile} for an output of one kind ({@code extension}, e.g. ".csv" or ".npz"), which
+     * replaces an existing file only if its name says it is of that kind (any case): a slip of the shell's
+     * completion must not turn a script, a database or an array into a table. What {@link #write} writes through
+     * rather than replaces (this process's standard output, a pipe, a device) is not refused.
      */
-    public static void requireWritableCsv(Path file, String option) {
+    public static void requireWritableAs(Path file, String extension, String option) {
         List<Path> chain = linkChain(file);
         if (Files.isRegularFile(file) && standardStream(chain) == 0 && !throughOnly(file, chain)
-                && !file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".csv")) {
-            throw new UserError(option + " " + file + " exists and is not a .csv file; name a new file or a .csv to"
-                    + " replace");
+                && !file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(extension)) {
+            throw new UserError(option + " " + file + " exists and is not a " + extension + " file; name a new file or"
+                    + " a " + extension + " to replace");
         }
         requireWritableFile(file, option);
     }

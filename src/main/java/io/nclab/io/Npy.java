@@ -440,6 +440,16 @@ public final class Npy {
         AtomicFiles.write(file, out -> out.write(bytes));
     }
 
+    /** Writes class labels as the int64 vector NumPy and {@code nclab metrics} read. */
+    public static void writeLabels(Path file, int[] labels) {
+        long[] y = new long[labels.length];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = labels[i];
+        }
+        byte[] bytes = encode(y, y.length);
+        AtomicFiles.write(file, out -> out.write(bytes));
+    }
+
     /** Writes the header for an array of the given type and shape. */
     public static void writeHeader(OutputStream out, DType t, long... shape) throws IOException {
         out.write(header(t, shape));

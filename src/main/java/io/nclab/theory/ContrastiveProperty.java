@@ -48,47 +48,36 @@ public final class ContrastiveProperty {
 
     /** φ(t) of Definition 1 for a loss with K classes, at many t at once. */
     public static double[] phi(Loss loss, int classes, double[] ts) {
-        try (NDManager m = Nd.newManager()) {
-            int n = ts.length;
-            double[] z = new double[classes * n];
-            for (int i = 0; i < n; i++) {
-                for (int j = 1; j < classes; j++) {
-                    z[j * n + i] = ts[i] / (classes - 1);
-                }
-            }
-            int[] labels = new int[n];
-            NDArray zz = m.create(z, new Shape(classes, n));
-            return Nd.toDoubles(loss.values(zz, Nd.oneHotColumns(m, labels, classes)));
+        try (ContrastiveTheory.Path path = phiPath(loss, classes)) {
+            return path.values(ts);
         }
     }
 
-    /**
-     * The minimiser of φ(t) + c|t| in [lo, hi], the grid's bracket around its best point, narrowed by a factor
-     * of 50 a round on a grid of 101 points until the bracket stops shrinking: t* to the digits the function's
-     * flatness at its minimum allows (the grid's step alone left it 0.1 off for small c).
-     */
-    private static double refine(Loss loss, int classes, double c, double lo, double hi) {
-        double best = (lo + hi) / 2;
-        for (int round = 0; round < 12 && hi - lo > 4 * Math.ulp(Math.max(Math.abs(lo), Math.abs(hi))); round++) {
-            int n = 101;
-            double[] ts = new double[n];
-            for (int i = 0; i < n; i++) {
-                ts[i] = lo + (hi - lo) * i / (n - 1);
-            }
-            double[] ph = phi(loss, classes, ts);
-            int at = 0;
-            for (int i = 1; i < n; i++) {
-                if (ph[i] + c * Math.abs(ts[i]) < ph[at] + c * Math.abs(ts[at])) {
-                    at = i;
-                }
-            }
-            best = ts[at];
-            double newLo = ts[Math.max(0, at - 1)];
-            double newHi = ts[Math.min(n - 1, at + 1)];
-            lo = newLo;
-            hi = newHi;
+    /** φ's path: the sample's own logit 0, every other t/(K−1). */
+    private static ContrastiveTheory.Path phiPath(Loss loss, int classes) {
+        double[] dz = new double[classes];
+        for (int j = 1; j < classes; j++) {
+            dz[j] = 1.0 / (classes - 1);
         }
-        return best;
+        return new ContrastiveTheory.Path(loss, dz);
+    }
+
+    /**
+     * The minimiser of φ(t) + c|t| in [lo, hi] (the grid's bracket around its best point, which holds
+     * {@code start}), by the scalar problem's Newton refinement on each side of the kink at 0: for t ≤ 0 the
+     * function is φ(t) − c·t, for t ≥ 0 φ(t) + c·t.
+     */
+    private static double minimiser(ContrastiveTheory.Path path, double c, double lo, double hi, double start) {
+        if (hi <= 0) {
+            return ContrastiveTheory.refine(path, -c, lo, hi, start);
+        }
+        if (lo >= 0) {
+            return ContrastiveTheory.refine(path, c, lo, hi, start);
+        }
+        double left = ContrastiveTheory.refine(path, -c, lo, 0, Math.min(start, 0));
+        double right = ContrastiveTheory.refine(path, c, 0, hi, Math.max(start, 0));
+        double[] f = path.values(new double[] {left, right});
+        return f[0] - c * left <= f[1] + c * right ? left : right;
     }
 
     public static Report check(Loss loss, int classes, int samples, long seed) {
@@ -149,7 +138,10 @@ public final class ContrastiveProperty {
                     single = false;
                 }
             }
-            minimisers[c] = refine(loss, classes, cs[c], ts[Math.max(0, best - 1)], ts[Math.min(grid - 1, best + 1)]);
+            try (ContrastiveTheory.Path path = phiPath(loss, classes)) {
+                minimisers[c] = minimiser(path, cs[c], ts[Math.max(0, best - 1)], ts[Math.min(grid - 1, best + 1)],
+                        ts[best]);
+            }
             unique[c] = single;
             nonPositive[c] = ts[best] <= 2 * reach / (grid - 1);
         }

@@ -36,19 +36,29 @@ public final class ContrastiveTheory {
         private final NDArray direction;
         private final NDArray target;
 
+        /** Theorem 1's path: z(t) = t·(1, −1/(K−1), …, −1/(K−1)), class 0 the sample's own. */
         Path(Loss loss, int classes) {
+            this(loss, etfDirection(classes));
+        }
+
+        /** The path z(t) = t·{@code dz} of a sample of class 0 (K = dz.length). */
+        Path(Loss loss, double[] dz) {
             this.manager = Nd.newManager();
             this.loss = loss;
-            this.classes = classes;
-            double[] dz = new double[classes];
+            this.classes = dz.length;
             double[] y = new double[classes];
-            dz[0] = 1;
             y[0] = 1;
+            this.direction = manager.create(dz, new Shape(classes, 1));
+            this.target = manager.create(y, new Shape(classes, 1));
+        }
+
+        private static double[] etfDirection(int classes) {
+            double[] dz = new double[classes];
+            dz[0] = 1;
             for (int j = 1; j < classes; j++) {
                 dz[j] = -1.0 / (classes - 1);
             }
-            this.direction = manager.create(dz, new Shape(classes, 1));
-            this.target = manager.create(y, new Shape(classes, 1));
+            return dz;
         }
 
         /** L(z(t)) for many t at once. */
@@ -142,7 +152,7 @@ public final class ContrastiveTheory {
     }
 
     /** Safeguarded Newton on φ′(t) = dL/dt + c in [lo, hi]; the boundary when φ′ keeps its sign. */
-    private static double refine(Path path, double c, double lo, double hi, double start) {
+    static double refine(Path path, double c, double lo, double hi, double start) {
         double dLo = path.derivatives(lo)[1] + c;
         double dHi = path.derivatives(hi)[1] + c;
         if (dLo >= 0) {

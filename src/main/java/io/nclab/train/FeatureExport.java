@@ -133,11 +133,6 @@ public final class FeatureExport {
             if (bias == null) {
                 bias = manager.zeros(new Shape(data.classes()), weights.getDataType());
             }
-            long[] labels = new long[images.size()];
-            int[] y = images.labels();
-            for (int i = 0; i < labels.length; i++) {
-                labels[i] = y[i];
-            }
             Map<String, Object> settings = new LinkedHashMap<>();
             settings.put("run", runDir.toAbsolutePath().normalize().toString());
             settings.put("model", model.name().toLowerCase(Locale.ROOT));
@@ -146,7 +141,7 @@ public final class FeatureExport {
             settings.put("device", device);
             NDArray b = bias;
             Provenance.writing(out, "features", settings, () -> {
-                Npy.write(out.resolve(LABELS), manager.create(labels));
+                Npy.writeLabels(out.resolve(LABELS), images.labels());
                 Npy.write(out.resolve(WEIGHTS), weights);
                 Npy.write(out.resolve(BIAS), b.toType(weights.getDataType(), false));
                 Npy.write(out.resolve(FEATURES), features.toType(DataType.FLOAT32, false));

@@ -94,7 +94,7 @@ class CurvatureCommandsTest {
             {"landscape", "--classes", "3", "--out", ufmRun.toString()},
             {"convexity", "--loss", "ce", "--classes", "3", "--samples", "10", "--out", ufmRun.toString()},
             {"saddle", "--classes", "3", "--dim", "3", "--per-class", "2", "--direction-out",
-                ufmRun.resolve("W.txt").toString()},
+                ufmRun.resolve("W.npy").toString()},
             {"saddle", "--dim", "4", "--per-class-list", "3"},
         };
         String[] says = {"at least 3", "hinge", "--dim", "at most 1000", "mse is not a contrastive loss",
@@ -104,7 +104,7 @@ class CurvatureCommandsTest {
             "--per-class-list gives class 1 0 samples: every class needs at least one",
             "--samples 100,000,000 x --classes 10 is 1,000,000,000 logits; at most 20,000,000",
             "holds a ufm run's files; give a new or empty folder", "holds a ufm run's files; give a new or empty folder",
-            "must name an .npz file", "--per-class-list needs at least 2 classes, got 1"};
+            "W.npy exists and is not a .npz file", "--per-class-list needs at least 2 classes, got 1"};
         for (int i = 0; i < bad.length; i++) {
             CliRunner.Result r = CliRunner.run(bad[i]);
             assertEquals(2, r.code(), String.join(" ", bad[i]));

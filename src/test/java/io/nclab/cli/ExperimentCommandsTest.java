@@ -324,7 +324,7 @@ class ExperimentCommandsTest {
         CliRunner.Result foreign = CliRunner.run("report", run.toString(), "--out", tmp.resolve("mine").toString());
         assertEquals(2, foreign.code(), foreign.err());
         assertEquals("nclab report: --out " + tmp.resolve("mine") + " is not empty and no nclab report wrote it (it has"
-                + " no figures/.nclab-figures): name a new or empty folder", foreign.err().strip());
+                + " no figures/.nclab-figures); give a new or empty folder", foreign.err().strip());
         assertEquals("mine", Files.readString(mine.resolve("nc-curves.png")));
         assertEquals("notes", Files.readString(tmp.resolve("mine/report.html")));
         assertEquals(List.of("nc-curves.png"), Files.list(mine).map(f -> f.getFileName().toString()).toList());

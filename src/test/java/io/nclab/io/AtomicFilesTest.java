@@ -82,7 +82,7 @@ class AtomicFilesTest {
     public static final class WriteBetween {
         public static void main(String[] args) {
             if (args.length > 1 && args[1].equals("csv")) {
-                AtomicFiles.requireWritableCsv(Path.of(args[0]), "--out");
+                AtomicFiles.requireWritableAs(Path.of(args[0]), ".csv", "--out");
             }
             System.out.println("before");
             System.out.flush();
@@ -130,16 +130,16 @@ class AtomicFilesTest {
     void aCsvOutputReplacesOnlyACsv() throws Exception {
         Path db = Files.writeString(dir.resolve("results.db"), "data");
         io.nclab.UserError e = org.junit.jupiter.api.Assertions.assertThrows(io.nclab.UserError.class,
-                () -> AtomicFiles.requireWritableCsv(db, "--out"));
+                () -> AtomicFiles.requireWritableAs(db, ".csv", "--out"));
         assertEquals("--out " + db + " exists and is not a .csv file; name a new file or a .csv to replace",
                 e.getMessage());
-        AtomicFiles.requireWritableCsv(Files.writeString(dir.resolve("old.csv"), "x"), "--out");
-        AtomicFiles.requireWritableCsv(dir.resolve("new.txt"), "--out");
+        AtomicFiles.requireWritableAs(Files.writeString(dir.resolve("old.csv"), "x"), ".csv", "--out");
+        AtomicFiles.requireWritableAs(dir.resolve("new.txt"), ".csv", "--out");
         assertTrue(org.junit.jupiter.api.Assertions.assertThrows(io.nclab.UserError.class,
-                () -> AtomicFiles.requireWritableCsv(dir, "--out")).getMessage()
+                () -> AtomicFiles.requireWritableAs(dir, ".csv", "--out")).getMessage()
                 .endsWith("is a directory, not a file"));
         if (Files.exists(Path.of("/dev/null"))) {
-            AtomicFiles.requireWritableCsv(Path.of("/dev/null"), "--out");
+            AtomicFiles.requireWritableAs(Path.of("/dev/null"), ".csv", "--out");
         }
         Assumptions.assumeTrue(Files.exists(Path.of("/dev/stdout")), "no /dev/stdout here");
         Path out = dir.resolve("out.txt");
