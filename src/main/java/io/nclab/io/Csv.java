@@ -64,6 +64,11 @@ public final class Csv {
     }
 
     /** A number as CSV text: shortest round-trip form, so the file reads back exactly. */
+    /** A number as a user types it in an option: 0.25, 64, 0.001 (no trailing zeros, no exponent). */
+    public static String plain(double v) {
+        return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
+    }
+
     public static String num(double v) {
         return Double.toString(v);
     }

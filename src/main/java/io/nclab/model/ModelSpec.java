@@ -30,7 +30,7 @@ public record ModelSpec(Architecture architecture, double width, int depth, int 
     /** In words, for a run's header: "mlp (width 1, depth 3, batch norm)", "wrn50 (width 2)", "+ fixed ETF", ... */
     public String describe() {
         StringBuilder b = new StringBuilder(architecture.name().toLowerCase(java.util.Locale.ROOT)).append(" (width ")
-                .append(java.math.BigDecimal.valueOf(width).stripTrailingZeros().toPlainString());
+                .append(io.nclab.io.Csv.plain(width));
         if (architecture == Architecture.MLP) {
             b.append(", depth ").append(depth).append(batchNorm ? ", batch norm" : ", no batch norm");
         }

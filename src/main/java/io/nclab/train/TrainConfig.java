@@ -10,7 +10,6 @@ import io.nclab.io.Json;
 import io.nclab.loss.LossSpec;
 import io.nclab.model.Architecture;
 import io.nclab.model.ModelSpec;
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -309,7 +308,7 @@ public record TrainConfig(
         }
         args.add("--" + key.replace('_', '-'));
         if (value instanceof Double d) {
-            args.add(BigDecimal.valueOf(d).stripTrailingZeros().toPlainString());
+            args.add(io.nclab.io.Csv.plain(d));
         } else if (value instanceof String str && (key.equals("optimizer") || key.equals("schedule")
                 || key.equals("imbalance_profile"))) {
             args.add(str.toLowerCase(Locale.ROOT));

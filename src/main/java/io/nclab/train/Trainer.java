@@ -19,6 +19,7 @@ import io.nclab.data.TrainingData;
 import io.nclab.experiment.Provenance;
 import io.nclab.experiment.RunFiles;
 import io.nclab.io.AtomicFiles;
+import io.nclab.io.Csv;
 import io.nclab.io.IoErrors;
 import io.nclab.io.Json;
 import io.nclab.loss.Loss;
@@ -274,8 +275,7 @@ public final class Trainer {
         if (bytes > available) {
             throw new UserError(String.format(Locale.ROOT, "--width %s: the network would have about %,.0f trainable"
                     + " parameters, %.3g GB with their gradients and the optimiser's state, but this machine has %.3g GB"
-                    + " of memory available; use a smaller --width", java.math.BigDecimal.valueOf(spec.width())
-                    .stripTrailingZeros().toPlainString(), params, bytes / 1e9, available / 1e9));
+                    + " of memory available; use a smaller --width", Csv.plain(spec.width()), params, bytes / 1e9, available / 1e9));
         }
     }
 
@@ -618,7 +618,7 @@ public final class Trainer {
         if (Math.abs(effective / config.imbalance() - 1) > 0.1) {
             say(String.format(Locale.ROOT, "note: --imbalance %s leaves the classes %,d to %,d training images, a ratio"
                     + " of %.3g (class sizes are rounded up to whole images, at least one, and capped at what a class"
-                    + " has)", java.math.BigDecimal.valueOf(config.imbalance()).stripTrailingZeros().toPlainString(), max,
+                    + " has)", Csv.plain(config.imbalance()), max,
                     min, effective));
         }
     }
@@ -762,7 +762,7 @@ public final class Trainer {
             return "lower --lr, or clip the gradient norm with e.g. --clip 2";
         }
         return String.format(Locale.ROOT, "lower --lr, or clip harder with a --clip below %s",
-                java.math.BigDecimal.valueOf(c.clip()).stripTrailingZeros().toPlainString());
+                Csv.plain(c.clip()));
     }
 
     /**
