@@ -2,7 +2,6 @@ package io.nclab.cli;
 
 import io.nclab.experiment.ResultsDb;
 import io.nclab.experiment.ResultsTable;
-import io.nclab.experiment.Sweep;
 import io.nclab.io.AtomicFiles;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,7 +21,8 @@ public final class ResultsCommand implements Callable<Integer> {
     String sweep;
 
     @Option(names = "--where", paramLabel = "CONDITION",
-            description = "An SQL condition on the runs' columns, e.g. \"loss = 'ce' AND width >= 1\".")
+            description = "An SQL condition on the runs' columns, e.g. \"loss = 'ce' AND width >= 1\" or"
+                    + " \"status = 'interrupted'\" (the status as shown).")
     String where;
 
     @Option(names = "--csv", description = "Print CSV (a header and one row per run) instead of a table.")
@@ -47,7 +47,6 @@ public final class ResultsCommand implements Callable<Integer> {
         try (ResultsDb db = ResultsDb.openReadOnly(dir.resolve(ResultsDb.FILE))) {
             List<String> columns = db.columns();
             List<Map<String, Object>> rows = db.runs(where);
-            rows.forEach(r -> r.put("status", Sweep.shownStatus(r.get("status"), r.get("run_dir"))));
             if (csv || out != null) {
                 String text = ResultsTable.csv(columns, rows);
                 if (out != null) {

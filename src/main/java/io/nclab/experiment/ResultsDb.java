@@ -456,16 +456,23 @@ public final class ResultsDb implements AutoCloseable {
      */
     public List<Map<String, Object>> runs(String where) {
         List<String> cols = columns();
+        boolean shown = registerShownStatus();
+        // The condition sees the status a user is shown (Sweep.shownStatus: a run recorded as running whose
+        // process is gone is "interrupted"), so --where "status = 'interrupted'" finds those runs and
+        // "status = 'running'" only the live ones.
+        StringBuilder inner = new StringBuilder("SELECT rowid AS ").append(ORDER);
         StringBuilder sql = new StringBuilder("SELECT ");
         for (int i = 0; i < cols.size(); i++) {
-            sql.append(i == 0 ? "" : ", ").append('"').append(cols.get(i)).append('"');
+            String c = '"' + cols.get(i) + '"';
+            sql.append(i == 0 ? "" : ", ").append(c);
+            inner.append(", ").append(shown && cols.get(i).equals("status") ? SHOWN_STATUS + "(status, run_dir) AS status" : c);
         }
-        sql.append(" FROM runs");
+        sql.append(" FROM (").append(inner).append(" FROM runs)");
         if (where != null && !where.isBlank()) {
             // in parentheses: one condition, so a second statement after ';' is a syntax error, not ignored
             sql.append(" WHERE (").append(where).append(')');
         }
-        sql.append(" ORDER BY rowid");
+        sql.append(" ORDER BY ").append(ORDER);
         List<Map<String, Object>> out = new ArrayList<>();
         try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery(sql.toString())) {
             ResultSetMetaData md = rs.getMetaData();
@@ -485,7 +492,7 @@ public final class ResultsDb implements AutoCloseable {
                 if (why.startsWith("[SQLITE") && m.find()) {
                     why = m.group(1);
                 }
-                why = why.replace(") ORDER BY rowid", ""); // an unclosed quote swallows the rest of the query
+                why = why.replace(") ORDER BY " + ORDER, ""); // an unclosed quote swallows the rest of the query
                 if ((why.startsWith("near \")\"") && !where.contains(")")) || why.contains("incomplete input")) {
                     why = "the condition is incomplete";
                 }
@@ -495,6 +502,35 @@ public final class ResultsDb implements AutoCloseable {
             throw new IllegalStateException("results database: " + e.getMessage(), e);
         }
         return out;
+    }
+
+    /** The row order column of {@link #runs}'s inner query (a name no setting can take: settings are options). */
+    private static final String ORDER = "nclab_row_order";
+    private static final String SHOWN_STATUS = "nclab_shown_status";
+    private boolean shownStatusRegistered;
+
+    /** Whether the shown-status function is there for {@link #runs}'s query (registered on first use). */
+    private boolean registerShownStatus() {
+        if (shownStatusRegistered || !columns().containsAll(List.of("status", "run_dir"))) {
+            return shownStatusRegistered;
+        }
+        try {
+            org.sqlite.Function.create(db, SHOWN_STATUS, new org.sqlite.Function() {
+                @Override
+                protected void xFunc() throws SQLException {
+                    String shown = Sweep.shownStatus(value_text(0), value_text(1));
+                    if (shown == null) {
+                        result();
+                    } else {
+                        result(shown);
+                    }
+                }
+            });
+            shownStatusRegistered = true;
+            return true;
+        } catch (SQLException e) {
+            throw new IllegalStateException("results database: " + e.getMessage(), e);
+        }
     }
 
     /** One run's probes: metric → (steps, values), steps ascending. */

@@ -108,8 +108,8 @@ public record SweepData(Map<String, String> meta, List<Run> runs, List<String> s
         runs.forEach(run -> losses.add(run.loss()));
         List<Unfinished> unfinished = new ArrayList<>();
         for (Map<String, Object> row : db.runs("status <> 'complete'")) {
-            unfinished.add(new Unfinished((String) row.get("run_id"),
-                    io.nclab.experiment.Sweep.shownStatus(row.get("status"), row.get("run_dir")),
+            // the status as shown (ResultsDb.runs): a run whose process is gone reads "interrupted"
+            unfinished.add(new Unfinished((String) row.get("run_id"), (String) row.get("status"),
                     (String) row.get("error"), (String) row.get("command_line")));
         }
         return new SweepData(db.meta(), runs, settings, varied, List.copyOf(losses), step, List.copyOf(unfinished));

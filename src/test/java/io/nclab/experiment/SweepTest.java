@@ -180,12 +180,15 @@ class SweepTest {
         for (ProcessHandle c : children) {
             c.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);   // ParentWatch ends them
         }
-        // until the sweep starts again, a run the kill stopped shows as interrupted, not running
+        // until the sweep starts again, a run the kill stopped shows as interrupted, not running, and a
+        // condition on the status sees what is shown
         try (ResultsDb db = ResultsDb.openReadOnly(dir.resolve(ResultsDb.FILE))) {
-            List<String> shown = db.runs("status = 'running'").stream()
-                    .map(r -> Sweep.shownStatus(r.get("status"), r.get("run_dir"))).toList();
-            assertFalse(shown.isEmpty(), "the kill left runs marked running");
-            assertTrue(shown.stream().allMatch("interrupted"::equals), shown.toString());
+            List<Map<String, Object>> interrupted = db.runs("status = 'interrupted'");
+            assertFalse(interrupted.isEmpty(), "the kill left runs that were running");
+            assertTrue(interrupted.stream().allMatch(r -> "interrupted".equals(r.get("status"))), interrupted.toString());
+            assertEquals(List.of(), db.runs("status = 'running'"), "no run is running after the kill");
+            assertEquals(interrupted.size(), db.runs(null).stream().filter(r -> "interrupted".equals(r.get("status")))
+                    .count());
         }
         Sweep.Outcome o = new Sweep(dir, spec("6", "250"), CHILD, null).run(2, 1);
         assertTrue(o.allComplete(), o.toString());
