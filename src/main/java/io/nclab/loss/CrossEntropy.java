@@ -7,7 +7,8 @@ import ai.djl.ndarray.NDManager;
  * Cross entropy, the losses paper's eq. (3): L_CE(z, y_k) = −log( exp(z_k) / Σ_j exp(z_j) ).
  *
  * <p>Gradient p − y and Hessian diag(p) − ppᵀ with p = softmax(z). Computed through log-softmax,
- * so logits of any size (|z| = 50 or more) neither overflow nor produce NaN.
+ * so logits of any size (|z| = 50 or more) neither overflow nor produce NaN, and in float64 without the
+ * cancellation of a confident sample ({@link SoftmaxLosses}).
  */
 public final class CrossEntropy implements Loss {
 
@@ -30,7 +31,7 @@ public final class CrossEntropy implements Loss {
     public NDArray values(NDArray logits, NDArray targets) {
         try (NDManager scope = NDManager.subManagerOf(logits)) {
             scope.tempAttachAll(logits, targets);
-            return scope.ret(logits.logSoftmax(0).mul(targets).sum(new int[] {0}).neg());
+            return scope.ret(SoftmaxLosses.of(logits).logp().mul(targets).sum(new int[] {0}).neg());
         }
     }
 
@@ -38,7 +39,7 @@ public final class CrossEntropy implements Loss {
     public NDArray gradient(NDArray logits, NDArray targets) {
         try (NDManager scope = NDManager.subManagerOf(logits)) {
             scope.tempAttachAll(logits, targets);
-            return scope.ret(logits.softmax(0).sub(targets));
+            return scope.ret(SoftmaxLosses.minus(SoftmaxLosses.of(logits), targets));
         }
     }
 
@@ -46,7 +47,7 @@ public final class CrossEntropy implements Loss {
     public NDArray hessianVector(NDArray logits, NDArray targets, NDArray v) {
         try (NDManager scope = NDManager.subManagerOf(logits)) {
             scope.tempAttachAll(logits, targets, v);
-            return scope.ret(SoftmaxLosses.softmaxJacobianTimes(logits.softmax(0), v));
+            return scope.ret(SoftmaxLosses.softmaxJacobianTimes(SoftmaxLosses.of(logits), v));
         }
     }
 

@@ -16,7 +16,7 @@ import ai.djl.ndarray.NDManager;
  *       a′ = γ q (1 − q)^{γ−1} [ℓ + 2 − (γ − 1) q r].</li>
  * </ul>
  * 1 − q is computed as Σ_{j≠k} p_j, exact even when it is tiny, and r → −1 as q → 1, so extreme
- * logits give finite values.
+ * logits give finite values; in float64, ℓ and u keep their digits for confident samples ({@link SoftmaxLosses}).
  */
 public final class FocalLoss implements Loss {
     private final double gamma;
@@ -47,19 +47,19 @@ public final class FocalLoss implements Loss {
         return true;
     }
 
-    /** The per-sample pieces: p (K×N), ℓ = log p_k, q, 1 − q, r (each 1×N). */
-    private record Parts(NDArray p, NDArray ell, NDArray q, NDArray omq, NDArray r) {}
+    /** The per-sample pieces: the softmax, ℓ = log p_k, q, 1 − q, r (each 1×N) and u = e_k − p (K×N). */
+    private record Parts(SoftmaxLosses.Softmax sm, NDArray ell, NDArray q, NDArray omq, NDArray r, NDArray u) {}
 
     private static Parts parts(NDArray logits, NDArray targets) {
-        NDArray logp = logits.logSoftmax(0);
-        NDArray p = logp.exp();
-        NDArray ell = logp.mul(targets).sum(new int[] {0}, true);
+        SoftmaxLosses.Softmax sm = SoftmaxLosses.of(logits);
+        NDArray p = sm.p();
+        NDArray ell = sm.logp().mul(targets).sum(new int[] {0}, true);
         NDArray q = ell.exp();
         NDArray omq = p.mul(targets.neg().add(1)).sum(new int[] {0}, true);
         NDArray positive = omq.gt(0);
         NDArray r = NDArrays.where(positive, ell.div(NDArrays.where(positive, omq, omq.onesLike())),
                 omq.onesLike().neg());
-        return new Parts(p, ell, q, omq, r);
+        return new Parts(sm, ell, q, omq, r, SoftmaxLosses.minus(sm, targets).neg());
     }
 
     /** (1 − q)^e, with 0^e taken as 0 for e &lt; 0 (the term it multiplies vanishes there). */
@@ -90,8 +90,7 @@ public final class FocalLoss implements Loss {
         try (NDManager scope = NDManager.subManagerOf(logits)) {
             scope.tempAttachAll(logits, targets);
             Parts s = parts(logits, targets);
-            NDArray u = targets.sub(s.p);
-            return scope.ret(u.mul(dLdEll(s)));
+            return scope.ret(s.u.mul(dLdEll(s)));
         }
     }
 
@@ -100,13 +99,13 @@ public final class FocalLoss implements Loss {
         try (NDManager scope = NDManager.subManagerOf(logits)) {
             scope.tempAttachAll(logits, targets, v);
             Parts s = parts(logits, targets);
-            NDArray u = targets.sub(s.p);
+            NDArray u = s.u;
             NDArray a = dLdEll(s);
             NDArray bracket = s.ell.add(2).sub(s.q.mul(s.r).mul(gamma - 1));
             NDArray aPrime = s.q.mul(powOmq(s.omq, gamma - 1)).mul(bracket).mul(gamma);
             NDArray uv = u.mul(v).sum(new int[] {0}, true);
             NDArray first = u.mul(aPrime.mul(uv));
-            NDArray second = SoftmaxLosses.softmaxJacobianTimes(s.p, v).mul(a);
+            NDArray second = SoftmaxLosses.softmaxJacobianTimes(s.sm, v).mul(a);
             return scope.ret(first.sub(second));
         }
     }

@@ -48,7 +48,7 @@ public final class LabelSmoothing implements Loss {
     public NDArray values(NDArray logits, NDArray targets) {
         try (NDManager scope = NDManager.subManagerOf(logits)) {
             scope.tempAttachAll(logits, targets);
-            return scope.ret(logits.logSoftmax(0).mul(smoothed(targets)).sum(new int[] {0}).neg());
+            return scope.ret(SoftmaxLosses.of(logits).logp().mul(smoothed(targets)).sum(new int[] {0}).neg());
         }
     }
 
@@ -56,7 +56,7 @@ public final class LabelSmoothing implements Loss {
     public NDArray gradient(NDArray logits, NDArray targets) {
         try (NDManager scope = NDManager.subManagerOf(logits)) {
             scope.tempAttachAll(logits, targets);
-            return scope.ret(logits.softmax(0).sub(smoothed(targets)));
+            return scope.ret(SoftmaxLosses.minus(SoftmaxLosses.of(logits), smoothed(targets)));
         }
     }
 
@@ -64,7 +64,7 @@ public final class LabelSmoothing implements Loss {
     public NDArray hessianVector(NDArray logits, NDArray targets, NDArray v) {
         try (NDManager scope = NDManager.subManagerOf(logits)) {
             scope.tempAttachAll(logits, targets, v);
-            return scope.ret(SoftmaxLosses.softmaxJacobianTimes(logits.softmax(0), v));
+            return scope.ret(SoftmaxLosses.softmaxJacobianTimes(SoftmaxLosses.of(logits), v));
         }
     }
 
