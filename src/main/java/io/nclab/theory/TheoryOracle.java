@@ -24,7 +24,7 @@ public final class TheoryOracle {
                 return "Theorem 1 needs lambda_w, lambda_h > 0 (without both no minimiser exists)";
             }
             return String.format(Locale.ROOT, "the weight decays are too small for float64: K*sqrt(n*lambda_w"
-                    + "*lambda_h) = %.3g is below %.0e, where the loss at the optimum is near round-off",
+                    + "*lambda_h) = %.3g is below %.0e, where the loss at the optimum nears underflow",
                     ContrastiveTheory.scalarWeight(p), ContrastiveTheory.MIN_WEIGHT);
         }
         if (!(p.lambdaW() > 0 && p.lambdaH() > 0)) {

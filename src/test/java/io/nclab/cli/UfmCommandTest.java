@@ -151,16 +151,16 @@ class UfmCommandTest {
 
     @Test
     void theoryGivesNoAnswerWhereFloat64CannotResolveIt() throws Exception {
-        // λ_Wλ_H = 1e-600 underflows if multiplied first; K·sqrt(nλ_Wλ_H) is far below what float64 resolves
+        // λ_Wλ_H = 1e-610 underflows if multiplied first; K·sqrt(nλ_Wλ_H) = 4e-305 is near float64's underflow
         CliRunner.Result tiny = CliRunner.run("theory", "--classes", "3", "--dim", "4", "--per-class", "2",
-                "--lambda-w", "1e-300", "--lambda-h", "1e-300", "--json");
+                "--lambda-w", "1e-305", "--lambda-h", "1e-305", "--json");
         assertEquals(0, tiny.code(), tiny.err());
         JsonNode t = Json.MAPPER.readTree(tiny.lastLine());
         assertTrue(t.get("objective").isNull());
         assertTrue(t.get("regime").asText().contains("too small for float64"), t.toString());
         for (String cmd : new String[] {"ufm", "saddle"}) {
             CliRunner.Result r = CliRunner.run(cmd, "--classes", "3", "--dim", "4", "--per-class", "2", "--lambda-w",
-                    "1e-300", "--lambda-h", "1e-300", "--json");
+                    "1e-305", "--lambda-h", "1e-305", "--json");
             assertEquals(0, r.code(), cmd + ": " + r.err());
         }
         // MSE without weight decay on W has no minimiser, so no theorem applies

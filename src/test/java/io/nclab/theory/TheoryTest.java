@@ -18,16 +18,24 @@ class TheoryTest {
 
     /**
      * Small weight decays put t* far below L(0)/c, where the scalar problem's coarse grid used to miss
-     * it; checked against a 50-digit solution (mpmath) of min_t log(1 + 2e^{−3t/2}) + c·t, CE with K = 3,
-     * n = 2, c = 3·√2·1e-8. Below c = 1e-11 float64 cannot resolve the optimum: no prediction.
+     * it; checked against an 80-digit solution (mpmath, log1p) of min_t log(1 + 2e^{−3t/2}) + c·t, CE with
+     * K = 3, n = 2, c = 3·√2·λ, down to λ = 1e-150, where L(z(t*)) is 1e-148 (a plain log-softmax left the
+     * optimum's loss at λ = 1e-13 about 1e-5 off). Below c = 1e-300 (underflow) there is no prediction.
      */
     @Test
     void smallWeightDecaysMatchAHighPrecisionSolutionOrGiveNoPrediction() {
-        UfmProblem p = UfmProblem.balanced(LossSpec.parse("ce"), 3, 4, 2, 1e-8, 1e-8, 5e-3, true);
-        TheoryPrediction t = TheoryOracle.predict(p);
-        assertEquals(5.3949722013762341556e-7, t.objective(), 1e-8 * 5.39e-7);
-        assertEquals(12.049404750258747447, t.t(), 1e-8 * 12);
-        for (double lambda : new double[] {1e-13, 1e-300}) {
+        double[][] cases = {
+            {1e-8, 12.049404750258747447, 5.3949722013762341556e-7},
+            {1e-13, 19.724688412428225597, 8.6513192724064878826e-12},
+            {1e-150, 230.02746023921791997, 9.7875228909036574967e-148},
+        };
+        for (double[] c : cases) {
+            UfmProblem p = UfmProblem.balanced(LossSpec.parse("ce"), 3, 4, 2, c[0], c[0], 5e-3, true);
+            TheoryPrediction t = TheoryOracle.predict(p);
+            assertEquals(c[2], t.objective(), 1e-13 * c[2], "objective at lambda " + c[0]);
+            assertEquals(c[1], t.t(), 1e-13 * c[1], "t* at lambda " + c[0]);
+        }
+        for (double lambda : new double[] {1e-301, 1e-305}) {
             UfmProblem tiny = UfmProblem.balanced(LossSpec.parse("ce"), 3, 4, 2, lambda, lambda, 5e-3, true);
             assertNull(TheoryOracle.predict(tiny));
             assertTrue(TheoryOracle.whyNot(tiny).contains("too small for float64"), TheoryOracle.whyNot(tiny));
