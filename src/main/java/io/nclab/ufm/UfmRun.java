@@ -55,6 +55,7 @@ public final class UfmRun {
             long start = System.nanoTime();
             long[] excluded = {0};
             Map<String, Double> last = new LinkedHashMap<>();
+            double[] startValue = {Double.NaN};
             Monitor<UfmPoint> monitor = new Monitor<>() {
                 @Override
                 public int every() {
@@ -71,6 +72,9 @@ public final class UfmRun {
                         throw new UserError("the " + settings.optimizer() + " solve diverged by iteration " + iteration
                                 + " (the objective is " + value + "): lower --lr");
                     }
+                    if (iteration == 0) {
+                        startValue[0] = value;
+                    }
                     long t0 = System.nanoTime();
                     Map<String, Double> m = metrics.apply(point);
                     last.clear();
@@ -82,6 +86,14 @@ public final class UfmRun {
                 }
             };
             OptimResult r = optimizer.minimize(f, x, new StopRule(settings.iterations(), settings.tolerance()), monitor);
+            // A descent method that ends above where it started has failed, even where the objective stayed finite
+            // (a step too large blows the point up: f = 1e152 after 50 steps of lr 100, with NC metrics of a
+            // point that means nothing)
+            if (r.value() > startValue[0] + 1e-12 * Math.abs(startValue[0])) {
+                throw new UserError(String.format(java.util.Locale.ROOT, "the %s solve did not descend: its objective"
+                        + " grew from %.6g to %.6g in %d iterations; lower --lr", settings.optimizer(), startValue[0],
+                        r.value(), r.iterations()));
+            }
             double seconds = (System.nanoTime() - start - excluded[0]) / 1e9;
             if (atEnd != null) {
                 atEnd.accept(x);

@@ -133,6 +133,21 @@ class UfmCommandTest {
                 "--lr", "1e6", "--iters", "50");
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("diverged") && r.err().contains("lower --lr"), r.err());
+    }
+
+    /** A step too large that blows the point up without reaching infinity is a failed solve too, with no output. */
+    @Test
+    void aSolveThatEndsAboveItsStartFails(@TempDir Path dir) {
+        Path out = dir.resolve("blown");
+        CliRunner.Result r = CliRunner.run("ufm", "--classes", "4", "--dim", "4", "--per-class", "2", "--optimizer", "gd",
+                "--lr", "100", "--iters", "50", "--json", "--out", out.toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("did not descend") && r.err().contains("lower --lr"), r.err());
+        assertEquals(1, r.err().strip().split("\n").length, r.err());
+        assertFalse(Files.exists(out), "no output folder for a failed solve");
+        CliRunner.Result fine = CliRunner.run("ufm", "--classes", "4", "--dim", "4", "--per-class", "2", "--optimizer",
+                "gd", "--lr", "0.1", "--iters", "3", "--json");
+        assertEquals(0, fine.code(), fine.err());
         assertEquals(1, r.err().strip().split("\n").length, r.err());
     }
 
