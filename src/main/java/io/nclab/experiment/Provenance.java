@@ -126,7 +126,7 @@ public final class Provenance {
     }
 
     /** The command that wrote the folder's config.json, or null (none, or not nclab's). */
-    static String commandOf(Path dir) {
+    public static String commandOf(Path dir) {
         Path cfg = dir.resolve("config.json");
         if (!Files.isRegularFile(cfg)) {
             return null;

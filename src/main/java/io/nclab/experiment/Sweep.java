@@ -44,6 +44,11 @@ public final class Sweep {
     static final String LOCK_FILE = "run.lock";
     /** What the sweep itself keeps in a run's directory, beside what the run writes. */
     static final java.util.Set<String> RUN_FILES = java.util.Set.of("stdout.log", "stderr.log", LOCK_FILE, RESULT_FILE);
+
+    /** The files a sweep keeps in a run folder it hands to a command (which must not count them as the user's). */
+    public static java.util.Set<String> runFiles() {
+        return RUN_FILES;
+    }
     /** Fields of a run's JSON line that repeat a setting or a place, left out of the results table. */
     private static final Set<String> REDUNDANT = Set.of("loss", "run_dir");
 

@@ -181,19 +181,41 @@ public final class Trainer {
         }
     }
 
+    private static java.util.Set<String> with(java.util.Set<String> names, String more) {
+        java.util.Set<String> all = new java.util.HashSet<>(names);
+        all.add(more);
+        return all;
+    }
+
     public TrainResult run() {
         long started = System.nanoTime();
         Device device = device(config.device());
         if (Files.exists(runDir) && !Files.isDirectory(runDir)) {
             throw new UserError((resuming ? "--resume " : "--out ") + runDir + " exists and is not a directory");
         }
-        TrainingData data = prepareData(config);
-        Loss loss = LossSpec.parse(config.loss());
         if (!resuming && Files.isDirectory(runDir.resolve("checkpoints"))) {
             // before the clean-up below can touch it: a finished or interrupted run is refused, never altered
+            if (RunLock.heldElsewhere(runDir)) {
+                throw new UserError("run directory " + runDir + " holds a run that is training now; give --out a new"
+                        + " folder");
+            }
             throw new UserError("run directory " + runDir + " already holds a run; use --resume " + runDir
                     + " to continue it or --out for a new one");
         }
+        if (!resuming) {
+            // a folder of the user's (or another command's) files is never trained into: its metrics.csv,
+            // timing.csv or config.json would be replaced; a train run's own folder (stopped before its first
+            // checkpoint) and a sweep's run folder (its logs) are fine
+            io.nclab.experiment.Provenance.requireOutputFolder(runDir, "--out",
+                    with(io.nclab.experiment.Sweep.runFiles(), RunLock.FILE),
+                    d -> "train".equals(io.nclab.experiment.Provenance.commandOf(d)), d -> {
+                        String owner = io.nclab.experiment.Provenance.commandOf(d);
+                        return owner == null ? "is not empty and is not a training run's folder"
+                                : "holds a " + owner + " run's files";
+                    });
+        }
+        TrainingData data = prepareData(config);
+        Loss loss = LossSpec.parse(config.loss());
         if (device.getDeviceType().equals(Device.Type.CPU)) {
             requireRoomForTheNetwork(data);
         }
@@ -390,6 +412,26 @@ public final class Trainer {
             return new RunLock(channel, lock);
         }
 
+        /** Whether another process holds the directory's lock now (false where the lock file is absent or unlockable). */
+        static boolean heldElsewhere(Path runDir) {
+            Path file = runDir.resolve(FILE);
+            if (!Files.isRegularFile(file)) {
+                return false;
+            }
+            try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(file,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                java.nio.channels.FileLock l = c.tryLock();
+                if (l != null) {
+                    l.release();
+                }
+                return l == null;
+            } catch (java.nio.channels.OverlappingFileLockException e) {
+                return true; // this process trains there
+            } catch (IOException e) {
+                return false;
+            }
+        }
+
         private static void closeQuietly(java.nio.channels.FileChannel c) {
             try {
                 if (c != null) {
@@ -426,6 +468,14 @@ public final class Trainer {
                 if (resuming) {
                     say("no checkpoint in " + runDir + ": starting the run from the beginning");
                 }
+            } else if (state.epoch() >= config.epochs()) {
+                // nothing left to train: the run's own figures, its files untouched and its seconds unchanged (a
+                // sweep reads them again; re-timing the set-up made them drift at every --resume)
+                say("run " + runDir + " is complete (epoch " + state.epoch() + " of " + config.epochs()
+                        + "): nothing to train");
+                return new TrainResult(runDir, config.epochs(), secondsSoFar(state.timing()), state.bestValAccuracy(),
+                        state.bestEpoch(), state.testAtBest(), lastDouble(state.rows(), "train_accuracy"),
+                        lastCollapse(state.rows()), List.copyOf(state.rows()));
             } else {
                 say("resuming " + runDir + " after epoch " + state.epoch());
                 Object before = state.timing().isEmpty() ? null
@@ -445,14 +495,7 @@ public final class Trainer {
             metrics.reset(state.rows());
             timing.reset(state.timing());
             // a resumed run's seconds count the earlier attempts' epochs and probes too (its timing rows)
-            double earlier = 0;
-            for (Map<String, Object> row : timing.rows()) {
-                for (String k : List.of("train_seconds", "probe_seconds")) {
-                    if (row.get(k) instanceof Number n && Double.isFinite(n.doubleValue())) {
-                        earlier += n.doubleValue();
-                    }
-                }
-            }
+            double earlier = secondsSoFar(timing.rows());
             Loop loop = new Loop(net, params, optimizer, loss, data, root, device);
             double bestVal = state.bestValAccuracy();
             int bestEpoch = state.bestEpoch();
@@ -519,6 +562,19 @@ public final class Trainer {
             return new TrainResult(runDir, config.epochs(), seconds, bestVal, bestEpoch, testAtBest, lastTrainAcc,
                     lastCollapse, List.copyOf(metrics.rows()));
         }
+    }
+
+    /** The seconds of the epochs and probes that timing rows record. */
+    private static double secondsSoFar(List<Map<String, Object>> timingRows) {
+        double seconds = 0;
+        for (Map<String, Object> row : timingRows) {
+            for (String k : List.of("train_seconds", "probe_seconds")) {
+                if (row.get(k) instanceof Number n && Double.isFinite(n.doubleValue())) {
+                    seconds += n.doubleValue();
+                }
+            }
+        }
+        return seconds;
     }
 
     /**

@@ -316,6 +316,72 @@ class TrainerTest {
         assertTrue(resumed.seconds() >= 1000 && resumed.seconds() < 1100, resumed.seconds() + " s");
     }
 
+    /**
+     * A new run refuses a folder of someone else's files (its metrics.csv was replaced), but takes a sweep's run
+     * folder, which holds the sweep's logs.
+     */
+    @Test
+    void aNewRunTrainsOnlyIntoItsOwnKindOfFolder() throws IOException {
+        Path mine = Files.createDirectories(tmp.resolve("users-folder"));
+        Files.writeString(mine.resolve("metrics.csv"), "data\n");
+        UserError e = assertThrows(UserError.class, () -> run(tiny("users-folder", Map.of("epochs", 1))));
+        assertEquals("--out " + mine + " is not empty and is not a training run's folder; give a new or empty folder",
+                e.getMessage());
+        assertEquals("data\n", Files.readString(mine.resolve("metrics.csv")));
+        assertEquals(1, Files.list(mine).count(), "nothing written beside it");
+        Path swept = Files.createDirectories(tmp.resolve("sweep-run"));
+        for (String log : List.of("stdout.log", "stderr.log", "run.lock")) {
+            Files.writeString(swept.resolve(log), "");
+        }
+        assertTrue(Files.exists(run(tiny("sweep-run", Map.of("epochs", 1))).runDir().resolve("metrics.csv")));
+    }
+
+    /** A new run pointed at a run that is training now says so, instead of suggesting --resume (refused while it trains). */
+    @Test
+    void aRunThatIsTrainingNowIsNamedAsSuch() throws IOException {
+        TrainResult r = run(tiny("busy", Map.of("epochs", 1)));
+        try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(
+                r.runDir().resolve(".nclab-train.lock"), java.nio.file.StandardOpenOption.WRITE);
+                java.nio.channels.FileLock held = c.lock()) {
+            UserError e = assertThrows(UserError.class, () -> run(tiny("busy", Map.of("epochs", 1))));
+            assertTrue(e.getMessage().contains("holds a run that is training now") && !e.getMessage().contains("--resume"),
+                    e.getMessage());
+        }
+        UserError e = assertThrows(UserError.class, () -> run(tiny("busy", Map.of("epochs", 1))));
+        assertTrue(e.getMessage().contains("already holds a run; use --resume"), e.getMessage());
+    }
+
+    /** --resume of a finished run trains nothing, leaves its files as they are and reports the same figures. */
+    @Test
+    void resumingAFinishedRunChangesNothing() throws IOException {
+        TrainResult done = run(tiny("finished", Map.of("epochs", 2)));
+        Path dir = done.runDir();
+        List<String> files = List.of("metrics.csv", "metrics.jsonl", "timing.csv", "timing.jsonl", "best-model.params");
+        Map<String, byte[]> before = new HashMap<>();
+        Map<String, java.nio.file.attribute.FileTime> times = new HashMap<>();
+        for (String f : files) {
+            before.put(f, Files.readAllBytes(dir.resolve(f)));
+            times.put(f, Files.getLastModifiedTime(dir.resolve(f)));
+        }
+        java.io.ByteArrayOutputStream said = new java.io.ByteArrayOutputStream();
+        TrainResult again = Trainer.resume(dir, new java.io.PrintStream(said, true,
+                java.nio.charset.StandardCharsets.UTF_8)).run();
+        TrainResult third = Trainer.resume(dir, null).run();
+        String text = said.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(text.startsWith("run " + dir + " is complete (epoch 2 of 2): nothing to train"), text);
+        assertFalse(text.contains("resuming"), text);
+        for (String f : files) {
+            assertArrayEquals(before.get(f), Files.readAllBytes(dir.resolve(f)), f);
+            assertEquals(times.get(f), Files.getLastModifiedTime(dir.resolve(f)), f + " not rewritten");
+        }
+        Map<String, Object> a = new HashMap<>(done.summary());
+        Map<String, Object> b = new HashMap<>(again.summary());
+        a.remove("seconds");
+        b.remove("seconds");
+        assertEquals(a, b);
+        assertEquals(again.seconds(), third.seconds(), "the same seconds at every --resume");
+    }
+
     @Test
     void divergenceStopsWithAClearMessageAndKeepsTheLastCheckpoint() {
         TrainConfig c = tiny("diverge", Map.of("loss", "mse:alpha=1,m=15", "clip", 0.0, "lr", 1e20, "epochs", 3,
