@@ -7,7 +7,9 @@ import io.nclab.experiment.SweepSpec;
 import io.nclab.io.Json;
 import io.nclab.loss.LossSpec;
 import java.nio.file.Files;
+import io.nclab.train.TrainConfig;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -201,6 +203,7 @@ public final class SweepCommand implements Callable<Integer> {
 
     /** Parses every run's arguments as the child will, so that a mistyped option fails now, not in every run. */
     static void validate(SweepSpec spec) {
+        Map<String, int[]> classCounts = new HashMap<>();
         for (var run : spec.runs()) {
             List<String> args = new ArrayList<>();
             args.add(spec.command());
@@ -224,7 +227,15 @@ public final class SweepCommand implements Callable<Integer> {
             Object command = parsed.subcommand() == null ? null : parsed.subcommand().commandSpec().userObject();
             try {
                 if (command instanceof TrainCommand t) {
-                    t.check();
+                    TrainConfig c = t.check();
+                    // --per-class and --val-fraction against the data itself, read once per dataset: a value too
+                    // large for it would otherwise stop its run only after the runs before it had trained
+                    String key = c.dataset() + "|" + c.dataDir();
+                    if (!classCounts.containsKey(key)) {
+                        classCounts.put(key, c.dataset().trainClassCounts(c.dataDir() == null ? null
+                                : Path.of(c.dataDir())));
+                    }
+                    io.nclab.data.Splits.requireCuttable(classCounts.get(key), c.perClass(), c.valFraction());
                 } else if (command instanceof UfmCommand u) {
                     u.check();
                 }

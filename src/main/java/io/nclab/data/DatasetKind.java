@@ -59,6 +59,17 @@ public enum DatasetKind {
         throw new UserError("unknown dataset '" + name + "'; accepted: " + ACCEPTED);
     }
 
+    /**
+     * The training set's images per class, for checks before a run (a sweep's): an image folder's files are
+     * counted, not decoded; the other formats are read (a second or so).
+     */
+    public int[] trainClassCounts(Path dataDir) {
+        if (this == IMAGE_FOLDER && dataDir != null) {
+            return ImageFolder.trainClassCounts(dataDir);
+        }
+        return load(dataDir).train().classCounts();
+    }
+
     /** Reads the dataset from {@code dataDir} (null: Fashion-MNIST's installed directory). */
     public DataSource load(Path dataDir) {
         if (dataDir == null && this != FASHION_MNIST) {

@@ -34,6 +34,27 @@ public final class ImageFolder {
         return new DataSource(tr, read(test, classes, tr), classes);
     }
 
+    /**
+     * The training images per class (train/&lt;class&gt;/, classes sorted by name), counted without decoding any:
+     * what a sweep checks --per-class against before its first run.
+     */
+    static int[] trainClassCounts(Path dir) {
+        Path train = dir.resolve("train");
+        if (!Files.isDirectory(train) || !Files.isDirectory(dir.resolve("test"))) {
+            throw new UserError("an image folder needs train/<class>/ and test/<class>/ in " + dir);
+        }
+        List<String> classes = classNames(train);
+        int[] counts = new int[classes.size()];
+        for (int k = 0; k < counts.length; k++) {
+            try (Stream<Path> s = Files.list(train.resolve(classes.get(k)))) {
+                counts[k] = (int) s.filter(ImageFolder::isImage).count();
+            } catch (IOException e) {
+                throw new UserError("cannot list " + train.resolve(classes.get(k)) + ": " + IoErrors.reason(e));
+            }
+        }
+        return counts;
+    }
+
     private static List<String> classNames(Path split) {
         try (Stream<Path> s = Files.list(split)) {
             // hidden folders (.ipynb_checkpoints, .git) are not classes

@@ -70,21 +70,10 @@ public final class Splits {
      * (0: all) and validation samples in the proportion {@code fraction : 1 − fraction} to them.
      */
     public static TrainVal split(ImageData data, int perClass, double fraction, long seed) {
+        requireCuttable(data.classCounts(), perClass, fraction);
         TrainVal full = holdOut(data, fraction, seed);
         if (perClass == 0) {
             return full;
-        }
-        if (perClass < 0) {
-            throw new UserError("--per-class must be a positive count, or 0 for every sample, got " + perClass);
-        }
-        if (fraction > 0) {
-            int[] left = full.train().classCounts();
-            for (int k = 0; k < left.length; k++) {
-                if (left[k] < perClass) {
-                    throw new UserError("--per-class " + perClass + " but class " + k + " has only " + left[k]
-                            + " training samples once --val-fraction " + fraction + " has held out its share");
-                }
-            }
         }
         ImageData train = perClass(full.train(), perClass, seed);
         if (fraction == 0) {
@@ -95,21 +84,47 @@ public final class Splits {
         return new TrainVal(train, perClass(full.validation(), Math.min(nv, smallest), seed + 1));
     }
 
-    /** Holds out round(fraction · n_k) samples of every class k (at least one while fraction > 0). */
-    public static TrainVal holdOut(ImageData data, double fraction, long seed) {
+    /**
+     * The checks of {@link #split} on the training data's class counts alone (a sweep makes them for every run
+     * before the first starts): --val-fraction in [0, 1) leaving every class a training sample, --per-class
+     * positive or 0 (all), and no larger than what the hold-out leaves of any class.
+     */
+    public static void requireCuttable(int[] classCounts, int perClass, double fraction) {
         if (!(fraction >= 0 && fraction < 1)) {
             throw new UserError("--val-fraction must be in [0, 1), got " + fraction);
         }
+        if (perClass < 0) {
+            throw new UserError("--per-class must be a positive count, or 0 for every sample, got " + perClass);
+        }
+        for (int k = 0; k < classCounts.length; k++) {
+            int n = classCounts[k];
+            int nv = heldOut(n, fraction);
+            if (nv >= n && n > 0) {
+                throw new UserError("--val-fraction " + fraction + " leaves no training sample of class " + k
+                        + " (it has " + n + ")");
+            }
+            if (perClass > n - nv) {
+                throw new UserError("--per-class " + perClass + " but class " + k + " has only " + (n - nv)
+                        + " training samples" + (fraction > 0 ? " once --val-fraction " + fraction
+                                + " has held out its share" : ""));
+            }
+        }
+    }
+
+    /** The samples of a class of {@code n} that the validation hold-out takes: round(fraction · n), at least one. */
+    private static int heldOut(int n, double fraction) {
+        return fraction == 0 || n == 0 ? 0 : Math.max(1, (int) Math.round(fraction * n));
+    }
+
+    /** Holds out round(fraction · n_k) samples of every class k (at least one while fraction > 0). */
+    public static TrainVal holdOut(ImageData data, double fraction, long seed) {
+        requireCuttable(data.classCounts(), 0, fraction);
         List<Integer> train = new ArrayList<>();
         List<Integer> val = new ArrayList<>();
         List<List<Integer>> classes = byClass(data);
         for (int k = 0; k < classes.size(); k++) {
             List<Integer> idx = classes.get(k);
-            int nv = fraction == 0 || idx.isEmpty() ? 0 : Math.max(1, (int) Math.round(fraction * idx.size()));
-            if (nv >= idx.size() && !idx.isEmpty()) {
-                throw new UserError("--val-fraction " + fraction + " leaves no training sample of class " + k
-                        + " (it has " + idx.size() + ")");
-            }
+            int nv = heldOut(idx.size(), fraction);
             int[] perm = Rng.of(seed, "validation", k).permutation(idx.size());
             for (int j = 0; j < idx.size(); j++) {
                 (j < nv ? val : train).add(idx.get(perm[j]));

@@ -20,7 +20,7 @@ class ExperimentCommandsTest {
     Path tmp;
 
     @Test
-    void sweepPassesUnknownOptionsToEachRunAndChecksThemFirst() {
+    void sweepPassesUnknownOptionsToEachRunAndChecksThemFirst() throws Exception {
         // (the checks of option values are below the unknown-option checks)
         assertEquals(Map.of("per-class", "50", "fixed-etf", "true", "lr", "0.05"),
                 SweepCommand.options(List.of("--per-class", "50", "--fixed-etf", "--lr=0.05")));
@@ -65,6 +65,15 @@ class ExperimentCommandsTest {
             assertEquals(2, e.code(), e.err());
             assertEquals("nclab sweep: " + c[0], e.err().strip());
         }
+        // --per-class against the data itself, before the first run trains: 30 images of each of 3 classes, 27 left
+        // after the default hold-out
+        Path data = io.nclab.data.TinyData.idx(tmp.resolve("idx"), 90, 30, 3, 8, 8, false);
+        CliRunner.Result big = CliRunner.run("sweep", "--root", tmp.toString(), "--name", "pc", "--grid",
+                "per-class=5,28", "--dataset", "mnist-idx", "--data-dir", data.toString(), "--epochs", "1");
+        assertEquals(2, big.code(), big.err());
+        assertEquals("nclab sweep: run ce_per-class=28_seed=0: --per-class 28 but class 0 has only 27 training samples"
+                + " once --val-fraction 0.1 has held out its share", big.err().strip());
+        assertTrue(!Files.exists(tmp.resolve("pc")), "nothing created");
         // the same number written two ways is one value
         CliRunner.Result twice = CliRunner.run("sweep", "--root", tmp.toString(), "--name", "t", "--command", "ufm",
                 "--grid", "lambda-w=1e-3,0.001");

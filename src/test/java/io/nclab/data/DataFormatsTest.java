@@ -161,6 +161,14 @@ class DataFormatsTest {
         assertEquals(81, px[5 * 108 + 2 * 6 + 3] & 0xff);
         assertEquals(14, px[5 * 108 + plane + 2 * 6 + 3] & 0xff);
         assertEquals(15, px[5 * 108 + 2 * plane + 2 * 6 + 3] & 0xff);
+        // the images per class a sweep checks --per-class against, counted without decoding: the same as read
+        Path more = TinyData.imageFolder(tmp.resolve("counted"), 3, 4, 6);
+        Files.delete(more.resolve("train").resolve("c1").resolve(Files.list(more.resolve("train").resolve("c1"))
+                .sorted().findFirst().orElseThrow().getFileName()));
+        Files.writeString(more.resolve("train").resolve("c1").resolve("notes.txt"), "not an image");
+        assertArrayEquals(ImageFolder.load(more).train().classCounts(),
+                DatasetKind.IMAGE_FOLDER.trainClassCounts(more));
+        assertArrayEquals(new int[] {4, 3, 4}, DatasetKind.IMAGE_FOLDER.trainClassCounts(more));
     }
 
     @Test
