@@ -74,8 +74,7 @@ public final class FeaturesCommand implements Runnable {
             return;
         }
         System.out.printf(Locale.ROOT, "%s set of %s, %s model (epoch %d): %d samples, d = %d, K = %d;"
-                        + " accuracy %.4f, loss %.4g%n", s.label(), run, m == FeatureExport.Model.BEST
-                        ? "best-validation" : "newest checkpoint's", r.epoch(), r.samples(), r.dim(), r.classes(),
+                        + " accuracy %.4f, loss %.4g%n", s.label(), run, r.modelName(), r.epoch(), r.samples(), r.dim(), r.classes(),
                 r.accuracy(), r.loss());
         System.out.println("wrote " + String.join(", ", r.files()) + " to " + dir);
         System.out.println("measure them: ./nclab metrics --features " + dir.resolve(FeatureExport.FEATURES)

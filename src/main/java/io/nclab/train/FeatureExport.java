@@ -74,9 +74,12 @@ public final class FeatureExport {
         }
     }
 
-    /** What was written: the model's epoch, the set's size, and its accuracy and mean loss under that model. */
-    public record Result(Path out, Model model, int epoch, Set set, int samples, int dim, int classes,
-            double accuracy, double loss, List<String> files) {}
+    /**
+     * What was written: the model (and how to name it: best-validation, or without a validation set the last
+     * probe's), its epoch, the set's size, and its accuracy and mean loss under that model.
+     */
+    public record Result(Path out, Model model, String modelName, int epoch, Set set, int samples, int dim,
+            int classes, double accuracy, double loss, List<String> files) {}
 
     /**
      * Writes the features of {@code set} under {@code model} of the run in {@code runDir} into {@code out}
@@ -91,7 +94,11 @@ public final class FeatureExport {
         if (model == Model.BEST) {
             params = runDir.resolve("best-model.params");
             if (!Files.isRegularFile(params)) {
-                throw new UserError("--run " + runDir + ": no best-model.params (the run has not probed yet)");
+                // the untrained network's probe (epoch 0) is never kept: a run that diverged before its first
+                // trained probe has none
+                throw new UserError("--run " + runDir + ": no best-model.params (the run has no probe of a trained"
+                        + " model" + (Files.exists(runDir.resolve(Trainer.DIVERGED)) ? ": it diverged before its first one"
+                                : " yet") + "); --model last takes its newest checkpoint, if it has one");
             }
             epoch = bestEpoch(runDir);
         } else {
@@ -147,7 +154,9 @@ public final class FeatureExport {
                 Npy.write(out.resolve(FEATURES), features.toType(DataType.FLOAT32, false));
                 return null;
             });
-            return new Result(out, model, epoch, set, images.size(), (int) features.getShape().get(1),
+            String name = model == Model.LAST ? "newest checkpoint's"
+                    : config.valFraction() > 0 ? "best-validation" : "kept (no validation set: the last probe's)";
+            return new Result(out, model, name, epoch, set, images.size(), (int) features.getShape().get(1),
                     data.classes(), r.accuracy(), r.loss(), List.of(FEATURES, LABELS, WEIGHTS, BIAS, "config.json"));
         }
     }

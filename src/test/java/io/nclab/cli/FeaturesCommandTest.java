@@ -161,6 +161,17 @@ class FeaturesCommandTest {
         CliRunner.Result r = CliRunner.run("features", "--run", noVal.toString(), "--model", "last");
         assertTrue(r.code() != 0);
         assertTrue(r.err().contains("no checkpoint"), r.err());
-        assertEquals(0, CliRunner.run("features", "--run", noVal.toString(), "--threads", "1").code());
+        CliRunner.Result kept = CliRunner.run("features", "--run", noVal.toString(), "--threads", "1");
+        assertEquals(0, kept.code(), kept.err());
+        // without a validation set the kept model is not a best-validation one
+        assertTrue(kept.out().contains("kept (no validation set: the last probe's) model (epoch 1)")
+                && !kept.out().contains("best-validation"), kept.out());
+        // a run that diverged before its first trained probe has only the untrained network's probe
+        Files.delete(noVal.resolve("best-model.params"));
+        Files.writeString(noVal.resolve(io.nclab.train.Trainer.DIVERGED), "diverged\n");
+        CliRunner.Result none = CliRunner.run("features", "--run", noVal.toString());
+        assertEquals(2, none.code(), none.err());
+        assertTrue(none.err().contains("no probe of a trained model: it diverged before its first one)")
+                && none.err().contains("--model last"), none.err());
     }
 }
