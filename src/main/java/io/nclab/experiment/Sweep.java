@@ -128,12 +128,19 @@ public final class Sweep {
             file.put("workers", workers);
             file.put("threads", threads);
             Json.writePretty(dir.resolve(SPEC_FILE), file);
-            Thread hook = new Thread(() -> live.forEach(Process::destroyForcibly), "nclab-sweep-stop");
+            Thread hook = new Thread(() -> {
+                live.forEach(Process::destroyForcibly);
+                sayHowToContinue();
+            }, "nclab-sweep-stop");
             Runtime.getRuntime().addShutdownHook(hook);
             try (ResultsDb db = ResultsDb.open(dbFile)) {
-                Outcome o = runAll(db, workers, threads, start);
-                Runtime.getRuntime().removeShutdownHook(hook);
-                return o;
+                return runAll(db, workers, threads, start);
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is running: it says its line
+                }
             }
         } catch (IOException e) {
             throw new UserError("cannot lock sweep directory " + dir + ": " + IoErrors.reason(e));
@@ -322,6 +329,25 @@ public final class Sweep {
             Files.deleteIfExists(lock);
         } catch (Exception e) {
             throw new UserError("cannot clear the stale lock " + lock + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * The line a sweep stopped from outside (Ctrl-C, kill) leaves: how to continue it. Straight to file descriptor 2,
+     * as train's: the sweep's threads go on while shutdown hooks run and may hold the log's lock.
+     */
+    private void sayHowToContinue() {
+        Path root = dir.toAbsolutePath().normalize().getParent();
+        Path here = Path.of("sweeps").toAbsolutePath().normalize();
+        String line = "\ninterrupted; ./nclab sweep --name " + spec.name() + (here.equals(root) ? ""
+                : " --root " + root) + " continues it (complete runs are kept, interrupted ones resume from their"
+                + " checkpoints)\n";
+        try {
+            java.io.FileOutputStream err = new java.io.FileOutputStream(java.io.FileDescriptor.err);
+            err.write(line.getBytes(StandardCharsets.UTF_8));
+            err.flush();
+        } catch (IOException ignored) {
+            // standard error is gone: nothing to say it on
         }
     }
 

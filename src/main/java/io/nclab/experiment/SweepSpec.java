@@ -199,11 +199,18 @@ public record SweepSpec(String name, String command, List<String> losses, Map<St
 
     static Map<String, Object> readMap(Path file) {
         try {
+            Object read = Json.MAPPER.readValue(Files.readString(file), Object.class);
+            if (!(read instanceof Map<?, ?>)) {
+                throw new UserError(file + ": expected a JSON object ({\"name\": ..., \"losses\": [...], \"grid\":"
+                        + " {...}}), got " + (read == null ? "null" : read instanceof List<?> ? "an array"
+                                : read instanceof String ? "a string" : "a " + read.getClass().getSimpleName()
+                                        .toLowerCase(java.util.Locale.ROOT)));
+            }
             @SuppressWarnings("unchecked")
-            Map<String, Object> m = Json.MAPPER.readValue(Files.readString(file), Map.class);
+            Map<String, Object> m = (Map<String, Object>) read;
             return m;
         } catch (JsonProcessingException e) {
-            throw new UserError(file + " is not valid JSON: " + e.getOriginalMessage());
+            throw new UserError(file + ": " + IoErrors.reason(e));
         } catch (IOException e) {
             throw new UserError(e instanceof java.nio.file.NoSuchFileException ? "no such file: " + file
                     : "cannot read " + file + ": " + IoErrors.reason(e));

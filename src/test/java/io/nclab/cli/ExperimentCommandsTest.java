@@ -74,6 +74,16 @@ class ExperimentCommandsTest {
         assertEquals("nclab sweep: run ce_per-class=28_seed=0: --per-class 28 but class 0 has only 27 training samples"
                 + " once --val-fraction 0.1 has held out its share", big.err().strip());
         assertTrue(!Files.exists(tmp.resolve("pc")), "nothing created");
+        // a sweep file that is JSON of another shape, or not JSON: one line that says which
+        String[][] files = {{"[1, 2]", "expected a JSON object", "got an array"}, {"\"x\"", "expected a JSON object",
+            "got a string"}, {"{\"name\": \"a\",", "not valid JSON", "line 1"}};
+        for (String[] f : files) {
+            Path file = Files.writeString(tmp.resolve("sweep-file.json"), f[0]);
+            CliRunner.Result e = CliRunner.run("sweep", "--root", tmp.toString(), "--file", file.toString());
+            assertEquals(2, e.code(), e.err());
+            assertEquals(1, e.err().strip().lines().count(), e.err());
+            assertTrue(e.err().contains(f[1]) && e.err().contains(f[2]) && !e.err().contains("java."), e.err());
+        }
         // the same number written two ways is one value
         CliRunner.Result twice = CliRunner.run("sweep", "--root", tmp.toString(), "--name", "t", "--command", "ufm",
                 "--grid", "lambda-w=1e-3,0.001");

@@ -209,6 +209,33 @@ class SweepTest {
         assertTrue(resumed >= 1, "a run interrupted by the kill resumed from its checkpoint");
     }
 
+    /** A sweep stopped with SIGTERM (or Ctrl-C) says how to continue it; one that ends by itself does not. */
+    @Test
+    void aStoppedSweepSaysHowToContinue() throws Exception {
+        Path dir = tmp.resolve("stopped");
+        Path log = tmp.resolve("stopped.log");
+        Process sweep = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-cp",
+                System.getProperty("java.class.path"), FakeChild.Driver.class.getName(), dir.toString(), "1", "6", "250")
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (System.nanoTime() < deadline && !midRun(dir.resolve("runs"), 6 - 2)) {
+            Thread.sleep(20);
+        }
+        assertTrue(midRun(dir.resolve("runs"), 6 - 2), "the sweep made progress before it was stopped");
+        sweep.destroy(); // SIGTERM: shutdown hooks run
+        sweep.waitFor();
+        String said = Files.readString(log);
+        assertTrue(said.contains("interrupted; ./nclab sweep --name " + SweepTest.spec("6", "250").name() + " --root "
+                + dir.toAbsolutePath().normalize().getParent() + " continues it"), said);
+        Path done = tmp.resolve("done");
+        Path doneLog = tmp.resolve("done.log");
+        Process whole = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-cp",
+                System.getProperty("java.class.path"), FakeChild.Driver.class.getName(), done.toString(), "2", "1", "10")
+                .redirectErrorStream(true).redirectOutput(doneLog.toFile()).start();
+        assertEquals(0, whole.waitFor());
+        assertFalse(Files.readString(doneLog).contains("interrupted"), Files.readString(doneLog));
+    }
+
     private static long finished(Path runs) throws Exception {
         return count(runs, Sweep.RESULT_FILE);
     }
