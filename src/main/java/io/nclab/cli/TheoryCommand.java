@@ -109,6 +109,12 @@ public final class TheoryCommand implements Callable<Integer> {
         System.out.printf("contrastive  Definition 1 %s (phi a lower bound: %s; worst relative gap %.3g)%n",
                 (Boolean) m.get("holds") ? "holds" : "does NOT hold", (Boolean) m.get("lower_bound_holds") ? "yes" : "NO",
                 (Double) m.get("worst_relative_gap"));
+        if (!(Boolean) m.get("lower_bound_holds")) {
+            // the table's minimisers of phi(t) + c t are Definition 1's second condition, moot once the first fails
+            System.out.println("  (phi is not a lower bound of the loss, so Definition 1 fails at its first condition;"
+                    + " the minimisers of phi(t) + c t are in --json)");
+            return;
+        }
         System.out.printf("  %-12s %-16s %-7s %s%n", "c", "t*", "unique", "t* <= 0");
         for (Map<String, Object> row : (List<Map<String, Object>>) m.get("minimisers")) {
             System.out.printf("  %-12.6g %-16.7g %-7s %s%n", (Double) row.get("c"), (Double) row.get("t_star"),

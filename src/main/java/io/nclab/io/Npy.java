@@ -266,7 +266,7 @@ public final class Npy {
 
     private static Header parseDict(String dict, long dataOffset, String source) {
         if (STRUCTURED.matcher(dict).find()) {
-            throw new UserError(source + ": structured dtypes are not supported (float32, float64, int32, int64 are)");
+            throw new UserError(source + ": structured dtypes are not supported (nclab reads float32 or float64 features and weights, int32 or int64 labels)");
         }
         Matcher d = DESCR.matcher(dict);
         Matcher f = FORTRAN.matcher(dict);
@@ -297,7 +297,7 @@ public final class Npy {
             }
         }
         if (dtype == null) {
-            throw new UserError(source + ": dtype '" + descr + "' is not supported (float32, float64, int32, int64 are)");
+            throw new UserError(source + ": dtype '" + descr + "' is not supported (nclab reads float32 or float64 features and weights, int32 or int64 labels)");
         }
         List<Long> dims = new ArrayList<>();
         for (String part : s.group(1).split(",")) {

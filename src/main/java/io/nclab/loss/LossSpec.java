@@ -138,11 +138,11 @@ public final class LossSpec {
             try {
                 v = Double.parseDouble(val);
             } catch (NumberFormatException e) {
-                throw new UserError("loss parameter " + key + "='" + val + "' in '" + spec
-                        + "' is not a number; accepted: " + ACCEPTED);
+                v = Double.NaN;
             }
-            if (!Double.isFinite(v)) {
-                throw new UserError("loss parameter " + key + " in '" + spec + "' must be finite");
+            if (!Double.isFinite(v)) { // "inf", "Infinity" and "NaN" too
+                throw new UserError("loss parameter " + key + "='" + val + "' in '" + spec
+                        + "' is not a finite number; accepted: " + ACCEPTED);
             }
             if (kv.put(key, v) != null) {
                 throw new UserError("loss parameter " + key + " given twice in '" + spec + "'");

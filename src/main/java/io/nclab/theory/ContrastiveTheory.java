@@ -116,6 +116,11 @@ public final class ContrastiveTheory {
         }
         try (Path path = new Path(loss, classes)) {
             double l0 = path.values(new double[] {0})[0];
+            if (Double.isInfinite(c)) {
+                // weight decays so large that K·sqrt(n·λ_W·λ_H) overflows: the optimum is W = H = 0 (t* = 0; c·0
+                // would read NaN)
+                return new double[] {0, l0};
+            }
             double upper = Math.max(l0 / c, 1e-12);
             if (Double.isInfinite(upper)) {
                 throw new UserError("the weight decays are too small for the theory's scalar problem: K·sqrt(n·lambda_w"

@@ -31,6 +31,26 @@ public final class UfmRun {
         }
     }
 
+    /** Whether the loss and its gradient are finite at z = 0 (large loss parameters, e.g. mse's m = 1e300, are not). */
+    private static boolean finiteAtZero(io.nclab.loss.Loss loss, int classes, NDManager manager) {
+        try (NDManager scope = manager.newSubManager()) {
+            ai.djl.ndarray.NDArray z = scope.zeros(new ai.djl.ndarray.types.Shape(classes, 1),
+                    ai.djl.ndarray.types.DataType.FLOAT64);
+            ai.djl.ndarray.NDArray y = io.nclab.nd.Nd.oneHotColumns(scope, new int[1], classes);
+            for (double v : io.nclab.nd.Nd.toDoubles(loss.values(z, y))) {
+                if (!Double.isFinite(v)) {
+                    return false;
+                }
+            }
+            for (double v : io.nclab.nd.Nd.toDoubles(loss.gradient(z, y))) {
+                if (!Double.isFinite(v)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
     /** One logged step. */
     public record Row(int iteration, double objective, double gradNorm, double seconds, Map<String, Double> metrics) {}
 
@@ -66,6 +86,10 @@ public final class UfmRun {
                 public void report(int iteration, double value, double gradNorm, UfmPoint point) {
                     if (!Double.isFinite(value) || !Double.isFinite(gradNorm)) {
                         if (iteration == 0) {
+                            if (!finiteAtZero(p.loss(), p.classes(), manager)) {
+                                throw new UserError("the loss " + p.loss().spec() + " is not finite even at zero logits:"
+                                        + " its parameters are too large for float64");
+                            }
                             throw new UserError("the starting point's objective or gradient is not finite (f = " + value
                                     + ", |grad| = " + gradNorm + "): lower --init-scale");
                         }

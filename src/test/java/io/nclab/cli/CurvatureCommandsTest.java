@@ -273,5 +273,12 @@ class CurvatureCommandsTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("contrastive  Definition 1 holds (phi a lower bound: yes"), r.out());
         assertFalse(r.out().contains("{"), "no raw map: " + r.out());
+        assertTrue(r.out().contains("t* <= 0"), r.out());
+        // MSE fails the first condition: no table of minimisers that would read as if it passed the second
+        CliRunner.Result mse = CliRunner.run("theory", "--loss", "mse", "--classes", "3", "--dim", "4", "--per-class",
+                "2", "--check-contrastive");
+        assertEquals(0, mse.code(), mse.err());
+        assertTrue(mse.out().contains("Definition 1 does NOT hold (phi a lower bound: NO")
+                && mse.out().contains("fails at its first condition") && !mse.out().contains("t* <= 0"), mse.out());
     }
 }

@@ -135,6 +135,20 @@ class UfmCommandTest {
         assertTrue(r.err().contains("diverged") && r.err().contains("lower --lr"), r.err());
     }
 
+    /** A loss whose parameters overflow is named as the cause, not the starting point's scale. */
+    @Test
+    void aLossTooLargeForFloat64IsNamed() {
+        CliRunner.Result r = CliRunner.run("ufm", "--classes", "4", "--dim", "4", "--per-class", "2", "--loss",
+                "mse:alpha=1,m=1e300");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("the loss mse:alpha=1,m=1.0E300 is not finite even at zero logits")
+                && !r.err().contains("--init-scale"), r.err());
+        CliRunner.Result scale = CliRunner.run("ufm", "--classes", "4", "--dim", "4", "--per-class", "2",
+                "--init-scale", "1e200");
+        assertEquals(2, scale.code(), scale.err());
+        assertTrue(scale.err().contains("lower --init-scale"), scale.err());
+    }
+
     /** A step too large that blows the point up without reaching infinity is a failed solve too, with no output. */
     @Test
     void aSolveThatEndsAboveItsStartFails(@TempDir Path dir) {

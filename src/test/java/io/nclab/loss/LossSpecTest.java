@@ -41,6 +41,14 @@ class LossSpecTest {
                 || e.getMessage().contains("finite"), e.getMessage());
     }
 
+    /** An infinite parameter, however written, is named as such ("inf" used to read "is not a number"). */
+    @ParameterizedTest
+    @ValueSource(strings = {"focal:gamma=inf", "focal:gamma=Infinity", "mse:m=-inf", "ls:alpha=NaN", "focal:gamma=x"})
+    void nonFiniteParametersSaySo(String spec) {
+        UserError e = assertThrows(UserError.class, () -> LossSpec.parse(spec));
+        assertTrue(e.getMessage().contains("is not a finite number"), e.getMessage());
+    }
+
     @Test
     void listsSplitBetweenSpecsNotInsideThem() {
         assertEquals(List.of("ce", "focal:gamma=3", "ls:alpha=0.1", "mse:alpha=1,m=15"),

@@ -42,6 +42,17 @@ class TheoryTest {
         }
     }
 
+    /** Weight decays so large that K·sqrt(nλ_Wλ_H) overflows still give the W = H = 0 optimum, log K for CE. */
+    @Test
+    void hugeWeightDecaysGiveTheOrigin() {
+        for (double lambda : new double[] {1e300, 1e308}) {
+            TheoryPrediction t = TheoryOracle.predict(UfmProblem.balanced(LossSpec.parse("ce"), 4, 8, 20, lambda, lambda,
+                    5e-3, true));
+            assertEquals(Math.log(4), t.objective(), 1e-15, "lambda " + lambda);
+            assertEquals(0, t.t());
+        }
+    }
+
     /** The scalar problem against a brute-force scan of L(z(t)) + c t. */
     @ParameterizedTest
     @ValueSource(strings = {"ce", "focal:gamma=1", "focal:gamma=3", "ls:alpha=0.1", "ls:alpha=0.4"})
