@@ -59,8 +59,8 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--workers", paramLabel = "N", description = "Runs at once. Default: 1.")
     Integer workers;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Native threads per run. Default: the cores shared"
-            + " out among the workers.")
+    @Option(names = "--threads", paramLabel = "N", description = "Native threads per run. Default (or 0): the cores"
+            + " shared out among the workers.")
     Integer threads;
 
     @Option(names = "--root", defaultValue = "sweeps", paramLabel = "DIR",
@@ -97,7 +97,8 @@ public final class SweepCommand implements Callable<Integer> {
      */
     static int[] execution(Integer workers, Integer threads, int[] fromFile, int[] before) {
         int w = workers != null ? workers : fromFile[0] > 0 ? fromFile[0] : before[0] > 0 ? before[0] : 1;
-        int t = threads != null ? threads : fromFile[1] > 0 ? fromFile[1]
+        // --threads 0: the default share, as train's 0 is every core (a lone run's share)
+        int t = threads != null && threads != 0 ? threads : fromFile[1] > 0 ? fromFile[1]
                 : before[1] > 0 && before[0] == w ? before[1] : Sweep.threadsPerRun(w);
         return new int[] {w, t};
     }

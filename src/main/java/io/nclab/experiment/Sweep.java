@@ -92,7 +92,7 @@ public final class Sweep {
             throw new UserError("--workers must be at least 1, got " + workers);
         }
         if (threads < 1) {
-            throw new UserError("--threads must be at least 1, got " + threads);
+            throw new UserError("--threads must be at least 1 (or 0 for the default share of the cores), got " + threads);
         }
         long start = System.nanoTime();
         try {

@@ -102,6 +102,8 @@ class ExperimentCommandsTest {
         assertEquals(8, more[0]);
         assertEquals(io.nclab.experiment.Sweep.threadsPerRun(8), more[1], "3 threads were the share of 2 workers");
         assertEquals(5, SweepCommand.execution(8, 5, none, stored)[1]);
+        // --threads 0 is the default share, as train's 0 is every core
+        assertEquals(io.nclab.experiment.Sweep.threadsPerRun(2), SweepCommand.execution(2, 0, none, none)[1]);
         assertEquals(List.of(4, 1), java.util.Arrays.stream(SweepCommand.execution(null, null, new int[] {4, 1}, stored))
                 .boxed().toList(), "a sweep file's settings come first");
     }
