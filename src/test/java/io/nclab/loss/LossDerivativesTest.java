@@ -221,16 +221,8 @@ class LossDerivativesTest {
                 for (int i = 0; i < n; i++) {
                     double[] c = columns[i];
                     int y = lab[i];
-                    double max = Math.max(c[0], Math.max(c[1], c[2]));
-                    double sum = 0;
-                    for (double v : c) {
-                        sum += Math.exp(v - max);
-                    }
-                    double lse = max + Math.log(sum);
-                    double others = 0; // 1 − p_y without the cancellation
-                    for (int j = 0; j < k; j++) {
-                        others += j == y ? 0 : Math.exp(c[j] - lse);
-                    }
+                    double lse = logSumExp(c);
+                    double others = othersOf(softmaxOf(c, y), y); // 1 − p_y without the cancellation
                     // exact: for a confident sample the log-softmax's z_y − lse has lost the digits of log p_y
                     double logP = others < 0.25 ? Math.log1p(-others) : c[y] - lse;
                     double want = switch (spec) {
@@ -296,19 +288,8 @@ class LossDerivativesTest {
                 for (int i = 0; i < n; i++) {
                     double[] c = columns[i];
                     int t = lab[i];
-                    double max = Math.max(c[0], Math.max(c[1], c[2]));
-                    double sum = 0;
-                    for (double x : c) {
-                        sum += Math.exp(x - max);
-                    }
-                    double lse = max + Math.log(sum);
-                    double[] p = new double[k];
-                    double others = 0;
-                    for (int j = 0; j < k; j++) {
-                        p[j] = Math.exp(c[j] - lse);
-                        others += j == t ? 0 : p[j];
-                    }
-                    p[t] = 1 - others;
+                    double[] p = softmaxOf(c, t);
+                    double others = othersOf(p, t);
                     double[] q = new double[k]; // the targets, and q_t written as 1 − (1 − q_t)
                     double qRest = spec.startsWith("ls") ? 0.1 * (k - 1) / k : 0;
                     for (int j = 0; j < k; j++) {
@@ -347,5 +328,43 @@ class LossDerivativesTest {
                 }
             }
         }
+    }
+
+    /** log Σ_j e^{c_j}, shifted by the largest c_j. */
+    private static double logSumExp(double[] c) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (double v : c) {
+            max = Math.max(max, v);
+        }
+        double sum = 0;
+        for (double v : c) {
+            sum += Math.exp(v - max);
+        }
+        return max + Math.log(sum);
+    }
+
+    /**
+     * softmax(c) with entry {@code y} written as 1 − Σ_{j≠y} p_j, so that 1 − p_y (= Σ_{j≠y} p_j, each term exact to a
+     * few ulps) keeps its digits when p_y ≈ 1.
+     */
+    private static double[] softmaxOf(double[] c, int y) {
+        double lse = logSumExp(c);
+        double[] p = new double[c.length];
+        double others = 0;
+        for (int j = 0; j < c.length; j++) {
+            p[j] = Math.exp(c[j] - lse);
+            others += j == y ? 0 : p[j];
+        }
+        p[y] = 1 - others;
+        return p;
+    }
+
+    /** Σ_{j≠y} p_j: 1 − p_y without the cancellation. */
+    private static double othersOf(double[] p, int y) {
+        double others = 0;
+        for (int j = 0; j < p.length; j++) {
+            others += j == y ? 0 : p[j];
+        }
+        return others;
     }
 }
