@@ -47,19 +47,28 @@ public final class FocalLoss implements Loss {
         return true;
     }
 
-    /** The per-sample pieces: the softmax, ℓ = log p_k, q, 1 − q, r (each 1×N) and u = e_k − p (K×N). */
-    private record Parts(SoftmaxLosses.Softmax sm, NDArray ell, NDArray q, NDArray omq, NDArray r, NDArray u) {}
+    /** The per-sample pieces: the softmax, ℓ = log p_k, q, 1 − q, r (each 1×N). */
+    private record Parts(SoftmaxLosses.Softmax sm, NDArray ell, NDArray q, NDArray omq, NDArray r) {
+        /** u = e_k − p (K×N), its target entry without cancellation where the softmax is exact. */
+        NDArray u(NDArray targets) {
+            return SoftmaxLosses.minus(sm, targets).neg();
+        }
+    }
 
     private static Parts parts(NDArray logits, NDArray targets) {
         SoftmaxLosses.Softmax sm = SoftmaxLosses.of(logits);
+        NDArray logp = sm.logp();
+        if (!sm.accurate()) {
+            sm.useP(logp.exp()); // e^{log p}, as focal loss has always computed it
+        }
         NDArray p = sm.p();
-        NDArray ell = sm.logp().mul(targets).sum(new int[] {0}, true);
+        NDArray ell = logp.mul(targets).sum(new int[] {0}, true);
         NDArray q = ell.exp();
         NDArray omq = p.mul(targets.neg().add(1)).sum(new int[] {0}, true);
         NDArray positive = omq.gt(0);
         NDArray r = NDArrays.where(positive, ell.div(NDArrays.where(positive, omq, omq.onesLike())),
                 omq.onesLike().neg());
-        return new Parts(sm, ell, q, omq, r, SoftmaxLosses.minus(sm, targets).neg());
+        return new Parts(sm, ell, q, omq, r);
     }
 
     /** (1 − q)^e, with 0^e taken as 0 for e &lt; 0 (the term it multiplies vanishes there). */
@@ -90,7 +99,7 @@ public final class FocalLoss implements Loss {
         try (NDManager scope = NDManager.subManagerOf(logits)) {
             scope.tempAttachAll(logits, targets);
             Parts s = parts(logits, targets);
-            return scope.ret(s.u.mul(dLdEll(s)));
+            return scope.ret(s.u(targets).mul(dLdEll(s)));
         }
     }
 
@@ -99,7 +108,7 @@ public final class FocalLoss implements Loss {
         try (NDManager scope = NDManager.subManagerOf(logits)) {
             scope.tempAttachAll(logits, targets, v);
             Parts s = parts(logits, targets);
-            NDArray u = s.u;
+            NDArray u = s.u(targets);
             NDArray a = dLdEll(s);
             NDArray bracket = s.ell.add(2).sub(s.q.mul(s.r).mul(gamma - 1));
             NDArray aPrime = s.q.mul(powOmq(s.omq, gamma - 1)).mul(bracket).mul(gamma);

@@ -10,9 +10,10 @@ import ai.djl.ndarray.types.DataType;
  * <p>For a confident column (the top logit ahead of the others by m, so 1 − p_top ≈ (K−1)e^{−m}) the
  * textbook forms lose their digits: log p_top = −log(1 + s) with s = Σ_{j≠top} e^{z_j − z_top} rounds
  * 1 + s first (relative error ε/s: 1e-8 at m ≈ 18), and p_top − y_top, v_top − ⟨p, v⟩ cancel to about
- * ε absolutely. In float64 (the UFM, the theory, the curvature) these are computed without the
- * cancellation: log1p(s) with s summed over the non-top entries, and the top entries of the gradient
- * and the Hessian product from 1 − p_top = s/(1 + s). In float32 (network training) the rounding of
+ * ε absolutely. In float64 (the UFM, the theory, the curvature), for a batch with a column past
+ * {@link #CONFIDENT}, these are computed without the cancellation: log1p(s) with s summed over the
+ * non-top entries, and the top entries of the gradient and the Hessian product from 1 − p_top = s/(1 + s)
+ * (below it the plain forms keep 12 digits, at a tenth of the operations). In float32 (network training) the rounding of
  * the inputs is larger than what this would save, so the library's log-softmax and softmax are used,
  * as PyTorch does.
  */
@@ -20,46 +21,90 @@ final class SoftmaxLosses {
     private SoftmaxLosses() {}
 
     /**
-     * Softmax of the columns of z: log p (K×N), p, and for float64 the top entries (K×N, 1 where z equals
-     * its column's max), their count minus one (1×N, ties) and 1 − p for a top entry (1×N); null for float32.
+     * Softmax of the columns of z: log p and p (K×N), and where the exact forms are used (float64, a column past
+     * {@link #CONFIDENT}) the top entries (K×N, true where z equals its column's max), their count minus one (1×N,
+     * ties) and 1 − p for a top entry (1×N). Otherwise log p and p are the library's log-softmax and softmax,
+     * made when first asked for: float32 training does exactly the operations it always did.
      */
-    record Softmax(NDArray logp, NDArray p, NDArray top, NDArray ties, NDArray restOfTop) {
+    static final class Softmax {
+        private final NDArray z;
+        private NDArray logp;
+        private NDArray p;
+        final NDArray top;
+        final NDArray ties;
+        final NDArray restOfTop;
+
+        private Softmax(NDArray z, NDArray logp, NDArray p, NDArray top, NDArray ties, NDArray restOfTop) {
+            this.z = z;
+            this.logp = logp;
+            this.p = p;
+            this.top = top;
+            this.ties = ties;
+            this.restOfTop = restOfTop;
+        }
+
+        NDArray logp() {
+            if (logp == null) {
+                logp = z.logSoftmax(0);
+            }
+            return logp;
+        }
+
+        NDArray p() {
+            if (p == null) {
+                p = z.softmax(0);
+            }
+            return p;
+        }
+
         boolean accurate() {
             return top != null;
+        }
+
+        /** Takes {@code p} as the plain softmax (a loss that computes it its own way, e^{log p}). */
+        void useP(NDArray p) {
+            if (accurate()) {
+                throw new IllegalStateException("the exact softmax keeps its own p");
+            }
+            this.p = p;
         }
     }
 
     static Softmax of(NDArray z) {
         if (z.getDataType() != DataType.FLOAT64) {
-            NDArray logp = z.logSoftmax(0);
-            return new Softmax(logp, logp.exp(), null, null, null);
+            return new Softmax(z, null, null, null, null, null);
+        }
+        // the plain forms lose about ε/(1 − p_top) relative: below 1e-11 until a column is this confident (the
+        // UFM's ordinary optima, 1 − p_top of 1e-2 and more, never pay for the exact forms' operations)
+        NDArray p = z.softmax(0);
+        if (p.max().getDouble() <= CONFIDENT) {
+            return new Softmax(z, null, p, null, null, null);
         }
         NDArray d = z.sub(z.max(new int[] {0}, true)); // ≤ 0, exactly 0 at the top entries
         NDArray e = d.exp();
         NDArray top = d.eq(0);
-        NDArray ties = top.toType(DataType.FLOAT64, false).sum(new int[] {0}, true).sub(1);
-        // s = Σ_{j≠top} e^{z_j − max}: every other top entry counts 1, exactly
-        NDArray s = NDArrays.where(top, e.zerosLike(), e).sum(new int[] {0}, true).add(ties);
-        NDArray logp = d.sub(log1p(s));
-        NDArray p = logp.exp();
-        return new Softmax(logp, p, top, ties, s.div(s.add(1)));
+        NDArray topOnes = top.toType(DataType.FLOAT64, false);
+        NDArray ties = topOnes.sum(new int[] {0}, true).sub(1);
+        // s = Σ_{j≠top} e^{z_j − max} (e − 1 is exactly 0 at a top entry), and every other top entry counts 1
+        NDArray s = e.sub(topOnes).sum(new int[] {0}, true).add(ties);
+        NDArray u = s.add(1);
+        return new Softmax(z, d.sub(log1p(s, u)), e.div(u), top, ties, s.div(u));
     }
 
+    /** The largest p_top of a batch up to which the plain log-softmax and softmax serve (float64). */
+    static final double CONFIDENT = 1 - 1e-5;
+
     /**
-     * log(1 + s) for s ≥ 0 to a few ulps: log(u)·s/(u − 1) with u = fl(1 + s) (Goldberg's form, which
-     * cancels the rounding of u), and s itself where u rounds to 1. Differentiable without NaN (the branch
-     * not taken never divides by 0).
+     * log(1 + s) for s ≥ 0, given u = fl(1 + s), to a few ulps: log u − δ/u with δ = (u − 1) − s the rounding of u
+     * (exact: u − 1 and then the difference are exact in float64), which is s itself where u rounds to 1.
      */
-    static NDArray log1p(NDArray s) {
-        NDArray u = s.add(1);
-        NDArray one = u.eq(1);
-        NDArray den = NDArrays.where(one, u.onesLike(), u.sub(1));
-        return NDArrays.where(one, s, u.log().mul(s).div(den));
+    static NDArray log1p(NDArray s, NDArray u) {
+        return u.log().sub(u.sub(1).sub(s).div(u));
     }
 
     /** p − q (q: targets, each column summing to 1), with a top entry's value as (1 − q) − (1 − p) in float64. */
     static NDArray minus(Softmax sm, NDArray q) {
-        NDArray diff = sm.p.sub(q);
+        NDArray diff = sm.p().sub(q);
         if (!sm.accurate()) {
             return diff;
         }
@@ -72,7 +117,7 @@ final class SoftmaxLosses {
      * top entry (float64), its v_top − ⟨p, v⟩ is taken as (1 − p_top) v_top − Σ_{j≠top} p_j v_j.
      */
     static NDArray softmaxJacobianTimes(Softmax sm, NDArray v) {
-        NDArray p = sm.p;
+        NDArray p = sm.p();
         NDArray pv = p.mul(v);
         NDArray centred = v.sub(pv.sum(new int[] {0}, true));
         if (sm.accurate()) {
