@@ -35,10 +35,8 @@ import org.jfree.chart.renderer.xy.VectorRenderer;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.title.PaintScaleLegend;
 import org.jfree.chart.ui.Align;
-import org.jfree.chart.ui.RectangleAnchor;
 import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.chart.ui.RectangleInsets;
-import org.jfree.chart.ui.TextAnchor;
 import org.jfree.data.xy.VectorSeries;
 import org.jfree.data.xy.VectorSeriesCollection;
 import org.jfree.data.xy.XYSeries;
@@ -354,26 +352,41 @@ public final class Charts {
         return chart;
     }
 
-    /** A dashed vertical line at x with a label, e.g. a threshold from a paper. */
+    /**
+     * A dashed vertical line at x, e.g. a threshold from a paper, named in the chart's legend (call it once the
+     * series are in: the legend is fixed here).
+     */
     public static JFreeChart verticalMarker(JFreeChart chart, double x, String label) {
-        chart.getXYPlot().addDomainMarker(marker(x, label, RectangleAnchor.TOP_LEFT, TextAnchor.TOP_RIGHT));
+        chart.getXYPlot().addDomainMarker(marker(chart, x, label), org.jfree.chart.ui.Layer.BACKGROUND);
         return chart;
     }
 
-    /** A dashed horizontal line at y with a label, e.g. a decision boundary. */
+    /**
+     * A dashed horizontal line at y, e.g. a decision boundary, named in the chart's legend (call it once the
+     * series are in: the legend is fixed here).
+     */
     public static JFreeChart horizontalMarker(JFreeChart chart, double y, String label) {
-        chart.getXYPlot().addRangeMarker(marker(y, label, RectangleAnchor.TOP_RIGHT, TextAnchor.BOTTOM_RIGHT));
+        chart.getXYPlot().addRangeMarker(marker(chart, y, label), org.jfree.chart.ui.Layer.BACKGROUND);
         return chart;
     }
 
-    private static ValueMarker marker(double at, String label, RectangleAnchor anchor, TextAnchor text) {
-        ValueMarker marker = new ValueMarker(at, Color.DARK_GRAY, new BasicStroke(1.2f, BasicStroke.CAP_BUTT,
-                BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
-        marker.setLabel(label);
-        marker.setLabelFont(TICK);
-        marker.setLabelAnchor(anchor);
-        marker.setLabelTextAnchor(text);
-        marker.setLabelBackgroundColor(new Color(255, 255, 255, 200));
+    /**
+     * The line itself carries no text: a label drawn in the plot, on a box or not, covers the curves that run
+     * along the line, which is where such a figure is read (the cosine margins just above CM = 0). Its label
+     * is a legend entry drawn with the same dashes instead, and the line lies under the curves.
+     */
+    private static ValueMarker marker(JFreeChart chart, double at, String label) {
+        BasicStroke dashes = new BasicStroke(1.2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
+                new float[] {6f, 4f}, 0f);
+        ValueMarker marker = new ValueMarker(at, Color.DARK_GRAY, dashes);
+        XYPlot plot = chart.getXYPlot();
+        org.jfree.chart.LegendItemCollection items = new org.jfree.chart.LegendItemCollection();
+        items.addAll(plot.getLegendItems());
+        org.jfree.chart.LegendItem item = new org.jfree.chart.LegendItem(label, null, null, null,
+                new java.awt.geom.Line2D.Double(-12, 0, 12, 0), dashes, Color.DARK_GRAY);
+        item.setLabelFont(LABEL);
+        items.add(item);
+        plot.setFixedLegendItems(items);
         return marker;
     }
 

@@ -159,4 +159,53 @@ class ChartsTest {
         assertEquals("0.325", Charts.DecadeLogAxis.format(0.325, 0.025));
         assertEquals("0.34", Charts.DecadeLogAxis.format(0.34000000001, 0.01));
     }
+
+    /** Pixels of the chart drawn at 500 × 320 in the colour of its first series (#1f77b4, to within 40 per channel). */
+    private static int firstSeriesPixels(org.jfree.chart.JFreeChart chart) {
+        BufferedImage img = new BufferedImage(500, 320, BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = img.createGraphics();
+        chart.draw(g, new java.awt.geom.Rectangle2D.Double(0, 0, 500, 320));
+        g.dispose();
+        int n = 0;
+        for (int x = 0; x < img.getWidth(); x++) {
+            for (int y = 0; y < img.getHeight(); y++) {
+                java.awt.Color c = new java.awt.Color(img.getRGB(x, y));
+                n += Math.abs(c.getRed() - 0x1f) < 40 && Math.abs(c.getGreen() - 0x77) < 40
+                        && Math.abs(c.getBlue() - 0xb4) < 40 ? 1 : 0;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * A reference line's label never covers the data: a curve just above CM = 0 over its whole length (where the
+     * cosine-margin figure is read, and where the label's box used to sit) is drawn in full, and the label is
+     * in the legend.
+     */
+    @Test
+    void aMarkersLabelCoversNoCurve() {
+        double[] x = new double[41];
+        double[] above = new double[41];
+        double[] low = new double[41];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = i / 40.0;
+            above[i] = 0.03;
+            low[i] = -1;
+        }
+        java.util.function.Supplier<org.jfree.chart.JFreeChart> chart = () -> Charts.bandChart("P_CM", "fraction",
+                "CM", List.of(new Charts.Band("d = 3", x, above, above, above), new Charts.Band("d = 16", x, low, low,
+                        low)));
+        int bare = firstSeriesPixels(chart.get());
+        org.jfree.chart.JFreeChart marked = Charts.horizontalMarker(chart.get(), 0, "CM = 0 (decision boundary)");
+        int withMarker = firstSeriesPixels(marked);
+        assertTrue(bare > 300 && withMarker >= 0.98 * bare, "curve pixels " + withMarker + " of " + bare);
+        List<String> legend = new java.util.ArrayList<>();
+        org.jfree.chart.LegendItemCollection items = marked.getXYPlot().getLegendItems();
+        for (int i = 0; i < items.getItemCount(); i++) {
+            legend.add(items.get(i).getLabel());
+        }
+        assertEquals(List.of("d = 3", "d = 16", "CM = 0 (decision boundary)"), legend);
+        org.jfree.chart.JFreeChart vertical = Charts.verticalMarker(chart.get(), 0.8, "a threshold");
+        assertTrue(firstSeriesPixels(vertical) >= 0.95 * bare);
+    }
 }
