@@ -103,9 +103,13 @@ public final class SweepFigures {
         return String.join(", ", parts);
     }
 
+    /** A setting's value as a user types it (0.0005, 64, not 5.0E-4, 64.0); a dash for a setting with none. */
     static String format(Object v) {
-        if (v instanceof Double x && x == Math.rint(x)) {
-            return Long.toString(x.longValue());
+        if (v == null) {
+            return "–";
+        }
+        if (v instanceof Double x && Double.isFinite(x)) {
+            return io.nclab.io.Csv.plain(x);
         }
         return String.valueOf(v);
     }

@@ -374,4 +374,34 @@ class ExperimentCommandsTest {
         assertTrue(!html.contains("does not hold") && !html.contains("1 complete run"), html);
         assertTrue(html.contains("<pre>" + expectedCommand + "\n</pre>"), html);
     }
+
+    /** A run directory as train writes it: config.json of the defaults with these changes, metrics.csv of rows. */
+    private Path trainRun(String name, Map<String, Object> changes, String metrics) throws Exception {
+        Path run = Files.createDirectories(tmp.resolve(name));
+        Map<String, Object> settings = io.nclab.train.TrainConfig.defaults().with(changes).settings();
+        settings.put("out", run.toString());
+        io.nclab.experiment.Provenance.writeConfig(run, "train", settings);
+        if (metrics != null) {
+            Files.writeString(run.resolve("metrics.csv"), metrics);
+        }
+        return run;
+    }
+
+    /** A one-run report's tables show settings as the CLI spells them, not as Java writes enums and doubles. */
+    @Test
+    void aRunsSettingsReadAsTheyAreTyped() throws Exception {
+        Path run = trainRun("typed", Map.of("epochs", 2, "per_class", 20, "loss", "ce", "model.width", 0.25),
+                "epoch,train_accuracy,val_accuracy,test_accuracy,nc1\n1,0.5,0.4,0.41,2.0\n2,0.9,0.8,0.79,0.5\n");
+        CliRunner.Result rep = CliRunner.run("report", run.toString());
+        assertEquals(0, rep.code(), rep.err());
+        String html = Files.readString(run.resolve("report/report.html"));
+        String tables = html.substring(html.indexOf("<h3>Final numbers"), html.indexOf("The run's settings"));
+        for (String shown : List.of("<td>fashion-mnist</td>", "<td>adam</td>", "<td>cosine</td>", "<td>mlp</td>",
+                "<td>0.0005</td>", "<td>0.25</td>", "<td>–</td>")) {
+            assertTrue(tables.contains(shown), shown + " in " + tables);
+        }
+        for (String java : List.of("FASHION_MNIST", "ADAM", "COSINE", "MLP", "E-4", ">null<", ".0<")) {
+            assertFalse(tables.contains(java), java + " in " + tables);
+        }
+    }
 }
