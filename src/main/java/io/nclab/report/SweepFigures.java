@@ -145,8 +145,15 @@ public final class SweepFigures {
         {"nc4", "NC4: agreement with nearest class centre", "NC4 (fraction disagreeing)"},
     };
     private static final String[][] ACCURACY = {
-        {"train_accuracy", "Training accuracy"}, {"val_accuracy", "Validation accuracy"}, {"test_accuracy", "Test accuracy"},
+        {"train_accuracy", "Training accuracy", "training"}, {"val_accuracy", "Validation accuracy", "validation"},
+        {"test_accuracy", "Test accuracy", "test"},
     };
+
+    /** "a", "a and b", "a, b and c". */
+    static String and(List<String> words) {
+        int n = words.size();
+        return n <= 1 ? String.join("", words) : String.join(", ", words.subList(0, n - 1)) + " and " + words.get(n - 1);
+    }
 
     /** Figures 1 and 2 of the losses paper, at the headline configuration. */
     private static void curves(SweepData d, Path out, List<Figure> figures) {
@@ -170,15 +177,20 @@ public final class SweepFigures {
                     nc, 2));
         }
         List<JFreeChart> acc = new ArrayList<>();
+        List<String> sets = new ArrayList<>();
         for (String[] m : ACCURACY) {
             if (d.hasProbe(m[0])) {
                 acc.add(curve(m[1], "epoch", m[1].toLowerCase(Locale.ROOT) + " (%)", byLoss, m[0], 100, false));
+                sets.add(m[2]);
             }
         }
         if (!acc.isEmpty()) {
-            figures.add(save(out, "accuracy-curves", "Training, validation and test accuracy, per loss" + at,
-                    "The losses paper's Figure 2: accuracy on the training, validation and test sets against epochs"
-                            + seedsNote(d) + "." + leftOut(d), acc, 3));
+            // named by the panels drawn: a run without a validation set (--val-fraction 0) has none
+            String named = and(sets);
+            String title = Character.toUpperCase(named.charAt(0)) + named.substring(1) + " accuracy, per loss" + at;
+            figures.add(save(out, "accuracy-curves", title,
+                    "The losses paper's Figure 2: accuracy on the " + named + " set" + (sets.size() > 1 ? "s" : "")
+                            + " against epochs" + seedsNote(d) + "." + leftOut(d), acc, 3));
         }
     }
 

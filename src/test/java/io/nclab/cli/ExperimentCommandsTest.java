@@ -404,4 +404,17 @@ class ExperimentCommandsTest {
             assertFalse(tables.contains(java), java + " in " + tables);
         }
     }
+
+    /** The accuracy figure is named by the panels it draws: no validation panel, no "validation" in its title. */
+    @Test
+    void theAccuracyFigureIsTitledByWhatItShows() throws Exception {
+        Path run = trainRun("noval", Map.of("epochs", 2, "per_class", 20, "loss", "ce", "val_fraction", 0.0),
+                "epoch,train_accuracy,val_accuracy,test_accuracy,nc1\n0,0.1,NaN,0.1,3.0\n1,0.5,NaN,0.41,2.0\n"
+                        + "2,0.9,NaN,0.79,0.5\n");
+        assertEquals(0, CliRunner.run("report", run.toString()).code());
+        String html = Files.readString(run.resolve("report/report.html"));
+        assertTrue(html.contains("<h3>Training and test accuracy, per loss</h3>"), html);
+        assertTrue(html.contains("accuracy on the training and test sets against epochs"), html);
+        assertFalse(html.contains("validation and test"), html);
+    }
 }
