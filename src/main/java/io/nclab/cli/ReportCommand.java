@@ -42,6 +42,11 @@ public final class ReportCommand implements Callable<Integer> {
      * report.html's path. The target must be absent, empty or a report's own folder (see {@link #MANIFEST}).
      */
     static Path write(Path dir, Path target, String option) {
+        if (!Files.isDirectory(dir)) {
+            // checked first: for a file the default report folder DIR/report would be refused as "cannot be made"
+            throw new UserError(dir + (Files.exists(dir) ? " is a file" : " does not exist") + "; give a sweep folder"
+                    + " (with " + ResultsDb.FILE + ") or a run folder of train or ufm (with config.json)");
+        }
         requireOwnFolder(target, option);
         Path figures = target.resolve("figures");
         Report.Section section = section(dir, figures);

@@ -417,4 +417,23 @@ class ExperimentCommandsTest {
         assertTrue(html.contains("accuracy on the training and test sets against epochs"), html);
         assertFalse(html.contains("validation and test"), html);
     }
+
+    /** A file where a sweep or run folder belongs is one line that says what to give, and nothing is written. */
+    @Test
+    void reportOfAFileSaysWhatItNeeds() throws Exception {
+        Path file = Files.writeString(tmp.resolve("results.txt"), "notes");
+        for (String[] args : new String[][] {{"report", file.toString()},
+            {"report", file.toString(), "--out", tmp.resolve("r").toString()}}) {
+            CliRunner.Result r = CliRunner.run(args);
+            assertEquals(2, r.code(), r.err());
+            assertEquals("nclab report: " + file + " is a file; give a sweep folder (with results.db) or a run folder"
+                    + " of train or ufm (with config.json)", r.err().strip());
+        }
+        assertEquals("notes", Files.readString(file));
+        assertFalse(Files.exists(tmp.resolve("r")));
+        CliRunner.Result none = CliRunner.run("report", tmp.resolve("none").toString());
+        assertEquals(2, none.code(), none.err());
+        assertEquals("nclab report: " + tmp.resolve("none") + " does not exist; give a sweep folder (with results.db)"
+                + " or a run folder of train or ufm (with config.json)", none.err().strip());
+    }
 }
