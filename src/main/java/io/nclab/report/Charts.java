@@ -238,13 +238,40 @@ public final class Charts {
 
     /**
      * A table of coloured cells, z[i][j] for the category xs[i] across and ys[j] up, each cell labelled with
-     * its value ({@code format}, e.g. "%.2f"). {@code centred}: a blue-white-red scale symmetric about
+     * its value to {@code decimals} decimals, or up to two more where cells would otherwise read the same
+     * ({@link #cellLabels}). {@code centred}: a blue-white-red scale symmetric about
      * zero (for differences), else viridis. Non-finite cells stay white and unlabelled.
      */
     public static JFreeChart cellMap(String title, String xLabel, String[] xs, String yLabel, String[] ys,
-            String zLabel, double[][] z, String format, boolean centred) {
+            String zLabel, double[][] z, int decimals, boolean centred) {
         double[] r = range(z);
-        return cellMap(title, xLabel, xs, yLabel, ys, zLabel, z, format, centred, r[0], r[1]);
+        return cellMap(title, xLabel, xs, yLabel, ys, zLabel, z, decimals, centred, r[0], r[1]);
+    }
+
+    /**
+     * The values to {@code decimals} decimals, or to the fewest of up to two more that tell apart every two values
+     * that two more would (0.004 and 0.001 read "0.00" side by side otherwise); never a negative zero ("-0.00" of
+     * -0.001 reads "0.00", and a value that rounds to zero at any precision shown is shown unsigned).
+     */
+    static String[] cellLabels(double[] values, int decimals) {
+        String[] finest = fixed(values, decimals + 2);
+        long distinct = java.util.Arrays.stream(finest).distinct().count();
+        for (int d = decimals; d < decimals + 2; d++) {
+            String[] labels = fixed(values, d);
+            if (java.util.Arrays.stream(labels).distinct().count() == distinct) {
+                return labels;
+            }
+        }
+        return finest;
+    }
+
+    private static String[] fixed(double[] values, int decimals) {
+        String[] out = new String[values.length];
+        for (int i = 0; i < values.length; i++) {
+            String s = String.format(java.util.Locale.ROOT, "%." + decimals + "f", values[i]);
+            out[i] = s.matches("-0(\\.0*)?") ? s.substring(1) : s;
+        }
+        return out;
     }
 
     /** The smallest and largest finite values of z (NaN, NaN if none). */
@@ -262,11 +289,11 @@ public final class Charts {
         return lo <= hi ? new double[] {lo, hi} : new double[] {Double.NaN, Double.NaN};
     }
 
-    /** As {@link #cellMap(String, String, String[], String, String[], String, double[][], String, boolean)}, with
+    /** As {@link #cellMap(String, String, String[], String, String[], String, double[][], int, boolean)}, with
      * the colour scale spanning [lo, hi] (shared by panels that are to be compared). */
     public static JFreeChart cellMap(String title, String xLabel, String[] xs, String yLabel, String[] ys,
-            String zLabel, double[][] z, String format, boolean centred, double lo, double hi) {
-        return cellMap(title, xLabel, xs, yLabel, ys, zLabel, z, format, centred, lo, hi, true);
+            String zLabel, double[][] z, int decimals, boolean centred, double lo, double hi) {
+        return cellMap(title, xLabel, xs, yLabel, ys, zLabel, z, decimals, centred, lo, hi, true);
     }
 
     /**
@@ -274,7 +301,7 @@ public final class Charts {
      * difference maps of a quantity where lower is better (NC1) still show red for better.
      */
     public static JFreeChart cellMap(String title, String xLabel, String[] xs, String yLabel, String[] ys,
-            String zLabel, double[][] z, String format, boolean centred, double lo, double hi, boolean redHigh) {
+            String zLabel, double[][] z, int decimals, boolean centred, double lo, double hi, boolean redHigh) {
         int n = 0;
         for (double[] row : z) {
             for (double v : row) {
@@ -321,10 +348,10 @@ public final class Charts {
         xAxis.setRange(-0.5, xs.length - 0.5);
         yAxis.setRange(-0.5, ys.length - 0.5);
         Font cellFont = new Font(Font.SANS_SERIF, Font.BOLD, xs.length * ys.length > 30 ? 10 : 13);
+        String[] labels = cellLabels(cells[2], decimals);
         for (int c = 0; c < n; c++) {
             double v = cells[2][c];
-            XYTextAnnotation a = new XYTextAnnotation(String.format(java.util.Locale.ROOT, format, v), cells[0][c],
-                    cells[1][c]);
+            XYTextAnnotation a = new XYTextAnnotation(labels[c], cells[0][c], cells[1][c]);
             a.setFont(cellFont);
             double t = (v - lo) / (hi - lo);
             a.setPaint(centred ? (Math.abs(t - 0.5) > 0.3 ? Color.WHITE : Color.BLACK) : (t > 0.6 ? Color.BLACK : Color.WHITE));

@@ -288,14 +288,14 @@ public final class SweepFigures {
         String ncKey = d.hasResult("final_nc1") ? "final_nc1" : d.hasResult("nc1") ? "nc1" : null;
         if (accKey != null && d.hasResult(accKey)) {
             figures.add(map(d, out, "map-test-accuracy", "Mean test accuracy over " + x + " and " + y + at, x, y, rest,
-                    accKey, 100, false, true, "test accuracy (%)", "%.2f",
+                    accKey, 100, false, true, "test accuracy (%)", 2,
                     "The losses paper's Figure 3: mean test accuracy (of the model with the best validation accuracy)"
                             + " for each " + x + " and " + y + ", per loss (top), and each loss minus CE (bottom)."));
         }
         if (ncKey != null) {
             figures.add(map(d, out, "map-nc1", "NC1 at the end of " + (d.isUfm() ? "the solve (1e-12: round-off)"
                     : "training") + " over " + x + " and " + y + at, x, y, rest,
-                    ncKey, 1, true, false, "log10 NC1", "%.2f",
+                    ncKey, 1, true, false, "log10 NC1", 2,
                     "The losses paper's Figure 4: log10 of the final NC1 for each " + x + " and " + y + ", per loss (top),"
                             + " and each loss minus CE (bottom): smaller is more collapsed, so red marks a loss that"
                             + " collapsed more than CE, as red marks a higher test accuracy in Figure 3."));
@@ -332,7 +332,7 @@ public final class SweepFigures {
     }
 
     private static Figure map(SweepData d, Path out, String id, String title, String x, String y, Map<String, Object> rest,
-            String key, double scale, boolean log10, boolean higherIsBetter, String zLabel, String fmt, String caption) {
+            String key, double scale, boolean log10, boolean higherIsBetter, String zLabel, int decimals, String caption) {
         String[] xs = names(d.values(x));
         String[] ys = names(d.values(y));
         List<JFreeChart> charts = new ArrayList<>();
@@ -341,7 +341,7 @@ public final class SweepFigures {
             grids.put(loss, grid(d, loss, x, y, rest, key, scale, log10, 0));
         }
         double[] range = sharedRange(grids.values());
-        grids.forEach((loss, z) -> charts.add(Charts.cellMap(label(loss), x, xs, y, ys, zLabel, z, fmt, false,
+        grids.forEach((loss, z) -> charts.add(Charts.cellMap(label(loss), x, xs, y, ys, zLabel, z, decimals, false,
                 range[0], range[1])));
         double[][] ce = grids.get("ce");
         if (ce != null && d.losses().size() > 1) {
@@ -363,7 +363,7 @@ public final class SweepFigures {
             double m = Math.max(Math.abs(r[0]), Math.abs(r[1]));
             // red: better than CE, whichever way "better" points
             diffs.forEach((loss, diff) -> charts.add(Charts.cellMap(label(loss) + " − CE", x, xs, y, ys,
-                    "difference in " + zLabel + " (red: better)", diff, fmt, true, -m, m, higherIsBetter)));
+                    "difference in " + zLabel + " (red: better)", diff, decimals, true, -m, m, higherIsBetter)));
         }
         return save(out, id, title, caption, charts, d.losses().size());
     }
@@ -388,7 +388,7 @@ public final class SweepFigures {
         List<JFreeChart> charts = new ArrayList<>();
         for (String loss : d.losses()) {
             charts.add(Charts.cellMap(label(loss), x, xs, y, ys, "std of test accuracy (%)",
-                    grid(d, loss, x, y, rest, key, 100, false, 3), "%.2f", false));
+                    grid(d, loss, x, y, rest, key, 100, false, 3), 2, false));
         }
         return save(out, "map-seed-spread", "Spread of test accuracy over seeds",
                 "Standard deviation over " + d.seedCount() + " seeds of the test accuracy, per loss: differences between"

@@ -208,4 +208,33 @@ class ChartsTest {
         org.jfree.chart.JFreeChart vertical = Charts.verticalMarker(chart.get(), 0.8, "a threshold");
         assertTrue(firstSeriesPixels(vertical) >= 0.95 * bare);
     }
+
+    /** The labels a cell map writes in its cells, in no particular order. */
+    private static List<String> cellTexts(org.jfree.chart.JFreeChart chart) {
+        List<String> texts = new java.util.ArrayList<>();
+        for (Object a : chart.getXYPlot().getAnnotations()) {
+            texts.add(((org.jfree.chart.annotations.XYTextAnnotation) a).getText());
+        }
+        java.util.Collections.sort(texts);
+        return texts;
+    }
+
+    /** Heat-map cells never read "-0.00", and cells that differ do not read the same where two more digits tell them apart. */
+    @Test
+    void cellLabelsHaveNoNegativeZeroAndTellCellsApart() {
+        String[] xs = {"0.25", "1"};
+        String[] ys = {"10", "30"};
+        // log10 NC1 of 0.9991 is -0.0004: "0.00", not "-0.00"; two decimals tell these cells apart
+        List<String> plain = cellTexts(Charts.cellMap("CE", "width", xs, "epochs", ys, "log10 NC1",
+                new double[][] {{-0.0004, 0.5}, {-0.31, 1.25}}, 2, false));
+        assertEquals(List.of("-0.31", "0.00", "0.50", "1.25"), plain);
+        // 0.001, 0.004 and -0.001 would all read 0.00 (one of them -0.00)
+        List<String> close = cellTexts(Charts.cellMap("focal − CE", "width", xs, "epochs", ys, "difference",
+                new double[][] {{0.001, 0.004}, {-0.001, 0.5}}, 2, true));
+        assertEquals(List.of("-0.001", "0.001", "0.004", "0.500"), close);
+        // equal cells stay equal, and a difference below two more digits is not chased
+        List<String> equal = cellTexts(Charts.cellMap("LS", "width", xs, "epochs", ys, "test accuracy (%)",
+                new double[][] {{79.21, 79.21}, {79.210001, 80}}, 2, false));
+        assertEquals(List.of("79.21", "79.21", "79.21", "80.00"), equal);
+    }
 }
