@@ -478,7 +478,7 @@ public final class Charts {
         protected java.util.List refreshTicksVertical(java.awt.Graphics2D g2, java.awt.geom.Rectangle2D dataArea,
                 org.jfree.chart.ui.RectangleEdge edge) {
             return roundTicks(edge == org.jfree.chart.ui.RectangleEdge.LEFT ? org.jfree.chart.ui.TextAnchor.CENTER_RIGHT
-                    : org.jfree.chart.ui.TextAnchor.CENTER_LEFT);
+                    : org.jfree.chart.ui.TextAnchor.CENTER_LEFT, dataArea.getHeight() / VERTICAL_LABEL_PX);
         }
 
         @Override
@@ -486,44 +486,67 @@ public final class Charts {
         protected java.util.List refreshTicksHorizontal(java.awt.Graphics2D g2, java.awt.geom.Rectangle2D dataArea,
                 org.jfree.chart.ui.RectangleEdge edge) {
             return roundTicks(edge == org.jfree.chart.ui.RectangleEdge.BOTTOM ? org.jfree.chart.ui.TextAnchor.TOP_CENTER
-                    : org.jfree.chart.ui.TextAnchor.BOTTOM_CENTER);
+                    : org.jfree.chart.ui.TextAnchor.BOTTOM_CENTER, dataArea.getWidth() / HORIZONTAL_LABEL_PX);
         }
 
-        private java.util.List<org.jfree.chart.axis.NumberTick> roundTicks(org.jfree.chart.ui.TextAnchor anchor) {
-            double lo = getRange().getLowerBound();
-            double hi = getRange().getUpperBound();
-            java.util.List<org.jfree.chart.axis.NumberTick> ticks = new ArrayList<>();
+        /** The room one tick label takes along a vertical axis (its line height and a gap), in pixels. */
+        private static final double VERTICAL_LABEL_PX = 22;
+        /** The room one tick label ("2×1e-5") takes along a horizontal axis, in pixels. */
+        private static final double HORIZONTAL_LABEL_PX = 50;
+        /** Never more labels than this on one axis, however long. */
+        private static final int MAX_LABELS = 10;
+
+        /**
+         * Round values m × 10^k, roundest first: 1; then 2 and 5; 3; 1.5, 4, 6–9; then 1.2–1.8, 2.5, 3.5, 4.5.
+         */
+        private static final double[][] ROUNDNESS = {{1}, {2, 5}, {3}, {1.5, 4, 6, 7, 8, 9},
+            {1.2, 1.4, 1.6, 1.8, 2.5, 3.5, 4.5}};
+
+        /**
+         * The values to label on the axis range [lo, hi] with room for {@code fits} labels: round values, the
+         * roundest first, each taken where it lies at least one label's room (and a tenth of the axis) from those
+         * already taken. A decade then gets a label wherever there is room for one per decade, and a short range
+         * (3.3 to 24, 0.85 to 1.45) gets the less round values near its ends (4, 1.4) that keep the curve's ends
+         * readable. Fewer than three (0.33 to 0.39 holds none) leave the axis to evenly spaced labels.
+         */
+        static java.util.List<Double> roundValues(double lo, double hi, double fits) {
+            java.util.List<Double> taken = new ArrayList<>();
             if (!(lo > 0) || !(hi > lo)) {
-                return ticks;
+                return taken;
             }
-            int k0 = (int) Math.floor(Math.log10(lo));
-            int k1 = (int) Math.ceil(Math.log10(hi));
-            int decades = k1 - k0;
-            double[] multiples = decades <= 1 ? new double[] {1, 2, 3, 5, 7} : decades <= 3 ? new double[] {1, 2, 5}
-                    : new double[] {1};
-            int step = Math.max(1, (int) Math.ceil(decades / 8.0));
-            if (hi / lo < 4) {
-                multiples = new double[] {1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9};
-            }
-            for (int k = k0; k <= k1; k++) {
-                if (Math.floorMod(k - k0, step) != 0) {
-                    continue;
-                }
-                for (double m : multiples) {
-                    double v = m * Math.pow(10, k);
-                    if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) {
-                        ticks.add(new org.jfree.chart.axis.NumberTick(org.jfree.chart.axis.TickType.MAJOR, v, format(v),
-                                anchor, anchor, 0.0));
+            double a = Math.log10(lo);
+            double b = Math.log10(hi);
+            double gap = (b - a) / Math.min(MAX_LABELS, Math.max(2, fits)) * (1 - 1e-9);
+            int k0 = (int) Math.floor(a);
+            int k1 = (int) Math.ceil(b);
+            for (double[] rank : ROUNDNESS) {
+                for (int k = k0; k <= k1; k++) {
+                    for (double m : rank) {
+                        double v = m * Math.pow(10, k);
+                        double at = Math.log10(v);
+                        if (at < a - 1e-9 || at > b + 1e-9) {
+                            continue;
+                        }
+                        if (taken.stream().allMatch(t -> Math.abs(Math.log10(t) - at) >= gap)) {
+                            taken.add(v);
+                        }
                     }
                 }
             }
-            if (ticks.size() < 3) {
-                // a narrow range (0.33 to 0.39) holds at most one round value: evenly spaced labels instead
-                ticks.clear();
-                for (double v : linearTicks(lo, hi)) {
-                    ticks.add(new org.jfree.chart.axis.NumberTick(org.jfree.chart.axis.TickType.MAJOR, v,
-                            format(v, linearStep(lo, hi)), anchor, anchor, 0.0));
-                }
+            java.util.Collections.sort(taken);
+            return taken;
+        }
+
+        private java.util.List<org.jfree.chart.axis.NumberTick> roundTicks(org.jfree.chart.ui.TextAnchor anchor,
+                double fits) {
+            double lo = getRange().getLowerBound();
+            double hi = getRange().getUpperBound();
+            java.util.List<org.jfree.chart.axis.NumberTick> ticks = new ArrayList<>();
+            java.util.List<Double> round = roundValues(lo, hi, fits);
+            boolean linear = round.size() < 3 && lo > 0 && hi > lo;
+            for (double v : linear ? linearTicks(lo, hi) : round) {
+                ticks.add(new org.jfree.chart.axis.NumberTick(org.jfree.chart.axis.TickType.MAJOR, v,
+                        linear ? format(v, linearStep(lo, hi)) : format(v), anchor, anchor, 0.0));
             }
             return ticks;
         }

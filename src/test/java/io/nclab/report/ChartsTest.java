@@ -237,4 +237,33 @@ class ChartsTest {
                 new double[][] {{79.21, 79.21}, {79.210001, 80}}, 2, false));
         assertEquals(List.of("79.21", "79.21", "79.21", "80.00"), equal);
     }
+
+    /**
+     * A log axis labels the ends of its curves: NC1 from 24 down to 3.3 (labelled 20, 10, 5 only, the last fifth
+     * unlabelled) and NC3 from 1.45 down to 0.85 (1.2, 1, 0.9: the top third unlabelled) get a label within
+     * 15% of the axis of each end, and a curve over six decades a label in every decade.
+     */
+    @Test
+    void aLogAxisLabelsTheEndsOfItsCurvesAndEveryDecade() {
+        double[] x = {0, 1, 2};
+        double[][] curves = {{24, 6.3, 3.3}, {1.45, 0.93, 0.85}, {1, 1e-3, 1e-6}};
+        for (double[] y : curves) {
+            List<String> labels = yTickLabels(Charts.logY(Charts.bandChart("NC", "epoch", "NC", List.of(
+                    new Charts.Band("ce", x, y, y, y)))));
+            double[] v = labels.stream().mapToDouble(l -> l.startsWith("1e") ? Math.pow(10,
+                    Double.parseDouble(l.substring(2))) : Double.parseDouble(l)).sorted().toArray();
+            double lo = Math.log10(y[2]);
+            double hi = Math.log10(y[0]);
+            assertTrue(v.length >= 3 && Math.log10(v[0]) - lo <= 0.15 * (hi - lo)
+                    && hi - Math.log10(v[v.length - 1]) <= 0.15 * (hi - lo), "labels " + labels + " for " + y[2]
+                    + " to " + y[0]);
+            if (y[2] == 1e-6) {
+                for (int k = -6; k <= 0; k++) {
+                    final int decade = k;
+                    assertTrue(java.util.Arrays.stream(v).anyMatch(t -> Math.abs(Math.log10(t) - decade) < 1e-9),
+                            "1e" + k + " in " + labels);
+                }
+            }
+        }
+    }
 }
