@@ -1,6 +1,7 @@
 package io.nclab.cli;
 
 import io.nclab.UserError;
+import io.nclab.experiment.ProbeTable;
 import io.nclab.experiment.ResultsDb;
 import io.nclab.experiment.RunImport;
 import io.nclab.experiment.Sweep;
@@ -42,6 +43,11 @@ public final class ReportCommand implements Callable<Integer> {
      * report.html's path. The target must be absent, empty or a report's own folder (see {@link #MANIFEST}).
      */
     static Path write(Path dir, Path target, String option) {
+        if (!Files.isDirectory(dir)) {
+            // checked first: for a file the default report folder DIR/report would be refused as "cannot be made"
+            throw new UserError(dir + (Files.exists(dir) ? " is a file" : " does not exist") + "; give a sweep folder"
+                    + " (with " + ResultsDb.FILE + ") or a run folder of train or ufm (with config.json)");
+        }
         requireOwnFolder(target, option);
         Path figures = target.resolve("figures");
         Report.Section section = section(dir, figures);
@@ -118,7 +124,7 @@ public final class ReportCommand implements Callable<Integer> {
             try (ResultsDb db = ResultsDb.openReadOnly(dbFile)) {
                 SweepData d = SweepData.load(db, dir);
                 if (d.runs().isEmpty()) {
-                    throw new UserError("sweep " + dir + " has no complete run yet");
+                    throw new UserError(nothingComplete(dir, d));
                 }
                 markAsOwn(figures);
                 return Report.sweep("Sweep " + d.meta().getOrDefault("name", dir.toString()), d, figures,
@@ -127,6 +133,11 @@ public final class ReportCommand implements Callable<Integer> {
         }
         if (RunImport.isRunDir(dir)) {
             RunImport.Status status = RunImport.status(dir);
+            if (!status.complete() && ProbeTable.of(dir).rows().isEmpty()) {
+                // as for a sweep with no complete run: nothing to draw, and no numbers to show
+                throw new UserError("run " + dir + " has no probe yet, so there is nothing to report ("
+                        + status.description() + ")");
+            }
             try (ResultsDb db = ResultsDb.inMemory()) {
                 RunImport.into(db, dir);
                 markAsOwn(figures);
@@ -135,6 +146,37 @@ public final class ReportCommand implements Callable<Integer> {
             }
         }
         throw new UserError(dir + " is neither a sweep directory (results.db) nor a run directory (config.json)");
+    }
+
+    /** Most runs listed when a sweep has none complete; the rest are counted ({@code nclab results} lists all). */
+    static final int LISTED = 20;
+
+    /**
+     * Why a sweep with no complete run has no report, with each run that is not complete on a line of its own:
+     * its id, its status and the first line of its error (a sweep whose runs all failed says why they did).
+     */
+    static String nothingComplete(Path dir, SweepData d) {
+        StringBuilder m = new StringBuilder("sweep " + dir + " has no complete run yet, so there is nothing to draw");
+        if (d.unfinished().isEmpty()) {
+            return m.toString();
+        }
+        java.util.Map<String, Integer> counts = new java.util.LinkedHashMap<>();
+        d.unfinished().forEach(u -> counts.merge(u.status(), 1, Integer::sum));
+        m.append(" (");
+        counts.forEach((status, n) -> m.append(n).append(' ').append(status).append(", "));
+        m.setLength(m.length() - 2);
+        m.append("):");
+        int width = d.unfinished().stream().mapToInt(u -> u.id().length()).max().orElse(0);
+        int statusWidth = counts.keySet().stream().mapToInt(String::length).max().orElse(0);
+        for (SweepData.Unfinished u : d.unfinished().subList(0, Math.min(LISTED, d.unfinished().size()))) {
+            String line = String.format(java.util.Locale.ROOT, "  %-" + width + "s  %-" + statusWidth + "s  %s", u.id(),
+                    u.status(), u.errorLine());
+            m.append('\n').append(line.stripTrailing());
+        }
+        if (d.unfinished().size() > LISTED) {
+            m.append("\n  ... and ").append(d.unfinished().size() - LISTED).append(" more: nclab results ").append(dir);
+        }
+        return m.toString();
     }
 
     private static String read(Path file) {

@@ -125,6 +125,8 @@ public final class RunImport {
         Map<String, Object> raw = config.get("settings") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
         Map<String, Object> settings = new LinkedHashMap<>();
         flatten("", raw, settings);
+        // config.json records enum constants (FASHION_MNIST, ADAM); the report shows them as they are typed
+        settings.replaceAll((k, v) -> v instanceof String str ? TrainConfig.cliSpelling(k, str) : v);
         Object loss = settings.remove("loss");
         Object seed = settings.remove("seed");
         settings.remove("out");

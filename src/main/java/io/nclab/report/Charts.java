@@ -35,10 +35,8 @@ import org.jfree.chart.renderer.xy.VectorRenderer;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.title.PaintScaleLegend;
 import org.jfree.chart.ui.Align;
-import org.jfree.chart.ui.RectangleAnchor;
 import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.chart.ui.RectangleInsets;
-import org.jfree.chart.ui.TextAnchor;
 import org.jfree.data.xy.VectorSeries;
 import org.jfree.data.xy.VectorSeriesCollection;
 import org.jfree.data.xy.XYSeries;
@@ -240,13 +238,40 @@ public final class Charts {
 
     /**
      * A table of coloured cells, z[i][j] for the category xs[i] across and ys[j] up, each cell labelled with
-     * its value ({@code format}, e.g. "%.2f"). {@code centred}: a blue-white-red scale symmetric about
+     * its value to {@code decimals} decimals, or up to two more where cells would otherwise read the same
+     * ({@link #cellLabels}). {@code centred}: a blue-white-red scale symmetric about
      * zero (for differences), else viridis. Non-finite cells stay white and unlabelled.
      */
     public static JFreeChart cellMap(String title, String xLabel, String[] xs, String yLabel, String[] ys,
-            String zLabel, double[][] z, String format, boolean centred) {
+            String zLabel, double[][] z, int decimals, boolean centred) {
         double[] r = range(z);
-        return cellMap(title, xLabel, xs, yLabel, ys, zLabel, z, format, centred, r[0], r[1]);
+        return cellMap(title, xLabel, xs, yLabel, ys, zLabel, z, decimals, centred, r[0], r[1]);
+    }
+
+    /**
+     * The values to {@code decimals} decimals, or to the fewest of up to two more that tell apart every two values
+     * that two more would (0.004 and 0.001 read "0.00" side by side otherwise); never a negative zero ("-0.00" of
+     * -0.001 reads "0.00", and a value that rounds to zero at any precision shown is shown unsigned).
+     */
+    static String[] cellLabels(double[] values, int decimals) {
+        String[] finest = fixed(values, decimals + 2);
+        long distinct = java.util.Arrays.stream(finest).distinct().count();
+        for (int d = decimals; d < decimals + 2; d++) {
+            String[] labels = fixed(values, d);
+            if (java.util.Arrays.stream(labels).distinct().count() == distinct) {
+                return labels;
+            }
+        }
+        return finest;
+    }
+
+    private static String[] fixed(double[] values, int decimals) {
+        String[] out = new String[values.length];
+        for (int i = 0; i < values.length; i++) {
+            String s = String.format(java.util.Locale.ROOT, "%." + decimals + "f", values[i]);
+            out[i] = s.matches("-0(\\.0*)?") ? s.substring(1) : s;
+        }
+        return out;
     }
 
     /** The smallest and largest finite values of z (NaN, NaN if none). */
@@ -264,11 +289,11 @@ public final class Charts {
         return lo <= hi ? new double[] {lo, hi} : new double[] {Double.NaN, Double.NaN};
     }
 
-    /** As {@link #cellMap(String, String, String[], String, String[], String, double[][], String, boolean)}, with
+    /** As {@link #cellMap(String, String, String[], String, String[], String, double[][], int, boolean)}, with
      * the colour scale spanning [lo, hi] (shared by panels that are to be compared). */
     public static JFreeChart cellMap(String title, String xLabel, String[] xs, String yLabel, String[] ys,
-            String zLabel, double[][] z, String format, boolean centred, double lo, double hi) {
-        return cellMap(title, xLabel, xs, yLabel, ys, zLabel, z, format, centred, lo, hi, true);
+            String zLabel, double[][] z, int decimals, boolean centred, double lo, double hi) {
+        return cellMap(title, xLabel, xs, yLabel, ys, zLabel, z, decimals, centred, lo, hi, true);
     }
 
     /**
@@ -276,7 +301,7 @@ public final class Charts {
      * difference maps of a quantity where lower is better (NC1) still show red for better.
      */
     public static JFreeChart cellMap(String title, String xLabel, String[] xs, String yLabel, String[] ys,
-            String zLabel, double[][] z, String format, boolean centred, double lo, double hi, boolean redHigh) {
+            String zLabel, double[][] z, int decimals, boolean centred, double lo, double hi, boolean redHigh) {
         int n = 0;
         for (double[] row : z) {
             for (double v : row) {
@@ -323,10 +348,10 @@ public final class Charts {
         xAxis.setRange(-0.5, xs.length - 0.5);
         yAxis.setRange(-0.5, ys.length - 0.5);
         Font cellFont = new Font(Font.SANS_SERIF, Font.BOLD, xs.length * ys.length > 30 ? 10 : 13);
+        String[] labels = cellLabels(cells[2], decimals);
         for (int c = 0; c < n; c++) {
             double v = cells[2][c];
-            XYTextAnnotation a = new XYTextAnnotation(String.format(java.util.Locale.ROOT, format, v), cells[0][c],
-                    cells[1][c]);
+            XYTextAnnotation a = new XYTextAnnotation(labels[c], cells[0][c], cells[1][c]);
             a.setFont(cellFont);
             double t = (v - lo) / (hi - lo);
             a.setPaint(centred ? (Math.abs(t - 0.5) > 0.3 ? Color.WHITE : Color.BLACK) : (t > 0.6 ? Color.BLACK : Color.WHITE));
@@ -354,26 +379,41 @@ public final class Charts {
         return chart;
     }
 
-    /** A dashed vertical line at x with a label, e.g. a threshold from a paper. */
+    /**
+     * A dashed vertical line at x, e.g. a threshold from a paper, named in the chart's legend (call it once the
+     * series are in: the legend is fixed here).
+     */
     public static JFreeChart verticalMarker(JFreeChart chart, double x, String label) {
-        chart.getXYPlot().addDomainMarker(marker(x, label, RectangleAnchor.TOP_LEFT, TextAnchor.TOP_RIGHT));
+        chart.getXYPlot().addDomainMarker(marker(chart, x, label), org.jfree.chart.ui.Layer.BACKGROUND);
         return chart;
     }
 
-    /** A dashed horizontal line at y with a label, e.g. a decision boundary. */
+    /**
+     * A dashed horizontal line at y, e.g. a decision boundary, named in the chart's legend (call it once the
+     * series are in: the legend is fixed here).
+     */
     public static JFreeChart horizontalMarker(JFreeChart chart, double y, String label) {
-        chart.getXYPlot().addRangeMarker(marker(y, label, RectangleAnchor.TOP_RIGHT, TextAnchor.BOTTOM_RIGHT));
+        chart.getXYPlot().addRangeMarker(marker(chart, y, label), org.jfree.chart.ui.Layer.BACKGROUND);
         return chart;
     }
 
-    private static ValueMarker marker(double at, String label, RectangleAnchor anchor, TextAnchor text) {
-        ValueMarker marker = new ValueMarker(at, Color.DARK_GRAY, new BasicStroke(1.2f, BasicStroke.CAP_BUTT,
-                BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
-        marker.setLabel(label);
-        marker.setLabelFont(TICK);
-        marker.setLabelAnchor(anchor);
-        marker.setLabelTextAnchor(text);
-        marker.setLabelBackgroundColor(new Color(255, 255, 255, 200));
+    /**
+     * The line itself carries no text: a label drawn in the plot, on a box or not, covers the curves that run
+     * along the line, which is where such a figure is read (the cosine margins just above CM = 0). Its label
+     * is a legend entry drawn with the same dashes instead, and the line lies under the curves.
+     */
+    private static ValueMarker marker(JFreeChart chart, double at, String label) {
+        BasicStroke dashes = new BasicStroke(1.2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
+                new float[] {6f, 4f}, 0f);
+        ValueMarker marker = new ValueMarker(at, Color.DARK_GRAY, dashes);
+        XYPlot plot = chart.getXYPlot();
+        org.jfree.chart.LegendItemCollection items = new org.jfree.chart.LegendItemCollection();
+        items.addAll(plot.getLegendItems());
+        org.jfree.chart.LegendItem item = new org.jfree.chart.LegendItem(label, null, null, null,
+                new java.awt.geom.Line2D.Double(-12, 0, 12, 0), dashes, Color.DARK_GRAY);
+        item.setLabelFont(LABEL);
+        items.add(item);
+        plot.setFixedLegendItems(items);
         return marker;
     }
 
@@ -438,7 +478,7 @@ public final class Charts {
         protected java.util.List refreshTicksVertical(java.awt.Graphics2D g2, java.awt.geom.Rectangle2D dataArea,
                 org.jfree.chart.ui.RectangleEdge edge) {
             return roundTicks(edge == org.jfree.chart.ui.RectangleEdge.LEFT ? org.jfree.chart.ui.TextAnchor.CENTER_RIGHT
-                    : org.jfree.chart.ui.TextAnchor.CENTER_LEFT);
+                    : org.jfree.chart.ui.TextAnchor.CENTER_LEFT, dataArea.getHeight() / VERTICAL_LABEL_PX);
         }
 
         @Override
@@ -446,44 +486,67 @@ public final class Charts {
         protected java.util.List refreshTicksHorizontal(java.awt.Graphics2D g2, java.awt.geom.Rectangle2D dataArea,
                 org.jfree.chart.ui.RectangleEdge edge) {
             return roundTicks(edge == org.jfree.chart.ui.RectangleEdge.BOTTOM ? org.jfree.chart.ui.TextAnchor.TOP_CENTER
-                    : org.jfree.chart.ui.TextAnchor.BOTTOM_CENTER);
+                    : org.jfree.chart.ui.TextAnchor.BOTTOM_CENTER, dataArea.getWidth() / HORIZONTAL_LABEL_PX);
         }
 
-        private java.util.List<org.jfree.chart.axis.NumberTick> roundTicks(org.jfree.chart.ui.TextAnchor anchor) {
-            double lo = getRange().getLowerBound();
-            double hi = getRange().getUpperBound();
-            java.util.List<org.jfree.chart.axis.NumberTick> ticks = new ArrayList<>();
+        /** The room one tick label takes along a vertical axis (its line height and a gap), in pixels. */
+        private static final double VERTICAL_LABEL_PX = 22;
+        /** The room one tick label ("2×1e-5") takes along a horizontal axis, in pixels. */
+        private static final double HORIZONTAL_LABEL_PX = 50;
+        /** Never more labels than this on one axis, however long. */
+        private static final int MAX_LABELS = 10;
+
+        /**
+         * Round values m × 10^k, roundest first: 1; then 2 and 5; 3; 1.5, 4, 6–9; then 1.2–1.8, 2.5, 3.5, 4.5.
+         */
+        private static final double[][] ROUNDNESS = {{1}, {2, 5}, {3}, {1.5, 4, 6, 7, 8, 9},
+            {1.2, 1.4, 1.6, 1.8, 2.5, 3.5, 4.5}};
+
+        /**
+         * The values to label on the axis range [lo, hi] with room for {@code fits} labels: round values, the
+         * roundest first, each taken where it lies at least one label's room (and a tenth of the axis) from those
+         * already taken. A decade then gets a label wherever there is room for one per decade, and a short range
+         * (3.3 to 24, 0.85 to 1.45) gets the less round values near its ends (4, 1.4) that keep the curve's ends
+         * readable. Fewer than three (0.33 to 0.39 holds none) leave the axis to evenly spaced labels.
+         */
+        static java.util.List<Double> roundValues(double lo, double hi, double fits) {
+            java.util.List<Double> taken = new ArrayList<>();
             if (!(lo > 0) || !(hi > lo)) {
-                return ticks;
+                return taken;
             }
-            int k0 = (int) Math.floor(Math.log10(lo));
-            int k1 = (int) Math.ceil(Math.log10(hi));
-            int decades = k1 - k0;
-            double[] multiples = decades <= 1 ? new double[] {1, 2, 3, 5, 7} : decades <= 3 ? new double[] {1, 2, 5}
-                    : new double[] {1};
-            int step = Math.max(1, (int) Math.ceil(decades / 8.0));
-            if (hi / lo < 4) {
-                multiples = new double[] {1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9};
-            }
-            for (int k = k0; k <= k1; k++) {
-                if (Math.floorMod(k - k0, step) != 0) {
-                    continue;
-                }
-                for (double m : multiples) {
-                    double v = m * Math.pow(10, k);
-                    if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) {
-                        ticks.add(new org.jfree.chart.axis.NumberTick(org.jfree.chart.axis.TickType.MAJOR, v, format(v),
-                                anchor, anchor, 0.0));
+            double a = Math.log10(lo);
+            double b = Math.log10(hi);
+            double gap = (b - a) / Math.min(MAX_LABELS, Math.max(2, fits)) * (1 - 1e-9);
+            int k0 = (int) Math.floor(a);
+            int k1 = (int) Math.ceil(b);
+            for (double[] rank : ROUNDNESS) {
+                for (int k = k0; k <= k1; k++) {
+                    for (double m : rank) {
+                        double v = m * Math.pow(10, k);
+                        double at = Math.log10(v);
+                        if (at < a - 1e-9 || at > b + 1e-9) {
+                            continue;
+                        }
+                        if (taken.stream().allMatch(t -> Math.abs(Math.log10(t) - at) >= gap)) {
+                            taken.add(v);
+                        }
                     }
                 }
             }
-            if (ticks.size() < 3) {
-                // a narrow range (0.33 to 0.39) holds at most one round value: evenly spaced labels instead
-                ticks.clear();
-                for (double v : linearTicks(lo, hi)) {
-                    ticks.add(new org.jfree.chart.axis.NumberTick(org.jfree.chart.axis.TickType.MAJOR, v,
-                            format(v, linearStep(lo, hi)), anchor, anchor, 0.0));
-                }
+            java.util.Collections.sort(taken);
+            return taken;
+        }
+
+        private java.util.List<org.jfree.chart.axis.NumberTick> roundTicks(org.jfree.chart.ui.TextAnchor anchor,
+                double fits) {
+            double lo = getRange().getLowerBound();
+            double hi = getRange().getUpperBound();
+            java.util.List<org.jfree.chart.axis.NumberTick> ticks = new ArrayList<>();
+            java.util.List<Double> round = roundValues(lo, hi, fits);
+            boolean linear = round.size() < 3 && lo > 0 && hi > lo;
+            for (double v : linear ? linearTicks(lo, hi) : round) {
+                ticks.add(new org.jfree.chart.axis.NumberTick(org.jfree.chart.axis.TickType.MAJOR, v,
+                        linear ? format(v, linearStep(lo, hi)) : format(v), anchor, anchor, 0.0));
             }
             return ticks;
         }

@@ -132,11 +132,9 @@ public final class Report {
                     .append(")</h3>\n<table><tr><th class=\"l\">run</th><th class=\"l\">status</th>"
                             + "<th class=\"l\">error</th></tr>\n");
             for (SweepData.Unfinished u : d.unfinished()) {
-                String error = u.error() == null ? "" : u.error().strip();
-                int cut = error.indexOf('\n');
                 body.append("<tr><td class=\"l\">").append(esc(u.id())).append("</td><td class=\"l\">")
                         .append(esc(u.status())).append("</td><td class=\"l\">")
-                        .append(esc(cut < 0 ? error : error.substring(0, cut) + " …")).append("</td></tr>\n");
+                        .append(esc(u.errorLine())).append("</td></tr>\n");
             }
             body.append("</table>\n");
         }

@@ -20,7 +20,14 @@ public record SweepData(Map<String, String> meta, List<Run> runs, List<String> s
         List<String> losses, String stepName, List<Unfinished> unfinished) {
 
     /** A run of the sweep that is not complete: pending, running or failed, with its error and command line. */
-    public record Unfinished(String id, String status, String error, String commandLine) {}
+    public record Unfinished(String id, String status, String error, String commandLine) {
+        /** The error's first line, with " …" where more follows; empty where there is none. */
+        public String errorLine() {
+            String e = error == null ? "" : error.strip();
+            int cut = e.indexOf('\n');
+            return cut < 0 ? e : e.substring(0, cut) + " …";
+        }
+    }
 
     /** The same complete runs with no unfinished ones (a subset of a sweep, as a figure draws it). */
     public SweepData(Map<String, String> meta, List<Run> runs, List<String> settingNames, List<String> varied,

@@ -103,9 +103,13 @@ public final class SweepFigures {
         return String.join(", ", parts);
     }
 
+    /** A setting's value as a user types it (0.0005, 64, not 5.0E-4, 64.0); a dash for a setting with none. */
     static String format(Object v) {
-        if (v instanceof Double x && x == Math.rint(x)) {
-            return Long.toString(x.longValue());
+        if (v == null) {
+            return "–";
+        }
+        if (v instanceof Double x && Double.isFinite(x)) {
+            return io.nclab.io.Csv.plain(x);
         }
         return String.valueOf(v);
     }
@@ -141,8 +145,15 @@ public final class SweepFigures {
         {"nc4", "NC4: agreement with nearest class centre", "NC4 (fraction disagreeing)"},
     };
     private static final String[][] ACCURACY = {
-        {"train_accuracy", "Training accuracy"}, {"val_accuracy", "Validation accuracy"}, {"test_accuracy", "Test accuracy"},
+        {"train_accuracy", "Training accuracy", "training"}, {"val_accuracy", "Validation accuracy", "validation"},
+        {"test_accuracy", "Test accuracy", "test"},
     };
+
+    /** "a", "a and b", "a, b and c". */
+    static String and(List<String> words) {
+        int n = words.size();
+        return n <= 1 ? String.join("", words) : String.join(", ", words.subList(0, n - 1)) + " and " + words.get(n - 1);
+    }
 
     /** Figures 1 and 2 of the losses paper, at the headline configuration. */
     private static void curves(SweepData d, Path out, List<Figure> figures) {
@@ -166,15 +177,20 @@ public final class SweepFigures {
                     nc, 2));
         }
         List<JFreeChart> acc = new ArrayList<>();
+        List<String> sets = new ArrayList<>();
         for (String[] m : ACCURACY) {
             if (d.hasProbe(m[0])) {
                 acc.add(curve(m[1], "epoch", m[1].toLowerCase(Locale.ROOT) + " (%)", byLoss, m[0], 100, false));
+                sets.add(m[2]);
             }
         }
         if (!acc.isEmpty()) {
-            figures.add(save(out, "accuracy-curves", "Training, validation and test accuracy, per loss" + at,
-                    "The losses paper's Figure 2: accuracy on the training, validation and test sets against epochs"
-                            + seedsNote(d) + "." + leftOut(d), acc, 3));
+            // named by the panels drawn: a run without a validation set (--val-fraction 0) has none
+            String named = and(sets);
+            String title = Character.toUpperCase(named.charAt(0)) + named.substring(1) + " accuracy, per loss" + at;
+            figures.add(save(out, "accuracy-curves", title,
+                    "The losses paper's Figure 2: accuracy on the " + named + " set" + (sets.size() > 1 ? "s" : "")
+                            + " against epochs" + seedsNote(d) + "." + leftOut(d), acc, 3));
         }
     }
 
@@ -272,14 +288,14 @@ public final class SweepFigures {
         String ncKey = d.hasResult("final_nc1") ? "final_nc1" : d.hasResult("nc1") ? "nc1" : null;
         if (accKey != null && d.hasResult(accKey)) {
             figures.add(map(d, out, "map-test-accuracy", "Mean test accuracy over " + x + " and " + y + at, x, y, rest,
-                    accKey, 100, false, true, "test accuracy (%)", "%.2f",
+                    accKey, 100, false, true, "test accuracy (%)", 2,
                     "The losses paper's Figure 3: mean test accuracy (of the model with the best validation accuracy)"
                             + " for each " + x + " and " + y + ", per loss (top), and each loss minus CE (bottom)."));
         }
         if (ncKey != null) {
             figures.add(map(d, out, "map-nc1", "NC1 at the end of " + (d.isUfm() ? "the solve (1e-12: round-off)"
                     : "training") + " over " + x + " and " + y + at, x, y, rest,
-                    ncKey, 1, true, false, "log10 NC1", "%.2f",
+                    ncKey, 1, true, false, "log10 NC1", 2,
                     "The losses paper's Figure 4: log10 of the final NC1 for each " + x + " and " + y + ", per loss (top),"
                             + " and each loss minus CE (bottom): smaller is more collapsed, so red marks a loss that"
                             + " collapsed more than CE, as red marks a higher test accuracy in Figure 3."));
@@ -316,7 +332,7 @@ public final class SweepFigures {
     }
 
     private static Figure map(SweepData d, Path out, String id, String title, String x, String y, Map<String, Object> rest,
-            String key, double scale, boolean log10, boolean higherIsBetter, String zLabel, String fmt, String caption) {
+            String key, double scale, boolean log10, boolean higherIsBetter, String zLabel, int decimals, String caption) {
         String[] xs = names(d.values(x));
         String[] ys = names(d.values(y));
         List<JFreeChart> charts = new ArrayList<>();
@@ -325,7 +341,7 @@ public final class SweepFigures {
             grids.put(loss, grid(d, loss, x, y, rest, key, scale, log10, 0));
         }
         double[] range = sharedRange(grids.values());
-        grids.forEach((loss, z) -> charts.add(Charts.cellMap(label(loss), x, xs, y, ys, zLabel, z, fmt, false,
+        grids.forEach((loss, z) -> charts.add(Charts.cellMap(label(loss), x, xs, y, ys, zLabel, z, decimals, false,
                 range[0], range[1])));
         double[][] ce = grids.get("ce");
         if (ce != null && d.losses().size() > 1) {
@@ -347,7 +363,7 @@ public final class SweepFigures {
             double m = Math.max(Math.abs(r[0]), Math.abs(r[1]));
             // red: better than CE, whichever way "better" points
             diffs.forEach((loss, diff) -> charts.add(Charts.cellMap(label(loss) + " − CE", x, xs, y, ys,
-                    "difference in " + zLabel + " (red: better)", diff, fmt, true, -m, m, higherIsBetter)));
+                    "difference in " + zLabel + " (red: better)", diff, decimals, true, -m, m, higherIsBetter)));
         }
         return save(out, id, title, caption, charts, d.losses().size());
     }
@@ -372,7 +388,7 @@ public final class SweepFigures {
         List<JFreeChart> charts = new ArrayList<>();
         for (String loss : d.losses()) {
             charts.add(Charts.cellMap(label(loss), x, xs, y, ys, "std of test accuracy (%)",
-                    grid(d, loss, x, y, rest, key, 100, false, 3), "%.2f", false));
+                    grid(d, loss, x, y, rest, key, 100, false, 3), 2, false));
         }
         return save(out, "map-seed-spread", "Spread of test accuracy over seeds",
                 "Standard deviation over " + d.seedCount() + " seeds of the test accuracy, per loss: differences between"

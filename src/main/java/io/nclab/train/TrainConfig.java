@@ -307,14 +307,39 @@ public record TrainConfig(
             return;
         }
         args.add("--" + key.replace('_', '-'));
-        if (value instanceof Double d) {
-            args.add(io.nclab.io.Csv.plain(d));
-        } else if (value instanceof String str && (key.equals("optimizer") || key.equals("schedule")
-                || key.equals("imbalance_profile"))) {
-            args.add(str.toLowerCase(Locale.ROOT));
-        } else {
-            args.add(value.toString());
+        args.add(cliSpelling(key, value));
+    }
+
+    /**
+     * A setting's value as the CLI spells it: the value config.json records for {@code key} (its snake_case
+     * name; the model's are also read as {@code model_architecture}, as a report flattens them) given as an
+     * option would take it: {@code fashion-mnist} for FASHION_MNIST, {@code adam}, {@code cosine},
+     * {@code wrn50}, numbers as typed ({@link io.nclab.io.Csv#plain}: 0.0005, 64), null as null.
+     */
+    public static String cliSpelling(String key, Object value) {
+        if (value == null) {
+            return null;
         }
+        if (value instanceof Double d) {
+            return Double.isFinite(d) ? io.nclab.io.Csv.plain(d) : d.toString();
+        }
+        if (value instanceof String str) {
+            try {
+                switch (key) {
+                    case "dataset":
+                        return DatasetKind.valueOf(str).cliName();
+                    case "architecture": case "model_architecture":
+                        return Architecture.valueOf(str).cliName();
+                    case "optimizer": case "schedule": case "imbalance_profile":
+                        return str.toLowerCase(Locale.ROOT);
+                    default:
+                        return str;
+                }
+            } catch (IllegalArgumentException notAConstant) {
+                return str; // already spelled as the CLI does (a sweep's row), or unknown: as it is
+            }
+        }
+        return value.toString();
     }
 
     private static String firstLine(String s) {

@@ -378,21 +378,135 @@ class ExperimentCommandsTest {
         settings.put("out", run.toString());
         io.nclab.experiment.Provenance.writeConfig(run, "train", settings);
         String expectedCommand = "nclab train --loss focal:gamma=3 --per-class 20 --out " + run;
+        // not started: nothing to draw yet (aRunWithNoProbeHasNothingToReport)
         CliRunner.Result fresh = CliRunner.run("report", run.toString());
-        assertEquals(0, fresh.code(), fresh.err());
-        String html = Files.readString(run.resolve("report/report.html"));
-        assertTrue(html.contains("<b>not started: 0 of 30 epochs trained (config.json only)</b>"), html);
-        assertTrue(html.contains(expectedCommand), html);
+        assertEquals(2, fresh.code(), fresh.err());
+        assertTrue(fresh.err().contains("(not started: 0 of 30 epochs trained (config.json only))"), fresh.err());
         // killed in epoch 4: epochs 0 to 3 probed and checkpointed; the NC1 fall would "fail" the claim
         Files.createDirectories(run.resolve("checkpoints/epoch-0003"));
         Files.writeString(run.resolve("metrics.csv"), "epoch,train_accuracy,val_accuracy,test_accuracy,nc1\n"
                 + "0,0.1,0.1,0.1,3.0\n1,0.5,0.4,0.41,2.0\n2,0.6,0.5,0.5,1.9\n3,0.7,0.6,0.6,1.8\n");
         CliRunner.Result rep = CliRunner.run("report", run.toString());
         assertEquals(0, rep.code(), rep.err());
-        html = Files.readString(run.resolve("report/report.html"));
+        String html = Files.readString(run.resolve("report/report.html"));
         assertTrue(html.contains("<b>interrupted after epoch 3 of 30</b>"), html);
         assertTrue(html.contains("claims are not judged on an incomplete run"), html);
         assertTrue(!html.contains("does not hold") && !html.contains("1 complete run"), html);
         assertTrue(html.contains("<pre>" + expectedCommand + "\n</pre>"), html);
+    }
+
+    /** A run directory as train writes it: config.json of the defaults with these changes, metrics.csv of rows. */
+    private Path trainRun(String name, Map<String, Object> changes, String metrics) throws Exception {
+        Path run = Files.createDirectories(tmp.resolve(name));
+        Map<String, Object> settings = io.nclab.train.TrainConfig.defaults().with(changes).settings();
+        settings.put("out", run.toString());
+        io.nclab.experiment.Provenance.writeConfig(run, "train", settings);
+        if (metrics != null) {
+            Files.writeString(run.resolve("metrics.csv"), metrics);
+        }
+        return run;
+    }
+
+    /** A one-run report's tables show settings as the CLI spells them, not as Java writes enums and doubles. */
+    @Test
+    void aRunsSettingsReadAsTheyAreTyped() throws Exception {
+        Path run = trainRun("typed", Map.of("epochs", 2, "per_class", 20, "loss", "ce", "model.width", 0.25),
+                "epoch,train_accuracy,val_accuracy,test_accuracy,nc1\n1,0.5,0.4,0.41,2.0\n2,0.9,0.8,0.79,0.5\n");
+        CliRunner.Result rep = CliRunner.run("report", run.toString());
+        assertEquals(0, rep.code(), rep.err());
+        String html = Files.readString(run.resolve("report/report.html"));
+        String tables = html.substring(html.indexOf("<h3>Final numbers"), html.indexOf("The run's settings"));
+        for (String shown : List.of("<td>fashion-mnist</td>", "<td>adam</td>", "<td>cosine</td>", "<td>mlp</td>",
+                "<td>0.0005</td>", "<td>0.25</td>", "<td>–</td>")) {
+            assertTrue(tables.contains(shown), shown + " in " + tables);
+        }
+        for (String java : List.of("FASHION_MNIST", "ADAM", "COSINE", "MLP", "E-4", ">null<", ".0<")) {
+            assertFalse(tables.contains(java), java + " in " + tables);
+        }
+    }
+
+    /** The accuracy figure is named by the panels it draws: no validation panel, no "validation" in its title. */
+    @Test
+    void theAccuracyFigureIsTitledByWhatItShows() throws Exception {
+        Path run = trainRun("noval", Map.of("epochs", 2, "per_class", 20, "loss", "ce", "val_fraction", 0.0),
+                "epoch,train_accuracy,val_accuracy,test_accuracy,nc1\n0,0.1,NaN,0.1,3.0\n1,0.5,NaN,0.41,2.0\n"
+                        + "2,0.9,NaN,0.79,0.5\n");
+        assertEquals(0, CliRunner.run("report", run.toString()).code());
+        String html = Files.readString(run.resolve("report/report.html"));
+        assertTrue(html.contains("<h3>Training and test accuracy, per loss</h3>"), html);
+        assertTrue(html.contains("accuracy on the training and test sets against epochs"), html);
+        assertFalse(html.contains("validation and test"), html);
+    }
+
+    /** A file where a sweep or run folder belongs is one line that says what to give, and nothing is written. */
+    @Test
+    void reportOfAFileSaysWhatItNeeds() throws Exception {
+        Path file = Files.writeString(tmp.resolve("results.txt"), "notes");
+        for (String[] args : new String[][] {{"report", file.toString()},
+            {"report", file.toString(), "--out", tmp.resolve("r").toString()}}) {
+            CliRunner.Result r = CliRunner.run(args);
+            assertEquals(2, r.code(), r.err());
+            assertEquals("nclab report: " + file + " is a file; give a sweep folder (with results.db) or a run folder"
+                    + " of train or ufm (with config.json)", r.err().strip());
+        }
+        assertEquals("notes", Files.readString(file));
+        assertFalse(Files.exists(tmp.resolve("r")));
+        CliRunner.Result none = CliRunner.run("report", tmp.resolve("none").toString());
+        assertEquals(2, none.code(), none.err());
+        assertEquals("nclab report: " + tmp.resolve("none") + " does not exist; give a sweep folder (with results.db)"
+                + " or a run folder of train or ufm (with config.json)", none.err().strip());
+    }
+
+    /**
+     * A sweep whose runs all failed has nothing to draw, and report says why: each run that is not complete on a
+     * line of its own, with its status and the first line of its error, as the README promises.
+     */
+    @Test
+    void aSweepWithNoCompleteRunListsItsFailures() throws Exception {
+        Path sweep = tmp.resolve("bad");
+        SweepSpec spec = new SweepSpec("bad", "train", List.of("ce"), Map.of("lr", List.of("1e12", "1e13", "1e-3")),
+                List.of(0L), Map.of("optimizer", "sgd"));
+        try (ResultsDb db = ResultsDb.open(sweep.resolve(ResultsDb.FILE))) {
+            db.describe(spec);
+            db.register("train", spec.runs(), spec.options(), sweep.resolve("runs"));
+            for (int i = 0; i < 2; i++) {
+                String id = spec.runs().get(i).id();
+                db.markRunning(id, "2026-01-01T00:00:00Z", "nclab train --lr 1e1" + (2 + i));
+                db.recordFinished(new ResultsDb.Finished(id, false, "2026-01-01T00:00:02Z", 2, 2, Map.of(),
+                        new io.nclab.experiment.ProbeTable("epoch", List.of()),
+                        "exit code 2: nclab train: training diverged: the loss became NaN at epoch 1\nmore"));
+            }
+        }
+        CliRunner.Result r = CliRunner.run("report", sweep.toString());
+        assertEquals(2, r.code(), r.err());
+        String[] lines = r.err().strip().split("\n");
+        assertEquals("nclab report: sweep " + sweep + " has no complete run yet, so there is nothing to draw"
+                + " (2 failed, 1 pending):", lines[0], r.err());
+        assertEquals(4, lines.length, r.err());
+        for (int i = 0; i < 3; i++) {
+            String id = spec.runs().get(i).id();
+            assertTrue(lines[1 + i].strip().startsWith(id), lines[1 + i]);
+            assertTrue(i < 2 ? lines[1 + i].contains("failed") && lines[1 + i].endsWith(
+                    "exit code 2: nclab train: training diverged: the loss became NaN at epoch 1 …")
+                    : lines[1 + i].strip().endsWith("pending"), lines[1 + i]);
+        }
+        assertFalse(Files.exists(sweep.resolve("report")));
+    }
+
+    /** A run folder with no probe yet is refused as a sweep with no complete run is: nothing to draw, one line. */
+    @Test
+    void aRunWithNoProbeHasNothingToReport() throws Exception {
+        Path run = trainRun("fresh", Map.of("epochs", 30, "per_class", 20), null);
+        CliRunner.Result r = CliRunner.run("report", run.toString());
+        assertEquals(2, r.code(), r.err());
+        assertEquals("nclab report: run " + run + " has no probe yet, so there is nothing to report (not started: 0 of"
+                + " 30 epochs trained (config.json only))", r.err().strip());
+        assertFalse(Files.exists(run.resolve("report")));
+        Path ufm = Files.createDirectories(tmp.resolve("ufm-fresh"));
+        io.nclab.experiment.Provenance.writeConfig(ufm, "ufm", new java.util.LinkedHashMap<>(Map.of("loss", "ce")));
+        CliRunner.Result u = CliRunner.run("report", ufm.toString());
+        assertEquals(2, u.code(), u.err());
+        assertTrue(u.err().strip().endsWith("has no probe yet, so there is nothing to report (not started (no"
+                + " trajectory written))"), u.err());
     }
 }

@@ -159,4 +159,111 @@ class ChartsTest {
         assertEquals("0.325", Charts.DecadeLogAxis.format(0.325, 0.025));
         assertEquals("0.34", Charts.DecadeLogAxis.format(0.34000000001, 0.01));
     }
+
+    /** Pixels of the chart drawn at 500 × 320 in the colour of its first series (#1f77b4, to within 40 per channel). */
+    private static int firstSeriesPixels(org.jfree.chart.JFreeChart chart) {
+        BufferedImage img = new BufferedImage(500, 320, BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = img.createGraphics();
+        chart.draw(g, new java.awt.geom.Rectangle2D.Double(0, 0, 500, 320));
+        g.dispose();
+        int n = 0;
+        for (int x = 0; x < img.getWidth(); x++) {
+            for (int y = 0; y < img.getHeight(); y++) {
+                java.awt.Color c = new java.awt.Color(img.getRGB(x, y));
+                n += Math.abs(c.getRed() - 0x1f) < 40 && Math.abs(c.getGreen() - 0x77) < 40
+                        && Math.abs(c.getBlue() - 0xb4) < 40 ? 1 : 0;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * A reference line's label never covers the data: a curve just above CM = 0 over its whole length (where the
+     * cosine-margin figure is read, and where the label's box used to sit) is drawn in full, and the label is
+     * in the legend.
+     */
+    @Test
+    void aMarkersLabelCoversNoCurve() {
+        double[] x = new double[41];
+        double[] above = new double[41];
+        double[] low = new double[41];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = i / 40.0;
+            above[i] = 0.03;
+            low[i] = -1;
+        }
+        java.util.function.Supplier<org.jfree.chart.JFreeChart> chart = () -> Charts.bandChart("P_CM", "fraction",
+                "CM", List.of(new Charts.Band("d = 3", x, above, above, above), new Charts.Band("d = 16", x, low, low,
+                        low)));
+        int bare = firstSeriesPixels(chart.get());
+        org.jfree.chart.JFreeChart marked = Charts.horizontalMarker(chart.get(), 0, "CM = 0 (decision boundary)");
+        int withMarker = firstSeriesPixels(marked);
+        assertTrue(bare > 300 && withMarker >= 0.98 * bare, "curve pixels " + withMarker + " of " + bare);
+        List<String> legend = new java.util.ArrayList<>();
+        org.jfree.chart.LegendItemCollection items = marked.getXYPlot().getLegendItems();
+        for (int i = 0; i < items.getItemCount(); i++) {
+            legend.add(items.get(i).getLabel());
+        }
+        assertEquals(List.of("d = 3", "d = 16", "CM = 0 (decision boundary)"), legend);
+        org.jfree.chart.JFreeChart vertical = Charts.verticalMarker(chart.get(), 0.8, "a threshold");
+        assertTrue(firstSeriesPixels(vertical) >= 0.95 * bare);
+    }
+
+    /** The labels a cell map writes in its cells, in no particular order. */
+    private static List<String> cellTexts(org.jfree.chart.JFreeChart chart) {
+        List<String> texts = new java.util.ArrayList<>();
+        for (Object a : chart.getXYPlot().getAnnotations()) {
+            texts.add(((org.jfree.chart.annotations.XYTextAnnotation) a).getText());
+        }
+        java.util.Collections.sort(texts);
+        return texts;
+    }
+
+    /** Heat-map cells never read "-0.00", and cells that differ do not read the same where two more digits tell them apart. */
+    @Test
+    void cellLabelsHaveNoNegativeZeroAndTellCellsApart() {
+        String[] xs = {"0.25", "1"};
+        String[] ys = {"10", "30"};
+        // log10 NC1 of 0.9991 is -0.0004: "0.00", not "-0.00"; two decimals tell these cells apart
+        List<String> plain = cellTexts(Charts.cellMap("CE", "width", xs, "epochs", ys, "log10 NC1",
+                new double[][] {{-0.0004, 0.5}, {-0.31, 1.25}}, 2, false));
+        assertEquals(List.of("-0.31", "0.00", "0.50", "1.25"), plain);
+        // 0.001, 0.004 and -0.001 would all read 0.00 (one of them -0.00)
+        List<String> close = cellTexts(Charts.cellMap("focal − CE", "width", xs, "epochs", ys, "difference",
+                new double[][] {{0.001, 0.004}, {-0.001, 0.5}}, 2, true));
+        assertEquals(List.of("-0.001", "0.001", "0.004", "0.500"), close);
+        // equal cells stay equal, and a difference below two more digits is not chased
+        List<String> equal = cellTexts(Charts.cellMap("LS", "width", xs, "epochs", ys, "test accuracy (%)",
+                new double[][] {{79.21, 79.21}, {79.210001, 80}}, 2, false));
+        assertEquals(List.of("79.21", "79.21", "79.21", "80.00"), equal);
+    }
+
+    /**
+     * A log axis labels the ends of its curves: NC1 from 24 down to 3.3 (labelled 20, 10, 5 only, the last fifth
+     * unlabelled) and NC3 from 1.45 down to 0.85 (1.2, 1, 0.9: the top third unlabelled) get a label within
+     * 15% of the axis of each end, and a curve over six decades a label in every decade.
+     */
+    @Test
+    void aLogAxisLabelsTheEndsOfItsCurvesAndEveryDecade() {
+        double[] x = {0, 1, 2};
+        double[][] curves = {{24, 6.3, 3.3}, {1.45, 0.93, 0.85}, {1, 1e-3, 1e-6}};
+        for (double[] y : curves) {
+            List<String> labels = yTickLabels(Charts.logY(Charts.bandChart("NC", "epoch", "NC", List.of(
+                    new Charts.Band("ce", x, y, y, y)))));
+            double[] v = labels.stream().mapToDouble(l -> l.startsWith("1e") ? Math.pow(10,
+                    Double.parseDouble(l.substring(2))) : Double.parseDouble(l)).sorted().toArray();
+            double lo = Math.log10(y[2]);
+            double hi = Math.log10(y[0]);
+            assertTrue(v.length >= 3 && Math.log10(v[0]) - lo <= 0.15 * (hi - lo)
+                    && hi - Math.log10(v[v.length - 1]) <= 0.15 * (hi - lo), "labels " + labels + " for " + y[2]
+                    + " to " + y[0]);
+            if (y[2] == 1e-6) {
+                for (int k = -6; k <= 0; k++) {
+                    final int decade = k;
+                    assertTrue(java.util.Arrays.stream(v).anyMatch(t -> Math.abs(Math.log10(t) - decade) < 1e-9),
+                            "1e" + k + " in " + labels);
+                }
+            }
+        }
+    }
 }
