@@ -63,12 +63,28 @@ public final class Csv {
         return v.toString();
     }
 
-    /** A number as CSV text: shortest round-trip form, so the file reads back exactly. */
-    /** A number as a user types it in an option: 0.25, 64, 0.001 (no trailing zeros, no exponent). */
+    /**
+     * A number as a user types it in an option: 0.25, 64, 0.001, 5e-4 is 0.0005 (no trailing zeros), and below 1e-4
+     * the short exponent form, 1e-10 or 2.5e-7, rather than a run of zeros (an integer is always written out).
+     */
     public static String plain(double v) {
-        return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
+        if (!Double.isFinite(v)) {
+            return Double.toString(v);
+        }
+        if (v == 0) {
+            return "0";
+        }
+        java.math.BigDecimal b = java.math.BigDecimal.valueOf(v).stripTrailingZeros();
+        if (Math.abs(v) >= 1e-4) {
+            return b.toPlainString();
+        }
+        String digits = b.unscaledValue().abs().toString();
+        int exponent = digits.length() - 1 - b.scale();
+        return (v < 0 ? "-" : "") + digits.charAt(0) + (digits.length() > 1 ? "." + digits.substring(1) : "") + "e"
+                + exponent;
     }
 
+    /** A number as CSV text: shortest round-trip form, so the file reads back exactly. */
     public static String num(double v) {
         return Double.toString(v);
     }

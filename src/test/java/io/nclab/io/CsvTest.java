@@ -1,0 +1,24 @@
+package io.nclab.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+class CsvTest {
+
+    /** Numbers as a user types them: no trailing zeros, no run of zeros after the point, and they parse back. */
+    @Test
+    void plainNumbersReadAsTyped() {
+        String[][] cases = {
+            {"0.25", "0.25"}, {"64", "64"}, {"0.001", "0.001"}, {"5e-4", "0.0005"}, {"1e-4", "0.0001"},
+            {"1e-10", "1e-10"}, {"2.5e-7", "2.5e-7"}, {"-3e-5", "-3e-5"}, {"1.25e-12", "1.25e-12"}, {"0", "0"},
+            {"10000000", "10000000"}, {"123456.5", "123456.5"},
+        };
+        for (String[] c : cases) {
+            double v = Double.parseDouble(c[0]);
+            assertEquals(c[1], Csv.plain(v), c[0]);
+            assertEquals(v, Double.parseDouble(Csv.plain(v)), c[0] + " reads back");
+        }
+        assertEquals("NaN", Csv.plain(Double.NaN));
+    }
+}
