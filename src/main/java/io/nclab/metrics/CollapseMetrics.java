@@ -19,7 +19,8 @@ import java.util.Set;
  *       max(d, K)·ε·λ_max (the losses paper §4, the MSE paper's eq. 6); never negative.</li>
  *   <li>{@code nc1_quotient} = tr Σ_W / tr Σ_B.</li>
  *   <li>{@code cdnv} = mean over k &lt; l of (σ_k² + σ_l²)/(2‖μ_k − μ_l‖^p), σ_k² the mean of
- *       ‖h − μ_k‖² over class k, p = 2 unless {@link Options#cdnvExponent} says otherwise.</li>
+ *       ‖h − μ_k‖² over class k, p = 2 unless {@link Options#cdnvExponent} says otherwise; undefined (NaN)
+ *       when a pair's ‖μ_k − μ_l‖² is within round-off (the rule that makes the class means coincide).</li>
  *   <li>{@code nc2} = ‖WWᵀ/‖WWᵀ‖_F − T‖_F (W as learned, not centred; the MSE paper's eq. 7),
  *       {@code nc2_means} the same for MMᵀ, {@code nc3} = ‖WMᵀ/‖WMᵀ‖_F − T‖_F (eq. 8).</li>
  *   <li>{@code nc4}: the fraction of samples where argmax_k (Wh + b)_k differs from the nearest class
@@ -31,7 +32,7 @@ import java.util.Set;
  *       here is the population standard deviation (divided by the count; Papyan et al.'s code uses
  *       the n−1 form, larger by √(n/(n−1))).</li>
  *   <li>{@code numerical_rank} = (1/K) Σ_k ‖H_k‖_*²/‖H_k‖_F², H_k class k's features, not centred
- *       (the MSE paper, §4).</li>
+ *       (the MSE paper, §4); numerical_rank − 1 exact to about 1e-10 relative (see {@link NumericalRank}).</li>
  *   <li>The cosine margin of sample i of class k (the MSE paper, §4): cos(h_i − μ_G, w_k − w̄) −
  *       max_{j≠k} cos(h_i − μ_G, w_j − w̄), w̄ the mean row of W, the cosine of a zero vector 0;
  *       {@code cosine_margin_mean}, {@code cosine_margin_min}, {@code cosine_margin_negative_fraction}

@@ -1,5 +1,6 @@
 package io.nclab.metrics;
 
+import io.nclab.nd.Svd;
 import io.nclab.nd.SymmetricEigen;
 
 import ai.djl.ndarray.NDArray;
@@ -24,6 +25,12 @@ import java.util.concurrent.Future;
  * max(n_k, d)·ε·λ_max are round-off of the Gram (an exactly collapsed class gives a rank-one Gram)
  * and count as zero, and a class's ratio is at least 1, as it is by definition (the dropped values leave the
  * trace, not the nuclear norm). A class whose features are all zero has ratio 0.
+ *
+ * <p>A Gram matrix squares the singular values: its eigenvalues carry absolute errors of about ε·λ_max, so
+ * σ_i ≪ σ_max lose digits (all of them below about √ε·σ_max). Where the error estimate of a class's ratio − 1
+ * ({@link #resolvedExcess}) passes {@link #RESOLVED} — a large common offset, or a class close to one direction —
+ * that class's singular values come from its features instead ({@link #exactExcess}), exact to about ε·σ_2/σ_i;
+ * random or ordinary trained features stay on the Gram route.
  */
 public final class NumericalRank {
     private NumericalRank() {}
@@ -33,6 +40,14 @@ public final class NumericalRank {
 
     /** The numerical rank of features held in one N×d NDArray (float32/float64, any device). */
     public static double measure(NDArray features, int[] labels, int classes) {
+        return 1 + excess(features, labels, classes);
+    }
+
+    /**
+     * numerical_rank − 1 = (1/K) Σ_k (‖H_k‖_*²/‖H_k‖_F² − 1), to its own relative precision: near collapse the
+     * double 1 + x that {@link #measure} returns keeps only ε/x of it.
+     */
+    static double excess(NDArray features, int[] labels, int classes) {
         if (features.getShape().dimension() != 2) {
             throw new UserError("features must be a matrix (samples × dimension), got shape " + features.getShape());
         }
@@ -47,7 +62,7 @@ public final class NumericalRank {
         int threads = Math.max(1, Math.min(classes, Runtime.getRuntime().availableProcessors()));
         ExecutorService pool = Workers.pool("nclab-numerical-rank", threads);
         try {
-            List<Future<Double>> ratios = new ArrayList<>();
+            List<Future<Double>> excesses = new ArrayList<>();
             try (NDManager scope = batch.scope()) {
                 for (int k = 0; k < classes; k++) {
                     int n = (int) batch.counts[k];
@@ -55,20 +70,35 @@ public final class NumericalRank {
                     double[] gram = classGram(batch, scope, k, d);
                     int bigger = Math.max(n, d);
                     if (size >= PARALLEL_FROM) {
-                        ratios.add(pool.submit(() -> ratio(gram, size, bigger)));
+                        excesses.add(pool.submit(() -> resolvedExcess(gram, size, bigger)));
                     } else {
-                        double r = ratio(gram, size, bigger);
-                        ratios.add(java.util.concurrent.CompletableFuture.completedFuture(r));
+                        double r = resolvedExcess(gram, size, bigger);
+                        excesses.add(java.util.concurrent.CompletableFuture.completedFuture(r));
                     }
                 }
             }
+            // Classes whose Gram eigenvalues do not resolve the ratio: their singular values from the features
+            for (int k = 0; k < classes; k++) {
+                if (Double.isNaN(Workers.await(excesses.get(k), "the numerical rank"))) {
+                    double[] rows = classRows(batch, k, d);
+                    int n = (int) batch.counts[k];
+                    excesses.set(k, pool.submit(() -> exactExcess(rows, n, d)));
+                }
+            }
             double sum = 0;
-            for (Future<Double> f : ratios) {
+            for (Future<Double> f : excesses) {
                 sum += Workers.await(f, "the numerical rank");
             }
             return sum / classes;
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    /** Class k's rows, n_k×d row-major, in float64. */
+    private static double[] classRows(Batch batch, int k, int d) {
+        try (NDManager scope = batch.scope(); NDManager cls = batch.block(scope)) {
+            return batch.sortedRows(cls, batch.start[k], batch.start[k + 1]).toDoubleArray();
         }
     }
 
@@ -185,10 +215,43 @@ public final class NumericalRank {
      * ‖H‖_*²/‖H‖_F² from a Gram matrix of H (either one): (Σ √λ_i)² / tr G, with the eigenvalues below
      * {@code maxDim}·ε·λ_max dropped as round-off. A Gram matrix squares the singular values, so those
      * below about √(maxDim·ε)·σ_max (5e-7·σ_max at d = 1024) are not resolved and count as zero: features
-     * that close to one direction per class read exactly 1 (a true 1 + 4e-7, say), never less. That is the price of
-     * the Gram route, which costs a fraction of an SVD.
+     * that close to one direction per class read exactly 1 (a true 1 + 4e-7, say), never less. The streaming
+     * route ({@link ClassGrams}) has only the Gram; {@link #measure} checks {@link #resolvedExcess} instead.
      */
     static double ratio(double[] gram, int size, int maxDim) {
+        return fromGram(gram, size, maxDim)[0];
+    }
+
+    /**
+     * How far a Gram eigenvalue is typically off, in units of ε·λ_max, per √max(n_k, d): the rounding errors of
+     * the Gram's max(n_k, d)-term sums and of the eigensolver add up like a random walk (measured: 0.3–4 ε·λ_max
+     * on offset and ReLU features with max(n_k, d) from 10 to 2000).
+     */
+    static final double GRAM_ERROR = 1.0;
+
+    /**
+     * The relative accuracy the Gram route must reach on ratio − 1 for {@link #measure} to keep its value; a class
+     * where the error estimate exceeds it takes its singular values from the features ({@link #exactExcess}).
+     */
+    static final double RESOLVED = 1e-10;
+
+    /**
+     * ratio − 1 from the Gram matrix where its eigenvalues resolve it to {@link #RESOLVED}, else NaN. The
+     * eigenvalues carry absolute errors of about δ = {@link #GRAM_ERROR}·√maxDim·ε·λ_max, so σ_i = √λ_i is
+     * uncertain by √(λ_i + δ) − √(λ_i − δ) (≈ δ/σ_i, and up to √(2δ) for λ_i near δ), and the ratio
+     * (Σσ_i)²/tr by 2·ratio·(Σ of those)/Σσ_i. Random ReLU-like features (σ_i within a few hundred of σ_max) stay
+     * far below that; classes close to one direction (a large common offset, or collapse) do not.
+     */
+    static double resolvedExcess(double[] gram, int size, int maxDim) {
+        double[] r = fromGram(gram, size, maxDim);
+        if (r[0] == 0) {
+            return -1; // all-zero features
+        }
+        return r[1] <= RESOLVED * (r[0] - 1) ? r[0] - 1 : Double.NaN;
+    }
+
+    /** {ratio, an estimate of its absolute error} from a Gram matrix. */
+    private static double[] fromGram(double[] gram, int size, int maxDim) {
         double trace = 0;
         for (int i = 0; i < size; i++) {
             trace += gram[i * size + i];
@@ -202,18 +265,209 @@ public final class NumericalRank {
                     + " overflows in numerical_rank; rescale them (every NC metric is scale-invariant)");
         }
         if (trace <= 0) {
-            return 0;
+            return new double[] {0, 0};
         }
         double[] lam = SymmetricEigen.ofRowMajor(gram, size, false).descending().values();
         double cut = maxDim * Geometry.EPS * lam[0];
+        double delta = GRAM_ERROR * Math.sqrt(maxDim) * Geometry.EPS * lam[0];
         double nuclear = 0;
+        double uncertain = 0;
         for (double l : lam) {
             if (l > cut) {
                 nuclear += Math.sqrt(l);
             }
+            double p = Math.max(l, 0);
+            uncertain += Math.sqrt(p + delta) - Math.sqrt(Math.max(p - delta, 0));
         }
         // ‖H‖_*² ≥ ‖H‖_F² for any H ≠ 0; below 1 only by the unresolved singular values the cut dropped from the
         // nuclear norm but not from the trace
-        return Math.max(1.0, nuclear * nuclear / trace);
+        double ratio = Math.max(1.0, nuclear * nuclear / trace);
+        return new double[] {ratio, 2 * ratio * uncertain / nuclear};
+    }
+
+    /**
+     * ‖H‖_*²/‖H‖_F² − 1 from the rows X = Hᵀ (n×d, row-major; overwritten) themselves, its small singular values
+     * to about ε·σ_2/σ_i relative however large the class's common part σ_1 is:
+     * <ol>
+     *   <li>the rows are centred on their mean μ̃ (each entry one rounding of the exact difference, so C = X − 1μ̃ᵀ
+     *       is known to ε relative entrywise, with no cancellation left for later);</li>
+     *   <li>an orthogonal Q (a Householder reflection) with first column 1/√n turns X into QᵀX = [√n μ̃ + Cᵀ1/√n;
+     *       Q_⊥ᵀC]: the common part is all in the first row, and the other rows come from C alone (Q_⊥ᵀ1 = 0
+     *       exactly in exact arithmetic, so μ̃ never enters them);</li>
+     *   <li>Householder reflections from the right and the left alternately clear the first row and column
+     *       but their (1,1) entry β, until the coupling c left in them moves no singular value of the rest Z by
+     *       more than ε relative (c²/(β² − ‖Z‖²) ≤ ε; after one or two steps when σ_1 dominates);</li>
+     *   <li>σ_1 = |β| and the others are Z's, from {@link Svd} (LAPACK {@code dgesdd}). Where σ_1 does not
+     *       dominate, the whole transformed matrix goes to {@code dgesdd} instead.</li>
+     * </ol>
+     * With S = Σ_{i≥2} σ_i and Q = Σ_{i≥2} σ_i², ratio − 1 = (2σ_1 S + S² − Q)/(σ_1² + Q): no difference of two
+     * numbers near σ_1² is ever taken.
+     */
+    static double exactExcess(double[] x, int n, int d) {
+        double[] mu = new double[d];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < d; j++) {
+                mu[j] += x[i * d + j];
+            }
+        }
+        for (int j = 0; j < d; j++) {
+            mu[j] /= n;
+        }
+        double[] colSum = new double[d];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < d; j++) {
+                double c = x[i * d + j] - mu[j];
+                x[i * d + j] = c;
+                colSum[j] += c;
+            }
+        }
+        // Q = I − 2vvᵀ/vᵀv, v = 1 + √n e_1 (Q1 = −√n e_1): rows 2..n of QC are C_i − (1ᵀC + √n C_1)/(n + √n)
+        double root = Math.sqrt(n);
+        double[] shift = new double[d];
+        for (int j = 0; j < d; j++) {
+            shift[j] = (colSum[j] + root * x[j]) / (n + root);
+        }
+        for (int i = 1; i < n; i++) {
+            for (int j = 0; j < d; j++) {
+                x[i * d + j] -= shift[j];
+            }
+        }
+        for (int j = 0; j < d; j++) {
+            x[j] = root * mu[j] + colSum[j] / root;
+        }
+        double[] sigma = deflate(x, n, d);
+        double s1 = sigma[0];
+        double s = 0;
+        double q = 0;
+        for (int i = 1; i < sigma.length; i++) {
+            s += sigma[i];
+            q += sigma[i] * sigma[i];
+        }
+        if (s1 == 0 && s == 0) {
+            return -1; // all-zero features
+        }
+        return (2 * s1 * s + (s * s - q)) / (s1 * s1 + q);
+    }
+
+    /** Half-steps of {@link #deflate} before it gives up on σ_1 dominating. */
+    private static final int DEFLATION_STEPS = 8;
+
+    /**
+     * The singular values of A (p×q, row-major; overwritten) whose first row carries its dominant part: σ_1 first,
+     * then the rest's, each in its own scale (see {@link #exactExcess}).
+     */
+    static double[] deflate(double[] a, int p, int q) {
+        for (int step = 0; step < DEFLATION_STEPS; step++) {
+            if (step % 2 == 0) {
+                reflectRow(a, p, q);
+            } else {
+                reflectColumn(a, p, q);
+            }
+            // now either the first row or the first column is (β, 0, ..., 0); c the other one's tail
+            double beta = a[0];
+            double c2 = 0;
+            if (step % 2 == 0) {
+                for (int i = 1; i < p; i++) {
+                    c2 += a[i * q] * a[i * q];
+                }
+            } else {
+                for (int j = 1; j < q; j++) {
+                    c2 += a[j] * a[j];
+                }
+            }
+            double rest = 0;
+            for (int i = 1; i < p; i++) {
+                for (int j = 1; j < q; j++) {
+                    rest += a[i * q + j] * a[i * q + j];
+                }
+            }
+            double gap = beta * beta - rest;
+            if (c2 == 0 || (gap > 0 && c2 <= Geometry.EPS * gap)) {
+                double[] z = new double[Math.max(0, (p - 1) * (q - 1))];
+                for (int i = 1; i < p; i++) {
+                    System.arraycopy(a, i * q + 1, z, (i - 1) * (q - 1), q - 1);
+                }
+                double[] others = Svd.valuesOfRowMajor(z, p - 1, q - 1);
+                double[] out = new double[others.length + 1];
+                out[0] = Math.abs(beta);
+                System.arraycopy(others, 0, out, 1, others.length);
+                return out;
+            }
+        }
+        return Svd.valuesOfRowMajor(a, p, q);
+    }
+
+    /** A ← A R, R the Householder reflection that maps A's first row to (β, 0, ..., 0). */
+    private static void reflectRow(double[] a, int p, int q) {
+        double norm = 0;
+        for (int j = 0; j < q; j++) {
+            norm += a[j] * a[j];
+        }
+        norm = Math.sqrt(norm);
+        if (norm == 0) {
+            return;
+        }
+        double beta = a[0] >= 0 ? -norm : norm;
+        double[] w = new double[q];
+        System.arraycopy(a, 0, w, 0, q);
+        w[0] -= beta;
+        double ww = 0;
+        for (double v : w) {
+            ww += v * v;
+        }
+        if (ww == 0) {
+            return;
+        }
+        for (int i = 1; i < p; i++) {
+            double dot = 0;
+            for (int j = 0; j < q; j++) {
+                dot += a[i * q + j] * w[j];
+            }
+            double f = 2 * dot / ww;
+            for (int j = 0; j < q; j++) {
+                a[i * q + j] -= f * w[j];
+            }
+        }
+        a[0] = beta;
+        java.util.Arrays.fill(a, 1, q, 0.0);
+    }
+
+    /** A ← L A, L the Householder reflection that maps A's first column to (β, 0, ..., 0). */
+    private static void reflectColumn(double[] a, int p, int q) {
+        double norm = 0;
+        for (int i = 0; i < p; i++) {
+            norm += a[i * q] * a[i * q];
+        }
+        norm = Math.sqrt(norm);
+        if (norm == 0) {
+            return;
+        }
+        double beta = a[0] >= 0 ? -norm : norm;
+        double[] u = new double[p];
+        for (int i = 0; i < p; i++) {
+            u[i] = a[i * q];
+        }
+        u[0] -= beta;
+        double uu = 0;
+        for (double v : u) {
+            uu += v * v;
+        }
+        if (uu == 0) {
+            return;
+        }
+        double[] dot = new double[q];
+        for (int i = 0; i < p; i++) {
+            for (int j = 1; j < q; j++) {
+                dot[j] += u[i] * a[i * q + j];
+            }
+        }
+        for (int i = 0; i < p; i++) {
+            double f = 2 * u[i] / uu;
+            for (int j = 1; j < q; j++) {
+                a[i * q + j] -= f * dot[j];
+            }
+            a[i * q] = 0;
+        }
+        a[0] = beta;
     }
 }

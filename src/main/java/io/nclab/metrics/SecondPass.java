@@ -512,10 +512,15 @@ public final class SecondPass {
             between += v * v;
         }
         between /= k;
+        double floor = roundOff(within / n, meanNorms);
         double cdnv = 0;
         for (int a = 0; a < k; a++) {
             for (int b = a + 1; b < k; b++) {
-                cdnv += (sigma2[a] + sigma2[b]) / (2 * Math.pow(meanDistances[a * k + b], cdnvExponent / 2));
+                // two means within round-off of each other have no distance to divide by: the CDNV is undefined,
+                // whether their last bits happen to agree (0) or not (1e-32, which made it 1e32)
+                double dist = meanDistances[a * k + b];
+                cdnv += dist <= floor ? Double.NaN
+                        : (sigma2[a] + sigma2[b]) / (2 * Math.pow(dist, cdnvExponent / 2));
             }
         }
         cdnv /= k * (k - 1) / 2.0;
@@ -527,7 +532,7 @@ public final class SecondPass {
         CollapseMetrics.Builder m = new CollapseMetrics.Builder(k, (long) n);
         // With the class means coinciding up to round-off, M = [μ_k − μ_G] is rounding noise: every metric
         // made from it (its directions, norms, angles, the nearest class centre) is undefined, not a number.
-        boolean coincide = meansCoincide(between, within / n, meanNorms);
+        boolean coincide = meansCoincide(between, floor);
         if (!coincide) {
             m.nc1 = nc1Sum / n;
             m.nc1Quotient = within / n / between;
@@ -574,15 +579,14 @@ public final class SecondPass {
     }
 
     /**
-     * Whether the class means coincide up to round-off, so that Σ_B is noise and NC1 (both forms) is
-     * undefined (NaN) rather than 0 (all features equal: no between-class direction at all) or some
-     * huge number (a pseudo-inverse of rounding errors). The class means carry errors of about
-     * ε·‖h‖ (float64 sums), so tr Σ_B at or below (10⁴ε)² times the features' mean square is noise.
+     * The squared distance below which two points made from the class means are the same up to round-off: the
+     * class means carry errors of about ε·‖h‖ (float64 sums), so a squared distance at or below (10⁴ε)² times the
+     * features' mean square is noise. With tr Σ_B at or below it the class means coincide, so that Σ_B is noise
+     * and NC1 (both forms) and every metric made from M is undefined (NaN) rather than 0 (all features equal: no
+     * between-class direction at all) or some huge number (a pseudo-inverse of rounding errors); with one pair's
+     * ‖μ_k − μ_l‖² at or below it, the CDNV is undefined.
      */
-    private boolean meansCoincide(double between, double withinTrace, double[] meanNorms) {
-        if (nc1Rank == 0 || !(between > 0)) {
-            return true;
-        }
+    private double roundOff(double withinTrace, double[] meanNorms) {
         double scale = withinTrace;
         for (int j = 0; j < dim; j++) {
             scale += globalMean[j] * globalMean[j];
@@ -591,7 +595,12 @@ public final class SecondPass {
             scale = Math.max(scale, v * v);
         }
         double noise = 1e4 * Geometry.EPS;
-        return between <= noise * noise * scale;
+        return noise * noise * scale;
+    }
+
+    /** Whether the class means coincide up to round-off (tr Σ_B at or below {@link #roundOff}). */
+    private boolean meansCoincide(double between, double floor) {
+        return nc1Rank == 0 || !(between > 0) || between <= floor;
     }
 
     // ---------------------------------------------------------------- files

@@ -108,6 +108,46 @@ class MetricsCommandTest {
         }
     }
 
+    /** Two class means that coincide up to round-off: the CDNV is null in JSON and "undefined" in the table. */
+    @Test
+    void cdnvOfCoincidingMeansIsNullAndUndefined() throws Exception {
+        double[] h = new double[N * D];
+        long[] y = new long[N];
+        Random rnd = new Random(4);
+        for (int i = 0; i < N; i++) {
+            y[i] = i % K;
+            for (int j = 0; j < D; j++) {
+                // classes 0 and 1 share the mean e_0 (up to the rounding of ±0.1·(1/3)); 2 and 3 have their own
+                int centre = y[i] <= 1 ? 0 : (int) y[i];
+                double spread = (i / K) % 2 == 0 ? 0.1 / 3 : -0.1 / 3;
+                h[i * D + j] = (j == centre ? 1 : 0) + (j == 5 ? spread : 0.1 * rnd.nextGaussian());
+            }
+        }
+        // centre each class's noise exactly enough that only round-off separates the means of 0 and 1
+        for (int c = 0; c <= 1; c++) {
+            for (int j = 0; j < 5; j++) {
+                double mean = 0;
+                for (int i = c; i < N; i += K) {
+                    mean += h[i * D + j] - (j == 0 ? 1 : 0);
+                }
+                mean /= N / K;
+                for (int i = c; i < N; i += K) {
+                    h[i * D + j] -= mean;
+                }
+            }
+        }
+        Npy.write(dir.resolve("hcoinc.npy"), manager.create(h, new Shape(N, D)));
+        Npy.write(dir.resolve("ycoinc.npy"), manager.create(y));
+        CliRunner.Result r = run("metrics", "--features", f("hcoinc.npy"), "--labels", f("ycoinc.npy"), "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode node = Json.MAPPER.readTree(r.out().trim());
+        assertTrue(node.get("cdnv").isNull(), r.out());
+        assertTrue(node.get("nc1").isNumber(), r.out());
+        CliRunner.Result table = run("metrics", "--features", f("hcoinc.npy"), "--labels", f("ycoinc.npy"));
+        assertEquals(0, table.code(), table.err());
+        assertTrue(table.out().lines().anyMatch(l -> l.contains(" cdnv ") && l.contains("undefined")), table.out());
+    }
+
     @Test
     void withoutWeightsTheClassifierMetricsAreOmittedAndTheTableHasOneRowEach() {
         CliRunner.Result r = run("metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--no-numerical-rank");

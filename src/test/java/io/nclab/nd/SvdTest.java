@@ -100,6 +100,27 @@ class SvdTest {
         assertEquals(1.0, Math.abs(s.left()[2][2]), 1e-8);
     }
 
+    /** The values alone (dgesdd without vectors, and EJML's) are the full decomposition's values. */
+    @Test
+    void valuesAloneAreTheDecompositionsValues() {
+        Random rng = new Random(5);
+        int[][] shapes = {{1, 1}, {4, 30}, {30, 4}, {7, 7}, {1, 9}, {9, 1}};
+        for (int[] shape : shapes) {
+            double[] a = new double[shape[0] * shape[1]];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = rng.nextGaussian();
+            }
+            double[] copy = a.clone();
+            double[] full = Svd.ofRowMajor(a, shape[0], shape[1]).values();
+            double[] alone = Svd.valuesOfRowMajor(a, shape[0], shape[1]);
+            double[] ejml = Svd.valuesWithEjml(a, shape[0], shape[1]);
+            assertArrayEquals(copy, a, 0.0, "input modified");
+            assertArrayEquals(full, alone, 1e-13 * full[0], shape[0] + "x" + shape[1]);
+            assertArrayEquals(full, ejml, 1e-13 * full[0], shape[0] + "x" + shape[1] + " (EJML)");
+        }
+        assertEquals(0, Svd.valuesOfRowMajor(new double[0], 0, 5).length);
+    }
+
     @Test
     void nonFiniteEntriesAreRefused() {
         assertThrows(ArithmeticException.class, () -> Svd.ofRowMajor(new double[] {1, Double.NaN}, 1, 2));

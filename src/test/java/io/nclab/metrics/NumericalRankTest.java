@@ -1,0 +1,195 @@
+package io.nclab.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.nclab.nd.Nd;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class NumericalRankTest {
+
+    private static final MathContext MC = new MathContext(80);
+
+    /**
+     * Features with a large common offset (the audit's case: K = 4, d = 6, n = 10, class means ~N(0, 1), noise 0.1,
+     * everything plus the offset, float64): the Gram route squares σ_max/σ_min (1e10 at an offset of 1e6) and read
+     * numerical_rank − 1 = 1.09e-7 where it is 3.43e-7. Against an 80-digit reference (the exact Gram matrices of the
+     * float64 features, diagonalised by Jacobi rotations in BigDecimal), to 1e-9 relative on numerical_rank − 1.
+     */
+    @Test
+    void largeOffsetsKeepNumericalRankMinusOne() {
+        int k = 4;
+        int d = 6;
+        int n = 10;
+        for (double offset : new double[] {1e3, 1e4, 1e5, 1e6, 1e7, 1e8}) {
+            Random rnd = new Random(7);
+            double[][] means = new double[k][d];
+            for (double[] m : means) {
+                for (int j = 0; j < d; j++) {
+                    m[j] = rnd.nextGaussian();
+                }
+            }
+            double[] h = new double[k * n * d];
+            int[] y = new int[k * n];
+            for (int i = 0; i < k * n; i++) {
+                y[i] = i % k;
+                for (int j = 0; j < d; j++) {
+                    h[i * d + j] = means[y[i]][j] + 0.1 * rnd.nextGaussian() + offset;
+                }
+            }
+            BigDecimal reference = BigDecimal.ZERO;
+            for (int c = 0; c < k; c++) {
+                reference = reference.add(exactExcess(h, y, c, d), MC);
+            }
+            double expected = reference.divide(BigDecimal.valueOf(k), MC).doubleValue();
+            double excess;
+            double rank;
+            try (NDManager m = Nd.newManager()) {
+                NDArray features = m.create(h, new Shape(k * n, d));
+                excess = NumericalRank.excess(features, y, k);
+                rank = NumericalRank.measure(features, y, k);
+            }
+            assertTrue(expected > 0, "offset " + offset);
+            assertEquals(expected, excess, 1e-9 * expected, "offset " + offset + ": numerical_rank - 1");
+            // the double 1 + x rounds x to ε: nothing else may be lost
+            assertEquals(1 + expected, rank, 2 * Math.ulp(1.0), "offset " + offset + ": numerical_rank");
+        }
+    }
+
+    /**
+     * A class that is one direction exactly (every sample a multiple of one vector, far from the origin) reads
+     * exactly 1, and all-zero features 0, on the route from the features too.
+     */
+    @Test
+    void exactRouteKeepsTheEdgeCases() {
+        double[] v = {1e6 + 0.5, 1e6 - 0.25, 1e6, 1e6 + 1};
+        double[] x = new double[5 * 4];
+        for (int i = 0; i < 5; i++) {
+            for (int j = 0; j < 4; j++) {
+                x[i * 4 + j] = (i + 1) * v[j];
+            }
+        }
+        assertEquals(0, NumericalRank.exactExcess(x, 5, 4), 1e-15);
+        assertEquals(-1, NumericalRank.exactExcess(new double[12], 3, 4));
+        assertEquals(0, NumericalRank.exactExcess(new double[] {3, -4, 1e8}, 1, 3));
+        assertEquals(0, NumericalRank.exactExcess(new double[] {3, -4, 1e8}, 3, 1), 1e-16);
+        // two orthogonal directions of equal weight: ‖H‖_*²/‖H‖_F² = 2, no direction dominating
+        assertEquals(1, NumericalRank.exactExcess(new double[] {5, 0, 0, 5}, 2, 2), 1e-15);
+    }
+
+    /**
+     * Ordinary features keep the Gram route: random ReLU features (like the benchmark's) resolve their ratio
+     * to far better than {@link NumericalRank#RESOLVED}.
+     */
+    @Test
+    void reluFeaturesKeepTheGramRoute() {
+        Random rnd = new Random(3);
+        int n = 300;
+        int d = 512;
+        double[] x = new double[n * d];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = Math.max(0, rnd.nextGaussian());
+        }
+        double[] gram = new double[n * n];
+        for (int a = 0; a < n; a++) {
+            for (int b = a; b < n; b++) {
+                double s = 0;
+                for (int j = 0; j < d; j++) {
+                    s += x[a * d + j] * x[b * d + j];
+                }
+                gram[a * n + b] = s;
+                gram[b * n + a] = s;
+            }
+        }
+        double fast = NumericalRank.resolvedExcess(gram, n, d);
+        assertFalse(Double.isNaN(fast), "random ReLU features took the slow path");
+        assertEquals(NumericalRank.exactExcess(x.clone(), n, d), fast, 1e-12 * fast);
+    }
+
+    /** ‖H_c‖_*²/‖H_c‖_F² − 1 of class c, from the exact d×d Gram matrix (BigDecimal) by Jacobi rotations. */
+    private static BigDecimal exactExcess(double[] h, int[] y, int c, int d) {
+        BigDecimal[][] g = new BigDecimal[d][d];
+        for (BigDecimal[] row : g) {
+            java.util.Arrays.fill(row, BigDecimal.ZERO);
+        }
+        for (int i = 0; i < y.length; i++) {
+            if (y[i] != c) {
+                continue;
+            }
+            for (int a = 0; a < d; a++) {
+                for (int b = 0; b < d; b++) {
+                    g[a][b] = g[a][b].add(new BigDecimal(h[i * d + a]).multiply(new BigDecimal(h[i * d + b])));
+                }
+            }
+        }
+        BigDecimal trace = BigDecimal.ZERO;
+        for (int a = 0; a < d; a++) {
+            trace = trace.add(g[a][a]);
+        }
+        BigDecimal[] lambda = jacobiEigenvalues(g, d);
+        BigDecimal nuclear = BigDecimal.ZERO;
+        for (BigDecimal l : lambda) {
+            nuclear = nuclear.add(l.max(BigDecimal.ZERO).sqrt(MC), MC);
+        }
+        return nuclear.multiply(nuclear, MC).divide(trace, MC).subtract(BigDecimal.ONE, MC);
+    }
+
+    private static BigDecimal[] jacobiEigenvalues(BigDecimal[][] a, int d) {
+        BigDecimal tiny = new BigDecimal("1e-70");
+        BigDecimal scale = BigDecimal.ZERO;
+        for (int i = 0; i < d; i++) {
+            scale = scale.max(a[i][i].abs());
+        }
+        BigDecimal two = BigDecimal.valueOf(2);
+        for (int sweep = 0; sweep < 100; sweep++) {
+            BigDecimal off = BigDecimal.ZERO;
+            for (int p = 0; p < d; p++) {
+                for (int q = p + 1; q < d; q++) {
+                    off = off.max(a[p][q].abs());
+                }
+            }
+            if (off.compareTo(tiny.multiply(scale)) <= 0) {
+                BigDecimal[] out = new BigDecimal[d];
+                for (int i = 0; i < d; i++) {
+                    out[i] = a[i][i];
+                }
+                return out;
+            }
+            for (int p = 0; p < d; p++) {
+                for (int q = p + 1; q < d; q++) {
+                    if (a[p][q].signum() == 0) {
+                        continue;
+                    }
+                    BigDecimal theta = a[q][q].subtract(a[p][p], MC).divide(two.multiply(a[p][q], MC), MC);
+                    BigDecimal t = BigDecimal.ONE.divide(theta.abs().add(theta.multiply(theta, MC).add(BigDecimal.ONE)
+                            .sqrt(MC), MC), MC);
+                    if (theta.signum() < 0) {
+                        t = t.negate();
+                    }
+                    BigDecimal cos = BigDecimal.ONE.divide(t.multiply(t, MC).add(BigDecimal.ONE).sqrt(MC), MC);
+                    BigDecimal sin = t.multiply(cos, MC);
+                    for (int r = 0; r < d; r++) { // A ← Jᵀ A J on columns p, q then rows p, q
+                        BigDecimal ap = a[r][p];
+                        BigDecimal aq = a[r][q];
+                        a[r][p] = cos.multiply(ap, MC).subtract(sin.multiply(aq, MC), MC);
+                        a[r][q] = sin.multiply(ap, MC).add(cos.multiply(aq, MC), MC);
+                    }
+                    for (int r = 0; r < d; r++) {
+                        BigDecimal ap = a[p][r];
+                        BigDecimal aq = a[q][r];
+                        a[p][r] = cos.multiply(ap, MC).subtract(sin.multiply(aq, MC), MC);
+                        a[q][r] = sin.multiply(ap, MC).add(cos.multiply(aq, MC), MC);
+                    }
+                }
+            }
+        }
+        throw new AssertionError("Jacobi did not converge");
+    }
+}
