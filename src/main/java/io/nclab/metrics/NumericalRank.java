@@ -230,24 +230,30 @@ public final class NumericalRank {
     static final double GRAM_ERROR = 1.0;
 
     /**
-     * The relative accuracy the Gram route must reach on ratio − 1 for {@link #measure} to keep its value; a class
-     * where the error estimate exceeds it takes its singular values from the features ({@link #exactExcess}).
+     * The accuracy the Gram route must reach for {@link #measure} to keep its value: 1e-9 relative on numerical_rank
+     * itself (the issue's parity with a direct computation) and 1e-4 relative on ratio − 1 (what tells a class near
+     * one direction from another); a class where the error estimate exceeds either takes its singular values from
+     * the features ({@link #exactExcess}). Classes whose means are 10× their within-class spread (trained features on
+     * their way to collapse: estimated 5e-10 relative on a ratio of 10) keep the Gram route, which the training
+     * probes pay for at every epoch; a large common offset (1e5 and more over the spread) or a rank-deficient float32
+     * class takes the exact one.
      */
-    static final double RESOLVED = 1e-10;
+    static final double RESOLVED = 1e-9;
+    static final double RESOLVED_EXCESS = 1e-4;
 
     /**
-     * ratio − 1 from the Gram matrix where its eigenvalues resolve it to {@link #RESOLVED}, else NaN. The
+     * ratio − 1 from the Gram matrix where its eigenvalues resolve it ({@link #RESOLVED}), else NaN. The
      * eigenvalues carry absolute errors of about δ = {@link #GRAM_ERROR}·√maxDim·ε·λ_max, so σ_i = √λ_i is
      * uncertain by √(λ_i + δ) − √(λ_i − δ) (≈ δ/σ_i, and up to √(2δ) for λ_i near δ), and the ratio
      * (Σσ_i)²/tr by 2·ratio·(Σ of those)/Σσ_i. Random ReLU-like features (σ_i within a few hundred of σ_max) stay
-     * far below that; classes close to one direction (a large common offset, or collapse) do not.
+     * far below that; classes close to one direction (a large common offset) do not.
      */
     static double resolvedExcess(double[] gram, int size, int maxDim) {
         double[] r = fromGram(gram, size, maxDim);
         if (r[0] == 0) {
             return -1; // all-zero features
         }
-        return r[1] <= RESOLVED * (r[0] - 1) ? r[0] - 1 : Double.NaN;
+        return r[1] <= RESOLVED * r[0] && r[1] <= RESOLVED_EXCESS * (r[0] - 1) ? r[0] - 1 : Double.NaN;
     }
 
     /** {ratio, an estimate of its absolute error} from a Gram matrix. */
