@@ -298,10 +298,13 @@ class CollapseMetricsTest {
         NaiveMetrics naive = new NaiveMetrics(p.seen(float32), p.y, p.k, p.w, p.b, 2.0);
         assertEquals(naive.values.keySet(), m.values().keySet());
         for (Map.Entry<String, Double> e : naive.values.entrySet()) {
-            // numerical_rank included: rank-deficient float32 features (singular values near 1e-7·σ_max) and nearly
-            // collapsed classes, which a float64 Gram matrix resolves only to about √ε·σ_max, take their singular
-            // values from the features (this was 1e-6 for them while the Gram route was all there was)
-            assertClose(e.getValue(), m.values().get(e.getKey()), 1e-9, name + ": " + e.getKey());
+            // Float32 rounding gives rank-deficient features singular values near 1e-7·σ_max, and nearly collapsed
+            // classes have all but one below 1e-6·σ_max, which a float64 Gram matrix resolves only to about
+            // √ε·σ_max: there the Gram route (kept wherever its error estimate is within NumericalRank.RESOLVED) and
+            // the naive SVD of H_k can differ by ~1e-8
+            boolean gramLimited = e.getKey().equals("numerical_rank")
+                    && (name.startsWith("rank-deficient, float32") || name.contains("nearly collapsed"));
+            assertClose(e.getValue(), m.values().get(e.getKey()), gramLimited ? 1e-6 : 1e-9, name + ": " + e.getKey());
         }
         if (name.contains("nearly collapsed")) {
             // values of 1e-12 and below: relative agreement, with no absolute slack

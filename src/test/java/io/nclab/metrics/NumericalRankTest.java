@@ -21,9 +21,9 @@ class NumericalRankTest {
      * Features with a large common offset (the audit's case: K = 4, d = 6, n = 10, class means ~N(0, 1), noise 0.1,
      * everything plus the offset, float64): the Gram route squares σ_max/σ_min (1e10 at an offset of 1e6) and read
      * numerical_rank − 1 = 1.09e-7 where it is 3.43e-7. Against an 80-digit reference (the exact Gram matrices of the
-     * float64 features, diagonalised by Jacobi rotations in BigDecimal): numerical_rank to 1e-9 relative and
-     * numerical_rank − 1 to 1e-4 (what the Gram route must resolve to keep its value, {@link NumericalRank#RESOLVED};
-     * the route from the features, which the larger offsets take, does far better).
+     * float64 features, diagonalised by Jacobi rotations in BigDecimal): numerical_rank and numerical_rank − 1 to
+     * what the Gram route must resolve to keep its value ({@link NumericalRank#RESOLVED}), and at offsets of 1e6
+     * and more, where only the route from the features resolves it, numerical_rank − 1 to 1e-9 relative.
      */
     @Test
     void largeOffsetsKeepNumericalRankMinusOne() {
@@ -153,6 +153,38 @@ class NumericalRankTest {
         double fast = NumericalRank.resolvedExcess(gram, n, d);
         assertFalse(Double.isNaN(fast), "features near collapse took the slow path");
         assertEquals(NumericalRank.exactExcess(x.clone(), n, d), fast, NumericalRank.RESOLVED * (1 + fast));
+    }
+
+    /**
+     * A class with more samples than units, a tenth of them dead (zero on every sample: exact zero eigenvalues of
+     * the d-side Gram, which the error estimate charges in full), keeps the Gram route too: it sent every class of
+     * a trained MLP to the route from the features, ten times slower, at every training probe.
+     */
+    @Test
+    void deadUnitsKeepTheGramRoute() {
+        Random rnd = new Random(11);
+        int n = 1200;
+        int d = 256;
+        double[] x = new double[n * d];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < d; j++) {
+                x[i * d + j] = j % 10 == 0 ? 0 : Math.max(0, 3 + rnd.nextGaussian());
+            }
+        }
+        double[] gram = new double[d * d];
+        for (int a = 0; a < d; a++) {
+            for (int b = a; b < d; b++) {
+                double s = 0;
+                for (int i = 0; i < n; i++) {
+                    s += x[i * d + a] * x[i * d + b];
+                }
+                gram[a * d + b] = s;
+                gram[b * d + a] = s;
+            }
+        }
+        double fast = NumericalRank.resolvedExcess(gram, d, n);
+        assertFalse(Double.isNaN(fast), "dead units took the slow path");
+        assertEquals(NumericalRank.exactExcess(x.clone(), n, d), fast, 1e-7 * (1 + fast));
     }
 
     /** ‖H_c‖_*²/‖H_c‖_F² − 1 of class c, from the exact d×d Gram matrix (BigDecimal) by Jacobi rotations. */
