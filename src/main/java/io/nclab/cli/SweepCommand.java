@@ -224,7 +224,8 @@ public final class SweepCommand implements Callable<Integer> {
             } catch (CommandLine.ParameterException e) {
                 throw new UserError("run " + run.id() + ": " + e.getMessage().replace('\n', ' '));
             }
-            // every value checked as the run itself would, before any run starts (no data is read)
+            // every value checked as the run itself would, before any run starts (a training run's data is read
+            // once per dataset, for --per-class below)
             Object command = parsed.subcommand() == null ? null : parsed.subcommand().commandSpec().userObject();
             try {
                 if (command instanceof TrainCommand t) {

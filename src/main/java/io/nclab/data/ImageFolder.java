@@ -44,12 +44,19 @@ public final class ImageFolder {
             throw new UserError("an image folder needs train/<class>/ and test/<class>/ in " + dir);
         }
         List<String> classes = classNames(train);
+        if (classes.isEmpty()) {
+            throw new UserError("no class folders in " + train); // as load says it
+        }
         int[] counts = new int[classes.size()];
         for (int k = 0; k < counts.length; k++) {
-            try (Stream<Path> s = Files.list(train.resolve(classes.get(k)))) {
+            Path cdir = train.resolve(classes.get(k));
+            try (Stream<Path> s = Files.list(cdir)) {
                 counts[k] = (int) s.filter(ImageFolder::isImage).count();
             } catch (IOException e) {
-                throw new UserError("cannot list " + train.resolve(classes.get(k)) + ": " + IoErrors.reason(e));
+                throw new UserError("cannot list " + cdir + ": " + IoErrors.reason(e));
+            }
+            if (counts[k] == 0) {
+                throw new UserError("class folder " + cdir + " has no .png or .jpg images"); // as read says it
             }
         }
         return counts;

@@ -460,7 +460,8 @@ public final class ResultsDb implements AutoCloseable {
         // The condition sees the status a user is shown (Sweep.shownStatus: a run recorded as running whose
         // process is gone is "interrupted"), so --where "status = 'interrupted'" finds those runs and
         // "status = 'running'" only the live ones.
-        StringBuilder inner = new StringBuilder("SELECT rowid AS ").append(ORDER);
+        // rowid too, under its own name: a condition on it worked on the table itself
+        StringBuilder inner = new StringBuilder("SELECT rowid AS ").append(ORDER).append(", rowid AS rowid");
         StringBuilder sql = new StringBuilder("SELECT ");
         for (int i = 0; i < cols.size(); i++) {
             String c = '"' + cols.get(i) + '"';

@@ -51,7 +51,8 @@ public final class FocalLoss implements Loss {
     private record Parts(SoftmaxLosses.Softmax sm, NDArray ell, NDArray q, NDArray omq, NDArray r) {
         /** u = e_k − p (K×N), its target entry without cancellation where the softmax is exact. */
         NDArray u(NDArray targets) {
-            return SoftmaxLosses.minus(sm, targets).neg();
+            // the plain softmax's e_k − p as it always was computed (float32 training: the same operations)
+            return sm.accurate() ? SoftmaxLosses.minus(sm, targets).neg() : targets.sub(sm.p());
         }
     }
 

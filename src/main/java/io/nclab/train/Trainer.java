@@ -374,7 +374,7 @@ public final class Trainer {
      * and metrics beside the first. The lock goes with its process, however that ends; the (empty, hidden)
      * file stays.
      */
-    private record RunLock(java.nio.channels.FileChannel channel, java.nio.channels.FileLock lock)
+    private record RunLock(java.nio.channels.FileChannel channel, java.nio.channels.FileLock lock, Path held)
             implements AutoCloseable {
         static final String FILE = ".nclab-train.lock";
 
@@ -385,8 +385,22 @@ public final class Trainer {
             }
         }
 
+        /**
+         * The run directories this process holds locked. A lock is the process's (POSIX record locks), and closing
+         * any other channel of the same file would release it: a directory held here is answered from this set,
+         * never by opening the lock file again.
+         */
+        private static final java.util.Set<Path> HELD = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+        private static Path key(Path runDir) {
+            return runDir.toAbsolutePath().normalize();
+        }
+
         /** Locks the directory; where the file system has no locks, the run goes on unlocked ({@code lock} null). */
         static RunLock take(Path runDir, boolean resuming) {
+            if (HELD.contains(key(runDir))) {
+                throw new InUse("run directory " + runDir + " is in use: this process is already training in it");
+            }
             java.nio.channels.FileChannel channel;
             try {
                 Files.createDirectories(runDir);
@@ -402,18 +416,23 @@ public final class Trainer {
                 closeQuietly(channel);
                 throw new InUse("run directory " + runDir + " is in use: this process is already training in it");
             } catch (IOException e) {
-                return new RunLock(channel, null); // e.g. an NFS or FUSE mount without locking
+                HELD.add(key(runDir)); // e.g. an NFS or FUSE mount without locking: this process still knows
+                return new RunLock(channel, null, key(runDir));
             }
             if (lock == null) {
                 closeQuietly(channel);
                 throw new InUse("run directory " + runDir + " is in use: another nclab process is training in it;"
                         + " wait for it to end (or stop it) before " + (resuming ? "resuming" : "reusing") + " it");
             }
-            return new RunLock(channel, lock);
+            HELD.add(key(runDir));
+            return new RunLock(channel, lock, key(runDir));
         }
 
         /** Whether another process holds the directory's lock now (false where the lock file is absent or unlockable). */
         static boolean heldElsewhere(Path runDir) {
+            if (HELD.contains(key(runDir))) {
+                return true; // this process trains there (checked without touching its lock)
+            }
             Path file = runDir.resolve(FILE);
             if (!Files.isRegularFile(file)) {
                 return false;
@@ -445,6 +464,9 @@ public final class Trainer {
         @Override
         public void close() {
             closeQuietly(channel); // releases the lock
+            if (held != null) {
+                HELD.remove(held);
+            }
         }
     }
 

@@ -206,7 +206,8 @@ class ExperimentCommandsTest {
         assertTrue(where.out().contains("4 run(s)"), where.out());
         // a setting matches a text literal as it matches a number (as seed, an INTEGER column, always did)
         String[][] conditions = {{"epochs = '2'", "16"}, {"epochs = 2", "16"}, {"width = '0.25'", "16"},
-            {"per_class = '50' AND epochs = '4' AND width IN ('1', '2')", "8"}, {"epochs > '2' AND seed = '0'", "8"}};
+            {"per_class = '50' AND epochs = '4' AND width IN ('1', '2')", "8"}, {"epochs > '2' AND seed = '0'", "8"},
+            {"rowid > 30", "2"}}; // the table's rowid, as on the table itself
         for (String[] c : conditions) {
             CliRunner.Result r = CliRunner.run("results", sweep.toString(), "--where", c[0]);
             assertEquals(0, r.code(), r.err());

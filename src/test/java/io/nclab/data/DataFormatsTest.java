@@ -169,6 +169,16 @@ class DataFormatsTest {
         assertArrayEquals(ImageFolder.load(more).train().classCounts(),
                 DatasetKind.IMAGE_FOLDER.trainClassCounts(more));
         assertArrayEquals(new int[] {4, 3, 4}, DatasetKind.IMAGE_FOLDER.trainClassCounts(more));
+        // a class without images: the same message as reading the set gives
+        Path empty = TinyData.imageFolder(tmp.resolve("counted-empty"), 2, 1, 6);
+        try (var files = Files.list(empty.resolve("train").resolve("c1"))) {
+            for (Path f : files.toList()) {
+                Files.delete(f);
+            }
+        }
+        String counted = assertThrows(UserError.class, () -> DatasetKind.IMAGE_FOLDER.trainClassCounts(empty))
+                .getMessage();
+        assertEquals(assertThrows(UserError.class, () -> ImageFolder.load(empty)).getMessage(), counted);
     }
 
     @Test

@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import io.nclab.nd.Nd;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -265,8 +266,9 @@ class LossDerivativesTest {
      */
     @org.junit.jupiter.api.Test
     void confidentSamplesKeepTheirDigits() {
-        double[][] columns = {{10, 0, 0.5}, {20, 0, -1}, {30, 1, 2}, {50, 0, 0}, {3, -7, 40}};
-        int[] lab = {0, 0, 0, 0, 2};
+        // the last column: confident in another class than the target
+        double[][] columns = {{10, 0, 0.5}, {20, 0, -1}, {30, 1, 2}, {50, 0, 0}, {3, -7, 40}, {40, 0, 3}};
+        int[] lab = {0, 0, 0, 0, 2, 1};
         double[] v = {0.7, -1.3, 0.4};
         int k = 3;
         int n = columns.length;
@@ -295,16 +297,22 @@ class LossDerivativesTest {
                     for (int j = 0; j < k; j++) {
                         q[j] = j == t ? 1 - qRest : qRest / (k - 1);
                     }
-                    double pv = 0;
+                    int top = 0; // the most confident class, the target or not
+                    for (int j = 1; j < k; j++) {
+                        top = c[j] > c[top] ? j : top;
+                    }
+                    double rest = othersOf(p, top); // 1 − p_top
+                    double pvRest = 0; // Σ_{j≠top} p_j v_j
                     for (int j = 0; j < k; j++) {
-                        pv += j == t ? 0 : p[j] * v[j];
+                        pvRest += j == top ? 0 : p[j] * v[j];
                     }
                     double[] wantG = new double[k];
                     double[] wantHv = new double[k];
                     for (int j = 0; j < k; j++) {
-                        // p − q and p ⊙ (v − ⟨p, v⟩), the target entry without cancellation
+                        // p − q, the target entry without cancellation; p ⊙ (v − ⟨p, v⟩), the top entry as
+                        // (1 − p_top) v_top − Σ_{j≠top} p_j v_j
                         double diff = j == t ? qRest - others : p[j] - q[j];
-                        double centred = j == t ? others * v[t] - pv : v[j] - (pv + p[t] * v[t]);
+                        double centred = j == top ? rest * v[top] - pvRest : v[j] - (pvRest + p[top] * v[top]);
                         wantHv[j] = p[j] * centred;
                         wantG[j] = diff;
                     }
@@ -344,8 +352,8 @@ class LossDerivativesTest {
     }
 
     /**
-     * softmax(c) with entry {@code y} written as 1 − Σ_{j≠y} p_j, so that 1 − p_y (= Σ_{j≠y} p_j, each term exact to a
-     * few ulps) keeps its digits when p_y ≈ 1.
+     * softmax(c), with entry {@code y} written as 1 − Σ_{j≠y} p_j where it is the top one, so that 1 − p_y (= Σ_{j≠y}
+     * p_j, each term exact to a few ulps) keeps its digits when p_y ≈ 1.
      */
     private static double[] softmaxOf(double[] c, int y) {
         double lse = logSumExp(c);
@@ -355,7 +363,9 @@ class LossDerivativesTest {
             p[j] = Math.exp(c[j] - lse);
             others += j == y ? 0 : p[j];
         }
-        p[y] = 1 - others;
+        if (c[y] == Arrays.stream(c).max().getAsDouble()) {
+            p[y] = 1 - others; // the target is the top entry: its share without the cancellation
+        }
         return p;
     }
 

@@ -338,17 +338,40 @@ class TrainerTest {
 
     /** A new run pointed at a run that is training now says so, instead of suggesting --resume (refused while it trains). */
     @Test
-    void aRunThatIsTrainingNowIsNamedAsSuch() throws IOException {
+    void aRunThatIsTrainingNowIsNamedAsSuch() throws Exception {
         TrainResult r = run(tiny("busy", Map.of("epochs", 1)));
-        try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(
-                r.runDir().resolve(".nclab-train.lock"), java.nio.file.StandardOpenOption.WRITE);
-                java.nio.channels.FileLock held = c.lock()) {
-            UserError e = assertThrows(UserError.class, () -> run(tiny("busy", Map.of("epochs", 1))));
-            assertTrue(e.getMessage().contains("holds a run that is training now") && !e.getMessage().contains("--resume"),
-                    e.getMessage());
+        // another process holds the run's lock, as a training process does
+        Process holder = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-cp",
+                System.getProperty("java.class.path"), LockHolder.class.getName(),
+                r.runDir().resolve(".nclab-train.lock").toString()).redirectErrorStream(true).start();
+        try {
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(
+                    holder.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+            assertEquals("locked", out.readLine());
+            for (int i = 0; i < 2; i++) { // asking twice: the question must not release the other's lock
+                UserError e = assertThrows(UserError.class, () -> run(tiny("busy", Map.of("epochs", 1))));
+                assertTrue(e.getMessage().contains("holds a run that is training now")
+                        && !e.getMessage().contains("--resume"), e.getMessage());
+            }
+        } finally {
+            holder.destroyForcibly().waitFor();
         }
         UserError e = assertThrows(UserError.class, () -> run(tiny("busy", Map.of("epochs", 1))));
         assertTrue(e.getMessage().contains("already holds a run; use --resume"), e.getMessage());
+    }
+
+    /** Holds a lock on the file it is given until it is killed (a training process, for the test above). */
+    public static final class LockHolder {
+        private LockHolder() {}
+
+        public static void main(String[] args) throws Exception {
+            try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(Path.of(args[0]),
+                    java.nio.file.StandardOpenOption.WRITE); java.nio.channels.FileLock l = c.lock()) {
+                System.out.println("locked");
+                System.out.flush();
+                Thread.sleep(120_000);
+            }
+        }
     }
 
     /** --resume of a finished run trains nothing, leaves its files as they are and reports the same figures. */
