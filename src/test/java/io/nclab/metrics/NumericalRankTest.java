@@ -104,18 +104,7 @@ class NumericalRankTest {
         for (int i = 0; i < x.length; i++) {
             x[i] = Math.max(0, rnd.nextGaussian());
         }
-        double[] gram = new double[n * n];
-        for (int a = 0; a < n; a++) {
-            for (int b = a; b < n; b++) {
-                double s = 0;
-                for (int j = 0; j < d; j++) {
-                    s += x[a * d + j] * x[b * d + j];
-                }
-                gram[a * n + b] = s;
-                gram[b * n + a] = s;
-            }
-        }
-        double fast = NumericalRank.resolvedExcess(gram, n, d);
+        double fast = NumericalRank.resolvedExcess(gram(x, n, d, false), n, d);
         assertFalse(Double.isNaN(fast), "random ReLU features took the slow path");
         assertEquals(NumericalRank.exactExcess(x.clone(), n, d), fast, 1e-12 * fast);
     }
@@ -139,18 +128,7 @@ class NumericalRankTest {
                 x[i * d + j] = mean[j] + rnd.nextGaussian();
             }
         }
-        double[] gram = new double[n * n];
-        for (int a = 0; a < n; a++) {
-            for (int b = a; b < n; b++) {
-                double s = 0;
-                for (int j = 0; j < d; j++) {
-                    s += x[a * d + j] * x[b * d + j];
-                }
-                gram[a * n + b] = s;
-                gram[b * n + a] = s;
-            }
-        }
-        double fast = NumericalRank.resolvedExcess(gram, n, d);
+        double fast = NumericalRank.resolvedExcess(gram(x, n, d, false), n, d);
         assertFalse(Double.isNaN(fast), "features near collapse took the slow path");
         assertEquals(NumericalRank.exactExcess(x.clone(), n, d), fast, NumericalRank.RESOLVED * (1 + fast));
     }
@@ -171,20 +149,26 @@ class NumericalRankTest {
                 x[i * d + j] = j % 10 == 0 ? 0 : Math.max(0, 3 + rnd.nextGaussian());
             }
         }
-        double[] gram = new double[d * d];
-        for (int a = 0; a < d; a++) {
-            for (int b = a; b < d; b++) {
-                double s = 0;
-                for (int i = 0; i < n; i++) {
-                    s += x[i * d + a] * x[i * d + b];
-                }
-                gram[a * d + b] = s;
-                gram[b * d + a] = s;
-            }
-        }
-        double fast = NumericalRank.resolvedExcess(gram, d, n);
+        double fast = NumericalRank.resolvedExcess(gram(x, n, d, true), d, n);
         assertFalse(Double.isNaN(fast), "dead units took the slow path");
         assertEquals(NumericalRank.exactExcess(x.clone(), n, d), fast, 1e-7 * (1 + fast));
+    }
+
+    /** The Gram matrix of the n×d rows x, sample side (n×n, X Xᵀ) or unit side (d×d, XᵀX), by plain sums. */
+    private static double[] gram(double[] x, int n, int d, boolean unitSide) {
+        int size = unitSide ? d : n;
+        double[] g = new double[size * size];
+        for (int a = 0; a < size; a++) {
+            for (int b = a; b < size; b++) {
+                double s = 0;
+                for (int t = 0; t < (unitSide ? n : d); t++) {
+                    s += unitSide ? x[t * d + a] * x[t * d + b] : x[a * d + t] * x[b * d + t];
+                }
+                g[a * size + b] = s;
+                g[b * size + a] = s;
+            }
+        }
+        return g;
     }
 
     /** ‖H_c‖_*²/‖H_c‖_F² − 1 of class c, from the exact d×d Gram matrix (BigDecimal) by Jacobi rotations. */
