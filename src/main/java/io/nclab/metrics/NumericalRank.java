@@ -77,12 +77,20 @@ public final class NumericalRank {
                     }
                 }
             }
-            // Classes whose Gram eigenvalues do not resolve the ratio: their singular values from the features
+            // Classes whose Gram eigenvalues do not resolve the ratio: their singular values from the features, with
+            // at most one class's rows per thread on the heap at a time (all of them at once would be a float64
+            // copy of every feature: 0.8 GB at N = 50,000, d = 2,048)
+            java.util.ArrayDeque<Future<Double>> running = new java.util.ArrayDeque<>();
             for (int k = 0; k < classes; k++) {
                 if (Double.isNaN(Workers.await(excesses.get(k), "the numerical rank"))) {
+                    if (running.size() == threads) {
+                        Workers.await(running.poll(), "the numerical rank");
+                    }
                     double[] rows = classRows(batch, k, d);
                     int n = (int) batch.counts[k];
-                    excesses.set(k, pool.submit(() -> exactExcess(rows, n, d)));
+                    Future<Double> job = pool.submit(() -> exactExcess(rows, n, d));
+                    running.add(job);
+                    excesses.set(k, job);
                 }
             }
             double sum = 0;
