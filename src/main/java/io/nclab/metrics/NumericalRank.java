@@ -29,7 +29,7 @@ import java.util.concurrent.Future;
  * <p>A Gram matrix squares the singular values: its eigenvalues carry absolute errors of about ε·λ_max, so
  * σ_i ≪ σ_max lose digits (all of them below about √ε·σ_max). Where the error estimate of a class's ratio − 1
  * ({@link #resolvedExcess}) passes {@link #RESOLVED} — a large common offset, or a class close to one direction —
- * that class's singular values come from its features instead ({@link #exactExcess}), exact to about ε·σ_2/σ_i;
+ * that class's singular values come from one SVD of its features instead ({@link #exactExcess}), to about ε·σ_1/σ_i;
  * random or ordinary trained features stay on the Gram route (numerical_rank to about 1e-7 relative or better).
  */
 public final class NumericalRank {
@@ -301,188 +301,24 @@ public final class NumericalRank {
     }
 
     /**
-     * ‖H‖_*²/‖H‖_F² − 1 from the rows X = Hᵀ (n×d, row-major; overwritten) themselves, its small singular values
-     * to about ε·σ_2/σ_i relative however large the class's common part σ_1 is:
-     * <ol>
-     *   <li>the rows are centred on their mean μ̃ (each entry one rounding of the exact difference, so C = X − 1μ̃ᵀ
-     *       is known to ε relative entrywise, with no cancellation left for later);</li>
-     *   <li>an orthogonal Q (a Householder reflection) with first column 1/√n turns X into QᵀX = [√n μ̃ + Cᵀ1/√n;
-     *       Q_⊥ᵀC]: the common part is all in the first row, and the other rows come from C alone (Q_⊥ᵀ1 = 0
-     *       exactly in exact arithmetic, so μ̃ never enters them);</li>
-     *   <li>Householder reflections from the right and the left alternately clear the first row and column
-     *       but their (1,1) entry β, until the coupling c left in them moves no singular value of the rest Z by
-     *       more than ε relative (c²/(β² − ‖Z‖²) ≤ ε; after one or two steps when σ_1 dominates);</li>
-     *   <li>σ_1 = |β| and the others are Z's, from {@link Svd} (LAPACK {@code dgesdd}). Where σ_1 does not
-     *       dominate, the whole transformed matrix goes to {@code dgesdd} instead.</li>
-     * </ol>
-     * With S = Σ_{i≥2} σ_i and Q = Σ_{i≥2} σ_i², ratio − 1 = (2σ_1 S + S² − Q)/(σ_1² + Q): no difference of two
-     * numbers near σ_1² is ever taken.
+     * ‖H‖_*²/‖H‖_F² − 1 from the rows X = Hᵀ (n×d, row-major) themselves: the direct computation, one SVD
+     * ({@link Svd}, LAPACK {@code dgesdd}), whose singular values carry absolute errors of about ε·σ_1 instead of the
+     * Gram's √ε·σ_1. With S = Σ_{i≥2} σ_i and Q = Σ_{i≥2} σ_i², ratio − 1 = (2σ_1 S + S² − Q)/(σ_1² + Q): no
+     * difference of two numbers near σ_1² is taken, so a class close to one direction keeps its excess to about
+     * ε·σ_1/σ_i relative (a large common offset: 1e6 over a spread of 0.1 keeps 1e-9).
      */
     static double exactExcess(double[] x, int n, int d) {
-        double[] mu = new double[d];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < d; j++) {
-                mu[j] += x[i * d + j];
-            }
-        }
-        for (int j = 0; j < d; j++) {
-            mu[j] /= n;
-        }
-        double[] colSum = new double[d];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < d; j++) {
-                double c = x[i * d + j] - mu[j];
-                x[i * d + j] = c;
-                colSum[j] += c;
-            }
-        }
-        // Q = I − 2vvᵀ/vᵀv, v = 1 + √n e_1 (Q1 = −√n e_1): rows 2..n of QC are C_i − (1ᵀC + √n C_1)/(n + √n)
-        double root = Math.sqrt(n);
-        double[] shift = new double[d];
-        for (int j = 0; j < d; j++) {
-            shift[j] = (colSum[j] + root * x[j]) / (n + root);
-        }
-        for (int i = 1; i < n; i++) {
-            for (int j = 0; j < d; j++) {
-                x[i * d + j] -= shift[j];
-            }
-        }
-        for (int j = 0; j < d; j++) {
-            x[j] = root * mu[j] + colSum[j] / root;
-        }
-        double[] sigma = deflate(x, n, d);
-        double s1 = sigma[0];
+        double[] sigma = Svd.valuesOfRowMajor(x, n, d);
+        double s1 = sigma.length == 0 ? 0 : sigma[0];
         double s = 0;
         double q = 0;
         for (int i = 1; i < sigma.length; i++) {
             s += sigma[i];
             q += sigma[i] * sigma[i];
         }
-        if (s1 == 0 && s == 0) {
+        if (s1 == 0) {
             return -1; // all-zero features
         }
         return (2 * s1 * s + (s * s - q)) / (s1 * s1 + q);
-    }
-
-    /** Half-steps of {@link #deflate} before it gives up on σ_1 dominating. */
-    private static final int DEFLATION_STEPS = 8;
-
-    /**
-     * The singular values of A (p×q, row-major; overwritten) whose first row carries its dominant part: σ_1 first,
-     * then the rest's, each in its own scale (see {@link #exactExcess}).
-     */
-    static double[] deflate(double[] a, int p, int q) {
-        for (int step = 0; step < DEFLATION_STEPS; step++) {
-            if (step % 2 == 0) {
-                reflectRow(a, p, q);
-            } else {
-                reflectColumn(a, p, q);
-            }
-            // now either the first row or the first column is (β, 0, ..., 0); c the other one's tail
-            double beta = a[0];
-            double c2 = 0;
-            if (step % 2 == 0) {
-                for (int i = 1; i < p; i++) {
-                    c2 += a[i * q] * a[i * q];
-                }
-            } else {
-                for (int j = 1; j < q; j++) {
-                    c2 += a[j] * a[j];
-                }
-            }
-            double rest = 0;
-            for (int i = 1; i < p; i++) {
-                for (int j = 1; j < q; j++) {
-                    rest += a[i * q + j] * a[i * q + j];
-                }
-            }
-            double gap = beta * beta - rest;
-            if (c2 == 0 || (gap > 0 && c2 <= Geometry.EPS * gap)) {
-                double[] z = new double[Math.max(0, (p - 1) * (q - 1))];
-                for (int i = 1; i < p; i++) {
-                    System.arraycopy(a, i * q + 1, z, (i - 1) * (q - 1), q - 1);
-                }
-                double[] others = Svd.valuesOfRowMajor(z, p - 1, q - 1);
-                double[] out = new double[others.length + 1];
-                out[0] = Math.abs(beta);
-                System.arraycopy(others, 0, out, 1, others.length);
-                return out;
-            }
-        }
-        return Svd.valuesOfRowMajor(a, p, q);
-    }
-
-    /** A ← A R, R the Householder reflection that maps A's first row to (β, 0, ..., 0). */
-    private static void reflectRow(double[] a, int p, int q) {
-        double norm = 0;
-        for (int j = 0; j < q; j++) {
-            norm += a[j] * a[j];
-        }
-        norm = Math.sqrt(norm);
-        if (norm == 0) {
-            return;
-        }
-        double beta = a[0] >= 0 ? -norm : norm;
-        double[] w = new double[q];
-        System.arraycopy(a, 0, w, 0, q);
-        w[0] -= beta;
-        double ww = 0;
-        for (double v : w) {
-            ww += v * v;
-        }
-        if (ww == 0) {
-            return;
-        }
-        for (int i = 1; i < p; i++) {
-            double dot = 0;
-            for (int j = 0; j < q; j++) {
-                dot += a[i * q + j] * w[j];
-            }
-            double f = 2 * dot / ww;
-            for (int j = 0; j < q; j++) {
-                a[i * q + j] -= f * w[j];
-            }
-        }
-        a[0] = beta;
-        java.util.Arrays.fill(a, 1, q, 0.0);
-    }
-
-    /** A ← L A, L the Householder reflection that maps A's first column to (β, 0, ..., 0). */
-    private static void reflectColumn(double[] a, int p, int q) {
-        double norm = 0;
-        for (int i = 0; i < p; i++) {
-            norm += a[i * q] * a[i * q];
-        }
-        norm = Math.sqrt(norm);
-        if (norm == 0) {
-            return;
-        }
-        double beta = a[0] >= 0 ? -norm : norm;
-        double[] u = new double[p];
-        for (int i = 0; i < p; i++) {
-            u[i] = a[i * q];
-        }
-        u[0] -= beta;
-        double uu = 0;
-        for (double v : u) {
-            uu += v * v;
-        }
-        if (uu == 0) {
-            return;
-        }
-        double[] dot = new double[q];
-        for (int i = 0; i < p; i++) {
-            for (int j = 1; j < q; j++) {
-                dot[j] += u[i] * a[i * q + j];
-            }
-        }
-        for (int i = 0; i < p; i++) {
-            double f = 2 * u[i] / uu;
-            for (int j = 1; j < q; j++) {
-                a[i * q + j] -= f * dot[j];
-            }
-            a[i * q] = 0;
-        }
-        a[0] = beta;
     }
 }
