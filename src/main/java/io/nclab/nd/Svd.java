@@ -60,13 +60,18 @@ public record Svd(double[] values, double[][] left) {
         return DGESDD != null ? natively(a, rows, cols, false).values() : valuesWithEjml(a, rows, cols);
     }
 
-    /** The values alone always through EJML (the fallback, and the cross-check in tests). */
-    static double[] valuesWithEjml(double[] a, int rows, int cols) {
-        SingularValueDecomposition_F64<DMatrixRMaj> svd = DecompositionFactory_DDRM.svd(rows, cols, false, false, true);
+    /** EJML's decomposition of the row-major array (a copy), with the left vectors if asked. */
+    private static SingularValueDecomposition_F64<DMatrixRMaj> ejml(double[] a, int rows, int cols, boolean left) {
+        SingularValueDecomposition_F64<DMatrixRMaj> svd = DecompositionFactory_DDRM.svd(rows, cols, left, false, true);
         if (!svd.decompose(new DMatrixRMaj(rows, cols, true, a.clone()))) {
             throw new ArithmeticException("singular value decomposition failed for a " + rows + "x" + cols + " matrix");
         }
-        double[] s = Arrays.copyOf(svd.getSingularValues(), Math.min(rows, cols));
+        return svd;
+    }
+
+    /** The values alone always through EJML (the fallback, and the cross-check in tests). */
+    static double[] valuesWithEjml(double[] a, int rows, int cols) {
+        double[] s = Arrays.copyOf(ejml(a, rows, cols, false).getSingularValues(), Math.min(rows, cols));
         Arrays.sort(s);
         for (int i = 0, j = s.length - 1; i < j; i++, j--) {
             double t = s[i];
@@ -78,10 +83,7 @@ public record Svd(double[] values, double[][] left) {
 
     /** The same decomposition always through EJML (the fallback, and the cross-check in tests). */
     static Svd withEjml(double[] a, int rows, int cols) {
-        SingularValueDecomposition_F64<DMatrixRMaj> svd = DecompositionFactory_DDRM.svd(rows, cols, true, false, true);
-        if (!svd.decompose(new DMatrixRMaj(rows, cols, true, a.clone()))) {
-            throw new ArithmeticException("singular value decomposition failed for a " + rows + "x" + cols + " matrix");
-        }
+        SingularValueDecomposition_F64<DMatrixRMaj> svd = ejml(a, rows, cols, true);
         double[] s = svd.getSingularValues();
         DMatrixRMaj u = svd.getU(null, false);
         int m = Math.min(rows, cols);
