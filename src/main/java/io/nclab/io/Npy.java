@@ -1,11 +1,12 @@
 package io.nclab.io;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.nclab.SystemMemory;
 import io.nclab.UserError;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -41,7 +42,7 @@ public final class Npy {
     private Npy() {}
 
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
-    /** Whole rows up to this many bytes go into one direct buffer (Java buffers hold at most 2 GiB). */
+    /** Bytes read into one view of an array's memory at a time (Java buffers hold at most 2 GiB). */
     static long pieceBytes = 1L << 30;
 
     /** The element types nclab reads and writes. */
@@ -118,32 +119,70 @@ public final class Npy {
         }
     }
 
-    /** The whole array, in its stored dtype, on the manager's device. */
+    /**
+     * The whole array, in its stored dtype, on the manager's device. The data goes from the file straight into
+     * the array's own memory (a CPU array's direct view, a piece at a time): no second copy of the file is
+     * ever held, so a file needs its own size in memory and no more.
+     */
     public static NDArray read(Path file, NDManager manager) {
         try (FileChannel ch = open(file)) {
             Header h = readHeader(ch, file.toString());
             checkLength(h, ch.size(), file.toString());
-            long bytes = h.dataBytes();
-            long rowBytes = h.shape.length == 0 ? bytes : bytes / Math.max(1, h.shape[0]);
-            if (bytes <= pieceBytes || h.shape.length == 0 || rowBytes == 0) {
-                return piece(ch, h, h.dataOffset, h.shape, manager, file);
-            }
-            // Larger than one Java buffer: whole rows in pieces, then one concatenation.
-            long rowsPerPiece = Math.max(1, pieceBytes / rowBytes);
-            NDList pieces = new NDList();
-            try {
-                for (long r = 0; r < h.shape[0]; r += rowsPerPiece) {
-                    long[] s = h.shape.clone();
-                    s[0] = Math.min(rowsPerPiece, h.shape[0] - r);
-                    pieces.add(piece(ch, h, h.dataOffset + r * rowBytes, s, manager, file));
+            if (!manager.getDevice().equals(Device.cpu())) {
+                try (NDManager host = NDManager.newBaseManager(Device.cpu())) {
+                    NDArray a = fill(ch, h, host, file).toDevice(manager.getDevice(), false);
+                    a.attach(manager);
+                    return a;
                 }
-                return NDArrays.concat(pieces, 0);
-            } finally {
-                pieces.close();
             }
+            return fill(ch, h, manager, file);
         } catch (IOException e) {
             throw new UserError("cannot read " + file + ": " + IoErrors.reason(e), e);
         }
+    }
+
+    /** A new CPU array of the header's shape, filled from the file. */
+    private static NDArray fill(FileChannel ch, Header h, NDManager manager, Path file) throws IOException {
+        // Refused before anything is allocated: past the memory available the kernel kills the process half way
+        // through the read, with no message.
+        long available = SystemMemory.availableBytes();
+        if (available > 0 && h.dataBytes() > available) {
+            throw new UserError(String.format(Locale.ROOT, "%s holds %.3g GB of data, but this machine has %.3g GB of"
+                    + " memory available", file, h.dataBytes() / 1e9, available / 1e9));
+        }
+        NDArray out;
+        try {
+            out = manager.create(new Shape(h.shape), h.dtype.djl); // uninitialised: every byte is read below
+        } catch (RuntimeException e) {
+            throw new UserError(String.format(Locale.ROOT, "not enough memory to read %s (%.3g GB)", file,
+                    h.dataBytes() / 1e9), e);
+        }
+        long count = h.count();
+        if (count == 0) {
+            return out;
+        }
+        // Flat pieces of whole elements, each below a Java buffer's 2 GiB, read into views of the array.
+        long perPiece = Math.max(1, pieceBytes / h.dtype.size);
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray flat = out.reshape(count);
+            flat.attach(scope);
+            for (long from = 0; from < count; from += perPiece) {
+                long to = Math.min(count, from + perPiece);
+                NDArray view = flat.get(new NDIndex().addSliceDim(from, to));
+                view.attach(scope);
+                ByteBuffer buf = view.toByteBuffer(true);
+                if (!buf.isDirect() || buf.capacity() != (to - from) * h.dtype.size) {
+                    throw new IllegalStateException("no direct view of an array's memory");
+                }
+                buf.clear();
+                readFully(ch, buf, h.dataOffset + from * h.dtype.size, file.toString(), false);
+                if (h.order != ByteOrder.nativeOrder()) {
+                    buf.flip();
+                    swapToNative(buf, h.dtype, h.order);
+                }
+            }
+        }
+        return out;
     }
 
     /** A whole file's contents held in Java memory (for small arrays: labels, archives). */
@@ -339,31 +378,6 @@ public final class Npy {
                     .toLowerCase(Locale.ROOT) + " needs " + h.dataBytes() + " bytes of data, the file has "
                     + Math.max(0, fileSize - h.dataOffset));
         }
-    }
-
-    private static NDArray piece(FileChannel ch, Header h, long offset, long[] shape, NDManager manager, Path file)
-            throws IOException {
-        long n = 1;
-        for (long s : shape) {
-            n *= s;
-        }
-        if (n == 0) {
-            return manager.create(new Shape(shape), h.dtype.djl);
-        }
-        ByteBuffer buf;
-        try {
-            buf = ByteBuffer.allocateDirect(Math.toIntExact(n * h.dtype.size));
-        } catch (OutOfMemoryError e) {
-            throw new UserError("not enough memory to read " + file + " (" + h.dataBytes() / (1 << 20)
-                    + " MiB); give Java more with NCLAB_JAVA_OPTS=-XX:MaxDirectMemorySize=...", e);
-        }
-        readFully(ch, buf, offset, file.toString(), false);
-        buf.flip();
-        if (h.order != ByteOrder.nativeOrder()) {
-            swapToNative(buf, h.dtype, h.order);
-        }
-        buf.order(ByteOrder.nativeOrder());
-        return manager.create(buf, new Shape(shape), h.dtype.djl);
     }
 
     private static void readFully(FileChannel ch, ByteBuffer buf, long offset, String source, boolean header)

@@ -10,6 +10,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import io.nclab.SystemMemory;
 import io.nclab.UserError;
 import io.nclab.data.BatchAssembler;
 import io.nclab.data.DataSource;
@@ -281,7 +282,7 @@ public final class Trainer {
         if (spec.width() <= 2) {
             return;
         }
-        long available = availableBytes();
+        long available = SystemMemory.availableBytes();
         if (available <= 0) {
             return;
         }
@@ -299,28 +300,6 @@ public final class Trainer {
                     + " parameters, %.3g GB with their gradients and the optimiser's state, but this machine has %.3g GB"
                     + " of memory available; use a smaller --width", Csv.plain(spec.width()), params, bytes / 1e9, available / 1e9));
         }
-    }
-
-    /**
-     * MemAvailable of /proc/meminfo in bytes, or 0 where it cannot be read; the system property
-     * {@code nclab.memory.available} (bytes) stands in for it, so that tests do not depend on the machine.
-     */
-    static long availableBytes() {
-        String given = System.getProperty("nclab.memory.available");
-        if (given != null) {
-            return Long.parseLong(given);
-        }
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-                if (line.startsWith("MemAvailable:")) {
-                    String[] f = line.trim().split("\\s+");
-                    return Long.parseLong(f[1]) * 1024;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // not Linux: no check
-        }
-        return 0;
     }
 
     /** The line a run stopped from outside (Ctrl-C, kill) leaves: where it can continue from. */

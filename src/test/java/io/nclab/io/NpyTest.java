@@ -189,20 +189,46 @@ class NpyTest {
     }
 
     @Test
-    void largeFilesAreReadInPiecesOfWholeRows() {
+    void largeFilesAreReadInPiecesStraightIntoTheArray() throws IOException {
         long saved = Npy.pieceBytes;
         try {
-            Npy.pieceBytes = 100; // 7 rows of 2 float64 = 16 bytes each: pieces of 6 rows
-            double[] v = new double[14];
+            // 7 rows of 3 float64 (21 elements) in pieces of 12: one piece ends in the middle of a row
+            Npy.pieceBytes = 100;
+            double[] v = new double[21];
             for (int i = 0; i < v.length; i++) {
-                v[i] = i * 1.25;
+                v[i] = i * 1.25 - 3;
             }
-            Npy.write(dir.resolve("big.npy"), manager.create(v, new Shape(7, 2)));
+            Npy.write(dir.resolve("big.npy"), manager.create(v, new Shape(7, 3)));
             NDArray b = Npy.read(dir.resolve("big.npy"), manager);
-            assertEquals(new Shape(7, 2), b.getShape());
+            assertEquals(new Shape(7, 3), b.getShape());
             assertArrayEquals(v, b.toDoubleArray());
+            // the other byte order, swapped piece by piece; float32 pieces of 25 elements
+            ByteBuffer be = ByteBuffer.allocate(4 * 30).order(ByteOrder.BIG_ENDIAN);
+            float[] f = new float[30];
+            for (int i = 0; i < f.length; i++) {
+                f[i] = i / 7f - 1;
+                be.putFloat(f[i]);
+            }
+            NDArray c = Npy.read(file("be.npy", npyFile(">f4", "False", "(10, 3)", be.array())), manager);
+            assertEquals(new Shape(10, 3), c.getShape());
+            assertArrayEquals(f, c.toFloatArray());
         } finally {
             Npy.pieceBytes = saved;
+        }
+    }
+
+    @Test
+    void aFileLargerThanTheAvailableMemoryIsRefusedBeforeAnythingIsRead() throws IOException {
+        Path f = file("m.npy", npyFile("<f8", "False", "(4, 2)", new byte[64]));
+        System.setProperty("nclab.memory.available", "63");
+        try {
+            UserError e = assertThrows(UserError.class, () -> Npy.read(f, manager));
+            assertEquals(f + " holds 6.40e-08 GB of data, but this machine has 6.30e-08 GB of memory available",
+                    e.getMessage());
+            System.setProperty("nclab.memory.available", "64");
+            assertEquals(new Shape(4, 2), Npy.read(f, manager).getShape());
+        } finally {
+            System.clearProperty("nclab.memory.available");
         }
     }
 
