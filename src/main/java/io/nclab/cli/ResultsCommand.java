@@ -22,8 +22,8 @@ public final class ResultsCommand implements Callable<Integer> {
 
     @Option(names = "--where", paramLabel = "CONDITION",
             description = "An SQL condition on the runs' columns, e.g. \"loss = 'ce' AND width >= 1\" or"
-                    + " \"status = 'interrupted'\" (the status as shown); the loss is stored as given, so"
-                    + " \"loss LIKE 'focal%'\" takes every focal run.")
+                    + " \"status = 'interrupted'\" (the status as shown); the loss is stored in full, with its"
+                    + " defaults written out (focal:gamma=3), so \"loss LIKE 'focal%%'\" takes every focal run.")
     String where;
 
     @Option(names = "--csv", description = "Print CSV (a header and one row per run) instead of a table.")
