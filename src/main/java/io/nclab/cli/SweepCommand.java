@@ -1,12 +1,15 @@
 package io.nclab.cli;
 
+import ai.djl.Device;
 import io.nclab.UserError;
+import io.nclab.data.DataSource;
 import io.nclab.experiment.ChildJvm;
 import io.nclab.experiment.Sweep;
 import io.nclab.experiment.SweepSpec;
 import io.nclab.io.Json;
 import io.nclab.loss.LossSpec;
 import io.nclab.train.TrainConfig;
+import io.nclab.train.Trainer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -205,6 +208,7 @@ public final class SweepCommand implements Callable<Integer> {
     /** Parses every run's arguments as the child will, so that a mistyped option fails now, not in every run. */
     static void validate(SweepSpec spec) {
         Map<String, int[]> classCounts = new HashMap<>();
+        Map<String, DataSource> loaded = new HashMap<>();
         for (var run : spec.runs()) {
             List<String> args = new ArrayList<>();
             args.add(spec.command());
@@ -238,6 +242,14 @@ public final class SweepCommand implements Callable<Integer> {
                                 : Path.of(c.dataDir())));
                     }
                     io.nclab.data.Splits.requireCuttable(classCounts.get(key), c.perClass(), c.valFraction());
+                    // and what the run checks before it writes anything: the device, and a network too large for
+                    // the memory (above the papers' widths only; that needs the images' shape, so the data is read)
+                    Device device = Trainer.device(c.device());
+                    if (c.model().width() > 2 && device.getDeviceType().equals(Device.Type.CPU)) {
+                        DataSource data = loaded.computeIfAbsent(key, k -> c.dataset().load(c.dataDir() == null ? null
+                                : Path.of(c.dataDir())));
+                        Trainer.requireRoomForTheNetwork(c, data.train(), data.classes());
+                    }
                 } else if (command instanceof UfmCommand u) {
                     u.check();
                 }

@@ -218,7 +218,7 @@ public final class Trainer {
         TrainingData data = prepareData(config);
         Loss loss = LossSpec.parse(config.loss());
         if (device.getDeviceType().equals(Device.Type.CPU)) {
-            requireRoomForTheNetwork(data);
+            requireRoomForTheNetwork(config, data.train(), data.classes());
         }
         boolean ours = !resuming && !Files.exists(runDir);
         List<String> theirs = STARTED_FILES.stream().filter(f -> Files.exists(runDir.resolve(f))).toList();
@@ -277,7 +277,7 @@ public final class Trainer {
      * machine has available, before anything is built or written: the kernel would otherwise kill the process
      * with no message, leaving a run directory that only fails again. Checked above the widths the papers use.
      */
-    private void requireRoomForTheNetwork(TrainingData data) {
+    public static void requireRoomForTheNetwork(TrainConfig config, ImageData train, int classes) {
         ModelSpec spec = config.model();
         if (spec.width() <= 2) {
             return;
@@ -286,9 +286,7 @@ public final class Trainer {
         if (available <= 0) {
             return;
         }
-        ImageData train = data.train();
-        double params = Network.estimatedParameters(spec, train.channels(), train.height(), train.width(),
-                data.classes());
+        double params = Network.estimatedParameters(spec, train.channels(), train.height(), train.width(), classes);
         int copies = 2 + switch (config.optimizer()) { // weights and gradients, then the optimiser's own state
             case SGD -> config.momentum() > 0 ? 1 : 0;
             case ADAM -> 2;

@@ -74,6 +74,27 @@ class ExperimentCommandsTest {
         assertEquals("nclab sweep: run ce_per-class=28_seed=0: --per-class 28 but class 0 has only 27 training samples"
                 + " once --val-fraction 0.1 has held out its share", big.err().strip());
         assertTrue(!Files.exists(tmp.resolve("pc")), "nothing created");
+        // a network too large for the memory, and a GPU that is not there: refused as train refuses them, before any
+        // run starts (each run failed in turn)
+        System.setProperty("nclab.memory.available", "24000000000");
+        CliRunner.Result wide;
+        try {
+            wide = CliRunner.run("sweep", "--root", tmp.toString(), "--name", "wide", "--grid", "width=1,200",
+                    "--dataset", "mnist-idx", "--data-dir", data.toString(), "--epochs", "1");
+        } finally {
+            System.clearProperty("nclab.memory.available");
+        }
+        assertEquals(2, wide.code(), wide.err());
+        assertTrue(wide.err().startsWith("nclab sweep: run ce_width=200_seed=0: --width 200: the network would have"
+                + " about ") && wide.err().strip().endsWith("use a smaller --width"), wide.err());
+        assertTrue(!Files.exists(tmp.resolve("wide")), "nothing created");
+        CliRunner.Result gpu = CliRunner.run("sweep", "--root", tmp.toString(), "--name", "gpu", "--device", "gpu",
+                "--dataset", "mnist-idx", "--data-dir", data.toString(), "--epochs", "1");
+        if (ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() == 0) {
+            assertEquals(2, gpu.code(), gpu.err());
+            assertTrue(gpu.err().startsWith("nclab sweep: run ce_seed=0: --device gpu: no GPU visible"), gpu.err());
+            assertTrue(!Files.exists(tmp.resolve("gpu")), "nothing created");
+        }
         // a sweep file that is JSON of another shape, or not JSON: one line that says which
         String[][] files = {{"[1, 2]", "expected a JSON object", "got an array"}, {"\"x\"", "expected a JSON object",
             "got a string"}, {"{\"name\": \"a\",", "not valid JSON", "line 1"}};
