@@ -95,17 +95,22 @@ public final class Sweep {
             throw new UserError("--threads must be at least 1 (or 0 for the default share of the cores), got " + threads);
         }
         long start = System.nanoTime();
+        Path lockFile = dir.resolve("sweep.lock");
+        boolean newDir = !Files.exists(dir);
+        boolean newLock = !Files.exists(lockFile);
         try {
-            Files.createDirectories(dir.resolve("runs"));
+            Files.createDirectories(dir);
         } catch (IOException e) {
             throw new UserError("cannot create sweep directory " + dir + ": " + IoErrors.reason(e));
         }
-        try (FileChannel lockChannel = FileChannel.open(dir.resolve("sweep.lock"), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE);
+        boolean locked = false;
+        boolean checked = false;
+        try (FileChannel lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                 FileLock lock = lockChannel.tryLock()) {
             if (lock == null) {
                 throw new UserError("sweep " + spec.name() + " is already running in another process (" + dir + ")");
             }
+            locked = true;
             SweepSpec before = existing(dir);
             if (before != null && !before.equals(spec)) {
                 throw new UserError("sweep directory " + dir + " holds another sweep (" + dir.resolve(SPEC_FILE)
@@ -123,6 +128,8 @@ public final class Sweep {
                             + owner.command() + " runs); move it away or give another --name");
                 }
             }
+            checked = true;
+            Files.createDirectories(dir.resolve("runs"));
             // the execution settings go with the spec, so that continuing by --name alone keeps them
             Map<String, Object> file = new LinkedHashMap<>(spec.toJson());
             file.put("workers", workers);
@@ -144,6 +151,20 @@ public final class Sweep {
             }
         } catch (IOException e) {
             throw new UserError("cannot lock sweep directory " + dir + ": " + IoErrors.reason(e));
+        } finally {
+            if (locked && !checked) {
+                // refused before it started: the lock file, and the directory, go again if this call made them
+                try {
+                    if (newLock) {
+                        Files.deleteIfExists(lockFile);
+                    }
+                    if (newDir) {
+                        Files.deleteIfExists(dir);
+                    }
+                } catch (IOException e) {
+                    // not empty after all: left as it is
+                }
+            }
         }
     }
 

@@ -128,6 +128,18 @@ class SweepTest {
         assertTrue(e.getMessage().contains("belongs to another sweep ('other', train runs)"), e.getMessage());
         assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(dir.resolve(ResultsDb.FILE))));
         assertFalse(Files.exists(dir.resolve("runs").resolve("ce_width=0.5_seed=0")));
+        // the refusal leaves the folder as it found it: no runs/, no sweep.lock
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(ResultsDb.FILE), files.map(f -> f.getFileName().toString()).toList());
+        }
+        // the same where the folder holds another sweep's settings: it keeps only that file
+        Path fresh = tmp.resolve("fresh");
+        Files.createDirectories(fresh);
+        Files.copy(other.resolve(Sweep.SPEC_FILE), fresh.resolve(Sweep.SPEC_FILE));
+        assertThrows(UserError.class, () -> new Sweep(fresh, spec("1", "1"), CHILD, null).run(1, 1));
+        try (var files = Files.list(fresh)) {
+            assertEquals(List.of(Sweep.SPEC_FILE), files.map(f -> f.getFileName().toString()).toList());
+        }
     }
 
     /** The workers and threads a sweep was started with are kept beside its spec, for a continuation. */
