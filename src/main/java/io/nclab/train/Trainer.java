@@ -189,7 +189,6 @@ public final class Trainer {
     }
 
     public TrainResult run() {
-        long started = System.nanoTime();
         Device device = device(config.device());
         if (Files.exists(runDir) && !Files.isDirectory(runDir)) {
             throw new UserError((resuming ? "--resume " : "--out ") + runDir + " exists and is not a directory");
@@ -245,7 +244,7 @@ public final class Trainer {
         }
         try (lock) {
             prepareRunDir(data);
-            return train(started, device, data, loss, training);
+            return train(device, data, loss, training);
         } catch (RuntimeException | Error e) {
             if (!resuming && !training[0]) {
                 // failed before its first epoch (the network cannot be built, the first probe fails): leave no
@@ -448,7 +447,7 @@ public final class Trainer {
     }
 
     /** The run proper, in its prepared directory; {@code training[0]} turns true as the first epoch starts. */
-    private TrainResult train(long started, Device device, TrainingData data, Loss loss, boolean[] training) {
+    private TrainResult train(Device device, TrainingData data, Loss loss, boolean[] training) {
         Engine.getEngine("PyTorch").setRandomSeed((int) config.seed());
         int threads = config.threads() > 0 ? config.threads() : Runtime.getRuntime().availableProcessors();
         Nd.setThreads(threads);
@@ -493,8 +492,6 @@ public final class Trainer {
             imbalanceNote(data);
             metrics.reset(state.rows());
             timing.reset(state.timing());
-            // a resumed run's seconds count the earlier attempts' epochs and probes too (its timing rows)
-            double earlier = secondsSoFar(timing.rows());
             Loop loop = new Loop(net, params, optimizer, loss, data, root, device);
             double bestVal = state.bestValAccuracy();
             int bestEpoch = state.bestEpoch();
@@ -557,7 +554,9 @@ public final class Trainer {
                             metrics.rows(), timing.rows()), net, optimizer, root);
                 }
             }
-            double seconds = earlier + (System.nanoTime() - started) / 1e9;
+            // the epochs and probes as timing.csv records them (this attempt's and the earlier ones'), not the set-up:
+            // the figure a --resume of the finished run reports again, and the same whichever attempts made the run
+            double seconds = secondsSoFar(timing.rows());
             return new TrainResult(runDir, config.epochs(), seconds, bestVal, bestEpoch, testAtBest, lastTrainAcc,
                     lastCollapse, List.copyOf(metrics.rows()));
         }
