@@ -56,7 +56,10 @@ public final class LabelSmoothing implements Loss {
     public NDArray gradient(NDArray logits, NDArray targets) {
         try (NDManager scope = NDManager.subManagerOf(logits)) {
             scope.tempAttachAll(logits, targets);
-            return scope.ret(SoftmaxLosses.minus(SoftmaxLosses.of(logits), smoothed(targets)));
+            long k = targets.getShape().get(0);
+            // 1 − y^smooth per entry, α(K−1)/K at the target and 1 − α/K elsewhere, with no rounding of y^smooth
+            return scope.ret(SoftmaxLosses.minus(SoftmaxLosses.of(logits), smoothed(targets),
+                    () -> targets.mul(alpha * (k - 1) / k).add(targets.neg().add(1).mul(1 - alpha / k))));
         }
     }
 

@@ -10,10 +10,10 @@ import ai.djl.ndarray.types.DataType;
  * <p>For a confident column (the top logit ahead of the others by m, so 1 − p_top ≈ (K−1)e^{−m}) the
  * textbook forms lose their digits: log p_top = −log(1 + s) with s = Σ_{j≠top} e^{z_j − z_top} rounds
  * 1 + s first (relative error ε/s: 1e-8 at m ≈ 18), and p_top − y_top, v_top − ⟨p, v⟩ cancel to about
- * ε absolutely. In float64 (the UFM, the theory, the curvature), for a batch with a column past
- * {@link #CONFIDENT}, these are computed without the cancellation: log1p(s) with s summed over the
+ * ε absolutely. In float64 (the UFM, the theory, the curvature), for a batch with a column whose 1 − p_top
+ * is below K·{@link #PLAIN_MARGIN}, these are computed without the cancellation: log1p(s) with s summed over the
  * non-top entries, and the top entries of the gradient and the Hessian product from 1 − p_top = s/(1 + s)
- * (below it the plain forms keep 12 digits, at a tenth of the operations). In float32 (network training) the rounding of
+ * (above it the plain forms keep 12 digits, at a tenth of the operations). In float32 (network training) the rounding of
  * the inputs is larger than what this would save, so the library's log-softmax and softmax are used,
  * as PyTorch does.
  */
@@ -21,8 +21,8 @@ final class SoftmaxLosses {
     private SoftmaxLosses() {}
 
     /**
-     * Softmax of the columns of z: log p and p (K×N), and where the exact forms are used (float64, a column past
-     * {@link #CONFIDENT}) the top entries (K×N, true where z equals its column's max), their count minus one (1×N,
+     * Softmax of the columns of z: log p and p (K×N), and where the exact forms are used (float64, a column with 1 − p_top
+     * below K·{@link #PLAIN_MARGIN}) the top entries (K×N, true where z equals its column's max), their count minus one (1×N,
      * ties) and 1 − p for a top entry (1×N). Otherwise log p and p are the library's log-softmax and softmax,
      * made when first asked for: float32 training does exactly the operations it always did.
      */
@@ -74,10 +74,11 @@ final class SoftmaxLosses {
         if (z.getDataType() != DataType.FLOAT64) {
             return new Softmax(z, null, null, null, null, null);
         }
-        // the plain forms lose about ε/(1 − p_top) relative: below 1e-11 until a column is this confident (the
-        // UFM's ordinary optima, 1 − p_top of 1e-2 and more, never pay for the exact forms' operations)
+        // the plain forms lose up to about K·ε/(1 − p_top) relative (the softmax's sum adds K terms next to 1, each
+        // rounding by up to ε): below 5e-13 while every column keeps 1 − p_top ≥ K·PLAIN_MARGIN (the UFM's ordinary
+        // optima at K = 10, 1 − p_top of 1e-2 and more, never pay for the exact forms' operations)
         NDArray p = z.softmax(0);
-        if (p.max().getDouble() <= CONFIDENT) {
+        if (1 - p.max().getDouble() >= Math.min(1, z.getShape().get(0) * PLAIN_MARGIN)) {
             return new Softmax(z, null, p, null, null, null);
         }
         NDArray d = z.sub(z.max(new int[] {0}, true)); // ≤ 0, exactly 0 at the top entries
@@ -91,8 +92,11 @@ final class SoftmaxLosses {
         return new Softmax(z, d.sub(log1p(s, u)), e.div(u), top, ties, s.div(u));
     }
 
-    /** The largest p_top of a batch up to which the plain log-softmax and softmax serve (float64). */
-    static final double CONFIDENT = 1 - 1e-5;
+    /**
+     * The plain log-softmax and softmax serve (float64) while every column has 1 − p_top ≥ K times this: their
+     * relative error, measured at 0.1–0.4·K·ε/(1 − p_top) for K = 10 to 10,000, then stays below 5e-13.
+     */
+    static final double PLAIN_MARGIN = 2e-4;
 
     /**
      * log(1 + s) for s ≥ 0, given u = fl(1 + s), to a few ulps: log u − δ/u with δ = (u − 1) − s the rounding of u
@@ -102,13 +106,23 @@ final class SoftmaxLosses {
         return u.log().sub(u.sub(1).sub(s).div(u));
     }
 
-    /** p − q (q: targets, each column summing to 1), with a top entry's value as (1 − q) − (1 − p) in float64. */
-    static NDArray minus(Softmax sm, NDArray q) {
+    /** p − y for one-hot targets y, with a top entry's value as (1 − y) − (1 − p) in float64. */
+    static NDArray minus(Softmax sm, NDArray targets) {
+        return minus(sm, targets, null);
+    }
+
+    /**
+     * p − q (q: targets, each column summing to 1), with a top entry's value as (1 − q) − (1 − p) in float64;
+     * {@code complement} is 1 − q computed without rounding q first (label smoothing's 1 − q_y = α(K−1)/K, which
+     * 1 − fl(1 − α + α/K) loses for α below ε), or null for one-hot q, where 1 − q is exact. It is read only where
+     * the exact forms are used.
+     */
+    static NDArray minus(Softmax sm, NDArray q, java.util.function.Supplier<NDArray> complement) {
         NDArray diff = sm.p().sub(q);
         if (!sm.accurate()) {
             return diff;
         }
-        NDArray exact = q.neg().add(1).sub(sm.restOfTop);
+        NDArray exact = (complement == null ? q.neg().add(1) : complement.get()).sub(sm.restOfTop);
         return NDArrays.where(sm.top, exact, diff);
     }
 

@@ -280,7 +280,8 @@ class LossDerivativesTest {
                 vv[j * n + i] = v[j];
             }
         }
-        for (String spec : List.of("ce", "ls:alpha=0.1", "focal:gamma=1", "focal:gamma=3")) {
+        // ls:alpha=1e-20: 1 − q_y = α(K−1)/K must not go through fl(1 − α + α/K) = 1
+        for (String spec : List.of("ce", "ls:alpha=0.1", "ls:alpha=1e-20", "focal:gamma=1", "focal:gamma=3")) {
             Loss loss = LossSpec.parse(spec);
             try (NDManager m = manager.newSubManager()) {
                 NDArray zz = m.create(z, new Shape(k, n));
@@ -293,7 +294,8 @@ class LossDerivativesTest {
                     double[] p = softmaxOf(c, t);
                     double others = othersOf(p, t);
                     double[] q = new double[k]; // the targets, and q_t written as 1 − (1 − q_t)
-                    double qRest = spec.startsWith("ls") ? 0.1 * (k - 1) / k : 0;
+                    double alpha = spec.startsWith("ls") ? Double.parseDouble(spec.substring(spec.indexOf('=') + 1)) : 0;
+                    double qRest = alpha * (k - 1) / k;
                     for (int j = 0; j < k; j++) {
                         q[j] = j == t ? 1 - qRest : qRest / (k - 1);
                     }

@@ -170,6 +170,30 @@ class TheoryTest {
     }
 
     /**
+     * CE and label smoothing have t* in closed form: with β = α(K−1)/K + (K−1)√(nλ_Wλ_H), the margin s = t·K/(K−1)
+     * is ln((K−1)(1 − β)/β). Checked where the library's log-softmax lost digits (K in the thousands: its sum of K
+     * terms next to 1 left t* 4.5e-10 off) and where 1 − fl(1 − α + α/K) lost α (α below ε: t* was 13% off).
+     */
+    @Test
+    void theSoftmaxLossesMinimisersAreTheClosedFormAtAnyKAndAlpha() {
+        Object[][] cases = { // loss, alpha, K, n, lambda
+            {"ce", 0.0, 10000, 1, 1e-8}, {"ce", 0.0, 2000, 1, 1e-8}, {"ce", 0.0, 1000, 1, 1e-5}, {"ce", 0.0, 10, 20, 5e-4},
+            {"ls:alpha=1e-20", 1e-20, 1000, 1, 1e-100}, {"ls:alpha=1e-30", 1e-30, 10, 20, 1e-100},
+            {"ls:alpha=1e-16", 1e-16, 10, 20, 1e-30}, {"ls:alpha=0.1", 0.1, 10, 20, 5e-4},
+        };
+        for (Object[] c : cases) {
+            int k = (int) c[2];
+            int n = (int) c[3];
+            double lambda = (double) c[4];
+            double beta = (double) c[1] * (k - 1) / k + (k - 1) * Math.sqrt(n * lambda * lambda);
+            double exact = Math.log((k - 1) * (1 - beta) / beta) * (k - 1) / k;
+            TheoryPrediction t = TheoryOracle.predict(UfmProblem.balanced(LossSpec.parse((String) c[0]), k, k, n, lambda,
+                    lambda, 5e-3, true));
+            assertEquals(exact, t.t(), 1e-14 * exact, c[0] + " K=" + k + " lambda=" + lambda);
+        }
+    }
+
+    /**
      * For CE, φ(t) = log(1 + (K−1)e^{t/(K−1)}) (losses paper, eq. 8), so t* = argmin φ(t) + c|t| is (K−1)·ln(c/(1 −
      * (K−1)c)) exactly; the grid alone had it 0.06 off at c = 1e-3.
      */
