@@ -139,8 +139,11 @@ public final class UfmCommand implements Callable<Integer> {
         // Where the theory's minimiser is W = H = 0 and the solver reached it there are no features to collapse: the
         // scale-invariant metrics of its leftovers (about 1e-9) would measure round-off, so they are undefined
         // (null). A solver stopped away from the origin (too few iterations) has features: their metrics stand.
+        // Without a theory (rescaled MSE with alpha != 1, say) the same holds where dropping W and H altogether
+        // leaves the objective as it is: the solver ended at the origin.
         boolean atOrigin = theory != null && theory.minimiserAtOrigin();
-        boolean zero = atOrigin && Math.abs((Double) result.get("relative_gap")) <= io.nclab.report.Claims.UFM_GAP; // reached it
+        boolean zero = atOrigin ? Math.abs((Double) result.get("relative_gap")) <= io.nclab.report.Claims.UFM_GAP // reached it
+                : theory == null && o.atOrigin(io.nclab.report.Claims.UFM_GAP);
         for (String k : new String[] {"nc1", "nc2", "nc3"}) {
             result.put(k, zero ? null : o.metrics().get(k));
         }
@@ -189,6 +192,10 @@ public final class UfmCommand implements Callable<Integer> {
                 }
             } else {
                 System.out.println("theory    none applies: " + TheoryOracle.whyNot(p));
+                if (zero) {
+                    System.out.println("collapse  undefined: the solver ended at W = H = 0 (dropping W and H leaves the"
+                            + " objective as it is; NC1-NC3 of its round-off are not reported)");
+                }
             }
             if (out != null) {
                 System.out.println("wrote " + out.resolve("config.json") + ", trajectory.csv, result.json and the"

@@ -54,9 +54,17 @@ public final class UfmRun {
     /** One logged step. */
     public record Row(int iteration, double objective, double gradNorm, double seconds, Map<String, Double> metrics) {}
 
-    /** How the solve ended, with the final point's norms and metrics. */
+    /**
+     * How the solve ended, with the final point's norms and metrics, and the objective at W = H = 0 with the final
+     * bias (where it equals the final objective, the solver ended at the origin whatever the theory knows).
+     */
     public record Outcome(OptimResult result, double seconds, double wNorm, double hNorm, double bNorm,
-            Map<String, Double> metrics) {}
+            Map<String, Double> metrics, double originValue) {
+        /** Whether W and H are negligible: dropping them changes the objective by at most {@code gap} relative. */
+        public boolean atOrigin(double gap) {
+            return Math.abs(originValue - result.value()) <= gap * Math.abs(result.value());
+        }
+    }
 
     /**
      * Solves the problem of {@code settings}.
@@ -122,7 +130,12 @@ public final class UfmRun {
             if (atEnd != null) {
                 atEnd.accept(x);
             }
-            return new Outcome(r, seconds, x.wNorm(), x.hNorm(), p.bias() ? x.bNorm() : 0.0, new LinkedHashMap<>(last));
+            double originValue;
+            try (UfmPoint origin = new UfmPoint(manager, x.w().zerosLike(), x.h().zerosLike(), x.b().duplicate())) {
+                originValue = f.value(origin);
+            }
+            return new Outcome(r, seconds, x.wNorm(), x.hNorm(), p.bias() ? x.bNorm() : 0.0, new LinkedHashMap<>(last),
+                    originValue);
         }
     }
 }

@@ -276,5 +276,25 @@ class UfmCommandTest {
                 "0.2", "--lambda-h", "0.1", "--iters", "1");
         assertTrue(text.out().contains("note      the global minimiser is W = H = 0, but the solver stopped away"),
                 text.out());
+        // no theory (rescaled MSE, alpha != 1), but the solver ends at the origin: dropping W and H leaves the objective
+        // as it is, so its NC metrics would be those of round-off (nc2 0.989 was reported)
+        String[] noTheory = {"ufm", "--loss", "mse:alpha=0.1,m=1", "--classes", "10", "--dim", "5", "--per-class", "5"};
+        CliRunner.Result none = CliRunner.run(concat(noTheory, "--json"));
+        assertEquals(0, none.code(), none.err());
+        JsonNode n = Json.MAPPER.readTree(none.lastLine());
+        assertTrue(n.get("theory_objective").isNull() && n.get("w_norm").asDouble() < 1e-4, n.toString());
+        assertTrue(n.get("nc1").isNull() && n.get("nc2").isNull() && n.get("nc3").isNull(), n.toString());
+        assertTrue(CliRunner.run(noTheory).out().contains("collapse  undefined: the solver ended at W = H = 0"));
+        // and where it ends away from the origin, its metrics stand
+        CliRunner.Result away = CliRunner.run("ufm", "--loss", "mse:alpha=2,m=3", "--classes", "4", "--dim", "6",
+                "--per-class", "5", "--json");
+        JsonNode a = Json.MAPPER.readTree(away.lastLine());
+        assertTrue(a.get("theory_objective").isNull() && a.get("nc1").isNumber(), a.toString());
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 }
