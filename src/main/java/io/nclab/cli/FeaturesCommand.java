@@ -70,6 +70,7 @@ public final class FeaturesCommand implements Runnable {
             j.put("accuracy", r.accuracy());
             j.put("loss", r.loss());
             j.put("files", r.files());
+            j.put("probe_threads", r.threads());
             System.out.println(Json.result(j));
             return;
         }
@@ -79,6 +80,7 @@ public final class FeaturesCommand implements Runnable {
         System.out.println("wrote " + String.join(", ", r.files()) + " to " + dir);
         System.out.println("measure them: ./nclab metrics --features " + dir.resolve(FeatureExport.FEATURES)
                 + " --labels " + dir.resolve(FeatureExport.LABELS) + " --weights "
-                + dir.resolve(FeatureExport.WEIGHTS) + " --bias " + dir.resolve(FeatureExport.BIAS));
+                + dir.resolve(FeatureExport.WEIGHTS) + " --bias " + dir.resolve(FeatureExport.BIAS) + " --threads "
+                + r.threads() + "   (the run's probe's thread count: other counts sum in another order, about 1e-15 apart)");
     }
 }

@@ -61,6 +61,9 @@ public final class MetricsCommand implements Runnable {
     @Option(names = "--json", description = "print one JSON object instead of a table")
     boolean json;
 
+    @CommandLine.Mixin
+    ComputeOptions compute;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -72,6 +75,7 @@ public final class MetricsCommand implements Runnable {
         if (bias != null && weights == null) {
             throw new UserError("--bias needs --weights");
         }
+        compute.check();
         if (!(cdnvExponent > 0) || !Double.isFinite(cdnvExponent)) {
             throw new UserError("--cdnv-exponent must be a finite number > 0, got " + cdnvExponent);
         }
@@ -83,6 +87,9 @@ public final class MetricsCommand implements Runnable {
             }
             AtomicFiles.requireWritableAs(marginsOut, ".csv", "--margins-out");
         }
+        // every core unless told: the thread count decides how the native sums are split, so a training probe's
+        // metrics come out to the last digit with its own count (nclab features prints it)
+        compute.apply(Double.POSITIVE_INFINITY);
         try (NDManager manager = Nd.newManager()) {
             long t0 = System.nanoTime();
             int[] y = readLabels(manager);

@@ -12,6 +12,7 @@ import io.nclab.data.TrainingData;
 import io.nclab.experiment.ProbeTable;
 import io.nclab.experiment.Provenance;
 import io.nclab.io.IoErrors;
+import io.nclab.io.Json;
 import io.nclab.io.Npy;
 import io.nclab.loss.LossSpec;
 import io.nclab.model.Network;
@@ -78,8 +79,9 @@ public final class FeatureExport {
      * What was written: the model (and how to name it: best-validation, or without a validation set the last
      * probe's), its epoch, the set's size, and its accuracy and mean loss under that model.
      */
+    /** What was written; {@code threads}: the native threads of the run's probe at that epoch (its metrics' sums). */
     public record Result(Path out, Model model, String modelName, int epoch, Set set, int samples, int dim,
-            int classes, double accuracy, double loss, List<String> files) {}
+            int classes, double accuracy, double loss, List<String> files, int threads) {}
 
     /**
      * Writes the features of {@code set} under {@code model} of the run in {@code runDir} into {@code out}
@@ -102,14 +104,41 @@ public final class FeatureExport {
             }
             epoch = bestEpoch(runDir);
         } else {
-            List<Path> all = new Checkpoints(runDir, Integer.MAX_VALUE).list();
-            if (all.isEmpty()) {
-                throw new UserError("--run " + runDir + ": no checkpoint (the run has not finished an epoch)");
-            }
-            Path newest = all.get(all.size() - 1);
-            params = newest.resolve(Checkpoints.MODEL);
-            epoch = Integer.parseInt(newest.getFileName().toString().substring("epoch-".length()));
+            params = null;
+            epoch = -1;
         }
+        // The model file is opened now and read later: a run that is training rotates its older checkpoints away,
+        // and an open file outlives its removal (the newest one is listed again if it went before it was opened).
+        InputStream in = null;
+        for (int attempt = 0; in == null; attempt++) {
+            if (model == Model.LAST) {
+                List<Path> all = new Checkpoints(runDir, Integer.MAX_VALUE).list();
+                if (all.isEmpty()) {
+                    throw new UserError("--run " + runDir + ": no checkpoint (the run has not finished an epoch)");
+                }
+                Path newest = all.get(all.size() - 1);
+                params = newest.resolve(Checkpoints.MODEL);
+                epoch = Integer.parseInt(newest.getFileName().toString().substring("epoch-".length()));
+            }
+            try {
+                in = Files.newInputStream(params);
+            } catch (java.nio.file.NoSuchFileException e) {
+                if (model != Model.LAST || attempt >= 5) {
+                    throw new UserError("cannot load " + params + ": " + IoErrors.reason(e));
+                }
+            } catch (IOException e) {
+                throw new UserError("cannot load " + params + ": " + IoErrors.reason(e));
+            }
+        }
+        try (InputStream file = in) {
+            return export(runDir, config, model, set, out, device, params, file, epoch);
+        } catch (IOException e) {
+            throw new UserError("cannot read " + params + ": " + IoErrors.reason(e));
+        }
+    }
+
+    private static Result export(Path runDir, TrainConfig config, Model model, Set set, Path out, String device,
+            Path params, InputStream modelFile, int epoch) {
         TrainingData data = Trainer.prepareData(config);
         ImageData images = switch (set) {
             case TRAIN -> data.train();
@@ -124,8 +153,8 @@ public final class FeatureExport {
             ImageData train = data.train();
             Network net = Network.build(config.model(), train.channels(), train.height(), train.width(),
                     data.classes(), manager);
-            try (InputStream in = Files.newInputStream(params)) {
-                net.load(manager, new DataInputStream(new BufferedInputStream(in)));
+            try {
+                net.load(manager, new DataInputStream(new BufferedInputStream(modelFile)));
             } catch (IOException e) {
                 throw new UserError("cannot load " + params + ": " + IoErrors.reason(e));
             }
@@ -157,8 +186,27 @@ public final class FeatureExport {
             String name = model == Model.LAST ? "newest checkpoint's"
                     : config.valFraction() > 0 ? "best-validation" : "kept (no validation set: the last probe's)";
             return new Result(out, model, name, epoch, set, images.size(), (int) features.getShape().get(1),
-                    data.classes(), r.accuracy(), r.loss(), List.of(FEATURES, LABELS, WEIGHTS, BIAS, "config.json"));
+                    data.classes(), r.accuracy(), r.loss(), List.of(FEATURES, LABELS, WEIGHTS, BIAS, "config.json"),
+                    probeThreads(runDir, epoch, config));
         }
+    }
+
+    /**
+     * The native threads the run's probe of {@code epoch} ran on: its row of timing.jsonl (a continuation may have
+     * changed the count), else the run's setting (0: every core, as train reads it).
+     */
+    static int probeThreads(Path runDir, int epoch, TrainConfig config) {
+        try {
+            for (String line : Files.readAllLines(runDir.resolve("timing.jsonl"))) {
+                Map<?, ?> row = line.isBlank() ? Map.of() : Json.MAPPER.readValue(line, Map.class);
+                if (row.get("epoch") instanceof Number e && e.intValue() == epoch && row.get("threads") instanceof Number t) {
+                    return t.intValue();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no timing rows to go by
+        }
+        return config.threads() > 0 ? config.threads() : Runtime.getRuntime().availableProcessors();
     }
 
     /** The epoch whose model best-model.params holds (-1 when its metrics.csv has no trained probe). */

@@ -42,9 +42,14 @@ class FeaturesCommandTest {
     }
 
     private static JsonNode metrics(Path dir) throws IOException {
+        return metrics(dir, 0);
+    }
+
+    /** `nclab metrics` of an exported folder, with --threads (0: every core, the default). */
+    private static JsonNode metrics(Path dir, int threads) throws IOException {
         CliRunner.Result m = CliRunner.run("metrics", "--features", dir.resolve("features.npy").toString(), "--labels",
                 dir.resolve("labels.npy").toString(), "--weights", dir.resolve("W.npy").toString(), "--bias",
-                dir.resolve("b.npy").toString(), "--json");
+                dir.resolve("b.npy").toString(), "--threads", String.valueOf(threads), "--json");
         assertEquals(0, m.code(), m.err());
         return lastJson(m);
     }
@@ -65,7 +70,9 @@ class FeaturesCommandTest {
         assertEquals(3, j.get("classes").asInt());
         JsonNode probe = Json.MAPPER.readTree(Files.readAllLines(run.resolve("metrics.jsonl")).get(3));
         assertEquals(3, probe.get("epoch").asInt());
-        JsonNode m = metrics(out);
+        // the thread count the probe summed with (the run's --threads 1), whatever features itself ran on
+        assertEquals(1, j.get("probe_threads").asInt());
+        JsonNode m = metrics(out, j.get("probe_threads").asInt());
         for (String key : List.of("nc1", "nc2", "nc3", "nc4", "cdnv", "numerical_rank", "cosine_margin_mean")) {
             assertTrue(m.get(key).isNumber(), key + " in " + m);
             assertEquals(probe.get(key).asDouble(), m.get(key).asDouble(), 0, key);
@@ -88,6 +95,7 @@ class FeaturesCommandTest {
         CliRunner.Result r = CliRunner.run("features", "--run", run.toString(), "--set", "test", "--threads", "1");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("measure them: ./nclab metrics --features"), r.out());
+        assertTrue(r.out().contains(" --threads 1 "), "the run's probe's thread count: " + r.out());
         Path out = run.resolve("features-best-test"); // the default folder
         List<JsonNode> probes = Files.readAllLines(run.resolve("metrics.jsonl")).stream().map(l -> {
             try {
