@@ -111,41 +111,56 @@ public final class SecondPass {
         this.seen = new long[k];
         this.perClass = new double[k * columns];
 
-        // One Gram matrix of the rows [M; W; W − w̄] gives every K×K product the metrics need.
-        int blocks = weights == null ? 1 : 3;
-        double[] rows = Arrays.copyOf(centred, blocks * k * d);
+        // The K×K products the metrics need, each its own product of the rows M, W and W − w̄ (one Gram matrix of the
+        // stacked rows held (3K)² numbers where three K² are used, and could not be copied out past K = 5,461).
+        if ((long) k * k >= Integer.MAX_VALUE / Double.BYTES) {
+            throw new UserError(String.format(java.util.Locale.ROOT, "%,d classes: the metrics' K x K matrices would"
+                    + " not fit in one Java array (at most 16,383 classes)", k));
+        }
+        double[] centredWeights = null;
         if (weights != null) {
-            System.arraycopy(weights, 0, rows, k * d, k * d);
             double[] wBar = new double[d];
             for (int a = 0; a < k; a++) {
                 for (int j = 0; j < d; j++) {
                     wBar[j] += weights[a * d + j] / k;
                 }
             }
+            centredWeights = new double[k * d];
             for (int a = 0; a < k; a++) {
                 for (int j = 0; j < d; j++) {
-                    rows[2 * k * d + a * d + j] = weights[a * d + j] - wBar[j];
+                    centredWeights[a * d + j] = weights[a * d + j] - wBar[j];
                 }
             }
         }
-        int size = blocks * k;
-        double[] gram;
+        double[] gramM;
+        double[] gramWW = null;
+        double[] gramWMeans = null;
+        double[] centredWeightSquares = null;
         try (NDManager m = Nd.newManager()) {
-            NDArray x = m.create(rows, new Shape(size, d));
-            gram = x.matMul(x.transpose()).toDoubleArray();
-        }
-        for (double v : gram) {
-            if (!Double.isFinite(v)) {
-                throw new UserError("the features or the classifier are too large for float64: products of the class"
-                        + " means and classifier rows overflow (largest |mean - global mean| entry "
-                        + String.format(java.util.Locale.ROOT, "%.3g", Arrays.stream(centred).map(Math::abs).max()
-                                .orElse(0))
-                        + (weights == null ? "" : String.format(java.util.Locale.ROOT, ", largest |W| entry %.3g",
-                                Arrays.stream(weights).map(Math::abs).max().orElse(0)))
-                        + "); rescale them (every NC metric is scale-invariant)");
+            NDArray xm = m.create(centred, new Shape(k, d));
+            gramM = xm.matMul(xm.transpose()).toDoubleArray();
+            if (weights != null) {
+                NDArray xw = m.create(weights, new Shape(k, d));
+                gramWW = xw.matMul(xw.transpose()).toDoubleArray();
+                gramWMeans = xw.matMul(xm.transpose()).toDoubleArray();
+                centredWeightSquares = m.create(centredWeights, new Shape(k, d)).square().sum(new int[] {1})
+                        .toDoubleArray();
             }
         }
-        this.gramMeans = gramBlock(gram, size, k, 0, 0);
+        for (double[] g : new double[][] {gramM, gramWW, gramWMeans, centredWeightSquares}) {
+            for (double v : g == null ? new double[0] : g) {
+                if (!Double.isFinite(v)) {
+                    throw new UserError("the features or the classifier are too large for float64: products of the class"
+                            + " means and classifier rows overflow (largest |mean - global mean| entry "
+                            + String.format(java.util.Locale.ROOT, "%.3g", Arrays.stream(centred).map(Math::abs).max()
+                                    .orElse(0))
+                            + (weights == null ? "" : String.format(java.util.Locale.ROOT, ", largest |W| entry %.3g",
+                                    Arrays.stream(weights).map(Math::abs).max().orElse(0)))
+                            + "); rescale them (every NC metric is scale-invariant)");
+                }
+            }
+        }
+        this.gramMeans = gramM;
         // ‖μ_a − μ_b‖² from the differences themselves, not from the Gram (no cancellation).
         this.meanDistances = new double[k * k];
         for (int a = 0; a < k; a++) {
@@ -164,18 +179,18 @@ public final class SecondPass {
         for (int a = 0; a < k; a++) {
             lm = Math.max(lm, Math.sqrt(Math.max(0, gramMeans[a * k + a])));
             if (weights != null) {
-                lw = Math.max(lw, Math.sqrt(Math.max(0, gram[(k + a) * size + k + a])));
+                lw = Math.max(lw, Math.sqrt(Math.max(0, gramWW[a * k + a])));
             }
         }
         this.largestMean = lm;
         this.largestWeight = lw;
         if (weights != null) {
-            this.gramW = gramBlock(gram, size, k, 1, 1);
-            this.gramWM = gramBlock(gram, size, k, 1, 0);
+            this.gramW = gramWW;
+            this.gramWM = gramWMeans;
             this.centredWeightNorms = new double[k];
             this.logitOffsets = this.bias.clone(); // W μ_G + b: the logits of x_i = 0
             for (int a = 0; a < k; a++) {
-                centredWeightNorms[a] = Math.sqrt(Math.max(0, gram[(2 * k + a) * size + 2 * k + a]));
+                centredWeightNorms[a] = Math.sqrt(Math.max(0, centredWeightSquares[a]));
                 for (int j = 0; j < d; j++) {
                     logitOffsets[a] += weights[a * d + j] * globalMean[j];
                 }
@@ -210,15 +225,6 @@ public final class SecondPass {
                 nc1Map[a * r + j] = svd.left()[j][a] / s2;
             }
         }
-    }
-
-    /** The K×K block (row block r, column block c) of a Gram matrix of stacked K-row blocks. */
-    private static double[] gramBlock(double[] gram, int size, int k, int r, int c) {
-        double[] out = new double[k * k];
-        for (int a = 0; a < k; a++) {
-            System.arraycopy(gram, (r * k + a) * size + c * k, out, a * k, k);
-        }
-        return out;
     }
 
     public int classes() {
@@ -271,7 +277,9 @@ public final class SecondPass {
                     w ? scope.create(logitOffsets, new Shape(1, k)) : null);
             // Products block by block (the full-width work), then the K-space arithmetic once per group
             // of blocks (many small operations, whose cost is per call, not per element).
-            int group = Math.max(chunk, groupRows);
+            // (rows × K-space columns bounded too: about twenty arrays of that size live while a group is done, 6 GB
+            // at K = 3000 when every group had 16,384 rows)
+            int group = (int) Math.max(64, Math.min(Math.max(chunk, groupRows), GROUP_ELEMENTS / (w ? 2 * k : k)));
             for (int from = 0; from < batch.rows; from += group) {
                 int to = Math.min(from + group, batch.rows);
                 try (NDManager block = batch.block(scope, c.globalMean, c.projection, c.nc1Map, c.table,
@@ -339,6 +347,9 @@ public final class SecondPass {
 
     /** Rows per group of blocks whose K-space arithmetic is done together (tests lower it). */
     static int groupRows = 16384;
+
+    /** Rows × K-space columns of a group at most (16,384 rows at K = 10 with a classifier). */
+    static final long GROUP_ELEMENTS = 16384L * 20;
 
     /**
      * The cancellation, Σ(‖x_i‖² + 2|x_i·M_{y_i}| + ‖M_{y_i}‖²) / Σ‖h_i − μ_{y_i}‖² over a group, above which

@@ -814,4 +814,41 @@ class CollapseMetricsTest {
         assertTrue(e.getMessage().contains(part), e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
     }
+
+    /**
+     * Many classes with a classifier: one Gram matrix of the stacked [M; W; W − w̄] rows, (3K)² numbers, could not be
+     * copied out past K = 5,461 (a stack trace from metrics and ufm); the K×K products are now taken one by one. Past
+     * 16,383 classes the K×K matrices themselves would not fit in a Java array: one line says so.
+     */
+    @Test
+    void manyClassesWithAClassifierAreMeasuredOrRefusedInOneLine() {
+        int k = 5500;
+        int d = 4;
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(3);
+        float[] h = new float[k * d];
+        double[] w = new double[k * d];
+        int[] y = new int[k];
+        for (int i = 0; i < k * d; i++) {
+            h[i] = (float) rnd.nextGaussian();
+            w[i] = rnd.nextGaussian();
+        }
+        for (int i = 0; i < k; i++) {
+            y[i] = i;
+        }
+        try (NDManager m = manager.newSubManager()) {
+            CollapseMetrics c = CollapseMetrics.measure(m.create(h, new Shape(k, d)), y, k, m.create(w, new Shape(k, d)),
+                    null, CollapseMetrics.Options.DEFAULT.withNumericalRank(false));
+            assertTrue(Double.isFinite(c.values().get("nc2")) && Double.isFinite(c.values().get("cosine_margin_mean")),
+                    c.values().toString());
+            int many = 16384;
+            int[] all = new int[many];
+            for (int i = 0; i < many; i++) {
+                all[i] = i;
+            }
+            UserError e = assertThrows(UserError.class, () -> CollapseMetrics.measure(m.zeros(new Shape(many, 1),
+                    DataType.FLOAT32), all, many, null, null, CollapseMetrics.Options.DEFAULT.withNumericalRank(false)));
+            assertEquals("16,384 classes: the metrics' K x K matrices would not fit in one Java array (at most 16,383"
+                    + " classes)", e.getMessage());
+        }
+    }
 }
