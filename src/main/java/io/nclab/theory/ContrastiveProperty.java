@@ -82,25 +82,34 @@ public final class ContrastiveProperty {
 
     public static Report check(Loss loss, int classes, int samples, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
-        double[] z = new double[classes * samples];
         double[] contrast = new double[samples];
-        for (int i = 0; i < samples; i++) {
-            double scale = Math.pow(10, rnd.nextDouble(-1, 1.3));
-            double[] col = new double[classes];
-            for (int j = 0; j < classes; j++) {
-                col[j] = scale * (2 * rnd.nextDouble() - 1);
-            }
-            for (int j = 0; j < classes; j++) {
-                z[j * samples + i] = col[j];
-                if (j != 0) {
-                    contrast[i] += col[j] - col[0];
+        double[] values = new double[samples];
+        // the samples' logits a piece at a time, as the scalar problem's grid (all K × samples at once held 18 GB at
+        // K = 10,000 and overflowed a Java array past K = 107,374)
+        int chunk = (int) Math.max(1, Math.min(samples, ContrastiveTheory.CHUNK_LOGITS / classes));
+        try (NDManager m = Nd.newManager()) {
+            for (int from = 0; from < samples; from += chunk) {
+                int n = Math.min(chunk, samples - from);
+                double[] z = new double[classes * n];
+                for (int i = 0; i < n; i++) {
+                    double scale = Math.pow(10, rnd.nextDouble(-1, 1.3));
+                    double[] col = new double[classes];
+                    for (int j = 0; j < classes; j++) {
+                        col[j] = scale * (2 * rnd.nextDouble() - 1);
+                    }
+                    for (int j = 0; j < classes; j++) {
+                        z[j * n + i] = col[j];
+                        if (j != 0) {
+                            contrast[from + i] += col[j] - col[0];
+                        }
+                    }
+                }
+                try (NDManager piece = m.newSubManager()) {
+                    NDArray zz = piece.create(z, new Shape(classes, n));
+                    double[] v = Nd.toDoubles(loss.values(zz, Nd.oneHotColumns(piece, new int[n], classes)));
+                    System.arraycopy(v, 0, values, from, n);
                 }
             }
-        }
-        double[] values;
-        try (NDManager m = Nd.newManager()) {
-            NDArray zz = m.create(z, new Shape(classes, samples));
-            values = Nd.toDoubles(loss.values(zz, Nd.oneHotColumns(m, new int[samples], classes)));
         }
         double[] bound = phi(loss, classes, contrast);
         double worst = Double.POSITIVE_INFINITY;
