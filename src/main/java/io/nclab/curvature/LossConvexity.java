@@ -210,7 +210,7 @@ public final class LossConvexity {
         }
         double[][] out = new double[3][n];
         for (int i = 0; i < n; i++) {
-            double[] values = SymmetricEigen.of(Arrays.copyOfRange(hess, i * k, (i + 1) * k)).values();
+            double[] values = SymmetricEigen.of(Arrays.copyOfRange(hess, i * k, (i + 1) * k), false).values();
             out[0][i] = values[0];
             out[1][i] = p0[i];
             out[2][i] = Math.max(Math.abs(values[0]), Math.abs(values[k - 1]));

@@ -30,6 +30,11 @@ public record SymmetricEigen(double[] values, double[][] vectors) {
 
     /** Decomposes (a + aᵀ)/2, so a matrix that is symmetric up to rounding is accepted. */
     public static SymmetricEigen of(double[][] a) {
+        return of(a, true);
+    }
+
+    /** Decomposes (a + aᵀ)/2; eigenvectors only if asked (the eigenvalues alone cost a fraction). */
+    public static SymmetricEigen of(double[][] a, boolean vectors) {
         int n = a.length;
         double[] m = new double[n * n];
         for (int i = 0; i < n; i++) {
@@ -37,7 +42,7 @@ public record SymmetricEigen(double[] values, double[][] vectors) {
                 m[i * n + j] = 0.5 * (a[i][j] + a[j][i]);
             }
         }
-        return ofRowMajor(m, n, true);
+        return ofRowMajor(m, n, vectors);
     }
 
     /** Decomposes a symmetric n×n matrix given row by row (the array is not modified); no vectors unless asked. */
