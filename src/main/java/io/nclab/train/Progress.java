@@ -7,18 +7,28 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * Training progress on standard error: a bar redrawn in place on a terminal, plain lines (one per
- * epoch) otherwise, so logs stay readable.
+ * Training progress on standard error: a bar redrawn in place on a terminal, plain lines otherwise (one per
+ * epoch, and within an epoch one a minute at most, so that a log of long epochs says how far they are), so logs
+ * stay readable.
  */
 final class Progress {
     private static final int BAR = 24;
+    /** Within an epoch, off a terminal: a plain line after this long without one. */
+    static final long PLAIN_EVERY_NANOS = 60_000_000_000L;
     private final PrintStream out;
     private final boolean terminal;
+    private final java.util.function.LongSupplier clock;
     private long lastDraw;
+    private int epochSeen = -1;
 
     Progress(PrintStream out, boolean terminal) {
+        this(out, terminal, System::nanoTime);
+    }
+
+    Progress(PrintStream out, boolean terminal, java.util.function.LongSupplier clock) {
         this.out = out;
         this.terminal = terminal;
+        this.clock = clock;
     }
 
     /** Whether standard error (where progress goes) is a terminal. */
@@ -45,10 +55,22 @@ final class Progress {
     }
 
     void batch(int epoch, int epochs, long done, long total, double samplesPerSecond, double loss, double accuracy) {
-        if (!terminal || out == null) {
+        if (out == null) {
             return;
         }
-        long now = System.nanoTime();
+        long now = clock.getAsLong();
+        if (!terminal) {
+            if (epoch != epochSeen) {
+                epochSeen = epoch;
+                lastDraw = now;
+            } else if (done < total && now - lastDraw >= PLAIN_EVERY_NANOS) {
+                lastDraw = now;
+                out.println(String.format(Locale.ROOT, "epoch %d/%d: %,d/%,d samples  %.0f samples/s  loss %.4f  acc %.4f",
+                        epoch, epochs, done, total, samplesPerSecond, loss, accuracy));
+                out.flush();
+            }
+            return;
+        }
         if (done < total && now - lastDraw < 200_000_000L) {
             return;
         }
