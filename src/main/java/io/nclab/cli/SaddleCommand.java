@@ -106,7 +106,11 @@ public final class SaddleCommand implements Callable<Integer> {
         if (directionOut != null) {
             AtomicFiles.requireWritableAs(directionOut, ".npz", "--direction-out"); // a NumPy archive
         }
-        SaddleAnalysis.Report r = SaddleAnalysis.analyse(ufm, s);
+        long start = System.nanoTime();
+        SaddleAnalysis.Report r = SaddleAnalysis.analyse(ufm, s, stage -> {
+            System.err.printf(java.util.Locale.ROOT, "saddle: %s (%.1f s)%n", stage, (System.nanoTime() - start) / 1e9);
+            System.err.flush();
+        });
 
         System.out.printf("%-15s %5s %14s %11s %14s %9s  %s%n", "critical point", "rank", "objective", "|grad f|",
                 "min eigenvalue", "products", "escape");

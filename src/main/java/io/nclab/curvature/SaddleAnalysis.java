@@ -155,9 +155,15 @@ public final class SaddleAnalysis {
     }
 
     public static Report analyse(UfmProblem p, Settings s) {
+        return analyse(p, s, stage -> {});
+    }
+
+    /** As {@link #analyse(UfmProblem, Settings)}, telling {@code done} each stage as it ends (progress for long runs). */
+    public static Report analyse(UfmProblem p, Settings s, java.util.function.Consumer<String> done) {
         try (NDManager m = Nd.newManager(); UfmObjective f = new UfmObjective(p, m)) {
             UfmPoint global = UfmPoint.gaussian(m, p, s.seed(), 0.1);
             OptimResult solved = solve(f, global, s);
+            done.accept("the global minimiser solved (" + solved.iterations() + " iterations)");
             TheoryPrediction theory = TheoryOracle.predict(p);
             double fStar = theory != null ? theory.objective() : solved.value();
 
@@ -169,11 +175,13 @@ public final class SaddleAnalysis {
             try (UfmPoint origin = origin(f, m)) {
                 points.add(examine(f, origin, "origin", 0, fStar, s));
             }
+            done.accept("the origin examined" + (s.escape() ? ", and escaped from" : ""));
             int r = originIsGlobal ? 0 : deficientRank(p);
             if (r >= 1) {
                 try (UfmPoint low = rankDeficient(p, m, r, s)) {
                     points.add(examine(f, low, "rank_deficient", r, fStar, s));
                 }
+                done.accept("the rank-" + r + " critical point examined" + (s.escape() ? ", and escaped from" : ""));
             }
             Boolean escaped = s.escape() ? points.stream().allMatch(c -> c.escape().reachedGlobal()) : null;
 

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.nclab.io.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,6 +21,10 @@ class CurvatureCommandsTest {
                 "--json");
         assertEquals(0, r.code(), r.err());
         JsonNode j = Json.MAPPER.readTree(r.lastLine());
+        // each stage says when it ends, on stderr (a large problem printed nothing for minutes)
+        assertEquals(List.of("the global minimiser solved", "the origin examined, and escaped from",
+                "the rank-1 critical point examined, and escaped from"), r.err().lines()
+                .map(l -> l.replaceAll("^saddle: (.*?)( \\(\\d+ iterations\\))? \\([0-9.]+ s\\)$", "$1")).toList());
         assertTrue(j.get("critical_points").isArray() && j.get("critical_points").size() == 2);
         for (JsonNode c : j.get("critical_points")) {
             assertTrue(c.has("kind") && c.has("grad_norm") && c.has("min_eigenvalue"));
