@@ -31,9 +31,21 @@ public final class TheoryCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object as the last line.")
     boolean json;
 
+    /** Classes from which the softmax losses' theory says it will take a while (half a minute or more here). */
+    static final int LONG_CLASSES = 300_000;
+    /** Seconds per class of the scalar problem on the 2-core development machine (K = 100,000: 9 s). */
+    static final double SECONDS_PER_CLASS = 9e-5;
+
     @Override
     public Integer call() {
         UfmProblem p = problem.problem();
+        if (p.loss().contrastive() && p.classes() >= LONG_CLASSES) {
+            // the scalar problem evaluates the loss at 4,001 points of K logits each: about 9 s per 100,000 classes here
+            System.err.printf(java.util.Locale.ROOT, "note: K = %,d: the scalar problem evaluates the loss at 4,001"
+                    + " points of K logits each, which takes on the order of %.0f minute(s) here%n", p.classes(),
+                    Math.max(1, p.classes() * SECONDS_PER_CLASS / 60));
+            System.err.flush();
+        }
         TheoryPrediction t = TheoryOracle.predict(p);
         Map<String, Object> out = fields(p, t);
         if (checkContrastive) {
