@@ -31,23 +31,19 @@ public record Svd(double[] values, double[][] left) {
 
     /** Decomposes a rows × cols matrix given row by row (the array is not modified). */
     public static Svd ofRowMajor(double[] a, int rows, int cols) {
-        for (double v : a) {
-            if (!Double.isFinite(v)) {
-                throw new ArithmeticException("singular value decomposition of a " + rows + "x" + cols
-                        + " matrix with a non-finite entry (" + v + ")");
-            }
-        }
-        if (rows == 0 || cols == 0) {
-            return new Svd(new double[0], new double[0][]);
-        }
-        return DGESDD != null ? natively(a, rows, cols, true) : withEjml(a, rows, cols);
+        return ofRowMajor(a, rows, cols, true);
     }
 
     /**
      * The singular values alone (descending) of a rows × cols matrix given row by row, the array left alone:
-     * the same {@code dgesdd} (or EJML) without the vectors, which costs a fraction of {@link #ofRowMajor}.
+     * the same decomposition without the vectors, which costs a fraction of {@link #ofRowMajor}.
      */
     public static double[] valuesOfRowMajor(double[] a, int rows, int cols) {
+        return ofRowMajor(a, rows, cols, false).values();
+    }
+
+    /** {@code dgesdd} where LAPACK is at hand, else EJML; the left vectors ({@code left}) only if asked. */
+    private static Svd ofRowMajor(double[] a, int rows, int cols, boolean vectors) {
         for (double v : a) {
             if (!Double.isFinite(v)) {
                 throw new ArithmeticException("singular value decomposition of a " + rows + "x" + cols
@@ -55,37 +51,19 @@ public record Svd(double[] values, double[][] left) {
             }
         }
         if (rows == 0 || cols == 0) {
-            return new double[0];
+            return new Svd(new double[0], vectors ? new double[0][] : null);
         }
-        return DGESDD != null ? natively(a, rows, cols, false).values() : valuesWithEjml(a, rows, cols);
-    }
-
-    /** EJML's decomposition of the row-major array (a copy), with the left vectors if asked. */
-    private static SingularValueDecomposition_F64<DMatrixRMaj> ejml(double[] a, int rows, int cols, boolean left) {
-        SingularValueDecomposition_F64<DMatrixRMaj> svd = DecompositionFactory_DDRM.svd(rows, cols, left, false, true);
-        if (!svd.decompose(new DMatrixRMaj(rows, cols, true, a.clone()))) {
-            throw new ArithmeticException("singular value decomposition failed for a " + rows + "x" + cols + " matrix");
-        }
-        return svd;
-    }
-
-    /** The values alone always through EJML (the fallback, and the cross-check in tests). */
-    static double[] valuesWithEjml(double[] a, int rows, int cols) {
-        double[] s = Arrays.copyOf(ejml(a, rows, cols, false).getSingularValues(), Math.min(rows, cols));
-        Arrays.sort(s);
-        for (int i = 0, j = s.length - 1; i < j; i++, j--) {
-            double t = s[i];
-            s[i] = s[j];
-            s[j] = t;
-        }
-        return s;
+        return DGESDD != null ? natively(a, rows, cols, vectors) : withEjml(a, rows, cols, vectors);
     }
 
     /** The same decomposition always through EJML (the fallback, and the cross-check in tests). */
-    static Svd withEjml(double[] a, int rows, int cols) {
-        SingularValueDecomposition_F64<DMatrixRMaj> svd = ejml(a, rows, cols, true);
+    static Svd withEjml(double[] a, int rows, int cols, boolean vectors) {
+        SingularValueDecomposition_F64<DMatrixRMaj> svd = DecompositionFactory_DDRM.svd(rows, cols, vectors, false, true);
+        if (!svd.decompose(new DMatrixRMaj(rows, cols, true, a.clone()))) {
+            throw new ArithmeticException("singular value decomposition failed for a " + rows + "x" + cols + " matrix");
+        }
         double[] s = svd.getSingularValues();
-        DMatrixRMaj u = svd.getU(null, false);
+        DMatrixRMaj u = vectors ? svd.getU(null, false) : null;
         int m = Math.min(rows, cols);
         Integer[] order = new Integer[m];
         for (int j = 0; j < m; j++) {
@@ -93,10 +71,10 @@ public record Svd(double[] values, double[][] left) {
         }
         Arrays.sort(order, Comparator.comparingDouble((Integer j) -> s[j]).reversed());
         double[] values = new double[m];
-        double[][] left = new double[m][rows];
+        double[][] left = vectors ? new double[m][rows] : null;
         for (int j = 0; j < m; j++) {
             values[j] = s[order[j]];
-            for (int r = 0; r < rows; r++) {
+            for (int r = 0; vectors && r < rows; r++) {
                 left[j][r] = u.get(r, order[j]);
             }
         }
