@@ -21,17 +21,22 @@ public final class ImageFolder {
     private ImageFolder() {}
 
     public static DataSource load(Path dir) {
+        List<String> classes = trainClasses(dir);
+        ImageData tr = read(dir.resolve("train"), classes, null);
+        return new DataSource(tr, read(dir.resolve("test"), classes, tr), classes);
+    }
+
+    /** The class names (train/'s folders, sorted), once the layout is checked. */
+    private static List<String> trainClasses(Path dir) {
         Path train = dir.resolve("train");
-        Path test = dir.resolve("test");
-        if (!Files.isDirectory(train) || !Files.isDirectory(test)) {
+        if (!Files.isDirectory(train) || !Files.isDirectory(dir.resolve("test"))) {
             throw new UserError("an image folder needs train/<class>/ and test/<class>/ in " + dir);
         }
         List<String> classes = classNames(train);
         if (classes.isEmpty()) {
             throw new UserError("no class folders in " + train);
         }
-        ImageData tr = read(train, classes, null);
-        return new DataSource(tr, read(test, classes, tr), classes);
+        return classes;
     }
 
     /**
@@ -39,27 +44,29 @@ public final class ImageFolder {
      * what a sweep checks --per-class against before its first run.
      */
     static int[] trainClassCounts(Path dir) {
-        Path train = dir.resolve("train");
-        if (!Files.isDirectory(train) || !Files.isDirectory(dir.resolve("test"))) {
-            throw new UserError("an image folder needs train/<class>/ and test/<class>/ in " + dir);
-        }
-        List<String> classes = classNames(train);
-        if (classes.isEmpty()) {
-            throw new UserError("no class folders in " + train); // as load says it
-        }
+        List<String> classes = trainClasses(dir);
         int[] counts = new int[classes.size()];
         for (int k = 0; k < counts.length; k++) {
-            Path cdir = train.resolve(classes.get(k));
-            try (Stream<Path> s = Files.list(cdir)) {
-                counts[k] = (int) s.filter(ImageFolder::isImage).count();
-            } catch (IOException e) {
-                throw new UserError("cannot list " + cdir + ": " + IoErrors.reason(e));
-            }
-            if (counts[k] == 0) {
-                throw new UserError("class folder " + cdir + " has no .png or .jpg images"); // as read says it
-            }
+            counts[k] = images(dir.resolve("train").resolve(classes.get(k)), "").size();
         }
         return counts;
+    }
+
+    /**
+     * A class folder's images, sorted; none is an error ({@code note} says more): a class without training images
+     * cannot be learned or measured (its class mean is undefined), one without test images would drop out of the
+     * test accuracy without a word.
+     */
+    private static List<Path> images(Path cdir, String note) {
+        try (Stream<Path> s = Files.list(cdir)) {
+            List<Path> images = s.filter(ImageFolder::isImage).sorted().toList();
+            if (images.isEmpty()) {
+                throw new UserError("class folder " + cdir + " has no .png or .jpg images" + note);
+            }
+            return images;
+        } catch (IOException e) {
+            throw new UserError("cannot list " + cdir + ": " + IoErrors.reason(e));
+        }
     }
 
     private static List<String> classNames(Path split) {
@@ -87,20 +94,9 @@ public final class ImageFolder {
                 throw new UserError("class folder " + cdir + " is missing: every class of train/ needs its test/"
                         + " folder");
             }
-            try (Stream<Path> s = Files.list(cdir)) {
-                List<Path> images = s.filter(ImageFolder::isImage).sorted().toList();
-                if (images.isEmpty()) {
-                    // a class without training images cannot be learned or measured (its class mean is undefined);
-                    // one without test images would drop out of the test accuracy without a word
-                    throw new UserError("class folder " + cdir + " has no .png or .jpg images"
-                            + (like == null ? "" : ": every class of train/ needs test images"));
-                }
-                for (Path f : images) {
-                    files.add(f);
-                    labels.add(k);
-                }
-            } catch (IOException e) {
-                throw new UserError("cannot list " + cdir + ": " + IoErrors.reason(e));
+            for (Path f : images(cdir, like == null ? "" : ": every class of train/ needs test images")) {
+                files.add(f);
+                labels.add(k);
             }
         }
         if (files.isEmpty()) {

@@ -16,7 +16,8 @@ import org.ejml.interfaces.decomposition.SingularValueDecomposition_F64;
  * singular values and their vectors keep a relative accuracy of about ε·σ_max/σ_i.
  *
  * @param values the min(rows, cols) singular values, descending
- * @param left   {@code left[j]} the left singular vector of {@code values[j]} (length rows)
+ * @param left   {@code left[j]} the left singular vector of {@code values[j]} (length rows); null where only the
+ *               values were asked for
  */
 public record Svd(double[] values, double[][] left) {
 
