@@ -228,26 +228,25 @@ public final class SweepCommand implements Callable<Integer> {
             } catch (CommandLine.ParameterException e) {
                 throw new UserError("run " + run.id() + ": " + e.getMessage().replace('\n', ' '));
             }
-            // every value checked as the run itself would, before any run starts (a training run's data is read
-            // once per dataset, for --per-class below)
+            // every value checked as the run itself would, before any run starts
             Object command = parsed.subcommand() == null ? null : parsed.subcommand().commandSpec().userObject();
             try {
                 if (command instanceof TrainCommand t) {
                     TrainConfig c = t.check();
-                    // --per-class and --val-fraction against the data itself, read once per dataset: a value too
-                    // large for it would otherwise stop its run only after the runs before it had trained
+                    // --per-class and --val-fraction against the data itself, read once per dataset (a value too
+                    // large for it would otherwise stop its run only after the runs before it had trained), and what
+                    // the run checks before it writes anything: the device, and a network too large for the memory
+                    // (above the papers' widths only: that needs the images' shape, so the data is loaded, and the
+                    // class counts come from it)
                     String key = c.dataset() + "|" + c.dataDir();
-                    if (!classCounts.containsKey(key)) {
-                        classCounts.put(key, c.dataset().trainClassCounts(c.dataDir() == null ? null
-                                : Path.of(c.dataDir())));
-                    }
-                    io.nclab.data.Splits.requireCuttable(classCounts.get(key), c.perClass(), c.valFraction());
-                    // and what the run checks before it writes anything: the device, and a network too large for
-                    // the memory (above the papers' widths only; that needs the images' shape, so the data is read)
-                    Device device = Trainer.device(c.device());
-                    if (c.model().width() > 2 && device.getDeviceType().equals(Device.Type.CPU)) {
-                        DataSource data = loaded.computeIfAbsent(key, k -> c.dataset().load(c.dataDir() == null ? null
-                                : Path.of(c.dataDir())));
+                    Path dir = c.dataDir() == null ? null : Path.of(c.dataDir());
+                    boolean room = c.model().width() > 2
+                            && Trainer.device(c.device()).getDeviceType().equals(Device.Type.CPU);
+                    DataSource data = room ? loaded.computeIfAbsent(key, k -> c.dataset().load(dir)) : loaded.get(key);
+                    int[] counts = classCounts.computeIfAbsent(key, k -> data != null ? data.train().classCounts()
+                            : c.dataset().trainClassCounts(dir));
+                    io.nclab.data.Splits.requireCuttable(counts, c.perClass(), c.valFraction());
+                    if (room) {
                         Trainer.requireRoomForTheNetwork(c, data.train(), data.classes());
                     }
                 } else if (command instanceof UfmCommand u) {

@@ -77,9 +77,9 @@ public final class FeatureExport {
 
     /**
      * What was written: the model (and how to name it: best-validation, or without a validation set the last
-     * probe's), its epoch, the set's size, and its accuracy and mean loss under that model.
+     * probe's), its epoch, the set's size, its accuracy and mean loss under that model, and the native threads of
+     * the run's probe at that epoch (how its metrics' sums were split).
      */
-    /** What was written; {@code threads}: the native threads of the run's probe at that epoch (its metrics' sums). */
     public record Result(Path out, Model model, String modelName, int epoch, Set set, int samples, int dim,
             int classes, double accuracy, double loss, List<String> files, int threads) {}
 
