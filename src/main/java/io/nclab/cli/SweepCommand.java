@@ -240,8 +240,8 @@ public final class SweepCommand implements Callable<Integer> {
                     // class counts come from it)
                     String key = c.dataset() + "|" + c.dataDir();
                     Path dir = c.dataDir() == null ? null : Path.of(c.dataDir());
-                    boolean room = c.model().width() > 2
-                            && Trainer.device(c.device()).getDeviceType().equals(Device.Type.CPU);
+                    Device device = Trainer.device(c.device());
+                    boolean room = c.model().width() > 2 && device.getDeviceType().equals(Device.Type.CPU);
                     DataSource data = room ? loaded.computeIfAbsent(key, k -> c.dataset().load(dir)) : loaded.get(key);
                     int[] counts = classCounts.computeIfAbsent(key, k -> data != null ? data.train().classCounts()
                             : c.dataset().trainClassCounts(dir));
