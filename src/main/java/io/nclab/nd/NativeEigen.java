@@ -1,14 +1,8 @@
 package io.nclab.nd;
 
-import ai.djl.engine.Engine;
 import com.sun.jna.Function;
 import com.sun.jna.Memory;
-import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
 
 /**
  * LAPACK's divide-and-conquer symmetric eigensolver {@code dsyevd}, called through JNA in the LAPACK that
@@ -121,28 +115,11 @@ final class NativeEigen {
         return p;
     }
 
+    /** A function of the PyTorch natives' MKL, unless {@code nclab.eigen=ejml} asks for EJML. */
     static Function find(String symbol) {
         if ("ejml".equalsIgnoreCase(System.getProperty("nclab.eigen", ""))) {
             return null;
         }
-        try {
-            Engine.getEngine("PyTorch"); // loads libtorch_cpu.so into the process
-            Path maps = Path.of("/proc/self/maps");
-            if (!Files.isReadable(maps)) {
-                return null;
-            }
-            List<String> lines = Files.readAllLines(maps);
-            for (String line : lines) {
-                int slash = line.indexOf('/');
-                if (slash < 0 || !line.endsWith("/libtorch_cpu.so")) {
-                    continue;
-                }
-                NativeLibrary lib = NativeLibrary.getInstance(line.substring(slash));
-                return lib.getFunction(symbol);
-            }
-            return null;
-        } catch (IOException | UnsatisfiedLinkError | RuntimeException e) {
-            return null;
-        }
+        return NativeLib.find(symbol);
     }
 }

@@ -92,6 +92,25 @@ public final class Nd {
         }
     }
 
+    /**
+     * y ← y + c·x in place: fused, without a temporary, where {@link NativeBlas} applies (CPU, contiguous,
+     * float32 or float64), else through a temporary c·x.
+     */
+    public static void addScaled(NDArray y, double c, NDArray x) {
+        if (!NativeBlas.axpy(c, x, y)) {
+            try (NDArray t = x.mul(c)) {
+                y.addi(t);
+            }
+        }
+    }
+
+    /** y ← x in place (same shape). */
+    public static void copyInto(NDArray x, NDArray y) {
+        if (!NativeBlas.copy(x, y)) {
+            y.muli(0).addi(x);
+        }
+    }
+
     /** Frobenius inner product ⟨a, b⟩ as a Java double. */
     public static double dot(NDArray a, NDArray b) {
         try (NDArray fa = a.reshape(-1); NDArray fb = b.reshape(-1); NDArray s = fa.dot(fb)) {

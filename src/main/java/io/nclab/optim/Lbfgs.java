@@ -27,18 +27,14 @@ public final class Lbfgs implements Optimizer {
         return "lbfgs";
     }
 
-    private record Pair<V extends Vec<V>>(V s, V y, double rho) implements AutoCloseable {
-        @Override
-        public void close() {
-            s.close();
-            y.close();
-        }
-    }
+    private record Pair<V extends Vec<V>>(V s, V y, double rho) {}
 
     @Override
     public <V extends Vec<V>> OptimResult minimize(Smooth<V> f, V x, StopRule stop, Monitor<V> monitor) {
         int every = Math.max(1, monitor.every());
         Deque<Pair<V>> pairs = new ArrayDeque<>();
+        // Directions, trial points, gradients and pairs that are done with are reused: a few are in flight at once
+        Spares<V> spares = new Spares<>(4);
         Smooth.Evaluation<V> e = f.evaluate(x);
         double value = e.value();
         V g = e.gradient();
@@ -57,41 +53,43 @@ public final class Lbfgs implements Optimizer {
                     reason = "diverged (non-finite objective or gradient)";
                     break;
                 }
-                V d = direction(g, pairs);
+                V d = direction(g, pairs, spares);
                 double slope = g.dot(d);
                 if (!(slope < 0)) {
-                    d.close();
-                    clear(pairs);
-                    d = g.linear(-1, 0, g);
+                    clear(pairs, spares);
+                    d.set(g);
+                    d.scale(-1);
                     slope = -gn * gn;
                 }
                 double alpha0 = 1.0;
                 if (pairs.isEmpty()) {
                     alpha0 = Math.min(1.0, (it == 0 ? firstStep : 1.0) / Math.max(gn, 1e-300));
                 }
-                StrongWolfe.Step<V> step = lineSearch.search(f, x, value, slope, d, alpha0);
-                d.close();
+                StrongWolfe.Step<V> step = lineSearch.search(f, x, value, slope, d, alpha0, spares);
+                spares.give(d);
                 if (step == null) {
                     reason = "line search found no decrease (machine precision)";
                     break;
                 }
-                V s = step.x().linear(1, -1, x);
-                V y = step.gradient().linear(1, -1, g);
+                V s = spares.step(step.x(), -1, x);
+                V y = spares.step(step.gradient(), -1, g);
                 double sy = s.dot(y);
                 x.set(step.x());
-                step.x().close();
-                g.close();
+                spares.give(step.x());
+                spares.give(g);
                 g = step.gradient();
                 value = step.value();
                 gn = g.norm();
                 if (sy > 1e-12 * s.norm() * y.norm()) {
                     pairs.addLast(new Pair<>(s, y, 1.0 / sy));
                     if (pairs.size() > memory) {
-                        pairs.removeFirst().close();
+                        Pair<V> oldest = pairs.removeFirst();
+                        spares.give(oldest.s);
+                        spares.give(oldest.y);
                     }
                 } else {
-                    s.close();
-                    y.close();
+                    spares.give(s);
+                    spares.give(y);
                 }
                 it++;
                 if (it % every == 0) {
@@ -109,20 +107,22 @@ public final class Lbfgs implements Optimizer {
             return new OptimResult(it, value, gn, converged, reason);
         } finally {
             g.close();
-            clear(pairs);
+            clear(pairs, spares);
+            spares.close();
         }
     }
 
-    private static <V extends Vec<V>> void clear(Deque<Pair<V>> pairs) {
+    private static <V extends Vec<V>> void clear(Deque<Pair<V>> pairs, Spares<V> spares) {
         for (Pair<V> p : pairs) {
-            p.close();
+            spares.give(p.s);
+            spares.give(p.y);
         }
         pairs.clear();
     }
 
     /** −H_k g by the two-loop recursion. */
-    private static <V extends Vec<V>> V direction(V g, Deque<Pair<V>> pairs) {
-        V q = g.copy();
+    private static <V extends Vec<V>> V direction(V g, Deque<Pair<V>> pairs, Spares<V> spares) {
+        V q = spares.copyOf(g);
         int m = pairs.size();
         double[] alphas = new double[m];
         int i = m - 1;

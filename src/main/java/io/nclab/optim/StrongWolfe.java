@@ -32,20 +32,23 @@ public final class StrongWolfe {
         final double value;
         final V gradient;
         final double slope;
+        private final Spares<V> spares;
 
-        Trial(Smooth<V> f, V x0, V d, double alpha) {
+        Trial(Smooth<V> f, V x0, V d, double alpha, Spares<V> spares) {
             this.alpha = alpha;
-            this.x = x0.linear(1, alpha, d);
+            this.spares = spares;
+            this.x = spares.step(x0, alpha, d);
             Smooth.Evaluation<V> e = f.evaluate(x);
             this.value = e.value();
             this.gradient = e.gradient();
             this.slope = gradient.dot(d);
         }
 
+        /** A rejected trial's vectors go back to the pool. */
         @Override
         public void close() {
-            x.close();
-            gradient.close();
+            spares.give(x);
+            spares.give(gradient);
         }
 
         Step<V> accept(int evaluations) {
@@ -55,9 +58,11 @@ public final class StrongWolfe {
 
     /**
      * Searches from x0 (value f0, slope g0·d = slope0 &lt; 0) starting at step alpha0. Returns null if
-     * no acceptable step was found within the evaluation budget (typically at machine precision).
+     * no acceptable step was found within the evaluation budget (typically at machine precision). Trial
+     * points come from {@code spares}, and rejected ones go back to it.
      */
-    public <V extends Vec<V>> Step<V> search(Smooth<V> f, V x0, double f0, double slope0, V d, double alpha0) {
+    <V extends Vec<V>> Step<V> search(Smooth<V> f, V x0, double f0, double slope0, V d, double alpha0,
+            Spares<V> spares) {
         if (!(slope0 < 0)) {
             return null;
         }
@@ -69,11 +74,11 @@ public final class StrongWolfe {
         int evals = 0;
         try {
             while (evals < maxEvaluations) {
-                Trial<V> t = new Trial<>(f, x0, d, alpha);
+                Trial<V> t = new Trial<>(f, x0, d, alpha, spares);
                 evals++;
                 if (!Double.isFinite(t.value) || t.value > f0 + c1 * alpha * slope0
                         || (evals > 1 && t.value >= prevValue)) {
-                    Step<V> s = zoom(f, x0, f0, slope0, d, prevAlpha, prevValue, prevSlope, prev, t, evals);
+                    Step<V> s = zoom(f, x0, f0, slope0, d, prevAlpha, prevValue, prevSlope, prev, t, evals, spares);
                     prev = null; // handed to zoom
                     return s;
                 }
@@ -81,7 +86,7 @@ public final class StrongWolfe {
                     return t.accept(evals);
                 }
                 if (t.slope >= 0) {
-                    Step<V> s = zoom(f, x0, f0, slope0, d, alpha, t.value, t.slope, t, prev, evals);
+                    Step<V> s = zoom(f, x0, f0, slope0, d, alpha, t.value, t.slope, t, prev, evals, spares);
                     prev = null;
                     return s;
                 }
@@ -107,7 +112,7 @@ public final class StrongWolfe {
      * {@code hiTrial} may be null (α = 0 for lo); both are closed here unless returned.
      */
     private <V extends Vec<V>> Step<V> zoom(Smooth<V> f, V x0, double f0, double slope0, V d, double aLo,
-            double fLo, double sLo, Trial<V> loTrial, Trial<V> hiTrial, int evals) {
+            double fLo, double sLo, Trial<V> loTrial, Trial<V> hiTrial, int evals, Spares<V> spares) {
         double aHi = hiTrial == null ? 0 : hiTrial.alpha;
         double fHi = hiTrial == null ? f0 : hiTrial.value;
         double sHi = hiTrial == null ? slope0 : hiTrial.slope;
@@ -121,7 +126,7 @@ public final class StrongWolfe {
                 if (Math.abs(aHi - aLo) < 1e-16 * Math.max(1, Math.abs(aLo))) {
                     break;
                 }
-                Trial<V> t = new Trial<>(f, x0, d, a);
+                Trial<V> t = new Trial<>(f, x0, d, a, spares);
                 evals++;
                 if (!Double.isFinite(t.value) || t.value > f0 + c1 * a * slope0 || t.value >= fLo) {
                     aHi = a;

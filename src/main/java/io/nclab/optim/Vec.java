@@ -33,14 +33,12 @@ public interface Vec<V extends Vec<V>> extends AutoCloseable {
         return Math.sqrt(dot(self()));
     }
 
-    /** this += c·y. */
+    /** this += c·y, in place (see {@link Nd#addScaled}). */
     default void addScaled(double c, V y) {
         NDArray[] a = arrays();
         NDArray[] b = y.arrays();
         for (int i = 0; i < a.length; i++) {
-            try (NDArray t = b[i].mul(c)) {
-                a[i].addi(t);
-            }
+            Nd.addScaled(a[i], c, b[i]);
         }
     }
 
@@ -57,20 +55,20 @@ public interface Vec<V extends Vec<V>> extends AutoCloseable {
         NDArray[] z = y.arrays();
         NDArray[] out = new NDArray[x.length];
         for (int i = 0; i < x.length; i++) {
-            out[i] = x[i].mul(a);
-            try (NDArray t = z[i].mul(c)) {
-                out[i].addi(t);
+            out[i] = a == 1 ? x[i].duplicate() : x[i].mul(a);
+            if (c != 0) {
+                Nd.addScaled(out[i], c, z[i]);
             }
         }
         return wrap(out);
     }
 
-    /** this := y. */
+    /** this := y, in place. */
     default void set(V y) {
         NDArray[] a = arrays();
         NDArray[] b = y.arrays();
         for (int i = 0; i < a.length; i++) {
-            a[i].muli(0).addi(b[i]);
+            Nd.copyInto(b[i], a[i]);
         }
     }
 

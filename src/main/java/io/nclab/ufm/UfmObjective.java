@@ -137,14 +137,17 @@ public final class UfmObjective implements Smooth<UfmPoint>, AutoCloseable {
         Loss loss = problem.loss();
         try (NDArray g = loss.gradient(z, targets)) {
             g.muli(invN);
-            NDArray gw = x.w().mul(problem.lambdaW());
-            try (NDArray ht = x.h().transpose(); NDArray ghT = g.matMul(ht)) {
-                gw.addi(ghT);
+            // G Hᵀ + λ_W W and Wᵀ G + λ_H H, the decay added in place (no d×N temporary)
+            NDArray gw;
+            try (NDArray ht = x.h().transpose()) {
+                gw = g.matMul(ht);
             }
-            NDArray gh = x.h().mul(problem.lambdaH());
-            try (NDArray wt = x.w().transpose(); NDArray wtg = wt.matMul(g)) {
-                gh.addi(wtg);
+            Nd.addScaled(gw, problem.lambdaW(), x.w());
+            NDArray gh;
+            try (NDArray wt = x.w().transpose()) {
+                gh = wt.matMul(g);
             }
+            Nd.addScaled(gh, problem.lambdaH(), x.h());
             NDArray gb;
             if (problem.bias()) {
                 gb = x.b().mul(problem.lambdaB());

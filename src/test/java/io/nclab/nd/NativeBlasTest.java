@@ -1,0 +1,110 @@
+package io.nclab.nd;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class NativeBlasTest {
+
+    private static double[] random(int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        double[] a = new double[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = r.nextDouble(-3, 3);
+        }
+        return a;
+    }
+
+    @Test
+    void theNativeRoutinesAreFoundInThePyTorchNatives() {
+        // the launcher's platform (linux-x86_64 with libtorch's MKL): the fused path must be the one taken
+        assertTrue(NativeBlas.available());
+    }
+
+    @Test
+    void axpyAddsAMultipleInPlaceInFloat64() {
+        double[] x = random(1003, 1);
+        double[] y = random(1003, 2);
+        double c = -0.37;
+        try (NDManager m = Nd.newManager()) {
+            NDArray ax = m.create(x, new Shape(17, 59));
+            NDArray ay = m.create(y, new Shape(17, 59));
+            assertTrue(NativeBlas.axpy(c, ax, ay));
+            double[] got = ay.toDoubleArray();
+            for (int i = 0; i < x.length; i++) {
+                // one rounding (fused multiply-add) or two: within an ulp or two of the exact value
+                assertEquals(y[i] + c * x[i], got[i], 4 * Math.ulp(Math.abs(y[i]) + Math.abs(c * x[i])));
+            }
+            assertArrayEquals(x, ax.toDoubleArray(), 0.0, "x is left alone");
+        }
+    }
+
+    @Test
+    void axpyAndCopyWorkInFloat32() {
+        double[] x = random(300, 3);
+        double[] y = random(300, 4);
+        try (NDManager m = Nd.newManager()) {
+            NDArray ax = m.create(x).toType(DataType.FLOAT32, false);
+            NDArray ay = m.create(y).toType(DataType.FLOAT32, false);
+            assertTrue(NativeBlas.axpy(2.5, ax, ay));
+            float[] got = ay.toFloatArray();
+            for (int i = 0; i < x.length; i++) {
+                assertEquals((float) y[i] + 2.5f * (float) x[i], got[i], 1e-5);
+            }
+            assertTrue(NativeBlas.copy(ax, ay));
+            assertArrayEquals(ax.toFloatArray(), ay.toFloatArray());
+        }
+    }
+
+    @Test
+    void copyOverwritesEvenNonFiniteValues() {
+        try (NDManager m = Nd.newManager()) {
+            NDArray x = m.create(new double[] {1, 2, 3});
+            NDArray y = m.create(new double[] {Double.NaN, Double.POSITIVE_INFINITY, 0});
+            Nd.copyInto(x, y);
+            assertArrayEquals(new double[] {1, 2, 3}, y.toDoubleArray());
+        }
+    }
+
+    @Test
+    void aNonContiguousArrayIsLeftToTheFallbackWhichGivesTheSameValues() {
+        double[] x = random(12, 5);
+        double[] y = random(12, 6);
+        try (NDManager m = Nd.newManager()) {
+            NDArray base = m.create(y, new Shape(3, 4));
+            NDArray view = base.transpose(); // 4 x 3, strided: its direct "view" would be a copy
+            NDArray ax = m.create(x, new Shape(4, 3));
+            assertFalse(NativeBlas.axpy(1.5, ax, view));
+            assertFalse(NativeBlas.copy(ax, view));
+            Nd.addScaled(view, 1.5, ax);
+            double[][] t = Nd.toMatrix(base);
+            for (int i = 0; i < 4; i++) {
+                for (int j = 0; j < 3; j++) {
+                    assertEquals(y[j * 4 + i] + 1.5 * x[i * 3 + j], t[j][i], 1e-14, "the strided target was updated");
+                }
+            }
+        }
+    }
+
+    @Test
+    void mismatchedTypesOrSizesAreRefused() {
+        try (NDManager m = Nd.newManager()) {
+            NDArray d = m.create(new double[] {1, 2, 3});
+            NDArray f = m.create(new float[] {1, 2, 3});
+            NDArray longer = m.create(new double[] {1, 2, 3, 4});
+            NDArray ints = m.create(new int[] {1, 2, 3});
+            assertFalse(NativeBlas.axpy(1, d, f));
+            assertFalse(NativeBlas.axpy(1, d, longer));
+            assertFalse(NativeBlas.copy(ints, ints.duplicate()));
+            assertArrayEquals(new float[] {1, 2, 3}, f.toFloatArray());
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package io.nclab.optim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.nclab.nd.Nd;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class LbfgsTest {
+
+    /** A vector of one array, closed with it. */
+    private record Flat(NDArray a) implements Vec<Flat> {
+        @Override
+        public NDArray[] arrays() {
+            return new NDArray[] {a};
+        }
+
+        @Override
+        public Flat wrap(NDArray[] arrays) {
+            return new Flat(arrays[0]);
+        }
+
+        @Override
+        public void close() {
+            a.close();
+        }
+    }
+
+    /** f(x) = ½ Σ a_i x_i² − Σ b_i x_i + ¼ Σ x_i⁴: smooth, strictly convex, not quadratic. */
+    private record Quartic(NDArray a, NDArray b) implements Smooth<Flat> {
+        @Override
+        public Evaluation<Flat> evaluate(Flat x) {
+            return new Evaluation<>(value(x), gradient(x));
+        }
+
+        @Override
+        public double value(Flat x) {
+            try (NDArray x2 = x.a().square(); NDArray x4 = x2.square(); NDArray s4 = x4.sum()) {
+                return 0.5 * Nd.dot(x2, a) - Nd.dot(x.a(), b) + 0.25 * s4.getDouble();
+            }
+        }
+
+        @Override
+        public Flat gradient(Flat x) {
+            NDArray g = x.a().mul(a);
+            try (NDArray cube = x.a().pow(3)) {
+                g.addi(cube).subi(b);
+            }
+            return new Flat(g);
+        }
+    }
+
+    @Test
+    void convergesToTheMinimiserAndFreesEveryVectorItMade() {
+        int n = 2000;
+        SplittableRandom r = new SplittableRandom(7);
+        double[] a = new double[n];
+        double[] b = new double[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = Math.exp(r.nextDouble(-3, 3)); // condition number ~ e^6
+            b[i] = r.nextDouble(-2, 2);
+        }
+        try (NDManager m = Nd.newManager()) {
+            Quartic f = new Quartic(m.create(a), m.create(b));
+            Flat x = new Flat(m.zeros(new Shape(n), ai.djl.ndarray.types.DataType.FLOAT64));
+            int before = m.getManagedArrays().size();
+            OptimResult res = new Lbfgs(5, 1.0).minimize(f, x, new StopRule(500, 1e-6), Monitor.none());
+            assertTrue(res.converged(), res.stopReason() + " after " + res.iterations() + " at |g| = " + res.gradNorm() + ", f = " + res.value());
+            // the stationarity condition a x + x³ = b holds entry by entry
+            double[] xs = x.a().toDoubleArray();
+            for (int i = 0; i < n; i++) {
+                assertEquals(b[i], a[i] * xs[i] + xs[i] * xs[i] * xs[i], 1e-6);
+            }
+            // pairs, directions, trial points and the spares pool are all closed again
+            assertEquals(before, m.getManagedArrays().size());
+        }
+    }
+}
