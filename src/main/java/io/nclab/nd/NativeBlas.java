@@ -33,6 +33,9 @@ public final class NativeBlas {
     private static final Function SAXPY = NativeLib.find("saxpy_64_");
     private static final Function DCOPY = NativeLib.find("dcopy_64_");
     private static final Function SCOPY = NativeLib.find("scopy_64_");
+    private static final Function DGEMM = NativeLib.find("dgemm_64_");
+    private static final Pointer NO_TRANSPOSE = NativeEigen.flag("N");
+    private static final Pointer TRANSPOSE = NativeEigen.flag("T");
     /** DJL's native library object and its contiguity test, which DJL does not make public. */
     private static final Object LIB;
     private static final Method IS_CONTIGUOUS;
@@ -98,6 +101,60 @@ public final class NativeBlas {
         } finally {
             Reference.reachabilityFence(bx);
             Reference.reachabilityFence(by);
+        }
+        return true;
+    }
+
+    /**
+     * C ← α·op(A)·op(B) + β·C in place, for row-major float64 matrices (op(X) = Xᵀ where asked): C is m×n,
+     * op(A) m×k, op(B) k×n. False (C untouched) where the native routine does not apply (as for
+     * {@link #axpy}, and for shapes that do not match). No temporary the size of C is made.
+     */
+    public static boolean gemm(double alpha, NDArray a, boolean transA, NDArray b, boolean transB, double beta,
+            NDArray c) {
+        if (DGEMM == null || !(a instanceof PtNDArray pa) || !(b instanceof PtNDArray pb)
+                || !(c instanceof PtNDArray pc)) {
+            return false;
+        }
+        for (NDArray x : new NDArray[] {a, b, c}) {
+            if (x.getDataType() != DataType.FLOAT64 || x.getShape().dimension() != 2 || x.size() == 0
+                    || x.size() * Double.BYTES > Integer.MAX_VALUE || !Device.cpu().equals(x.getDevice())) {
+                return false;
+            }
+        }
+        long rowsA = a.getShape().get(0);
+        long colsA = a.getShape().get(1);
+        long rowsB = b.getShape().get(0);
+        long colsB = b.getShape().get(1);
+        long m = transA ? colsA : rowsA;
+        long k = transA ? rowsA : colsA;
+        long n = transB ? rowsB : colsB;
+        if ((transB ? colsB : rowsB) != k || c.getShape().get(0) != m || c.getShape().get(1) != n
+                || IS_CONTIGUOUS == null || !contiguous(pa) || !contiguous(pb) || !contiguous(pc)) {
+            return false;
+        }
+        ByteBuffer ba = a.toByteBuffer(true);
+        ByteBuffer bb = b.toByteBuffer(true);
+        ByteBuffer bc = c.toByteBuffer(true);
+        // A row-major matrix is its transpose in column-major order, so Cᵀ = op(B)ᵀ op(A)ᵀ is the column-major
+        // product of the buffers as they lie: B's first (n×k), A's second (k×m), C (n×m) with leading
+        // dimension n.
+        try (Memory args = new Memory(8L * Long.BYTES)) {
+            args.setLong(0, n);
+            args.setLong(8, m);
+            args.setLong(16, k);
+            args.setDouble(24, alpha);
+            args.setLong(32, colsB);
+            args.setLong(40, colsA);
+            args.setDouble(48, beta);
+            args.setLong(56, n);
+            DGEMM.invokeVoid(new Object[] {transB ? TRANSPOSE : NO_TRANSPOSE, transA ? TRANSPOSE : NO_TRANSPOSE,
+                args.share(0), args.share(8), args.share(16), args.share(24), pointer(bb), args.share(32),
+                pointer(ba), args.share(40), args.share(48), pointer(bc), args.share(56), 1L, 1L});
+        } finally {
+            Reference.reachabilityFence(ba);
+            Reference.reachabilityFence(bb);
+            Reference.reachabilityFence(bc);
         }
         return true;
     }

@@ -3,6 +3,7 @@ package io.nclab.ufm;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.nclab.loss.Loss;
+import io.nclab.nd.NativeBlas;
 import io.nclab.nd.Nd;
 import io.nclab.optim.Smooth;
 
@@ -91,7 +92,9 @@ public final class UfmObjective implements Smooth<UfmPoint>, AutoCloseable {
     /**
      * A gradient step fused with the gradient's computation, in place: with A = WᵀG and B = GHᵀ taken
      * at the old point, W ← (1 − ηλ_W)W − ηB, H ← (1 − ηλ_H)H − ηA, b ← (1 − ηλ_b)b − ηG1. This
-     * touches the large d×N arrays about half as often as forming ∇f and then stepping.
+     * touches the large d×N arrays about half as often as forming ∇f and then stepping. Where
+     * {@link NativeBlas#gemm} applies (CPU, float64) and the norm is not asked for, H's step is one BLAS
+     * call that writes −ηWᵀG into H itself: no d×N array is made at all.
      */
     @Override
     public double descend(UfmPoint x, double lr, boolean wantNorm) {
@@ -99,16 +102,20 @@ public final class UfmObjective implements Smooth<UfmPoint>, AutoCloseable {
             g.muli(invN);
             try (NDArray ht = x.h().transpose();
                     NDArray gw = g.matMul(ht);
-                    NDArray wt = x.w().transpose();
-                    NDArray gh = wt.matMul(g);
                     NDArray gb = problem.bias() ? g.sum(new int[] {1}, true) : null) {
                 double norm = Double.NaN;
-                if (wantNorm) {
-                    norm = Math.sqrt(normSquared(gw, x.w(), problem.lambdaW()) + normSquared(gh, x.h(), problem.lambdaH())
-                            + (gb == null ? 0 : normSquared(gb, x.b(), problem.lambdaB())));
+                // H first, with the old W (W is stepped below)
+                if (wantNorm || !NativeBlas.gemm(-lr, x.w(), true, g, false, 1 - lr * problem.lambdaH(), x.h())) {
+                    try (NDArray wt = x.w().transpose(); NDArray gh = wt.matMul(g)) {
+                        if (wantNorm) {
+                            norm = Math.sqrt(normSquared(gw, x.w(), problem.lambdaW())
+                                    + normSquared(gh, x.h(), problem.lambdaH())
+                                    + (gb == null ? 0 : normSquared(gb, x.b(), problem.lambdaB())));
+                        }
+                        step(x.h(), gh, lr, problem.lambdaH());
+                    }
                 }
                 step(x.w(), gw, lr, problem.lambdaW());
-                step(x.h(), gh, lr, problem.lambdaH());
                 if (gb != null) {
                     step(x.b(), gb, lr, problem.lambdaB());
                 }

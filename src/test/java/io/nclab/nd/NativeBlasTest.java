@@ -107,4 +107,51 @@ class NativeBlasTest {
             assertArrayEquals(new float[] {1, 2, 3}, f.toFloatArray());
         }
     }
+
+    @Test
+    void gemmWritesTheProductIntoCInPlaceForEveryTransposeCase() {
+        int m = 7;
+        int k = 5;
+        int n = 9;
+        for (boolean ta : new boolean[] {false, true}) {
+            for (boolean tb : new boolean[] {false, true}) {
+                double[] a = random(m * k, 11);
+                double[] b = random(k * n, 12);
+                double[] c = random(m * n, 13);
+                try (NDManager mgr = Nd.newManager()) {
+                    NDArray na = mgr.create(a, ta ? new Shape(k, m) : new Shape(m, k));
+                    NDArray nb = mgr.create(b, tb ? new Shape(n, k) : new Shape(k, n));
+                    NDArray nc = mgr.create(c, new Shape(m, n));
+                    assertTrue(NativeBlas.gemm(-0.7, na, ta, nb, tb, 0.3, nc));
+                    double[] got = nc.toDoubleArray();
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < n; j++) {
+                            double dot = 0;
+                            for (int l = 0; l < k; l++) {
+                                double ail = ta ? a[l * m + i] : a[i * k + l];
+                                double blj = tb ? b[j * k + l] : b[l * n + j];
+                                dot += ail * blj;
+                            }
+                            assertEquals(0.3 * c[i * n + j] - 0.7 * dot, got[i * n + j], 1e-13,
+                                    "transA " + ta + ", transB " + tb + " at " + i + "," + j);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void gemmRefusesShapesThatDoNotMatchAndLeavesCAlone() {
+        try (NDManager m = Nd.newManager()) {
+            NDArray a = m.create(random(6, 1), new Shape(2, 3));
+            NDArray b = m.create(random(6, 2), new Shape(2, 3));
+            NDArray c = m.create(new double[] {1, 2, 3, 4}, new Shape(2, 2));
+            assertFalse(NativeBlas.gemm(1, a, false, b, false, 0, c)); // 2x3 by 2x3
+            assertTrue(NativeBlas.gemm(1, a, false, b, true, 0, c)); // 2x3 by 3x2
+            NDArray wrong = m.create(new double[] {1, 2, 3, 4, 5, 6}, new Shape(3, 2));
+            assertFalse(NativeBlas.gemm(1, a, false, b, true, 0, wrong));
+            assertArrayEquals(new double[] {1, 2, 3, 4, 5, 6}, wrong.toDoubleArray());
+        }
+    }
 }
