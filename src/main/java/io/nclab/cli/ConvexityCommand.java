@@ -23,26 +23,29 @@ import picocli.CommandLine.Option;
                 + " maps where it fails to be PSD against p_k and reports the threshold found.")
 public final class ConvexityCommand implements Callable<Integer> {
 
-    @Option(names = "--loss", required = true, paramLabel = "SPEC[,SPEC...]",
-            description = "one or more comma-separated loss specs: " + LossSpec.ACCEPTED)
+    @Option(names = "--loss", required = true, paramLabel = "SPECS",
+            description = "One or more comma-separated loss specs: " + LossSpec.ACCEPTED + ".")
     String losses;
 
-    @Option(names = "--classes", defaultValue = "10", paramLabel = "K", description = "K (default ${DEFAULT-VALUE})")
+    @Option(names = "--classes", defaultValue = "10", paramLabel = "K",
+            description = "Number of classes K. Default: ${DEFAULT-VALUE}.")
     int classes;
 
-    @Option(names = "--samples", defaultValue = "20000", description = "logit vectors sampled (default ${DEFAULT-VALUE})")
+    @Option(names = "--samples", defaultValue = "20000", paramLabel = "N",
+            description = "Logit vectors sampled. Default: ${DEFAULT-VALUE}.")
     int samples;
 
-    @Option(names = "--bins", defaultValue = "20", description = "p_k bins of the map (default ${DEFAULT-VALUE})")
+    @Option(names = "--bins", defaultValue = "20", paramLabel = "N",
+            description = "Number of p_k bins of the map. Default: ${DEFAULT-VALUE}.")
     int bins;
 
-    @Option(names = "--seed", defaultValue = "0", description = "sampling seed (default ${DEFAULT-VALUE})")
+    @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Sampling seed. Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "also write convexity.png/.svg/.csv there")
+    @Option(names = "--out", paramLabel = "DIR", description = "Also write convexity.png/.svg/.csv there.")
     Path out;
 
-    @Option(names = "--json", description = "print a one-line JSON object last")
+    @Option(names = "--json", description = "Print a one-line JSON object last.")
     boolean json;
 
     static final int MAX_CLASSES = 1000;

@@ -19,27 +19,28 @@ import picocli.CommandLine.Option;
                 + " with the names the UFM's solution has, and config.json (which run, model, epoch and set).")
 public final class FeaturesCommand implements Runnable {
 
-    @Option(names = "--run", required = true, paramLabel = "DIR", description = "a training run's directory")
+    @Option(names = "--run", required = true, paramLabel = "DIR", description = "A training run's directory.")
     Path run;
 
     @Option(names = "--model", defaultValue = "best", paramLabel = "best|last",
-            description = "best: the model with the best validation accuracy (best-model.params; the last probe's"
-                    + " without a validation set); last: the newest checkpoint's. Default: ${DEFAULT-VALUE}")
+            description = "Which model: best, the one with the best validation accuracy (best-model.params; the last"
+                    + " probe's without a validation set), or last, the newest checkpoint's. Default: ${DEFAULT-VALUE}.")
     String model;
 
     @Option(names = "--set", defaultValue = "train", paramLabel = "train|validation|test",
-            description = "which of the run's sets, as the run cut them. Default: ${DEFAULT-VALUE}")
+            description = "Which of the run's sets, as the run cut them. Default: ${DEFAULT-VALUE}.")
     String set;
 
     @Option(names = "--out", paramLabel = "DIR",
-            description = "folder for the files: new, empty, or an earlier export (whose files are replaced)."
-                    + " Default: RUN/features-MODEL-SET")
+            description = "Folder for the files: new, empty, or an earlier export (whose files are replaced)."
+                    + " Default: RUN/features-MODEL-SET.")
     Path out;
 
-    @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|gpu", description = "Default: ${DEFAULT-VALUE}")
+    @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|gpu",
+            description = "Where the forward pass runs. Default: ${DEFAULT-VALUE}.")
     String device;
 
-    @Option(names = "--json", description = "print one JSON object instead of text")
+    @Option(names = "--json", description = "Print one JSON object instead of text.")
     boolean json;
 
     @Mixin

@@ -23,22 +23,24 @@ import picocli.CommandLine.Option;
                 + " theta = angle to w_k), and the K -> infinity gradient fields, as PNG + SVG + CSV.")
 public final class LandscapeCommand implements Callable<Integer> {
 
-    @Option(names = "--classes", defaultValue = "4", description = "number of classes K >= 3 (default ${DEFAULT-VALUE})")
+    @Option(names = "--classes", defaultValue = "4", paramLabel = "K",
+            description = "Number of classes K >= 3. Default: ${DEFAULT-VALUE}.")
     int classes;
 
-    @Option(names = "--losses", defaultValue = "mse,ce,mse:alpha=1,m=5,mse:alpha=5,m=5",
-            description = "comma-separated loss specs, one panel each (default ${DEFAULT-VALUE}); "
-                    + LossSpec.ACCEPTED)
+    @Option(names = "--losses", defaultValue = "mse,ce,mse:alpha=1,m=5,mse:alpha=5,m=5", paramLabel = "SPECS",
+            description = "Comma-separated loss specs, one panel each: " + LossSpec.ACCEPTED
+                    + ". Default: ${DEFAULT-VALUE}.")
     String losses;
 
-    @Option(names = "--bound-losses", defaultValue = "ce,focal:gamma=3,ls:alpha=0.1",
-            description = "losses whose contrastive lower bound phi (Definition 1) is drawn (default ${DEFAULT-VALUE})")
+    @Option(names = "--bound-losses", defaultValue = "ce,focal:gamma=3,ls:alpha=0.1", paramLabel = "SPECS",
+            description = "Losses whose contrastive lower bound phi (Definition 1) is drawn. Default: ${DEFAULT-VALUE}.")
     String boundLosses;
 
-    @Option(names = "--out", defaultValue = "out/landscape", description = "output folder (default ${DEFAULT-VALUE})")
+    @Option(names = "--out", defaultValue = "out/landscape", paramLabel = "DIR",
+            description = "Output folder. Default: ${DEFAULT-VALUE}.")
     Path out;
 
-    @Option(names = "--json", description = "print a one-line JSON summary last")
+    @Option(names = "--json", description = "Print a one-line JSON summary last.")
     boolean json;
 
     /** Above this K the grid's logits (K per point, 121 × 121 points) stop fitting comfortably in memory. */

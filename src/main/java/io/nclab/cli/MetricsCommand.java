@@ -30,35 +30,40 @@ import picocli.CommandLine.Option;
         })
 public final class MetricsCommand implements Runnable {
 
-    @Option(names = "--features", required = true, paramLabel = "F.npy", description = "N x d features (float32 or float64)")
+    @Option(names = "--features", required = true, paramLabel = "F.npy", description = "N x d features (float32 or float64).")
     Path features;
 
-    @Option(names = "--labels", required = true, paramLabel = "L.npy", description = "N labels in 0..K-1 (int32 or int64)")
+    @Option(names = "--labels", required = true, paramLabel = "L.npy", description = "N labels in 0..K-1 (int32 or int64).")
     Path labels;
 
-    @Option(names = "--weights", paramLabel = "W.npy", description = "K x d classifier weights; without them the metrics that need W are omitted")
+    @Option(names = "--weights", paramLabel = "W.npy",
+            description = "K x d classifier weights; without them the metrics that need W are omitted.")
     Path weights;
 
-    @Option(names = "--bias", paramLabel = "B.npy", description = "K classifier biases (default 0)")
+    @Option(names = "--bias", paramLabel = "B.npy", description = "K classifier biases. Default: 0.")
     Path bias;
 
-    @Option(names = "--classes", paramLabel = "K", description = "number of classes (default: rows of W, else largest label + 1)")
+    @Option(names = "--classes", paramLabel = "K",
+            description = "Number of classes K. Default: rows of W, else largest label + 1.")
     Integer classes;
 
-    @Option(names = "--margins-out", paramLabel = "FILE.csv", description = "write every sample's cosine margin,"
-            + " sorted ascending, as CSV (needs --weights; an existing FILE is replaced only if it ends in .csv)")
+    @Option(names = "--margins-out", paramLabel = "FILE.csv", description = "Write every sample's cosine margin,"
+            + " sorted ascending, as CSV (needs --weights; an existing FILE is replaced only if it ends in .csv).")
     Path marginsOut;
 
-    @Option(names = "--cdnv-exponent", paramLabel = "P", defaultValue = "2", description = "exponent of the class-mean distance in the CDNV (default ${DEFAULT-VALUE})")
+    @Option(names = "--cdnv-exponent", paramLabel = "P", defaultValue = "2",
+            description = "Exponent of the class-mean distance in the CDNV. Default: ${DEFAULT-VALUE}.")
     double cdnvExponent;
 
-    @Option(names = "--no-numerical-rank", description = "skip numerical_rank (per-class singular values: the costly metric)")
+    @Option(names = "--no-numerical-rank",
+            description = "Skip numerical_rank (per-class singular values: the costly metric).")
     boolean noNumericalRank;
 
-    @Option(names = "--timings", description = "print the seconds spent reading, measuring and on numerical_rank to stderr")
+    @Option(names = "--timings",
+            description = "Print the seconds spent reading, measuring and on numerical_rank to stderr.")
     boolean timings;
 
-    @Option(names = "--json", description = "print one JSON object instead of a table")
+    @Option(names = "--json", description = "Print one JSON object instead of a table.")
     boolean json;
 
     @CommandLine.Mixin

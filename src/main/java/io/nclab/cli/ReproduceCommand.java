@@ -44,14 +44,15 @@ import picocli.CommandLine.Option;
             "Interrupted, it continues where it stopped when run again with the same --out."})
 public final class ReproduceCommand implements Callable<Integer> {
 
-    @Option(names = "--profile", defaultValue = "quick", paramLabel = "quick|full", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--profile", defaultValue = "quick", paramLabel = "quick|full",
+            description = "Which study to run (see above). Default: ${DEFAULT-VALUE}.")
     String profile;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Where everything goes. Default: reproduce-PROFILE.")
     Path out;
 
     @Option(names = "--data-dir", paramLabel = "DIR", description = "The dataset's directory: CIFAR-10's binary"
-            + " batches for full (required); Fashion-MNIST's IDX files for quick (default: Debian's package).")
+            + " batches for full (required); Fashion-MNIST's IDX files for quick. Default for quick: Debian's package.")
     Path dataDir;
 
     @Option(names = "--workers", paramLabel = "N", description = "Runs at once. Default: 2 for quick, 1 for full.")

@@ -29,20 +29,21 @@ public final class SaddleCommand implements Callable<Integer> {
     @Mixin
     ProblemOptions problem;
 
-    @Option(names = "--seed", defaultValue = "0", description = "seed of the random starts (default ${DEFAULT-VALUE})")
+    @Option(names = "--seed", defaultValue = "0", paramLabel = "S",
+            description = "Seed of the random starts. Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--no-escape", description = "skip the escapes (curvature only)")
+    @Option(names = "--no-escape", description = "Skip the escapes (curvature only).")
     boolean noEscape;
 
-    @Option(names = "--json", description = "print a one-line JSON object last")
+    @Option(names = "--json", description = "Print a one-line JSON object last.")
     boolean json;
 
     @Option(names = "--direction-out", paramLabel = "FILE.npz",
-            description = "also write each examined critical point and its unit eigenvector of the smallest Hessian"
+            description = "Also write each examined critical point and its unit eigenvector of the smallest Hessian"
                     + " eigenvalue (the negative-curvature direction) as a NumPy .npz: arrays <kind>_W (K x d),"
                     + " <kind>_H (d x N), <kind>_b (K, with a bias) of the point and <kind>_direction_W/_H/_b of the"
-                    + " direction, kind = origin or rank_deficient, and nclab.json with their eigenvalues")
+                    + " direction, kind = origin or rank_deficient, and nclab.json with their eigenvalues.")
     Path directionOut;
 
     private static final ObjectMapper SNAKE = Json.MAPPER.copy()

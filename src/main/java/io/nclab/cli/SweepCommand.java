@@ -38,7 +38,7 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--name", paramLabel = "NAME", description = "The sweep's name (its directory under --root).")
     String name;
 
-    @Option(names = "--file", paramLabel = "sweep.json", description = "Read the sweep from a JSON file"
+    @Option(names = "--file", paramLabel = "FILE.json", description = "Read the sweep from a JSON file"
             + " ({\"name\", \"command\", \"losses\", \"grid\", \"seeds\", \"options\", \"workers\", \"threads\"}).")
     Path file;
 

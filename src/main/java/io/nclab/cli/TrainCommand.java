@@ -30,149 +30,158 @@ import picocli.CommandLine.Spec;
                 + " train-labels.json (with --random-labels) and diverged.txt (if the loss stops being finite).")
 public final class TrainCommand implements Callable<Integer> {
 
-    @Option(names = "--dataset", description = "fashion-mnist (default) | mnist-idx | cifar10 | cifar100 | image-folder")
+    @Option(names = "--dataset", paramLabel = "NAME",
+            description = "Dataset: fashion-mnist | mnist-idx | cifar10 | cifar100 | image-folder. Default: fashion-mnist.")
     String dataset;
 
-    @Option(names = "--data-dir", description = "the dataset's directory (default for fashion-mnist:"
-            + " /usr/share/datasets/fashion-mnist, from Debian's dataset-fashion-mnist)")
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "The dataset's directory. Default for fashion-mnist:"
+            + " /usr/share/datasets/fashion-mnist, from Debian's dataset-fashion-mnist.")
     Path dataDir;
 
-    @Option(names = "--model", description = "mlp (default) | resnet18 | wrn50")
+    @Option(names = "--model", paramLabel = "mlp|resnet18|wrn50", description = "Network architecture. Default: mlp.")
     String model;
 
-    @Option(names = "--width", description = "width multiplier X (MLP 1024·X units, ResNet18 64·X channels,"
-            + " WideResNet-50 64·X inner channels; default 1)")
+    @Option(names = "--width", paramLabel = "X", description = "Width multiplier X (MLP 1024·X units, ResNet18 64·X"
+            + " channels, WideResNet-50 64·X inner channels). Default: 1.")
     Double width;
 
-    @Option(names = "--depth", description = "MLP hidden layers (default 3)")
+    @Option(names = "--depth", paramLabel = "N", description = "MLP hidden layers. Default: 3.")
     Integer depth;
 
-    @Option(names = "--feature-dim", description = "penultimate dimension d (default: the model's own)")
+    @Option(names = "--feature-dim", paramLabel = "d", description = "Penultimate dimension d. Default: the model's own.")
     Integer featureDim;
 
-    @Option(names = "--fixed-etf", description = "fix the classifier as a simplex ETF (needs d >= K-1; for d >= K, class k's row is sqrt(K/(K-1))(e_k - 1/K) over the first K feature units)")
+    @Option(names = "--fixed-etf", description = "Fix the classifier as a simplex ETF (needs d >= K-1; for d >= K, class k's"
+            + " row is sqrt(K/(K-1))(e_k - 1/K) over the first K feature units).")
     Boolean fixedEtf;
 
-    @Option(names = "--no-bias", description = "no classifier bias")
+    @Option(names = "--no-bias", description = "No classifier bias.")
     Boolean noBias;
 
-    @Option(names = "--no-batch-norm", description = "MLP without batch normalisation")
+    @Option(names = "--no-batch-norm", description = "MLP without batch normalisation.")
     Boolean noBatchNorm;
 
-    @Option(names = "--loss", description = "loss spec (default ce): " + LossSpec.ACCEPTED)
+    @Option(names = "--loss", paramLabel = "SPEC", description = "Loss: " + LossSpec.ACCEPTED + ". Default: ce.")
     String loss;
 
-    @Option(names = "--optimizer", description = "sgd (default for the ResNets) | adam (default for mlp) | lbfgs")
+    @Option(names = "--optimizer", paramLabel = "sgd|adam|lbfgs",
+            description = "Optimizer. Default: sgd for the ResNets, adam for mlp.")
     String optimizer;
 
-    @Option(names = "--lr", description = "initial learning rate (default: mlp 5e-4 with adam, 0.01 with sgd or"
-            + " lbfgs; the ResNets 0.1 with sgd or lbfgs, 1e-3 with adam). With lbfgs it caps the length of the first"
-            + " trial step along -grad on each batch (the line search takes over from there), scaled by the schedule")
+    @Option(names = "--lr", paramLabel = "X", description = "Initial learning rate. With lbfgs it caps the length of the"
+            + " first trial step along -grad on each batch (the line search takes over from there), scaled by the"
+            + " schedule. Default: mlp 5e-4 with adam, 0.01 with sgd or lbfgs; the ResNets 0.1 with sgd or lbfgs,"
+            + " 1e-3 with adam.")
     Double lr;
 
-    @Option(names = "--momentum", description = "SGD momentum (default 0.9; with --optimizer sgd)")
+    @Option(names = "--momentum", paramLabel = "X", description = "SGD momentum (with --optimizer sgd). Default: 0.9.")
     Double momentum;
 
-    @Option(names = "--nesterov", description = "Nesterov momentum (with --optimizer sgd)")
+    @Option(names = "--nesterov", description = "Nesterov momentum (with --optimizer sgd).")
     Boolean nesterov;
 
-    @Option(names = "--epochs", description = "epochs (default 30)")
+    @Option(names = "--epochs", paramLabel = "N", description = "Number of epochs. Default: 30.")
     Integer epochs;
 
-    @Option(names = "--batch-size", description = "mini-batch size (default " + TrainConfig.MLP_BATCH
-            + " for mlp, 128 for the ResNets)")
+    @Option(names = "--batch-size", paramLabel = "N", description = "Mini-batch size. Default: " + TrainConfig.MLP_BATCH
+            + " for mlp, 128 for the ResNets.")
     Integer batchSize;
 
-    @Option(names = "--weight-decay", description = "coupled L2 on all parameters (default 5e-4)")
+    @Option(names = "--weight-decay", paramLabel = "X", description = "Coupled L2 on all parameters. Default: 5e-4.")
     Double weightDecay;
 
     @Option(names = "--feature-decay", description = "UFM-style decay: --lambda-w on W, --lambda-h on the features,"
-            + " --lambda-b on b (--weight-decay stays on the feature extractor)")
+            + " --lambda-b on b (--weight-decay stays on the feature extractor).")
     Boolean featureDecay;
 
-    @Option(names = "--lambda-w", description = "λ_W with --feature-decay (default 5e-4; not with --fixed-etf, which"
-            + " freezes W)")
+    @Option(names = "--lambda-w", paramLabel = "X", description = "Decay λ_W on W, with --feature-decay (not with"
+            + " --fixed-etf, which freezes W). Default: 5e-4.")
     Double lambdaW;
 
-    @Option(names = "--lambda-h", description = "λ_H with --feature-decay (default 5e-4): adds λ_H/2 times the mean"
-            + " over the batch of ‖h_i‖², i.e. the UFM's λ_H/2 ‖H‖² with λ_H(UFM) = λ_H / N (N training samples)")
+    @Option(names = "--lambda-h", paramLabel = "X", description = "Decay λ_H on the features, with --feature-decay: adds"
+            + " λ_H/2 times the mean over the batch of ‖h_i‖², i.e. the UFM's λ_H/2 ‖H‖² with λ_H(UFM) = λ_H / N"
+            + " (N training samples). Default: 5e-4.")
     Double lambdaH;
 
-    @Option(names = "--lambda-b", description = "λ_b with --feature-decay (default 5e-4)")
+    @Option(names = "--lambda-b", paramLabel = "X", description = "Decay λ_b on b, with --feature-decay. Default: 5e-4.")
     Double lambdaB;
 
-    @Option(names = "--schedule", description = "multistep (x0.1 at 1/3 and 2/3 of the epochs; the default for the"
-            + " ResNets) | step | cosine | constant (default for mlp: " + TrainConfig.MLP_SCHEDULE + ")")
+    @Option(names = "--schedule", paramLabel = "NAME", description = "Learning-rate schedule: multistep (x0.1 at 1/3 and"
+            + " 2/3 of the epochs) | step | cosine | constant. Default: multistep for the ResNets, "
+            + TrainConfig.MLP_SCHEDULE + " for mlp.")
     String schedule;
 
-    @Option(names = "--step-every", description = "with --schedule step: x0.1 every this many epochs (default 10)")
+    @Option(names = "--step-every", paramLabel = "N", description = "With --schedule step: x0.1 every N epochs. Default: 10.")
     Integer stepEvery;
 
-    @Option(names = "--clip", description = "gradient-norm clipping threshold, 0 for none (default 2; sgd and adam"
-            + " only: L-BFGS's line search sets its own step)")
+    @Option(names = "--clip", paramLabel = "X", description = "Gradient-norm clipping threshold, 0 for none (sgd and adam"
+            + " only: L-BFGS's line search sets its own step). Default: 2.")
     Double clip;
 
-    @Option(names = "--per-class", description = "training samples per class (default: all)")
+    @Option(names = "--per-class", paramLabel = "n", description = "Training samples per class n. Default: all.")
     Integer perClass;
 
-    @Option(names = "--val-fraction", description = "validation hold-out fraction (default 0.1)")
+    @Option(names = "--val-fraction", paramLabel = "X", description = "Validation hold-out fraction. Default: 0.1.")
     Double valFraction;
 
-    @Option(names = "--imbalance", description = "largest/smallest class ratio of the training split, after the"
-            + " --val-fraction hold-out (default 1: balanced)")
+    @Option(names = "--imbalance", paramLabel = "X", description = "Largest/smallest class ratio of the training split,"
+            + " after the --val-fraction hold-out. Default: 1 (balanced).")
     Double imbalance;
 
-    @Option(names = "--imbalance-profile", description = "step (default: classes K/2 and up keep ceil(n_max/ratio)"
-            + " images) | exp (class k keeps ceil(n_max ratio^(-k/(K-1)))), n_max the largest class")
+    @Option(names = "--imbalance-profile", paramLabel = "step|exp", description = "Shape of the imbalance: step (classes"
+            + " K/2 and up keep ceil(n_max/ratio) images) | exp (class k keeps ceil(n_max ratio^(-k/(K-1)))), n_max the"
+            + " largest class. Default: step.")
     String imbalanceProfile;
 
-    @Option(names = "--random-labels", description = "fraction of training labels made random (default 0)")
+    @Option(names = "--random-labels", paramLabel = "X", description = "Fraction of training labels made random. Default: 0.")
     Double randomLabels;
 
-    @Option(names = "--augment", description = "random crop (padding 4) and flip (default for cifar10, cifar100 and image-folder)")
+    @Option(names = "--augment", description = "Random crop (padding 4) and flip. Default: on for cifar10, cifar100 and"
+            + " image-folder.")
     Boolean augment;
 
-    @Option(names = "--no-augment", description = "no augmentation")
+    @Option(names = "--no-augment", description = "No augmentation.")
     Boolean noAugment;
 
-    @Option(names = "--seed", description = "random seed (default 0)")
+    @Option(names = "--seed", paramLabel = "S", description = "Random seed. Default: 0.")
     Long seed;
 
-    @Option(names = "--out", description = "run directory (default runs/train-...)")
+    @Option(names = "--out", paramLabel = "DIR", description = "Run directory. Default:"
+            + " runs/train-DATASET-MODEL-LOSS-sSEED-TIME.")
     Path out;
 
-    @Option(names = "--probe-every", description = "probe every this many epochs (default 1)")
+    @Option(names = "--probe-every", paramLabel = "N", description = "Probe every N epochs. Default: 1.")
     Integer probeEvery;
 
-    @Option(names = "--no-initial-probe", description = "skip the probe of the untrained network (epoch 0)")
+    @Option(names = "--no-initial-probe", description = "Skip the probe of the untrained network (epoch 0).")
     Boolean noInitialProbe;
 
-    @Option(names = "--checkpoint-every", description = "checkpoint every this many epochs (default 1)")
+    @Option(names = "--checkpoint-every", paramLabel = "N", description = "Checkpoint every N epochs. Default: 1.")
     Integer checkpointEvery;
 
-    @Option(names = "--keep-checkpoints", description = "how many checkpoints to retain (default 2)")
+    @Option(names = "--keep-checkpoints", paramLabel = "N", description = "How many checkpoints to retain. Default: 2.")
     Integer keepCheckpoints;
 
-    @Option(names = "--device", description = "cpu (default) | gpu")
+    @Option(names = "--device", paramLabel = "cpu|gpu", description = "Where the network trains. Default: cpu.")
     String device;
 
-    @Option(names = "--lbfgs-history", description = "L-BFGS curvature pairs (default 10)")
+    @Option(names = "--lbfgs-history", paramLabel = "N", description = "L-BFGS curvature pairs. Default: 10.")
     Integer lbfgsHistory;
 
-    @Option(names = "--lbfgs-iterations", description = "L-BFGS iterations per mini-batch (default 20)")
+    @Option(names = "--lbfgs-iterations", paramLabel = "N", description = "L-BFGS iterations per mini-batch. Default: 20.")
     Integer lbfgsIterations;
 
-    @Option(names = "--analytic-gradient", description = "backpropagate the loss's analytic logit gradient"
-            + " rather than autograd through the loss")
+    @Option(names = "--analytic-gradient", description = "Backpropagate the loss's analytic logit gradient"
+            + " rather than autograd through the loss.")
     Boolean analyticGradient;
 
-    @Option(names = "--threads", description = "native threads, 0 for every core (default 0)")
+    @Option(names = "--threads", paramLabel = "N", description = "Native threads, 0 for every core. Default: 0.")
     Integer threads;
 
-    @Option(names = "--resume", description = "continue the killed run in DIR with its own settings")
+    @Option(names = "--resume", paramLabel = "DIR", description = "Continue the killed run in DIR with its own settings.")
     Path resume;
 
-    @Option(names = "--json", description = "print one JSON object as the last line of standard output")
+    @Option(names = "--json", description = "Print one JSON object as the last line of standard output.")
     boolean json;
 
     @Spec

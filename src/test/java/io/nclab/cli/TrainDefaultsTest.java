@@ -74,8 +74,8 @@ class TrainDefaultsTest {
         assertEquals(1e-3, TrainConfig.RESNET_ADAM_LR);
         assertTrue(flat.contains("mlp 5e-4 with adam, 0.01 with sgd or lbfgs; the ResNets 0.1 with sgd or lbfgs,"
                 + " 1e-3 with adam"), help);
-        assertTrue(flat.contains("adam (default for mlp)"), help);
-        assertTrue(flat.contains("default " + TrainConfig.MLP_BATCH + " for mlp"), help);
-        assertTrue(help.contains("default for mlp: " + TrainConfig.MLP_SCHEDULE), help);
+        assertTrue(flat.contains("Default: sgd for the ResNets, adam for mlp."), help);
+        assertTrue(flat.contains("Default: " + TrainConfig.MLP_BATCH + " for mlp"), help);
+        assertTrue(flat.contains("Default: multistep for the ResNets, " + TrainConfig.MLP_SCHEDULE + " for mlp."), help);
     }
 }
