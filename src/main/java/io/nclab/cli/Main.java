@@ -83,13 +83,47 @@ public final class Main implements Runnable {
                 err.flush();
                 return 2;
             }
+            String memory = outOfMemory(ex);
+            if (memory != null) {
+                PrintWriter err = commandLine.getErr();
+                err.println(commandLine.getCommandSpec().qualifiedName() + ": out of memory (" + memory + "): a smaller"
+                        + " problem, batch, network or number of --workers needs less");
+                err.flush();
+                return 1;
+            }
             throw ex;
         });
         try {
             return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // picocli hands Errors on: the JVM's heap (or Java's 2 GB array limit) ran out
+            PrintWriter err = cl.getErr();
+            err.println("nclab: out of memory (" + outOfMemory(e) + "): a smaller problem, batch, network or number of"
+                    + " --workers needs less");
+            err.flush();
+            return 1;
         } finally {
             Provenance.invokedWith((String[]) null); // only this command's files record it
         }
+    }
+
+    /**
+     * What ran out, where {@code ex} or a cause is a failed allocation: the JVM's own, or the PyTorch natives'
+     * (an {@code EngineException} from their CPU or CUDA allocator); null otherwise.
+     */
+    static String outOfMemory(Throwable ex) {
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            String m = String.valueOf(t.getMessage());
+            if (t instanceof OutOfMemoryError) {
+                return "Java: " + m;
+            }
+            if (t instanceof ai.djl.engine.EngineException && (m.contains("can't allocate memory")
+                    || m.contains("out of memory") || m.contains("DefaultCPUAllocator"))) {
+                int cut = m.indexOf('\n');
+                return "native: " + (cut < 0 ? m : m.substring(0, cut)).trim();
+            }
+        }
+        return null;
     }
 
     /** --version: nclab's version and commit. */

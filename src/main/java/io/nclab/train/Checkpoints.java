@@ -55,7 +55,9 @@ final class Checkpoints {
             saveModel(tmp.resolve(MODEL), net);
             try (NDManager scope = manager.newSubManager()) {
                 NDList opt = optimizer.state(scope);
-                AtomicFiles.write(tmp.resolve(OPTIMIZER), out -> out.write(opt.encode()));
+                // streamed array by array: one byte[] of the whole state passed Java's 2 GB array limit (Adam's
+                // moments of a network of 268 M parameters crashed the first checkpoint)
+                AtomicFiles.write(tmp.resolve(OPTIMIZER), opt::encode);
             }
             Json.writePretty(tmp.resolve(STATE), state);
             deleteTree(target);
@@ -113,10 +115,16 @@ final class Checkpoints {
             }
             file = c.resolve(OPTIMIZER);
             try (NDManager scope = manager.newSubManager()) {
-                byte[] bytes = Files.readAllBytes(file);
                 // a stateless optimiser (L-BFGS, SGD without momentum) saved an empty list, which DJL encodes
-                // as its count alone and then refuses to decode
-                optimizer.restore(isEmptyList(bytes) ? new NDList() : NDList.decode(scope, bytes));
+                // as its count alone and then refuses to decode; anything else is read as a stream (it may pass
+                // 2 GB)
+                if (isEmptyList(file)) {
+                    optimizer.restore(new NDList());
+                } else {
+                    try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 20)) {
+                        optimizer.restore(NDList.decode(scope, in));
+                    }
+                }
             }
             file = c.resolve(STATE);
             State s = Json.MAPPER.readValue(file.toFile(), new TypeReference<State>() {});
@@ -132,9 +140,10 @@ final class Checkpoints {
         }
     }
 
-    /** Whether {@code bytes} is {@link NDList#encode()} of an empty list: the count 0 alone. */
-    static boolean isEmptyList(byte[] bytes) {
-        return java.util.Arrays.equals(bytes, new NDList().encode());
+    /** Whether {@code file} holds {@link NDList#encode()} of an empty list: the count 0 alone. */
+    static boolean isEmptyList(Path file) throws IOException {
+        byte[] empty = new NDList().encode();
+        return Files.size(file) == empty.length && java.util.Arrays.equals(Files.readAllBytes(file), empty);
     }
 
     /**
