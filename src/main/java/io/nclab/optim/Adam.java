@@ -1,6 +1,7 @@
 package io.nclab.optim;
 
 import ai.djl.ndarray.NDArray;
+import io.nclab.nd.Nd;
 
 /**
  * Adam (Kingma and Ba) on the full gradient: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g²,
@@ -58,22 +59,22 @@ public final class Adam extends FirstOrderLoop {
 
     /**
      * One Adam update of one array in place: the moments m, v and the point x, given the gradient g at
-     * (1-based) step t. Shared by the UFM solver and network training.
+     * (1-based) step t. Shared by the UFM solver and network training. The moments are updated in place
+     * ({@link Nd#addScaled}), so a step makes three temporaries the size of x (g², √(v̂) + ε and m/(√(v̂) + ε))
+     * where it made five: for large arrays fresh memory costs more than the arithmetic.
      */
     public static void update(NDArray x, NDArray g, NDArray m, NDArray v, long t, double lr, double beta1,
             double beta2, double eps) {
         double c1 = 1 - Math.pow(beta1, t);
         double c2 = 1 - Math.pow(beta2, t);
         m.muli(beta1);
-        try (NDArray s = g.mul(1 - beta1)) {
-            m.addi(s);
-        }
+        Nd.addScaled(m, 1 - beta1, g);
         v.muli(beta2);
         try (NDArray sq = g.mul(g)) {
-            v.addi(sq.muli(1 - beta2));
+            Nd.addScaled(v, 1 - beta2, sq);
         }
-        try (NDArray scaled = v.div(c2); NDArray den = scaled.sqrt()) {
-            den.addi(eps);
+        try (NDArray den = v.div(c2)) {
+            den.powi(0.5).addi(eps);
             try (NDArray s = m.div(den)) {
                 x.subi(s.muli(lr / c1));
             }

@@ -19,9 +19,7 @@ public record Trainable(String name, NDArray value, double decay) {
     public NDArray decayedGradient() {
         NDArray g = value.getGradient();
         if (decay != 0) {
-            try (NDArray wd = value.mul(decay)) {
-                g.addi(wd);
-            }
+            io.nclab.nd.Nd.addScaled(g, decay, value);
         }
         return g;
     }
