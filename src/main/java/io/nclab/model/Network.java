@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
@@ -143,9 +144,36 @@ public final class Network {
     }
 
     public Output forward(ParameterStore store, NDArray images, boolean training) {
-        NDList h = features.forward(store, new NDList(images), training);
+        NDList h = training || !(features instanceof SequentialBlock seq) ? features.forward(store,
+                new NDList(images), training) : new NDList(inferBlockByBlock(store, seq, images));
         NDList z = classifier.forward(store, h, training);
         return new Output(z.singletonOrThrow(), h.singletonOrThrow());
+    }
+
+    /**
+     * Inference through the feature extractor's blocks one at a time, each in a scope of its own that keeps only
+     * the block's output (the same operations in the same order as one forward call). DJL keeps every array an
+     * operation makes until its manager closes, so one forward call held all of a batch's intermediate activations
+     * at once: 4 GB for 100 test images through WideResNet-50 ×0.25, most of a probe's time spent faulting that
+     * memory in. The result belongs to the images' manager.
+     */
+    private static NDArray inferBlockByBlock(ParameterStore store, SequentialBlock seq, NDArray images) {
+        NDManager home = images.getManager();
+        NDArray x = images;
+        for (Block child : seq.getChildren().values()) {
+            NDArray y;
+            try (NDManager step = home.newSubManager()) {
+                // the operations' results join their first operand's manager: the step's, while x visits it
+                step.tempAttachAll(x);
+                y = child.forward(store, new NDList(x), false).singletonOrThrow();
+                y.attach(home);
+            }
+            if (x != images && y != x) {
+                x.close();
+            }
+            x = y;
+        }
+        return x;
     }
 
     /** Every parameter, features first, with its hierarchical name (running statistics included). */

@@ -182,4 +182,38 @@ class NetworkTest {
         UserError e = assertThrows(UserError.class, () -> Architecture.parse("vgg16"));
         assertTrue(e.getMessage().contains("unknown model 'vgg16'"));
     }
+
+    /**
+     * Inference goes through the feature extractor block by block and keeps no intermediate activation: the images'
+     * manager ends up holding only the images and the two outputs, and an MLP without batch norm computes what one
+     * training-mode forward call does (that call takes the whole block; the ResNets always have batch norm).
+     */
+    @Test
+    void inferenceBlockByBlockGivesTheWholeForwardAndKeepsNoIntermediates() {
+        for (Architecture a : new Architecture[] {Architecture.MLP, Architecture.RESNET18}) {
+            try (NDManager m = Nd.newManager()) {
+                ai.djl.engine.Engine.getEngine("PyTorch").setRandomSeed(3);
+                ModelSpec spec = new ModelSpec(a, 0.0625, 3, 0, false, true, false);
+                Network net = Network.build(spec, 3, 8, 8, 4, m);
+                ParameterStore store = new ParameterStore(m, false);
+                try (NDManager batch = m.newSubManager()) {
+                    NDArray x = batch.randomNormal(new Shape(5, 3, 8, 8));
+                    Network.Output inference = net.forward(store, x, false);
+                    assertEquals(3, batch.getManagedArrays().size(), a + ": images, features and logits only");
+                    if (a != Architecture.MLP) {
+                        continue;
+                    }
+                    try (NDManager whole = m.newSubManager()) {
+                        NDArray y = x.duplicate();
+                        y.attach(whole);
+                        Network.Output training = net.forward(store, y, true);
+                        assertTrue(Arrays.equals(training.features().toFloatArray(),
+                                inference.features().toFloatArray()), a + ": features");
+                        assertTrue(Arrays.equals(training.logits().toFloatArray(), inference.logits().toFloatArray()),
+                                a + ": logits");
+                    }
+                }
+            }
+        }
+    }
 }
