@@ -748,11 +748,13 @@ public final class Trainer {
         return o == null ? Double.NaN : Double.parseDouble(o.toString());
     }
 
-    private static String summaryLine(Map<String, Object> row) {
-        return String.format(Locale.ROOT, "probe epoch %s: train acc %.4f loss %.4g | val acc %.4f | test acc %.4f | nc1 %.4g",
+    static String summaryLine(Map<String, Object> row) {
+        return String.format(Locale.ROOT, "probe epoch %s: train acc %.4f loss %.4g | val acc %s | test acc %.4f | nc1 %.4g",
                 row.get("epoch"), toDouble(row.get("train_accuracy")), toDouble(row.get("train_loss")),
-                toDouble(row.get("val_accuracy")), toDouble(row.get("test_accuracy")),
-                toDouble(row.get("nc1")));
+                // no validation set (--val-fraction 0): a dash, as the reports show it, not "NaN"
+                Double.isNaN(toDouble(row.get("val_accuracy"))) ? "-"
+                        : String.format(Locale.ROOT, "%.4f", toDouble(row.get("val_accuracy"))),
+                toDouble(row.get("test_accuracy")), toDouble(row.get("nc1")));
     }
 
     /** The Java heap in use after a collection, so that resident memory minus it tracks native memory. */

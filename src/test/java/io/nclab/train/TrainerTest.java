@@ -698,4 +698,19 @@ class TrainerTest {
             }
         }
     }
+
+    @Test
+    void theProbeLineShowsADashWithoutAValidationSet() {
+        java.util.Map<String, Object> row = new java.util.LinkedHashMap<>();
+        row.put("epoch", 3);
+        row.put("train_accuracy", 0.9);
+        row.put("train_loss", 0.25);
+        row.put("val_accuracy", Double.NaN);
+        row.put("test_accuracy", 0.8);
+        row.put("nc1", 0.5);
+        org.junit.jupiter.api.Assertions.assertEquals(
+                "probe epoch 3: train acc 0.9000 loss 0.2500 | val acc - | test acc 0.8000 | nc1 0.5000", Trainer.summaryLine(row));
+        row.put("val_accuracy", 0.75);
+        org.junit.jupiter.api.Assertions.assertTrue(Trainer.summaryLine(row).contains("| val acc 0.7500 |"));
+    }
 }
