@@ -65,30 +65,16 @@ public final class NativeBlas {
 
     /** y ← y + c·x in place; false (y untouched) where the native routine does not apply. */
     public static boolean axpy(double c, NDArray x, NDArray y) {
-        if (!applies(x, y)) {
-            return false;
-        }
-        boolean single = x.getDataType() == DataType.FLOAT32;
-        ByteBuffer bx = x.toByteBuffer(true);
-        ByteBuffer by = y.toByteBuffer(true);
-        try (Memory args = arguments(x.size())) {
-            Pointer alpha = args.share(2 * Long.BYTES);
-            if (single) {
-                alpha.setFloat(0, (float) c);
-            } else {
-                alpha.setDouble(0, c);
-            }
-            (single ? SAXPY : DAXPY).invokeVoid(new Object[] {args, alpha, pointer(bx), args.share(Long.BYTES),
-                pointer(by), args.share(Long.BYTES)});
-        } finally {
-            Reference.reachabilityFence(bx);
-            Reference.reachabilityFence(by);
-        }
-        return true;
+        return level1(false, c, x, y);
     }
 
     /** y ← x in place; false (y untouched) where the native routine does not apply. */
     public static boolean copy(NDArray x, NDArray y) {
+        return level1(true, 0, x, y);
+    }
+
+    /** copy, or axpy with α = c. */
+    private static boolean level1(boolean copy, double c, NDArray x, NDArray y) {
         if (!applies(x, y)) {
             return false;
         }
@@ -96,8 +82,18 @@ public final class NativeBlas {
         ByteBuffer bx = x.toByteBuffer(true);
         ByteBuffer by = y.toByteBuffer(true);
         try (Memory args = arguments(x.size())) {
-            (single ? SCOPY : DCOPY).invokeVoid(new Object[] {args, pointer(bx), args.share(Long.BYTES), pointer(by),
-                args.share(Long.BYTES)});
+            Pointer one = args.share(Long.BYTES);
+            if (copy) {
+                (single ? SCOPY : DCOPY).invokeVoid(new Object[] {args, pointer(bx), one, pointer(by), one});
+            } else {
+                Pointer alpha = args.share(2 * Long.BYTES);
+                if (single) {
+                    alpha.setFloat(0, (float) c);
+                } else {
+                    alpha.setDouble(0, c);
+                }
+                (single ? SAXPY : DAXPY).invokeVoid(new Object[] {args, alpha, pointer(bx), one, pointer(by), one});
+            }
         } finally {
             Reference.reachabilityFence(bx);
             Reference.reachabilityFence(by);
