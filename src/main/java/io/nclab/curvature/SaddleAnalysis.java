@@ -2,7 +2,9 @@ package io.nclab.curvature;
 
 import io.nclab.nd.SymmetricEigen;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import io.nclab.loss.RescaledMse;
 import io.nclab.nd.Nd;
 import io.nclab.optim.Lbfgs;
@@ -218,42 +220,111 @@ public final class SaddleAnalysis {
                 Monitor.none());
     }
 
-    /** W = 0, H = 0 and b minimising f(0, 0, b), by Newton's method on b with the Hessian's b-block. */
+    /**
+     * W = 0, H = 0 and b minimising f(0, 0, b), by Newton's method on b. At W = H = 0 every sample of class c has
+     * the logits b, so f(0, 0, b) = Σ_c (n_c/N) L(b; e_c) + λ_b/2 ‖b‖²: a problem in K variables whose gradient and
+     * K×K Hessian come from K logit vectors (one Hessian-vector product of the whole UFM per column of the
+     * Hessian cost O(K·N·d) each, and K = 2,000 took two minutes). A balanced problem starts at its b* = 0
+     * and takes no step.
+     */
     static UfmPoint origin(UfmObjective f, NDManager m) {
         UfmProblem p = f.problem();
         int k = p.classes();
-        UfmPoint x = UfmHessian.unflatten(p, m, new double[UfmHessian.dimension(p)]);
-        if (!p.bias()) {
-            return x;
+        double[] flat = new double[UfmHessian.dimension(p)];
+        if (p.bias()) {
+            double[] b = new double[k];
+            try (NDManager scope = m.newSubManager()) {
+                OriginLogits at = new OriginLogits(p, scope);
+                for (int iter = 0; iter < 50; iter++) {
+                    double[] gb = at.gradient(b);
+                    if (Math.sqrt(Lanczos.dot(gb, gb)) <= 1e-15) {
+                        break;
+                    }
+                    double[] step = pseudoSolve(at.hessian(b), gb);
+                    for (int j = 0; j < k; j++) {
+                        b[j] -= step[j];
+                    }
+                }
+            }
+            System.arraycopy(b, 0, flat, flat.length - k, k);
         }
-        for (int iter = 0; iter < 50; iter++) {
-            double[] flat;
-            double[] grad;
-            double[][] block = new double[k][];
-            try (UfmHessian hess = new UfmHessian(f, x); UfmPoint g = f.gradient(x)) {
-                flat = hess.flatten(x);
-                grad = hess.flatten(g);
-                int offset = flat.length - k;
-                for (int j = 0; j < k; j++) {
-                    double[] e = new double[flat.length];
-                    e[offset + j] = 1;
-                    double[] col = hess.apply(e);
-                    block[j] = Arrays.copyOfRange(col, offset, offset + k);
-                }
-                double[] gb = Arrays.copyOfRange(grad, offset, offset + k);
-                if (Math.sqrt(Lanczos.dot(gb, gb)) <= 1e-15) {
-                    break;
-                }
-                double[] step = pseudoSolve(block, gb);
-                for (int j = 0; j < k; j++) {
-                    flat[offset + j] -= step[j];
-                }
-                UfmPoint next = hess.unflatten(m, flat);
-                x.close();
-                x = next;
+        return UfmHessian.unflatten(p, m, flat);
+    }
+
+    /** f(0, 0, b) of the UFM as a function of b alone: one column of logits per class, weighted by n_c/N. */
+    private static final class OriginLogits {
+        private final UfmProblem p;
+        private final NDManager scope;
+        private final NDArray targets;
+        private final double[] weights;
+
+        OriginLogits(UfmProblem p, NDManager scope) {
+            this.p = p;
+            this.scope = scope;
+            int k = p.classes();
+            double[] eye = new double[k * k];
+            for (int c = 0; c < k; c++) {
+                eye[c * k + c] = 1;
+            }
+            this.targets = scope.create(eye, new Shape(k, k));
+            this.weights = new double[k];
+            for (int c = 0; c < k; c++) {
+                weights[c] = (double) p.classCounts()[c] / p.samples();
             }
         }
-        return x;
+
+        /** Σ_c (n_c/N) column c of a K×K array (row-major), plus λ_b·extra. */
+        private double[] weightedColumns(NDArray a, double[] extra) {
+            int k = p.classes();
+            double[] v = Nd.toDoubles(a);
+            double[] out = new double[k];
+            for (int r = 0; r < k; r++) {
+                double sum = 0;
+                for (int c = 0; c < k; c++) {
+                    sum += weights[c] * v[r * k + c];
+                }
+                out[r] = sum + p.lambdaB() * extra[r];
+            }
+            return out;
+        }
+
+        private NDArray logits(NDManager s, double[] b) {
+            int k = p.classes();
+            double[] z = new double[k * k];
+            for (int r = 0; r < k; r++) {
+                java.util.Arrays.fill(z, r * k, (r + 1) * k, b[r]);
+            }
+            return s.create(z, new Shape(k, k));
+        }
+
+        double[] gradient(double[] b) {
+            try (NDManager s = scope.newSubManager()) {
+                s.tempAttachAll(targets);
+                NDArray z = logits(s, b);
+                return weightedColumns(p.loss().gradient(z, targets), b);
+            }
+        }
+
+        double[][] hessian(double[] b) {
+            int k = p.classes();
+            double[][] block = new double[k][];
+            try (NDManager s = scope.newSubManager()) {
+                s.tempAttachAll(targets);
+                NDArray z = logits(s, b);
+                for (int j = 0; j < k; j++) {
+                    try (NDManager col = s.newSubManager()) {
+                        double[] ej = new double[k];
+                        ej[j] = 1;
+                        double[] v = new double[k * k];
+                        java.util.Arrays.fill(v, j * k, (j + 1) * k, 1.0);
+                        NDArray dir = col.create(v, new Shape(k, k));
+                        col.tempAttachAll(z, targets);
+                        block[j] = weightedColumns(p.loss().hessianVector(z, targets, dir), ej);
+                    }
+                }
+            }
+            return block; // symmetric: its columns are its rows
+        }
     }
 
     /** A⁺ g for a symmetric A, ignoring eigenvalues below 1e-12 of the largest. */

@@ -10,6 +10,7 @@ import io.nclab.ufm.UfmObjective;
 import io.nclab.ufm.UfmPoint;
 import io.nclab.ufm.UfmProblem;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -111,6 +112,21 @@ class SaddleAnalysisTest {
             double curvature = (fp + fm - 2 * f0) / (eps * eps);
             assertEquals(c.minEigenvalue(), curvature, 1e-5 * Math.max(1, Math.abs(c.minEigenvalue())),
                     c.kind() + " curvature along the direction");
+        }
+    }
+
+    /** The origin's b is a critical point of the whole UFM on imbalanced classes, where Newton has work to do. */
+    @Test
+    void theOriginsBiasMakesTheWholeGradientVanishOnImbalancedClasses() {
+        for (String spec : new String[] {"ce", "ls:alpha=0.2", "focal:gamma=2", "mse:alpha=2,m=3"}) {
+            UfmProblem p = new UfmProblem(LossSpec.parse(spec), 3, 4, new int[] {1, 3, 6}, 1e-2, 1e-2, 5e-2, true);
+            try (NDManager m = Nd.newManager(); UfmObjective f = new UfmObjective(p, m);
+                    UfmPoint at = SaddleAnalysis.origin(f, m); UfmPoint g = f.gradient(at)) {
+                assertEquals(0.0, at.wNorm(), 0.0, spec);
+                assertEquals(0.0, at.hNorm(), 0.0, spec);
+                assertTrue(at.bNorm() > 1e-3, spec + ": imbalance moves b away from 0");
+                assertTrue(g.norm() < 1e-13, spec + ": |grad f| = " + g.norm());
+            }
         }
     }
 }
