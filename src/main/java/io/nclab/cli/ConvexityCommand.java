@@ -35,6 +35,9 @@ public final class ConvexityCommand implements Callable<Integer> {
             description = "Logit vectors sampled. Default: ${DEFAULT-VALUE}.")
     int samples;
 
+    /** The most p_k bins a map has: a row per bin in the figure's data, the CSV and the JSON. */
+    static final int MAX_BINS = 100_000;
+
     @Option(names = "--bins", defaultValue = "20", paramLabel = "N",
             description = "Number of p_k bins of the map. Default: ${DEFAULT-VALUE}.")
     int bins;
@@ -70,6 +73,10 @@ public final class ConvexityCommand implements Callable<Integer> {
         }
         if (samples < 1 || bins < 1) {
             throw new UserError("--samples and --bins must be at least 1");
+        }
+        if (bins > MAX_BINS) {
+            throw new UserError(String.format(java.util.Locale.ROOT, "--bins must be at most %,d (one row of the map,"
+                    + " the CSV and the JSON per bin), got %,d", MAX_BINS, bins));
         }
         if ((long) samples * classes > MAX_LOGITS) {
             throw new UserError(String.format(java.util.Locale.ROOT, "--samples %,d x --classes %,d is %,d logits; at"

@@ -48,6 +48,24 @@ public final class LossConvexity {
     /** Relative tolerance: an eigenvalue below −tol·max(1, ‖∇²L‖) is negative. */
     static final double TOLERANCE = 1e-12;
 
+    /**
+     * The bin b of p with b/bins ≤ p &lt; (b+1)/bins (the last bin also takes p = 1, and anything above), the
+     * bounds computed as the map reports them; −1 for p below 0 or NaN.
+     */
+    static int binOf(double p, int bins) {
+        if (!(p >= 0)) {
+            return -1;
+        }
+        int b = (int) Math.min(bins - 1, Math.floor(p * bins));
+        while (b > 0 && p < b / (double) bins) {
+            b--;
+        }
+        while (b < bins - 1 && p >= (b + 1) / (double) bins) {
+            b++;
+        }
+        return b;
+    }
+
     public static Report analyse(Loss loss, int classes, int samples, int bins, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
         double[][] z = new double[samples][classes];
@@ -86,23 +104,26 @@ public final class LossConvexity {
             }
             threshold = refine(loss, rays);
         }
+        // each sample's bin found once: [b/bins, (b+1)/bins), the last bin closed (a loop over the bins per sample
+        // cost samples x bins)
+        int[] count = new int[bins];
+        int[] bad = new int[bins];
+        double[] binMin = new double[bins];
+        java.util.Arrays.fill(binMin, Double.NaN);
+        for (int i = 0; i < samples; i++) {
+            int b = binOf(pk[i], bins);
+            if (b < 0) {
+                continue;
+            }
+            count[b]++;
+            if (negative(lambda[i], eig[2][i])) {
+                bad[b]++;
+            }
+            binMin[b] = Double.isNaN(binMin[b]) ? lambda[i] : Math.min(binMin[b], lambda[i]);
+        }
         List<Bin> map = new ArrayList<>();
         for (int b = 0; b < bins; b++) {
-            double lo = b / (double) bins;
-            double hi = (b + 1) / (double) bins;
-            int count = 0;
-            int bad = 0;
-            double binMin = Double.NaN;
-            for (int i = 0; i < samples; i++) {
-                if (pk[i] >= lo && (pk[i] < hi || b == bins - 1)) {
-                    count++;
-                    if (negative(lambda[i], eig[2][i])) {
-                        bad++;
-                    }
-                    binMin = Double.isNaN(binMin) ? lambda[i] : Math.min(binMin, lambda[i]);
-                }
-            }
-            map.add(new Bin(lo, hi, count, bad, binMin));
+            map.add(new Bin(b / (double) bins, (b + 1) / (double) bins, count[b], bad[b], binMin[b]));
         }
         return new Report(loss.spec(), classes, samples, min, failing.isEmpty(), threshold, pk, lambda, map);
     }

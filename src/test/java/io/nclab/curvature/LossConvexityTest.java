@@ -80,4 +80,27 @@ class LossConvexityTest {
         }
         return 0.5 * (lo + hi);
     }
+
+    /** A sample's bin is the one whose reported bounds hold it, as scanning every bin found it. */
+    @Test
+    void eachPkFallsInTheBinWhoseBoundsHoldIt() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+        for (int bins : new int[] {1, 3, 7, 20, 1000}) {
+            double[] ps = new double[2000];
+            for (int i = 0; i < ps.length; i++) {
+                ps[i] = i < bins + 1 ? i / (double) bins : r.nextDouble(); // every bound exactly, then random
+            }
+            for (double p : ps) {
+                int scanned = -1;
+                for (int b = 0; b < bins; b++) {
+                    if (p >= b / (double) bins && (p < (b + 1) / (double) bins || b == bins - 1)) {
+                        scanned = b;
+                        break;
+                    }
+                }
+                assertEquals(scanned, LossConvexity.binOf(p, bins), p + " of " + bins);
+            }
+        }
+        assertEquals(-1, LossConvexity.binOf(Double.NaN, 4));
+    }
 }
