@@ -136,10 +136,21 @@ public final class SaddleCommand implements Callable<Integer> {
                             + " the minimiser's"
                     : "no rank-deficient critical point: the global minimiser is the origin itself");
         }
-        System.out.printf("global objective f* = %.12g (%s); solver from a random start: %.12g, |grad f| = %.3g%n",
-                r.globalObjective(), r.globalSource(), r.solverObjective(), r.globalGradNorm());
-        System.out.printf("smallest eigenvalue at the solver's minimiser: %.3g (%d products, %.2f s)%n",
-                r.globalMinEigenvalue(), r.globalLanczosProducts(), r.globalLanczosSeconds());
+        for (SaddleAnalysis.CriticalPoint c : r.criticalPoints()) {
+            if (!c.lanczosConverged()) {
+                System.out.printf("  %s: Lanczos did NOT converge in %d products (residual %.2g): its min eigenvalue is"
+                        + " an upper bound%n", c.kind(), c.lanczosProducts(), c.eigenResidual());
+            }
+        }
+        System.out.printf("global objective f* = %.12g (%s); solver from a random start: %.12g, |grad f| = %.3g%s%n",
+                r.globalObjective(), r.globalSource(), r.solverObjective(), r.globalGradNorm(),
+                !r.solverStopReason().equals("iteration budget") ? ""
+                        : String.format(" (NOT converged to |grad f| <= %.0e in %d iterations%s)",
+                        s.solverTolerance(), s.solverIterations(), r.globalSource().equals("solver")
+                                ? ": f* and every 'reached f*' rest on it" : ""));
+        System.out.printf("smallest eigenvalue at the solver's minimiser: %.3g (%d products, %.2f s)%s%n",
+                r.globalMinEigenvalue(), r.globalLanczosProducts(), r.globalLanczosSeconds(),
+                r.globalLanczosConverged() ? "" : " (Lanczos did NOT converge: an upper bound)");
         if (r.zeroModes() != null) {
             System.out.printf("zero eigenvalues (|lambda| <= %.0e): %d; rotation orbit dimension: %d;"
                     + " smallest eigenvalue beyond them: %s%n", s.negativeTolerance(), r.zeroModes(),

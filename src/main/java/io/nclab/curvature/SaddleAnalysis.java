@@ -90,9 +90,11 @@ public final class SaddleAnalysis {
      * @param direction the unit eigenvector y of the smallest eigenvalue (a negative-curvature direction where
      *     that is below zero), flat like {@code point}
      * @param escape the escapes (null when not run)
+     * @param lanczosConverged whether Lanczos met its residual tolerance within its budget of products
      */
     public record CriticalPoint(String kind, int rank, double objective, double gradNorm, double minEigenvalue,
-            double eigenResidual, int lanczosProducts, double[] point, double[] direction, Escape escape) {}
+            double eigenResidual, int lanczosProducts, double[] point, double[] direction, Escape escape,
+            boolean lanczosConverged) {}
 
     /**
      * The whole analysis.
@@ -113,11 +115,16 @@ public final class SaddleAnalysis {
      * @param transverseMinEigenvalue the smallest eigenvalue above the zero modes (null above the dense limit)
      * @param secondsPerProduct the mean time of one Hessian-vector product at the minimiser
      * @param secondsPerGradient the mean time of one gradient there
+     * @param solverStopReason why L-BFGS from the random start stopped: "gradient tolerance", at machine precision
+     *     ("line search found no decrease ..."), or "iteration budget", where the solve did not converge (and f* from
+     *     the solver, and every "reached f*", rest on it)
+     * @param globalLanczosConverged whether Lanczos at that minimiser met its residual tolerance
      */
     public record Report(List<CriticalPoint> criticalPoints, Boolean escapedToGlobal, double globalObjective,
             String globalSource, double solverObjective, double globalGradNorm, double globalMinEigenvalue,
             int globalLanczosProducts, double globalLanczosSeconds, Integer zeroModes, int rotationModes,
-            int subspaceModes, Double transverseMinEigenvalue, double secondsPerProduct, double secondsPerGradient) {}
+            int subspaceModes, Double transverseMinEigenvalue, double secondsPerProduct, double secondsPerGradient,
+            String solverStopReason, boolean globalLanczosConverged) {}
 
     /**
      * Zero modes at an MSE minimiser beyond the rotation orbit: with d below q, the multiplicity of the target's
@@ -208,7 +215,7 @@ public final class SaddleAnalysis {
                 report = new Report(points, escaped, fStar, theory != null ? "theory" : "solver", solved.value(),
                         g.norm(), eig.value(), eig.products(), lanczosSeconds, zero,
                         originIsGlobal ? 0 : rotationModes(global), originIsGlobal ? 0 : subspaceModes(p), transverse,
-                        times[0], times[1]);
+                        times[0], times[1], solved.stopReason(), eig.converged());
             }
             global.close();
             return report;
@@ -378,7 +385,7 @@ public final class SaddleAnalysis {
         }
         Escape escape = s.escape() ? escape(f, x.parent(), start, eig, fStar, s) : null;
         return new CriticalPoint(kind, rank, value, gradNorm, eig.value(), eig.residual(), eig.products(),
-                start, eig.vector(), escape);
+                start, eig.vector(), escape, eig.converged());
     }
 
     /** Steps along negative curvature and solves, again while the solver stops where curvature is negative. */

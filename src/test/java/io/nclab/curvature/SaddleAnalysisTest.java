@@ -40,10 +40,13 @@ class SaddleAnalysisTest {
             assertTrue(c.gradNorm() < 1e-8, c.kind() + " gradient norm " + c.gradNorm());
             assertTrue(c.minEigenvalue() < -1e-6, c.kind() + " smallest eigenvalue " + c.minEigenvalue());
             assertTrue(c.escape().reachedGlobal(), c.kind() + " escape gap " + c.escape().relativeGap());
+            assertTrue(c.lanczosConverged(), c.kind() + ": Lanczos converged");
             assertTrue(c.objective() > r.globalObjective() * (1 + 1e-6), "a critical point that is not global");
             assertSecondDifferenceMatches(p, c, bias);
         }
         assertTrue(r.escapedToGlobal() != null && r.escapedToGlobal());
+        assertTrue(!r.solverStopReason().equals("iteration budget") && r.globalLanczosConverged(),
+                "the solve (" + r.solverStopReason() + ") and Lanczos at the minimiser converged");
         assertTrue(r.globalMinEigenvalue() >= -1e-8, "smallest eigenvalue at the minimiser " + r.globalMinEigenvalue());
         assertEquals(r.globalObjective(), r.solverObjective(), 1e-6 * r.globalObjective());
         // the zero eigenvalues at the minimiser are exactly the rotation symmetry's (d = 8 >= K)
