@@ -134,11 +134,27 @@ public final class TheoryCommand implements Callable<Integer> {
         }
     }
 
+    /** The K entries in full up to {@link #LISTED} of them; beyond, the first few, the last and the range (--json has all). */
     static String formatList(double[] v) {
         StringBuilder sb = new StringBuilder("[");
-        for (int i = 0; i < v.length; i++) {
+        int shown = v.length <= LISTED ? v.length : 3;
+        for (int i = 0; i < shown; i++) {
             sb.append(i == 0 ? "" : ", ").append(String.format("%.8g", v[i]));
+        }
+        if (shown < v.length) {
+            double lo = Double.POSITIVE_INFINITY;
+            double hi = Double.NEGATIVE_INFINITY;
+            for (double x : v) {
+                lo = Math.min(lo, x);
+                hi = Math.max(hi, x);
+            }
+            sb.append(String.format(", ... , %.8g]  (%,d entries from %.8g to %.8g; --json lists all)",
+                    v[v.length - 1], v.length, lo, hi));
+            return sb.toString();
         }
         return sb.append(']').toString();
     }
+
+    /** Lists longer than this are summarised in the text report (at K = 100,000 b* was a 1.1 MB line). */
+    static final int LISTED = 20;
 }
