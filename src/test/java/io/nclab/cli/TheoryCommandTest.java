@@ -15,4 +15,15 @@ class TheoryCommandTest {
         assertEquals("[0.0000000, 0.0000000, 0.0000000, ... , 3.0000000]  (21 entries from -2.0000000 to 3.0000000;"
                 + " --json lists all)", TheoryCommand.formatList(b));
     }
+
+    @Test
+    void longWorkIsAnnouncedWithItsOrderOfTime() {
+        assertEquals(null, TheoryCommand.longNote(19, "x"));
+        assertEquals("note: K = 10,000: y, which takes on the order of 40 seconds here",
+                TheoryCommand.longNote(10_000 * TheoryCommand.CHECK_SECONDS_PER_CLASS, "K = 10,000: y"));
+        assertEquals("note: z, which takes on the order of 3 minutes here", TheoryCommand.longNote(180, "z"));
+        // the scalar problem's note starts near a quarter of a million classes, the check's near 5,000
+        assertEquals(null, TheoryCommand.longNote(200_000 * TheoryCommand.SECONDS_PER_CLASS, "w"));
+        assertEquals(null, TheoryCommand.longNote(4_000 * TheoryCommand.CHECK_SECONDS_PER_CLASS, "w"));
+    }
 }
