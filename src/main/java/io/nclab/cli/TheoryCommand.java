@@ -173,8 +173,8 @@ public final class TheoryCommand implements Callable<Integer> {
                 lo = Math.min(lo, x);
                 hi = Math.max(hi, x);
             }
-            sb.append(String.format(", ... , %.8g]  (%,d entries from %.8g to %.8g; --json lists all)",
-                    v[v.length - 1], v.length, lo, hi));
+            sb.append(String.format(", ... , %.8g]  (%,d entries %s; --json lists all)", v[v.length - 1], v.length,
+                    lo == hi ? "all equal" : String.format("from %.8g to %.8g", lo, hi)));
             return sb.toString();
         }
         return sb.append(']').toString();

@@ -14,6 +14,8 @@ class TheoryCommandTest {
         b[b.length - 1] = 3;
         assertEquals("[0.0000000, 0.0000000, 0.0000000, ... , 3.0000000]  (21 entries from -2.0000000 to 3.0000000;"
                 + " --json lists all)", TheoryCommand.formatList(b));
+        assertEquals("[0.0000000, 0.0000000, 0.0000000, ... , 0.0000000]  (21 entries all equal; --json lists all)",
+                TheoryCommand.formatList(new double[TheoryCommand.LISTED + 1]));
     }
 
     @Test
