@@ -424,8 +424,6 @@ public final class SecondPass {
         NDArray hn = norm2.sqrt();
         // argmin_k ‖M_k‖² − 2 x·M_k as argmax_k x·M_k − ‖M_k‖²/2: the same numbers up to an exact factor −2
         NDArray ncc = firstArgMax(pm.sub(c.halfMeanNorms), hn.mul(largestMean).add(largestMean * largestMean));
-        NDArray hit = yCol.eq(c.classIds);
-        NDArray oneHot = hit.toType(DataType.FLOAT64, false);
         NDList cols = new NDList(within.reshape(b), ncc.eq(y).toType(DataType.FLOAT64, false));
         NDList pack = new NDList();
         if (w) {
@@ -436,6 +434,7 @@ public final class SecondPass {
             // ‖x_i‖·cos(x_i, w_k − w̄); the row's factor 1/‖x_i‖ ≥ 0 is applied after the max over classes
             NDArray scaled = pw.sub(pw.mean(new int[] {1}, true)).mul(c.inverseWeightNorms);
             NDArray own = scaled.gather(yCol, 1).reshape(b);
+            NDArray hit = yCol.eq(c.classIds);
             scaled.set(new NDIndex("{}", hit), Double.NEGATIVE_INFINITY); // the own class drops out of the max
             NDArray other = scaled.max(new int[] {1});
             NDArray margin = own.sub(other).mul(inverse.reshape(b));
@@ -449,11 +448,24 @@ public final class SecondPass {
                 pack.add(margin);
             }
         }
-        NDArray sums = oneHot.transpose().matMul(NDArrays.stack(cols, 1)).reshape(-1);
+        // the per-sample columns come to the host row by row and are summed per class here (a one-hot product made a
+        // B×K float64 array per group for sums of a few columns)
         pack.add(0, cancelled);
         pack.add(0, nc1Part);
-        pack.add(0, sums);
-        return NDArrays.concat(pack).toDoubleArray();
+        pack.add(NDArrays.stack(cols, 1).reshape(-1));
+        double[] raw = NDArrays.concat(pack).toDoubleArray();
+        int rest = raw.length - b * columns; // nc1Part, cancelled and (with W) the margins' minimum and the margins
+        double[] v = new double[k * columns + rest];
+        System.arraycopy(raw, 0, v, k * columns, rest);
+        int[] labels = batch.labels;
+        for (int r = 0; r < b; r++) {
+            int to0 = labels[from + r] * columns;
+            int at = rest + r * columns;
+            for (int col = 0; col < columns; col++) {
+                v[to0 + col] += raw[at + col];
+            }
+        }
+        return v;
     }
 
     /**
