@@ -1,12 +1,11 @@
 package io.nclab.curvature;
 
-import io.nclab.nd.SymmetricEigen;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.nclab.loss.RescaledMse;
 import io.nclab.nd.Nd;
+import io.nclab.nd.SymmetricEigen;
 import io.nclab.optim.Lbfgs;
 import io.nclab.optim.Monitor;
 import io.nclab.optim.OptimResult;
@@ -269,11 +268,7 @@ public final class SaddleAnalysis {
             this.p = p;
             this.scope = scope;
             int k = p.classes();
-            double[] eye = new double[k * k];
-            for (int c = 0; c < k; c++) {
-                eye[c * k + c] = 1;
-            }
-            this.targets = scope.create(eye, new Shape(k, k));
+            this.targets = Nd.oneHotColumns(scope, java.util.stream.IntStream.range(0, k).toArray(), k); // column c: e_c
             this.weights = new double[k];
             for (int c = 0; c < k; c++) {
                 weights[c] = (double) p.classCounts()[c] / p.samples();

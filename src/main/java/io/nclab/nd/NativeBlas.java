@@ -108,15 +108,10 @@ public final class NativeBlas {
      */
     public static boolean gemm(double alpha, NDArray a, boolean transA, NDArray b, boolean transB, double beta,
             NDArray c) {
-        if (DGEMM == null || !(a instanceof PtNDArray pa) || !(b instanceof PtNDArray pb)
-                || !(c instanceof PtNDArray pc)) {
+        if (DGEMM == null || !usable(a, DataType.FLOAT64) || !usable(b, DataType.FLOAT64)
+                || !usable(c, DataType.FLOAT64) || a.getShape().dimension() != 2 || b.getShape().dimension() != 2
+                || c.getShape().dimension() != 2) {
             return false;
-        }
-        for (NDArray x : new NDArray[] {a, b, c}) {
-            if (x.getDataType() != DataType.FLOAT64 || x.getShape().dimension() != 2 || x.size() == 0
-                    || x.size() * Double.BYTES > Integer.MAX_VALUE || !Device.cpu().equals(x.getDevice())) {
-                return false;
-            }
         }
         long rowsA = a.getShape().get(0);
         long colsA = a.getShape().get(1);
@@ -125,8 +120,7 @@ public final class NativeBlas {
         long m = transA ? colsA : rowsA;
         long k = transA ? rowsA : colsA;
         long n = transB ? rowsB : colsB;
-        if ((transB ? colsB : rowsB) != k || c.getShape().get(0) != m || c.getShape().get(1) != n
-                || IS_CONTIGUOUS == null || !contiguous(pa) || !contiguous(pb) || !contiguous(pc)) {
+        if ((transB ? colsB : rowsB) != k || c.getShape().get(0) != m || c.getShape().get(1) != n) {
             return false;
         }
         ByteBuffer ba = a.toByteBuffer(true);
@@ -156,26 +150,25 @@ public final class NativeBlas {
     }
 
     private static boolean applies(NDArray x, NDArray y) {
-        if (!available() || !(x instanceof PtNDArray px) || !(y instanceof PtNDArray py)) {
-            return false;
-        }
         DataType t = x.getDataType();
-        if ((t != DataType.FLOAT64 && t != DataType.FLOAT32) || y.getDataType() != t) {
-            return false;
-        }
-        long n = x.size();
-        if (n != y.size() || n == 0 || n * t.getNumOfBytes() > Integer.MAX_VALUE) {
-            return false;
-        }
-        if (!Device.cpu().equals(x.getDevice()) || !Device.cpu().equals(y.getDevice())) {
-            return false;
-        }
-        return contiguous(px) && contiguous(py);
+        return available() && (t == DataType.FLOAT64 || t == DataType.FLOAT32) && usable(x, t) && usable(y, t)
+                && x.size() == y.size();
     }
 
-    private static boolean contiguous(PtNDArray a) {
+    /**
+     * Whether the native routines can work on {@code a}'s own memory: a PyTorch array of type {@code type} on the CPU,
+     * not empty, below 2^31 bytes (a Java buffer's limit) and contiguous (its direct view would be a copy).
+     */
+    private static boolean usable(NDArray a, DataType type) {
+        if (!(a instanceof PtNDArray pa) || IS_CONTIGUOUS == null || a.getDataType() != type) {
+            return false;
+        }
+        long bytes = a.size() * type.getNumOfBytes();
+        if (bytes == 0 || bytes > Integer.MAX_VALUE || !Device.cpu().equals(a.getDevice())) {
+            return false;
+        }
         try {
-            return (Boolean) IS_CONTIGUOUS.invoke(LIB, a.getHandle());
+            return (Boolean) IS_CONTIGUOUS.invoke(LIB, pa.getHandle());
         } catch (ReflectiveOperationException | RuntimeException e) {
             return false;
         }

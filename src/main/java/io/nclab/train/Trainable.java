@@ -3,6 +3,7 @@ package io.nclab.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import io.nclab.nd.Nd;
 
 /**
  * A parameter the optimiser updates: its array (with a gradient attached) and its own coupled-L2 weight
@@ -19,7 +20,7 @@ public record Trainable(String name, NDArray value, double decay) {
     public NDArray decayedGradient() {
         NDArray g = value.getGradient();
         if (decay != 0) {
-            io.nclab.nd.Nd.addScaled(g, decay, value);
+            Nd.addScaled(g, decay, value);
         }
         return g;
     }
