@@ -57,6 +57,25 @@ public final class Sweep {
     private final ChildJvm child;
     private final PrintStream log;
     private final Set<Process> live = ConcurrentHashMap.newKeySet();
+    /** The runs going now, by id: where their progress is logged, and what the last status line showed of it. */
+    private final Map<String, Running> running = new ConcurrentHashMap<>();
+
+    private static final class Running {
+        final Path stderr;
+        final long start = System.nanoTime();
+        volatile String shown;
+
+        Running(Path stderr) {
+            this.stderr = stderr;
+        }
+    }
+
+    /**
+     * Seconds between status lines while runs are going: each running run's newest progress line (an epoch, a probe,
+     * the child's minute line within a long epoch, a UFM log line), where it changed since the last one. A run of
+     * hours would otherwise say nothing until it ends. Tests shorten it.
+     */
+    static double statusSeconds = 60;
 
     public Sweep(Path dir, SweepSpec spec, ChildJvm child, PrintStream log) {
         this.dir = dir;
@@ -202,6 +221,13 @@ public final class Sweep {
         AtomicInteger failed = new AtomicInteger();
         AtomicInteger done = new AtomicInteger(already + recorded);
         ExecutorService pool = Executors.newFixedThreadPool(workers);
+        java.util.concurrent.ScheduledExecutorService status = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread t = new Thread(task, "nclab-sweep-status");
+            t.setDaemon(true);
+            return t;
+        });
+        long period = Math.max(1, Math.round(statusSeconds * 1000));
+        status.scheduleAtFixedRate(this::reportRunning, period, period, TimeUnit.MILLISECONDS);
         for (RunSpec r : todo) {
             pool.submit(() -> {
                 try {
@@ -222,6 +248,8 @@ public final class Sweep {
         } catch (InterruptedException e) {
             pool.shutdownNow();
             Thread.currentThread().interrupt();
+        } finally {
+            status.shutdownNow();
         }
         return new Outcome(runs.size(), already, recorded, completed.get(), failed.get(),
                 (System.nanoTime() - start) / 1e9);
@@ -264,7 +292,12 @@ public final class Sweep {
             lock.put("sweep_pid", ProcessHandle.current().pid());
             lock.put("started", Instant.now().toString());
             Json.writePretty(runDir.resolve(LOCK_FILE), lock);
-            code = p.waitFor();
+            running.put(r.id(), new Running(stderr));
+            try {
+                code = p.waitFor();
+            } finally {
+                running.remove(r.id());
+            }
             live.remove(p);
         } catch (IOException e) {
             throw new UserError("cannot start " + shown + ": " + IoErrors.reason(e));
@@ -419,18 +452,70 @@ public final class Sweep {
         }
     }
 
+    /** The last non-blank line of a log, "(no output)" when it has none. */
     private static String lastLine(Path file) {
-        try {
-            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-            for (int i = lines.size() - 1; i >= 0; i--) {
-                if (!lines.get(i).isBlank()) {
-                    return lines.get(i).strip();
-                }
-            }
-        } catch (IOException ignored) {
-            // reported as unknown below
+        String line = lastLine(file, false);
+        return line == null ? "(no output)" : line;
+    }
+
+    /** The longest tail of a log read for its last line. */
+    private static final int TAIL_BYTES = 8192;
+
+    /**
+     * The last non-blank line of a log (read from its last {@link #TAIL_BYTES} only: a run's log grows for days), or
+     * null when there is none; with {@code sinceStart}, only a line after the newest "--- " line the sweep wrote when
+     * it started the run (earlier lines are an earlier attempt's).
+     */
+    static String lastLine(Path file, boolean sinceStart) {
+        byte[] tail;
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
+            long size = f.length();
+            int n = (int) Math.min(size, TAIL_BYTES);
+            tail = new byte[n];
+            f.seek(size - n);
+            f.readFully(tail);
+        } catch (IOException e) {
+            return null;
         }
-        return "(no output)";
+        String[] lines = new String(tail, StandardCharsets.UTF_8).split("[\\r\\n]");
+        for (int i = lines.length - 1; i >= 0; i--) {
+            String line = lines[i].strip();
+            if (sinceStart && line.startsWith("--- ")) {
+                return null;
+            }
+            if (!line.isEmpty()) {
+                return line;
+            }
+        }
+        return null;
+    }
+
+    /** One line per running run whose progress moved since the last report (see {@link #statusSeconds}). */
+    private void reportRunning() {
+        for (String id : new java.util.TreeSet<>(running.keySet())) {
+            Running r = running.get(id);
+            if (r == null) {
+                continue; // it ended meanwhile
+            }
+            String line = lastLine(r.stderr, true);
+            if (line != null && !line.equals(r.shown)) {
+                r.shown = line;
+                say(String.format(Locale.ROOT, "  %s (running %s): %s", id, elapsed((System.nanoTime() - r.start) / 1e9),
+                        line.length() > 160 ? line.substring(0, 157) + "..." : line));
+            }
+        }
+    }
+
+    /** 42 s, 7 min 05 s, 3 h 02 min. */
+    static String elapsed(double seconds) {
+        long s = Math.round(seconds);
+        if (s < 60) {
+            return s + " s";
+        }
+        if (s < 3600) {
+            return String.format(Locale.ROOT, "%d min %02d s", s / 60, s % 60);
+        }
+        return String.format(Locale.ROOT, "%d h %02d min", s / 3600, s % 3600 / 60);
     }
 
     private static String progress(int done, int total, RunSpec r, ResultsDb.Finished f) {

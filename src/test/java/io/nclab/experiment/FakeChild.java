@@ -71,6 +71,7 @@ public final class FakeChild {
             rows.add(e + "," + Math.min(1, test + 0.1) + "," + test + "," + nc1);
             write(dir.resolve("metrics.csv"), String.join("\n", rows) + "\n");
             write(ckpt, Integer.toString(e));
+            System.err.println("epoch " + e + "/" + epochs);
         }
         append(dir.resolve("starts.log"), "done");
         System.out.println("epoch " + epochs + " finished");

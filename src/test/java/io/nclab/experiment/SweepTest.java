@@ -221,6 +221,42 @@ class SweepTest {
         assertTrue(resumed >= 1, "a run interrupted by the kill resumed from its checkpoint");
     }
 
+    /** While runs go, the sweep relays each one's newest progress line now and then, once per change. */
+    @Test
+    void aSweepReportsTheProgressOfItsRunningRuns() {
+        Path dir = tmp.resolve("status");
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        double before = Sweep.statusSeconds;
+        Sweep.statusSeconds = 0.1;
+        try (java.io.PrintStream log = new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8)) {
+            SweepSpec one = new SweepSpec("status", "train", List.of("ce"), Map.of(), List.of(0L),
+                    Map.of("epochs", "8", "sleep-ms", "300"));
+            assertTrue(new Sweep(dir, one, CHILD, log).run(1, 1).allComplete());
+        } finally {
+            Sweep.statusSeconds = before;
+        }
+        List<String> status = bytes.toString(java.nio.charset.StandardCharsets.UTF_8).lines()
+                .filter(l -> l.startsWith("  ce_seed=0 (running ")).toList();
+        assertTrue(status.size() >= 3, "status lines while the run went: " + status);
+        assertTrue(status.stream().allMatch(l -> l.matches("  ce_seed=0 \\(running \\d+ s\\): epoch \\d/8")), status.toString());
+        assertEquals(status.size(), status.stream().map(l -> l.replaceAll(".*: ", "")).distinct().count(),
+                "each progress line once: " + status);
+    }
+
+    @Test
+    void theLastLineOfALogIsReadFromItsTailAndFromTheNewestStart() throws Exception {
+        Path log = tmp.resolve("stderr.log");
+        Files.writeString(log, "--- start 1\nepoch 1/3\nkilled\n--- start 2\n");
+        assertEquals(null, Sweep.lastLine(log, true), "nothing from the newest attempt yet");
+        assertEquals("--- start 2", Sweep.lastLine(log, false));
+        Files.writeString(log, "x".repeat(20_000) + "\nepoch 2/3\r\n\n", java.nio.file.StandardOpenOption.APPEND);
+        assertEquals("epoch 2/3", Sweep.lastLine(log, true));
+        assertEquals(null, Sweep.lastLine(tmp.resolve("absent.log"), true));
+        assertEquals("42 s", Sweep.elapsed(42.4));
+        assertEquals("7 min 05 s", Sweep.elapsed(425));
+        assertEquals("3 h 02 min", Sweep.elapsed(3 * 3600 + 125));
+    }
+
     /** A sweep stopped with SIGTERM (or Ctrl-C) says how to continue it; one that ends by itself does not. */
     @Test
     void aStoppedSweepSaysHowToContinue() throws Exception {
