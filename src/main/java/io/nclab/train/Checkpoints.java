@@ -45,7 +45,12 @@ final class Checkpoints {
     record State(int epoch, double bestValAccuracy, int bestEpoch, double testAtBest,
             List<Map<String, Object>> rows, List<Map<String, Object>> timing) {}
 
-    void save(State state, Network net, Optimizer optimizer, NDManager manager) {
+    /**
+     * Writes checkpoint {@code epoch-NNNN} (model, optimiser state, then {@code state.json}) and drops the oldest past
+     * {@code keep}. {@code beforeState} runs once the model and optimiser state are written, just before the state is:
+     * what it changes in the state's rows is saved with them.
+     */
+    void save(State state, Runnable beforeState, Network net, Optimizer optimizer, NDManager manager) {
         String name = String.format("epoch-%04d", state.epoch());
         Path target = dir.resolve(name);
         Path tmp = dir.resolve("." + name + ".tmp");
@@ -59,6 +64,7 @@ final class Checkpoints {
                 // moments of a network of 268 M parameters crashed the first checkpoint)
                 AtomicFiles.write(tmp.resolve(OPTIMIZER), opt::encode);
             }
+            beforeState.run();
             Json.writePretty(tmp.resolve(STATE), state);
             deleteTree(target);
             try {

@@ -51,6 +51,11 @@ public final class MetricsLog {
         write();
     }
 
+    /** Rewrites the files after a row was changed in place (a cell known only after the row was added). */
+    public void rewrite() {
+        write();
+    }
+
     private void write() {
         StringBuilder jsonl = new StringBuilder();
         for (Map<String, Object> r : rows) {

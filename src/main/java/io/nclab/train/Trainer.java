@@ -332,7 +332,7 @@ public final class Trainer {
      * leaves its cells empty).
      */
     static final List<String> TIMING_COLUMNS = List.of("epoch", "threads", "train_seconds", "train_samples_per_s",
-            "data_seconds", "probe_seconds", "rss_mb", "java_heap_mb");
+            "data_seconds", "probe_seconds", "checkpoint_seconds", "rss_mb", "java_heap_mb");
 
     /** A run that diverged says so in this file (its one-line error), for a later report of the directory. */
     public static final String DIVERGED = "diverged.txt";
@@ -550,11 +550,17 @@ public final class Trainer {
                 time.put("java_heap_mb", javaHeapMegabytes());
                 timing.add(time);
                 if (epoch % config.checkpointEvery() == 0 || epoch == config.epochs()) {
-                    checkpoints.save(new Checkpoints.State(epoch, bestVal, bestEpoch, testAtBest,
-                            metrics.rows(), timing.rows()), net, optimizer, root);
+                    long c0 = System.nanoTime();
+                    Checkpoints.State saved = new Checkpoints.State(epoch, bestVal, bestEpoch, testAtBest,
+                            metrics.rows(), timing.rows());
+                    // the seconds go into this epoch's row once the model and optimiser state are written, before the
+                    // checkpoint's own copy of the rows: a run resumed from it reports the same seconds
+                    checkpoints.save(saved, () -> time.put("checkpoint_seconds", (System.nanoTime() - c0) / 1e9),
+                            net, optimizer, root);
+                    timing.rewrite();
                 }
             }
-            // the epochs and probes as timing.csv records them (this attempt's and the earlier ones'), not the set-up:
+            // the epochs, probes and checkpoints as timing.csv records them (this attempt's and the earlier ones'), not the set-up:
             // the figure a --resume of the finished run reports again, and the same whichever attempts made the run
             double seconds = secondsSoFar(timing.rows());
             return new TrainResult(runDir, config.epochs(), seconds, bestVal, bestEpoch, testAtBest, lastTrainAcc,
@@ -562,11 +568,11 @@ public final class Trainer {
         }
     }
 
-    /** The seconds of the epochs and probes that timing rows record. */
+    /** The seconds of the epochs, probes and checkpoints that timing rows record. */
     private static double secondsSoFar(List<Map<String, Object>> timingRows) {
         double seconds = 0;
         for (Map<String, Object> row : timingRows) {
-            for (String k : List.of("train_seconds", "probe_seconds")) {
+            for (String k : List.of("train_seconds", "probe_seconds", "checkpoint_seconds")) {
                 if (row.get(k) instanceof Number n && Double.isFinite(n.doubleValue())) {
                     seconds += n.doubleValue();
                 }

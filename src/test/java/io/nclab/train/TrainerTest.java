@@ -276,6 +276,28 @@ class TrainerTest {
         }
     }
 
+    /** Writing a checkpoint is timed in its epoch's row, in timing.csv and in the checkpoint, and counts in seconds. */
+    @Test
+    void checkpointWritingIsTimedAndCounted() throws IOException {
+        TrainResult r = run(tiny("checkpoint-seconds", Map.of("epochs", 3, "checkpoint_every", 2)));
+        List<Map<String, Object>> rows = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(r.runDir().resolve("timing.jsonl"))) {
+            rows.add(io.nclab.io.Json.MAPPER.readValue(line, Map.class));
+        }
+        double sum = 0;
+        for (Map<String, Object> row : rows) {
+            int epoch = ((Number) row.get("epoch")).intValue();
+            boolean written = epoch == 2 || epoch == 3;
+            assertEquals(written, row.get("checkpoint_seconds") instanceof Number n && n.doubleValue() > 0, row.toString());
+            for (String k : List.of("train_seconds", "probe_seconds", "checkpoint_seconds")) {
+                sum += row.get(k) instanceof Number n ? n.doubleValue() : 0;
+            }
+        }
+        assertEquals(sum, r.seconds(), 1e-9 * sum);
+        String state = Files.readString(r.runDir().resolve("checkpoints").resolve("epoch-0003").resolve("state.json"));
+        assertEquals(2, state.split("\"checkpoint_seconds\"", -1).length - 1, "epochs 2 and 3 in the checkpoint's rows");
+    }
+
     @Test
     void checkpointsPastEpoch9999KeepTheirOrder() throws IOException {
         Path run = tmp.resolve("many-epochs");
