@@ -235,13 +235,12 @@ public final class SweepCommand implements Callable<Integer> {
                     TrainConfig c = t.check();
                     // --per-class and --val-fraction against the data itself, read once per dataset (a value too
                     // large for it would otherwise stop its run only after the runs before it had trained), and what
-                    // the run checks before it writes anything: the device, and a network too large for the memory
-                    // (above the papers' widths only: that needs the images' shape, so the data is loaded, and the
-                    // class counts come from it)
+                    // the run checks before it writes anything: the device, and a network or batch too large for the
+                    // memory (that needs the images' shape, so the data is loaded, and the class counts come from it)
                     String key = c.dataset() + "|" + c.dataDir();
                     Path dir = c.dataDir() == null ? null : Path.of(c.dataDir());
                     Device device = Trainer.device(c.device());
-                    boolean room = c.model().width() > 2 && device.getDeviceType().equals(Device.Type.CPU);
+                    boolean room = device.getDeviceType().equals(Device.Type.CPU);
                     DataSource data = room ? loaded.computeIfAbsent(key, k -> c.dataset().load(dir)) : loaded.get(key);
                     int[] counts = classCounts.computeIfAbsent(key, k -> data != null ? data.train().classCounts()
                             : c.dataset().trainClassCounts(dir));

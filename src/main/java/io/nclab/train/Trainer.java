@@ -272,30 +272,38 @@ public final class Trainer {
     }
 
     /**
-     * Refuses a network whose weights, gradients and optimiser state alone would not fit in the memory this
-     * machine has available, before anything is built or written: the kernel would otherwise kill the process
-     * with no message, leaving a run directory that only fails again. Checked above the widths the papers use.
+     * Refuses a run whose network would not fit in the memory this machine has available, before anything is built or
+     * written: its weights, gradients and optimiser state, and the outputs a training step keeps for a batch
+     * ({@link Network#estimatedFootprint}). The kernel would otherwise kill the process with no message, leaving a run
+     * directory that only fails again. The activations are the forward pass's alone (the backward pass's transient
+     * gradients, the data and the runtime come on top), so a run this lets through may still be too large, but one
+     * it refuses is.
      */
     public static void requireRoomForTheNetwork(TrainConfig config, ImageData train, int classes) {
-        ModelSpec spec = config.model();
-        if (spec.width() <= 2) {
-            return;
-        }
         long available = SystemMemory.availableBytes();
         if (available <= 0) {
             return;
         }
-        double params = Network.estimatedParameters(spec, train.channels(), train.height(), train.width(), classes);
+        ModelSpec spec = config.model();
+        Network.Footprint f = Network.estimatedFootprint(spec, train.channels(), train.height(), train.width(), classes);
         int copies = 2 + switch (config.optimizer()) { // weights and gradients, then the optimiser's own state
             case SGD -> config.momentum() > 0 ? 1 : 0;
             case ADAM -> 2;
             case LBFGS -> 2 * config.lbfgsHistory() + 2;
         };
-        double bytes = params * Float.BYTES * copies;
-        if (bytes > available) {
+        double weights = f.parameters() * Float.BYTES * copies;
+        if (weights > available) {
             throw new UserError(String.format(Locale.ROOT, "--width %s: the network would have about %,.0f trainable"
                     + " parameters, %.3g GB with their gradients and the optimiser's state, but this machine has %.3g GB"
-                    + " of memory available; use a smaller --width", Csv.plain(spec.width()), params, bytes / 1e9, available / 1e9));
+                    + " of memory available; use a smaller --width", Csv.plain(spec.width()), f.parameters(), weights / 1e9,
+                    available / 1e9));
+        }
+        double activations = f.activationBytesPerSample() * config.batchSize();
+        if (weights + activations > available) {
+            throw new UserError(String.format(Locale.ROOT, "--batch-size %d: a training step would keep about %.3g GB of"
+                    + " layer outputs (%.3g MB a sample) beside %.3g GB of parameters, gradients and optimiser state, but this"
+                    + " machine has %.3g GB of memory available; use a smaller --batch-size or --width", config.batchSize(),
+                    activations / 1e9, f.activationBytesPerSample() / 1e6, weights / 1e9, available / 1e9));
         }
     }
 

@@ -85,6 +85,30 @@ class TrainCommandTest {
         assertTrue(!Files.exists(out), "no run directory");
     }
 
+    /**
+     * A batch whose layer outputs would not fit is refused before anything is written (ResNet18 keeps about 8 MB a
+     * sample of 32×32 images: 4,096 of them are 33 GB).
+     */
+    @Test
+    void aBatchTooLargeForMemoryIsRefusedUpFront() throws IOException {
+        Path c10 = TinyData.cifar10(tmp.resolve("c10-batch"), 20, 4);
+        Path out = tmp.resolve("big-batch");
+        CliRunner.Result r;
+        System.setProperty("nclab.memory.available", "24000000000");
+        try {
+            r = nclab("train", "--dataset", "cifar10", "--data-dir", c10.toString(), "--model", "resnet18",
+                    "--batch-size", "4096", "--epochs", "1", "--out", out.toString());
+            assertEquals(2, r.code(), r.err());
+            assertTrue(r.err().startsWith("nclab train: --batch-size 4096: a training step would keep about 33."), r.err());
+            assertTrue(r.err().contains("(8.13 MB a sample)") && r.err().contains("24.0 GB of memory available"), r.err());
+            assertTrue(r.err().strip().endsWith("use a smaller --batch-size or --width"), r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertTrue(!Files.exists(out), "no run directory");
+        } finally {
+            System.clearProperty("nclab.memory.available");
+        }
+    }
+
     /** A second run into a finished run's directory is refused and leaves every file of the first in place. */
     @Test
     void aRunDirectoryThatHoldsARunIsRefusedUntouched() throws IOException {

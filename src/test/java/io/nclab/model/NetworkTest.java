@@ -13,6 +13,7 @@ import ai.djl.training.ParameterStore;
 import io.nclab.UserError;
 import io.nclab.nd.Nd;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class NetworkTest {
@@ -164,14 +165,39 @@ class NetworkTest {
     /** The estimate from three tiny builds is the standard architectures' count, exactly (a quadratic in X). */
     @Test
     void estimatedParameterCountsAreExact() {
-        assertEquals(11_173_962, Network.estimatedParameters(new ModelSpec(Architecture.RESNET18, 1, 1, 0, false, true,
-                true), 3, 32, 32, 10), 1e-3);
-        assertEquals(68_883_240, Network.estimatedParameters(new ModelSpec(Architecture.WRN50, 2, 1, 0, false, true,
-                true), 3, 64, 64, 1000), 1e-3);
+        assertEquals(11_173_962, Network.estimatedFootprint(new ModelSpec(Architecture.RESNET18, 1, 1, 0, false, true,
+                true), 3, 32, 32, 10).parameters(), 1e-3);
+        assertEquals(68_883_240, Network.estimatedFootprint(new ModelSpec(Architecture.WRN50, 2, 1, 0, false, true,
+                true), 3, 64, 64, 1000).parameters(), 1e-3);
         try (NDManager m = Nd.newManager()) {
             ModelSpec mlp = new ModelSpec(Architecture.MLP, 0.75, 4, 0, false, true, false);
             assertEquals(Network.build(mlp, 1, 28, 28, 10, m).trainableParameters(),
-                    Network.estimatedParameters(mlp, 1, 28, 28, 10), 1e-3);
+                    Network.estimatedFootprint(mlp, 1, 28, 28, 10).parameters(), 1e-3);
+        }
+    }
+
+    /**
+     * The layer outputs a training forward pass keeps: for the MLP, counted by hand (the flattened image, then a linear
+     * layer, batch norm and ReLU of 1024·X units per layer, then the K logits); for ResNet18 and WideResNet-50 the
+     * estimate from the tiny builds is what a build at that width keeps (the sizes are linear in the width).
+     */
+    @Test
+    void estimatedActivationsAreWhatAForwardPassKeeps() {
+        ModelSpec mlp = new ModelSpec(Architecture.MLP, 1, 3, 0, false, true, true);
+        assertEquals((784 + 3 * 3 * 1024 + 10) * 4.0, Network.estimatedFootprint(mlp, 1, 28, 28, 10)
+                .activationBytesPerSample(), 1e-6);
+        for (ModelSpec spec : List.of(new ModelSpec(Architecture.RESNET18, 0.5, 1, 0, false, true, true),
+                new ModelSpec(Architecture.WRN50, 0.25, 1, 0, false, true, true))) {
+            double kept;
+            try (NDManager m = Nd.newManager(); NDManager step = m.newSubManager()) {
+                Network net = Network.build(spec, 3, 32, 32, 10, m);
+                NDArray images = step.zeros(new Shape(4, 3, 32, 32));
+                net.forward(new ParameterStore(step, false), images, true);
+                kept = step.getManagedArrays().stream().filter(a -> a != images)
+                        .mapToDouble(a -> a.size() * 4.0).sum() / 4;
+            }
+            assertEquals(kept, Network.estimatedFootprint(spec, 3, 32, 32, 10).activationBytesPerSample(), 1e-6 * kept,
+                    spec.toString());
         }
     }
 
