@@ -37,37 +37,16 @@ public final class TheoryCommand implements Callable<Integer> {
     /** Seconds per class of --check-contrastive there (K = 10,000: 36 s; K = 30,000: 178 s, busy). */
     static final double CHECK_SECONDS_PER_CLASS = 4e-3;
 
-    /** Work estimated to take at least this long is announced on stderr before it starts. */
-    static final double LONG_SECONDS = 20;
-
-    private static void noteIfLong(double seconds, String what) {
-        String note = longNote(seconds, what);
-        if (note != null) {
-            System.err.println(note);
-            System.err.flush();
-        }
-    }
-
-    /** The note for work of about {@code seconds}, or null below {@link #LONG_SECONDS}. */
-    static String longNote(double seconds, String what) {
-        if (!(seconds >= LONG_SECONDS)) {
-            return null;
-        }
-        return String.format(java.util.Locale.ROOT, "note: %s, which takes on the order of %s here", what,
-                seconds < 90 ? String.format(java.util.Locale.ROOT, "%.0f seconds", seconds)
-                        : String.format(java.util.Locale.ROOT, "%.0f minutes", seconds / 60));
-    }
-
     @Override
     public Integer call() {
         UfmProblem p = problem.problem();
         if (p.loss().contrastive()) {
             // the scalar problem evaluates the loss at 4,001 points of K logits each: about 9 s per 100,000 classes here
-            noteIfLong(p.classes() * SECONDS_PER_CLASS, String.format(java.util.Locale.ROOT, "K = %,d: the scalar problem"
+            LongWork.noteIfLong(p.classes() * SECONDS_PER_CLASS, String.format(java.util.Locale.ROOT, "K = %,d: the scalar problem"
                     + " evaluates the loss at 4,001 points of K logits each", p.classes()));
         }
         if (checkContrastive) {
-            noteIfLong(p.classes() * CHECK_SECONDS_PER_CLASS, String.format(java.util.Locale.ROOT, "K = %,d:"
+            LongWork.noteIfLong(p.classes() * CHECK_SECONDS_PER_CLASS, String.format(java.util.Locale.ROOT, "K = %,d:"
                     + " --check-contrastive evaluates 20,000 random logit vectors and a 20,001-point grid, K logits each",
                     p.classes()));
         }

@@ -257,4 +257,22 @@ class MetricsCommandTest {
             assertEquals(1, r.err().strip().split("\n").length, r.err());
         }
     }
+
+    /** Metrics are announced when long: at N = 100,000, K = 10,000 (45 s measured), not at N = 50,000, d = 2,048, K = 10. */
+    @Test
+    void longMetricsAreAnnounced() {
+        int[] many = new int[100_000];
+        int[] ten = new int[50_000];
+        for (int i = 0; i < many.length; i++) {
+            many[i] = i % 10_000;
+        }
+        for (int i = 0; i < ten.length; i++) {
+            ten[i] = i % 10;
+        }
+        assertEquals(49, MetricsCommand.estimatedSeconds(many, 10_000, 64, true), 5);
+        assertEquals(0.4, MetricsCommand.estimatedSeconds(ten, 10, 2048, false), 0.2);
+        assertEquals(7.5, MetricsCommand.estimatedSeconds(ten, 10, 2048, true), 2);
+        assertTrue(LongWork.note(MetricsCommand.estimatedSeconds(many, 10_000, 64, false), "x") != null);
+        assertEquals(null, LongWork.note(MetricsCommand.estimatedSeconds(ten, 10, 2048, true), "x"));
+    }
 }

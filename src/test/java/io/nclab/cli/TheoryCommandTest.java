@@ -20,12 +20,12 @@ class TheoryCommandTest {
 
     @Test
     void longWorkIsAnnouncedWithItsOrderOfTime() {
-        assertEquals(null, TheoryCommand.longNote(19, "x"));
+        assertEquals(null, LongWork.note(19, "x"));
         assertEquals("note: K = 10,000: y, which takes on the order of 40 seconds here",
-                TheoryCommand.longNote(10_000 * TheoryCommand.CHECK_SECONDS_PER_CLASS, "K = 10,000: y"));
-        assertEquals("note: z, which takes on the order of 3 minutes here", TheoryCommand.longNote(180, "z"));
+                LongWork.note(10_000 * TheoryCommand.CHECK_SECONDS_PER_CLASS, "K = 10,000: y"));
+        assertEquals("note: z, which takes on the order of 3 minutes here", LongWork.note(180, "z"));
         // the scalar problem's note starts near a quarter of a million classes, the check's near 5,000
-        assertEquals(null, TheoryCommand.longNote(200_000 * TheoryCommand.SECONDS_PER_CLASS, "w"));
-        assertEquals(null, TheoryCommand.longNote(4_000 * TheoryCommand.CHECK_SECONDS_PER_CLASS, "w"));
+        assertEquals(null, LongWork.note(200_000 * TheoryCommand.SECONDS_PER_CLASS, "w"));
+        assertEquals(null, LongWork.note(4_000 * TheoryCommand.CHECK_SECONDS_PER_CLASS, "w"));
     }
 }
