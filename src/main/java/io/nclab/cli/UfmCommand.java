@@ -128,6 +128,9 @@ public final class UfmCommand implements Callable<Integer> {
             last[0] = x.w().toDoubleArray();
             last[1] = x.h().transpose().toDoubleArray();
             last[2] = x.b().toDoubleArray();
+        }, line -> {
+            System.err.println(line);
+            System.err.flush();
         });
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("objective", o.result().value());

@@ -57,6 +57,7 @@ abstract class FirstOrderLoop implements Optimizer {
                     monitor.report(it, f.value(x), gn, x);
                     reported = it;
                 }
+                monitor.step(it);
             }
             double value = f.value(x);
             if (reported != it) {

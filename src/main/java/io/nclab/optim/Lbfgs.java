@@ -96,6 +96,7 @@ public final class Lbfgs implements Optimizer {
                     monitor.report(it, value, gn, x);
                     reported = it;
                 }
+                monitor.step(it);
             }
             if (reported != it) {
                 monitor.report(it, value, gn, x);

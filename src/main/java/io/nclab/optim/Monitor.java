@@ -10,6 +10,9 @@ public interface Monitor<V extends Vec<V>> {
 
     void report(int iteration, double value, double gradNorm, V x);
 
+    /** Called after every iteration, reported or not (for a caller that keeps time); nothing by default. */
+    default void step(int iteration) {}
+
     static <V extends Vec<V>> Monitor<V> none() {
         return new Monitor<>() {
             @Override

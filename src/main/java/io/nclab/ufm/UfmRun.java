@@ -75,6 +75,21 @@ public final class UfmRun {
      */
     public static Outcome solve(UfmSettings settings, Function<UfmPoint, Map<String, Double>> metrics,
             Consumer<Row> rows, Consumer<UfmPoint> atEnd) {
+        return solve(settings, metrics, rows, atEnd, null);
+    }
+
+    /**
+     * Time without a logged row after which {@code progress} hears where the solve is (then once per such time): a large
+     * problem's --log-every iterations can take minutes. Tests shorten it.
+     */
+    static long quietNanos = 60_000_000_000L;
+
+    /**
+     * {@link #solve(UfmSettings, Function, Consumer, Consumer)}, telling {@code progress} (if not null) the iteration
+     * reached whenever {@link #quietNanos} pass without a logged row.
+     */
+    public static Outcome solve(UfmSettings settings, Function<UfmPoint, Map<String, Double>> metrics,
+            Consumer<Row> rows, Consumer<UfmPoint> atEnd, Consumer<String> progress) {
         UfmProblem p = settings.problem();
         Optimizer optimizer = Optimizer.named(settings.optimizer(), settings.lr());
         try (NDManager manager = io.nclab.nd.Nd.newManager();
@@ -84,10 +99,22 @@ public final class UfmRun {
             long[] excluded = {0};
             Map<String, Double> last = new LinkedHashMap<>();
             double[] startValue = {Double.NaN};
+            long[] heard = {start};
             Monitor<UfmPoint> monitor = new Monitor<>() {
                 @Override
                 public int every() {
                     return settings.logEvery();
+                }
+
+                @Override
+                public void step(int iteration) {
+                    long now = System.nanoTime();
+                    if (progress != null && now - heard[0] >= quietNanos) {
+                        heard[0] = now;
+                        progress.accept(String.format(java.util.Locale.ROOT, "iteration %,d of at most %,d (a row every"
+                                + " %,d), %.0f s", iteration, settings.iterations(), settings.logEvery(),
+                                (now - start) / 1e9));
+                    }
                 }
 
                 @Override
@@ -115,6 +142,7 @@ public final class UfmRun {
                     excluded[0] += t1 - t0;
                     double secs = (t0 - start - (excluded[0] - (t1 - t0))) / 1e9;
                     rows.accept(new Row(iteration, value, gradNorm, secs, m));
+                    heard[0] = System.nanoTime();
                 }
             };
             OptimResult r = optimizer.minimize(f, x, new StopRule(settings.iterations(), settings.tolerance()), monitor);

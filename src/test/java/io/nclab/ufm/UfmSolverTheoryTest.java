@@ -81,4 +81,25 @@ class UfmSolverTheoryTest {
         UfmRun.Outcome o = solve(p, "lbfgs", 1, 500, 1);
         assertEquals(t.objective(), o.result().value(), 1e-10);
     }
+
+    /** Between logged rows that are far apart, the solve says where it is, for both solver families. */
+    @org.junit.jupiter.api.Test
+    void aQuietSolveSaysWhereItIs() {
+        UfmProblem p = UfmProblem.balanced(LossSpec.parse("ce"), 4, 8, 5, 5e-3, 5e-3, 5e-3, true);
+        long before = UfmRun.quietNanos;
+        UfmRun.quietNanos = 0; // every iteration counts as quiet
+        try {
+            for (String opt : new String[] {"lbfgs", "gd"}) {
+                java.util.List<String> lines = new java.util.ArrayList<>();
+                java.util.List<Integer> rows = new java.util.ArrayList<>();
+                UfmSettings s = new UfmSettings(p, opt, opt.equals("gd") ? 0.5 : 1, 30, 0, 0, 0.1, 10);
+                UfmRun.solve(s, x -> Map.of(), r -> rows.add(r.iteration()), null, lines::add);
+                assertEquals(java.util.List.of(0, 10, 20, 30), rows, opt);
+                assertEquals(30, lines.size(), opt + ": " + lines);
+                assertTrue(lines.get(4).matches("iteration 5 of at most 30 \\(a row every 10\\), \\d+ s"), lines.get(4));
+            }
+        } finally {
+            UfmRun.quietNanos = before;
+        }
+    }
 }
