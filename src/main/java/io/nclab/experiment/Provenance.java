@@ -104,7 +104,8 @@ public final class Provenance {
     }
 
     /**
-     * The rule of every nclab output folder: it must be absent, empty but for the {@code ignored} names, or
+     * The rule of every nclab output folder: it must be absent, empty but for the {@code ignored} names (and the
+     * temporaries of {@link io.nclab.io.AtomicFiles} writes a kill left behind), or
      * {@code ours} (written before by the same command, as its marker shows); otherwise one line,
      * "{@code option} DIR {@code why}; give a new or empty folder", before any work.
      */
@@ -116,7 +117,9 @@ public final class Provenance {
         }
         boolean empty;
         try (java.util.stream.Stream<Path> s = Files.list(dir)) {
-            empty = s.allMatch(f -> ignored.contains(f.getFileName().toString()));
+            // nor does a temporary that a killed nclab write left behind (".config.json.123.tmp"): it holds nothing
+            empty = s.allMatch(f -> ignored.contains(f.getFileName().toString())
+                    || io.nclab.io.AtomicFiles.temporaryOf(f.getFileName().toString()) != null);
         } catch (IOException e) {
             throw new UserError("cannot list " + option + " " + dir + ": " + IoErrors.reason(e));
         }

@@ -309,7 +309,7 @@ public final class Sweep {
         Map<String, Object> result = code == 0 ? lastJsonLine(stdout, offset) : null;
         ResultsDb.Finished f;
         if (result != null) {
-            writeResult(r, runDir, code, seconds, shown, result);
+            writeResult(r, runDir, code, seconds, Instant.now(), shown, result);
             f = finishedFromFile(r, runDir);
         } else {
             f = new ResultsDb.Finished(r.id(), false, Instant.now().toString(), seconds, code, Map.of(),
@@ -327,13 +327,13 @@ public final class Sweep {
         return f;
     }
 
-    private static void writeResult(RunSpec r, Path runDir, int code, double seconds, String shown,
+    private static void writeResult(RunSpec r, Path runDir, int code, double seconds, Instant finished, String shown,
             Map<String, Object> result) {
         Map<String, Object> file = new LinkedHashMap<>();
         file.put("run_id", r.id());
         file.put("exit_code", code);
         file.put("seconds", seconds);
-        file.put("finished", Instant.now().toString());
+        file.put("finished", finished.toString());
         file.put("command_line", shown);
         file.put("result", result);
         Json.writePretty(runDir.resolve(RESULT_FILE), file);
@@ -351,10 +351,41 @@ public final class Sweep {
         }
         Map<String, Object> result = lastJsonLine(stdout, 0);
         if (result != null) {
+            // the attempt as the logs date it: it ended when its result line was written, and began at the newest
+            // "--- <instant>" line the sweep wrote into stderr.log when it started it
+            Instant finished;
+            try {
+                finished = Files.getLastModifiedTime(stdout).toInstant();
+            } catch (IOException e) {
+                finished = Instant.now();
+            }
+            Instant started = attemptStart(runDir.resolve("stderr.log"));
             Object secs = result.get("seconds");
-            writeResult(r, runDir, 0, secs instanceof Number n ? n.doubleValue() : 0.0,
-                    "(recorded from stdout.log after an interrupted sweep)", result);
+            double seconds = started != null && !started.isAfter(finished)
+                    ? java.time.Duration.between(started, finished).toNanos() / 1e9
+                    : secs instanceof Number n ? n.doubleValue() : 0.0;
+            writeResult(r, runDir, 0, seconds, finished, "(recorded from stdout.log after an interrupted sweep)", result);
         }
+    }
+
+    /** When the sweep last started the run: the instant on the newest "--- " line of its stderr.log, or null. */
+    static Instant attemptStart(Path stderr) {
+        Instant start = null;
+        try {
+            for (String line : Files.readAllLines(stderr, StandardCharsets.UTF_8)) {
+                if (line.startsWith("--- ")) {
+                    String[] f = line.split(" ", 3);
+                    try {
+                        start = Instant.parse(f[1]);
+                    } catch (RuntimeException notAnInstant) {
+                        // a line of the run's own that happens to start so
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        return start;
     }
 
     /** The finished run as its sweep-result.json and probe table describe it. */

@@ -241,4 +241,33 @@ public final class AtomicFiles {
     public static void writeString(Path target, String text) {
         write(target, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
     }
+
+    /** A temporary file {@link #write} makes beside {@code NAME}: ".NAME.&lt;digits&gt;.tmp". */
+    private static final java.util.regex.Pattern TEMPORARY = java.util.regex.Pattern.compile("\\.(.+)\\.\\d+\\.tmp");
+
+    /**
+     * The name of the file whose write a file named {@code name} is the temporary of (left behind by a process killed
+     * while writing it), or null when it is no such temporary.
+     */
+    public static String temporaryOf(String name) {
+        java.util.regex.Matcher m = TEMPORARY.matcher(name);
+        return m.matches() ? m.group(1) : null;
+    }
+
+    /**
+     * Deletes the temporaries that writes of {@code names} in {@code dir} left behind (a process killed mid-write);
+     * only for a folder this process holds, so that no write is going on. Best effort.
+     */
+    public static void deleteTemporaries(Path dir, java.util.Set<String> names) {
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) s::iterator) {
+                String of = temporaryOf(f.getFileName().toString());
+                if (of != null && names.contains(of) && Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // best effort: a leftover temporary is litter, not harm
+        }
+    }
 }

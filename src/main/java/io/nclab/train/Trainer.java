@@ -309,6 +309,13 @@ public final class Trainer {
 
     /** The line a run stopped from outside (Ctrl-C, kill) leaves: where it can continue from. */
     private void sayHowToResume() {
+        // waits for a checkpoint being written, and keeps the next from being written, until the line is out
+        synchronized (runFiles) {
+            sayHowToResumeNow();
+        }
+    }
+
+    private void sayHowToResumeNow() {
         List<Path> all;
         try {
             all = new Checkpoints(runDir, 1).list();
@@ -347,6 +354,17 @@ public final class Trainer {
 
     /** The training labels of a --random-labels run. */
     static final String RANDOM_LABELS = "train-labels.json";
+
+    /** Every file a run writes in its folder (beside checkpoints/). */
+    private static final java.util.Set<String> RUN_FILES = java.util.Set.of("config.json", DATA_FILE, RANDOM_LABELS,
+            "metrics.csv", "metrics.jsonl", "timing.csv", "timing.jsonl", DIVERGED, "best-model.params", RunFiles.MARGINS);
+
+    /**
+     * Held while config.json or a checkpoint is written, and while an interrupted run says where it can continue from:
+     * the line names the checkpoint that is there when the process ends (the training thread goes on while shutdown
+     * hooks run, and could write one more after the line was made).
+     */
+    private final Object runFiles = new Object();
 
     /** What a run writes before its first epoch trains. */
     private static final List<String> STARTED_FILES = List.of("config.json", RANDOM_LABELS, "metrics.csv",
@@ -563,8 +581,10 @@ public final class Trainer {
                             metrics.rows(), timing.rows());
                     // the seconds go into this epoch's row once the model and optimiser state are written, before the
                     // checkpoint's own copy of the rows: a run resumed from it reports the same seconds
-                    checkpoints.save(saved, () -> time.put("checkpoint_seconds", (System.nanoTime() - c0) / 1e9),
-                            net, optimizer, root);
+                    synchronized (runFiles) {
+                        checkpoints.save(saved, () -> time.put("checkpoint_seconds", (System.nanoTime() - c0) / 1e9),
+                                net, optimizer, root);
+                    }
                     timing.rewrite();
                 }
             }
@@ -631,6 +651,8 @@ public final class Trainer {
             throw new UserError("cannot create run directory " + runDir + ": " + IoErrors.reason(e));
         }
         Checkpoints.deleteQuietly(runDir.resolve(DIVERGED)); // a resumed attempt is judged afresh
+        // the temporaries of writes an earlier attempt was killed in (this process holds the run's lock)
+        io.nclab.io.AtomicFiles.deleteTemporaries(runDir, RUN_FILES);
         if (resuming) {
             // a directory that already holds a run was refused in run(), before anything was written; what a run
             // killed while it started did not write yet (a run of an earlier nclab never wrote) is written now
@@ -643,10 +665,13 @@ public final class Trainer {
         if (settings.get("data_dir") instanceof String d) {
             settings.put("data_dir", Path.of(d).toAbsolutePath().normalize().toString());
         }
+        // first: config.json is what makes the directory resumable, and --resume writes the data files a run killed
+        // before them lacks (they follow from the configuration); written after them, a kill in between left a folder
+        // of data files that --resume (no config.json) and --out (not a run's folder) both refused
+        synchronized (runFiles) {
+            Provenance.writeConfig(runDir, "train", settings);
+        }
         writeDataFiles(data, false);
-        // last: config.json is what makes the directory resumable, so a run killed before it resumes nothing,
-        // and one killed after it has every file that --resume does not write again
-        Provenance.writeConfig(runDir, "train", settings);
     }
 
     /** data.json, and train-labels.json with random labels: both follow from the configuration alone. */

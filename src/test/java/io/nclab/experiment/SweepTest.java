@@ -252,6 +252,10 @@ class SweepTest {
         Files.writeString(log, "x".repeat(20_000) + "\nepoch 2/3\r\n\n", java.nio.file.StandardOpenOption.APPEND);
         assertEquals("epoch 2/3", Sweep.lastLine(log, true));
         assertEquals(null, Sweep.lastLine(tmp.resolve("absent.log"), true));
+        Files.writeString(log, "--- 2026-11-24T07:27:07.010Z nclab train\n--- not an instant\n--- 2026-11-24T08:00:00Z nclab"
+                + " train --resume\nepoch 3/3\n");
+        assertEquals(java.time.Instant.parse("2026-11-24T08:00:00Z"), Sweep.attemptStart(log), "the newest start");
+        assertEquals(null, Sweep.attemptStart(tmp.resolve("absent.log")));
         assertEquals("42 s", Sweep.elapsed(42.4));
         assertEquals("7 min 05 s", Sweep.elapsed(425));
         assertEquals("3 h 02 min", Sweep.elapsed(3 * 3600 + 125));

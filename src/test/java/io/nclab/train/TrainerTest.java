@@ -308,6 +308,37 @@ class TrainerTest {
                 .map(p -> p.getFileName().toString()).toList(), "oldest first, by number");
     }
 
+    /**
+     * A run killed as it starts leaves its lock, config.json (written first) or a temporary of a write: the folder is
+     * taken by --out (only a lock and temporaries) or continued by --resume (config.json), to the same run as one never
+     * killed; the temporaries of the run's own files go, anything else stays.
+     */
+    @Test
+    void aRunKilledAsItStartsIsContinuedOrStartedAgain() throws IOException {
+        TrainResult whole = run(tiny("start-whole", Map.of("epochs", 2)));
+        String metrics = Files.readString(whole.runDir().resolve("metrics.csv"));
+        // killed while writing config.json: a lock and a temporary
+        Path a = tmp.resolve("start-a");
+        Files.createDirectories(a);
+        Files.writeString(a.resolve(".nclab-train.lock"), "");
+        Files.writeString(a.resolve(".config.json.4242.tmp"), "{\"comm");
+        Files.writeString(a.resolve(".notes.txt.7.tmp"), "someone else's");
+        run(tiny("start-a", Map.of("epochs", 2)));
+        assertEquals(metrics, Files.readString(a.resolve("metrics.csv")));
+        assertFalse(Files.exists(a.resolve(".config.json.4242.tmp")), "the run's own temporary went");
+        assertTrue(Files.exists(a.resolve(".notes.txt.7.tmp")), "another file's temporary stays");
+        // killed right after config.json: continued from the start
+        Path b = whole.runDir().resolveSibling("start-b");
+        Files.createDirectories(b);
+        Files.writeString(b.resolve("config.json"), Files.readString(whole.runDir().resolve("config.json"))
+                .replace(whole.runDir().toAbsolutePath().normalize().toString(), b.toAbsolutePath().normalize().toString()));
+        Files.writeString(b.resolve(".data.json.5.tmp"), "");
+        Trainer.resume(b, null).run();
+        assertEquals(metrics, Files.readString(b.resolve("metrics.csv")));
+        assertEquals(Files.readString(whole.runDir().resolve(Trainer.DATA_FILE)), Files.readString(b.resolve(Trainer.DATA_FILE)));
+        assertFalse(Files.exists(b.resolve(".data.json.5.tmp")));
+    }
+
     /** A run killed between config.json and data.json gets its data files from the resume (they follow from the config). */
     @Test
     void aResumeWritesTheDataFilesARunKilledAtItsStartDidNotWrite() throws IOException {
