@@ -1,6 +1,5 @@
 package io.nclab.cli;
 
-import io.nclab.UserError;
 import io.nclab.nd.Nd;
 import picocli.CommandLine.Option;
 
@@ -14,9 +13,7 @@ public final class ComputeOptions {
 
     /** Refuses a bad --threads (without changing anything). */
     public void check() {
-        if (threads < 0) {
-            throw new UserError("--threads must be >= 0, got " + threads);
-        }
+        Nd.requireThreads("--threads", threads);
     }
 
     /**

@@ -196,6 +196,9 @@ public final class TrainCommand implements Callable<Integer> {
      * run this way before it starts any.
      */
     TrainConfig check() {
+        if (threads != null) {
+            io.nclab.nd.Nd.requireThreads("--threads", threads);
+        }
         TrainConfig c = config();
         int k = c.dataset().knownClasses();
         if (k > 0) {
@@ -349,6 +352,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         Map<String, Object> overrides = new LinkedHashMap<>();
         if (threads != null) {
+            io.nclab.nd.Nd.requireThreads("--threads", threads);
             overrides.put("threads", threads);
         }
         if (device != null) {

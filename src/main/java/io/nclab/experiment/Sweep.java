@@ -113,6 +113,7 @@ public final class Sweep {
         if (threads < 1) {
             throw new UserError("--threads must be at least 1 (or 0 for the default share of the cores), got " + threads);
         }
+        io.nclab.nd.Nd.requireThreads("--threads", threads);
         long start = System.nanoTime();
         Path lockFile = dir.resolve("sweep.lock");
         boolean newDir = !Files.exists(dir);

@@ -19,13 +19,22 @@ public record ModelSpec(Architecture architecture, double width, int depth, int 
         if (!(width > 0) || Double.isInfinite(width)) {
             throw new UserError("--width must be a positive multiplier, got " + width);
         }
-        if (depth < 1) {
-            throw new UserError("--depth must be at least 1, got " + depth);
+        if (depth < 1 || depth > MAX_DEPTH) {
+            throw new UserError("--depth must be from 1 to " + MAX_DEPTH + ", got " + depth);
         }
-        if (featureDim < 0) {
-            throw new UserError("--feature-dim must be positive, got " + featureDim);
+        if (featureDim < 0 || featureDim > MAX_FEATURE_DIM) {
+            throw new UserError(String.format(java.util.Locale.ROOT, "--feature-dim must be from 1 to %,d, got %,d",
+                    MAX_FEATURE_DIM, featureDim));
         }
     }
+
+    /**
+     * The most MLP hidden layers and the largest feature dimension taken: far beyond any network the papers study, and
+     * small enough for the three tiny builds that size a network before it is built ({@code Network.estimatedFootprint})
+     * to be cheap; the memory check then refuses what is too large for the machine.
+     */
+    public static final int MAX_DEPTH = 1000;
+    public static final int MAX_FEATURE_DIM = 1_000_000;
 
     /** In words, for a run's header: "mlp (width 1, depth 3, batch norm)", "wrn50 (width 2)", "+ fixed ETF", ... */
     public String describe() {

@@ -262,11 +262,25 @@ public final class Network {
     }
 
     public void load(NDManager manager, DataInputStream in) throws IOException {
+        List<Pair<String, Parameter>> all = parameters();
+        Shape[] built = new Shape[all.size()];
+        for (int i = 0; i < built.length; i++) {
+            built[i] = all.get(i).getValue().getArray().getShape();
+        }
         try {
             features.loadParameters(manager, in);
             classifier.loadParameters(manager, in);
         } catch (MalformedModelException e) {
-            throw new IOException("parameters do not fit this network: " + e.getMessage(), e);
+            throw new IOException("not the parameters of this network, or a damaged file (" + e.getMessage() + ")", e);
+        }
+        // DJL takes arrays of any shape: parameters saved from another width would load, and train on, silently
+        for (int i = 0; i < built.length; i++) {
+            Shape read = all.get(i).getValue().getArray().getShape();
+            if (!read.equals(built[i])) {
+                throw new IOException("the parameters do not fit this network: " + all.get(i).getKey() + " is "
+                        + read + " in the file, " + built[i] + " in the network of " + spec.describe()
+                        + " (saved from another configuration?)");
+            }
         }
         if (spec.fixedEtf()) {
             classifier.getParameters().get("weight").freeze(true);

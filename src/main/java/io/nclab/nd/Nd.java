@@ -29,6 +29,26 @@ public final class Nd {
     }
 
     /** Sets the number of threads native tensor operations use (PyTorch's intra-op threads). */
+    /**
+     * The most native threads a command takes: four per core, and at least 64 (a run made on a larger machine can be
+     * repeated with its count). PyTorch with thousands of threads stalls for minutes and ignores SIGTERM.
+     */
+    public static int maxThreads() {
+        return Math.max(64, 4 * Runtime.getRuntime().availableProcessors());
+    }
+
+    /** Refuses (one line) a thread count given as {@code option} that is negative or above {@link #maxThreads}. */
+    public static void requireThreads(String option, int n) {
+        if (n < 0) {
+            throw new io.nclab.UserError(option + " must be >= 0, got " + n);
+        }
+        if (n > maxThreads()) {
+            throw new io.nclab.UserError(String.format(java.util.Locale.ROOT, "%s must be at most %d (four per core of"
+                    + " this machine's %d, and at least 64), got %d", option, maxThreads(),
+                    Runtime.getRuntime().availableProcessors(), n));
+        }
+    }
+
     public static void setThreads(int n) {
         Engine.getEngine("PyTorch");
         ai.djl.pytorch.jni.JniUtils.setNumThreads(n);

@@ -134,6 +134,11 @@ final class Checkpoints {
             }
             file = c.resolve(STATE);
             State s = Json.MAPPER.readValue(file.toFile(), new TypeReference<State>() {});
+            long number = Long.parseLong(c.getFileName().toString().substring("epoch-".length()));
+            if (s.epoch() != number || s.bestEpoch() > s.epoch() || s.rows() == null || s.timing() == null) {
+                throw new UserError("cannot resume from checkpoint " + c + ": " + STATE + " does not describe it (epoch "
+                        + s.epoch() + ", best epoch " + s.bestEpoch() + ")" + advice);
+            }
             return new State(s.epoch(), s.bestValAccuracy(), s.bestEpoch(), s.testAtBest(), numbers(s.rows()),
                     numbers(s.timing()));
         } catch (IOException e) {

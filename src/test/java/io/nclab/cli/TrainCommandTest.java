@@ -109,6 +109,38 @@ class TrainCommandTest {
         }
     }
 
+    /**
+     * Values past what any run needs are refused in one line before anything is written: a thread count in the
+     * thousands (PyTorch stalls for minutes, deaf to SIGTERM), a feature dimension or MLP depth that the sizing builds
+     * themselves could not hold.
+     */
+    @Test
+    void absurdSizesAndThreadCountsAreRefusedUpFront() {
+        int max = io.nclab.nd.Nd.maxThreads();
+        String[][] bad = {
+            {"train", "--threads", "100000"},
+            {"train", "--feature-dim", "100000000"},
+            {"train", "--depth", "1000000000"},
+            {"ufm", "--threads", Integer.toString(max + 1)},
+            {"sweep", "--name", "t", "--root", tmp.resolve("sweeps").toString(), "--threads", "100000"},
+        };
+        String[] says = {"--threads must be at most " + max, "--feature-dim must be from 1 to 1,000,000",
+            "--depth must be from 1 to 1000", "--threads must be at most " + max, "--threads must be at most " + max};
+        for (int i = 0; i < bad.length; i++) {
+            java.util.List<String> args = new java.util.ArrayList<>(List.of(bad[i]));
+            if (bad[i][0].equals("train")) {
+                args.addAll(List.of("--out", tmp.resolve("absurd-" + i).toString()));
+            }
+            CliRunner.Result r = nclab(args.toArray(new String[0]));
+            assertEquals(2, r.code(), args + "\n" + r.err());
+            assertTrue(r.err().contains(says[i]), r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertTrue(!Files.exists(tmp.resolve("absurd-" + i)), "nothing written");
+        }
+        assertTrue(!Files.exists(tmp.resolve("sweeps")), "nothing written");
+        assertEquals(0, nclab("ufm", "--threads", Integer.toString(max), "--iters", "1").code());
+    }
+
     /** A second run into a finished run's directory is refused and leaves every file of the first in place. */
     @Test
     void aRunDirectoryThatHoldsARunIsRefusedUntouched() throws IOException {

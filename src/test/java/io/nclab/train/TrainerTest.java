@@ -339,6 +339,31 @@ class TrainerTest {
         assertFalse(Files.exists(b.resolve(".data.json.5.tmp")));
     }
 
+    /**
+     * A checkpoint that does not fit the run's configuration (config.json edited to another width) or whose state does not
+     * describe it is refused in one line; DJL alone loads parameters of any shape and trained on.
+     */
+    @Test
+    void aCheckpointThatDoesNotFitTheConfigurationIsRefused() throws IOException {
+        TrainResult r = run(tiny("misfit", Map.of("epochs", 2)));
+        Path cfg = r.runDir().resolve("config.json");
+        String config = Files.readString(cfg);
+        deleteTree(r.runDir().resolve("checkpoints").resolve("epoch-0002"));
+        String wider = config.replaceFirst("\"width\"\\s*:\\s*0\\.03125", "\"width\" : 0.0625");
+        assertTrue(!wider.equals(config), "the config names the width");
+        Files.writeString(cfg, wider);
+        io.nclab.UserError e = assertThrows(io.nclab.UserError.class, () -> Trainer.resume(r.runDir(), null).run());
+        assertTrue(e.getMessage().contains("model.params: the parameters do not fit this network:"), e.getMessage());
+        Files.writeString(cfg, config);
+        Path state = r.runDir().resolve("checkpoints").resolve("epoch-0001").resolve("state.json");
+        String json = Files.readString(state);
+        Files.writeString(state, json.replaceFirst("\"epoch\"\\s*:\\s*1", "\"epoch\" : -7"));
+        e = assertThrows(io.nclab.UserError.class, () -> Trainer.resume(r.runDir(), null).run());
+        assertTrue(e.getMessage().contains("state.json does not describe it (epoch -7"), e.getMessage());
+        Files.writeString(state, json);
+        assertEquals(2, Trainer.resume(r.runDir(), null).run().epochs(), "as it was, it resumes");
+    }
+
     /** A run killed between config.json and data.json gets its data files from the resume (they follow from the config). */
     @Test
     void aResumeWritesTheDataFilesARunKilledAtItsStartDidNotWrite() throws IOException {
