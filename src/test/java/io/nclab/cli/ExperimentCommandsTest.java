@@ -531,4 +531,35 @@ class ExperimentCommandsTest {
         assertTrue(u.err().strip().endsWith("has no probe yet, so there is nothing to report (not started (no"
                 + " trajectory written))"), u.err());
     }
+
+    /**
+     * A results.db whose runs table lacks a column nclab reads is not one of nclab's: one line naming the column
+     * from results (not a stack trace), from report (not a --where it has no option for, nor a column name read as
+     * a loss), and from a sweep continuing into it; the failed report leaves no folder behind.
+     */
+    @Test
+    void aResultsDbLackingAColumnIsOneLine() throws Exception {
+        for (String column : List.of("status", "loss", "width")) {
+            Path sweep = tmp.resolve("lacks-" + column);
+            Path db = sweep.resolve(ResultsDb.FILE);
+            ReportTest.trainSweep(db).close();
+            try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db); var st = c.createStatement()) {
+                st.execute("ALTER TABLE runs DROP COLUMN " + column);
+            }
+            String why = db + " is not an nclab results database (no column " + column + " in table runs)";
+            Path out = tmp.resolve("rep-" + column);
+            for (String[] args : new String[][] {{"results", sweep.toString()}, {"results", sweep.toString(), "--csv"},
+                {"report", sweep.toString(), "--out", out.toString()}}) {
+                CliRunner.Result r = CliRunner.run(args);
+                assertEquals(2, r.code(), r.err());
+                assertEquals("nclab " + args[0] + ": " + why, r.err().strip(), String.join(" ", args));
+                assertEquals("", r.out());
+            }
+            assertFalse(Files.exists(out), "nothing written");
+            io.nclab.UserError e = org.junit.jupiter.api.Assertions.assertThrows(io.nclab.UserError.class,
+                    () -> ResultsDb.open(db), "a sweep continuing into the directory");
+            assertEquals(why, e.getMessage());
+        }
+    }
+
 }
