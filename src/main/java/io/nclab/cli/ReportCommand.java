@@ -50,11 +50,14 @@ public final class ReportCommand implements Callable<Integer> {
         }
         requireOwnFolder(target, option);
         Path figures = target.resolve("figures");
-        Report.Section section = section(dir, figures);
-        Path html = Report.writeHtml(target, "nclab report: " + dir.toAbsolutePath().normalize().getFileName(),
-                "Report of <code>" + dir + "</code>.", List.of(section));
-        removeStaleFigures(figures, section);
-        return html;
+        // a report that fails half way (a figure it cannot draw) takes back what it added, never what was there
+        return io.nclab.io.AtomicFiles.allOrNothing(target, () -> {
+            Report.Section section = section(dir, figures);
+            Path html = Report.writeHtml(target, "nclab report: " + dir.toAbsolutePath().normalize().getFileName(),
+                    "Report of <code>" + dir + "</code>.", List.of(section));
+            removeStaleFigures(figures, section);
+            return html;
+        });
     }
 
     /**

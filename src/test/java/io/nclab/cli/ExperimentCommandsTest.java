@@ -562,4 +562,71 @@ class ExperimentCommandsTest {
         }
     }
 
+
+    /**
+     * A results.db whose runs table lacks a column nclab reads is not one of nclab's: one line naming the column
+     * from results (not a stack trace), from report (not a --where it has no option for, nor a column name read as
+     * a loss), and from a sweep continuing into it; the failed report leaves no folder behind.
+     */
+    @Test
+    void aResultsDbLackingAColumnIsOneLine() throws Exception {
+        for (String column : List.of("status", "loss", "width")) {
+            Path sweep = tmp.resolve("lacks-" + column);
+            Path db = sweep.resolve(ResultsDb.FILE);
+            ReportTest.trainSweep(db).close();
+            try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db); var st = c.createStatement()) {
+                st.execute("ALTER TABLE runs DROP COLUMN " + column);
+            }
+            String why = db + " is not an nclab results database (no column " + column + " in table runs)";
+            Path out = tmp.resolve("rep-" + column);
+            for (String[] args : new String[][] {{"results", sweep.toString()}, {"results", sweep.toString(), "--csv"},
+                {"report", sweep.toString(), "--out", out.toString()}}) {
+                CliRunner.Result r = CliRunner.run(args);
+                assertEquals(2, r.code(), r.err());
+                assertEquals("nclab " + args[0] + ": " + why, r.err().strip(), String.join(" ", args));
+                assertEquals("", r.out());
+            }
+            assertFalse(Files.exists(out), "nothing written");
+            io.nclab.UserError e = org.junit.jupiter.api.Assertions.assertThrows(io.nclab.UserError.class,
+                    () -> ResultsDb.open(db), "a sweep continuing into the directory");
+            assertEquals(why, e.getMessage());
+        }
+    }
+
+    /**
+     * A report that fails half way (a loss it cannot name, after the figures folder was made) takes back what it
+     * added: a new folder goes, an empty one stays empty, and an earlier report's folder keeps its files.
+     */
+    @Test
+    void aReportThatFailsLeavesNothingItAdded() throws Exception {
+        Path sweep = tmp.resolve("sweep");
+        Path db = sweep.resolve(ResultsDb.FILE);
+        ReportTest.trainSweep(db).close();
+        Path earlier = tmp.resolve("earlier");
+        assertEquals(0, CliRunner.run("report", sweep.toString(), "--out", earlier.toString()).code());
+        Path users = Files.writeString(earlier.resolve("figures/my-plot.png"), "mine");
+        List<Path> before;
+        try (var all = Files.walk(earlier)) {
+            before = all.sorted().toList();
+        }
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db); var st = c.createStatement()) {
+            st.execute("UPDATE runs SET loss = 'bogus'");
+        }
+        Path fresh = tmp.resolve("fresh");
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        for (Path out : List.of(fresh, empty, earlier)) {
+            CliRunner.Result r = CliRunner.run("report", sweep.toString(), "--out", out.toString());
+            assertEquals(2, r.code(), r.err());
+            assertTrue(r.err().startsWith("nclab report: unknown loss 'bogus'"), r.err());
+        }
+        assertFalse(Files.exists(fresh), "a folder the report made goes");
+        try (var in = Files.list(empty)) {
+            assertEquals(List.of(), in.toList(), "an empty folder stays empty");
+        }
+        try (var all = Files.walk(earlier)) {
+            assertEquals(before, all.sorted().toList(), "an earlier report's folder keeps its files, and no more");
+        }
+        assertEquals("mine", Files.readString(users));
+    }
+
 }
