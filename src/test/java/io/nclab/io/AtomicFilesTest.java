@@ -195,6 +195,9 @@ class AtomicFilesTest {
         assertEquals("no such file or directory", IoErrors.reason(new NoSuchFileException("/x")));
         assertEquals("is a directory", IoErrors.reason(new FileSystemException("/a", "/b", "Is a directory")));
         assertEquals("bad header", IoErrors.reason(new java.io.IOException("bad header")));
+        // a text read of a binary file: not Java's "Input length = 1"
+        assertEquals("not UTF-8 text (a binary file, or a damaged one)",
+                IoErrors.reason(new java.nio.charset.MalformedInputException(1)));
     }
 
     /** A failed write into a folder takes back what it added there, and nothing that was there before. */
