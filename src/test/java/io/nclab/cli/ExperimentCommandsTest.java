@@ -641,4 +641,14 @@ class ExperimentCommandsTest {
         }
     }
 
+    /** An empty sweep argument is one line saying so, not a search of the current folder and --root. */
+    @Test
+    void anEmptySweepArgumentIsOneLine() {
+        for (String arg : List.of("", " ")) {
+            CliRunner.Result r = CliRunner.run("results", arg, "--root", tmp.toString());
+            assertEquals(2, r.code(), r.err());
+            assertEquals("nclab results: NAME|DIR is empty: give a sweep's name (under --root " + tmp + ") or its"
+                    + " directory", r.err().strip());
+        }
+    }
 }
