@@ -50,11 +50,14 @@ public final class ReportCommand implements Callable<Integer> {
         }
         requireOwnFolder(target, option);
         Path figures = target.resolve("figures");
-        Report.Section section = section(dir, figures);
-        Path html = Report.writeHtml(target, "nclab report: " + dir.toAbsolutePath().normalize().getFileName(),
-                "Report of <code>" + dir + "</code>.", List.of(section));
-        removeStaleFigures(figures, section);
-        return html;
+        // a report that fails half way (a figure it cannot draw) takes back what it added, never what was there
+        return io.nclab.io.AtomicFiles.allOrNothing(target, () -> {
+            Report.Section section = section(dir, figures);
+            Path html = Report.writeHtml(target, "nclab report: " + dir.toAbsolutePath().normalize().getFileName(),
+                    "Report of <code>" + dir + "</code>.", List.of(section));
+            removeStaleFigures(figures, section);
+            return html;
+        });
     }
 
     /**
@@ -133,9 +136,19 @@ public final class ReportCommand implements Callable<Integer> {
         }
         if (RunImport.isRunDir(dir)) {
             RunImport.Status status = RunImport.status(dir);
-            if (!status.complete() && ProbeTable.of(dir).rows().isEmpty()) {
+            ProbeTable probes = ProbeTable.of(dir);
+            if (!status.complete() && probes.rows().isEmpty()) {
                 // as for a sweep with no complete run: nothing to draw, and no numbers to show
                 throw new UserError("run " + dir + " has no probe yet, so there is nothing to report ("
+                        + status.description() + ")");
+            }
+            if (!probes.probed()) {
+                // a run that went further but whose probe file was deleted or replaced: a report of it would
+                // draw nothing of its collapse and say nothing of why
+                Path file = ProbeTable.file(dir, io.nclab.experiment.Provenance.commandOf(dir));
+                String why = Files.isRegularFile(file) ? " holds no probe (no row with a number in its "
+                        + probes.stepName() + " column)" : " is missing";
+                throw new UserError("run " + dir + ": " + file + why + ", so there is nothing to report ("
                         + status.description() + ")");
             }
             try (ResultsDb db = ResultsDb.inMemory()) {

@@ -48,7 +48,8 @@ public final class ReproduceCommand implements Callable<Integer> {
             description = "Which study to run (see above). Default: ${DEFAULT-VALUE}.")
     String profile;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Where everything goes. Default: reproduce-PROFILE.")
+    @Option(names = "--out", paramLabel = "DIR", description = "Where everything goes: a new or empty folder, or an"
+            + " earlier reproduce's to continue it. Default: reproduce-PROFILE.")
     Path out;
 
     @Option(names = "--data-dir", paramLabel = "DIR", description = "The dataset's directory: CIFAR-10's binary"
@@ -149,7 +150,10 @@ public final class ReproduceCommand implements Callable<Integer> {
         Profile p = profile();
         Trainer.device(device); // a GPU the engine does not see is one line now, not one per run
         Path dir = out != null ? out : Path.of("reproduce-" + p.name());
-        AtomicFiles.requireDirectoryOrAbsent(dir, "--out");
+        // as every command's --out: never into a folder of the user's, but into an earlier reproduce's, to continue it
+        io.nclab.experiment.Provenance.requireOutputFolder(dir, "--out", java.util.Set.of(),
+                d -> foreign(d).isEmpty(), d -> "is not empty and holds what no nclab reproduce wrote ("
+                        + String.join(", ", foreign(d)) + ")");
         for (SweepSpec spec : List.of(p.ufm(), p.train())) {
             SweepCommand.validate(spec);
             SweepSpec before = Sweep.existing(dir.resolve("sweeps").resolve(spec.name()));
@@ -203,6 +207,23 @@ public final class ReproduceCommand implements Callable<Integer> {
         }
         System.out.println("report: " + html + " (" + figures + " figures)");
         return complete ? 0 : 1;
+    }
+
+    /** What reproduce writes into its --out folder (temporaries of its writes aside). */
+    static final java.util.Set<String> OWN_FILES = java.util.Set.of("sweeps", "landscape", "landscape.log", "figures",
+            "report.html");
+
+    /** The names in {@code dir} that reproduce does not write, sorted; at most three, then a count. */
+    private static List<String> foreign(Path dir) {
+        List<String> names;
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            names = s.map(f -> f.getFileName().toString())
+                    .filter(n -> !OWN_FILES.contains(n) && AtomicFiles.temporaryOf(n) == null).sorted().toList();
+        } catch (IOException e) {
+            throw new UserError("cannot list --out " + dir + ": " + IoErrors.reason(e));
+        }
+        return names.size() <= 3 ? names : List.of(names.get(0), names.get(1), names.get(2),
+                "and " + (names.size() - 3) + " more");
     }
 
     private static boolean sweep(SweepSpec spec, Path dir, int workers, int threads) {

@@ -264,6 +264,10 @@ public final class SweepCommand implements Callable<Integer> {
 
     /** The sweep directory a NAME or path names: the path itself if it is one, else ROOT/NAME. */
     static Path sweepDir(String nameOrDir, Path root) {
+        if (nameOrDir.isBlank()) {
+            // Path.of("") is the current folder and --root itself: neither is what was meant
+            throw new UserError("NAME|DIR is empty: give a sweep's name (under --root " + root + ") or its directory");
+        }
         Path p = Path.of(nameOrDir);
         if (Files.isDirectory(p) && (Files.exists(p.resolve("results.db")) || Files.exists(p.resolve(Sweep.SPEC_FILE)))) {
             return p;

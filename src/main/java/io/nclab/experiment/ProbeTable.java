@@ -33,6 +33,27 @@ public record ProbeTable(String stepName, List<Map<String, Double>> rows) {
     }
 
     /**
+     * The file a run's probes are in: the one {@link #of} reads, or where there is none the one a run of
+     * {@code command} writes (ufm's trajectory.csv, else train's metrics.csv).
+     */
+    public static Path file(Path runDir, String command) {
+        for (String[] f : FILES) {
+            if (Files.isRegularFile(runDir.resolve(f[0]))) {
+                return runDir.resolve(f[0]);
+            }
+        }
+        return runDir.resolve("ufm".equals(command) ? FILES[1][0] : FILES[0][0]);
+    }
+
+    /**
+     * Whether some row has a number in the step column: a file of something else (or of garbage) read as a table
+     * has rows, but none of them a probe.
+     */
+    public boolean probed() {
+        return rows.stream().anyMatch(r -> r.get(stepName) != null && Double.isFinite(r.get(stepName)));
+    }
+
+    /**
      * The probe of the model a training run keeps (best-model.params), by train's rule (Trainer): the best
      * validation accuracy among the trained probes (epoch >= 1; the untrained network is never the kept model),
      * the first of equals; without a validation set (NaN) the last probe. Null when nothing was trained yet.

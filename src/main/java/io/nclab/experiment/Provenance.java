@@ -57,36 +57,19 @@ public final class Provenance {
      * Runs {@code work}, which writes a command's files into {@code dir}, between two config.json files: one with
      * {@code "complete": false} before the first output (it claims the folder, so that a run stopped half way
      * leaves one its next run may write into, see {@link #requireOutputFolder}, and says its files are not all
-     * there), and the usual one once every file is written. If {@code work} fails, a folder this call made is
-     * removed and a config.json it added is taken back, so that a refused run leaves nothing behind.
+     * there), and the usual one once every file is written. If {@code work} fails, what it added is taken back
+     * ({@link AtomicFiles#allOrNothing}: a folder this call made, a config.json or output it added to one that was
+     * there), so that a refused run leaves nothing behind.
      */
     public static <T> T writing(Path dir, String command, Map<String, Object> settings, java.util.function.Supplier<T> work) {
-        boolean fresh = !Files.exists(dir);
-        Path cfg = dir.resolve("config.json");
-        boolean hadConfig = Files.exists(cfg);
         Map<String, Object> started = describe(command, settings);
         started.put("complete", false);
-        try {
-            Json.writePretty(cfg, started);
+        return AtomicFiles.allOrNothing(dir, () -> {
+            Json.writePretty(dir.resolve("config.json"), started);
             T result = work.get();
             writeConfig(dir, command, settings);
             return result;
-        } catch (RuntimeException | Error e) {
-            try {
-                if (fresh) {
-                    try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
-                        for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                            Files.deleteIfExists(p);
-                        }
-                    }
-                } else if (!hadConfig) {
-                    Files.deleteIfExists(cfg);
-                }
-            } catch (IOException cleanup) {
-                e.addSuppressed(cleanup);
-            }
-            throw e;
-        }
+        });
     }
 
     /**

@@ -62,8 +62,9 @@ public final class ResultsDb implements AutoCloseable {
         config.setBusyTimeout(30_000);
         config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
         Connection c = connect("jdbc:sqlite:" + file.toAbsolutePath(), config);
+        ResultsDb db;
         try {
-            return create(c, file.toString());
+            db = create(c, file.toString());
         } catch (IllegalStateException e) {
             if (e.getCause() instanceof SQLException sql && notADatabase(sql)) {
                 closeQuietly(c);
@@ -71,6 +72,8 @@ public final class ResultsDb implements AutoCloseable {
             }
             throw e;
         }
+        // CREATE TABLE IF NOT EXISTS keeps a table that lacks a column: a sweep would fail at its first write
+        return db.requireColumns(file);
     }
 
     /** Opens an existing database for reading only. */
@@ -97,11 +100,53 @@ public final class ResultsDb implements AutoCloseable {
             throw notOurs(file, file.toFile().length() == 0 ? "an empty file"
                     : "no table " + String.join(", ", missing));
         }
-        return new ResultsDb(c);
+        return new ResultsDb(c).requireColumns(file);
     }
 
     /** The tables every results database has ({@link #create}). */
     private static final List<String> TABLES = List.of("sweep", "runs", "probes", "run_columns");
+
+    /**
+     * This database, or (closed) one line when a table lacks a column that {@link #create} makes or, for
+     * {@code runs}, one that {@code run_columns} lists: every query names them, and SQLite reads a quoted
+     * column that is not there as a string (a run's loss would read "loss").
+     */
+    private ResultsDb requireColumns(Path file) {
+        try {
+            Map<String, List<String>> schema; // as create() makes the tables, read from an empty database
+            try (ResultsDb empty = inMemory()) {
+                schema = empty.tableColumns();
+            }
+            Map<String, List<String>> has = tableColumns();
+            for (String table : TABLES) {
+                List<String> lacking = new ArrayList<>(schema.get(table));
+                lacking.removeAll(has.get(table));
+                if (table.equals("runs") && lacking.isEmpty()) {
+                    lacking = new ArrayList<>(columns());
+                    lacking.removeAll(has.get(table));
+                }
+                if (!lacking.isEmpty()) {
+                    throw notOurs(file, "no column " + String.join(", ", lacking) + " in table " + table);
+                }
+            }
+            return this;
+        } catch (UserError | IllegalStateException e) {
+            closeQuietly(db);
+            throw e instanceof UserError u ? u : notOurs(file, e.getCause() != null ? e.getCause().getMessage()
+                    : e.getMessage());
+        }
+    }
+
+    /** The columns of each of {@link #TABLES}, in order (none for a table that is not there). */
+    private Map<String, List<String>> tableColumns() {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (String table : TABLES) {
+            List<String> cols = new ArrayList<>();
+            query("SELECT name FROM pragma_table_info('" + table + "')", rs -> cols.add(rs.getString(1)));
+            out.put(table, cols);
+        }
+        return out;
+    }
 
     /** SQLite's answer to a file that is not a database, or a damaged one. */
     private static boolean notADatabase(SQLException e) {

@@ -229,6 +229,46 @@ public final class AtomicFiles {
         requireRoomFor(dir, dir, option);
     }
 
+    /**
+     * Runs {@code work}, which writes into the folder {@code dir}; if it fails, what it added under {@code dir} is
+     * removed (every file and folder that was not there before, and {@code dir} itself when it was absent), and
+     * nothing that was there before, so that a failed command leaves no partial output. A file it replaced stays
+     * as replaced. The removal is best effort: what cannot be removed is added to the failure as suppressed.
+     */
+    public static <T> T allOrNothing(Path dir, java.util.function.Supplier<T> work) {
+        java.util.Set<Path> before = new java.util.HashSet<>();
+        if (Files.exists(dir)) {
+            try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
+                all.forEach(before::add);
+            } catch (IOException e) {
+                throw new UserError("cannot list " + dir + ": " + IoErrors.reason(e), e);
+            } catch (java.io.UncheckedIOException e) {
+                throw new UserError("cannot list " + dir + ": " + IoErrors.reason(e.getCause()), e);
+            }
+        }
+        try {
+            return work.get();
+        } catch (RuntimeException | Error e) {
+            if (Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                List<Path> added;
+                try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
+                    added = all.filter(p -> !before.contains(p)).sorted(java.util.Comparator.reverseOrder()).toList();
+                } catch (IOException | java.io.UncheckedIOException cleanup) {
+                    e.addSuppressed(cleanup);
+                    added = List.of();
+                }
+                for (Path p : added) { // deepest first: a folder it made is empty when its turn comes
+                    try {
+                        Files.deleteIfExists(p);
+                    } catch (IOException cleanup) {
+                        e.addSuppressed(cleanup);
+                    }
+                }
+            }
+            throw e;
+        }
+    }
+
     /** Temporary files are created owner-only; the finished file gets the usual rw-r--r--. */
     private static void readableByAll(Path p) {
         try {

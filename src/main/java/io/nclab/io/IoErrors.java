@@ -54,6 +54,9 @@ public final class IoErrors {
                     + at.getColumnNr() + ")";
             return "not valid JSON: " + firstLine(m == null ? e.getClass().getSimpleName() : m) + where;
         }
+        if (e instanceof java.nio.charset.CharacterCodingException) { // "Input length = 1" of a text read
+            return "not UTF-8 text (a binary file, or a damaged one)";
+        }
         if (e instanceof java.io.EOFException) {
             return "the file ends too soon (truncated)";
         }

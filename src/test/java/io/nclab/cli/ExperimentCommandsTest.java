@@ -168,6 +168,14 @@ class ExperimentCommandsTest {
         io.nclab.io.Json.writePretty(Files.createDirectories(other.resolve("sweeps").resolve("ufm"))
                 .resolve("sweep.json"), new io.nclab.experiment.SweepSpec("ufm", "ufm", List.of("ce"), Map.of(),
                 List.of(0L), Map.of()).toJson());
+        // what an earlier reproduce leaves beside its sweeps (a temporary of a killed write too) is its own
+        Files.createDirectories(other.resolve("figures/ufm"));
+        Files.createDirectories(other.resolve("landscape"));
+        Files.writeString(other.resolve("landscape.log"), "");
+        Files.writeString(other.resolve("report.html"), "");
+        Files.writeString(other.resolve(".report.html.123.tmp"), "");
+        Path users = Files.createDirectories(tmp.resolve("users"));
+        Files.writeString(users.resolve("notes.txt"), "mine");
         Path idx = io.nclab.data.TinyData.idx(tmp.resolve("idx"), 30, 9, 3, 4, 4, false);
         String[][] cases = {
             {"--workers must be at least 1, got 0", "--workers", "0", "--data-dir", idx.toString()},
@@ -177,6 +185,8 @@ class ExperimentCommandsTest {
             {"no CIFAR-10 binary files in " + empty, "--profile", "full", "--data-dir", empty.toString()},
             {"no data_batch_4.bin in " + partial, "--profile", "full", "--data-dir", partial.toString()},
             {"give another --out", "--data-dir", idx.toString(), "--out", other.toString()},
+            {"--out " + users + " is not empty and holds what no nclab reproduce wrote (notes.txt); give a new or"
+                + " empty folder", "--data-dir", idx.toString(), "--out", users.toString()},
             {"give --device gpu (on CPU cores it would take months)", "--profile", "full", "--data-dir",
                 complete.toString()},
         };
@@ -195,6 +205,9 @@ class ExperimentCommandsTest {
             assertEquals(1, r.err().strip().split("\n").length, r.err());
             assertEquals("", r.out(), "nothing starts: " + r.out());
             assertTrue(!Files.exists(out), "nothing written for " + c[0]);
+        }
+        try (var in = Files.list(users)) {
+            assertEquals(List.of(users.resolve("notes.txt")), in.toList(), "a folder of the user's is left as it was");
         }
         if (ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() == 0) {
             CliRunner.Result gpu = CliRunner.run("reproduce", "--device", "gpu", "--data-dir", idx.toString(), "--out",
@@ -530,5 +543,112 @@ class ExperimentCommandsTest {
         assertEquals(2, u.code(), u.err());
         assertTrue(u.err().strip().endsWith("has no probe yet, so there is nothing to report (not started (no"
                 + " trajectory written))"), u.err());
+    }
+
+    /**
+     * A results.db whose runs table lacks a column nclab reads is not one of nclab's: one line naming the column
+     * from results (not a stack trace), from report (not a --where it has no option for, nor a column name read as
+     * a loss), and from a sweep continuing into it; the failed report leaves no folder behind.
+     */
+    @Test
+    void aResultsDbLackingAColumnIsOneLine() throws Exception {
+        for (String column : List.of("status", "loss", "width")) {
+            Path sweep = tmp.resolve("lacks-" + column);
+            Path db = sweep.resolve(ResultsDb.FILE);
+            ReportTest.trainSweep(db).close();
+            try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db); var st = c.createStatement()) {
+                st.execute("ALTER TABLE runs DROP COLUMN " + column);
+            }
+            String why = db + " is not an nclab results database (no column " + column + " in table runs)";
+            Path out = tmp.resolve("rep-" + column);
+            for (String[] args : new String[][] {{"results", sweep.toString()}, {"results", sweep.toString(), "--csv"},
+                {"report", sweep.toString(), "--out", out.toString()}}) {
+                CliRunner.Result r = CliRunner.run(args);
+                assertEquals(2, r.code(), r.err());
+                assertEquals("nclab " + args[0] + ": " + why, r.err().strip(), String.join(" ", args));
+                assertEquals("", r.out());
+            }
+            assertFalse(Files.exists(out), "nothing written");
+            io.nclab.UserError e = org.junit.jupiter.api.Assertions.assertThrows(io.nclab.UserError.class,
+                    () -> ResultsDb.open(db), "a sweep continuing into the directory");
+            assertEquals(why, e.getMessage());
+        }
+    }
+
+    /**
+     * A report that fails half way (a loss it cannot name, after the figures folder was made) takes back what it
+     * added: a new folder goes, an empty one stays empty, and an earlier report's folder keeps its files.
+     */
+    @Test
+    void aReportThatFailsLeavesNothingItAdded() throws Exception {
+        Path sweep = tmp.resolve("sweep");
+        Path db = sweep.resolve(ResultsDb.FILE);
+        ReportTest.trainSweep(db).close();
+        Path earlier = tmp.resolve("earlier");
+        assertEquals(0, CliRunner.run("report", sweep.toString(), "--out", earlier.toString()).code());
+        Path users = Files.writeString(earlier.resolve("figures/my-plot.png"), "mine");
+        List<Path> before;
+        try (var all = Files.walk(earlier)) {
+            before = all.sorted().toList();
+        }
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db); var st = c.createStatement()) {
+            st.execute("UPDATE runs SET loss = 'bogus'");
+        }
+        Path fresh = tmp.resolve("fresh");
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        for (Path out : List.of(fresh, empty, earlier)) {
+            CliRunner.Result r = CliRunner.run("report", sweep.toString(), "--out", out.toString());
+            assertEquals(2, r.code(), r.err());
+            assertTrue(r.err().startsWith("nclab report: unknown loss 'bogus'"), r.err());
+        }
+        assertFalse(Files.exists(fresh), "a folder the report made goes");
+        try (var in = Files.list(empty)) {
+            assertEquals(List.of(), in.toList(), "an empty folder stays empty");
+        }
+        try (var all = Files.walk(earlier)) {
+            assertEquals(before, all.sorted().toList(), "an earlier report's folder keeps its files, and no more");
+        }
+        assertEquals("mine", Files.readString(users));
+    }
+
+    /**
+     * A finished run whose metrics.csv is gone or was replaced by something else is refused in one line naming the
+     * file, as a run with no probe yet is: a report of it would draw nothing of its collapse and say nothing of why.
+     */
+    @Test
+    void aFinishedRunWithoutReadableMetricsHasNothingToReport() throws Exception {
+        byte[] garbage = new byte[3000];
+        new java.util.Random(2).nextBytes(garbage);
+        for (String kind : List.of("missing", "garbage", "text", "header")) {
+            Path run = trainRun("done-" + kind, Map.of("epochs", 2, "per_class", 20), switch (kind) {
+                case "text" -> "hello, world\nnot, a, table\n";
+                case "header" -> "epoch,train_accuracy,val_accuracy,test_accuracy,nc1\n";
+                default -> null;
+            });
+            Files.createDirectories(run.resolve("checkpoints/epoch-0002")); // trained to its last epoch
+            if (kind.equals("garbage")) {
+                Files.write(run.resolve("metrics.csv"), garbage);
+            }
+            CliRunner.Result r = CliRunner.run("report", run.toString());
+            assertEquals(2, r.code(), kind + ": " + r.err());
+            String why = kind.equals("missing") ? " is missing"
+                    : " holds no probe (no row with a number in its epoch column)";
+            assertEquals(kind.equals("garbage") ? "nclab report: cannot read " + run.resolve("metrics.csv") + ": not"
+                    + " UTF-8 text (a binary file, or a damaged one)" : "nclab report: run " + run + ": "
+                    + run.resolve("metrics.csv") + why + ", so there is nothing to report (complete (2 of 2 epochs))",
+                    r.err().strip(), kind);
+            assertFalse(Files.exists(run.resolve("report")), kind);
+        }
+    }
+
+    /** An empty sweep argument is one line saying so, not a search of the current folder and --root. */
+    @Test
+    void anEmptySweepArgumentIsOneLine() {
+        for (String arg : List.of("", " ")) {
+            CliRunner.Result r = CliRunner.run("results", arg, "--root", tmp.toString());
+            assertEquals(2, r.code(), r.err());
+            assertEquals("nclab results: NAME|DIR is empty: give a sweep's name (under --root " + tmp + ") or its"
+                    + " directory", r.err().strip());
+        }
     }
 }

@@ -195,5 +195,34 @@ class AtomicFilesTest {
         assertEquals("no such file or directory", IoErrors.reason(new NoSuchFileException("/x")));
         assertEquals("is a directory", IoErrors.reason(new FileSystemException("/a", "/b", "Is a directory")));
         assertEquals("bad header", IoErrors.reason(new java.io.IOException("bad header")));
+        // a text read of a binary file: not Java's "Input length = 1"
+        assertEquals("not UTF-8 text (a binary file, or a damaged one)",
+                IoErrors.reason(new java.nio.charset.MalformedInputException(1)));
+    }
+
+    /** A failed write into a folder takes back what it added there, and nothing that was there before. */
+    @Test
+    void allOrNothingRemovesWhatAFailedWriteAdded() throws Exception {
+        Path old = Files.createDirectories(dir.resolve("out/old"));
+        Files.writeString(old.resolve("kept.txt"), "before");
+        Files.writeString(dir.resolve("out/replaced.txt"), "before");
+        Path absent = dir.resolve("absent");
+        for (Path target : java.util.List.of(dir.resolve("out"), absent)) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> AtomicFiles.allOrNothing(target,
+                    () -> {
+                        AtomicFiles.writeString(target.resolve("new/deep/file.txt"), "added");
+                        AtomicFiles.writeString(target.resolve("old/added.txt"), "added");
+                        AtomicFiles.writeString(target.resolve("replaced.txt"), "after");
+                        throw new IllegalStateException("half way");
+                    }));
+            assertEquals("half way", e.getMessage());
+        }
+        assertFalse(Files.exists(absent), "a folder it made goes");
+        try (java.util.stream.Stream<Path> all = Files.walk(dir.resolve("out"))) {
+            assertEquals(java.util.List.of("out", "out/old", "out/old/kept.txt", "out/replaced.txt"), all
+                    .map(p -> dir.relativize(p).toString()).sorted().toList());
+        }
+        assertEquals("after", Files.readString(dir.resolve("out/replaced.txt")), "a replaced file stays replaced");
+        assertEquals("done", AtomicFiles.allOrNothing(absent, () -> "done"));
     }
 }
