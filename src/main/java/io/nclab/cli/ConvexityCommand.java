@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -109,13 +110,15 @@ public final class ConvexityCommand implements Callable<Integer> {
         }
         List<Map<String, Object>> results = new ArrayList<>();
         for (LossConvexity.Report r : reports) {
-            System.out.printf("%-18s K=%d  %d samples  smallest eigenvalue %.4g  %s%n", r.loss(), r.classes(),
-                    r.samples(), r.minEigenvalue(), r.psdEverywhere() ? "PSD everywhere sampled"
-                            : String.format("not PSD for p_k up to %.6f; PSD above", r.threshold()));
+            // each line is written whole, its newline included: printf writes its pieces one at a time, so a row
+            // could stand without its newline when an error (--out unwritable) was printed after it
+            System.out.println(String.format(Locale.ROOT, "%-18s K=%d  %d samples  smallest eigenvalue %.4g  %s",
+                    r.loss(), r.classes(), r.samples(), r.minEigenvalue(), r.psdEverywhere() ? "PSD everywhere sampled"
+                            : String.format(Locale.ROOT, "not PSD for p_k up to %.6f; PSD above", r.threshold())));
             if (!r.psdEverywhere()) {
                 StringBuilder map = new StringBuilder("  not-PSD fraction by p_k bin:");
                 for (LossConvexity.Bin b : r.bins()) {
-                    map.append(String.format(" [%.2f,%.2f) %.2f", b.lo(), b.hi(),
+                    map.append(String.format(Locale.ROOT, " [%.2f,%.2f) %.2f", b.lo(), b.hi(),
                             b.samples() == 0 ? 0.0 : b.notPsd() / (double) b.samples()));
                 }
                 System.out.println(map);

@@ -35,9 +35,11 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** No command given: a usage error, one line naming the commands (--help prints the whole usage). */
     @Override
     public void run() {
-        spec.commandLine().usage(System.out);
+        throw new UserError("give a command: " + String.join(", ", spec.subcommands().keySet()) + " (see 'nclab"
+                + " --help')");
     }
 
     public static void main(String[] args) {

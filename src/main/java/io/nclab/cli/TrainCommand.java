@@ -118,7 +118,8 @@ public final class TrainCommand implements Callable<Integer> {
             + " only: L-BFGS's line search sets its own step). Default: 2.")
     Double clip;
 
-    @Option(names = "--per-class", paramLabel = "n", description = "Training samples per class n. Default: all.")
+    @Option(names = "--per-class", paramLabel = "n", description = "Training samples per class n, 0 for all."
+            + " Default: all.")
     Integer perClass;
 
     @Option(names = "--val-fraction", paramLabel = "X", description = "Validation hold-out fraction. Default: 0.1.")

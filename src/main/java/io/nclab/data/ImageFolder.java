@@ -22,8 +22,11 @@ public final class ImageFolder {
 
     public static DataSource load(Path dir) {
         List<String> classes = trainClasses(dir);
-        ImageData tr = read(dir.resolve("train"), classes, null);
-        return new DataSource(tr, read(dir.resolve("test"), classes, tr), classes);
+        Path train = dir.resolve("train");
+        ImageData tr = read(train, classes, null, null);
+        // the first training image: the one the test images' size is compared with
+        Path first = images(train.resolve(classes.get(0)), "").get(0);
+        return new DataSource(tr, read(dir.resolve("test"), classes, tr, first), classes);
     }
 
     /** The class names (train/'s folders, sorted), once the layout is checked. */
@@ -79,7 +82,11 @@ public final class ImageFolder {
         }
     }
 
-    private static ImageData read(Path split, List<String> classes, ImageData like) {
+    /**
+     * A split's images, all of one size: that of {@code like} (read from {@code likeImage} and others) where given,
+     * else of the split's first image.
+     */
+    private static ImageData read(Path split, List<String> classes, ImageData like, Path likeImage) {
         List<Path> files = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
         for (String extra : classNames(split)) {
@@ -104,16 +111,19 @@ public final class ImageFolder {
         }
         int h = like == null ? -1 : like.height();
         int w = like == null ? -1 : like.width();
+        Path sized = likeImage; // an image of size w × h
         byte[] pixels = null;
         for (int i = 0; i < files.size(); i++) {
             BufferedImage img = decode(files.get(i));
             if (h < 0) {
                 h = img.getHeight();
                 w = img.getWidth();
+                sized = files.get(i);
             }
             if (img.getHeight() != h || img.getWidth() != w) {
-                throw new UserError("image " + files.get(i) + " is " + img.getWidth() + "×" + img.getHeight()
-                        + " but the others are " + w + "×" + h + "; resize the folder to one size");
+                // which of the two is the odd one out cannot be told from two images: both are named
+                throw new UserError("images differ in size: " + sized + " is " + w + "×" + h + ", " + files.get(i)
+                        + " is " + img.getWidth() + "×" + img.getHeight() + "; every image must have the same size");
             }
             if (pixels == null) {
                 long bytes = (long) files.size() * 3 * h * w;

@@ -45,8 +45,11 @@ public record SweepSpec(String name, String command, List<String> losses, Map<St
         if (command == null || !FLAG.matcher(command).matches()) {
             throw new UserError("a sweep's command must be a subcommand such as train or ufm, got '" + command + "'");
         }
-        if (losses == null || losses.isEmpty()) {
+        if (losses == null) {
             losses = List.of("ce");
+        } else if (losses.isEmpty()) {
+            // given, but blank (--losses '', "losses": [] or ""): not the default, as landscape --losses '' is not
+            throw new UserError("--losses names no loss");
         }
         List<String> normalised = new ArrayList<>();
         for (String l : losses) {
@@ -298,6 +301,9 @@ public record SweepSpec(String name, String command, List<String> losses, Map<St
             }
             Object losses = m.get("losses");
             List<String> lossList = losses instanceof String s ? LossSpec.splitList(s) : losses == null ? null : strings(losses);
+            if (lossList != null && lossList.isEmpty()) {
+                throw new UserError(where + ": \"losses\" names no loss");
+            }
             return new SweepSpec((String) m.get("name"), m.get("command") == null ? "train" : (String) m.get("command"),
                     lossList, grid, seeds, options);
         } catch (ClassCastException | NumberFormatException e) {

@@ -65,7 +65,8 @@ public final class Csv {
 
     /**
      * A number as a user types it in an option: 0.25, 64, 0.001, 5e-4 is 0.0005 (no trailing zeros), and below 1e-4
-     * the short exponent form, 1e-10 or 2.5e-7, rather than a run of zeros (an integer is always written out).
+     * or from 1e15 up the short exponent form, 1e-10, 2.5e-7 or 1e300, rather than a run of zeros (an integer below
+     * 1e15 is written out).
      */
     public static String plain(double v) {
         if (!Double.isFinite(v)) {
@@ -75,7 +76,7 @@ public final class Csv {
             return "0";
         }
         java.math.BigDecimal b = java.math.BigDecimal.valueOf(v).stripTrailingZeros();
-        if (Math.abs(v) >= 1e-4) {
+        if (Math.abs(v) >= 1e-4 && Math.abs(v) < 1e15) {
             return b.toPlainString();
         }
         String digits = b.unscaledValue().abs().toString();

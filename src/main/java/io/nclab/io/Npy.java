@@ -311,7 +311,7 @@ public final class Npy {
         Matcher f = FORTRAN.matcher(dict);
         Matcher s = SHAPE.matcher(dict);
         if (!d.find() || !f.find() || !s.find()) {
-            throw new UserError(source + ": malformed .npy header " + dict.trim());
+            throw new UserError(source + ": malformed .npy header " + shown(dict));
         }
         String descr = d.group(2);
         ByteOrder order;
@@ -336,7 +336,7 @@ public final class Npy {
             }
         }
         if (dtype == null) {
-            throw new UserError(source + ": dtype '" + descr + "' is not supported (nclab reads float32 or float64 features and weights, int32 or int64 labels)");
+            throw new UserError(source + ": dtype '" + shown(descr) + "' is not supported (nclab reads float32 or float64 features and weights, int32 or int64 labels)");
         }
         List<Long> dims = new ArrayList<>();
         for (String part : s.group(1).split(",")) {
@@ -354,7 +354,7 @@ public final class Npy {
                 }
                 dims.add(v);
             } catch (NumberFormatException e) {
-                throw new UserError(source + ": malformed shape (" + s.group(1) + ") in .npy header");
+                throw new UserError(source + ": malformed shape (" + shown(s.group(1)) + ") in .npy header");
             }
         }
         long[] shape = dims.stream().mapToLong(Long::longValue).toArray();
@@ -364,6 +364,31 @@ public final class Npy {
                     + " e.g. np.save(path, np.ascontiguousarray(a))");
         }
         return new Header(dtype, order, fortran, shape, dataOffset);
+    }
+
+    /** The most characters of a header's text an error message quotes. */
+    static final int SHOWN_CHARS = 120;
+
+    /**
+     * Text read from a header, as an error message quotes it: stripped, runs of spaces as one, every character
+     * outside printable ASCII escaped ({@code \n}, {@code \x84}), cut to {@link #SHOWN_CHARS} characters: a
+     * malformed header's padding, newline and the data bytes after it would otherwise run the message over
+     * several lines.
+     */
+    static String shown(String text) {
+        StringBuilder b = new StringBuilder();
+        String s = text.strip().replaceAll(" {2,}", " "); // the padding, one space
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            String e = c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t"
+                    : c >= 0x20 && c < 0x7f ? String.valueOf(c)
+                    : String.format(Locale.ROOT, c <= 0xff ? "\\x%02x" : "\\u%04x", (int) c);
+            if (b.length() + e.length() > SHOWN_CHARS) {
+                return b.append("...").toString();
+            }
+            b.append(e);
+        }
+        return b.toString();
     }
 
     private static void checkLength(Header h, long fileSize, String source) {

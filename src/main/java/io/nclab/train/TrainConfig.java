@@ -1,8 +1,10 @@
 package io.nclab.train;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.nclab.UserError;
 import io.nclab.data.DatasetKind;
 import io.nclab.data.Splits.ImbalanceProfile;
@@ -10,6 +12,7 @@ import io.nclab.io.Json;
 import io.nclab.loss.LossSpec;
 import io.nclab.model.Architecture;
 import io.nclab.model.ModelSpec;
+import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -79,6 +82,14 @@ public record TrainConfig(
     }
 
     public TrainConfig {
+        // null only where config.json lacks them (or has null): Jackson leaves a missing setting null
+        required("dataset", dataset);
+        required("model", model);
+        required("model.architecture", model.architecture());
+        required("optimizer", optimizer);
+        required("schedule", schedule);
+        required("imbalance_profile", imbalanceProfile);
+        required("device", device);
         LossSpec.parse(loss);
         positive("--epochs", epochs);
         positive("--batch-size", batchSize);
@@ -125,6 +136,13 @@ public record TrainConfig(
     /** Whether the network has batch normalisation: the MLP unless --no-batch-norm, the ResNets always. */
     static boolean hasBatchNorm(ModelSpec model) {
         return model.architecture() != Architecture.MLP || model.batchNorm();
+    }
+
+    /** A setting that config.json must give (the CLI always does). */
+    private static void required(String setting, Object value) {
+        if (value == null) {
+            throw new UserError("bad training settings: " + setting + " is missing");
+        }
     }
 
     private static void nonNegative(String flag, double v) {
@@ -220,8 +238,85 @@ public record TrainConfig(
             if (t instanceof UserError) {
                 throw (UserError) t;
             }
-            throw new UserError("bad training settings: " + firstLine(e.getMessage()));
+            throw new UserError("bad training settings: " + badSetting(e, settings));
         }
+    }
+
+    /**
+     * The setting Jackson refused, in words: its name, what it must be (from the record component it fills) and
+     * what it is, e.g. {@code model must be an object of architecture, width, ...; got "big"}. Jackson's own
+     * message names Java classes and creators.
+     */
+    private static String badSetting(IllegalArgumentException e, Map<String, ?> settings) {
+        JsonMappingException refused = null;
+        for (Throwable t = e; t != null && refused == null; t = t.getCause()) {
+            refused = t instanceof JsonMappingException j && !j.getPath().isEmpty() ? j : null;
+        }
+        if (refused == null) {
+            return firstLine(e.getMessage());
+        }
+        List<String> path = new ArrayList<>();
+        Class<?> type = TrainConfig.class;
+        Object value = settings;
+        for (JsonMappingException.Reference r : refused.getPath()) {
+            String key = r.getFieldName();
+            path.add(key);
+            value = value instanceof Map<?, ?> m ? m.get(key) : null;
+            type = component(type, key);
+        }
+        String name = String.join(".", path);
+        if (refused instanceof UnrecognizedPropertyException || type == null) {
+            return "unknown setting " + name;
+        }
+        String got = Json.line(value);
+        return name + " must be " + expected(type) + "; got " + (got.length() > 60 ? got.substring(0, 57) + "..."
+                : got);
+    }
+
+    private static final PropertyNamingStrategies.NamingBase SNAKE_CASE =
+            (PropertyNamingStrategies.NamingBase) PropertyNamingStrategies.SNAKE_CASE;
+
+    /** The type of the record component that setting {@code key} fills, or null (none such). */
+    private static Class<?> component(Class<?> record, String key) {
+        if (record != null && record.isRecord()) {
+            for (RecordComponent c : record.getRecordComponents()) {
+                if (SNAKE_CASE.translate(c.getName()).equals(key)) {
+                    return c.getType();
+                }
+            }
+        }
+        return null;
+    }
+
+    /** What a setting of this type must be, as config.json spells it. */
+    private static String expected(Class<?> type) {
+        if (type == int.class) {
+            return "a whole number up to " + Integer.MAX_VALUE;
+        }
+        if (type == long.class) {
+            return "a whole number up to " + Long.MAX_VALUE;
+        }
+        if (type == double.class) {
+            return "a number";
+        }
+        if (type == boolean.class) {
+            return "true or false";
+        }
+        if (type.isEnum()) {
+            List<String> names = new ArrayList<>();
+            for (Object c : type.getEnumConstants()) {
+                names.add('"' + ((Enum<?>) c).name() + '"');
+            }
+            return "one of " + String.join(", ", names);
+        }
+        if (type.isRecord()) {
+            List<String> keys = new ArrayList<>();
+            for (RecordComponent c : type.getRecordComponents()) {
+                keys.add(SNAKE_CASE.translate(c.getName()));
+            }
+            return "an object of " + String.join(", ", keys);
+        }
+        return "a string";
     }
 
     /** This configuration with some settings replaced, e.g. {@code with(Map.of("epochs", 5))}. */

@@ -46,6 +46,41 @@ class CurvatureCommandsTest {
         assertTrue(Files.size(dir.resolve("convexity.png")) > 0 && Files.exists(dir.resolve("convexity.svg")));
     }
 
+    /**
+     * Every line of convexity's output reaches standard output whole, its newline included: a row written in pieces
+     * could be joined by an error printed to the same terminal before its newline came.
+     */
+    @Test
+    void convexityWritesEachLineWhole() {
+        List<String> writes = new java.util.ArrayList<>();
+        java.io.OutputStream terminal = new java.io.OutputStream() {
+            @Override
+            public void write(int b) {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                writes.add(new String(b, off, len, java.nio.charset.StandardCharsets.UTF_8));
+            }
+        };
+        int code;
+        synchronized (CliRunner.class) { // CliRunner swaps System.out too
+            java.io.PrintStream old = System.out;
+            System.setOut(new java.io.PrintStream(terminal, true, java.nio.charset.StandardCharsets.UTF_8));
+            try {
+                code = Main.execute("convexity", "--loss", "ce,focal:gamma=2", "--classes", "4", "--samples", "300");
+            } finally {
+                System.setOut(old);
+            }
+        }
+        assertEquals(0, code);
+        assertEquals(3, writes.size(), writes.toString()); // two rows and focal loss's map
+        for (String w : writes) {
+            assertTrue(w.endsWith("\n") && w.indexOf('\n') == w.length() - 1, "a write of part of a line: " + writes);
+        }
+    }
+
     @Test
     void convexitySvgStaysSmallWhileTheCsvKeepsEveryPoint(@TempDir Path dir) throws Exception {
         // 36,000 markers made a ~25 MB SVG (one element per marker); drawn thinned, the CSV has them all

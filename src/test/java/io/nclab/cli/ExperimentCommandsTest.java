@@ -31,6 +31,11 @@ class ExperimentCommandsTest {
         assertEquals(2, CliRunner.run("sweep", "--root", tmp.toString(), "--name", "x", "--grid", "width").code());
         assertEquals(2, CliRunner.run("sweep", "--root", tmp.toString(), "--name", "x", "--command", "nope").code());
         assertEquals(2, CliRunner.run("sweep", "--root", tmp.toString(), "--grid", "width=1").code(), "no --name");
+        // (--epochs 0: were the empty list taken for ce, the sweep would stop there rather than train)
+        CliRunner.Result noLoss = CliRunner.run("sweep", "--root", tmp.toString(), "--name", "x", "--losses", "",
+                "--epochs", "0");
+        assertEquals(2, noLoss.code(), noLoss.err());
+        assertEquals("nclab sweep: --losses names no loss", noLoss.err().strip());
         String[][] reserved = {
             {"--grid axis 'loss' is set by the sweep itself: give the losses with --losses", "--grid", "loss=ce,mse"},
             {"option --seed is set by the sweep itself: give the seeds with --seeds", "--seed", "3"},

@@ -21,6 +21,16 @@ class MainTest {
                 "Java heap space"))));
     }
 
+    /** No command is a usage error: one line on stderr naming the commands, nothing on stdout, status 2. */
+    @Test
+    void noCommandIsAUsageError() {
+        CliRunner.Result r = CliRunner.run();
+        assertEquals(2, r.code());
+        assertEquals("", r.out());
+        assertEquals("nclab: give a command: ufm, theory, metrics, landscape, saddle, sweep, results, report,"
+                + " reproduce, convexity, train, features (see 'nclab --help')\n", r.err().replace("\r\n", "\n"));
+    }
+
     @Test
     void otherFailuresAreNotCalledMemory() {
         assertNull(Main.outOfMemory(new EngineException("shape mismatch")));

@@ -233,6 +233,36 @@ class TrainCommandTest {
     }
 
     /**
+     * A config.json with a bad setting (edited by hand) is one line naming the setting, what it must be and what it
+     * is, without Jackson's words for it, for --resume and features --run alike.
+     */
+    @Test
+    void aBadSettingInConfigJsonIsNamedInOneLine() throws IOException {
+        Object[][] cases = {
+            {"model", "big", "bad training settings: model must be an object of architecture, width, depth,"
+                + " feature_dim, fixed_etf, bias, batch_norm; got \"big\""},
+            {"optimizer", "fast", "bad training settings: optimizer must be one of \"SGD\", \"ADAM\", \"LBFGS\"; got"
+                + " \"fast\""},
+            {"epochs", 1e12, "bad training settings: epochs must be a whole number up to 2147483647; got 1.0E12"},
+            {"lr", List.of(1), "bad training settings: lr must be a number; got [1]"},
+            {"colour", "red", "bad training settings: unknown setting colour"},
+            {"device", null, "bad training settings: device is missing"},
+        };
+        for (Object[] c : cases) {
+            java.util.Map<String, Object> settings = io.nclab.train.TrainConfig.defaults().settings();
+            settings.put((String) c[0], c[1]);
+            Path run = Files.createDirectories(tmp.resolve("run-" + c[0]));
+            Json.writePretty(run.resolve("config.json"), java.util.Map.of("command", "train", "settings", settings));
+            for (String[] args : new String[][] {{"train", "--resume", run.toString()}, {"features", "--run",
+                    run.toString()}}) {
+                CliRunner.Result r = nclab(args);
+                assertEquals(2, r.code(), r.err());
+                assertEquals("nclab " + args[0] + ": " + c[2], r.err().strip());
+            }
+        }
+    }
+
+    /**
      * Zero asks for nothing a run would ignore: --clip 0 with L-BFGS, --lambda-w 0 with a fixed ETF, --momentum 0
      * with Adam (so a sweep's grid may cross them with a shared zero).
      */

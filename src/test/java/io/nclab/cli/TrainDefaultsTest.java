@@ -77,5 +77,9 @@ class TrainDefaultsTest {
         assertTrue(flat.contains("Default: sgd for the ResNets, adam for mlp."), help);
         assertTrue(flat.contains("Default: " + TrainConfig.MLP_BATCH + " for mlp"), help);
         assertTrue(flat.contains("Default: multistep for the ResNets, " + TrainConfig.MLP_SCHEDULE + " for mlp."), help);
+        // --per-class 0 is every sample, as it is left out (TrainConfig); the help says so
+        assertTrue(flat.contains("Training samples per class n, 0 for all. Default: all."), help);
+        assertEquals(0, config("--per-class", "0").perClass());
+        assertEquals(config(), config("--per-class", "0"));
     }
 }

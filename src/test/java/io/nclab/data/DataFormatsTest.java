@@ -223,6 +223,24 @@ class DataFormatsTest {
         }
     }
 
+    /** Images of two sizes: both are named with their sizes (either may be the odd one out). */
+    @Test
+    void imagesOfTwoSizesAreBothNamed() throws IOException {
+        Path dir = TinyData.imageFolder(tmp.resolve("sizes"), 2, 2, 6);
+        Path odd = dir.resolve("train/c0/img0.png");
+        javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(8, 6, java.awt.image.BufferedImage.TYPE_INT_RGB),
+                "png", odd.toFile());
+        oneLine(assertThrows(UserError.class, () -> ImageFolder.load(dir)), "images differ in size: " + odd
+                + " is 8×6, " + dir.resolve("train/c0/img1.png") + " is 6×6; every image must have the same size");
+
+        Path test = TinyData.imageFolder(tmp.resolve("test-sizes"), 2, 2, 6);
+        Path oddTest = test.resolve("test/c1/img1.png");
+        javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(8, 6, java.awt.image.BufferedImage.TYPE_INT_RGB),
+                "png", oddTest.toFile());
+        oneLine(assertThrows(UserError.class, () -> ImageFolder.load(test)), "images differ in size: "
+                + test.resolve("train/c0/img0.png") + " is 6×6, " + oddTest + " is 8×6;");
+    }
+
     /** A grayscale image's stored value is the pixel in every channel (no linear-to-sRGB conversion). */
     @Test
     void grayscaleImagesKeepTheirValues() throws IOException {

@@ -53,6 +53,10 @@ class SweepTest {
         assertEquals("focal-gamma=3_width=1_seed=1", runs.get(7).id());
         assertThrows(UserError.class, () -> new SweepSpec("x", "train", null, Map.of(), null, Map.of("out", "d")));
         assertThrows(UserError.class, () -> new SweepSpec("bad name", "train", null, Map.of(), null, Map.of()));
+        // no losses given means ce; losses given as none is a mistake, as landscape --losses '' is
+        assertEquals(List.of("ce"), new SweepSpec("x", "train", null, Map.of(), null, Map.of()).losses());
+        assertEquals("--losses names no loss", assertThrows(UserError.class, () -> new SweepSpec("x", "train",
+                List.of(), Map.of(), null, Map.of())).getMessage());
     }
 
     @Test
@@ -74,6 +78,8 @@ class SweepTest {
             {"\"grid\": [1, 2]", "\"grid\" must be an object of option: [values], got [1,2]"},
             {"\"seeds\": [0, \"one\"]", "\"seeds\" must be whole numbers, got \"one\""},
             {"\"name\": 7", "\"name\" must be a string, got 7"},
+            {"\"losses\": \"\"", "\"losses\" names no loss"},
+            {"\"losses\": []", "\"losses\" names no loss"},
         };
         for (String[] w : wrong) {
             Files.writeString(f, "{\"name\": \"j\", " + w[0] + "}");

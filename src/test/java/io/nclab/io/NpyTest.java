@@ -161,6 +161,26 @@ class NpyTest {
         assertTrue(e.getMessage().contains("structured"), e.getMessage());
     }
 
+    /** A malformed header is quoted on one line: padding stripped, newline and stray bytes escaped, cut short. */
+    @Test
+    void aMalformedHeaderIsQuotedOnOneLine() throws IOException {
+        // the shape's closing parenthesis missing, and the length field counting four bytes past the newline
+        byte[] b = npyFile("<f8", "False", "(60,8", new byte[] {' ', 'A', (byte) 0xc2, (byte) 0x84});
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putShort(8, (short) (b.length - 10));
+        UserError e = assertThrows(UserError.class, () -> Npy.readHeader(file("m.npy", b)));
+        String m = e.getMessage();
+        assertTrue(m.matches("[\\x20-\\x7e]+"), "not one printable line: " + m);
+        assertTrue(m.contains(": malformed .npy header {'descr': '<f8', 'fortran_order': False, 'shape': (60,8, }"), m);
+        assertTrue(m.endsWith("\\n A\\xc2\\x84"), m);
+
+        String junk = "{'descr': '<f8', \u0001" + "x".repeat(500) + " }";
+        byte[] longer = ("\u0093NUMPY\u0001\u0000\u0000\u0000" + junk + "\n").getBytes(StandardCharsets.ISO_8859_1);
+        ByteBuffer.wrap(longer).order(ByteOrder.LITTLE_ENDIAN).putShort(8, (short) (junk.length() + 1));
+        String cut = assertThrows(UserError.class, () -> Npy.readHeader(file("j.npy", longer))).getMessage();
+        assertTrue(cut.contains("{'descr': '<f8', \\x01xxx") && cut.endsWith("x...")
+                && cut.length() < Npy.SHOWN_CHARS + 80, cut);
+    }
+
     @Test
     void truncatedFilesSayWhatIsMissing() throws IOException {
         byte[] full = npyFile("<f4", "False", "(10, 3)", new byte[120]);
