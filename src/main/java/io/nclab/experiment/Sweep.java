@@ -62,11 +62,31 @@ public final class Sweep {
 
     private static final class Running {
         final Path stderr;
+        final Path stdout;
+        final long stdoutFrom;
         final long start = System.nanoTime();
         volatile String shown;
 
-        Running(Path stderr) {
+        /** A run whose progress goes to {@code stderr} (train) or from {@code stdoutFrom} on to {@code stdout} (ufm). */
+        Running(Path stderr, Path stdout, long stdoutFrom) {
             this.stderr = stderr;
+            this.stdout = stdout;
+            this.stdoutFrom = stdoutFrom;
+        }
+
+        /** The newest progress line of this attempt: the last line of whichever log was written last, or null. */
+        String progress() {
+            String err = lastLine(stderr, 0, true);
+            String out = lastLine(stdout, stdoutFrom, false);
+            if (out == null || out.startsWith("{")) { // none, or the result line of a run that is ending
+                return err;
+            }
+            try {
+                return err == null || Files.getLastModifiedTime(stdout).compareTo(Files.getLastModifiedTime(stderr)) > 0
+                        ? out : err;
+            } catch (IOException e) {
+                return err;
+            }
         }
     }
 
@@ -293,7 +313,7 @@ public final class Sweep {
             lock.put("sweep_pid", ProcessHandle.current().pid());
             lock.put("started", Instant.now().toString());
             Json.writePretty(runDir.resolve(LOCK_FILE), lock);
-            running.put(r.id(), new Running(stderr));
+            running.put(r.id(), new Running(stderr, stdout, offset));
             try {
                 code = p.waitFor();
             } finally {
@@ -486,7 +506,7 @@ public final class Sweep {
 
     /** The last non-blank line of a log, "(no output)" when it has none. */
     private static String lastLine(Path file) {
-        String line = lastLine(file, false);
+        String line = lastLine(file, 0, false);
         return line == null ? "(no output)" : line;
     }
 
@@ -494,15 +514,15 @@ public final class Sweep {
     private static final int TAIL_BYTES = 8192;
 
     /**
-     * The last non-blank line of a log (read from its last {@link #TAIL_BYTES} only: a run's log grows for days), or
-     * null when there is none; with {@code sinceStart}, only a line after the newest "--- " line the sweep wrote when
-     * it started the run (earlier lines are an earlier attempt's).
+     * The last non-blank line of a log from byte {@code from} on (read from its last {@link #TAIL_BYTES} only: a run's
+     * log grows for days), or null when there is none; with {@code sinceStart}, only a line after the newest "--- "
+     * line the sweep wrote when it started the run (earlier lines are an earlier attempt's).
      */
-    static String lastLine(Path file, boolean sinceStart) {
+    static String lastLine(Path file, long from, boolean sinceStart) {
         byte[] tail;
         try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
             long size = f.length();
-            int n = (int) Math.min(size, TAIL_BYTES);
+            int n = (int) Math.max(0, Math.min(size - from, TAIL_BYTES));
             tail = new byte[n];
             f.seek(size - n);
             f.readFully(tail);
@@ -529,7 +549,7 @@ public final class Sweep {
             if (r == null) {
                 continue; // it ended meanwhile
             }
-            String line = lastLine(r.stderr, true);
+            String line = r.progress();
             if (line != null && !line.equals(r.shown)) {
                 r.shown = line;
                 say(String.format(Locale.ROOT, "  %s (running %s): %s", id, elapsed((System.nanoTime() - r.start) / 1e9),

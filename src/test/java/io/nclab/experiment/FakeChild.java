@@ -71,7 +71,10 @@ public final class FakeChild {
             rows.add(e + "," + Math.min(1, test + 0.1) + "," + test + "," + nc1);
             write(dir.resolve("metrics.csv"), String.join("\n", rows) + "\n");
             write(ckpt, Integer.toString(e));
-            System.err.println("epoch " + e + "/" + epochs);
+            // a ufm run logs its progress on standard output, a training run on standard error
+            java.io.PrintStream progress = settings.containsKey("stdout-progress") ? System.out : System.err;
+            progress.println("epoch " + e + "/" + epochs);
+            progress.flush();
         }
         append(dir.resolve("starts.log"), "done");
         System.out.println("epoch " + epochs + " finished");

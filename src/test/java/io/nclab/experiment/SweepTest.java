@@ -227,16 +227,23 @@ class SweepTest {
         assertTrue(resumed >= 1, "a run interrupted by the kill resumed from its checkpoint");
     }
 
-    /** While runs go, the sweep relays each one's newest progress line now and then, once per change. */
-    @Test
-    void aSweepReportsTheProgressOfItsRunningRuns() {
-        Path dir = tmp.resolve("status");
+    /**
+     * While runs go, the sweep relays each one's newest progress line now and then, once per change, from standard
+     * error (train) or standard output (ufm).
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void aSweepReportsTheProgressOfItsRunningRuns(boolean onStdout) {
+        Path dir = tmp.resolve("status-" + onStdout);
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         double before = Sweep.statusSeconds;
         Sweep.statusSeconds = 0.1;
         try (java.io.PrintStream log = new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8)) {
-            SweepSpec one = new SweepSpec("status", "train", List.of("ce"), Map.of(), List.of(0L),
-                    Map.of("epochs", "8", "sleep-ms", "300"));
+            Map<String, String> options = new java.util.HashMap<>(Map.of("epochs", "8", "sleep-ms", "300"));
+            if (onStdout) {
+                options.put("stdout-progress", "true");
+            }
+            SweepSpec one = new SweepSpec("status", "train", List.of("ce"), Map.of(), List.of(0L), options);
             assertTrue(new Sweep(dir, one, CHILD, log).run(1, 1).allComplete());
         } finally {
             Sweep.statusSeconds = before;
@@ -253,11 +260,15 @@ class SweepTest {
     void theLastLineOfALogIsReadFromItsTailAndFromTheNewestStart() throws Exception {
         Path log = tmp.resolve("stderr.log");
         Files.writeString(log, "--- start 1\nepoch 1/3\nkilled\n--- start 2\n");
-        assertEquals(null, Sweep.lastLine(log, true), "nothing from the newest attempt yet");
-        assertEquals("--- start 2", Sweep.lastLine(log, false));
+        assertEquals(null, Sweep.lastLine(log, 0, true), "nothing from the newest attempt yet");
+        assertEquals("--- start 2", Sweep.lastLine(log, 0, false));
         Files.writeString(log, "x".repeat(20_000) + "\nepoch 2/3\r\n\n", java.nio.file.StandardOpenOption.APPEND);
-        assertEquals("epoch 2/3", Sweep.lastLine(log, true));
-        assertEquals(null, Sweep.lastLine(tmp.resolve("absent.log"), true));
+        assertEquals("epoch 2/3", Sweep.lastLine(log, 0, true));
+        long size = Files.size(log);
+        assertEquals(null, Sweep.lastLine(log, size, false), "nothing after the offset");
+        Files.writeString(log, "iter 50\n", java.nio.file.StandardOpenOption.APPEND);
+        assertEquals("iter 50", Sweep.lastLine(log, size, false));
+        assertEquals(null, Sweep.lastLine(tmp.resolve("absent.log"), 0, true));
         Files.writeString(log, "--- 2026-11-24T07:27:07.010Z nclab train\n--- not an instant\n--- 2026-11-24T08:00:00Z nclab"
                 + " train --resume\nepoch 3/3\n");
         assertEquals(java.time.Instant.parse("2026-11-24T08:00:00Z"), Sweep.attemptStart(log), "the newest start");
