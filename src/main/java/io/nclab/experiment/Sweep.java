@@ -542,12 +542,15 @@ public final class Sweep {
         return null;
     }
 
-    /** One line per running run whose progress moved since the last report (see {@link #statusSeconds}). */
+    /**
+     * One line per run that has been going for at least {@link #statusSeconds} and whose progress moved since the last
+     * report.
+     */
     private void reportRunning() {
         for (String id : new java.util.TreeSet<>(running.keySet())) {
             Running r = running.get(id);
-            if (r == null) {
-                continue; // it ended meanwhile
+            if (r == null || System.nanoTime() - r.start < statusSeconds * 1e9) {
+                continue; // it ended meanwhile, or it has not gone a whole interval yet (short runs stay quiet)
             }
             String line = r.progress();
             if (line != null && !line.equals(r.shown)) {
