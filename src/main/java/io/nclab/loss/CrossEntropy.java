@@ -44,6 +44,17 @@ public final class CrossEntropy implements Loss {
     }
 
     @Override
+    public ai.djl.ndarray.NDList valuesAndGradient(NDArray logits, NDArray targets) {
+        try (NDManager scope = NDManager.subManagerOf(logits)) {
+            scope.tempAttachAll(logits, targets);
+            SoftmaxLosses.Softmax sm = SoftmaxLosses.of(logits);
+            NDArray values = sm.logp().mul(targets).sum(new int[] {0}).neg();
+            NDArray gradient = SoftmaxLosses.minus(sm, targets);
+            return new ai.djl.ndarray.NDList(scope.ret(values), scope.ret(gradient));
+        }
+    }
+
+    @Override
     public NDArray hessianVector(NDArray logits, NDArray targets, NDArray v) {
         try (NDManager scope = NDManager.subManagerOf(logits)) {
             scope.tempAttachAll(logits, targets, v);

@@ -65,7 +65,8 @@ public final class FocalLoss implements Loss {
         NDArray p = sm.p();
         NDArray ell = logp.mul(targets).sum(new int[] {0}, true);
         NDArray q = ell.exp();
-        NDArray omq = p.mul(targets.neg().add(1)).sum(new int[] {0}, true);
+        // Σ_{j≠k} p_j as Σ (p − p ⊙ y): for one-hot y the same numbers as p ⊙ (1 − y), one K×N array fewer
+        NDArray omq = p.sub(p.mul(targets)).sum(new int[] {0}, true);
         NDArray positive = omq.gt(0);
         NDArray r = NDArrays.where(positive, ell.div(NDArrays.where(positive, omq, omq.onesLike())),
                 omq.onesLike().neg());
@@ -101,6 +102,17 @@ public final class FocalLoss implements Loss {
             scope.tempAttachAll(logits, targets);
             Parts s = parts(logits, targets);
             return scope.ret(s.u(targets).mul(dLdEll(s)));
+        }
+    }
+
+    @Override
+    public ai.djl.ndarray.NDList valuesAndGradient(NDArray logits, NDArray targets) {
+        try (NDManager scope = NDManager.subManagerOf(logits)) {
+            scope.tempAttachAll(logits, targets);
+            Parts s = parts(logits, targets);
+            NDArray values = powOmq(s.omq, gamma).mul(s.ell).neg().squeeze(0);
+            NDArray gradient = s.u(targets).mul(dLdEll(s));
+            return new ai.djl.ndarray.NDList(scope.ret(values), scope.ret(gradient));
         }
     }
 

@@ -56,10 +56,26 @@ public final class LabelSmoothing implements Loss {
     public NDArray gradient(NDArray logits, NDArray targets) {
         try (NDManager scope = NDManager.subManagerOf(logits)) {
             scope.tempAttachAll(logits, targets);
-            long k = targets.getShape().get(0);
-            // 1 − y^smooth per entry, α(K−1)/K at the target and 1 − α/K elsewhere, with no rounding of y^smooth
-            return scope.ret(SoftmaxLosses.minus(SoftmaxLosses.of(logits), smoothed(targets),
-                    () -> targets.mul(alpha * (k - 1) / k).add(targets.neg().add(1).mul(1 - alpha / k))));
+            return scope.ret(gradient(SoftmaxLosses.of(logits), targets, smoothed(targets)));
+        }
+    }
+
+    /** p − y^smooth from the softmax and the smoothed targets. */
+    private NDArray gradient(SoftmaxLosses.Softmax sm, NDArray targets, NDArray smooth) {
+        long k = targets.getShape().get(0);
+        // 1 − y^smooth per entry, α(K−1)/K at the target and 1 − α/K elsewhere, with no rounding of y^smooth
+        return SoftmaxLosses.minus(sm, smooth,
+                () -> targets.mul(alpha * (k - 1) / k).add(targets.neg().add(1).mul(1 - alpha / k)));
+    }
+
+    @Override
+    public ai.djl.ndarray.NDList valuesAndGradient(NDArray logits, NDArray targets) {
+        try (NDManager scope = NDManager.subManagerOf(logits)) {
+            scope.tempAttachAll(logits, targets);
+            SoftmaxLosses.Softmax sm = SoftmaxLosses.of(logits);
+            NDArray smooth = smoothed(targets);
+            NDArray values = sm.logp().mul(smooth).sum(new int[] {0}).neg();
+            return new ai.djl.ndarray.NDList(scope.ret(values), scope.ret(gradient(sm, targets, smooth)));
         }
     }
 

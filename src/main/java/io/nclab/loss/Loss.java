@@ -25,6 +25,15 @@ public interface Loss {
     /** Per-sample gradients ∂L(z_i, y_i)/∂z_i, column by column: K×N. */
     NDArray gradient(NDArray logits, NDArray targets);
 
+    /**
+     * {@link #values} and {@link #gradient} together, as a two-element list: the same numbers, with what they share
+     * (the softmax, a focal loss's per-sample pieces) computed once. A solver that needs both at each point (L-BFGS's
+     * evaluations, training with the analytic gradient) saves a pass of K×N arrays.
+     */
+    default ai.djl.ndarray.NDList valuesAndGradient(NDArray logits, NDArray targets) {
+        return new ai.djl.ndarray.NDList(values(logits, targets), gradient(logits, targets));
+    }
+
     /** Per-sample Hessian-vector products ∇²_z L(z_i, y_i) v_i, column by column: K×N. */
     NDArray hessianVector(NDArray logits, NDArray targets, NDArray v);
 

@@ -988,8 +988,9 @@ public final class Trainer {
                     if (config.analyticGradient()) {
                         // backward of Σ z ⊙ stopGradient(G/B): the loss's analytic logit gradient
                         NDArray fixed = z.stopGradient();
-                        per = loss.values(fixed, batch.targets());
-                        NDArray g = loss.gradient(fixed, batch.targets()).divi(batch.size());
+                        NDList vg = loss.valuesAndGradient(fixed, batch.targets());
+                        per = vg.get(0);
+                        NDArray g = vg.get(1).divi(batch.size());
                         total = z.mul(g).sum();
                     } else {
                         per = loss.values(z, batch.targets());

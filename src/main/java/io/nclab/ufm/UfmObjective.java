@@ -2,7 +2,6 @@ package io.nclab.ufm;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import io.nclab.loss.Loss;
 import io.nclab.nd.NativeBlas;
 import io.nclab.nd.Nd;
 import io.nclab.optim.Smooth;
@@ -73,19 +72,20 @@ public final class UfmObjective implements Smooth<UfmPoint>, AutoCloseable {
         }
     }
 
-    /** The value and the gradient at one point, sharing the logits. */
+    /** The value and the gradient at one point, sharing the logits and what the loss's two share. */
     @Override
     public Evaluation<UfmPoint> evaluate(UfmPoint x) {
-        try (NDArray z = logits(x)) {
-            double v = lossTerm(z) + regulariser(x);
-            return new Evaluation<>(v, gradientAt(x, z));
+        try (NDArray z = logits(x); ai.djl.ndarray.NDList vg = problem.loss().valuesAndGradient(z, targets);
+                NDArray s = vg.get(0).sum()) {
+            double v = s.getDouble() * invN + regulariser(x);
+            return new Evaluation<>(v, gradientAt(x, vg.get(1)));
         }
     }
 
     @Override
     public UfmPoint gradient(UfmPoint x) {
-        try (NDArray z = logits(x)) {
-            return gradientAt(x, z);
+        try (NDArray z = logits(x); NDArray g = problem.loss().gradient(z, targets)) {
+            return gradientAt(x, g);
         }
     }
 
@@ -138,34 +138,34 @@ public final class UfmObjective implements Smooth<UfmPoint>, AutoCloseable {
         p.subi(a.muli(lr));
     }
 
-    /** The gradient at x given its logits z; a new point in x's parent manager. */
-    private UfmPoint gradientAt(UfmPoint x, NDArray z) {
+    /**
+     * The gradient at x given the loss's gradient G at its logits (scaled by 1/N here, in place); a new point in x's
+     * parent manager.
+     */
+    private UfmPoint gradientAt(UfmPoint x, NDArray g) {
         NDManager out = x.parent();
-        Loss loss = problem.loss();
-        try (NDArray g = loss.gradient(z, targets)) {
-            g.muli(invN);
-            // G Hᵀ + λ_W W and Wᵀ G + λ_H H, the decay added in place (no d×N temporary)
-            NDArray gw;
-            try (NDArray ht = x.h().transpose()) {
-                gw = g.matMul(ht);
-            }
-            Nd.addScaled(gw, problem.lambdaW(), x.w());
-            NDArray gh;
-            try (NDArray wt = x.w().transpose()) {
-                gh = wt.matMul(g);
-            }
-            Nd.addScaled(gh, problem.lambdaH(), x.h());
-            NDArray gb;
-            if (problem.bias()) {
-                gb = x.b().mul(problem.lambdaB());
-                try (NDArray s = g.sum(new int[] {1}, true)) {
-                    gb.addi(s);
-                }
-            } else {
-                gb = x.b().zerosLike();
-            }
-            return new UfmPoint(out, gw, gh, gb);
+        g.muli(invN);
+        // G Hᵀ + λ_W W and Wᵀ G + λ_H H, the decay added in place (no d×N temporary)
+        NDArray gw;
+        try (NDArray ht = x.h().transpose()) {
+            gw = g.matMul(ht);
         }
+        Nd.addScaled(gw, problem.lambdaW(), x.w());
+        NDArray gh;
+        try (NDArray wt = x.w().transpose()) {
+            gh = wt.matMul(g);
+        }
+        Nd.addScaled(gh, problem.lambdaH(), x.h());
+        NDArray gb;
+        if (problem.bias()) {
+            gb = x.b().mul(problem.lambdaB());
+            try (NDArray s = g.sum(new int[] {1}, true)) {
+                gb.addi(s);
+            }
+        } else {
+            gb = x.b().zerosLike();
+        }
+        return new UfmPoint(out, gw, gh, gb);
     }
 
     @Override

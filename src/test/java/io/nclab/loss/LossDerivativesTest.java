@@ -379,4 +379,29 @@ class LossDerivativesTest {
         }
         return others;
     }
+
+    /**
+     * valuesAndGradient gives exactly values and gradient, in float64 (ordinary, and confident columns that take the
+     * exact softmax forms) and in float32 (training's path).
+     */
+    @ParameterizedTest(name = "{0} scale {1}")
+    @MethodSource("cases")
+    void valuesAndGradientAreValuesAndGradientExactly(String spec, double scale) {
+        Loss loss = LossSpec.parse(spec);
+        Random rnd = new Random(spec.hashCode() + 7 * (long) scale);
+        for (double extra : new double[] {1, 30}) {
+            for (ai.djl.ndarray.types.DataType type : List.of(ai.djl.ndarray.types.DataType.FLOAT64,
+                    ai.djl.ndarray.types.DataType.FLOAT32)) {
+                try (NDManager m = manager.newSubManager()) {
+                    NDArray y = Nd.oneHotColumns(m, labels(rnd), K).toType(type, false);
+                    NDArray z = gaussian(rnd, scale * extra).toType(type, false);
+                    z.attach(m);
+                    ai.djl.ndarray.NDList both = loss.valuesAndGradient(z, y);
+                    String what = spec + " x" + extra + " " + type;
+                    assertTrue(Arrays.equals(Nd.toDoubles(loss.values(z, y)), Nd.toDoubles(both.get(0))), what);
+                    assertTrue(Arrays.equals(Nd.toDoubles(loss.gradient(z, y)), Nd.toDoubles(both.get(1))), what);
+                }
+            }
+        }
+    }
 }
