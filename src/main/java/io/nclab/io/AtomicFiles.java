@@ -208,6 +208,14 @@ public final class AtomicFiles {
         if (!Files.isWritable(above)) {
             throw new UserError(option + " " + shown + " cannot be made: " + above + " is not writable");
         }
+        // the permission bits do not tell all (root may "write" to /proc, which takes no new file): a file made
+        // and removed at once says before the work what the first write would say after it
+        try {
+            Files.delete(Files.createTempFile(above, ".nclab-probe-", ".tmp"));
+        } catch (IOException e) {
+            throw new UserError(option + " " + shown + " cannot be made: " + above + " takes no new file ("
+                    + IoErrors.reason(e) + ")");
+        }
     }
 
     /**

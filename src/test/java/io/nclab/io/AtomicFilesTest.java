@@ -225,4 +225,16 @@ class AtomicFilesTest {
         assertEquals("after", Files.readString(dir.resolve("out/replaced.txt")), "a replaced file stays replaced");
         assertEquals("done", AtomicFiles.allOrNothing(absent, () -> "done"));
     }
+
+    /** An output under a folder that takes no new file (/proc, even for root) is refused before any work. */
+    @Test
+    void anOutputWhereNoFileCanBeMadeIsRefusedUpFront() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self")), "Linux's /proc");
+        io.nclab.UserError e = org.junit.jupiter.api.Assertions.assertThrows(io.nclab.UserError.class,
+                () -> AtomicFiles.requireDirectoryOrAbsent(Path.of("/proc/nclab-no-such/out"), "--out"));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().startsWith("--out /proc/nclab-no-such/out cannot be"
+                + " made: /proc "), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertThrows(io.nclab.UserError.class,
+                () -> AtomicFiles.requireWritableFile(Path.of("/proc/nclab-no-such.npz"), "--direction-out"));
+    }
 }
