@@ -104,6 +104,14 @@ class TrainCommandTest {
             assertTrue(r.err().strip().endsWith("use a smaller --batch-size or --width"), r.err());
             assertEquals(1, r.err().strip().lines().count(), r.err());
             assertTrue(!Files.exists(out), "no run directory");
+            // a batch whose outputs fit, but not with the backward pass and the runtime: let through, with a note
+            io.nclab.data.ImageData train = io.nclab.data.DatasetKind.CIFAR10.load(c10).train();
+            io.nclab.train.TrainConfig close = io.nclab.train.TrainConfig.defaults().with(java.util.Map.of(
+                    "model.architecture", "RESNET18", "batch_size", 2600));
+            String note = io.nclab.train.Trainer.requireRoomForTheNetwork(close, train, 10);
+            assertTrue(note != null && note.startsWith("note: with its backward pass this run may need about 2"), note);
+            io.nclab.train.TrainConfig roomy = close.with(java.util.Map.of("batch_size", 128));
+            assertEquals(null, io.nclab.train.Trainer.requireRoomForTheNetwork(roomy, train, 10));
         } finally {
             System.clearProperty("nclab.memory.available");
         }
