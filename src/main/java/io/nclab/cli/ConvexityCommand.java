@@ -56,11 +56,9 @@ public final class ConvexityCommand implements Callable<Integer> {
     /** Logits (samples × K) the analysis holds at most: 20,000,000, as saddle's limit. */
     static final long MAX_LOGITS = 20_000_000L;
     /**
-     * Work (samples × K³: building each K×K Hessian from K products, then its eigenvalues) above which the run says
-     * it will be long: about half a minute at the rate measured here, {@link #WORK_PER_SECOND}.
+     * samples × K³ (building each K×K Hessian from K products, then its eigenvalues) per second on the 2-core development
+     * machine (K = 100: 5,000 samples in 12 s): what sizes the note on long work ({@link LongWork}).
      */
-    static final double LONG_WORK = 1.2e10;
-    /** samples × K³ per second on the 2-core development machine (K = 100: 5,000 samples in 12 s). */
     static final double WORK_PER_SECOND = 4e8;
 
     @Override
@@ -84,12 +82,6 @@ public final class ConvexityCommand implements Callable<Integer> {
                     + " most %,d are held (a few arrays of that many numbers): lower --samples", samples, classes,
                     (long) samples * classes, MAX_LOGITS));
         }
-        double work = (double) samples * classes * classes * classes; // a K x K eigen-decomposition per sample
-        if (work > LONG_WORK) {
-            System.err.printf(java.util.Locale.ROOT, "note: %,d samples x K^3 = %.2g multiply-adds of Hessians and their"
-                    + " eigenvalues per loss, which takes on the order of %.0f minute(s) per loss here; lower --samples for a quicker"
-                    + " look%n", samples, work, Math.max(1, work / WORK_PER_SECOND / 60));
-        }
         if (out != null) {
             // every output checked before the (long) analysis: a folder in the way of one file would otherwise
             // be found at the end, with the others written
@@ -104,6 +96,10 @@ public final class ConvexityCommand implements Callable<Integer> {
         if (parsed.isEmpty()) {
             throw new UserError("--loss needs at least one loss");
         }
+        double work = (double) samples * classes * classes * classes; // a K x K eigen-decomposition per sample
+        LongWork.noteIfLong(work / WORK_PER_SECOND * parsed.size(), String.format(Locale.ROOT, "%,d samples x K^3 ="
+                + " %.2g multiply-adds of Hessians and their eigenvalues for each of %d loss(es) (fewer --samples is"
+                + " quicker)", samples, work, parsed.size()));
         List<LossConvexity.Report> reports = new ArrayList<>();
         for (Loss loss : parsed) {
             reports.add(LossConvexity.analyse(loss, classes, samples, bins, seed));

@@ -487,15 +487,12 @@ public final class Sweep {
     }
 
     static Map<String, Object> lastJsonLine(Path stdout, long offset) {
-        try (RandomAccessFile f = new RandomAccessFile(stdout.toFile(), "r")) {
-            byte[] bytes = new byte[(int) Math.max(0, f.length() - offset)];
-            f.seek(offset);
-            f.readFully(bytes);
-            String[] lines = new String(bytes, StandardCharsets.UTF_8).strip().split("\n");
-            String last = lines[lines.length - 1].strip();
-            if (!last.startsWith("{")) {
-                return null;
-            }
+        // the whole of the attempt's output: a result line (a UFM's b* at large K, say) may be long
+        String last = lastLine(stdout, offset, false, Long.MAX_VALUE);
+        if (last == null || !last.startsWith("{")) {
+            return null;
+        }
+        try {
             @SuppressWarnings("unchecked")
             Map<String, Object> m = Json.MAPPER.readValue(last, Map.class);
             return m;
@@ -519,10 +516,15 @@ public final class Sweep {
      * line the sweep wrote when it started the run (earlier lines are an earlier attempt's).
      */
     static String lastLine(Path file, long from, boolean sinceStart) {
+        return lastLine(file, from, sinceStart, TAIL_BYTES);
+    }
+
+    /** {@link #lastLine(Path, long, boolean)} reading at most {@code most} bytes from the end. */
+    private static String lastLine(Path file, long from, boolean sinceStart, long most) {
         byte[] tail;
         try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
             long size = f.length();
-            int n = (int) Math.max(0, Math.min(size - from, TAIL_BYTES));
+            int n = (int) Math.max(0, Math.min(Math.min(size - from, most), Integer.MAX_VALUE - 8));
             tail = new byte[n];
             f.seek(size - n);
             f.readFully(tail);

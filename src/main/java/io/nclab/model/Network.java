@@ -70,7 +70,7 @@ public final class Network {
         if (spec.fixedEtf()) {
             Parameter w = classifier.getParameters().get("weight");
             try (NDArray etf = manager.create(SimplexEtf.rowMajor(classes, d), new Shape(classes, d))) {
-                w.getArray().muli(0).addi(etf);
+                io.nclab.nd.Nd.copyInto(etf, w.getArray());
             }
             w.freeze(true);
         }

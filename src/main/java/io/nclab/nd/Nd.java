@@ -28,7 +28,6 @@ public final class Nd {
         return NDManager.newBaseManager(device, "PyTorch");
     }
 
-    /** Sets the number of threads native tensor operations use (PyTorch's intra-op threads). */
     /**
      * The most native threads a command takes: four per core, and at least 64 (a run made on a larger machine can be
      * repeated with its count). PyTorch with thousands of threads stalls for minutes and ignores SIGTERM.
@@ -49,6 +48,7 @@ public final class Nd {
         }
     }
 
+    /** Sets the number of threads native tensor operations use (PyTorch's intra-op threads). */
     public static void setThreads(int n) {
         Engine.getEngine("PyTorch");
         ai.djl.pytorch.jni.JniUtils.setNumThreads(n);
@@ -124,10 +124,10 @@ public final class Nd {
         }
     }
 
-    /** y ← x in place (same shape). */
+    /** y ← x in place (same shape; y may be a view): whatever y held, NaN and infinities included, is replaced. */
     public static void copyInto(NDArray x, NDArray y) {
         if (!NativeBlas.copy(x, y)) {
-            y.muli(0).addi(x);
+            y.set(new ai.djl.ndarray.index.NDIndex("..."), x);
         }
     }
 

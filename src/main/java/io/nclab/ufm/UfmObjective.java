@@ -49,9 +49,9 @@ public final class UfmObjective implements Smooth<UfmPoint>, AutoCloseable {
         return z;
     }
 
-    /** The loss term (1/N) Σ L(z_i, y_i) at logits Z. */
-    public double lossTerm(NDArray logits) {
-        try (NDArray v = problem.loss().values(logits, targets); NDArray s = v.sum()) {
+    /** The loss term (1/N) Σ L(z_i, y_i) given the per-sample losses L(z_i, y_i). */
+    private double lossTerm(NDArray values) {
+        try (NDArray s = values.sum()) {
             return s.getDouble() * invN;
         }
     }
@@ -67,18 +67,16 @@ public final class UfmObjective implements Smooth<UfmPoint>, AutoCloseable {
 
     @Override
     public double value(UfmPoint x) {
-        try (NDArray z = logits(x)) {
-            return lossTerm(z) + regulariser(x);
+        try (NDArray z = logits(x); NDArray v = problem.loss().values(z, targets)) {
+            return lossTerm(v) + regulariser(x);
         }
     }
 
     /** The value and the gradient at one point, sharing the logits and what the loss's two share. */
     @Override
     public Evaluation<UfmPoint> evaluate(UfmPoint x) {
-        try (NDArray z = logits(x); ai.djl.ndarray.NDList vg = problem.loss().valuesAndGradient(z, targets);
-                NDArray s = vg.get(0).sum()) {
-            double v = s.getDouble() * invN + regulariser(x);
-            return new Evaluation<>(v, gradientAt(x, vg.get(1)));
+        try (NDArray z = logits(x); ai.djl.ndarray.NDList vg = problem.loss().valuesAndGradient(z, targets)) {
+            return new Evaluation<>(lossTerm(vg.get(0)) + regulariser(x), gradientAt(x, vg.get(1)));
         }
     }
 

@@ -71,6 +71,12 @@ class NativeBlasTest {
             NDArray y = m.create(new double[] {Double.NaN, Double.POSITIVE_INFINITY, 0});
             Nd.copyInto(x, y);
             assertArrayEquals(new double[] {1, 2, 3}, y.toDoubleArray());
+            // the fallback (a strided view: no native copy) replaces non-finite values too
+            NDArray base = m.create(new double[] {Double.NaN, 1, Double.NEGATIVE_INFINITY, 2}, new Shape(2, 2));
+            NDArray view = base.transpose();
+            assertFalse(NativeBlas.copy(m.create(new double[] {5, 6, 7, 8}, new Shape(2, 2)), view));
+            Nd.copyInto(m.create(new double[] {5, 6, 7, 8}, new Shape(2, 2)), view);
+            assertArrayEquals(new double[] {5, 7, 6, 8}, base.toDoubleArray());
         }
     }
 
