@@ -123,11 +123,12 @@ public final class MetricsCommand implements Runnable {
             LongWork.noteIfLong(estimatedSeconds(y, k, h.getShape().get(1), !noNumericalRank), String.format(Locale.ROOT,
                     "%,d samples x %,d classes, d = %,d: the metrics look at every sample-class pair%s", y.length, k,
                     h.getShape().get(1), noNumericalRank ? "" : " and numerical_rank at every class's singular values"));
+            // With --timings numerical_rank is measured after the rest, to time each; else beside it (faster).
             CollapseMetrics.Options options = CollapseMetrics.Options.DEFAULT.withCdnvExponent(cdnvExponent)
-                    .withCosineMargins(marginsOut != null).withNumericalRank(false);
+                    .withCosineMargins(marginsOut != null).withNumericalRank(!noNumericalRank && !timings);
             CollapseMetrics m = CollapseMetrics.measure(h, y, k, w, b, options);
             long t2 = System.nanoTime();
-            if (!noNumericalRank) {
+            if (!noNumericalRank && timings) {
                 m = m.withNumericalRank(NumericalRank.measure(h, y, k));
             }
             long t3 = System.nanoTime();

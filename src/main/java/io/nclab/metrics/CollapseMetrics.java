@@ -115,12 +115,17 @@ public record CollapseMetrics(
             throw new io.nclab.UserError("features must be a matrix (samples × dimension), got shape "
                     + features.getShape());
         }
-        FeatureStats stats = new FeatureStats(classes, (int) features.getShape().get(1));
-        stats.add(features, labels);
-        SecondPass pass = stats.secondPass(weights, bias, options.cosineMargins());
-        pass.add(features, labels);
-        CollapseMetrics m = pass.metrics(options.cdnvExponent());
-        return options.numericalRank() ? m.withNumericalRank(NumericalRank.measure(features, labels, classes)) : m;
+        // numerical_rank's classes run on their own threads (CPU features) while the passes below run here: the
+        // passes' many small operations leave the cores idle part of the time
+        try (NumericalRank.Pending rank = options.numericalRank() ? NumericalRank.start(features, labels, classes)
+                : null) {
+            FeatureStats stats = new FeatureStats(classes, (int) features.getShape().get(1));
+            stats.add(features, labels);
+            SecondPass pass = stats.secondPass(weights, bias, options.cosineMargins());
+            pass.add(features, labels);
+            CollapseMetrics m = pass.metrics(options.cdnvExponent());
+            return rank == null ? m : m.withNumericalRank(rank.value());
+        }
     }
 
     /** The metrics keyed by their names ({@link #NAMES}), in that order, omitting the absent ones. */

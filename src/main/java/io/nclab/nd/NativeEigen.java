@@ -16,12 +16,12 @@ import com.sun.jna.Pointer;
 final class NativeEigen {
     private NativeEigen() {}
 
-    private static final Function DSYEVD = find("dsyevd_");
+    static final Function DSYEVD = find("dsyevd_");
     private static final Pointer JOBZ_V = flag("V");
     private static final Pointer JOBZ_N = flag("N");
     private static final Pointer UPLO_L = flag("L");
     /** MKL's per-thread thread count (C interface, by value; returns the previous setting). */
-    static final Function LOCAL_THREADS = DSYEVD == null ? null : find("MKL_Set_Num_Threads_Local");
+    private static final Function LOCAL_THREADS = DSYEVD == null ? null : find("MKL_Set_Num_Threads_Local");
 
     /** Whether {@code dsyevd} was found. */
     static boolean available() {
@@ -37,12 +37,18 @@ final class NativeEigen {
             return new SymmetricEigen(new double[0], wantVectors ? new double[0][] : null);
         }
         long cells = (long) n * n;
-        // One MKL thread per call: MKL's threaded tridiagonal reduction is 3-4x slower than one thread for
-        // n = 500 here (its threads meet at every Householder step), and callers with many matrices
-        // (NumericalRank: one per class) run them on their own threads.
+        return onOneThread(() -> run(a, n, wantVectors, cells));
+    }
+
+    /**
+     * {@code work} with MKL on the calling thread alone: MKL's threaded tridiagonal reduction is 3-4x slower than
+     * one thread for n = 500 here (its threads meet at every Householder step), and callers with many matrices
+     * (NumericalRank: one per class) run them on their own threads.
+     */
+    static <T> T onOneThread(java.util.function.Supplier<T> work) {
         int previous = LOCAL_THREADS == null ? 0 : LOCAL_THREADS.invokeInt(new Object[] {1});
         try {
-            return run(a, n, wantVectors, cells);
+            return work.get();
         } finally {
             if (LOCAL_THREADS != null) {
                 LOCAL_THREADS.invokeInt(new Object[] {previous});
@@ -51,38 +57,9 @@ final class NativeEigen {
     }
 
     private static SymmetricEigen run(double[] a, int n, boolean wantVectors, long cells) {
-        try (Memory m = new Memory(cells * Double.BYTES);
-                Memory w = new Memory((long) n * Double.BYTES);
-                Memory ints = new Memory(5L * Integer.BYTES);
-                Memory query = new Memory(Double.BYTES)) {
+        try (Memory m = new Memory(cells * Double.BYTES)) {
             m.write(0, a, 0, (int) cells);
-            Pointer jobz = wantVectors ? JOBZ_V : JOBZ_N;
-            Pointer uplo = UPLO_L;
-            Pointer pn = ints.share(0);
-            Pointer plwork = ints.share(4);
-            Pointer pliwork = ints.share(8);
-            Pointer pinfo = ints.share(12);
-            Pointer iquery = ints.share(16);
-            pn.setInt(0, n);
-            // Workspace query, then the decomposition.
-            plwork.setInt(0, -1);
-            pliwork.setInt(0, -1);
-            call(jobz, uplo, pn, m, w, query, plwork, iquery, pliwork, pinfo);
-            check(pinfo.getInt(0), n);
-            long lwork = Math.max(1, (long) Math.ceil(query.getDouble(0)));
-            int liwork = Math.max(1, iquery.getInt(0));
-            if (lwork > Integer.MAX_VALUE) {
-                throw new ArithmeticException("eigen-decomposition workspace too large for a " + n + "x" + n
-                        + " matrix");
-            }
-            try (Memory work = new Memory(lwork * Double.BYTES);
-                    Memory iwork = new Memory((long) liwork * Integer.BYTES)) {
-                plwork.setInt(0, (int) lwork);
-                pliwork.setInt(0, liwork);
-                call(jobz, uplo, pn, m, w, work, plwork, iwork, pliwork, pinfo);
-                check(pinfo.getInt(0), n);
-            }
-            double[] values = w.getDoubleArray(0, n);
+            double[] values = dsyevd(DSYEVD, m, n, wantVectors);
             double[][] vectors = null;
             if (wantVectors) {
                 // Column j of the column-major result is the eigenvector of values[j].
@@ -95,10 +72,44 @@ final class NativeEigen {
         }
     }
 
-    private static void call(Pointer jobz, Pointer uplo, Pointer n, Pointer a, Pointer w, Pointer work,
-            Pointer lwork, Pointer iwork, Pointer liwork, Pointer info) {
-        // The two trailing lengths are the hidden Fortran lengths of the character arguments.
-        DSYEVD.invokeVoid(new Object[] {jobz, uplo, n, a, n, w, work, lwork, iwork, liwork, info, 1L, 1L});
+    /**
+     * The eigenvalues (ascending) of the symmetric n×n matrix at {@code a} (column-major, leading dimension n, only
+     * the lower triangle read), by the given {@code dsyevd} (LP64: 32-bit integers) on the calling thread's
+     * threads; with {@code wantVectors} the eigenvectors overwrite {@code a}, else it is destroyed.
+     */
+    static double[] dsyevd(Function dsyevd, Pointer a, int n, boolean wantVectors) {
+        try (Memory w = new Memory((long) n * Double.BYTES);
+                Memory ints = new Memory(5L * Integer.BYTES);
+                Memory query = new Memory(Double.BYTES)) {
+            Pointer jobz = wantVectors ? JOBZ_V : JOBZ_N;
+            Pointer pn = ints.share(0);
+            Pointer plwork = ints.share(4);
+            Pointer pliwork = ints.share(8);
+            Pointer pinfo = ints.share(12);
+            Pointer iquery = ints.share(16);
+            pn.setInt(0, n);
+            // Workspace query, then the decomposition. The two trailing lengths are the hidden Fortran lengths of
+            // the character arguments.
+            plwork.setInt(0, -1);
+            pliwork.setInt(0, -1);
+            dsyevd.invokeVoid(new Object[] {jobz, UPLO_L, pn, a, pn, w, query, plwork, iquery, pliwork, pinfo, 1L, 1L});
+            check(pinfo.getInt(0), n);
+            long lwork = Math.max(1, (long) Math.ceil(query.getDouble(0)));
+            int liwork = Math.max(1, iquery.getInt(0));
+            if (lwork > Integer.MAX_VALUE) {
+                throw new ArithmeticException("eigen-decomposition workspace too large for a " + n + "x" + n
+                        + " matrix");
+            }
+            try (Memory work = new Memory(lwork * Double.BYTES);
+                    Memory iwork = new Memory((long) liwork * Integer.BYTES)) {
+                plwork.setInt(0, (int) lwork);
+                pliwork.setInt(0, liwork);
+                dsyevd.invokeVoid(new Object[] {jobz, UPLO_L, pn, a, pn, w, work, plwork, iwork, pliwork, pinfo, 1L,
+                    1L});
+                check(pinfo.getInt(0), n);
+            }
+            return w.getDoubleArray(0, n);
+        }
     }
 
     private static void check(int info, int n) {

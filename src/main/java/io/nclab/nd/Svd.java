@@ -87,10 +87,13 @@ public record Svd(double[] values, double[][] left) {
      * vectors are Aᵀ's right ones, the rows of VT. Without {@code vectors}, the values alone ({@code left} null).
      */
     private static Svd natively(double[] a, int rows, int cols, boolean vectors) {
+        return NativeEigen.onOneThread(() -> nativelyOnOneThread(a, rows, cols, vectors));
+    }
+
+    private static Svd nativelyOnOneThread(double[] a, int rows, int cols, boolean vectors) {
         int m = cols;
         int n = rows;
         int k = Math.min(m, n);
-        int previous = NativeEigen.LOCAL_THREADS == null ? 0 : NativeEigen.LOCAL_THREADS.invokeInt(new Object[] {1});
         try (Memory am = new Memory((long) m * n * Double.BYTES);
                 Memory s = new Memory((long) k * Double.BYTES);
                 Memory u = new Memory(vectors ? (long) m * k * Double.BYTES : Double.BYTES);
@@ -136,10 +139,6 @@ public record Svd(double[] values, double[][] left) {
                 }
             }
             return new Svd(values, left);
-        } finally {
-            if (NativeEigen.LOCAL_THREADS != null) {
-                NativeEigen.LOCAL_THREADS.invokeInt(new Object[] {previous});
-            }
         }
     }
 

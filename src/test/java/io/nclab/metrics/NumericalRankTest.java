@@ -156,6 +156,67 @@ class NumericalRankTest {
         assertEquals(NumericalRank.exactExcess(x.clone(), n, d), fast, 1e-7 * (1 + fast));
     }
 
+    /**
+     * The host route (CPU features read in place, Gram matrices built and decomposed in native memory on the
+     * workers) gives what the route through NDArray products gives, to rounding: float32 and float64 features, classes
+     * with fewer samples than units and with more, the vectors handed over in many blocks each way, the features
+     * read in many blocks of rows, and a strided (transposed) view.
+     */
+    @Test
+    void hostRouteAgreesWithTheArrayRoute() {
+        int savedBlock = NumericalRank.hostBlockElements;
+        long savedRows = HostRows.blockElements;
+        try (NDManager m = Nd.newManager()) {
+            Random rnd = new Random(13);
+            int d = 40;
+            int k = 3;
+            int[] y = new int[150]; // classes of 30 (< d), 50 and 70 (> d) samples
+            for (int i = 0; i < y.length; i++) {
+                y[i] = i < 30 ? 0 : i < 80 ? 1 : 2;
+            }
+            double[] h = new double[y.length * d];
+            for (int i = 0; i < h.length; i++) {
+                h[i] = Math.max(0, rnd.nextGaussian() + 0.5);
+            }
+            NDArray f64 = m.create(h, new Shape(y.length, d));
+            NDArray f32 = f64.toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+            NDArray strided = f64.transpose().duplicate().transpose(); // a d×N array's transposed view
+            NumericalRank.hostRoute = false;
+            double array64 = NumericalRank.excess(f64, y, k);
+            double array32 = NumericalRank.excess(f32, y, k);
+            NumericalRank.hostRoute = true;
+            for (int[] blocks : new int[][] {{1 << 20, 1 << 27}, {7 * d, 11 * d}}) {
+                NumericalRank.hostBlockElements = blocks[0];
+                HostRows.blockElements = blocks[1];
+                String what = "blocks " + blocks[0] + ", " + blocks[1];
+                assertEquals(array64, NumericalRank.excess(f64, y, k), 1e-12 * array64, what);
+                assertEquals(array32, NumericalRank.excess(f32, y, k), 1e-12 * array32, what);
+                assertEquals(array64, NumericalRank.excess(strided, y, k), 1e-12 * array64, what + ", strided");
+            }
+        } finally {
+            NumericalRank.hostRoute = true;
+            NumericalRank.hostBlockElements = savedBlock;
+            HostRows.blockElements = savedRows;
+        }
+    }
+
+    /** Non-finite features stop the host route with the one-line error of the other. */
+    @Test
+    void hostRouteRefusesNonFiniteFeatures() {
+        try (NDManager m = Nd.newManager()) {
+            double[] h = new double[20 * 4];
+            java.util.Arrays.fill(h, 1);
+            h[13] = Double.POSITIVE_INFINITY;
+            int[] y = new int[20];
+            for (int i = 0; i < y.length; i++) {
+                y[i] = i % 2;
+            }
+            io.nclab.UserError e = org.junit.jupiter.api.Assertions.assertThrows(io.nclab.UserError.class,
+                    () -> NumericalRank.measure(m.create(h, new Shape(20, 4)), y, 2));
+            assertTrue(e.getMessage().contains("not finite") || e.getMessage().contains("too large"), e.getMessage());
+        }
+    }
+
     /** The Gram matrix of the n×d rows x, sample side (n×n, X Xᵀ) or unit side (d×d, XᵀX), by plain sums. */
     private static double[] gram(double[] x, int n, int d, boolean unitSide) {
         int size = unitSide ? d : n;

@@ -1,0 +1,87 @@
+package io.nclab.metrics;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+
+/**
+ * Float32 or float64 features in CPU memory, read from Java in place and from any number of threads at once: direct
+ * views of their memory, one per block of rows below 2^31 bytes (a Java buffer's limit); a strided block becomes a
+ * contiguous copy first, owned by this object until it closes. The features must stay open meanwhile.
+ */
+final class HostRows implements AutoCloseable {
+    private final NDManager scope;
+    private final int dim;
+    private final int blockRows;
+    private final FloatBuffer[] floats;
+    private final DoubleBuffer[] doubles;
+
+    /** Rows per block at most this many elements (tests lower it). */
+    static long blockElements = 1L << 27;
+
+    private HostRows(NDArray features) {
+        long rows = features.getShape().get(0);
+        this.dim = (int) features.getShape().get(1);
+        boolean single = features.getDataType() == DataType.FLOAT32;
+        this.blockRows = (int) Math.max(1, Math.min(rows, blockElements / Math.max(1, dim)));
+        int blocks = (int) ((rows + blockRows - 1) / blockRows);
+        this.floats = single ? new FloatBuffer[blocks] : null;
+        this.doubles = single ? null : new DoubleBuffer[blocks];
+        this.scope = features.getManager().newSubManager();
+        try {
+            for (int b = 0; b < blocks; b++) {
+                NDArray block = features.get(new NDIndex().addSliceDim((long) b * blockRows,
+                        Math.min(rows, (long) (b + 1) * blockRows)));
+                block.attach(scope);
+                ByteBuffer bytes = block.toByteBuffer(true).order(ByteOrder.nativeOrder());
+                if (single) {
+                    floats[b] = bytes.asFloatBuffer();
+                } else {
+                    doubles[b] = bytes.asDoubleBuffer();
+                }
+            }
+        } catch (RuntimeException e) {
+            scope.close();
+            throw e;
+        }
+    }
+
+    /** Host views of the features (rows × d), or null where they are not float32/float64 in CPU memory. */
+    static HostRows of(NDArray features) {
+        DataType t = features.getDataType();
+        if (!features.getDevice().getDeviceType().equals(Device.Type.CPU) || features.getShape().dimension() != 2
+                || (t != DataType.FLOAT32 && t != DataType.FLOAT64)) {
+            return null;
+        }
+        return new HostRows(features);
+    }
+
+    /**
+     * Columns {@code from..to} of row {@code row}, widened to float64 into {@code out} from {@code at}; {@code narrow}
+     * is the caller's own scratch for float32 features (at least to − from long).
+     */
+    void read(int row, int from, int to, double[] out, int at, float[] narrow) {
+        int b = row / blockRows;
+        int index = (row - b * blockRows) * dim + from;
+        int n = to - from;
+        if (floats != null) {
+            floats[b].get(index, narrow, 0, n);
+            for (int j = 0; j < n; j++) {
+                out[at + j] = narrow[j];
+            }
+        } else {
+            doubles[b].get(index, out, at, n);
+        }
+    }
+
+    @Override
+    public void close() {
+        scope.close();
+    }
+}
