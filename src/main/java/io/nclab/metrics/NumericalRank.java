@@ -42,6 +42,9 @@ import java.util.concurrent.Future;
 public final class NumericalRank {
     private NumericalRank() {}
 
+    /** The largest Gram matrix side: its square fits a Java array (and a JNA allocation's int count). */
+    static final int MAX_GRAM = 46_340;
+
     /** Gram matrices at least this large are decomposed on a worker thread. */
     private static final int PARALLEL_FROM = 128;
 
@@ -77,6 +80,12 @@ public final class NumericalRank {
             if (batch.counts[k] == 0) {
                 throw new UserError("class " + k + " has no samples (" + classes + " classes, "
                         + batch.rows + " samples); every class needs at least one");
+            }
+            long m = Math.min(batch.counts[k], d);
+            if (m > MAX_GRAM) {
+                throw new UserError("numerical_rank needs each class's smaller Gram matrix (min(n_k, d)² doubles), and"
+                        + " class " + k + " has " + batch.counts[k] + " samples of dimension " + d + ": past "
+                        + MAX_GRAM + "; skip it (--no-numerical-rank) or measure a subsample");
             }
         }
         Pending rank = new Pending(batch, d);

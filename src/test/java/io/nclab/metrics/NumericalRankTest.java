@@ -200,6 +200,26 @@ class NumericalRankTest {
         }
     }
 
+    /**
+     * A class whose smaller Gram matrix would not fit an array is refused in one line before anything is read (a
+     * broadcast view stands in for the 8.6 GB of features).
+     */
+    @Test
+    void aGramMatrixTooLargeIsRefused() {
+        int side = NumericalRank.MAX_GRAM + 1;
+        try (NDManager m = Nd.newManager()) {
+            NDArray features = m.zeros(new Shape(1, side)).broadcast(new Shape(2L * side, side));
+            int[] y = new int[2 * side];
+            for (int i = side; i < y.length; i++) {
+                y[i] = 1;
+            }
+            io.nclab.UserError e = org.junit.jupiter.api.Assertions.assertThrows(io.nclab.UserError.class,
+                    () -> NumericalRank.measure(features, y, 2));
+            assertTrue(e.getMessage().contains("class 0 has " + side + " samples of dimension " + side),
+                    e.getMessage());
+        }
+    }
+
     /** Non-finite features stop the host route with the one-line error of the other. */
     @Test
     void hostRouteRefusesNonFiniteFeatures() {
