@@ -171,6 +171,11 @@ public final class NumericalRank {
             return 1 + excess();
         }
 
+        /** Whether every job has ended (after {@link #close}: the views of the features' memory are gone). */
+        boolean ended() {
+            return pool.isTerminated();
+        }
+
         /** Stops what is still under way, waiting for the jobs that read the features' memory. */
         @Override
         public void close() {
@@ -230,6 +235,7 @@ public final class NumericalRank {
                     }
                     b.write(0, block, 0, w * n);
                     g.addInner(b, w);
+                    stopIfInterrupted();
                 }
             } else {
                 for (int r = 0; r < n; r += count) {
@@ -239,9 +245,20 @@ public final class NumericalRank {
                     }
                     b.write(0, block, 0, rows * d);
                     g.addOuter(b, rows);
+                    stopIfInterrupted();
                 }
             }
             return resolvedExcess(g.trace(), g, Math.max(n, d));
+        }
+    }
+
+    /**
+     * Ends a class's job when {@link Pending#close} stopped the pool before its result was asked for (the other
+     * metrics failed): between blocks, and so before the eigenvalues, instead of going on for seconds.
+     */
+    private static void stopIfInterrupted() {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new java.util.concurrent.CancellationException("numerical_rank stopped");
         }
     }
 

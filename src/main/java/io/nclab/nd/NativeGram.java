@@ -13,7 +13,8 @@ import com.sun.jna.Pointer;
  * <p>The rank-k updates are OpenBLAS's {@code dsyrk} where the system has it ({@link OpenBlas}), else MKL's
  * {@code dgemm} on the blocks on and below the diagonal of a grid (2×2 or 4×4: 3/4 or 5/8 of a full product's
  * flops); the
- * eigenvalues are OpenBLAS's {@code dsyevd}, else MKL's. Only the lower triangle (column-major) is ever formed.
+ * eigenvalues are OpenBLAS's {@code dsyevd}, else MKL's. Only the lower triangle (column-major) is ever read (the MKL
+ * route also fills the upper half of each diagonal block).
  */
 public final class NativeGram implements AutoCloseable {
 

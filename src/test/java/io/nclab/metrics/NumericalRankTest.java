@@ -220,6 +220,32 @@ class NumericalRankTest {
         }
     }
 
+    /**
+     * A numerical rank closed before its result is asked for (the other metrics failed) ends every job before
+     * close returns, classes cut short between blocks, and leaves the features as they were.
+     */
+    @Test
+    void closingBeforeTheResultEndsEveryJob() {
+        int savedBlock = NumericalRank.hostBlockElements;
+        try (NDManager m = Nd.newManager()) {
+            NumericalRank.hostBlockElements = 64; // many blocks per class, so there is something to cut short
+            NDArray features = m.randomNormal(new Shape(2000, 300)).maximum(0f);
+            int[] y = new int[2000];
+            for (int i = 0; i < y.length; i++) {
+                y[i] = i % 4;
+            }
+            double before = features.sum().getFloat();
+            NumericalRank.Pending rank = NumericalRank.start(features, y, 4);
+            rank.close();
+            assertTrue(rank.ended(), "a job still runs after close");
+            assertEquals(before, features.sum().getFloat(), 0.0);
+            NumericalRank.hostBlockElements = savedBlock;
+            assertTrue(NumericalRank.measure(features, y, 4) > 1);
+        } finally {
+            NumericalRank.hostBlockElements = savedBlock;
+        }
+    }
+
     /** Non-finite features stop the host route with the one-line error of the other. */
     @Test
     void hostRouteRefusesNonFiniteFeatures() {
