@@ -60,7 +60,8 @@ public final class MetricsCommand implements Runnable {
     boolean noNumericalRank;
 
     @Option(names = "--timings",
-            description = "Print the seconds spent reading, measuring and on numerical_rank to stderr.")
+            description = "Print the seconds spent reading, measuring and on numerical_rank to stderr (numerical_rank"
+                    + " then runs after the other metrics, not beside them).")
     boolean timings;
 
     @Option(names = "--json", description = "Print one JSON object instead of a table.")
