@@ -104,6 +104,8 @@ public final class NumericalRank {
         private final int d;
         private final int classes;
         private final int threads;
+        /** BLAS threads per class's Gram matrix: the cores the classes leave (more than one when K is below them). */
+        private final int blasThreads;
         private final ExecutorService pool;
         private final List<Future<Double>> excesses = new ArrayList<>();
         private HostRows host;
@@ -112,7 +114,9 @@ public final class NumericalRank {
             this.batch = batch;
             this.d = d;
             this.classes = batch.classes;
-            this.threads = Math.max(1, Math.min(classes, Runtime.getRuntime().availableProcessors()));
+            int cores = Runtime.getRuntime().availableProcessors();
+            this.threads = Math.max(1, Math.min(classes, cores));
+            this.blasThreads = Math.max(1, cores / threads);
             this.pool = Workers.pool("nclab-numerical-rank", threads);
         }
 
@@ -121,7 +125,7 @@ public final class NumericalRank {
             if (host != null) {
                 for (int k = 0; k < classes; k++) {
                     int c = k;
-                    excesses.add(pool.submit(() -> hostExcess(host, batch, c, d)));
+                    excesses.add(pool.submit(() -> hostExcess(host, batch, c, d, blasThreads)));
                 }
                 return;
             }
@@ -212,12 +216,12 @@ public final class NumericalRank {
 
     /**
      * Class k's ratio − 1 as {@link #resolvedExcess} gives it (NaN where the Gram does not resolve it), on the calling
-     * thread: the class's rows read from the host views in blocks of about {@link #hostBlockElements}, widened to
-     * float64 and added into the smaller Gram matrix in native memory ({@link NativeGram}), which is decomposed
-     * there. For n_k ≤ d the blocks are of feature columns (each sample's slice one vector of the inner products),
+     * thread (and {@code blasThreads} for its Gram matrix): the class's rows read from the host views in blocks of
+     * about {@link #hostBlockElements}, widened to float64 and added into the smaller Gram matrix in native memory
+     * ({@link NativeGram}), which is decomposed there. For n_k ≤ d the blocks are of feature columns (each sample's slice one vector of the inner products),
      * else of samples (each one an outer product).
      */
-    private static double hostExcess(HostRows host, Batch batch, int k, int d) {
+    private static double hostExcess(HostRows host, Batch batch, int k, int d, int blasThreads) {
         int from = batch.start[k];
         int n = batch.start[k + 1] - from;
         boolean samples = n <= d;
@@ -226,7 +230,7 @@ public final class NumericalRank {
         int count = samples ? n : Math.max(1, Math.min(n, hostBlockElements / d));
         double[] block = new double[length * count];
         float[] narrow = new float[length];
-        try (NativeGram g = new NativeGram(size); Memory b = new Memory((long) block.length * Double.BYTES)) {
+        try (NativeGram g = new NativeGram(size, blasThreads); Memory b = new Memory((long) block.length * Double.BYTES)) {
             if (samples) {
                 for (int c = 0; c < d; c += length) {
                     int w = Math.min(length, d - c);

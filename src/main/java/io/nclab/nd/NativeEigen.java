@@ -46,7 +46,12 @@ final class NativeEigen {
      * (NumericalRank: one per class) run them on their own threads.
      */
     static <T> T onOneThread(java.util.function.Supplier<T> work) {
-        int previous = LOCAL_THREADS == null ? 0 : LOCAL_THREADS.invokeInt(new Object[] {1});
+        return onThreads(1, work);
+    }
+
+    /** {@code work} with MKL on {@code threads} threads for the calling thread's calls. */
+    static <T> T onThreads(int threads, java.util.function.Supplier<T> work) {
+        int previous = LOCAL_THREADS == null ? 0 : LOCAL_THREADS.invokeInt(new Object[] {Math.max(1, threads)});
         try {
             return work.get();
         } finally {

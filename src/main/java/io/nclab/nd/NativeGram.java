@@ -10,7 +10,8 @@ import com.sun.jna.Pointer;
  * ({@code NumericalRank}: one per class). Nothing is copied back and forth between Java and native memory but the
  * blocks of vectors and the eigenvalues.
  *
- * <p>The rank-k updates are OpenBLAS's {@code dsyrk} where the system has it ({@link OpenBlas}), else MKL's
+ * <p>The rank-k updates are OpenBLAS's {@code dsyrk} where the system has it ({@link OpenBlas}) and one thread is
+ * asked for, else MKL's
  * {@code dgemm} on the blocks on and below the diagonal of a grid (2×2 or 4×4: 3/4 or 5/8 of a full product's
  * flops); the
  * eigenvalues are OpenBLAS's {@code dsyevd}, else MKL's. Only the lower triangle (column-major) is ever read (the MKL
@@ -30,15 +31,26 @@ public final class NativeGram implements AutoCloseable {
 
     private final int size;
     private final Memory g;
-    private final boolean viaOpenBlas;
+    private final int threads;
+    private final boolean gramViaOpenBlas;
+    private final boolean eigenViaOpenBlas;
 
     /** Whether a Gram matrix can be built and decomposed natively (MKL's or OpenBLAS's routines are there). */
     public static boolean available() {
         return OpenBlas.available() || (NativeBlas.DGEMM != null && NativeEigen.DSYEVD != null);
     }
 
-    /** A zero size × size matrix; {@link #available()} must be true. */
+    /** A zero size × size matrix, built on the calling thread alone; {@link #available()} must be true. */
     public NativeGram(int size) {
+        this(size, 1);
+    }
+
+    /**
+     * A zero size × size matrix whose rank-k updates use {@code threads} threads: MKL's {@code dgemm} on that many
+     * (OpenBLAS's thread count is one setting for the whole process, so it stays at one); for callers with fewer
+     * matrices than cores. The eigenvalues are always computed on the calling thread alone.
+     */
+    public NativeGram(int size, int threads) {
         if (!available()) {
             throw new IllegalStateException("no native BLAS and LAPACK for a Gram matrix");
         }
@@ -48,7 +60,10 @@ public final class NativeGram implements AutoCloseable {
         this.size = size;
         this.g = new Memory((long) size * size * Double.BYTES);
         this.g.clear();
-        this.viaOpenBlas = openBlas && OpenBlas.available();
+        this.threads = Math.max(1, threads);
+        boolean mkl = NativeBlas.DGEMM != null && NativeEigen.DSYEVD != null;
+        this.eigenViaOpenBlas = openBlas && OpenBlas.available() || !mkl;
+        this.gramViaOpenBlas = eigenViaOpenBlas && (this.threads == 1 || !mkl);
     }
 
     public int size() {
@@ -76,7 +91,7 @@ public final class NativeGram implements AutoCloseable {
             return;
         }
         int ld = inner ? k : size;
-        if (viaOpenBlas) {
+        if (gramViaOpenBlas) {
             try (Memory ints = new Memory(4L * Integer.BYTES); Memory scalars = new Memory(2L * Double.BYTES)) {
                 ints.setInt(0, size);
                 ints.setInt(4, k);
@@ -94,7 +109,7 @@ public final class NativeGram implements AutoCloseable {
         for (int p = 0; p <= parts; p++) {
             edge[p] = (int) ((long) size * p / parts);
         }
-        NativeEigen.onOneThread(() -> {
+        NativeEigen.onThreads(threads, () -> {
             try (Memory args = new Memory(8L * Long.BYTES)) {
                 args.setLong(16, k);
                 args.setDouble(24, 1);
@@ -146,8 +161,8 @@ public final class NativeGram implements AutoCloseable {
                 }
             }
         }
-        Function dsyevd = viaOpenBlas ? OpenBlas.DSYEVD : NativeEigen.DSYEVD;
-        double[] ascending = viaOpenBlas ? NativeEigen.dsyevd(dsyevd, g, size, false)
+        Function dsyevd = eigenViaOpenBlas ? OpenBlas.DSYEVD : NativeEigen.DSYEVD;
+        double[] ascending = eigenViaOpenBlas ? NativeEigen.dsyevd(dsyevd, g, size, false)
                 : NativeEigen.onOneThread(() -> NativeEigen.dsyevd(dsyevd, g, size, false));
         double[] out = new double[size];
         for (int i = 0; i < size; i++) {
@@ -156,9 +171,14 @@ public final class NativeGram implements AutoCloseable {
         return out;
     }
 
-    /** Whether this matrix is built and decomposed by OpenBLAS (else MKL). */
-    public boolean viaOpenBlas() {
-        return viaOpenBlas;
+    /** Whether this matrix is built by OpenBLAS (else MKL). */
+    public boolean gramViaOpenBlas() {
+        return gramViaOpenBlas;
+    }
+
+    /** Whether this matrix is decomposed by OpenBLAS (else MKL). */
+    public boolean eigenViaOpenBlas() {
+        return eigenViaOpenBlas;
     }
 
     @Override

@@ -65,7 +65,8 @@ class NativeGramTest {
                 // inner: B = coordinates × vectors (column-major, each vector's coordinates contiguous), two blocks of
                 // coordinates
                 try (NativeGram g = new NativeGram(size)) {
-                    assertEquals(openBlas, g.viaOpenBlas());
+                    assertEquals(openBlas, g.gramViaOpenBlas());
+                    assertEquals(openBlas, g.eigenViaOpenBlas());
                     for (int[] part : new int[][] {{0, cut}, {cut, length}}) {
                         int w = part[1] - part[0];
                         try (Memory b = new Memory((long) w * size * Double.BYTES)) {
@@ -78,8 +79,9 @@ class NativeGramTest {
                     check(ref, trace, g, size + " inner, openBlas " + openBlas);
                 }
                 // outer: the same Gram as the sum of outer products of the length-size vectors u_t = (v[i][t])_i,
-                // in two blocks of them
-                try (NativeGram g = new NativeGram(size)) {
+                // in two blocks of them, on two threads (MKL's dgemm)
+                try (NativeGram g = new NativeGram(size, 2)) {
+                    assertEquals(false, g.gramViaOpenBlas());
                     for (int[] part : new int[][] {{0, cut}, {cut, length}}) {
                         int count = part[1] - part[0];
                         double[] block = new double[size * count];
