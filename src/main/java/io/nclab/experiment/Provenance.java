@@ -46,6 +46,8 @@ public final class Provenance {
         config.put("git_commit", Version.commit());
         config.put("created", Instant.now().toString());
         config.put("java", System.getProperty("java.version"));
+        // numerical_rank's last digits depend on the library that decomposes its Gram matrices (NativeGram)
+        config.put("numerical_rank_library", io.nclab.nd.NativeGram.library());
         return config;
     }
 

@@ -40,6 +40,17 @@ public final class NativeGram implements AutoCloseable {
         return OpenBlas.available() || (NativeBlas.DGEMM != null && NativeEigen.DSYEVD != null);
     }
 
+    /**
+     * Which library computes numerical_rank's eigenvalues here (its last digits depend on it): the system's OpenBLAS
+     * (with its build), the PyTorch natives' MKL, or EJML where neither is there.
+     */
+    public static String library() {
+        if (OpenBlas.available() && openBlas) {
+            return OpenBlas.config();
+        }
+        return available() ? "MKL (the PyTorch natives)" : "EJML";
+    }
+
     /** A zero size × size matrix, built on the calling thread alone; {@link #available()} must be true. */
     public NativeGram(int size) {
         this(size, 1);

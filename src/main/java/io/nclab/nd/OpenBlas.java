@@ -38,6 +38,15 @@ final class OpenBlas {
         return DSYRK != null && DSYEVD != null;
     }
 
+    /** The library's own description of its build ({@code openblas_get_config}), e.g. "OpenBLAS 0.3.21 ... Zen". */
+    static String config() {
+        try {
+            return LIB.getFunction("openblas_get_config").invokeString(new Object[0], false).trim();
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+            return "OpenBLAS";
+        }
+    }
+
     private static NativeLibrary load() {
         String choice = System.getProperty("nclab.blas", System.getenv().getOrDefault("NCLAB_BLAS", ""));
         if ("mkl".equalsIgnoreCase(choice)
