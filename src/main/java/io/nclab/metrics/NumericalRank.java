@@ -27,9 +27,8 @@ import java.util.concurrent.Future;
  * the Gram matrix formed and decomposed in native memory ({@link NativeGram}: OpenBLAS where the system has it, else
  * the PyTorch natives' MKL). For the probe of the MLP acceptance runs (10 classes of 500, d = 1024) that takes
  * 0.09–0.10 s (0.13 s with MKL) against 0.17–0.20 s for the route through NDArray products, which features
- * elsewhere (a GPU) take:
- * the Gram matrices formed on the features' device, decomposed by {@link SymmetricEigen} on the workers. Eigenvalues below
- * max(n_k, d)·ε·λ_max are round-off of the Gram (an exactly collapsed class gives a rank-one Gram)
+ * elsewhere (a GPU) take: the Gram matrices formed on the features' device, decomposed by {@link SymmetricEigen} on
+ * the workers. Eigenvalues below max(n_k, d)·ε·λ_max are round-off of the Gram (an exactly collapsed class gives a rank-one Gram)
  * and count as zero, and a class's ratio is at least 1, as it is by definition (the dropped values leave the
  * trace, not the nuclear norm). A class whose features are all zero has ratio 0.
  *
@@ -218,8 +217,8 @@ public final class NumericalRank {
      * Class k's ratio − 1 as {@link #resolvedExcess} gives it (NaN where the Gram does not resolve it), on the calling
      * thread (and {@code blasThreads} for its Gram matrix): the class's rows read from the host views in blocks of
      * about {@link #hostBlockElements}, widened to float64 and added into the smaller Gram matrix in native memory
-     * ({@link NativeGram}), which is decomposed there. For n_k ≤ d the blocks are of feature columns (each sample's slice one vector of the inner products),
-     * else of samples (each one an outer product).
+     * ({@link NativeGram}), which is decomposed there. For n_k ≤ d the blocks are of feature columns (each sample's
+     * slice one vector of the inner products), else of samples (each one an outer product).
      */
     private static double hostExcess(HostRows host, Batch batch, int k, int d, int blasThreads) {
         int from = batch.start[k];
@@ -230,7 +229,8 @@ public final class NumericalRank {
         int count = samples ? n : Math.max(1, Math.min(n, hostBlockElements / d));
         double[] block = new double[length * count];
         float[] narrow = new float[length];
-        try (NativeGram g = new NativeGram(size, blasThreads); Memory b = new Memory((long) block.length * Double.BYTES)) {
+        try (NativeGram g = new NativeGram(size, blasThreads);
+                Memory b = new Memory((long) block.length * Double.BYTES)) {
             if (samples) {
                 for (int c = 0; c < d; c += length) {
                     int w = Math.min(length, d - c);

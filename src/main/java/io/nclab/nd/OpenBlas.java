@@ -6,17 +6,17 @@ import com.sun.jna.NativeLibrary;
 import java.util.Map;
 
 /**
- * The system's OpenBLAS (Debian and Ubuntu: package {@code libopenblas0}), where it is installed: a symmetric rank-k
- * update ({@code dsyrk}), which the PyTorch natives' MKL does not export, and a {@code dsyevd} that runs faster here
- * than that MKL's. Measured on the 2-core AMD EPYC machine, one thread each, for a class of the MLP probe (450 samples,
- * d = 1024): the Gram matrix in 5.4 ms against 9.5 ms for MKL's full {@code dgemm}, its eigenvalues in 7.8 ms against
- * 11.5 ms. It is optional: {@link NativeGram} uses MKL where it is absent, or built with OpenMP
- * ({@code libopenblas0-openmp}).
+ * The system's OpenBLAS (Debian and Ubuntu: package {@code libopenblas0-pthread}), where it is installed: a
+ * symmetric rank-k update ({@code dsyrk}), which the PyTorch natives' MKL does not export, and a {@code dsyevd} that
+ * runs faster here than that MKL's. Measured on the 2-core AMD EPYC machine, one thread each, for a class of the MLP
+ * probe (450 samples, d = 1024): the Gram matrix in 5.4 ms against 9.5 ms for MKL's full {@code dgemm}, its
+ * eigenvalues in 7.8 ms against 11.5 ms. It is optional: {@link NativeGram} uses MKL where it is absent, or built
+ * with OpenMP ({@code libopenblas0-openmp}).
  *
  * <p>It is loaded privately and bound to itself first ({@code RTLD_LOCAL | RTLD_DEEPBIND}), so that neither library's
- * BLAS and LAPACK symbols stand in for the other's, and set to one thread: its callers decompose one matrix per thread. The environment variable
- * {@code NCLAB_BLAS=mkl} or the system property {@code nclab.blas=mkl} leaves it unused (as does
- * {@code nclab.eigen=ejml}, which leaves every native routine unused).
+ * BLAS and LAPACK symbols stand in for the other's, and set to one thread: its callers decompose one matrix per
+ * thread. The environment variable {@code NCLAB_BLAS=mkl} or the system property {@code nclab.blas=mkl} leaves it
+ * unused (as does {@code nclab.eigen=ejml}, which leaves every native routine unused).
  */
 final class OpenBlas {
     private OpenBlas() {}
