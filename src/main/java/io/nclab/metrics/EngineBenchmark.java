@@ -24,6 +24,7 @@ public final class EngineBenchmark {
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("tool", "nclab");
         j.put("native_eigensolver", SymmetricEigen.isNative());
+        j.put("numerical_rank_library", io.nclab.nd.NativeGram.library());
         try (NDManager m = Nd.newManager()) {
             int n = 5000;
             int d = 1024;
