@@ -1,20 +1,15 @@
 package io.nclab.metrics;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.nclab.UserError;
 import io.nclab.io.Json;
 import io.nclab.io.Npz;
 import io.nclab.nd.Nd;
-import java.nio.ByteBuffer;
-import java.nio.DoubleBuffer;
-import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -89,8 +84,7 @@ public final class FeatureStats {
         if (batch.rows == 0) {
             return;
         }
-        boolean host = hostRoute && features.getDevice().getDeviceType().equals(Device.Type.CPU)
-                && (features.getDataType() == DataType.FLOAT32 || features.getDataType() == DataType.FLOAT64);
+        boolean host = hostRoute && HostRows.isHost(features);
         double[] add = host ? hostSums(batch) : classes <= ONE_HOT_CLASSES ? oneHotSums(batch) : sortedSums(batch);
         for (double v : add) {
             if (!Double.isFinite(v)) {
@@ -115,7 +109,7 @@ public final class FeatureStats {
     private static final long PARALLEL_ELEMENTS = 1L << 20;
 
     /**
-     * The batch's class sums (K×d) for features in CPU memory: read in place (a direct view of the
+     * The batch's class sums (K×d) for features in CPU memory: read in place ({@link HostRows}: direct views of the
      * tensor's memory; a contiguous copy first if it is a strided view) and added row by row into float64
      * sums, the rows split between the cores, each with its own partial sums, added in a fixed order. One
      * read of the features and nothing converted or allocated per row: at N = 50,000, d = 2,048 this is
@@ -123,9 +117,8 @@ public final class FeatureStats {
      */
     private double[] hostSums(Batch batch) {
         NDArray features = batch.features;
-        boolean single = features.getDataType() == DataType.FLOAT32;
         int rows = batch.rows;
-        // A Java buffer holds at most 2^31 bytes: larger batches go block by block.
+        // Block by block, so that strided features are copied one block at a time.
         int blockRows = (int) Math.max(1, Math.min(rows, hostBlockElements / dim));
         int threads = (long) rows * dim < PARALLEL_ELEMENTS ? 1
                 : Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 8));
@@ -135,22 +128,19 @@ public final class FeatureStats {
             for (int a = 0; a < rows; a += blockRows) {
                 int b = Math.min(rows, a + blockRows);
                 int first = a;
-                try (NDManager scope = features.getManager().newSubManager()) {
-                    // A view of the rows; strided features become a contiguous copy owned by the scope.
-                    NDArray block = features.get(new NDIndex().addSliceDim(a, b));
-                    block.attach(scope);
-                    ByteBuffer bytes = block.toByteBuffer(true);
+                // One block's views at a time: strided features become a contiguous copy of that block only.
+                try (HostRows view = HostRows.of(features, a, b)) {
                     List<Future<double[]>> jobs = new ArrayList<>();
                     for (int t = 0; t < threads; t++) {
                         int from = (int) ((long) (b - a) * t / threads);
                         int to = (int) ((long) (b - a) * (t + 1) / threads);
                         if (pool == null) {
-                            accumulate(add, hostRange(bytes, single, batch.labels, first, from, to));
+                            accumulate(add, hostRange(view, batch.labels, first, from, to));
                         } else {
-                            jobs.add(pool.submit(() -> hostRange(bytes, single, batch.labels, first, from, to)));
+                            jobs.add(pool.submit(() -> hostRange(view, batch.labels, first, from, to)));
                         }
                     }
-                    // Every job is waited for before the scope (and perhaps the buffer's memory) goes.
+                    // Every job is waited for before the views (and perhaps the copy's memory) go.
                     RuntimeException failed = null;
                     for (Future<double[]> job : jobs) {
                         try {
@@ -172,7 +162,7 @@ public final class FeatureStats {
         return add;
     }
 
-    /** Elements per block of the host sums (below 2^31 bytes in float64; tests lower it). */
+    /** Elements per block of the host sums (tests lower it). */
     static long hostBlockElements = 1L << 27;
 
     private static void accumulate(double[] into, double[] part) {
@@ -182,31 +172,15 @@ public final class FeatureStats {
     }
 
     /**
-     * Class sums of rows {@code from..to} of a row-major float32 or float64 buffer whose row 0 is sample
-     * {@code first}. Each class has its own array, added to at the same index as the row is read: a loop C2
-     * vectorises (one flat K×d array, added to at an offset, may overlap the row as far as the compiler knows,
-     * and stays scalar: about twice as slow here).
+     * Class sums of rows {@code from..to} of the views, whose row 0 is sample {@code first}: each class has its own
+     * array ({@link HostRows#addTo}).
      */
-    private double[] hostRange(ByteBuffer bytes, boolean single, int[] labels, int first, int from, int to) {
+    private double[] hostRange(HostRows view, int[] labels, int first, int from, int to) {
         double[][] sums = new double[classes][dim];
-        FloatBuffer floats = single ? bytes.asFloatBuffer() : null;
-        DoubleBuffer doubles = single ? null : bytes.asDoubleBuffer();
-        float[] narrow = single ? new float[dim] : null;
-        double[] row = single ? null : new double[dim];
+        float[] narrow = view.single() ? new float[dim] : null;
+        double[] wide = view.single() ? null : new double[dim];
         for (int i = from; i < to; i++) {
-            int at = (int) ((long) i * dim);
-            double[] sum = sums[labels[first + i]];
-            if (single) {
-                floats.get(at, narrow);
-                for (int j = 0; j < dim; j++) {
-                    sum[j] += narrow[j];
-                }
-            } else {
-                doubles.get(at, row);
-                for (int j = 0; j < dim; j++) {
-                    sum[j] += row[j];
-                }
-            }
+            view.addTo(i, sums[labels[first + i]], narrow, wide);
         }
         double[] flat = new double[classes * dim];
         for (int k = 0; k < classes; k++) {

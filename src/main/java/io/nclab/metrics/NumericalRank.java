@@ -28,9 +28,9 @@ import java.util.concurrent.Future;
  * the PyTorch natives' MKL). For the probe of the MLP acceptance runs (10 classes of 500, d = 1024) that takes
  * 0.09–0.10 s (0.13 s with MKL) against 0.17–0.20 s for the route through NDArray products, which features
  * elsewhere (a GPU) take: the Gram matrices formed on the features' device, decomposed by {@link SymmetricEigen} on
- * the workers. Eigenvalues below max(n_k, d)·ε·λ_max are round-off of the Gram (an exactly collapsed class gives a rank-one Gram)
- * and count as zero, and a class's ratio is at least 1, as it is by definition (the dropped values leave the
- * trace, not the nuclear norm). A class whose features are all zero has ratio 0.
+ * the workers. Eigenvalues below max(n_k, d)·ε·λ_max are round-off of the Gram (an exactly collapsed class gives a
+ * rank-one Gram) and count as zero, and a class's ratio is at least 1, as it is by definition (the dropped values
+ * leave the trace, not the nuclear norm). A class whose features are all zero has ratio 0.
  *
  * <p>A Gram matrix squares the singular values: its eigenvalues carry absolute errors of about ε·λ_max, so
  * σ_i ≪ σ_max lose digits (all of them below about √ε·σ_max). Where the error estimate of a class's ratio − 1
@@ -184,26 +184,9 @@ public final class NumericalRank {
         public void close() {
             pool.shutdownNow();
             if (host != null) {
-                awaitQuietly(pool);
+                Workers.awaitEnd(pool);
                 host.close();
             }
-        }
-    }
-
-    /** Waits for the pool's jobs to end (they may still read host views after a failure elsewhere). */
-    private static void awaitQuietly(ExecutorService pool) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                if (pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES)) {
-                    break;
-                }
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
         }
     }
 
@@ -252,7 +235,7 @@ public final class NumericalRank {
                     stopIfInterrupted();
                 }
             }
-            return resolvedExcess(g.trace(), g, Math.max(n, d));
+            return resolvedExcess(g, Math.max(n, d));
         }
     }
 
@@ -423,9 +406,9 @@ public final class NumericalRank {
         return resolved(fromGram(gram, size, maxDim));
     }
 
-    /** The same from a Gram matrix in native memory (destroyed) whose trace is given. */
-    private static double resolvedExcess(double trace, NativeGram gram, int maxDim) {
-        return resolved(fromSpectrum(trace, () -> gram.eigenvaluesDescending(), maxDim));
+    /** The same from a Gram matrix in native memory (destroyed). */
+    private static double resolvedExcess(NativeGram gram, int maxDim) {
+        return resolved(fromSpectrum(gram.trace(), gram::eigenvaluesDescending, maxDim));
     }
 
     private static double resolved(double[] r) {

@@ -47,4 +47,24 @@ final class Workers {
             }
         }
     }
+
+    /**
+     * Waits for every job of a pool that was shut down to end, even if this thread is interrupted meanwhile (the jobs
+     * may be reading memory the caller frees afterwards; the interrupt is kept for the caller).
+     */
+    static void awaitEnd(ExecutorService pool) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                if (pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES)) {
+                    break;
+                }
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
 }

@@ -34,8 +34,8 @@ public final class NativeBlas {
     private static final Function DCOPY = NativeLib.find("dcopy_64_");
     private static final Function SCOPY = NativeLib.find("scopy_64_");
     static final Function DGEMM = NativeLib.find("dgemm_64_");
-    private static final Pointer NO_TRANSPOSE = NativeEigen.flag("N");
-    private static final Pointer TRANSPOSE = NativeEigen.flag("T");
+    static final Pointer NO_TRANSPOSE = NativeEigen.flag("N");
+    static final Pointer TRANSPOSE = NativeEigen.flag("T");
     /** DJL's native library object and its contiguity test, which DJL does not make public. */
     private static final Object LIB;
     private static final Method IS_CONTIGUOUS;

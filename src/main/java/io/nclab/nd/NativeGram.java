@@ -23,8 +23,8 @@ public final class NativeGram implements AutoCloseable {
     static boolean openBlas = true;
 
     private static final Pointer LOWER = NativeEigen.flag("L");
-    private static final Pointer NO_TRANSPOSE = NativeEigen.flag("N");
-    private static final Pointer TRANSPOSE = NativeEigen.flag("T");
+    private static final Pointer NO_TRANSPOSE = NativeBlas.NO_TRANSPOSE;
+    private static final Pointer TRANSPOSE = NativeBlas.TRANSPOSE;
 
     /** From this size the MKL route splits the matrix into a 2×2 grid of blocks, from twice it a 4×4 one. */
     private static final int SPLIT_FROM = 200;
@@ -51,13 +51,8 @@ public final class NativeGram implements AutoCloseable {
         return available() ? "MKL (the PyTorch natives)" : "EJML";
     }
 
-    /** A zero size × size matrix, built on the calling thread alone; {@link #available()} must be true. */
-    public NativeGram(int size) {
-        this(size, 1);
-    }
-
     /**
-     * A zero size × size matrix whose rank-k updates use {@code threads} threads: MKL's {@code dgemm} on that many
+     * A zero size × size matrix ({@link #available()} must be true) whose rank-k updates use {@code threads} threads: MKL's {@code dgemm} on that many
      * (OpenBLAS's thread count is one setting for the whole process, so it stays at one); for callers with fewer
      * matrices than cores. The eigenvalues are always computed on the calling thread alone.
      */
@@ -75,10 +70,6 @@ public final class NativeGram implements AutoCloseable {
         boolean mkl = NativeBlas.DGEMM != null && NativeEigen.DSYEVD != null;
         this.eigenViaOpenBlas = openBlas && OpenBlas.available() || !mkl;
         this.gramViaOpenBlas = eigenViaOpenBlas && (this.threads == 1 || !mkl);
-    }
-
-    public int size() {
-        return size;
     }
 
     /**

@@ -64,7 +64,7 @@ class NativeGramTest {
                 int cut = 15;
                 // inner: B = coordinates × vectors (column-major, each vector's coordinates contiguous), two blocks of
                 // coordinates
-                try (NativeGram g = new NativeGram(size)) {
+                try (NativeGram g = new NativeGram(size, 1)) {
                     assertEquals(openBlas, g.gramViaOpenBlas());
                     assertEquals(openBlas, g.eigenViaOpenBlas());
                     for (int[] part : new int[][] {{0, cut}, {cut, length}}) {
@@ -114,7 +114,7 @@ class NativeGramTest {
     void nonFiniteEntriesAreRefused() {
         for (boolean openBlas : routes()) {
             NativeGram.openBlas = openBlas;
-            try (NativeGram g = new NativeGram(3); Memory b = new Memory(3 * Double.BYTES)) {
+            try (NativeGram g = new NativeGram(3, 1); Memory b = new Memory(3 * Double.BYTES)) {
                 b.write(0, new double[] {1, Double.NaN, 2}, 0, 3);
                 g.addOuter(b, 1);
                 assertThrows(ArithmeticException.class, g::eigenvaluesDescending);
