@@ -24,16 +24,18 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = {
             "Measures Neural Collapse (NC1-NC4, CDNV, equinorms, equiangularity, numerical rank, cosine margins)"
-                    + " of features saved with np.save: float32/float64 N x d features, int32/int64 labels,"
+                    + " of features saved with np.save: float16/float32/float64 N x d features, integer labels,"
                     + " optionally the classifier W (K x d) and bias b (K).",
             "Prints a table, or with --json one JSON object keyed by the metric names."
         })
 public final class MetricsCommand implements Runnable {
 
-    @Option(names = "--features", required = true, paramLabel = "F.npy", description = "N x d features (float32 or float64).")
+    @Option(names = "--features", required = true, paramLabel = "F.npy", description = "N x d features (float16, float32 or float64;"
+            + " float16 is widened to float32).")
     Path features;
 
-    @Option(names = "--labels", required = true, paramLabel = "L.npy", description = "N labels in 0..K-1 (int32 or int64).")
+    @Option(names = "--labels", required = true, paramLabel = "L.npy", description = "N labels in 0..K-1 (int8, uint8, int16,"
+            + " int32 or int64).")
     Path labels;
 
     @Option(names = "--weights", paramLabel = "W.npy",
@@ -99,9 +101,9 @@ public final class MetricsCommand implements Runnable {
         try (NDManager manager = Nd.newManager()) {
             long t0 = System.nanoTime();
             int[] y = readLabels(manager);
-            NDArray h = Npy.read(features, manager);
+            NDArray h = widened(Npy.read(features, manager));
             if (!h.getDataType().isFloating() || h.getShape().dimension() != 2) {
-                throw new UserError(features + ": features must be an N x d float32 or float64 array, got "
+                throw new UserError(features + ": features must be an N x d float16, float32 or float64 array, got "
                         + h.getDataType() + " of shape " + h.getShape());
             }
             if (y.length == 0) {
@@ -111,8 +113,8 @@ public final class MetricsCommand implements Runnable {
                 throw new UserError(labels + " holds " + y.length + " labels but " + features + " holds "
                         + h.getShape().get(0) + " feature rows");
             }
-            NDArray w = weights == null ? null : Npy.read(weights, manager);
-            NDArray b = bias == null ? null : Npy.read(bias, manager);
+            NDArray w = weights == null ? null : widened(Npy.read(weights, manager));
+            NDArray b = bias == null ? null : widened(Npy.read(bias, manager));
             long t1 = System.nanoTime();
             int k = classCount(y, w, h.getShape().get(1));
             // b as K entries: a vector, or a K x 1 or 1 x K matrix, but not K numbers in any other shape
@@ -173,11 +175,24 @@ public final class MetricsCommand implements Runnable {
         return seconds;
     }
 
+    /**
+     * float16 as float32 (every half is a float, so nothing changes but the width: the engine works in float32 and
+     * float64); any other array as it is.
+     */
+    private static NDArray widened(NDArray a) {
+        if (a.getDataType() != ai.djl.ndarray.types.DataType.FLOAT16) {
+            return a;
+        }
+        NDArray wide = a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+        a.close();
+        return wide;
+    }
+
     private int[] readLabels(NDManager manager) {
         NDArray l = Npy.read(labels, manager);
         if (l.getDataType().isFloating() || l.getShape().dimension() != 1) {
-            throw new UserError(labels + ": labels must be a vector of int32 or int64, got " + l.getDataType()
-                    + " of shape " + l.getShape());
+            throw new UserError(labels + ": labels must be a vector of integers (int8, uint8, int16, int32 or int64),"
+                    + " got " + l.getDataType() + " of shape " + l.getShape());
         }
         long[] v = l.toType(ai.djl.ndarray.types.DataType.INT64, false).toLongArray();
         int[] y = new int[v.length];

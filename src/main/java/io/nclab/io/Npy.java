@@ -45,10 +45,19 @@ public final class Npy {
     /** Bytes read into one view of an array's memory at a time (Java buffers hold at most 2 GiB). */
     static long pieceBytes = 1L << 30;
 
-    /** The element types nclab reads and writes. */
+    /**
+     * The element types nclab reads: float16 (what mixed-precision training saves; {@code nclab metrics} widens it to
+     * float32, exactly), float32 and float64; int8, uint8 and int16 (labels saved small), int32 and int64. It writes the
+     * last four of these.
+     */
     public enum DType {
+        FLOAT16('f', 2, DataType.FLOAT16),
         FLOAT32('f', 4, DataType.FLOAT32),
         FLOAT64('f', 8, DataType.FLOAT64),
+        INT8('i', 1, DataType.INT8),
+        UINT8('u', 1, DataType.UINT8),
+        /** Read into an int32 array: DJL's PyTorch engine has no int16 arrays (creating one ends the process). */
+        INT16('i', 2, DataType.INT32),
         INT32('i', 4, DataType.INT32),
         INT64('i', 8, DataType.INT64);
 
@@ -70,9 +79,9 @@ public final class Npy {
             return djl;
         }
 
-        /** NumPy's little-endian type string, e.g. {@code <f4}. */
+        /** NumPy's type string, little-endian where the byte order matters, e.g. {@code <f4} or {@code |u1}. */
         public String descr() {
-            return "<" + kind + size;
+            return (size == 1 ? "|" : "<") + kind + size;
         }
 
         public boolean floating() {
@@ -80,7 +89,7 @@ public final class Npy {
         }
 
         static DType of(DataType t) {
-            for (DType d : values()) {
+            for (DType d : new DType[] {FLOAT32, FLOAT64, INT32, INT64}) {
                 if (d.djl == t) {
                     return d;
                 }
@@ -150,6 +159,9 @@ public final class Npy {
             throw new UserError(String.format(Locale.ROOT, "%s holds %.3g GB of data, but this machine has %.3g GB of"
                     + " memory available", file, h.dataBytes() / 1e9, available / 1e9));
         }
+        if (h.dtype == DType.INT16) {
+            return widenedShorts(ch, h, manager, file);
+        }
         NDArray out;
         try {
             out = manager.create(new Shape(h.shape), h.dtype.djl); // uninitialised: every byte is read below
@@ -185,6 +197,27 @@ public final class Npy {
         return out;
     }
 
+    /** An int16 file as an int32 array, read through Java memory a piece at a time. */
+    private static NDArray widenedShorts(FileChannel ch, Header h, NDManager manager, Path file) throws IOException {
+        if (h.count() > Integer.MAX_VALUE - 8) {
+            throw new UserError(file + ": " + h.count() + " int16 values are more than nclab reads from one int16 file"
+                    + " (2^31); save them as int32 or int64");
+        }
+        int count = (int) h.count();
+        int[] values = new int[count];
+        int perPiece = (int) Math.min(count, Math.max(1, pieceBytes / 2));
+        ByteBuffer buf = ByteBuffer.allocate(Math.max(2, 2 * perPiece)).order(h.order);
+        for (int from = 0; from < count; from += perPiece) {
+            int n = Math.min(perPiece, count - from);
+            buf.clear().limit(2 * n);
+            readFully(ch, buf, h.dataOffset + 2L * from, file.toString(), false);
+            for (int i = 0; i < n; i++) {
+                values[from + i] = buf.getShort(2 * i);
+            }
+        }
+        return manager.create(values, new Shape(h.shape));
+    }
+
     /** A whole file's contents held in Java memory (for small arrays: labels, archives). */
     public static Host readHost(byte[] bytes, String source) {
         ByteBuffer b = ByteBuffer.wrap(bytes);
@@ -217,10 +250,10 @@ public final class Npy {
             double[] out = new double[n];
             for (int i = 0; i < n; i++) {
                 out[i] = switch (header.dtype) {
+                    case FLOAT16 -> halfToFloat(data.getShort(2 * i));
                     case FLOAT32 -> data.getFloat(4 * i);
                     case FLOAT64 -> data.getDouble(8 * i);
-                    case INT32 -> data.getInt(4 * i);
-                    case INT64 -> data.getLong(8 * i);
+                    default -> integer(i);
                 };
             }
             return out;
@@ -233,10 +266,37 @@ public final class Npy {
             int n = Math.toIntExact(header.count());
             long[] out = new long[n];
             for (int i = 0; i < n; i++) {
-                out[i] = header.dtype == DType.INT32 ? data.getInt(4 * i) : data.getLong(8 * i);
+                out[i] = integer(i);
             }
             return out;
         }
+
+        /** Element i of an integer array. */
+        private long integer(int i) {
+            return switch (header.dtype) {
+                case INT8 -> data.get(i);
+                case UINT8 -> Byte.toUnsignedInt(data.get(i));
+                case INT16 -> data.getShort(2 * i);
+                case INT32 -> data.getInt(4 * i);
+                case INT64 -> data.getLong(8 * i);
+                default -> throw new IllegalStateException(header.dtype + " is not an integer type");
+            };
+        }
+    }
+
+    /** The IEEE binary16 number with these bits as a float (exact: every half is a float). */
+    static float halfToFloat(short bits) {
+        int sign = (bits & 0x8000) << 16;
+        int exponent = (bits >>> 10) & 0x1f;
+        int mantissa = bits & 0x3ff;
+        if (exponent == 0x1f) { // infinity or NaN
+            return Float.intBitsToFloat(sign | 0x7f800000 | (mantissa << 13));
+        }
+        if (exponent == 0) { // zero or subnormal: mantissa · 2^-24
+            float v = mantissa * 0x1p-24f;
+            return sign == 0 ? v : -v;
+        }
+        return Float.intBitsToFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
     }
 
     private static FileChannel open(Path file) throws IOException {
@@ -298,6 +358,10 @@ public final class Npy {
         return (int) len;
     }
 
+    /** What nclab reads, as error messages say it. */
+    static final String SUPPORTED = "float16, float32 or float64 features and weights, int8, uint8, int16, int32 or"
+            + " int64 labels";
+
     private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*(['\"])([^'\"]*)\\1");
     private static final Pattern STRUCTURED = Pattern.compile("'descr'\\s*:\\s*\\[");
     private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
@@ -305,7 +369,7 @@ public final class Npy {
 
     private static Header parseDict(String dict, long dataOffset, String source) {
         if (STRUCTURED.matcher(dict).find()) {
-            throw new UserError(source + ": structured dtypes are not supported (nclab reads float32 or float64 features and weights, int32 or int64 labels)");
+            throw new UserError(source + ": structured dtypes are not supported (nclab reads " + SUPPORTED + ")");
         }
         Matcher d = DESCR.matcher(dict);
         Matcher f = FORTRAN.matcher(dict);
@@ -336,7 +400,7 @@ public final class Npy {
             }
         }
         if (dtype == null) {
-            throw new UserError(source + ": dtype '" + shown(descr) + "' is not supported (nclab reads float32 or float64 features and weights, int32 or int64 labels)");
+            throw new UserError(source + ": dtype '" + shown(descr) + "' is not supported (nclab reads " + SUPPORTED + ")");
         }
         List<Long> dims = new ArrayList<>();
         for (String part : s.group(1).split(",")) {
@@ -423,7 +487,14 @@ public final class Npy {
         ByteBuffer src = buf.duplicate().order(from);
         ByteBuffer dst = buf.duplicate().order(ByteOrder.nativeOrder());
         int n = buf.limit() / t.size;
-        if (t.size == 4) {
+        if (t.size == 1) {
+            return;
+        }
+        if (t.size == 2) {
+            for (int i = 0; i < n; i++) {
+                dst.putShort(2 * i, src.getShort(2 * i));
+            }
+        } else if (t.size == 4) {
             for (int i = 0; i < n; i++) {
                 dst.putInt(4 * i, src.getInt(4 * i));
             }

@@ -15,6 +15,7 @@ import io.nclab.metrics.CollapseMetrics;
 import io.nclab.nd.Nd;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -106,6 +107,54 @@ class MetricsCommandTest {
             assertEquals(m.values().get(name), node.get(name).asDouble(), 1e-12 * Math.max(1, Math.abs(m.values()
                     .get(name))), name);
         }
+    }
+
+    /**
+     * float16 features and classifier (mixed-precision training saves them) and uint8, int8 or int16 labels give exactly
+     * the metrics of the same values saved as float32 and int64.
+     */
+    @Test
+    void halfFeaturesAndSmallIntegerLabelsGiveTheSameMetrics() throws Exception {
+        NDArray h = Npy.read(dir.resolve("h.npy"), manager).toType(DataType.FLOAT16, false);
+        NDArray w = Npy.read(dir.resolve("w.npy"), manager).toType(DataType.FLOAT16, false);
+        Files.write(dir.resolve("h16.npy"), file(Npy.DType.FLOAT16, bytes(h), N, D));
+        Files.write(dir.resolve("w16.npy"), file(Npy.DType.FLOAT16, bytes(w), K, D));
+        // the same values, widened, as float32 and int64
+        Npy.write(dir.resolve("h16as32.npy"), h.toType(DataType.FLOAT32, false));
+        Npy.write(dir.resolve("w16as32.npy"), w.toType(DataType.FLOAT32, false));
+        String expected = run("metrics", "--features", f("h16as32.npy"), "--labels", f("y.npy"), "--weights",
+                f("w16as32.npy"), "--json").out();
+        byte[] u1 = new byte[N];
+        ByteBuffer i2 = ByteBuffer.allocate(2 * N).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < N; i++) {
+            u1[i] = (byte) labels[i];
+            i2.putShort((short) labels[i]);
+        }
+        Files.write(dir.resolve("yu1.npy"), file(Npy.DType.UINT8, u1, N));
+        Files.write(dir.resolve("yi1.npy"), file(Npy.DType.INT8, u1, N));
+        Files.write(dir.resolve("yi2.npy"), file(Npy.DType.INT16, i2.array(), N));
+        for (String y : new String[] {"yu1.npy", "yi1.npy", "yi2.npy"}) {
+            CliRunner.Result r = run("metrics", "--features", f("h16.npy"), "--labels", f(y), "--weights", f("w16.npy"),
+                    "--json");
+            assertEquals(0, r.code(), r.err());
+            assertEquals(expected, r.out(), y);
+        }
+        assertTrue(expected.contains("\"nc1\""), expected);
+    }
+
+    /** A .npy file of this type and shape around raw little-endian data, as np.save writes it. */
+    private static byte[] file(Npy.DType type, byte[] data, long... shape) throws java.io.IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Npy.writeHeader(out, type, shape);
+        out.write(data);
+        return out.toByteArray();
+    }
+
+    private static byte[] bytes(NDArray a) {
+        ByteBuffer data = a.toByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        byte[] b = new byte[data.remaining()];
+        data.get(b);
+        return b;
     }
 
     /** Two class means that coincide up to round-off: the CDNV is null in JSON and "undefined" in the table. */

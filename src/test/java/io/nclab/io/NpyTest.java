@@ -131,6 +131,72 @@ class NpyTest {
         }
     }
 
+    /**
+     * float16 (mixed-precision features) and small integers (labels) in both byte orders: float16 stays float16 (the
+     * metrics command widens it), int16 comes back as int32 (DJL's PyTorch engine has no int16 arrays).
+     */
+    @Test
+    void readsHalfsAndSmallIntegersInBothByteOrders() throws IOException {
+        // 1, -2.5, the largest half, the smallest subnormal, -0, infinity, NaN
+        short[] halves = {0x3c00, (short) 0xc100, 0x7bff, 0x0001, (short) 0x8000, 0x7c00, 0x7e00};
+        float[] expected = {1f, -2.5f, 65504f, 0x1p-24f, -0f, Float.POSITIVE_INFINITY, Float.NaN};
+        short[] shorts = {-32768, -1, 0, 7, 32767};
+        for (ByteOrder order : new ByteOrder[] {ByteOrder.BIG_ENDIAN, ByteOrder.LITTLE_ENDIAN}) {
+            String c = order == ByteOrder.BIG_ENDIAN ? ">" : "<";
+            ByteBuffer f2 = ByteBuffer.allocate(2 * halves.length).order(order);
+            for (short h : halves) {
+                f2.putShort(h);
+            }
+            byte[] file = npyFile(c + "f2", "False", "(7,)", f2.array());
+            NDArray a = Npy.read(file("f2.npy", file), manager);
+            assertEquals(DataType.FLOAT16, a.getDataType());
+            float[] wide = a.toType(DataType.FLOAT32, false).toFloatArray();
+            double[] host = Npy.readHost(file, "f2").toDoubles();
+            for (int i = 0; i < halves.length; i++) {
+                assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(wide[i]), "half " + i);
+                assertEquals(Double.doubleToLongBits(expected[i]), Double.doubleToLongBits(host[i]), "host half " + i);
+            }
+            ByteBuffer i2 = ByteBuffer.allocate(2 * shorts.length).order(order);
+            for (short v : shorts) {
+                i2.putShort(v);
+            }
+            byte[] ints = npyFile(c + "i2", "False", "(5,)", i2.array());
+            NDArray b = Npy.read(file("i2.npy", ints), manager);
+            assertEquals(DataType.INT32, b.getDataType());
+            assertArrayEquals(new int[] {-32768, -1, 0, 7, 32767}, b.toIntArray());
+            assertArrayEquals(new long[] {-32768, -1, 0, 7, 32767}, Npy.readHost(ints, "i2").toLongs());
+        }
+        byte[] bytes = {-128, -1, 0, 7, 127};
+        NDArray i1 = Npy.read(file("i1.npy", npyFile("|i1", "False", "(5,)", bytes)), manager);
+        assertEquals(DataType.INT8, i1.getDataType());
+        assertArrayEquals(new long[] {-128, -1, 0, 7, 127}, i1.toType(DataType.INT64, false).toLongArray());
+        NDArray u1 = Npy.read(file("u1.npy", npyFile("|u1", "False", "(5,)", bytes)), manager);
+        assertEquals(DataType.UINT8, u1.getDataType());
+        assertArrayEquals(new long[] {128, 255, 0, 7, 127}, u1.toType(DataType.INT64, false).toLongArray());
+        assertArrayEquals(new long[] {128, 255, 0, 7, 127},
+                Npy.readHost(npyFile("|u1", "False", "(5,)", bytes), "u1").toLongs());
+    }
+
+    /** Every one of the 65,536 halves converts in Java (the host reader) exactly as PyTorch converts it. */
+    @Test
+    void halfToFloatAgreesWithPyTorchOnEveryHalf() {
+        ByteBuffer all = ByteBuffer.allocate(2 * 65536).order(ByteOrder.nativeOrder());
+        for (int i = 0; i < 65536; i++) {
+            all.putShort((short) i);
+        }
+        all.flip();
+        float[] torch = manager.create(all, new Shape(65536), DataType.FLOAT16).toType(DataType.FLOAT32, false)
+                .toFloatArray();
+        for (int i = 0; i < 65536; i++) {
+            float java = Npy.halfToFloat((short) i);
+            if (Float.isNaN(torch[i])) {
+                assertTrue(Float.isNaN(java), "half " + Integer.toHexString(i));
+            } else {
+                assertEquals(Float.floatToIntBits(torch[i]), Float.floatToIntBits(java), "half " + Integer.toHexString(i));
+            }
+        }
+    }
+
     @Test
     void fortranOrderIsAClearErrorForMatricesOnly() throws IOException {
         Path f = file("f.npy", npyFile("<f8", "True", "(2, 2)", new byte[32]));
@@ -142,7 +208,7 @@ class NpyTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"<f2", "<c16", "|b1", "<u8", "|u1", "<U3", "|O"})
+    @ValueSource(strings = {"<f16", "<c16", "|b1", "<u8", "<u2", "<U3", "|O"})
     void unsupportedDtypesAreNamed(String descr) throws IOException {
         Path f = file("u.npy", npyFile(descr, "False", "(2,)", new byte[64]));
         UserError e = assertThrows(UserError.class, () -> Npy.read(f, manager));
