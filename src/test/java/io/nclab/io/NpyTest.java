@@ -140,14 +140,10 @@ class NpyTest {
         // 1, -2.5, the largest half, the smallest subnormal, -0, infinity, NaN
         short[] halves = {0x3c00, (short) 0xc100, 0x7bff, 0x0001, (short) 0x8000, 0x7c00, 0x7e00};
         float[] expected = {1f, -2.5f, 65504f, 0x1p-24f, -0f, Float.POSITIVE_INFINITY, Float.NaN};
-        short[] shorts = {-32768, -1, 0, 7, 32767};
+        short[] values = {-32768, -1, 0, 7, 32767};
         for (ByteOrder order : new ByteOrder[] {ByteOrder.BIG_ENDIAN, ByteOrder.LITTLE_ENDIAN}) {
             String c = order == ByteOrder.BIG_ENDIAN ? ">" : "<";
-            ByteBuffer f2 = ByteBuffer.allocate(2 * halves.length).order(order);
-            for (short h : halves) {
-                f2.putShort(h);
-            }
-            byte[] file = npyFile(c + "f2", "False", "(7,)", f2.array());
+            byte[] file = npyFile(c + "f2", "False", "(7,)", shorts(order, halves));
             NDArray a = Npy.read(file("f2.npy", file), manager);
             assertEquals(DataType.FLOAT16, a.getDataType());
             float[] wide = a.toType(DataType.FLOAT32, false).toFloatArray();
@@ -156,11 +152,7 @@ class NpyTest {
                 assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(wide[i]), "half " + i);
                 assertEquals(Double.doubleToLongBits(expected[i]), Double.doubleToLongBits(host[i]), "host half " + i);
             }
-            ByteBuffer i2 = ByteBuffer.allocate(2 * shorts.length).order(order);
-            for (short v : shorts) {
-                i2.putShort(v);
-            }
-            byte[] ints = npyFile(c + "i2", "False", "(5,)", i2.array());
+            byte[] ints = npyFile(c + "i2", "False", "(5,)", shorts(order, values));
             NDArray b = Npy.read(file("i2.npy", ints), manager);
             assertEquals(DataType.INT32, b.getDataType());
             assertArrayEquals(new int[] {-32768, -1, 0, 7, 32767}, b.toIntArray());
@@ -175,6 +167,15 @@ class NpyTest {
         assertArrayEquals(new long[] {128, 255, 0, 7, 127}, u1.toType(DataType.INT64, false).toLongArray());
         assertArrayEquals(new long[] {128, 255, 0, 7, 127},
                 Npy.readHost(npyFile("|u1", "False", "(5,)", bytes), "u1").toLongs());
+    }
+
+    /** 16-bit values in this byte order. */
+    private static byte[] shorts(ByteOrder order, short... values) {
+        ByteBuffer b = ByteBuffer.allocate(2 * values.length).order(order);
+        for (short v : values) {
+            b.putShort(v);
+        }
+        return b.array();
     }
 
     /** Every one of the 65,536 halves converts in Java (the host reader) exactly as PyTorch converts it. */
