@@ -36,7 +36,7 @@ import java.util.concurrent.Future;
  * σ_i ≪ σ_max lose digits (all of them below about √ε·σ_max). Where the error estimate of a class's ratio − 1
  * ({@link #resolvedExcess}) passes {@link #RESOLVED} — a large common offset, or a class close to one direction —
  * that class's singular values come from one SVD of its features instead ({@link #exactExcess}), to about ε·σ_1/σ_i;
- * random or ordinary trained features stay on the Gram route (numerical_rank to about 1e-7 relative or better).
+ * random or ordinary trained features stay on the Gram route (measured: 1e-14 relative of one SVD per class).
  */
 public final class NumericalRank {
     private NumericalRank() {}
@@ -152,6 +152,7 @@ public final class NumericalRank {
             java.util.ArrayDeque<Future<Double>> running = new java.util.ArrayDeque<>();
             for (int k = 0; k < classes; k++) {
                 if (Double.isNaN(Workers.await(excesses.get(k), "the numerical rank"))) {
+                    EXACT_CLASSES.incrementAndGet();
                     if (running.size() == threads) {
                         Workers.await(running.poll(), "the numerical rank");
                     }
@@ -190,6 +191,9 @@ public final class NumericalRank {
         }
     }
 
+    /** Classes that took the route from the features so far (tests read it). */
+    static final java.util.concurrent.atomic.AtomicLong EXACT_CLASSES = new java.util.concurrent.atomic.AtomicLong();
+
     /** Whether CPU features take the host route ({@link #hostExcess}); tests turn it off to check the other. */
     static boolean hostRoute = true;
 
@@ -212,6 +216,9 @@ public final class NumericalRank {
         int count = samples ? n : Math.max(1, Math.min(n, hostBlockElements / d));
         double[] block = new double[length * count];
         float[] narrow = new float[length];
+        // feature columns with a non-zero entry in this class: n_k − that many eigenvalues of the samples' Gram are
+        // exact zeros (units dead for the whole class), whatever round-off makes of them
+        boolean[] alive = new boolean[d];
         try (NativeGram g = new NativeGram(size, blasThreads);
                 Memory b = new Memory((long) block.length * Double.BYTES)) {
             if (samples) {
@@ -219,6 +226,9 @@ public final class NumericalRank {
                     int w = Math.min(length, d - c);
                     for (int j = 0; j < n; j++) {
                         host.read(batch.order[from + j], c, c + w, block, j * w, narrow);
+                        for (int i = 0; i < w; i++) {
+                            alive[c + i] |= block[j * w + i] != 0;
+                        }
                     }
                     b.write(0, block, 0, w * n);
                     g.addInner(b, w);
@@ -235,7 +245,14 @@ public final class NumericalRank {
                     stopIfInterrupted();
                 }
             }
-            return resolvedExcess(g, Math.max(n, d));
+            int rank = size;
+            if (samples) {
+                rank = 0;
+                for (boolean a : alive) {
+                    rank += a ? 1 : 0;
+                }
+            }
+            return resolvedExcess(g, Math.max(n, d), Math.min(size, rank));
         }
     }
 
@@ -383,16 +400,18 @@ public final class NumericalRank {
     static final double GRAM_ERROR = 1.0;
 
     /**
-     * The accuracy the Gram route must reach for {@link #measure} to keep its value: 1e-4 relative on numerical_rank
+     * The accuracy the Gram route must reach for {@link #measure} to keep its value: 1e-6 relative on numerical_rank
      * itself and 1e-1 relative on ratio − 1; a class where the error estimate exceeds either takes its singular
      * values from the features ({@link #exactExcess}), at up to ten times the cost (2 s against 0.2 s for a class of
-     * 3000 × 1024). The estimate is pessimistic: it charges every eigenvalue near zero its full uncertainty √δ, and
-     * trained features have many (dead units, low rank): their classes measured 1e-7 relative off the exact value,
-     * well inside these bounds, while asking 1e-9 sent every class of a trained MLP to the slow route at every
-     * training probe. What the exact route is for is a class whose excess over 1 is itself near the Gram's
-     * resolution, a large common offset over a small spread (1e6 over 0.1 read 1.1e-7 for 3.4e-7).
+     * 3000 × 1024). The estimate charges every unresolved eigenvalue (below the cut, or within δ of zero) its whole
+     * possible σ, √(λ + δ), except the exact zeros that a unit dead for the whole class or an all-zero sample makes: an
+     * MLP's trained features (500 × 1024 per class) estimate 3e-11 to 1.3e-10 relative and are 1e-14 off, and with
+     * 600 of their 1024 units zeroed 1e-6 before those zeros were counted. What the exact route is for: a class
+     * whose excess over 1 is itself near the Gram's resolution, a large common offset over a small spread (1e6 over
+     * 0.1 read 1.1e-7 for 3.4e-7), and features close to a few directions with a small real spread (rank 5 plus noise
+     * 3e-5 read 6e-5 low when the cut dropped the spread's singular values uncounted, under the former 1e-4).
      */
-    static final double RESOLVED = 1e-4;
+    static final double RESOLVED = 1e-6;
     static final double RESOLVED_EXCESS = 1e-1;
 
     /**
@@ -406,9 +425,13 @@ public final class NumericalRank {
         return resolved(fromGram(gram, size, maxDim));
     }
 
-    /** The same from a Gram matrix in native memory (destroyed). */
-    private static double resolvedExcess(NativeGram gram, int maxDim) {
-        return resolved(fromSpectrum(gram.trace(), gram::eigenvaluesDescending, maxDim));
+    /**
+     * The same from a Gram matrix in native memory (destroyed), of rank at most {@code rank} (its size, or less where the
+     * caller knows of exact zeros among its eigenvalues).
+     */
+    private static double resolvedExcess(NativeGram gram, int maxDim, int rank) {
+        int zeros = Math.max(gram.zeroDiagonal(), gram.size() - rank);
+        return resolved(fromSpectrum(gram.trace(), zeros, gram::eigenvaluesDescending, maxDim));
     }
 
     private static double resolved(double[] r) {
@@ -421,17 +444,25 @@ public final class NumericalRank {
     /** {ratio, an estimate of its absolute error} from a Gram matrix. */
     private static double[] fromGram(double[] gram, int size, int maxDim) {
         double trace = 0;
+        int zeros = 0;
         for (int i = 0; i < size; i++) {
             trace += gram[i * size + i];
+            zeros += gram[i * size + i] == 0 ? 1 : 0;
         }
-        return fromSpectrum(trace, () -> SymmetricEigen.ofRowMajor(gram, size, false).descending().values(), maxDim);
+        return fromSpectrum(trace, zeros, () -> SymmetricEigen.ofRowMajor(gram, size, false).descending().values(),
+                maxDim);
     }
 
     /**
-     * {ratio, an estimate of its absolute error} from a Gram matrix's trace and its eigenvalues (descending, asked for
-     * only where the trace is positive and finite).
+     * {ratio, an estimate of its absolute error} from a Gram matrix's trace, the number of zeros on its diagonal and
+     * its eigenvalues (descending, asked for only where the trace is positive and finite). A zero on the diagonal is
+     * a vector of zeros (a unit dead for the whole class, or an all-zero sample): its row and column of the Gram are
+     * exact zeros, and so is one eigenvalue, which carries no uncertainty. Every other eigenvalue may be off by δ: a
+     * kept one's σ by √(λ + δ) − √(λ − δ), and a dropped one's by all of √(λ + δ), since the true σ it stands for
+     * (counted as 0) may be a real one as large as that (features close to a few directions with a small spread
+     * around them: counting only the first term once left such a class 6e-5 off while estimating 2e-5).
      */
-    private static double[] fromSpectrum(double trace, java.util.function.Supplier<double[]> eigenvalues,
+    private static double[] fromSpectrum(double trace, int zeros, java.util.function.Supplier<double[]> eigenvalues,
             int maxDim) {
         if (Double.isNaN(trace)) {
             throw new io.nclab.UserError("the features are not finite (NaN or infinity): numerical_rank needs finite"
@@ -449,12 +480,16 @@ public final class NumericalRank {
         double delta = GRAM_ERROR * Math.sqrt(maxDim) * Geometry.EPS * lam[0];
         double nuclear = 0;
         double uncertain = 0;
-        for (double l : lam) {
+        // the smallest `zeros` eigenvalues stand for the exact zeros of the all-zero vectors
+        for (int i = 0; i < lam.length - Math.min(zeros, lam.length); i++) {
+            double l = lam[i];
+            double p = Math.max(l, 0);
             if (l > cut) {
                 nuclear += Math.sqrt(l);
+                uncertain += Math.sqrt(p + delta) - Math.sqrt(Math.max(p - delta, 0));
+            } else {
+                uncertain += Math.sqrt(p + delta);
             }
-            double p = Math.max(l, 0);
-            uncertain += Math.sqrt(p + delta) - Math.sqrt(Math.max(p - delta, 0));
         }
         // ‖H‖_*² ≥ ‖H‖_F² for any H ≠ 0; below 1 only by the unresolved singular values the cut dropped from the
         // nuclear norm but not from the trace

@@ -148,6 +148,20 @@ public final class NativeGram implements AutoCloseable {
         return t;
     }
 
+    /** The matrix's side. */
+    public int size() {
+        return size;
+    }
+
+    /** How many entries of G's diagonal are exactly zero (vectors of zeros among those whose inner products G holds). */
+    public int zeroDiagonal() {
+        int zeros = 0;
+        for (int i = 0; i < size; i++) {
+            zeros += g.getDouble(((long) i * size + i) * Double.BYTES) == 0 ? 1 : 0;
+        }
+        return zeros;
+    }
+
     /**
      * G's eigenvalues, descending; G is destroyed. A non-finite entry is an {@link ArithmeticException}, as for
      * {@link SymmetricEigen}.

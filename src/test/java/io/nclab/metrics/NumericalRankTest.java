@@ -157,6 +157,95 @@ class NumericalRankTest {
     }
 
     /**
+     * Features close to a few directions with a small but real spread around them (the audit's case: rank-5 class
+     * signals plus noise 3e-5, float64): the Gram route dropped the small singular values as round-off and read
+     * numerical_rank 8e-6 low while estimating its error within bounds. Now every class agrees with one SVD of its
+     * features to 1e-9 (the Gram's value where its corrected error estimate allows, else the SVD's).
+     */
+    @Test
+    void smallRealSingularValuesAreNotDropped() {
+        Random rnd = new Random(50);
+        int k = 3;
+        int n = 300;
+        int d = 128;
+        double[][] basis = new double[5][d];
+        for (double[] b : basis) {
+            for (int j = 0; j < d; j++) {
+                b[j] = rnd.nextGaussian();
+            }
+        }
+        double[] h = new double[k * n * d];
+        int[] y = new int[k * n];
+        double[] exact = new double[k];
+        for (int c = 0; c < k; c++) {
+            double[] mean = new double[5];
+            for (int a = 0; a < 5; a++) {
+                mean[a] = 3 * rnd.nextGaussian();
+            }
+            double[] rows = new double[n * d];
+            for (int i = 0; i < n; i++) {
+                double[] coefficients = new double[5];
+                for (int a = 0; a < 5; a++) {
+                    coefficients[a] = mean[a] + rnd.nextGaussian();
+                }
+                for (int j = 0; j < d; j++) {
+                    double v = 3e-5 * rnd.nextGaussian();
+                    for (int a = 0; a < 5; a++) {
+                        v += coefficients[a] * basis[a][j];
+                    }
+                    rows[i * d + j] = v;
+                }
+            }
+            System.arraycopy(rows, 0, h, c * n * d, n * d);
+            java.util.Arrays.fill(y, c * n, (c + 1) * n, c);
+            exact[c] = 1 + NumericalRank.exactExcess(rows.clone(), n, d);
+        }
+        double expected = (exact[0] + exact[1] + exact[2]) / k;
+        for (boolean host : new boolean[] {true, false}) {
+            NumericalRank.hostRoute = host;
+            try (NDManager m = Nd.newManager()) {
+                assertEquals(expected, NumericalRank.measure(m.create(h, new Shape(k * n, d)), y, k), 1e-9 * expected,
+                        host ? "host route" : "NDArray route");
+            } finally {
+                NumericalRank.hostRoute = true;
+            }
+        }
+    }
+
+    /**
+     * Units dead for a whole class (ReLU features), more of them than the class has samples less d: the samples' Gram
+     * has exact zero eigenvalues, which the error estimate must not charge (it sent such classes to the route from
+     * the features, ten times slower, at every probe). The host route counts the live units and keeps the Gram.
+     */
+    @Test
+    void classesWithMoreDeadUnitsThanRoomKeepTheGramRoute() {
+        Random rnd = new Random(13);
+        int k = 2;
+        int n = 300;
+        int d = 512; // 320 dead, 192 alive: rank at most 192 < n
+        double[] h = new double[k * n * d];
+        int[] y = new int[k * n];
+        for (int i = 0; i < k * n; i++) {
+            y[i] = i / n;
+            for (int j = 320; j < d; j++) {
+                h[i * d + j] = (float) Math.max(0, rnd.nextGaussian() + (j % k == y[i] ? 2 : 0));
+            }
+        }
+        double expected = 0;
+        for (int c = 0; c < k; c++) {
+            expected += (1 + NumericalRank.exactExcess(java.util.Arrays.copyOfRange(h, c * n * d, (c + 1) * n * d), n,
+                    d)) / k;
+        }
+        long before = NumericalRank.EXACT_CLASSES.get();
+        try (NDManager m = Nd.newManager()) {
+            double rank = NumericalRank.measure(m.create(h, new Shape(k * n, d)).toType(
+                    ai.djl.ndarray.types.DataType.FLOAT32, false), y, k);
+            assertEquals(expected, rank, 1e-9 * expected);
+        }
+        assertEquals(before, NumericalRank.EXACT_CLASSES.get(), "a class took the route from the features");
+    }
+
+    /**
      * The host route (CPU features read in place, Gram matrices built and decomposed in native memory on the
      * workers) gives what the route through NDArray products gives, to rounding: float32 and float64 features, classes
      * with fewer samples than units and with more, the vectors handed over in many blocks each way, the features
