@@ -158,16 +158,16 @@ class NumericalRankTest {
 
     /**
      * Features close to a few directions with a small but real spread around them (the audit's case: rank-5 class
-     * signals plus noise 3e-5, float64): the Gram route dropped the small singular values as round-off and read
-     * numerical_rank 8e-6 low while estimating its error within bounds. Now every class agrees with one SVD of its
-     * features to 1e-9 (the Gram's value where its corrected error estimate allows, else the SVD's).
+     * signals plus noise 3e-5, float64, d = 512): the Gram route dropped the small singular values as round-off and
+     * read numerical_rank about 5e-5 low while estimating its error within bounds. The corrected estimate sends
+     * these classes to one SVD of their features, which agrees with the reference to 1e-9.
      */
     @Test
     void smallRealSingularValuesAreNotDropped() {
         Random rnd = new Random(50);
         int k = 3;
-        int n = 300;
-        int d = 128;
+        int n = 500;
+        int d = 512;
         double[][] basis = new double[5][d];
         for (double[] b : basis) {
             for (int j = 0; j < d; j++) {
