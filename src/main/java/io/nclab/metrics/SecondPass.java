@@ -49,6 +49,9 @@ import java.util.Map;
  * {@link #merge}s and saves to an {@code .npz} archive. The cosine of a zero vector is taken as 0.
  */
 public final class SecondPass {
+    /** Class means whose largest entry is below this are refused: their squares would underflow (see the constructor). */
+    static final double TINY = 1e-150;
+
     /** Per-class columns accumulated by every block. */
     private static final int WITHIN = 0;
     private static final int NCC_CORRECT = 1;
@@ -101,6 +104,16 @@ public final class SecondPass {
         int k = classes;
         int d = dim;
         double[] mu = first.means();
+        double largest = 0;
+        for (double v : mu) {
+            largest = Math.max(largest, Math.abs(v));
+        }
+        if (largest > 0 && largest < TINY) {
+            // their squares and products fall below float64's normal range (1e-308), where every digit is lost
+            throw new UserError(String.format(java.util.Locale.ROOT, "the features are too small for float64: the"
+                    + " largest class-mean entry is %.3g, and the metrics' squares of such values underflow; rescale"
+                    + " them (every NC metric is scale-invariant)", largest));
+        }
         this.globalMean = first.globalMean();
         this.centred = new double[k * d];
         for (int a = 0; a < k; a++) {

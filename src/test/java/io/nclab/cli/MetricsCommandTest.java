@@ -74,6 +74,8 @@ class MetricsCommandTest {
         Npy.write(dir.resolve("wt.npy"), manager.create(w, new Shape(K, D)).transpose());
         Npy.write(dir.resolve("b22.npy"), manager.create(new double[] {0.1, -0.2, 0.3, 0}, new Shape(2, 2)));
         Npy.write(dir.resolve("b41.npy"), manager.create(new double[] {0.1, -0.2, 0.3, 0}, new Shape(4, 1)));
+        // squares of 1e-160 underflow: before, wrong values with nothing said (or a message about overflow)
+        Npy.write(dir.resolve("htiny.npy"), manager.create(h, new Shape(N, D)).mul(1e-160));
     }
 
     @AfterAll
@@ -291,6 +293,7 @@ class MetricsCommandTest {
                 f("y.npy")},
             {"metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--weights", f("w.npy"), "--margins-out",
                 dir.toString()},
+            {"metrics", "--features", f("htiny.npy"), "--labels", f("y.npy"), "--weights", f("w.npy")},
         };
         String[] says = {"labels must be", "needs --weights", "has 4 rows", "class 4 has no samples", "no such file",
             "features must be", "must be a finite number > 0", "must be a finite number > 0",
@@ -298,7 +301,8 @@ class MetricsCommandTest {
             "class 4 has no samples (K = 8 was taken from the largest label (7))", "an empty path",
             "class 4 has no samples (K = 2147483648 was taken from the largest label (2147483647))",
             "class 4 has no samples (--classes 100000000)", "holds no labels", "its width 4 must equal the features' d = 6",
-            "the bias must be a vector of K = 4 entries, got shape (2, 2)", "is one of the input files", "is a directory"};
+            "the bias must be a vector of K = 4 entries, got shape (2, 2)", "is one of the input files", "is a directory",
+            "the features are too small for float64"};
         for (int i = 0; i < bad.length; i++) {
             CliRunner.Result r = run(bad[i]);
             assertEquals(2, r.code(), String.join(" ", bad[i]) + "\n" + r.err());
