@@ -80,7 +80,7 @@ public final class SecondPass {
     private final double[] logitOffsets;
     private final double[] centredWeightNorms;
     private final double biasRelation;
-    /** The scale of a sample's decision scores' round-off: max ‖M_k‖, max ‖w_k‖ and max |w_k·μ_G + b_k|. */
+    /** The scale of a sample's decision scores' round-off: max ‖M_k‖, max ‖w_k‖ and max Σ_j |w_kj μ_Gj| + |b_k|. */
     private final double largestMean;
     private final double largestWeight;
     private final double largestOffset;
@@ -202,14 +202,18 @@ public final class SecondPass {
             this.gramWM = gramWMeans;
             this.centredWeightNorms = new double[k];
             this.logitOffsets = this.bias.clone(); // W μ_G + b: the logits of x_i = 0
+            double offsetTerms = 0; // the largest Σ_j |w_kj μ_Gj| + |b_k|: the size of the terms an offset sums
             for (int a = 0; a < k; a++) {
                 centredWeightNorms[a] = Math.sqrt(Math.max(0, centredWeightSquares[a]));
+                double terms = Math.abs(this.bias[a]);
                 for (int j = 0; j < d; j++) {
                     logitOffsets[a] += weights[a * d + j] * globalMean[j];
+                    terms += Math.abs(weights[a * d + j] * globalMean[j]);
                 }
+                offsetTerms = Math.max(offsetTerms, terms);
             }
             this.biasRelation = Math.sqrt(Arrays.stream(logitOffsets).map(v -> v * v).sum());
-            this.largestOffset = Arrays.stream(logitOffsets).map(Math::abs).max().orElse(0);
+            this.largestOffset = offsetTerms;
         } else {
             this.gramW = null;
             this.gramWM = null;
@@ -408,9 +412,20 @@ public final class SecondPass {
 
     /**
      * Margins at or below this count as non-positive: cosines carry absolute errors of about 1e-14. Decisions use
-     * it too, relative to the size of their scores' terms: closer scores are a tie ({@link #firstArgMax}).
+     * it too, relative to the size of their scores' terms, or less where the dimension is small
+     * ({@link #decisionTie}): closer scores are a tie ({@link #firstArgMax}).
      */
     static final double MARGIN_TIE = 1e-12;
+
+    /**
+     * Scores closer than this, relative to the size of the terms they are computed from, are a tie: four times a
+     * float64 dot product's worst-case relative error, (d + 2)·ε (d products, the centring and the offset), and at
+     * most {@link #MARGIN_TIE} (reached at d = 1,124). At d = 2 scores 2e-13 apart were a tie under the fixed 1e-12,
+     * where float64 decides them to 1e-15.
+     */
+    private double decisionTie() {
+        return Math.min(MARGIN_TIE, 4 * (dim + 2) * Geometry.EPS);
+    }
 
     /**
      * The K-space arithmetic for rows {@code from..to}, given p (rows × K or 2K: x_i·M_k then x_i·w_k)
@@ -436,12 +451,14 @@ public final class SecondPass {
                         .reshape(1);
         NDArray hn = norm2.sqrt();
         // argmin_k ‖M_k‖² − 2 x·M_k as argmax_k x·M_k − ‖M_k‖²/2: the same numbers up to an exact factor −2
-        NDArray ncc = firstArgMax(pm.sub(c.halfMeanNorms), hn.mul(largestMean).add(largestMean * largestMean));
+        NDArray ncc = firstArgMax(pm.sub(c.halfMeanNorms), hn.mul(largestMean).add(largestMean * largestMean)
+                .mul(decisionTie()));
         NDList cols = new NDList(within.reshape(b), ncc.eq(y).toType(DataType.FLOAT64, false));
         NDList pack = new NDList();
         if (w) {
             NDArray pw = p.get(new NDIndex().addAllDim().addSliceDim(k, 2 * k));
-            NDArray pred = firstArgMax(pw.add(c.logitOffsets), hn.mul(largestWeight).add(largestOffset));
+            NDArray pred = firstArgMax(pw.add(c.logitOffsets), hn.mul(largestWeight).add(largestOffset)
+                    .mul(decisionTie()));
             // cos(x_i, w_k − w̄) with 1/0 read as 0: a zero vector has cosine 0 with everything.
             NDArray inverse = NDArrays.where(hn.gt(0), hn.pow(-1), hn.zerosLike());
             // ‖x_i‖·cos(x_i, w_k − w̄); the row's factor 1/‖x_i‖ ≥ 0 is applied after the max over classes
@@ -482,15 +499,15 @@ public final class SecondPass {
     }
 
     /**
-     * Each row's argmax, with scores within {@link #MARGIN_TIE} × the row's {@code scale} (B×1, the size of the
+     * Each row's argmax, with scores within the row's {@code tolerance} (B×1: {@link #decisionTie} × the size of the
      * terms the scores were computed from) of the row's maximum counted as tied, and ties going to the first
      * class, as argmax does in NumPy and PyTorch. The scores are computed from h − μ_G, so an exact tie (a
      * zero feature vector without a bias: every logit 0) comes out as differences of round-off, which must
      * not decide it.
      */
-    private static NDArray firstArgMax(NDArray scores, NDArray scale) {
+    private static NDArray firstArgMax(NDArray scores, NDArray tolerance) {
         NDArray top = scores.max(new int[] {1}, true);
-        return scores.gte(top.sub(scale.mul(MARGIN_TIE))).toType(DataType.FLOAT32, false).argMax(1);
+        return scores.gte(top.sub(tolerance)).toType(DataType.FLOAT32, false).argMax(1);
     }
 
     /** Adds a batch whose labels are an integer NDArray (on any device). */

@@ -482,6 +482,29 @@ class CollapseMetricsTest {
         }
     }
 
+    /**
+     * Near ties that float64 decides are decided (the NumPy audit's cases, d = 2): logits ∓1e-13 apart, and a sample
+     * 4e-12 closer to one class mean than to another. The former fixed tolerance, 1e-12 of the scores' scale, called
+     * both ties and gave the first class.
+     */
+    @Test
+    void nearTiesAtSmallDimensionAreDecided() {
+        Problem logits = new Problem(new double[][] {{1, .5}, {1, -.5}, {1e-13, 1}, {-1, .5}, {-1, -.5}, {-1e-13, -1}},
+                new int[] {0, 0, 0, 1, 1, 1}, 2, new double[][] {{1, 0}, {-1, 0}}, new double[2]);
+        CollapseMetrics a = measure(logits, false, CollapseMetrics.Options.DEFAULT.withNumericalRank(false));
+        assertEquals(1.0, a.values().get("accuracy"));
+        assertEquals(0.0, a.values().get("nc4"));
+        double e = 1e-12;
+        Problem centres = new Problem(new double[][] {{-1, 1}, {-1, -1}, {1, 1}, {1, -1}, {e, 0}, {-e, 40}},
+                new int[] {0, 0, 1, 1, 2, 2}, 3, new double[3][2], new double[] {0, 1, 0});
+        Map<String, Double> naive = new NaiveMetrics(centres.h, centres.y, centres.k, centres.w, centres.b, 2.0).values;
+        CollapseMetrics b = measure(centres, false, CollapseMetrics.Options.DEFAULT.withNumericalRank(false));
+        for (String name : List.of("accuracy", "ncc_accuracy", "nc4")) {
+            assertEquals(naive.get(name), b.values().get(name), 0, name);
+        }
+        assertEquals(0.5, b.values().get("nc4")); // sample 4 is nearest to class 1's mean, as the definition says
+    }
+
     @Test
     void nc1IsNeverNegative() {
         List<Problem> cases = new ArrayList<>();
