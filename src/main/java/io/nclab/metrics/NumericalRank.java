@@ -483,7 +483,7 @@ public final class NumericalRank {
         double delta = GRAM_ERROR * Math.sqrt(maxDim) * Geometry.EPS * lam[0];
         double nuclear = 0;
         double uncertain = 0;
-        // the smallest `zeros` eigenvalues stand for the exact zeros of the all-zero vectors
+        // the smallest `zeros` eigenvalues stand for the exact zeros (all-zero vectors, units dead for the whole class)
         for (int i = 0; i < lam.length - Math.min(zeros, lam.length); i++) {
             double l = lam[i];
             double p = Math.max(l, 0);
