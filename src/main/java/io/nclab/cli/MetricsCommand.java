@@ -30,12 +30,12 @@ import picocli.CommandLine.Option;
         })
 public final class MetricsCommand implements Runnable {
 
-    @Option(names = "--features", required = true, paramLabel = "F.npy", description = "N x d features (float16, float32 or float64;"
-            + " float16 is widened to float32).")
+    @Option(names = "--features", required = true, paramLabel = "F.npy",
+            description = "N x d features (float16, float32 or float64; float16 is widened to float32).")
     Path features;
 
-    @Option(names = "--labels", required = true, paramLabel = "L.npy", description = "N labels in 0..K-1 (int8, uint8, int16,"
-            + " int32 or int64).")
+    @Option(names = "--labels", required = true, paramLabel = "L.npy",
+            description = "N labels in 0..K-1 (int8, uint8, int16, int32 or int64).")
     Path labels;
 
     @Option(names = "--weights", paramLabel = "W.npy",

@@ -46,9 +46,9 @@ public final class Npy {
     static long pieceBytes = 1L << 30;
 
     /**
-     * The element types nclab reads: float16 (what mixed-precision training saves; {@code nclab metrics} widens it to
-     * float32, exactly), float32 and float64; int8, uint8 and int16 (labels saved small), int32 and int64. It writes the
-     * last four of these.
+     * The element types nclab reads: float16 (what mixed-precision training saves; {@code nclab metrics} widens it
+     * to float32, exactly), float32 and float64; int8, uint8 and int16 (labels saved small), int32 and int64. It
+     * writes float32, float64, int32 and int64.
      */
     public enum DType {
         FLOAT16('f', 2, DataType.FLOAT16),
@@ -400,7 +400,8 @@ public final class Npy {
             }
         }
         if (dtype == null) {
-            throw new UserError(source + ": dtype '" + shown(descr) + "' is not supported (nclab reads " + SUPPORTED + ")");
+            throw new UserError(source + ": dtype '" + shown(descr) + "' is not supported (nclab reads " + SUPPORTED
+                    + ")");
         }
         List<Long> dims = new ArrayList<>();
         for (String part : s.group(1).split(",")) {
