@@ -143,7 +143,10 @@ public final class MseTheory {
         // At the optimum λ_W‖W‖² = λ_H‖H‖² = τ‖Z‖_*.
         double wNorm = p.lambdaW() > 0 ? Math.sqrt(tau * nuclear / p.lambdaW()) : Double.NaN;
         double hNorm = p.lambdaH() > 0 ? Math.sqrt(tau * nuclear / p.lambdaH()) : Double.NaN;
-        boolean equalRows = p.balanced() && (p.dim() >= p.classes() - 1 || kept == 0);
+        // Equal row norms where the kept singular directions are determined: with a bias the K − 1 centred ones
+        // (d >= K − 1); without, Y's K equal singular values leave any d of them optimal for d < K, and the rows
+        // of such a W need not have equal norms
+        boolean equalRows = p.balanced() && (p.dim() >= (p.bias() ? p.classes() - 1 : p.classes()) || kept == 0);
         return new Solution(f, kept, nuclear, wNorm, hNorm, equalRows, p);
     }
 }

@@ -18,7 +18,10 @@ public final class TheoryOracle {
                 return "Theorem 1 covers balanced classes only";
             }
             if (p.dim() < p.classes() - 1) {
-                return "Theorem 1 needs d >= K-1 for a simplex ETF";
+                // and no theorem makes every local minimum global there: an audit found L-BFGS stopping at a strict
+                // local minimum (K = 5, d = 2: one classifier row zero, the other four at right angles) for seeds 0-4
+                return "Theorem 1 needs d >= K-1 for a simplex ETF, and below it no theorem says that every local"
+                        + " minimum is global: compare a few --seed values";
             }
             if (!(p.lambdaW() > 0 && p.lambdaH() > 0)) {
                 return "Theorem 1 needs lambda_w, lambda_h > 0 (without both no minimiser exists)";

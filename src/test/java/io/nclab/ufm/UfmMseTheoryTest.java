@@ -63,6 +63,11 @@ class UfmMseTheoryTest {
         System.out.printf("%-22s %-40s f*=%.12g solver=%.12g b*=%.8g b=%.8g%n", name, t.regime(), t.objective(), best,
                 t.b()[0], bestB[0]);
         assertEquals(t.objective(), best, 1e-6 * Math.abs(t.objective()));
+        // ‖w_k‖ is stated only where every minimiser's rows have equal norms: d >= K − 1 with a bias, d >= K
+        // without (for d < K any d of Y's K equal singular directions; the audit found minimisers with rows of 0.92
+        // and 1.04), and W = 0
+        assertEquals(regime.equals("zero") || d >= (bias ? k - 1 : k), Double.isFinite(t.wRowNorm()),
+                name + ": ||w_k||");
         for (int c = 0; c < k; c++) {
             assertEquals(t.b()[c], bestB[c], 1e-6 * Math.max(Math.abs(t.b()[c]), 1e-3), "b*_" + c);
         }
