@@ -132,12 +132,13 @@ public final class NumericalRank {
                 for (int k = 0; k < classes; k++) {
                     int n = (int) batch.counts[k];
                     int size = Math.min(n, d);
-                    double[] gram = classGram(batch, scope, k, d);
+                    int[] rank = new int[1];
+                    double[] gram = classGram(batch, scope, k, d, rank);
                     int bigger = Math.max(n, d);
                     if (size >= PARALLEL_FROM) {
-                        excesses.add(pool.submit(() -> resolvedExcess(gram, size, bigger)));
+                        excesses.add(pool.submit(() -> resolvedExcess(gram, size, bigger, rank[0])));
                     } else {
-                        double r = resolvedExcess(gram, size, bigger);
+                        double r = resolvedExcess(gram, size, bigger, rank[0]);
                         excesses.add(java.util.concurrent.CompletableFuture.completedFuture(r));
                     }
                 }
@@ -252,7 +253,8 @@ public final class NumericalRank {
                     rank += a ? 1 : 0;
                 }
             }
-            return resolvedExcess(g, Math.max(n, d), Math.min(size, rank));
+            return resolved(fromSpectrum(g.diagonal(), Math.min(size, rank), g::eigenvaluesDescending,
+                    Math.max(n, d)));
         }
     }
 
@@ -274,15 +276,19 @@ public final class NumericalRank {
     }
 
     /** Class k's smaller Gram matrix, row-major, in float64. */
-    private static double[] classGram(Batch batch, NDManager scope, int k, int d) {
+    private static double[] classGram(Batch batch, NDManager scope, int k, int d, int[] rank) {
         int from = batch.start[k];
         int to = batch.start[k + 1];
+        rank[0] = Math.min(to - from, d);
         if (to - from > d) {
             return featureGram(batch, scope, from, to, d);
         }
         try (NDManager cls = batch.block(scope)) {
             // H_kᵀH_k = (x xᵀ) for the n_k×d rows x: the Gram of xᵀ's columns.
             NDArray x = batch.sortedRows(cls, from, to);
+            // its rank is at most the number of live units (columns of x with a non-zero entry), as on the host route
+            rank[0] = Math.min(rank[0], (int) x.abs().max(new int[] {0}).gt(0).sum().toType(DataType.INT64, false)
+                    .getLong());
             SymmetricGram g = new SymmetricGram(cls, to - from);
             g.add(x.transpose());
             return g.toArray();
@@ -389,7 +395,7 @@ public final class NumericalRank {
      * route ({@link ClassGrams}) has only the Gram; {@link #measure} checks {@link #resolvedExcess} instead.
      */
     static double ratio(double[] gram, int size, int maxDim) {
-        return fromGram(gram, size, maxDim)[0];
+        return fromGram(gram, size, maxDim, size)[0];
     }
 
     /**
@@ -404,15 +410,15 @@ public final class NumericalRank {
      * itself and 1e-1 relative on ratio − 1; a class where the error estimate exceeds either takes its singular
      * values from the features ({@link #exactExcess}), at up to ten times the cost (2 s against 0.2 s for a class of
      * 3000 × 1024). The estimate charges every unresolved eigenvalue (below the cut, or within δ of zero) its whole
-     * possible σ, √(λ + δ), except the exact zeros that a unit dead for the whole class or an all-zero sample makes,
-     * and it bounds the error measured on every class below. An MLP's trained features (500 × 1024 per class)
-     * estimate 3e-11 to 1.3e-10 relative and are 1e-14 off; an MSE run's, collapsed to NC1 = 0.0026 with up to 438
-     * dead units a class, estimate up to 8.4e-6 and are up to 1.5e-6 off (3e-7 on numerical_rank): these keep the
-     * Gram route, where 1e-6 sent 4 of their 10 classes to the SVD at every probe (2.5 times numerical_rank's
-     * time). What the exact route is for: a class whose excess over 1 is itself near the Gram's resolution, a large
-     * common offset over a small spread (1e6 over 0.1 read 1.1e-7 for 3.4e-7), and features close to a few
-     * directions with a small real spread (rank 5 plus noise 3e-5 in d = 512: 3e-5 to 1e-4 low per class, and
-     * uncounted by the former estimate, which the former 1e-4 let pass).
+     * possible σ, √(λ + δ), except the exact zeros that a unit dead for the whole class or an all-zero sample
+     * makes, and it bounds the error measured on every class below. An MLP's trained features (500 × 1024 per
+     * class) estimate 3e-11 to 1.3e-10 relative and are 1e-14 off; an MSE run's, collapsed to NC1 = 0.0026 with up
+     * to 438 dead units a class, estimate up to 8.4e-6 and are up to 1.5e-6 off (3e-7 on numerical_rank): these
+     * keep the Gram route, where 1e-6 sent 4 of their 10 classes to the SVD at every probe (2.5 times
+     * numerical_rank's time). What the exact route is for: a class whose excess over 1 is itself near the Gram's
+     * resolution, a large common offset over a small spread (1e6 over 0.1 read 1.1e-7 for 3.4e-7), and features
+     * close to a few directions with a small real spread (rank 5 plus noise 3e-5 in d = 512: 3e-5 to 1e-4 low per
+     * class, and uncounted by the former estimate, which the former 1e-4 let pass).
      */
     static final double RESOLVED = 1e-5;
     static final double RESOLVED_EXCESS = 1e-1;
@@ -425,16 +431,15 @@ public final class NumericalRank {
      * far below that; classes close to one direction (a large common offset) do not.
      */
     static double resolvedExcess(double[] gram, int size, int maxDim) {
-        return resolved(fromGram(gram, size, maxDim));
+        return resolvedExcess(gram, size, maxDim, size);
     }
 
     /**
-     * The same from a Gram matrix in native memory (destroyed), of rank at most {@code rank} (its size, or less where the
-     * caller knows of exact zeros among its eigenvalues).
+     * The same for a Gram matrix of rank at most {@code rank} (its size, or less where the caller knows of exact zeros
+     * among its eigenvalues: units dead for the whole class).
      */
-    private static double resolvedExcess(NativeGram gram, int maxDim, int rank) {
-        int zeros = Math.max(gram.zeroDiagonal(), gram.size() - rank);
-        return resolved(fromSpectrum(gram.trace(), zeros, gram::eigenvaluesDescending, maxDim));
+    static double resolvedExcess(double[] gram, int size, int maxDim, int rank) {
+        return resolved(fromGram(gram, size, maxDim, rank));
     }
 
     private static double resolved(double[] r) {
@@ -444,29 +449,35 @@ public final class NumericalRank {
         return r[1] <= RESOLVED * r[0] && r[1] <= RESOLVED_EXCESS * (r[0] - 1) ? r[0] - 1 : Double.NaN;
     }
 
-    /** {ratio, an estimate of its absolute error} from a Gram matrix. */
-    private static double[] fromGram(double[] gram, int size, int maxDim) {
-        double trace = 0;
-        int zeros = 0;
+    /** {ratio, an estimate of its absolute error} from a Gram matrix of rank at most {@code rank}. */
+    private static double[] fromGram(double[] gram, int size, int maxDim, int rank) {
+        double[] diagonal = new double[size];
         for (int i = 0; i < size; i++) {
-            trace += gram[i * size + i];
-            zeros += gram[i * size + i] == 0 ? 1 : 0;
+            diagonal[i] = gram[i * size + i];
         }
-        return fromSpectrum(trace, zeros, () -> SymmetricEigen.ofRowMajor(gram, size, false).descending().values(),
+        return fromSpectrum(diagonal, rank, () -> SymmetricEigen.ofRowMajor(gram, size, false).descending().values(),
                 maxDim);
     }
 
     /**
-     * {ratio, an estimate of its absolute error} from a Gram matrix's trace, the number of zeros on its diagonal and
-     * its eigenvalues (descending, asked for only where the trace is positive and finite). A zero on the diagonal is
-     * a vector of zeros (a unit dead for the whole class, or an all-zero sample): its row and column of the Gram are
-     * exact zeros, and so is one eigenvalue, which carries no uncertainty. Every other eigenvalue may be off by δ: a
-     * kept one's σ by √(λ + δ) − √(λ − δ), and a dropped one's by all of √(λ + δ), since the true σ it stands for
-     * (counted as 0) may be a real one as large as that (features close to a few directions with a small spread
-     * around them: counting only the first term once left such a class 6e-5 off while estimating 2e-5).
+     * {ratio, an estimate of its absolute error} from a Gram matrix's diagonal, a bound on its rank and its
+     * eigenvalues (descending, asked for only where the trace is positive and finite). Its exact zero eigenvalues
+     * carry no uncertainty: one for each zero on the diagonal (a vector of zeros: a unit dead for the whole class,
+     * or an all-zero sample, whose row and column of the Gram are exact zeros), or size − rank where that is more.
+     * Every other eigenvalue may be off by δ: a kept one's σ by √(λ + δ) − √(λ − δ), and a dropped one's by all of
+     * √(λ + δ), since the true σ it stands for (counted as 0) may be a real one as large as that (features close to
+     * a few directions with a small spread around them: counting only the first term once left such a class 6e-5
+     * off while estimating 2e-5).
      */
-    private static double[] fromSpectrum(double trace, int zeros, java.util.function.Supplier<double[]> eigenvalues,
-            int maxDim) {
+    private static double[] fromSpectrum(double[] diagonal, int rank,
+            java.util.function.Supplier<double[]> eigenvalues, int maxDim) {
+        double trace = 0;
+        int zeros = 0;
+        for (double v : diagonal) {
+            trace += v;
+            zeros += v == 0 ? 1 : 0;
+        }
+        zeros = Math.max(zeros, diagonal.length - rank);
         if (Double.isNaN(trace)) {
             throw new io.nclab.UserError("the features are not finite (NaN or infinity): numerical_rank needs finite"
                     + " features");

@@ -49,7 +49,7 @@ import java.util.Map;
  * {@link #merge}s and saves to an {@code .npz} archive. The cosine of a zero vector is taken as 0.
  */
 public final class SecondPass {
-    /** Class means whose largest entry is below this are refused: their squares would underflow (see the constructor). */
+    /** Class means whose largest entry is below this are refused: their squares would underflow (the constructor). */
     static final double TINY = 1e-150;
 
     /** Per-class columns accumulated by every block. */
@@ -80,7 +80,7 @@ public final class SecondPass {
     private final double[] logitOffsets;
     private final double[] centredWeightNorms;
     private final double biasRelation;
-    /** The scale of a sample's decision scores' round-off: max ‖M_k‖, max ‖w_k‖ and max Σ_j |w_kj μ_Gj| + |b_k|. */
+    /** The scale of a decision's round-off: max ‖M_k‖, max ‖w_k‖ and max Σ_j |w_kj μ_Gj| + |b_k|. */
     private final double largestMean;
     private final double largestWeight;
     private final double largestOffset;
@@ -451,14 +451,12 @@ public final class SecondPass {
                         .reshape(1);
         NDArray hn = norm2.sqrt();
         // argmin_k ‖M_k‖² − 2 x·M_k as argmax_k x·M_k − ‖M_k‖²/2: the same numbers up to an exact factor −2
-        NDArray ncc = firstArgMax(pm.sub(c.halfMeanNorms), hn.mul(largestMean).add(largestMean * largestMean)
-                .mul(decisionTie()));
+        NDArray ncc = firstArgMax(pm.sub(c.halfMeanNorms), hn.mul(largestMean).add(largestMean * largestMean));
         NDList cols = new NDList(within.reshape(b), ncc.eq(y).toType(DataType.FLOAT64, false));
         NDList pack = new NDList();
         if (w) {
             NDArray pw = p.get(new NDIndex().addAllDim().addSliceDim(k, 2 * k));
-            NDArray pred = firstArgMax(pw.add(c.logitOffsets), hn.mul(largestWeight).add(largestOffset)
-                    .mul(decisionTie()));
+            NDArray pred = firstArgMax(pw.add(c.logitOffsets), hn.mul(largestWeight).add(largestOffset));
             // cos(x_i, w_k − w̄) with 1/0 read as 0: a zero vector has cosine 0 with everything.
             NDArray inverse = NDArrays.where(hn.gt(0), hn.pow(-1), hn.zerosLike());
             // ‖x_i‖·cos(x_i, w_k − w̄); the row's factor 1/‖x_i‖ ≥ 0 is applied after the max over classes
@@ -499,15 +497,15 @@ public final class SecondPass {
     }
 
     /**
-     * Each row's argmax, with scores within the row's {@code tolerance} (B×1: {@link #decisionTie} × the size of the
+     * Each row's argmax, with scores within {@link #decisionTie} × the row's {@code scale} (B×1, the size of the
      * terms the scores were computed from) of the row's maximum counted as tied, and ties going to the first
      * class, as argmax does in NumPy and PyTorch. The scores are computed from h − μ_G, so an exact tie (a
      * zero feature vector without a bias: every logit 0) comes out as differences of round-off, which must
      * not decide it.
      */
-    private static NDArray firstArgMax(NDArray scores, NDArray tolerance) {
+    private NDArray firstArgMax(NDArray scores, NDArray scale) {
         NDArray top = scores.max(new int[] {1}, true);
-        return scores.gte(top.sub(tolerance)).toType(DataType.FLOAT32, false).argMax(1);
+        return scores.gte(top.sub(scale.mul(decisionTie()))).toType(DataType.FLOAT32, false).argMax(1);
     }
 
     /** Adds a batch whose labels are an integer NDArray (on any device). */

@@ -52,9 +52,10 @@ public final class NativeGram implements AutoCloseable {
     }
 
     /**
-     * A zero size × size matrix ({@link #available()} must be true) whose rank-k updates use {@code threads} threads: MKL's {@code dgemm} on that many
-     * (OpenBLAS's thread count is one setting for the whole process, so it stays at one); for callers with fewer
-     * matrices than cores. The eigenvalues are always computed on the calling thread alone.
+     * A zero size × size matrix ({@link #available()} must be true) whose rank-k updates use {@code threads} threads:
+     * MKL's {@code dgemm} on that many (OpenBLAS's thread count is one setting for the whole process, so it stays at
+     * one); for callers with fewer matrices than cores. The eigenvalues are always computed on the calling thread
+     * alone.
      */
     public NativeGram(int size, int threads) {
         if (!available()) {
@@ -139,27 +140,13 @@ public final class NativeGram implements AutoCloseable {
         });
     }
 
-    /** tr G. */
-    public double trace() {
-        double t = 0;
+    /** G's diagonal (the vectors' squared norms), before {@link #eigenvaluesDescending} destroys G. */
+    public double[] diagonal() {
+        double[] out = new double[size];
         for (int i = 0; i < size; i++) {
-            t += g.getDouble(((long) i * size + i) * Double.BYTES);
+            out[i] = g.getDouble(((long) i * size + i) * Double.BYTES);
         }
-        return t;
-    }
-
-    /** The matrix's side. */
-    public int size() {
-        return size;
-    }
-
-    /** How many entries of G's diagonal are exactly zero (vectors of zeros among those whose inner products G holds). */
-    public int zeroDiagonal() {
-        int zeros = 0;
-        for (int i = 0; i < size; i++) {
-            zeros += g.getDouble(((long) i * size + i) * Double.BYTES) == 0 ? 1 : 0;
-        }
-        return zeros;
+        return out;
     }
 
     /**

@@ -112,8 +112,8 @@ class MetricsCommandTest {
     }
 
     /**
-     * float16 features and classifier (mixed-precision training saves them) and uint8, int8 or int16 labels give exactly
-     * the metrics of the same values saved as float32 and int64.
+     * float16 features and classifier (mixed-precision training saves them) and uint8, int8 or int16 labels give
+     * exactly the metrics of the same values saved as float32 and int64.
      */
     @Test
     void halfFeaturesAndSmallIntegerLabelsGiveTheSameMetrics() throws Exception {
@@ -301,8 +301,8 @@ class MetricsCommandTest {
             "class 4 has no samples (K = 8 was taken from the largest label (7))", "an empty path",
             "class 4 has no samples (K = 2147483648 was taken from the largest label (2147483647))",
             "class 4 has no samples (--classes 100000000)", "holds no labels", "its width 4 must equal the features' d = 6",
-            "the bias must be a vector of K = 4 entries, got shape (2, 2)", "is one of the input files", "is a directory",
-            "the features are too small for float64"};
+            "the bias must be a vector of K = 4 entries, got shape (2, 2)", "is one of the input files",
+            "is a directory", "the features are too small for float64"};
         for (int i = 0; i < bad.length; i++) {
             CliRunner.Result r = run(bad[i]);
             assertEquals(2, r.code(), String.join(" ", bad[i]) + "\n" + r.err());

@@ -253,8 +253,8 @@ class SweepTest {
         assertTrue(status.size() >= 3, "status lines while the run went: " + status);
         // the child's last line on standard output ("epoch 8 finished") is its newest line if a status falls between it
         // and the run's end
-        assertTrue(status.stream().allMatch(l -> l.matches("  ce_seed=0 \\(running \\d+ s\\): epoch (\\d/8|8 finished)")),
-                status.toString());
+        String line = "  ce_seed=0 \\(running \\d+ s\\): epoch (\\d/8|8 finished)";
+        assertTrue(status.stream().allMatch(l -> l.matches(line)), status.toString());
         assertEquals(status.size(), status.stream().map(l -> l.replaceAll(".*: ", "")).distinct().count(),
                 "each progress line once: " + status);
     }

@@ -193,7 +193,8 @@ class NpyTest {
             if (Float.isNaN(torch[i])) {
                 assertTrue(Float.isNaN(java), "half " + Integer.toHexString(i));
             } else {
-                assertEquals(Float.floatToIntBits(torch[i]), Float.floatToIntBits(java), "half " + Integer.toHexString(i));
+                assertEquals(Float.floatToIntBits(torch[i]), Float.floatToIntBits(java),
+                        "half " + Integer.toHexString(i));
             }
         }
     }

@@ -215,20 +215,20 @@ class NumericalRankTest {
     /**
      * Units dead for a whole class (ReLU features), more of them than the class has samples less d: the samples' Gram
      * has exact zero eigenvalues, which the error estimate must not charge (it sent such classes to the route from
-     * the features, ten times slower, at every probe). The host route counts the live units and keeps the Gram.
+     * the features, ten times slower, at every probe). Both routes count the live units and keep the Gram.
      */
     @Test
     void classesWithMoreDeadUnitsThanRoomKeepTheGramRoute() {
         Random rnd = new Random(13);
         int k = 2;
-        int n = 300;
-        int d = 512; // 320 dead, 192 alive: rank at most 192 < n
+        int n = 400;
+        int d = 512; // 432 dead, 80 alive: rank at most 80 < n
         double[] h = new double[k * n * d];
         int[] y = new int[k * n];
         for (int i = 0; i < k * n; i++) {
             y[i] = i / n;
-            for (int j = 320; j < d; j++) {
-                h[i * d + j] = (float) Math.max(0, rnd.nextGaussian() + (j % k == y[i] ? 2 : 0));
+            for (int j = 432; j < d; j++) {
+                h[i * d + j] = (float) Math.max(0, 0.1 * rnd.nextGaussian() + (j % k == y[i] ? 2 : 0));
             }
         }
         double expected = 0;
@@ -236,13 +236,19 @@ class NumericalRankTest {
             expected += (1 + NumericalRank.exactExcess(java.util.Arrays.copyOfRange(h, c * n * d, (c + 1) * n * d), n,
                     d)) / k;
         }
-        long before = NumericalRank.EXACT_CLASSES.get();
-        try (NDManager m = Nd.newManager()) {
-            double rank = NumericalRank.measure(m.create(h, new Shape(k * n, d)).toType(
-                    ai.djl.ndarray.types.DataType.FLOAT32, false), y, k);
-            assertEquals(expected, rank, 1e-9 * expected);
+        for (boolean host : new boolean[] {true, false}) {
+            long before = NumericalRank.EXACT_CLASSES.get();
+            NumericalRank.hostRoute = host;
+            try (NDManager m = Nd.newManager()) {
+                double rank = NumericalRank.measure(m.create(h, new Shape(k * n, d)).toType(
+                        ai.djl.ndarray.types.DataType.FLOAT32, false), y, k);
+                assertEquals(expected, rank, 1e-9 * expected);
+            } finally {
+                NumericalRank.hostRoute = true;
+            }
+            assertEquals(before, NumericalRank.EXACT_CLASSES.get(), (host ? "host" : "NDArray")
+                    + " route: a class took the route from the features");
         }
-        assertEquals(before, NumericalRank.EXACT_CLASSES.get(), "a class took the route from the features");
     }
 
     /**

@@ -102,7 +102,7 @@ class NativeGramTest {
     }
 
     private static void check(double[] ref, double trace, NativeGram g, String what) {
-        assertEquals(trace, g.trace(), 1e-12 * trace, what + ": trace");
+        assertEquals(trace, java.util.Arrays.stream(g.diagonal()).sum(), 1e-12 * trace, what + ": trace");
         double[] values = g.eigenvaluesDescending();
         assertEquals(ref.length, values.length);
         for (int i = 0; i < ref.length; i++) {
