@@ -130,7 +130,7 @@ public final class TrainCommand implements Callable<Integer> {
     Double imbalance;
 
     @Option(names = "--imbalance-profile", paramLabel = "step|exp", description = "Shape of the imbalance: step (classes"
-            + " K/2 and up keep ceil(n_max/ratio) images) | exp (class k keeps ceil(n_max ratio^(-k/(K-1)))), n_max the"
+            + " floor(K/2) and up keep ceil(n_max/ratio) images) | exp (class k keeps ceil(n_max ratio^(-k/(K-1)))), n_max the"
             + " largest class. Default: step.")
     String imbalanceProfile;
 

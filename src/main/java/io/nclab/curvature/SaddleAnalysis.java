@@ -183,13 +183,13 @@ public final class SaddleAnalysis {
             try (UfmPoint origin = origin(f, m)) {
                 points.add(examine(f, origin, "origin", 0, fStar, s));
             }
-            done.accept("the origin examined" + (s.escape() ? ", and escaped from" : ""));
+            done.accept("the origin examined" + escapedNote(points.get(points.size() - 1)));
             int r = originIsGlobal ? 0 : deficientRank(p);
             if (r >= 1) {
                 try (UfmPoint low = rankDeficient(p, m, r, s)) {
                     points.add(examine(f, low, "rank_deficient", r, fStar, s));
                 }
-                done.accept("the rank-" + r + " critical point examined" + (s.escape() ? ", and escaped from" : ""));
+                done.accept("the rank-" + r + " critical point examined" + escapedNote(points.get(points.size() - 1)));
             }
             Boolean escaped = s.escape() ? points.stream().allMatch(c -> c.escape().reachedGlobal()) : null;
 
@@ -381,6 +381,14 @@ public final class SaddleAnalysis {
         Escape escape = s.escape() ? escape(f, x.parent(), start, eig, fStar, s) : null;
         return new CriticalPoint(kind, rank, value, gradNorm, eig.value(), eig.residual(), eig.products(),
                 start, eig.vector(), escape, eig.converged());
+    }
+
+    /** The progress line's words on the escape from a point: none asked for, none possible, or made. */
+    private static String escapedNote(CriticalPoint c) {
+        if (c.escape() == null) {
+            return "";
+        }
+        return c.escape().rounds().isEmpty() ? " (no negative curvature to escape along)" : ", and escaped from";
     }
 
     /** Steps along negative curvature and solves, again while the solver stops where curvature is negative. */

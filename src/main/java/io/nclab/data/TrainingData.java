@@ -15,8 +15,22 @@ public record TrainingData(ImageData train, ImageData validation, ImageData test
         Splits.TrainVal tv = Splits.split(source.train(), perClass, valFraction, seed);
         ImageData imbalanced = Splits.imbalance(tv.train(), imbalance, profile, seed);
         ImageData train = Splits.randomLabels(imbalanced, randomLabels, seed);
+        // refused here, before a run folder exists or an epoch is trained: the probes' NC metrics need every class
+        requireEveryClass(imbalanced.classCounts(), "");
+        requireEveryClass(train.classCounts(), String.format(java.util.Locale.ROOT,
+                " after --random-labels %s replaced labels (seed %d); give more images per class or fewer random"
+                        + " labels", randomLabels, seed));
         return new TrainingData(train, tv.validation(), source.test(), Normalization.of(train), source.classNames(),
                 imbalanced.labels());
+    }
+
+    private static void requireEveryClass(int[] counts, String why) {
+        for (int k = 0; k < counts.length; k++) {
+            if (counts[k] == 0) {
+                throw new io.nclab.UserError("class " + k + " has no training images" + why + " (" + counts.length
+                        + " classes); every class needs at least one for the NC metrics");
+            }
+        }
     }
 
     /** Training images per class by their true labels (before --random-labels). */

@@ -44,8 +44,9 @@ import java.util.Map;
  * (and in NC1's). Where that ratio passes {@link #CANCELLATION} over a group of rows (features close to
  * collapse, where these are the numbers that matter), the group's within-class terms and NC1 are taken
  * again from h_i − μ_{y_i} itself, so NC1, its quotient and the CDNV stay exact to about 1e-12 relative
- * however far the features have collapsed. Everything runs as a few batched NDArray operations per block of rows
- * on the features' device; the sums come back to Java in float64. Like the first pass, it
+ * however far the features have collapsed. The products and norms are NDArray operations per block of rows on the
+ * features' device; per group of blocks they come to the host, where one loop over the samples does the K-space
+ * arithmetic above and adds the per-class sums in row order, in float64. Like the first pass, it
  * {@link #merge}s and saves to an {@code .npz} archive. The cosine of a zero vector is taken as 0.
  */
 public final class SecondPass {
@@ -275,23 +276,11 @@ public final class SecondPass {
                 stacked = Arrays.copyOf(centred, 2 * k * dim);
                 System.arraycopy(weights, 0, stacked, k * dim, k * dim);
             }
-            double[] halfMeanNorms = new double[k];
-            double[] table = new double[k * (k + 1)];
-            for (int a = 0; a < k; a++) {
-                halfMeanNorms[a] = gramMeans[a * k + a] / 2;
-                System.arraycopy(gramMeans, a * k, table, a * (k + 1), k);
-                table[a * (k + 1) + k] = gramMeans[a * k + a];
-            }
+            HostConstants h = hostConstants(scope);
             Constants c = new Constants(
                     scope.create(globalMean, new Shape(1, dim)),
                     scope.create(stacked, new Shape(w ? 2 * k : k, dim)),
-                    scope.create(nc1Map, new Shape(k, Math.max(nc1Rank, 1))),
-                    scope.create(table, new Shape(k, k + 1)),
-                    scope.create(halfMeanNorms, new Shape(1, k)),
-                    batch.classIds(scope),
-                    w ? scope.create(Arrays.stream(centredWeightNorms).map(v -> v > 0 ? 1 / v : 0).toArray(),
-                            new Shape(1, k)) : null,
-                    w ? scope.create(logitOffsets, new Shape(1, k)) : null);
+                    scope.create(nc1Map, new Shape(k, Math.max(nc1Rank, 1))));
             // Products block by block (the full-width work), then the K-space arithmetic once per group
             // of blocks (many small operations, whose cost is per call, not per element).
             // (rows × K-space columns bounded too: about twenty arrays of that size live while a group is done, 6 GB
@@ -299,8 +288,7 @@ public final class SecondPass {
             int group = (int) Math.max(64, Math.min(Math.max(chunk, groupRows), GROUP_ELEMENTS / (w ? 2 * k : k)));
             for (int from = 0; from < batch.rows; from += group) {
                 int to = Math.min(from + group, batch.rows);
-                try (NDManager block = batch.block(scope, c.globalMean, c.projection, c.nc1Map, c.table,
-                        c.halfMeanNorms, c.classIds, c.inverseWeightNorms, c.logitOffsets)) {
+                try (NDManager block = batch.block(scope, c.globalMean, c.projection, c.nc1Map)) {
                     NDList products = new NDList();
                     NDList norms = new NDList();
                     for (int a = from; a < to; a += chunk) {
@@ -309,11 +297,14 @@ public final class SecondPass {
                         // [M; W]·xᵀ, the K-row side on the left: the faster orientation for thin products.
                         products.add(c.projection.matMul(x.transpose()));
                     }
-                    NDArray p = (products.size() == 1 ? products.get(0) : NDArrays.concat(products, 1)).transpose()
-                            .reshape(to - from, c.projection.getShape().get(0)); // a contiguous copy
-                    NDArray norm2 = (norms.size() == 1 ? norms.get(0) : NDArrays.concat(norms)).square()
-                            .reshape(to - from, 1);
-                    double[] v = block(batch, block, c, from, to, p, norm2);
+                    // [M; W]·xᵀ of the whole group (rows of the product: x_i·M_k, then x_i·w_k) and NC1's
+                    // K-space coordinates Λ_r⁻¹ U_rᵀ M x_i, to the host; the per-sample arithmetic is done there
+                    NDArray p = products.size() == 1 ? products.get(0) : NDArrays.concat(products, 1);
+                    double[] ph = p.toDoubleArray();
+                    double[] qh = nc1Rank == 0 ? null
+                            : c.nc1Map.transpose().matMul(p.get(new NDIndex().addSliceDim(0, k))).toDoubleArray();
+                    double[] nh = (norms.size() == 1 ? norms.get(0) : NDArrays.concat(norms)).toDoubleArray();
+                    double[] v = block(batch.labels, from, to - from, ph, qh, nh, h);
                     for (double x : v) {
                         if (!Double.isFinite(x)) {
                             throw new UserError("the features are too large for float64: a sample's squared"
@@ -359,8 +350,32 @@ public final class SecondPass {
     }
 
     /** The device copies of what every block needs. */
-    private record Constants(NDArray globalMean, NDArray projection, NDArray nc1Map, NDArray table,
-            NDArray halfMeanNorms, NDArray classIds, NDArray inverseWeightNorms, NDArray logitOffsets) {}
+    private record Constants(NDArray globalMean, NDArray projection, NDArray nc1Map) {}
+
+    /**
+     * What the per-sample arithmetic needs on the host: ‖M_k‖²/2, 1/‖w_k − w̄‖ (0 for a zero row) and NC1's map of
+     * each class mean, t_k = Λ_r⁻¹ U_rᵀ M M_k (K×r), so that NC1's term of sample i is ‖q_i − t_{y_i}‖² with
+     * q_i = Λ_r⁻¹ U_rᵀ M x_i.
+     */
+    private record HostConstants(double[] halfMeanNorms, double[] inverseWeightNorms, double[] meanMaps) {}
+
+    private HostConstants hostConstants(NDManager scope) {
+        int k = classes;
+        double[] half = new double[k];
+        for (int a = 0; a < k; a++) {
+            half[a] = gramMeans[a * k + a] / 2;
+        }
+        double[] inverse = weights == null ? null
+                : Arrays.stream(centredWeightNorms).map(v -> v > 0 ? 1 / v : 0).toArray();
+        double[] maps = null;
+        if (nc1Rank > 0) {
+            try (NDManager m = scope.newSubManager()) {
+                maps = m.create(gramMeans, new Shape(k, k)).matMul(m.create(nc1Map, new Shape(k, nc1Rank)))
+                        .toDoubleArray();
+            }
+        }
+        return new HostConstants(half, inverse, maps);
+    }
 
     /** Rows per group of blocks whose K-space arithmetic is done together (tests lower it). */
     static int groupRows = 16384;
@@ -428,84 +443,98 @@ public final class SecondPass {
     }
 
     /**
-     * The K-space arithmetic for rows {@code from..to}, given p (rows × K or 2K: x_i·M_k then x_i·w_k)
-     * and ‖x_i‖²: the per-class sums (K×columns), the NC1 sum, the size of the terms the within-class
-     * sums cancelled, and with a classifier the smallest margin followed (if kept) by every margin, as one
-     * float64 vector.
+     * The K-space arithmetic for rows {@code from..from+b}, on the host, from the product p ((K or 2K)×b, row-major:
+     * x_i·M_k, then x_i·w_k), NC1's coordinates q (r×b) and the norms ‖x_i‖: the per-class sums (K×columns), the NC1
+     * sum, the size of the terms the within-class sums cancelled, and with a classifier the smallest margin followed
+     * (if kept) by every margin, as one float64 vector. The per-class sums are added in row order.
      */
-    private double[] block(Batch batch, NDManager block, Constants c, int from, int to, NDArray p, NDArray norm2) {
+    private double[] block(int[] labels, int from, int b, double[] p, double[] q, double[] norms, HostConstants h) {
         int k = classes;
-        int b = to - from;
         boolean w = weights != null;
-        NDArray y = batch.labelArray(block, from, to);
-        NDArray yCol = y.reshape(b, 1);
-        NDArray pm = w ? p.get(new NDIndex().addAllDim().addSliceDim(0, k)) : p;
-        NDArray pmOwn = pm.gather(yCol, 1);
-        NDArray tab = c.table.get(new NDIndex("{}", y));
-        NDArray ownNorm = tab.get(new NDIndex().addAllDim().addSliceDim(k, k + 1));
-        NDArray within = norm2.sub(pmOwn.mul(2)).add(ownNorm).maximum(0);
-        // the size of the terms that cancelled in it, for the check in add()
-        NDArray cancelled = norm2.add(pmOwn.abs().mul(2)).add(ownNorm).sum().reshape(1);
-        NDArray nc1Part = nc1Rank == 0 ? block.zeros(new Shape(1), DataType.FLOAT64)
-                : pm.sub(tab.get(new NDIndex().addAllDim().addSliceDim(0, k))).matMul(c.nc1Map).square().sum()
-                        .reshape(1);
-        NDArray hn = norm2.sqrt();
-        // argmin_k ‖M_k‖² − 2 x·M_k as argmax_k x·M_k − ‖M_k‖²/2: the same numbers up to an exact factor −2
-        NDArray ncc = firstArgMax(pm.sub(c.halfMeanNorms), hn.mul(largestMean).add(largestMean * largestMean));
-        NDList cols = new NDList(within.reshape(b), ncc.eq(y).toType(DataType.FLOAT64, false));
-        NDList pack = new NDList();
-        if (w) {
-            NDArray pw = p.get(new NDIndex().addAllDim().addSliceDim(k, 2 * k));
-            NDArray pred = firstArgMax(pw.add(c.logitOffsets), hn.mul(largestWeight).add(largestOffset));
-            // cos(x_i, w_k − w̄) with 1/0 read as 0: a zero vector has cosine 0 with everything.
-            NDArray inverse = NDArrays.where(hn.gt(0), hn.pow(-1), hn.zerosLike());
-            // ‖x_i‖·cos(x_i, w_k − w̄); the row's factor 1/‖x_i‖ ≥ 0 is applied after the max over classes
-            NDArray scaled = pw.sub(pw.mean(new int[] {1}, true)).mul(c.inverseWeightNorms);
-            NDArray own = scaled.gather(yCol, 1).reshape(b);
-            NDArray hit = yCol.eq(c.classIds);
-            scaled.set(new NDIndex("{}", hit), Double.NEGATIVE_INFINITY); // the own class drops out of the max
-            NDArray other = scaled.max(new int[] {1});
-            NDArray margin = own.sub(other).mul(inverse.reshape(b));
-            cols.add(pred.neq(ncc).toType(DataType.FLOAT64, false));
-            cols.add(pred.eq(y).toType(DataType.FLOAT64, false));
-            cols.add(margin);
-            // a margin within round-off of 0 is a tie (an exact tie comes out as ±1e-16), not a win
-            cols.add(margin.lte(MARGIN_TIE).toType(DataType.FLOAT64, false));
-            pack.add(margin.min().reshape(1));
-            if (keepMargins) {
-                pack.add(margin);
+        int r = nc1Rank;
+        int rest = 2 + (w ? 1 + (keepMargins ? b : 0) : 0);
+        double[] v = new double[k * columns + rest];
+        double nc1 = 0;
+        double cancelled = 0;
+        double min = Double.POSITIVE_INFINITY;
+        double tie = decisionTie();
+        double[] scores = new double[k];
+        for (int i = 0; i < b; i++) {
+            int y = labels[from + i];
+            double norm2 = norms[i] * norms[i];
+            double hn = Math.sqrt(norm2);
+            double own = p[y * b + i];
+            double ownNorm = gramMeans[y * k + y];
+            double within = Math.max(norm2 - own * 2 + ownNorm, 0);
+            cancelled += norm2 + Math.abs(own) * 2 + ownNorm;
+            for (int j = 0; j < r; j++) {
+                double t = q[j * b + i] - h.meanMaps[y * r + j];
+                nc1 += t * t;
+            }
+            // argmin_k ‖M_k‖² − 2 x·M_k as argmax_k x·M_k − ‖M_k‖²/2: the same numbers up to an exact factor −2
+            for (int a = 0; a < k; a++) {
+                scores[a] = p[a * b + i] - h.halfMeanNorms[a];
+            }
+            int ncc = firstArgMax(scores, (hn * largestMean + largestMean * largestMean) * tie);
+            int at = y * columns;
+            v[at + WITHIN] += within;
+            v[at + NCC_CORRECT] += ncc == y ? 1 : 0;
+            if (w) {
+                double mean = 0;
+                for (int a = 0; a < k; a++) {
+                    double s = p[(k + a) * b + i];
+                    scores[a] = s + logitOffsets[a];
+                    mean += s;
+                }
+                mean /= k;
+                int pred = firstArgMax(scores, (hn * largestWeight + largestOffset) * tie);
+                // ‖x_i‖·cos(x_i, w_k − w̄); the row's factor 1/‖x_i‖ ≥ 0 (0 for a zero vector, whose cosine with
+                // everything is 0) is applied after the max over the other classes
+                double ownScaled = (p[(k + y) * b + i] - mean) * h.inverseWeightNorms[y];
+                double other = Double.NEGATIVE_INFINITY;
+                for (int a = 0; a < k; a++) {
+                    if (a != y) {
+                        other = Math.max(other, (p[(k + a) * b + i] - mean) * h.inverseWeightNorms[a]);
+                    }
+                }
+                double margin = (ownScaled - other) * (hn > 0 ? 1 / hn : 0);
+                v[at + DISAGREE] += pred != ncc ? 1 : 0;
+                v[at + CORRECT] += pred == y ? 1 : 0;
+                v[at + MARGIN] += margin;
+                // a margin within round-off of 0 is a tie (an exact tie comes out as ±1e-16), not a win
+                v[at + MARGIN_NON_POSITIVE] += margin <= MARGIN_TIE ? 1 : 0;
+                min = Math.min(min, margin);
+                if (keepMargins) {
+                    v[k * columns + 3 + i] = margin;
+                }
             }
         }
-        // the per-sample columns come to the host row by row and are summed per class here (a one-hot product made a
-        // B×K float64 array per group for sums of a few columns)
-        pack.add(0, cancelled);
-        pack.add(0, nc1Part);
-        pack.add(NDArrays.stack(cols, 1).reshape(-1));
-        double[] raw = NDArrays.concat(pack).toDoubleArray();
-        int rest = raw.length - b * columns; // nc1Part, cancelled and (with W) the margins' minimum and the margins
-        double[] v = new double[k * columns + rest];
-        System.arraycopy(raw, 0, v, k * columns, rest);
-        int[] labels = batch.labels;
-        for (int r = 0; r < b; r++) {
-            int to0 = labels[from + r] * columns;
-            int at = rest + r * columns;
-            for (int col = 0; col < columns; col++) {
-                v[to0 + col] += raw[at + col];
-            }
+        v[k * columns] = nc1;
+        v[k * columns + 1] = cancelled;
+        if (w) {
+            v[k * columns + 2] = min;
         }
         return v;
     }
 
     /**
-     * Each row's argmax, with scores within {@link #decisionTie} × the row's {@code scale} (B×1, the size of the
-     * terms the scores were computed from) of the row's maximum counted as tied, and ties going to the first
-     * class, as argmax does in NumPy and PyTorch. The scores are computed from h − μ_G, so an exact tie (a
-     * zero feature vector without a bias: every logit 0) comes out as differences of round-off, which must
-     * not decide it.
+     * The first index whose score is within {@code tolerance} (the row's {@link #decisionTie} × the size of the terms
+     * its scores were computed from) of the largest: closer scores are a tie, and ties go to the first class, as
+     * argmax does in NumPy and PyTorch. The scores are computed from h − μ_G, so an exact tie (a zero feature vector
+     * without a bias: every logit 0) comes out as differences of round-off, which must not decide it.
      */
-    private NDArray firstArgMax(NDArray scores, NDArray scale) {
-        NDArray top = scores.max(new int[] {1}, true);
-        return scores.gte(top.sub(scale.mul(decisionTie()))).toType(DataType.FLOAT32, false).argMax(1);
+    private static int firstArgMax(double[] scores, double tolerance) {
+        double top = Double.NEGATIVE_INFINITY;
+        for (double s : scores) {
+            top = Math.max(top, s);
+        }
+        double bar = top - tolerance;
+        for (int a = 0; a < scores.length; a++) {
+            if (scores[a] >= bar) {
+                return a;
+            }
+        }
+        return 0;
     }
 
     /** Adds a batch whose labels are an integer NDArray (on any device). */

@@ -68,6 +68,30 @@ class SplitsTest {
     }
 
     @Test
+    void aClassWithoutTrainingImagesIsRefusedBeforeTraining() {
+        // class 2 of 3 has no images: refused as the data are prepared (before a run folder or an epoch), by name
+        ImageData gap = new ImageData(new byte[6 * 4], new int[] {0, 1, 0, 1, 0, 1}, 1, 2, 2, 3);
+        DataSource source = new DataSource(gap, data(3, 3), null);
+        UserError e = assertThrows(UserError.class, () -> TrainingData.prepare(source, 0, 0, 1,
+                Splits.ImbalanceProfile.STEP, 0, 0));
+        assertTrue(e.getMessage().startsWith("class 2 has no training images ("), e.getMessage());
+        // random labels that empty a class say so: one image per class, every label drawn anew
+        int emptied = 0;
+        for (long seed = 0; seed < 20; seed++) {
+            long s = seed;
+            try {
+                TrainingData.prepare(new DataSource(data(3, 3), data(3, 3), null), 0, 0, 1,
+                        Splits.ImbalanceProfile.STEP, 1.0, s);
+            } catch (UserError x) {
+                assertTrue(x.getMessage().contains("after --random-labels 1.0 replaced labels (seed " + s + ")"),
+                        x.getMessage());
+                emptied++;
+            }
+        }
+        assertTrue(emptied > 0, "three random labels of three classes leave a class empty for some seed");
+    }
+
+    @Test
     void randomLabelsAreSeededAndKeepTheImages() {
         ImageData d = data(1000, 10);
         ImageData r = Splits.randomLabels(d, 1.0, 3);
