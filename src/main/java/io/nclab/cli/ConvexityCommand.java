@@ -29,18 +29,18 @@ public final class ConvexityCommand implements Callable<Integer> {
     String losses;
 
     @Option(names = "--classes", defaultValue = "10", paramLabel = "K",
-            description = "Number of classes K. Default: ${DEFAULT-VALUE}.")
+            description = "Number of classes K, at most 1000. Default: ${DEFAULT-VALUE}.")
     int classes;
 
     @Option(names = "--samples", defaultValue = "20000", paramLabel = "N",
-            description = "Logit vectors sampled. Default: ${DEFAULT-VALUE}.")
+            description = "Logit vectors sampled; K x N at most 20,000,000. Default: ${DEFAULT-VALUE}.")
     int samples;
 
     /** The most p_k bins a map has: a row per bin in the figure's data, the CSV and the JSON. */
     static final int MAX_BINS = 100_000;
 
     @Option(names = "--bins", defaultValue = "20", paramLabel = "N",
-            description = "Number of p_k bins of the map. Default: ${DEFAULT-VALUE}.")
+            description = "Number of p_k bins of the map, at most 100,000. Default: ${DEFAULT-VALUE}.")
     int bins;
 
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Sampling seed. Default: ${DEFAULT-VALUE}.")

@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
 public final class LandscapeCommand implements Callable<Integer> {
 
     @Option(names = "--classes", defaultValue = "4", paramLabel = "K",
-            description = "Number of classes K >= 3. Default: ${DEFAULT-VALUE}.")
+            description = "Number of classes K, 3 to 1000. Default: ${DEFAULT-VALUE}.")
     int classes;
 
     @Option(names = "--losses", defaultValue = "mse,ce,mse:alpha=1,m=5,mse:alpha=5,m=5", paramLabel = "SPECS",
