@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.nclab.UserError;
 import io.nclab.io.Json;
@@ -85,6 +84,8 @@ public final class SecondPass {
     private final double largestMean;
     private final double largestWeight;
     private final double largestOffset;
+    /** What the per-sample loop needs besides (see {@link HostConstants}). */
+    private final HostConstants host;
 
     // Accumulated.
     private final long[] seen;
@@ -243,6 +244,7 @@ public final class SecondPass {
                 nc1Map[a * r + j] = svd.left()[j][a] / s2;
             }
         }
+        this.host = hostConstants();
     }
 
     public int classes() {
@@ -276,15 +278,13 @@ public final class SecondPass {
                 stacked = Arrays.copyOf(centred, 2 * k * dim);
                 System.arraycopy(weights, 0, stacked, k * dim, k * dim);
             }
-            HostConstants h = hostConstants(scope);
             Constants c = new Constants(
                     scope.create(globalMean, new Shape(1, dim)),
                     scope.create(stacked, new Shape(w ? 2 * k : k, dim)),
                     scope.create(nc1Map, new Shape(k, Math.max(nc1Rank, 1))));
-            // Products block by block (the full-width work), then the K-space arithmetic once per group
-            // of blocks (many small operations, whose cost is per call, not per element).
-            // (rows × K-space columns bounded too: about twenty arrays of that size live while a group is done, 6 GB
-            // at K = 3000 when every group had 16,384 rows)
+            // Products block by block (the full-width work), then the per-sample arithmetic on the host once per
+            // group of blocks; a group's product ((K or 2K) × rows) is held on the device and on the host, so its
+            // rows × K-space columns are bounded too
             int group = (int) Math.max(64, Math.min(Math.max(chunk, groupRows), GROUP_ELEMENTS / (w ? 2 * k : k)));
             for (int from = 0; from < batch.rows; from += group) {
                 int to = Math.min(from + group, batch.rows);
@@ -304,7 +304,7 @@ public final class SecondPass {
                     double[] qh = nc1Rank == 0 ? null
                             : c.nc1Map.transpose().matMul(p.get(new NDIndex().addSliceDim(0, k))).toDoubleArray();
                     double[] nh = (norms.size() == 1 ? norms.get(0) : NDArrays.concat(norms)).toDoubleArray();
-                    double[] v = block(batch.labels, from, to - from, ph, qh, nh, h);
+                    double[] v = block(batch.labels, from, to - from, ph, qh, nh);
                     for (double x : v) {
                         if (!Double.isFinite(x)) {
                             throw new UserError("the features are too large for float64: a sample's squared"
@@ -359,7 +359,7 @@ public final class SecondPass {
      */
     private record HostConstants(double[] halfMeanNorms, double[] inverseWeightNorms, double[] meanMaps) {}
 
-    private HostConstants hostConstants(NDManager scope) {
+    private HostConstants hostConstants() {
         int k = classes;
         double[] half = new double[k];
         for (int a = 0; a < k; a++) {
@@ -369,7 +369,7 @@ public final class SecondPass {
                 : Arrays.stream(centredWeightNorms).map(v -> v > 0 ? 1 / v : 0).toArray();
         double[] maps = null;
         if (nc1Rank > 0) {
-            try (NDManager m = scope.newSubManager()) {
+            try (NDManager m = Nd.newManager()) {
                 maps = m.create(gramMeans, new Shape(k, k)).matMul(m.create(nc1Map, new Shape(k, nc1Rank)))
                         .toDoubleArray();
             }
@@ -448,7 +448,8 @@ public final class SecondPass {
      * sum, the size of the terms the within-class sums cancelled, and with a classifier the smallest margin followed
      * (if kept) by every margin, as one float64 vector. The per-class sums are added in row order.
      */
-    private double[] block(int[] labels, int from, int b, double[] p, double[] q, double[] norms, HostConstants h) {
+    private double[] block(int[] labels, int from, int b, double[] p, double[] q, double[] norms) {
+        HostConstants h = host;
         int k = classes;
         boolean w = weights != null;
         int r = nc1Rank;
@@ -461,8 +462,8 @@ public final class SecondPass {
         double[] scores = new double[k];
         for (int i = 0; i < b; i++) {
             int y = labels[from + i];
-            double norm2 = norms[i] * norms[i];
-            double hn = Math.sqrt(norm2);
+            double hn = norms[i];
+            double norm2 = hn * hn;
             double own = p[y * b + i];
             double ownNorm = gramMeans[y * k + y];
             double within = Math.max(norm2 - own * 2 + ownNorm, 0);
