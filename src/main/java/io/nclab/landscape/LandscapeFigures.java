@@ -58,8 +58,12 @@ public final class LandscapeFigures {
             return label(loss) + ", K → ∞ (eq. 34)";
         }
         // label smoothing adds α·z_k to CE on the ETF plane (its smoothing mass, summed over all K logits, is α)
-        return label(loss) + (loss instanceof io.nclab.loss.LabelSmoothing
-                ? ", K → ∞ (eq. 35's CE field + α∇(s cos θ))" : ", K → ∞ (eq. 35: z_k, z_k′ only)");
+        if (loss instanceof io.nclab.loss.LabelSmoothing) {
+            return label(loss) + ", K → ∞ (eq. 35's CE field + α∇(s cos θ))";
+        }
+        // eq. (35) is CE's field; another softmax loss only takes over its convention (the two logits alone)
+        return label(loss) + (loss instanceof io.nclab.loss.CrossEntropy ? ", K → ∞ (eq. 35)"
+                : ", K → ∞ (eq. 35's convention: z_k, z_k′ only)");
     }
 
     /** The files {@link #writeAll} writes under {@code dir}, so that a caller can check them first. */

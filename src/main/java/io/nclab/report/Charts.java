@@ -491,7 +491,7 @@ public final class Charts {
 
         /** The room one tick label takes along a vertical axis (its line height and a gap), in pixels. */
         private static final double VERTICAL_LABEL_PX = 22;
-        /** The room one tick label ("2×1e-5") takes along a horizontal axis, in pixels. */
+        /** The room one tick label ("2e-5") takes along a horizontal axis, in pixels. */
         private static final double HORIZONTAL_LABEL_PX = 50;
         /** Never more labels than this on one axis, however long. */
         private static final int MAX_LABELS = 10;
@@ -589,8 +589,10 @@ public final class Charts {
                 return new java.math.BigDecimal(v).round(new java.math.MathContext(3)).stripTrailingZeros().toPlainString();
             }
             int k = (int) Math.floor(Math.log10(v) + 1e-9);
-            long m = Math.round(v / Math.pow(10, k));
-            return (m == 1 ? "" : m + "×") + "1e" + k;
+            // the mantissa to three digits (ticks fall at 1.5 or 1.2 × 10^k too), written 2e-4 or 1.5e-4
+            String m = new java.math.BigDecimal(v / Math.pow(10, k)).round(new java.math.MathContext(3))
+                    .stripTrailingZeros().toPlainString();
+            return m.equals("10") ? "1e" + (k + 1) : m + "e" + k;
         }
     }
 

@@ -158,6 +158,12 @@ class ChartsTest {
                 new Charts.Band("ce", x, wide, wide, wide))))).containsAll(List.of("0.1", "1")));
         assertEquals("0.325", Charts.DecadeLogAxis.format(0.325, 0.025));
         assertEquals("0.34", Charts.DecadeLogAxis.format(0.34000000001, 0.01));
+        // beyond plain numbers: mantissa and exponent, the mantissa as precise as the tick (1.5 is not 2)
+        assertEquals("2e-4", Charts.DecadeLogAxis.format(2e-4));
+        assertEquals("1.5e-4", Charts.DecadeLogAxis.format(1.5e-4));
+        assertEquals("1e-5", Charts.DecadeLogAxis.format(1e-5));
+        assertEquals("1e-5", Charts.DecadeLogAxis.format(9.9999999e-6));
+        assertEquals("2.5e5", Charts.DecadeLogAxis.format(2.5e5));
     }
 
     /** Pixels of the chart drawn at 500 × 320 in the colour of its first series (#1f77b4, to within 40 per channel). */
