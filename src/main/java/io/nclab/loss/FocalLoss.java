@@ -73,9 +73,14 @@ public final class FocalLoss implements Loss {
         return new Parts(sm, ell, q, omq, r);
     }
 
-    /** (1 − q)^e, with 0^e taken as 0 for e &lt; 0 (the term it multiplies vanishes there). */
+    /**
+     * (1 − q)^e, with 0^e taken as 0 for e &lt; 0 (the term it multiplies vanishes there). For 0 &lt; e &lt; 1 the
+     * power's derivative e·0^(e−1) is infinite where 1 − q is 0 (float32 training reaches it: a top logit 104
+     * ahead), and autograd through {@link #values} multiplied it by ℓ = 0 into NaN; there the power is taken only
+     * where 1 − q > 0, so that the derivative at 0 is 0, the limit of d/dz (1 − q)^γ ℓ.
+     */
     private static NDArray powOmq(NDArray omq, double e) {
-        if (e >= 0) {
+        if (e == 0 || e >= 1) {
             return omq.pow(e);
         }
         NDArray positive = omq.gt(0);

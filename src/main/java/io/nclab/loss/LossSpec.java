@@ -121,12 +121,20 @@ public final class LossSpec {
         return out;
     }
 
+    /** A decimal number as a user types it: 3, -0.5, .1, 1e-3, 2.5E+2. */
+    private static final java.util.regex.Pattern NUMBER =
+            java.util.regex.Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
+
     private static Map<String, Double> parseParams(String spec, String params) {
         Map<String, Double> kv = new LinkedHashMap<>();
         if (params.isBlank()) {
+            if (spec.contains(":")) { // "focal:" says a parameter was meant
+                throw new UserError("nothing after ':' in loss '" + spec + "' (expected key=value); accepted: "
+                        + ACCEPTED);
+            }
             return kv;
         }
-        for (String part : params.split(",")) {
+        for (String part : params.split(",", -1)) { // -1: "gamma=3," has an empty last parameter
             int eq = part.indexOf('=');
             if (eq <= 0) {
                 throw new UserError("bad loss parameter '" + part + "' in '" + spec
@@ -136,9 +144,14 @@ public final class LossSpec {
             String val = part.substring(eq + 1).trim();
             double v;
             try {
-                v = Double.parseDouble(val);
+                // a decimal number only: Java would also read 3d, 3f and 0x1p1
+                v = NUMBER.matcher(val).matches() ? Double.parseDouble(val) : Double.NaN;
             } catch (NumberFormatException e) {
                 v = Double.NaN;
+            }
+            if (v == 0 && val.replaceAll("[eE].*", "").matches(".*[1-9].*")) { // 1e-400
+                throw new UserError("loss parameter " + key + "='" + val + "' in '" + spec + "' is too small for a"
+                        + " float64 (it would read as 0)");
             }
             if (!Double.isFinite(v)) { // "inf", "Infinity" and "NaN" too
                 throw new UserError("loss parameter " + key + "='" + val + "' in '" + spec

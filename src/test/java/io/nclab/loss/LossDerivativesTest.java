@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import io.nclab.nd.Nd;
@@ -185,6 +186,23 @@ class LossDerivativesTest {
             }
             for (double x : Nd.toDoubles(loss.hessianVector(zz, y, v))) {
                 assertTrue(Double.isFinite(x), spec + " Hv " + x);
+            }
+            // training's default gradient is autograd through values(), in float32 too, where a top logit 104
+            // ahead makes 1 − p_k exactly 0 (focal with γ < 1 gave NaN there)
+            for (DataType type : new DataType[] {DataType.FLOAT64, DataType.FLOAT32}) {
+                double[] zs = z.clone();
+                zs[n - 1] = 104; // the last column becomes (104, 0, 0) with label 0 after the loop below
+                for (int j = 1; j < k; j++) {
+                    zs[j * n + n - 1] = 0;
+                }
+                NDArray zt = m.create(zs, new Shape(k, n)).toType(type, false);
+                zt.setRequiresGradient(true);
+                try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+                    gc.backward(loss.values(zt, y.toType(type, false)).sum());
+                }
+                for (double x : Nd.toDoubles(zt.getGradient())) {
+                    assertTrue(Double.isFinite(x), spec + " autograd gradient in " + type + ": " + x);
+                }
             }
             // the confident, correct column has loss ~0 for the softmax losses, 100 for the wrong one
             double[] vals = Nd.toDoubles(loss.values(zz, y));

@@ -33,12 +33,14 @@ class LossSpecTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"", "hinge", "focal:gamma=-1", "ls:alpha=1", "ls:alpha=-0.1", "mse:m=0", "mse:alpha=0",
-        "ce:alpha=1", "focal:beta=2", "focal:gamma=x", "focal:gamma", "focal:gamma=1,gamma=2", "focal:gamma=NaN"})
+        "ce:alpha=1", "focal:beta=2", "focal:gamma=x", "focal:gamma", "focal:gamma=1,gamma=2", "focal:gamma=NaN",
+        // what Java's number reader or a split would let through (an audit found each accepted)
+        "focal:gamma=3,", "focal:gamma=3d", "focal:gamma=3f", "focal:gamma=0x1p1", "ce:", "focal:", "ls:alpha=1e-400"})
     void badSpecsAreOneLineUserErrors(String spec) {
         UserError e = assertThrows(UserError.class, () -> LossSpec.parse(spec));
         assertTrue(!e.getMessage().contains("\n"), e.getMessage());
         assertTrue(e.getMessage().contains("accepted") || e.getMessage().contains("twice")
-                || e.getMessage().contains("finite"), e.getMessage());
+                || e.getMessage().contains("finite") || e.getMessage().contains("too small"), e.getMessage());
     }
 
     /** An infinite parameter, however written, is named as such ("inf" used to read "is not a number"). */
