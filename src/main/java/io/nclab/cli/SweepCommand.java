@@ -161,7 +161,7 @@ public final class SweepCommand implements Callable<Integer> {
             if (axes.containsKey(key)) {
                 throw new UserError("--grid " + key + " is given twice");
             }
-            axes.put(key, Arrays.asList(g.substring(eq + 1).split(",")));
+            axes.put(key, Arrays.asList(g.substring(eq + 1).split(",", -1))); // "3,4," has an empty value
         }
         // without --command, a sweep of that name already there says what its runs are: changing its options
         // is then refused as another sweep, not parsed as options of train

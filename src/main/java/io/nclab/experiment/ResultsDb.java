@@ -46,6 +46,8 @@ public final class ResultsDb implements AutoCloseable {
     private static final List<String> TRAILING = List.of("step_name", "command", "run_dir", "command_line", "error");
 
     private final Connection db;
+    /** The folder of the database's file (a sweep's folder, where its runs/ are); null in memory. */
+    private Path home;
 
     private ResultsDb(Connection db) {
         this.db = db;
@@ -73,6 +75,7 @@ public final class ResultsDb implements AutoCloseable {
             throw e;
         }
         // CREATE TABLE IF NOT EXISTS keeps a table that lacks a column: a sweep would fail at its first write
+        db.home = file.toAbsolutePath().getParent();
         return db.requireColumns(file);
     }
 
@@ -100,7 +103,9 @@ public final class ResultsDb implements AutoCloseable {
             throw notOurs(file, file.toFile().length() == 0 ? "an empty file"
                     : "no table " + String.join(", ", missing));
         }
-        return new ResultsDb(c).requireColumns(file);
+        ResultsDb db = new ResultsDb(c);
+        db.home = file.toAbsolutePath().getParent();
+        return db.requireColumns(file);
     }
 
     /** The tables every results database has ({@link #create}). */
@@ -269,7 +274,9 @@ public final class ResultsDb implements AutoCloseable {
                 Map<String, Object> settings = new LinkedHashMap<>();
                 r.varied().forEach((k, v) -> settings.put(k, typed(v)));
                 options.forEach((k, v) -> settings.putIfAbsent(SweepSpec.settingName(k), typed(v)));
-                insertRun(r.id(), command, r.loss(), r.seed(), settings, runsDir.resolve(r.id()).toString());
+                // absolute: `results` and `report` look for a run's lock from wherever they are started
+                insertRun(r.id(), command, r.loss(), r.seed(), settings,
+                        runsDir.toAbsolutePath().normalize().resolve(r.id()).toString());
             }
         });
     }
@@ -564,7 +571,7 @@ public final class ResultsDb implements AutoCloseable {
             org.sqlite.Function.create(db, SHOWN_STATUS, new org.sqlite.Function() {
                 @Override
                 protected void xFunc() throws SQLException {
-                    String shown = Sweep.shownStatus(value_text(0), value_text(1));
+                    String shown = Sweep.shownStatus(value_text(0), runFolder(value_text(1)));
                     if (shown == null) {
                         result();
                     } else {
@@ -576,6 +583,23 @@ public final class ResultsDb implements AutoCloseable {
             return true;
         } catch (SQLException e) {
             throw new IllegalStateException("results database: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A run's folder as it is now: runs/&lt;id&gt; beside the database where that exists (a sweep's layout, wherever
+     * the sweep has been moved since, and for a database whose run_dir is relative to where an older nclab's sweep
+     * was started), else the recorded path.
+     */
+    private String runFolder(String recorded) {
+        if (recorded == null || home == null) {
+            return recorded;
+        }
+        try {
+            Path here = home.resolve("runs").resolve(Path.of(recorded).getFileName().toString());
+            return Files.isDirectory(here) ? here.toString() : recorded;
+        } catch (java.nio.file.InvalidPathException e) {
+            return recorded;
         }
     }
 

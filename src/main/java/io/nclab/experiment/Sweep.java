@@ -466,7 +466,10 @@ public final class Sweep {
         Object pid = SweepSpec.readMap(runDir.resolve(LOCK_FILE)).get("child_pid");
         Optional<ProcessHandle> h = pid instanceof Number n ? ProcessHandle.of(n.longValue()) : Optional.empty();
         return h.filter(p -> p.isAlive()
-                && p.info().commandLine().map(c -> c.contains(runDir.toString())).orElse(!sure));
+                // to be sure (before stopping it), the child's own --out; to show a status, its run's folder name,
+                // as `results` may be started from elsewhere than the sweep was, and see another path to it
+                && p.info().commandLine().map(c -> c.contains(sure ? runDir.toString()
+                        : runDir.getFileName().toString())).orElse(!sure));
     }
 
     /**

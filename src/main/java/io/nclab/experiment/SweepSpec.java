@@ -61,6 +61,7 @@ public record SweepSpec(String name, String command, List<String> losses, Map<St
         }
         losses = List.copyOf(normalised);
         Map<String, List<String>> g = new LinkedHashMap<>();
+        Map<String, String> spelt = new java.util.HashMap<>(); // each option as first written, for the error below
         for (Map.Entry<String, List<String>> e : (grid == null ? Map.<String, List<String>>of() : grid).entrySet()) {
             String key = flag(e.getKey(), true);
             if (e.getValue() == null || e.getValue().isEmpty()) {
@@ -70,7 +71,10 @@ public record SweepSpec(String name, String command, List<String> losses, Map<St
             if (e.getValue().stream().map(SweepSpec::sameValue).distinct().count() != e.getValue().size()) {
                 throw new UserError("--grid " + key + " lists a value twice: " + e.getValue());
             }
-            g.put(key, List.copyOf(e.getValue()));
+            if (g.put(key, List.copyOf(e.getValue())) != null) {
+                throw sameOption("--grid", spelt.get(key), e.getKey());
+            }
+            spelt.put(key, e.getKey());
         }
         grid = java.util.Collections.unmodifiableMap(g);
         if (seeds == null || seeds.isEmpty()) {
@@ -86,9 +90,18 @@ public record SweepSpec(String name, String command, List<String> losses, Map<St
             if (grid.containsKey(key)) {
                 throw new UserError("--" + key + " is both a fixed option and a --grid axis");
             }
-            o.put(key, e.getValue() == null ? "true" : e.getValue());
+            if (o.put(key, e.getValue() == null ? "true" : e.getValue()) != null) {
+                throw sameOption("option", spelt.get(key), e.getKey());
+            }
+            spelt.put(key, e.getKey());
         }
         options = java.util.Collections.unmodifiableMap(o);
+    }
+
+    /** Two spellings of one option (Dim and dim, per-class and per_class): given twice, not merged. */
+    private static UserError sameOption(String what, String first, String second) {
+        return new UserError(what + " '" + first + "' and '" + second + "' are the same option given twice (an"
+                + " option's name is the same in any case, with - or _)");
     }
 
     /** The option name of a --grid axis or a fixed option ({@code width}, {@code --per-class}). */

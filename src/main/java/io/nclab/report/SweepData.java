@@ -201,7 +201,6 @@ public record SweepData(Map<String, String> meta, List<Run> runs, List<String> s
             double v = r.result(key);
             if (Double.isFinite(v)) {
                 sum += v;
-                sq += v * v;
                 lo = Math.min(lo, v);
                 hi = Math.max(hi, v);
                 n++;
@@ -211,15 +210,24 @@ public record SweepData(Map<String, String> meta, List<Run> runs, List<String> s
             return new double[] {Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0};
         }
         double mean = sum / n;
-        double sd = n > 1 ? Math.sqrt(Math.max(0, (sq - n * mean * mean) / (n - 1))) : 0;
+        // two passes: seeds that agree to the last digits (a UFM study's) leave Σv² − n·mean² all round-off
+        for (Run r : runs) {
+            double v = r.result(key);
+            if (Double.isFinite(v)) {
+                sq += (v - mean) * (v - mean);
+            }
+        }
+        double sd = n > 1 ? Math.sqrt(sq / (n - 1)) : 0;
         return new double[] {mean, lo, hi, sd, n};
     }
 
     /**
-     * A probe metric over the runs (seeds) as a band: at every step any of them probed, the mean, smallest
-     * and largest of the runs' values there, each run counting with its last value at or before that step (a
-     * run that stopped sooner, as a solver that converged does, keeps its final value; none counts before its
-     * first probe); {@code scale} multiplies every value.
+     * A probe metric over the runs (seeds) as a band: the mean, smallest and largest of the runs' values at
+     * every step where each run either probed, had already stopped (a run that stopped sooner, as a solver
+     * that converged does, counts with its final value) or had not begun (none counts before its first probe). A step where some run was still going but did not
+     * probe is left out rather than filled in: a UFM solver logs every so many iterations and at the one it
+     * stops at, so seeds stopping at iterations 39, 40 and 41 would otherwise average one seed's end with the
+     * others' starting values. {@code scale} multiplies every value.
      */
     public static Charts.Band band(String name, List<Run> runs, String metric, double scale) {
         java.util.TreeSet<Double> steps = new java.util.TreeSet<>();
@@ -231,6 +239,8 @@ public record SweepData(Map<String, String> meta, List<Run> runs, List<String> s
                 }
             }
         }
+        steps.removeIf(step -> runs.stream().map(r -> r.curve(metric)).anyMatch(c -> c != null && c[0].length > 0
+                && step >= c[0][0] && step <= c[0][c[0].length - 1] && java.util.Arrays.binarySearch(c[0], step) < 0));
         int n = steps.size();
         double[] x = new double[n];
         double[] mid = new double[n];

@@ -120,8 +120,8 @@ public final class SweepFigures {
 
     static String seedsNote(SweepData d) {
         int n = d.seedCount();
-        return n > 1 ? "; line: mean over " + n + " seeds, band: their range (a run that stopped sooner counts with its"
-                + " last value)" : "";
+        return n > 1 ? "; line: mean over " + n + " seeds, band: their range, at the steps that every run still going"
+                + " logged (a run that stopped sooner counts with its last value)" : "";
     }
 
     static Figure save(Path out, String id, String title, String caption, List<JFreeChart> charts, int columns) {

@@ -115,6 +115,21 @@ class ExperimentCommandsTest {
                 "--grid", "lambda-w=1e-3,0.001");
         assertEquals(2, twice.code(), twice.err());
         assertTrue(twice.err().contains("--grid lambda-w lists a value twice"), twice.err());
+        // an option spelled two ways (case, - or _) is the same option given twice, not merged; a trailing comma
+        // is an empty value, as an inner one is
+        String[][] spelled = {{"--grid", "Dim=3", "--grid", "dim=4"}, {"--per-class", "2", "--per_class", "3"},
+            {"--grid", "dim=3,4,"}};
+        for (String[] how : spelled) {
+            List<String> args = new java.util.ArrayList<>(List.of("sweep", "--root", tmp.toString(), "--name", "s",
+                    "--command", "ufm", "--losses", "ce", "--classes", "3"));
+            args.addAll(List.of(how));
+            CliRunner.Result bad = CliRunner.run(args.toArray(String[]::new));
+            assertEquals(2, bad.code(), bad.err());
+            assertEquals(1, bad.err().strip().lines().count(), bad.err());
+            String said = how[how.length - 1].equals("dim=3,4,") ? "'' is not" : "the same option given twice";
+            assertTrue(bad.err().contains(said), bad.err());
+            assertTrue(!Files.exists(tmp.resolve("s")), "nothing created");
+        }
     }
 
     /** A continuation keeps the stored workers and threads, but not a thread count meant for other workers. */

@@ -178,6 +178,37 @@ class SweepTest {
         }
     }
 
+    /**
+     * A run recorded as running shows as interrupted once its process is gone, and as running while it lives,
+     * wherever `results` is started from: the database's run_dir may be relative to where an older sweep was
+     * started (an audit saw "running" from another directory), so the run's folder is looked for beside the database.
+     */
+    @Test
+    void aRunsShownStatusDoesNotDependOnTheCurrentDirectory() throws Exception {
+        Path dir = tmp.resolve("moved");
+        RunSpec r = new RunSpec("ce-s0", "ce", 0, Map.of(), List.of());
+        Path lock = dir.resolve("runs").resolve(r.id()).resolve(Sweep.LOCK_FILE);
+        Files.createDirectories(lock.getParent());
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        Process live = new ProcessBuilder("sh", "-c", "sleep 60", "--out", "elsewhere/runs/" + r.id()).start();
+        try {
+            try (ResultsDb db = ResultsDb.open(dir.resolve(ResultsDb.FILE))) {
+                // as an older nclab stored it: relative to a directory the reader is not in
+                db.register("train", List.of(r), Map.of(), Path.of("no-such-dir/sweeps/moved/runs"));
+                db.markRunning(r.id(), "2026-11-24T00:00:00Z", "./nclab train ...");
+            }
+            for (long pid : new long[] {gone.pid(), live.pid()}) {
+                io.nclab.io.Json.writePretty(lock, Map.of("child_pid", pid));
+                try (ResultsDb db = ResultsDb.openReadOnly(dir.resolve(ResultsDb.FILE))) {
+                    assertEquals(pid == gone.pid() ? "interrupted" : "running", db.runs(null).get(0).get("status"));
+                }
+            }
+        } finally {
+            live.destroyForcibly().waitFor();
+        }
+    }
+
     /** The acceptance: kill -9 in the middle, start again: all complete, none twice, a sound database. */
     @Test
     void aSweepKilledWithSigkillFinishesOnRestartWithNoRunTwice() throws Exception {
