@@ -7,6 +7,10 @@ import ai.djl.ndarray.NDManager;
  * (Rescaled) squared error, the losses paper's eq. (6) and the MSE paper's eq. (4):
  * L(z, y_k) = ½ [ α (z_k − M)² + Σ_{j≠k} z_j² ] = ½ Σ_j Ω_j (z_j − M y_j)², Ω = 1 + (α − 1) y.
  *
+ * <p>The factor ½ is the MSE paper's (its eqs. (3) and (4)); the losses paper's eq. (6) writes the same loss with β
+ * for M, and whether it carries the ½ is not legible in the text at hand. Without it the loss doubles, and a UFM
+ * with that loss and weight decays λ has the optima of this one with decays λ/2.
+ *
  * <p>α = M = 1 is exactly ½‖z − y‖², so the UFM objective is the MSE paper's eq. (3). The gradient is
  * Ω ⊙ (z − M y) and the Hessian diag(Ω).
  */
