@@ -3,7 +3,6 @@ package io.nclab.experiment;
 import io.nclab.io.Csv;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -35,7 +34,7 @@ public final class ResultsTable {
             String[] cells = new String[columns.size()];
             for (int i = 0; i < cells.length; i++) {
                 Object v = r.get(columns.get(i));
-                cells[i] = v instanceof Double d ? String.format(Locale.ROOT, "%.4g", d) : cell(v);
+                cells[i] = v instanceof Double d ? Csv.significant(d, 4) : cell(v); // 0.25, not 0.2500
             }
             table.add(cells);
         }

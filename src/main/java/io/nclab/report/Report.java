@@ -123,7 +123,7 @@ public final class Report {
 
     private static String body(SweepData d, String spec, String specHeading) {
         StringBuilder body = new StringBuilder();
-        body.append(d.runs().size() == 1 ? "<h3>Final numbers</h3>\n"
+        body.append(d.seedCount() <= 1 ? "<h3>Final numbers</h3>\n"
                 : "<h3>Final numbers (mean ± standard deviation over seeds)</h3>\n").append(configTable(d));
         body.append("<details><summary>Every run (").append(d.runs().size()).append(")</summary>\n")
                 .append(runTable(d)).append("</details>\n");
@@ -233,7 +233,7 @@ public final class Report {
         if (!Double.isFinite(v)) {
             return "";
         }
-        return percent ? String.format(Locale.ROOT, "%.2f", 100 * v) : String.format(Locale.ROOT, "%.4g", v);
+        return percent ? String.format(Locale.ROOT, "%.2f", 100 * v) : io.nclab.io.Csv.significant(v, 4);
     }
 
     private static List<String> finals(SweepData d) {

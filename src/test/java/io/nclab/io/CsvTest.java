@@ -26,4 +26,15 @@ class CsvTest {
         }
         assertEquals("NaN", Csv.plain(Double.NaN));
     }
+
+    /** Tables' four significant digits: a width of 0.25 and 46 iterations read so, not 0.2500 and 46.00. */
+    @Test
+    void significantDigitsDropTrailingZeros() {
+        assertEquals("0.25", Csv.significant(0.25, 4));
+        assertEquals("46", Csv.significant(46.0, 4));
+        assertEquals("0.9431", Csv.significant(0.943149, 4));
+        assertEquals("1.235e-5", Csv.significant(1.23456e-5, 4));
+        assertEquals("-3.142", Csv.significant(-Math.PI, 4));
+        assertEquals("0", Csv.significant(0, 4));
+    }
 }
