@@ -371,6 +371,18 @@ public final class ResultsDb implements AutoCloseable {
         return s[0];
     }
 
+    /** A run's command line where the database has none (a run recorded from its folder's files). */
+    public void noteCommandLine(String runId, String commandLine) {
+        transaction(() -> {
+            try (PreparedStatement p = db.prepareStatement("UPDATE runs SET command_line = COALESCE(command_line, ?)"
+                    + " WHERE run_id = ?")) {
+                p.setString(1, commandLine);
+                p.setString(2, runId);
+                p.executeUpdate();
+            }
+        });
+    }
+
     /** Marks a run as started now (one more attempt) with its exact command line. */
     public void markRunning(String runId, String started, String commandLine) {
         transaction(() -> {

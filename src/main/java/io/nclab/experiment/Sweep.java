@@ -229,6 +229,10 @@ public final class Sweep {
             }
             if (Files.isRegularFile(result)) {
                 db.recordFinished(finishedFromFile(r, runDir));
+                // a database made again (deleted, or another's) has no command line for a run done before it
+                if (SweepSpec.readMap(result).get("command_line") instanceof String line && !line.startsWith("(")) {
+                    db.noteCommandLine(r.id(), line);
+                }
                 recorded++;
                 continue;
             }

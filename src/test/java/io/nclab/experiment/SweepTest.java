@@ -117,6 +117,21 @@ class SweepTest {
         assertEquals(4, again.alreadyComplete());
         assertEquals(0, again.completed());
         assertThrows(UserError.class, () -> new Sweep(dir, spec("4", "20"), CHILD, null).run(1, 1));
+        // a database deleted and made again from the runs' folders keeps each run's command line
+        String line;
+        try (ResultsDb db = ResultsDb.openReadOnly(dir.resolve(ResultsDb.FILE))) {
+            line = (String) db.runs(null).get(0).get("command_line");
+        }
+        assertTrue(line != null && line.contains("--epochs"), line);
+        try {
+            Files.delete(dir.resolve(ResultsDb.FILE));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        assertEquals(4, new Sweep(dir, spec("3", "20"), CHILD, null).run(2, 1).recorded());
+        try (ResultsDb db = ResultsDb.openReadOnly(dir.resolve(ResultsDb.FILE))) {
+            assertEquals(line, db.runs(null).get(0).get("command_line"));
+        }
     }
 
     /** A results database copied from another sweep is refused, not merged into this one. */
