@@ -2,7 +2,6 @@ package io.nclab.cli;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import io.nclab.UserError;
 import io.nclab.experiment.RunFiles;
 import io.nclab.io.AtomicFiles;
@@ -102,10 +101,6 @@ public final class MetricsCommand implements Runnable {
         try (NDManager manager = Nd.newManager()) {
             long t0 = System.nanoTime();
             int[] y = readLabels(manager);
-            // With --timings numerical_rank is measured after the rest, to time each; else beside it (faster).
-            CollapseMetrics.Options options = CollapseMetrics.Options.DEFAULT.withCdnvExponent(cdnvExponent)
-                    .withCosineMargins(marginsOut != null).withNumericalRank(!noNumericalRank && !timings);
-            MetricsWarmUp warmUp = warmUp(y, options);
             NDArray h = widened(Npy.read(features, manager));
             if (!h.getDataType().isFloating() || h.getShape().dimension() != 2) {
                 throw new UserError(features + ": features must be an N x d float16, float32 or float64 array, got "
@@ -131,9 +126,9 @@ public final class MetricsCommand implements Runnable {
             LongWork.noteIfLong(estimatedSeconds(y, k, h.getShape().get(1), !noNumericalRank), String.format(Locale.ROOT,
                     "%,d samples x %,d classes, d = %,d: the metrics look at every sample-class pair%s", y.length, k,
                     h.getShape().get(1), noNumericalRank ? "" : " and numerical_rank at every class's singular values"));
-            if (warmUp != null) {
-                warmUp.await();
-            }
+            // With --timings numerical_rank is measured after the rest, to time each; else beside it (faster).
+            CollapseMetrics.Options options = CollapseMetrics.Options.DEFAULT.withCdnvExponent(cdnvExponent)
+                    .withCosineMargins(marginsOut != null).withNumericalRank(!noNumericalRank && !timings);
             CollapseMetrics m = CollapseMetrics.measure(h, y, k, w, b, options);
             long t2 = System.nanoTime();
             if (!noNumericalRank && timings) {
@@ -178,27 +173,6 @@ public final class MetricsCommand implements Runnable {
             }
         }
         return seconds;
-    }
-
-    /**
-     * The engine's warm-up ({@link MetricsWarmUp}) at the shape the files' headers give, started before the
-     * features are read; null where a header cannot be read (the read itself then says why). With --timings
-     * numerical_rank is warmed too, though it is then measured on its own.
-     */
-    private MetricsWarmUp warmUp(int[] y, CollapseMetrics.Options options) {
-        try {
-            Npy.Header hh = Npy.readHeader(features);
-            if (hh.shape().length != 2) {
-                return null;
-            }
-            int k = classes != null ? classes : weights != null ? (int) Npy.readHeader(weights).shape()[0]
-                    : java.util.Arrays.stream(y).max().orElse(0) + 1;
-            DataType type = hh.dtype().djl() == DataType.FLOAT16 ? DataType.FLOAT32 : hh.dtype().djl();
-            return MetricsWarmUp.start(k, hh.shape()[1], type, weights != null, bias != null,
-                    timings && !noNumericalRank ? options.withNumericalRank(true) : options);
-        } catch (RuntimeException e) {
-            return null;
-        }
     }
 
     /**

@@ -111,33 +111,6 @@ class MetricsCommandTest {
         }
     }
 
-    /** The warm-up run beside the read (MetricsWarmUp) changes no digit of the output, with or without --timings. */
-    @Test
-    void theWarmUpChangesNothing() {
-        String[] args = {"metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--weights", f("w.npy"),
-            "--bias", f("b.npy"), "--json"};
-        String previous = System.getProperty("nclab.warmup");
-        try {
-            System.setProperty("nclab.warmup", "false");
-            CliRunner.Result off = run(args);
-            System.setProperty("nclab.warmup", "true");
-            CliRunner.Result on = run(args);
-            String[] timed = java.util.Arrays.copyOf(args, args.length + 1);
-            timed[args.length] = "--timings";
-            CliRunner.Result onTimed = run(timed);
-            assertEquals(0, off.code(), off.err());
-            assertEquals(off.out(), on.out());
-            assertEquals(off.out(), onTimed.out());
-            assertTrue(onTimed.err().startsWith("timings: read "), onTimed.err());
-        } finally {
-            if (previous == null) {
-                System.clearProperty("nclab.warmup");
-            } else {
-                System.setProperty("nclab.warmup", previous);
-            }
-        }
-    }
-
     /**
      * float16 features and classifier (mixed-precision training saves them) and uint8, int8 or int16 labels give
      * exactly the metrics of the same values saved as float32 and int64.
