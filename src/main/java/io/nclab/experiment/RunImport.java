@@ -56,8 +56,8 @@ public final class RunImport {
         int epochs = settings.get("epochs") instanceof Number n ? n.intValue() : -1;
         int last = Math.max(lastEpoch(rows), newestCheckpoint(runDir.resolve("checkpoints")));
         if (sweepResult != null || (epochs > 0 && last >= epochs)) {
-            return new Status(true, String.format(Locale.ROOT, "complete (%d of %d epoch%s)", epochs, epochs, epochs == 1 ? "" : "s"),
-                    commandLine);
+            return new Status(true, String.format(Locale.ROOT, "complete (%d of %d epoch%s)", epochs, epochs,
+                    epochs == 1 ? "" : "s"), commandLine);
         }
         String of = epochs > 0 ? " of " + epochs : "";
         Path diverged = runDir.resolve(io.nclab.train.Trainer.DIVERGED);

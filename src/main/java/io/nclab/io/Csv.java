@@ -68,14 +68,6 @@ public final class Csv {
      * or from 1e15 up the short exponent form, 1e-10, 2.5e-7 or 1e300, rather than a run of zeros (an integer below
      * 1e15 is written out).
      */
-    /** v to {@code digits} significant digits, written as {@link #plain} writes it (0.25, 46, 1.235e-5). */
-    public static String significant(double v, int digits) {
-        if (!Double.isFinite(v) || v == 0) {
-            return plain(v);
-        }
-        return plain(new java.math.BigDecimal(v).round(new java.math.MathContext(digits)).doubleValue());
-    }
-
     public static String plain(double v) {
         if (!Double.isFinite(v)) {
             return Double.toString(v);
@@ -91,6 +83,14 @@ public final class Csv {
         int exponent = digits.length() - 1 - b.scale();
         return (v < 0 ? "-" : "") + digits.charAt(0) + (digits.length() > 1 ? "." + digits.substring(1) : "") + "e"
                 + exponent;
+    }
+
+    /** v to {@code digits} significant digits, written as {@link #plain} writes it (0.25, 46, 1.235e-5). */
+    public static String significant(double v, int digits) {
+        if (!Double.isFinite(v) || v == 0) {
+            return plain(v);
+        }
+        return plain(new java.math.BigDecimal(v).round(new java.math.MathContext(digits)).doubleValue());
     }
 
     /** A number as CSV text: shortest round-trip form, so the file reads back exactly. */
