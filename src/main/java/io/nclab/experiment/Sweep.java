@@ -340,7 +340,8 @@ public final class Sweep {
             f = new ResultsDb.Finished(r.id(), false, Instant.now().toString(), seconds, code, Map.of(),
                     ProbeTable.of(runDir), code == 0 ? "no JSON result line on standard output"
                             : code > 128 && code < 160 // a shell's 128 + n: the child was killed, not failing
-                            ? "killed by signal " + (code - 128) + " (exit code " + code + ") after: " + lastLine(stderr)
+                            ? "killed by signal " + (code - 128) + " (exit code " + code + ") after: "
+                                    + lastLine(stderr)
                             : "exit code " + code + ": " + lastLine(stderr));
         }
         synchronized (db) {

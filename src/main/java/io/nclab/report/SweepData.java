@@ -224,10 +224,11 @@ public record SweepData(Map<String, String> meta, List<Run> runs, List<String> s
     /**
      * A probe metric over the runs (seeds) as a band: the mean, smallest and largest of the runs' values at
      * every step where each run either probed, had already stopped (a run that stopped sooner, as a solver
-     * that converged does, counts with its final value) or had not begun (none counts before its first probe). A step where some run was still going but did not
-     * probe is left out rather than filled in: a UFM solver logs every so many iterations and at the one it
-     * stops at, so seeds stopping at iterations 39, 40 and 41 would otherwise average one seed's end with the
-     * others' starting values. {@code scale} multiplies every value.
+     * that converged does, counts with its final value) or had not begun (none counts before its first probe).
+     * A step where some run was still going but did not probe is left out rather than filled in: a UFM solver
+     * logs every so many iterations and at the one it stops at, so seeds stopping at iterations 39, 40 and 41
+     * would otherwise average one seed's end with the others' starting values. {@code scale} multiplies every
+     * value.
      */
     public static Charts.Band band(String name, List<Run> runs, String metric, double scale) {
         java.util.TreeSet<Double> steps = new java.util.TreeSet<>();
