@@ -215,7 +215,11 @@ public record SweepSpec(String name, String command, List<String> losses, Map<St
 
     static Map<String, Object> readMap(Path file) {
         try {
-            Object read = Json.MAPPER.readValue(Files.readString(file), Object.class);
+            // a file a user wrote: a key given twice or text after the object is a mistake, not the last word
+            Object read = Json.MAPPER.readerFor(Object.class)
+                    .with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                    .with(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+                    .readValue(Files.readString(file));
             if (!(read instanceof Map<?, ?>)) {
                 throw new UserError(file + ": expected a JSON object ({\"name\": ..., \"losses\": [...], \"grid\":"
                         + " {...}}), got " + (read == null ? "null" : read instanceof List<?> ? "an array"

@@ -43,6 +43,11 @@ public final class IoErrors {
             if (m.startsWith("Unexpected end-of-input")) { // what a typed read says of a cut-off file
                 return "not valid JSON: it ends too soon (truncated)";
             }
+            if (m.startsWith("Trailing token")) { // a strict read's words for a second value after the first
+                com.fasterxml.jackson.core.JsonLocation at = j.getLocation();
+                return "not valid JSON: more after the end of its value" + (at == null || at.getLineNr() < 1 ? ""
+                        : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")");
+            }
             // well-formed JSON of another shape than expected
             return "unexpected content: " + firstLine(m);
         }

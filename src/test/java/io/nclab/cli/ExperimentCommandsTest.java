@@ -102,7 +102,10 @@ class ExperimentCommandsTest {
         }
         // a sweep file that is JSON of another shape, or not JSON: one line that says which
         String[][] files = {{"[1, 2]", "expected a JSON object", "got an array"}, {"\"x\"", "expected a JSON object",
-            "got a string"}, {"{\"name\": \"a\",", "not valid JSON", "line 1"}};
+            "got a string"}, {"{\"name\": \"a\",", "not valid JSON", "line 1"},
+            // a key given twice, or a second value after the object, is refused rather than read past
+            {"{\"name\": \"a\", \"name\": \"b\"}", "Duplicate field 'name'", "line 1"},
+            {"{\"name\": \"a\", \"losses\": [\"ce\"]} {}", "more after the end of its value", "line 1"}};
         for (String[] f : files) {
             Path file = Files.writeString(tmp.resolve("sweep-file.json"), f[0]);
             CliRunner.Result e = CliRunner.run("sweep", "--root", tmp.toString(), "--file", file.toString());
