@@ -72,7 +72,7 @@ public final class ClassGrams {
         }
     }
 
-    /** (1/K) Σ_k ‖H_k‖_*²/‖H_k‖_F² from the accumulated Gram matrices. */
+    /** (1/K) Σ_k ‖H_k‖_*²/‖H_k‖_F² from the accumulated Gram matrices; NaN where a class's features are all zero. */
     public double numericalRank() {
         int dd = dim * dim;
         double sum = 0;
@@ -82,7 +82,11 @@ public final class ClassGrams {
                         + " at least one");
             }
             double[] g = java.util.Arrays.copyOfRange(grams, k * dd, (k + 1) * dd);
-            sum += NumericalRank.ratio(g, dim, (int) Math.max(counts[k], dim));
+            double ratio = NumericalRank.ratio(g, dim, (int) Math.max(counts[k], dim));
+            if (ratio == 0) {
+                return Double.NaN; // a class of all-zero features has no ratio (0/0), as in NumericalRank
+            }
+            sum += ratio;
         }
         return sum / classes;
     }
@@ -103,8 +107,13 @@ public final class ClassGrams {
             throw new UserError(file + ": malformed class Gram matrices");
         }
         ClassGrams g = new ClassGrams((int) shape[0], (int) shape[1]);
+        long[] counts = npz.longs("counts");
+        if (counts.length != g.classes || java.util.Arrays.stream(counts).anyMatch(c -> c < 0)) {
+            throw new UserError(file + ": malformed class Gram matrices: " + counts.length + " counts for "
+                    + g.classes + " classes" + (counts.length == g.classes ? ", one negative" : ""));
+        }
         System.arraycopy(npz.doubles("grams"), 0, g.grams, 0, g.grams.length);
-        System.arraycopy(npz.longs("counts"), 0, g.counts, 0, g.classes);
+        System.arraycopy(counts, 0, g.counts, 0, g.classes);
         return g;
     }
 }

@@ -67,7 +67,8 @@ public record CollapseMetrics(
         double cosineMarginMin,
         double cosineMarginNegativeFraction,
         double biasRelation,
-        double[] cosineMargins) {
+        double[] cosineMargins,
+        boolean numericalRankMeasured) {
 
     /** The metric names, in the order {@link #values()} lists them. */
     public static final List<String> NAMES = List.of("nc1", "nc1_quotient", "cdnv", "nc2", "nc2_means", "nc3",
@@ -140,7 +141,8 @@ public record CollapseMetrics(
             if (!hasClassifier && NEED_CLASSIFIER.contains(name)) {
                 continue;
             }
-            if (name.equals("numerical_rank") && Double.isNaN(numericalRank)) {
+            // not measured (the option off): absent; measured but undefined (a class of all-zero features): NaN
+            if (name.equals("numerical_rank") && !numericalRankMeasured) {
                 continue;
             }
             out.put(name, v[i]);
@@ -157,7 +159,7 @@ public record CollapseMetrics(
     public CollapseMetrics withNumericalRank(double rank) {
         return new CollapseMetrics(classes, samples, hasClassifier, nc1, nc1Quotient, cdnv, nc2, nc2Means, nc3,
                 nc4, nccAccuracy, accuracy, wEquinorm, meanEquinorm, meanEquiangularity, meanMaxAngleDeviation,
-                rank, cosineMarginMean, cosineMarginMin, cosineMarginNegativeFraction, biasRelation, cosineMargins);
+                rank, cosineMarginMean, cosineMarginMin, cosineMarginNegativeFraction, biasRelation, cosineMargins, true);
     }
 
     /** Fills the record field by field; what is not set is NaN (absent). */
@@ -194,7 +196,7 @@ public record CollapseMetrics(
             return new CollapseMetrics(classes, samples, hasClassifier, nc1, nc1Quotient, cdnv, nc2, nc2Means, nc3,
                     nc4, nccAccuracy, accuracy, wEquinorm, meanEquinorm, meanEquiangularity, meanMaxAngleDeviation,
                     numericalRank, cosineMarginMean, cosineMarginMin, cosineMarginNegativeFraction, biasRelation,
-                    cosineMargins);
+                    cosineMargins, false);
         }
     }
 }

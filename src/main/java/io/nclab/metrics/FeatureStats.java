@@ -381,6 +381,9 @@ public final class FeatureStats {
         if (counts.length != s.classes) {
             throw new UserError("malformed statistics: " + counts.length + " counts for " + s.classes + " classes");
         }
+        if (java.util.Arrays.stream(counts).anyMatch(c -> c < 0)) {
+            throw new UserError("malformed statistics: a negative class count");
+        }
         System.arraycopy(sums, 0, s.sums, 0, sums.length);
         System.arraycopy(counts, 0, s.counts, 0, counts.length);
         return s;

@@ -30,7 +30,8 @@ import java.util.concurrent.Future;
  * elsewhere (a GPU) take: the Gram matrices formed on the features' device, decomposed by {@link SymmetricEigen} on
  * the workers. Eigenvalues below max(n_k, d)·ε·λ_max are round-off of the Gram (an exactly collapsed class gives a
  * rank-one Gram) and count as zero, and a class's ratio is at least 1, as it is by definition (the dropped values
- * leave the trace, not the nuclear norm). A class whose features are all zero has ratio 0.
+ * leave the trace, not the nuclear norm). A class whose features are all zero has no ratio (0/0), and
+ * numerical_rank is then undefined: NaN, null in JSON, as the other metrics that features cannot define.
  *
  * <p>A Gram matrix squares the singular values: its eigenvalues carry absolute errors of about ε·λ_max, so
  * σ_i ≪ σ_max lose digits (all of them below about √ε·σ_max). Where the error estimate of a class's ratio − 1
@@ -165,10 +166,13 @@ public final class NumericalRank {
                 }
             }
             double sum = 0;
+            boolean undefined = false;
             for (Future<Double> f : excesses) {
-                sum += Workers.await(f, "the numerical rank");
+                double e = Workers.await(f, "the numerical rank");
+                undefined |= e == -1; // a class of all-zero features: 0/0
+                sum += e;
             }
-            return sum / classes;
+            return undefined ? Double.NaN : sum / classes;
         }
 
         /** numerical_rank itself. */

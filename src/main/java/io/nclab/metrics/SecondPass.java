@@ -715,20 +715,32 @@ public final class SecondPass {
         boolean classifier = npz.text("nclab.json").contains("\"classifier\":true");
         boolean keep = npz.text("nclab.json").contains("\"keep_margins\":true");
         FeatureStats first = FeatureStats.readFrom(npz);
+        // every array's shape against K and d before any is used: a damaged file gives one line, not wrong numbers
+        if (classifier && (!Arrays.equals(npz.shape("weights"), new long[] {first.classes(), first.dim()})
+                || !Arrays.equals(npz.shape("bias"), new long[] {first.classes()}))) {
+            throw new UserError(file + ": malformed second-pass state: the classifier is not K x d = "
+                    + first.classes() + " x " + first.dim() + " with K biases");
+        }
         SecondPass p = new SecondPass(first, classifier ? npz.doubles("weights") : null,
                 classifier ? npz.doubles("bias") : null, keep);
         long[] s = npz.longs("seen");
         double[] pc = npz.doubles("per_class");
-        if (s.length != p.seen.length || pc.length != p.perClass.length) {
+        double[] sc = npz.doubles("scalars");
+        if (s.length != p.seen.length || pc.length != p.perClass.length || sc.length != 2
+                || Arrays.stream(s).anyMatch(c -> c < 0)) {
             throw new UserError(file + ": malformed second-pass sums");
         }
         System.arraycopy(s, 0, p.seen, 0, s.length);
         System.arraycopy(pc, 0, p.perClass, 0, pc.length);
-        double[] sc = npz.doubles("scalars");
         p.nc1Sum = sc[0];
         p.marginMin = sc[1];
         if (keep) {
-            p.margins.add(npz.doubles("margins"));
+            double[] margins = npz.doubles("margins");
+            if (margins.length != Arrays.stream(s).sum()) {
+                throw new UserError(file + ": malformed second-pass state: " + margins.length + " cosine margins for "
+                        + Arrays.stream(s).sum() + " samples seen");
+            }
+            p.margins.add(margins);
         }
         return p;
     }

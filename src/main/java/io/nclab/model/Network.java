@@ -272,6 +272,10 @@ public final class Network {
             classifier.loadParameters(manager, in);
         } catch (MalformedModelException e) {
             throw new IOException("not the parameters of this network, or a damaged file (" + e.getMessage() + ")", e);
+        } catch (RuntimeException e) {
+            // DJL's decoder reads a damaged file's bytes as shapes and sizes (NegativeArraySizeException, say)
+            throw new IOException("a damaged file: its parameters cannot be decoded (" + e.getClass().getSimpleName()
+                    + ")", e);
         }
         // DJL takes arrays of any shape: parameters saved from another width would load, and train on, silently
         for (int i = 0; i < built.length; i++) {

@@ -38,6 +38,19 @@ class ClassGramsTest {
         b.add(all.get(half + ":"), Arrays.copyOfRange(p.y(), half, p.y().length));
         a.save(dir.resolve("g.npz"));
         ClassGrams loaded = ClassGrams.load(dir.resolve("g.npz"));
+        // counts that do not fit the Gram matrices' K: one line, not an index error or a silent read
+        io.nclab.io.Npz saved = io.nclab.io.Npz.load(dir.resolve("g.npz"));
+        for (long[] counts : new long[][] {new long[3], new long[p.k() + 2], new long[p.k()]}) {
+            if (counts.length == p.k()) {
+                counts[0] = -1;
+            }
+            new io.nclab.io.Npz().putText("nclab.json", saved.text("nclab.json"))
+                    .put("counts", counts, counts.length).put("grams", saved.doubles("grams"), saved.shape("grams"))
+                    .save(dir.resolve("bad.npz"));
+            io.nclab.UserError e = org.junit.jupiter.api.Assertions.assertThrows(io.nclab.UserError.class,
+                    () -> ClassGrams.load(dir.resolve("bad.npz")));
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("malformed"), e.getMessage());
+        }
         loaded.merge(b);
         double naive32 = new NaiveMetrics(seen, p.y(), p.k(), null, null, 2).values.get("numerical_rank");
         assertEquals(naive32, loaded.numericalRank(), 1e-9 * naive32);

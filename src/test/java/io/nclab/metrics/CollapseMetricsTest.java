@@ -582,6 +582,40 @@ class CollapseMetricsTest {
         // A second pass that has not seen every sample says so.
         UserError e = assertThrows(UserError.class, () -> first.metrics());
         assertTrue(e.getMessage().contains("second pass saw"), e.getMessage());
+        // A saved state whose arrays do not fit its K and d is refused in one line (an audit got wrong numbers
+        // from a 7 x 13 classifier for d = 12, 97 made-up zero margins, and index errors)
+        io.nclab.io.Npz saved = io.nclab.io.Npz.load(dir.resolve("p.npz"));
+        long k = p.k;
+        long d = p.d();
+        Object[][] damaged = {
+            {"weights", new double[(int) (k * (d + 1))], new long[] {k, d + 1}},
+            {"bias", new double[3], new long[] {3}},
+            {"scalars", new double[1], new long[] {1}},
+            {"margins", new double[3], new long[] {3}},
+            {"seen", new long[] {-1, 0, 0}, new long[] {3}},
+        };
+        for (Object[] bad : damaged) {
+            io.nclab.io.Npz copy = new io.nclab.io.Npz().putText("nclab.json", saved.text("nclab.json"));
+            for (String name : List.of("counts", "sums", "weights", "bias", "seen", "per_class", "scalars", "margins")) {
+                boolean integer = name.equals("counts") || name.equals("seen");
+                if (name.equals(bad[0])) {
+                    if (integer) {
+                        copy.put(name, (long[]) bad[1], (long[]) bad[2]);
+                    } else {
+                        copy.put(name, (double[]) bad[1], (long[]) bad[2]);
+                    }
+                } else if (integer) {
+                    copy.put(name, saved.longs(name), saved.shape(name));
+                } else {
+                    copy.put(name, saved.doubles(name), saved.shape(name));
+                }
+            }
+            Path file = dir.resolve("bad-" + bad[0] + ".npz");
+            copy.save(file);
+            UserError refused = assertThrows(UserError.class, () -> SecondPass.load(file), (String) bad[0]);
+            assertTrue(refused.getMessage().contains("malformed") && !refused.getMessage().contains("\n"),
+                    refused.getMessage());
+        }
     }
 
     @Test
@@ -639,7 +673,20 @@ class CollapseMetricsTest {
             for (String name : List.of("nc2", "accuracy", "w_equinorm", "bias_relation")) {
                 assertTrue(Double.isFinite(v.get(name)), name + " = " + v.get(name));
             }
+            // numerical_rank is a per-class ratio ‖H_k‖_*²/‖H_k‖_F²: 0/0 for all-zero features (it read 0)
+            assertTrue(h == same ? Double.isFinite(v.get("numerical_rank")) : Double.isNaN(v.get("numerical_rank")),
+                    "numerical_rank = " + v.get("numerical_rank"));
         }
+        // one class of all-zero features among others leaves numerical_rank undefined too, on every route
+        double[][] oneZero = new double[n][];
+        for (int i = 0; i < n; i++) {
+            oneZero[i] = y[i] == 1 ? new double[d] : same[i].clone();
+        }
+        NDArray oz = Nd.matrix(manager, oneZero);
+        assertTrue(Double.isNaN(NumericalRank.measure(oz, y, 4)), "features' route");
+        ClassGrams grams = new ClassGrams(4, d);
+        grams.add(oz, y);
+        assertTrue(Double.isNaN(grams.numericalRank()), "streamed Gram route");
         // a genuine but tiny separation is measured
         same[0][0] += 1e-6;
         CollapseMetrics m = CollapseMetrics.measure(Nd.matrix(manager, same), y, 4, null, null);

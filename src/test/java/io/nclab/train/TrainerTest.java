@@ -220,6 +220,16 @@ class TrainerTest {
         assertTrue(e.getMessage().contains("epoch-0002: model.params") && e.getMessage().contains("truncated")
                 && e.getMessage().endsWith("delete that folder to resume from the one before it (epoch-0001)"),
                 e.getMessage());
+        // bytes flipped inside a parameter's header: DJL's decoder reads them as a shape (an audit saw a
+        // NegativeArraySizeException and a stack trace)
+        byte[] flipped = model.clone();
+        for (int i = 200; i < 260; i++) {
+            flipped[i] ^= (byte) 0xff;
+        }
+        Files.write(newest.resolve(Checkpoints.MODEL), flipped);
+        e = assertThrows(UserError.class, () -> Trainer.resume(r.runDir(), null).run());
+        assertTrue(e.getMessage().contains("epoch-0002: model.params") && e.getMessage().contains("damaged")
+                && !e.getMessage().contains("\n"), e.getMessage());
         Files.write(newest.resolve(Checkpoints.MODEL), model);
         Files.writeString(newest.resolve(Checkpoints.STATE), "{\"epoch\" : 2,\n \"rows\" : [");
         e = assertThrows(UserError.class, () -> Trainer.resume(r.runDir(), null).run());
