@@ -100,7 +100,7 @@ public record TrainConfig(
         positive("--lbfgs-history", lbfgsHistory);
         positive("--lbfgs-iterations", lbfgsIterations);
         if (!(lr > 0) || Double.isInfinite(lr)) {
-            throw new UserError("--lr must be positive, got " + lr);
+            throw new UserError("--lr must be a finite number > 0, got " + lr);
         }
         if (!(momentum >= 0 && momentum < 1)) {
             throw new UserError("--momentum must be in [0, 1), got " + momentum);

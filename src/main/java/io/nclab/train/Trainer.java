@@ -302,7 +302,8 @@ public final class Trainer {
                     + " of memory available; use a smaller --width", Csv.plain(spec.width()), f.parameters(), weights / 1e9,
                     available / 1e9));
         }
-        double activations = f.activationBytesPerSample() * config.batchSize();
+        // a batch never holds more than the training set (--batch-size 1e8 on 100 images is full-batch training)
+        double activations = f.activationBytesPerSample() * Math.min(config.batchSize(), train.size());
         if (weights + activations > available) {
             throw new UserError(String.format(Locale.ROOT, "--batch-size %d: a training step would keep about %.3g GB of"
                     + " layer outputs (%.3g MB a sample) beside %.3g GB of parameters, gradients and optimiser state, but this"
@@ -491,7 +492,7 @@ public final class Trainer {
 
     /** The run proper, in its prepared directory; {@code training[0]} turns true as the first epoch starts. */
     private TrainResult train(Device device, TrainingData data, Loss loss, boolean[] training) {
-        Engine.getEngine("PyTorch").setRandomSeed((int) config.seed());
+        Engine.getEngine("PyTorch").setRandomSeed(torchSeed(config.seed()));
         int threads = config.threads() > 0 ? config.threads() : Runtime.getRuntime().availableProcessors();
         Nd.setThreads(threads);
         try (NDManager root = Nd.newManager(device)) {
@@ -899,6 +900,15 @@ public final class Trainer {
     /** The smallest last batch that stays a batch of its own: 2 (never one sample), half a batch with L-BFGS. */
     private static int smallestLast(TrainConfig config) {
         return config.optimizer() == TrainConfig.OptimizerKind.LBFGS ? Math.max(2, (config.batchSize() + 1) / 2) : 2;
+    }
+
+    /**
+     * PyTorch's seed (an int) for a run's seed: the seed itself where it is an int, as it always was; else a mix of
+     * all 64 bits, so that seeds 0 and 2^32 give different networks (a cast made them one) and a large seed is
+     * unlikely to meet a small one's network.
+     */
+    static int torchSeed(long seed) {
+        return seed == (int) seed ? (int) seed : new java.util.SplittableRandom(seed).nextInt();
     }
 
     /** The most samples {@link #batchEnd} puts in one batch. */

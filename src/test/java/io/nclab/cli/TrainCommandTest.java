@@ -91,7 +91,8 @@ class TrainCommandTest {
      */
     @Test
     void aBatchTooLargeForMemoryIsRefusedUpFront() throws IOException {
-        Path c10 = TinyData.cifar10(tmp.resolve("c10-batch"), 20, 4);
+        // enough images for a batch of 4,096 (a batch never holds more than the training set)
+        Path c10 = TinyData.cifar10(tmp.resolve("c10-batch"), 4600, 4);
         Path out = tmp.resolve("big-batch");
         CliRunner.Result r;
         System.setProperty("nclab.memory.available", "24000000000");
@@ -112,6 +113,11 @@ class TrainCommandTest {
             assertTrue(note != null && note.startsWith("note: with its backward pass this run may need about 2"), note);
             io.nclab.train.TrainConfig roomy = close.with(java.util.Map.of("batch_size", 128));
             assertEquals(null, io.nclab.train.Trainer.requireRoomForTheNetwork(roomy, train, 10));
+            // the same 4,096 asked of 20 images is full-batch training on 20: let through (an audit saw it refused)
+            io.nclab.data.ImageData twenty = io.nclab.data.DatasetKind.CIFAR10.load(
+                    TinyData.cifar10(tmp.resolve("c10-twenty"), 20, 4)).train();
+            assertEquals(null, io.nclab.train.Trainer.requireRoomForTheNetwork(close.with(java.util.Map.of(
+                    "batch_size", 100_000_000)), twenty, 10));
         } finally {
             System.clearProperty("nclab.memory.available");
         }

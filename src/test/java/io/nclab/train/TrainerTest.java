@@ -124,6 +124,12 @@ class TrainerTest {
         List<String> other = Files.readAllLines(c.runDir().resolve("metrics.csv"));
         assertNotEquals(first.get(1), other.get(1), "the untrained networks differ");
         assertNotEquals(first.get(2), other.get(2), "and so do the trained ones");
+        // a seed past the int range is not cut to its low 32 bits for the network (5 + 2^32 started as 5 did)
+        TrainResult d = run(tiny("det-d", Map.of("seed", 5L + (1L << 32), "epochs", 2)));
+        assertNotEquals(first.get(1), Files.readAllLines(d.runDir().resolve("metrics.csv")).get(1),
+                "seeds 5 and 5 + 2^32 start from different networks");
+        assertEquals(5, Trainer.torchSeed(5));
+        assertEquals(-3, Trainer.torchSeed(-3));
     }
 
     @Test
