@@ -307,9 +307,13 @@ public final class SecondPass {
                     double[] v = block(batch.labels, from, to - from, ph, qh, nh);
                     for (double x : v) {
                         if (!Double.isFinite(x)) {
-                            throw new UserError("the features are too large for float64: a sample's squared"
-                                    + " distance to the global mean overflows; rescale them (every NC metric is"
-                                    + " scale-invariant)");
+                            // the first pass saw finite features; a NaN here is one these rows brought (a second
+                            // pass fed other features), an infinity an overflow
+                            throw new UserError(Double.isNaN(x) && java.util.Arrays.stream(nh).anyMatch(Double::isNaN)
+                                    ? "the features given to the second pass are not finite (NaN or infinity): every"
+                                    + " sample must be finite"
+                                    : "the features are too large for float64: a sample's squared distance to the"
+                                    + " global mean overflows; rescale them (every NC metric is scale-invariant)");
                         }
                     }
                     double groupWithin = 0;

@@ -618,6 +618,22 @@ class CollapseMetricsTest {
         }
     }
 
+    /** A NaN that only the second pass is given is named as such, not as an overflow (an audit saw "too large"). */
+    @Test
+    void aNaNInTheSecondPassIsNotCalledTooLarge() {
+        Problem p = random(14, 60, 5, 3, 0, false);
+        FeatureStats first = new FeatureStats(p.k, p.d());
+        first.add(p.features(false), p.y);
+        SecondPass second = first.secondPass(p.weights(), p.bias(), false);
+        double[][] bad = new double[p.h.length][];
+        for (int i = 0; i < bad.length; i++) {
+            bad[i] = p.h[i].clone();
+        }
+        bad[7][2] = Double.NaN;
+        UserError e = assertThrows(UserError.class, () -> second.add(Nd.matrix(manager, bad), p.y));
+        assertTrue(e.getMessage().contains("not finite") && !e.getMessage().contains("too large"), e.getMessage());
+    }
+
     @Test
     void withoutAClassifierTheClassifierMetricsAreAbsent() {
         Problem p = random(12, 100, 5, 3, 0, false);
