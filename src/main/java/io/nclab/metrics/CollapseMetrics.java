@@ -34,7 +34,7 @@ import java.util.Set;
  *   <li>{@code numerical_rank} = (1/K) Σ_k ‖H_k‖_*²/‖H_k‖_F², H_k class k's features, not centred
  *       (the MSE paper, §4); numerical_rank to 1e-5 relative or better (1e-14 measured on random and trained MLP
  *       features, 3e-7 on an MSE run's collapsed ones) and numerical_rank − 1 to a tenth or better, by each class's
- *       error estimate (see {@link NumericalRank}).</li>
+ *       error estimate (see {@link NumericalRank}); NaN (undefined) where a class's features are all zero.</li>
  *   <li>The cosine margin of sample i of class k (the MSE paper, §4): cos(h_i − μ_G, w_k − w̄) −
  *       max_{j≠k} cos(h_i − μ_G, w_j − w̄), w̄ the mean row of W, the cosine of a zero vector 0;
  *       {@code cosine_margin_mean}, {@code cosine_margin_min}, {@code cosine_margin_negative_fraction}
