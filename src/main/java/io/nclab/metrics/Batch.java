@@ -85,7 +85,10 @@ final class Batch {
         }
         int[] out = new int[l.length];
         for (int i = 0; i < l.length; i++) {
-            out[i] = l[i] < Integer.MIN_VALUE || l[i] > Integer.MAX_VALUE ? -1 : (int) l[i];
+            if (l[i] < Integer.MIN_VALUE || l[i] > Integer.MAX_VALUE) { // named as it is (it read as -1)
+                throw new UserError("label " + l[i] + " of this batch's sample " + i + " is outside any class range");
+            }
+            out[i] = (int) l[i];
         }
         return out;
     }

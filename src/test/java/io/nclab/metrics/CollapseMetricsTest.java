@@ -618,6 +618,20 @@ class CollapseMetricsTest {
         }
     }
 
+    /** A label beyond the int range is named as it is (it was reported as label -1). */
+    @Test
+    void aLabelBeyondTheIntRangeIsNamedAsItIs() {
+        Problem p = random(15, 12, 3, 3, 0, false);
+        long[] y = new long[p.y.length];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = p.y[i];
+        }
+        y[5] = 1L << 33;
+        FeatureStats s = new FeatureStats(p.k, p.d());
+        UserError e = assertThrows(UserError.class, () -> s.add(p.features(false), manager.create(y)));
+        assertTrue(e.getMessage().startsWith("label 8589934592 of this batch's sample 5"), e.getMessage());
+    }
+
     /** A NaN that only the second pass is given is named as such, not as an overflow (an audit saw "too large"). */
     @Test
     void aNaNInTheSecondPassIsNotCalledTooLarge() {
