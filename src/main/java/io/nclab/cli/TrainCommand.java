@@ -153,7 +153,7 @@ public final class TrainCommand implements Callable<Integer> {
             + " runs/train-DATASET-MODEL-LOSS-sSEED-TIME.")
     Path out;
 
-    @Option(names = "--probe-every", paramLabel = "N", description = "Probe every N epochs. Default: 1.")
+    @Option(names = "--probe-every", paramLabel = "N", description = "Probe every N epochs, and at the last. Default: 1.")
     Integer probeEvery;
 
     @Option(names = "--no-initial-probe", description = "Skip the probe of the untrained network (epoch 0).")
