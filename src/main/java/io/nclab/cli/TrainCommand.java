@@ -134,8 +134,8 @@ public final class TrainCommand implements Callable<Integer> {
             + " largest class. Default: step.")
     String imbalanceProfile;
 
-    @Option(names = "--random-labels", paramLabel = "X", description = "Each training label is replaced, with probability X, by a"
-            + " class drawn uniformly (possibly its own: X = 0.5 changes about 0.45 of them at K = 10), seeded and"
+    @Option(names = "--random-labels", paramLabel = "X", description = "Each training label is replaced, with"
+            + " probability X, by a class drawn uniformly (possibly its own: X = 0.5 changes about 0.45 of them at K = 10), seeded and"
             + " saved. Default: 0.")
     Double randomLabels;
 
@@ -153,7 +153,8 @@ public final class TrainCommand implements Callable<Integer> {
             + " runs/train-DATASET-MODEL-LOSS-sSEED-TIME.")
     Path out;
 
-    @Option(names = "--probe-every", paramLabel = "N", description = "Probe every N epochs, and at the last. Default: 1.")
+    @Option(names = "--probe-every", paramLabel = "N",
+            description = "Probe every N epochs, and at the last. Default: 1.")
     Integer probeEvery;
 
     @Option(names = "--no-initial-probe", description = "Skip the probe of the untrained network (epoch 0).")

@@ -72,7 +72,7 @@ public final class ClassGrams {
         }
     }
 
-    /** (1/K) Σ_k ‖H_k‖_*²/‖H_k‖_F² from the accumulated Gram matrices; NaN where a class's features are all zero. */
+    /** (1/K) Σ_k ‖H_k‖_*²/‖H_k‖_F² from the accumulated Gram matrices; NaN where a class's features are all 0. */
     public double numericalRank() {
         int dd = dim * dim;
         double sum = 0;

@@ -159,7 +159,8 @@ public record CollapseMetrics(
     public CollapseMetrics withNumericalRank(double rank) {
         return new CollapseMetrics(classes, samples, hasClassifier, nc1, nc1Quotient, cdnv, nc2, nc2Means, nc3,
                 nc4, nccAccuracy, accuracy, wEquinorm, meanEquinorm, meanEquiangularity, meanMaxAngleDeviation,
-                rank, cosineMarginMean, cosineMarginMin, cosineMarginNegativeFraction, biasRelation, cosineMargins, true);
+                rank, cosineMarginMean, cosineMarginMin, cosineMarginNegativeFraction, biasRelation, cosineMargins,
+                true);
     }
 
     /** Fills the record field by field; what is not set is NaN (absent). */

@@ -596,7 +596,8 @@ class CollapseMetricsTest {
         };
         for (Object[] bad : damaged) {
             io.nclab.io.Npz copy = new io.nclab.io.Npz().putText("nclab.json", saved.text("nclab.json"));
-            for (String name : List.of("counts", "sums", "weights", "bias", "seen", "per_class", "scalars", "margins")) {
+            for (String name : List.of("counts", "sums", "weights", "bias", "seen", "per_class", "scalars",
+                    "margins")) {
                 boolean integer = name.equals("counts") || name.equals("seen");
                 if (name.equals(bad[0])) {
                     if (integer) {

@@ -46,7 +46,7 @@ class SweepDataTest {
         assertEquals((1e-3 + 6) / 2, l.mid()[1], 1e-15);
     }
 
-    /** The spread of seeds that agree to the last digits is round-off small, not 1e-9 (one pass's Σv² − n·mean²). */
+    /** The spread of seeds that agree to the last digits is round-off small, not 1e-9 (one pass: Σv² − n·mean²). */
     @Test
     void theSpreadOfNearlyEqualResultsIsExact() {
         double[] v = {0.03949751243781094, 0.03949751243781106, 0.039497512437810946};
