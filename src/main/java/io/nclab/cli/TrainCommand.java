@@ -135,8 +135,8 @@ public final class TrainCommand implements Callable<Integer> {
     String imbalanceProfile;
 
     @Option(names = "--random-labels", paramLabel = "X", description = "Each training label is replaced, with"
-            + " probability X, by a class drawn uniformly (possibly its own: X = 0.5 changes about 0.45 of them at K = 10), seeded and"
-            + " saved. Default: 0.")
+            + " probability X, by a class drawn uniformly (possibly its own: X = 0.5 changes about 0.45 of them at"
+            + " K = 10), seeded and saved. Default: 0.")
     Double randomLabels;
 
     @Option(names = "--augment", description = "Random crop (padding 4) and flip. Default: on for cifar10, cifar100 and"
