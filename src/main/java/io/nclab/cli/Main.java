@@ -45,9 +45,54 @@ public final class Main implements Runnable {
     public static void main(String[] args) {
         System.setProperty("ai.djl.offline", "true");
         ParentWatch.startIfAsked();
+        WatchedOut out = new WatchedOut(new java.io.FileOutputStream(java.io.FileDescriptor.out));
+        // as the JVM's own standard output (line-flushed), but remembering why a write failed
+        System.setOut(new java.io.PrintStream(new java.io.BufferedOutputStream(out, 8192), true,
+                java.nio.charset.Charset.defaultCharset()));
         int code = execute(args);
         System.out.flush();
+        java.io.IOException failed = out.failure;
+        // a reader that stopped reading (| head) wanted no more; anything else (a full disk: > file) lost output
+        if (code == 0 && System.out.checkError() && !(failed != null && "Broken pipe".equals(failed.getMessage()))) {
+            System.err.println("nclab: standard output failed, so the output is incomplete: "
+                    + (failed == null ? "an error writing to it" : io.nclab.io.IoErrors.reason(failed)));
+            code = 2;
+        }
         System.exit(code);
+    }
+
+    /** Standard output's bytes, with the exception of the write that failed (PrintStream keeps only a flag). */
+    private static final class WatchedOut extends java.io.FilterOutputStream {
+        volatile java.io.IOException failure;
+
+        WatchedOut(java.io.OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws java.io.IOException {
+            try {
+                out.write(b, off, len);
+            } catch (java.io.IOException e) {
+                failure = e;
+                throw e;
+            }
+        }
+
+        @Override
+        public void write(int b) throws java.io.IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void flush() throws java.io.IOException {
+            try {
+                out.flush();
+            } catch (java.io.IOException e) {
+                failure = e;
+                throw e;
+            }
+        }
     }
 
     /** Runs the CLI and returns its exit code: 0 fine, 2 user error, 1 bug. */

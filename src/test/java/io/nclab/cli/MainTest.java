@@ -31,6 +31,29 @@ class MainTest {
                 + " reproduce, convexity, train, features (see 'nclab --help')\n", r.err().replace("\r\n", "\n"));
     }
 
+    /**
+     * Output lost on the way (standard output to a full disk) is one line and status 2, not a silent truncation with
+     * status 0 (an audit's find); a reader that stops early (| head) is not an error.
+     */
+    @Test
+    void aFailedStandardOutputIsAnErrorButAClosedPipeIsNot() throws Exception {
+        java.io.File full = new java.io.File("/dev/full");
+        org.junit.jupiter.api.Assumptions.assumeTrue(full.exists(), "/dev/full is Linux's");
+        String jvm = ProcessHandle.current().info().command().orElse("java");
+        String[] cmd = {jvm, "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
+            Main.class.getName(), "theory", "--loss", "ce"};
+        Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.to(full)).start();
+        String err = new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(2, p.waitFor(), err);
+        org.junit.jupiter.api.Assertions.assertTrue(err.startsWith("nclab: standard output failed, so the output is"
+                + " incomplete: ") && err.strip().lines().count() == 1, err);
+        Process early = new ProcessBuilder(cmd).start();
+        early.getInputStream().close(); // the reader gone before the output comes
+        String said = new String(early.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, early.waitFor(), said);
+        assertEquals("", said);
+    }
+
     @Test
     void otherFailuresAreNotCalledMemory() {
         assertNull(Main.outOfMemory(new EngineException("shape mismatch")));
