@@ -168,14 +168,17 @@ public final class UfmCommand implements Callable<Integer> {
             settings.put("log_every", logEvery);
             settings.put("threads", compute.threads);
             settings.put("threads_used", threadsUsed);
-            Provenance.writeConfig(out, "ufm", settings);
-            AtomicFiles.writeString(out.resolve("trajectory.csv"), csv(rows));
-            // the solution itself, as `nclab metrics` and NumPy read it: W, b, the features as rows (Hᵀ), labels
-            Npy.write(out.resolve("W.npy"), last[0], p.classes(), p.dim());
-            Npy.write(out.resolve("features.npy"), last[1], p.samples(), p.dim());
-            Npy.write(out.resolve("b.npy"), last[2], p.classes());
-            Npy.writeLabels(out.resolve("labels.npy"), p.labels());
-            Json.writeResult(out.resolve(io.nclab.experiment.RunImport.UFM_RESULT), result);
+            // all or nothing, as every figure command writes: a failed write (a full disk) takes back what it added
+            Provenance.writing(out, "ufm", settings, () -> {
+                AtomicFiles.writeString(out.resolve("trajectory.csv"), csv(rows));
+                // the solution itself, as `nclab metrics` and NumPy read it: W, b, the features as rows (Hᵀ), labels
+                Npy.write(out.resolve("W.npy"), last[0], p.classes(), p.dim());
+                Npy.write(out.resolve("features.npy"), last[1], p.samples(), p.dim());
+                Npy.write(out.resolve("b.npy"), last[2], p.classes());
+                Npy.writeLabels(out.resolve("labels.npy"), p.labels());
+                Json.writeResult(out.resolve(io.nclab.experiment.RunImport.UFM_RESULT), result);
+                return null;
+            });
         }
         if (json) {
             System.out.println(Json.result(result));

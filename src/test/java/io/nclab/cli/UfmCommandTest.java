@@ -56,6 +56,20 @@ class UfmCommandTest {
         }
         assertEquals(0, config.get("settings").get("threads").asInt(), "as asked: automatic");
         assertEquals(1, config.get("settings").get("threads_used").asInt(), "a problem this small runs on one");
+        // a write that fails half way (here b.npy, a folder in the way; a full disk in the audit's case) takes back
+        // the files this run added, and says it did not finish (config.json's "complete": false)
+        for (String f : List.of("trajectory.csv", "W.npy", "features.npy", "b.npy", "labels.npy", "result.json")) {
+            Files.delete(out.resolve(f));
+        }
+        Files.createDirectories(out.resolve("b.npy").resolve("in-the-way"));
+        CliRunner.Result failed = CliRunner.run("ufm", "--classes", "3", "--dim", "4", "--per-class", "2", "--loss",
+                "mse", "--optimizer", "gd", "--iters", "20", "--seed", "7", "--out", out.toString());
+        assertEquals(2, failed.code(), failed.err());
+        assertEquals(1, failed.err().strip().lines().count(), failed.err());
+        for (String f : List.of("trajectory.csv", "W.npy", "features.npy", "result.json")) {
+            assertTrue(!Files.exists(out.resolve(f)), f + " taken back");
+        }
+        assertTrue(Json.MAPPER.readTree(out.resolve("config.json").toFile()).has("complete"));
     }
 
     /** The solution is written as `nclab metrics` reads it: its NC metrics are the run's. */
