@@ -119,6 +119,9 @@ public final class AtomicFiles {
             }
             chain.add(p);
         }
+        if (Files.isSymbolicLink(p)) { // a loop (a -> b -> a), or links deeper than the system itself follows
+            throw new UserError("cannot write " + target + ": too many levels of symbolic links");
+        }
         return chain;
     }
 

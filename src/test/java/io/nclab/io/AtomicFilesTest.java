@@ -51,6 +51,15 @@ class AtomicFilesTest {
         AtomicFiles.writeString(dangling, "made");
         assertTrue(Files.isSymbolicLink(dangling));
         assertEquals("made", Files.readString(later));
+        // a loop of links is refused in one line and left as it is (it was replaced by a regular file)
+        Path a = dir.resolve("a.csv");
+        Path b = dir.resolve("b.csv");
+        Files.createSymbolicLink(a, b.getFileName());
+        Files.createSymbolicLink(b, a.getFileName());
+        io.nclab.UserError e = org.junit.jupiter.api.Assertions.assertThrows(io.nclab.UserError.class,
+                () -> AtomicFiles.writeString(a, "x"));
+        assertTrue(e.getMessage().endsWith("too many levels of symbolic links"), e.getMessage());
+        assertTrue(Files.isSymbolicLink(a) && Files.isSymbolicLink(b));
     }
 
     /** A relative link reached through a linked folder lands where reading it would: ".." from the real folder. */
