@@ -228,6 +228,16 @@ public final class AtomicFiles {
      * anything, so that a long computation does not end in that error.
      */
     public static void requireDirectoryOrAbsent(Path dir, String option) {
+        if (Files.isSymbolicLink(dir) && !Files.exists(dir)) { // no folder can be made where the link is
+            String to;
+            try {
+                to = String.valueOf(Files.readSymbolicLink(dir));
+            } catch (IOException e) {
+                to = "a path";
+            }
+            throw new UserError(option + " " + dir + " is a symbolic link to " + to + ", which does not exist; make"
+                    + " that folder first, or give another");
+        }
         if (Files.exists(dir)) {
             if (!Files.isDirectory(dir)) {
                 throw new UserError(option + " " + dir + " exists and is not a directory");
@@ -244,12 +254,23 @@ public final class AtomicFiles {
      * Runs {@code work}, which writes into the folder {@code dir}; if it fails, what it added under {@code dir} is
      * removed (every file and folder that was not there before, and {@code dir} itself when it was absent), and
      * nothing that was there before, so that a failed command leaves no partial output. A file it replaced stays
-     * as replaced. The removal is best effort: what cannot be removed is added to the failure as suppressed.
+     * as replaced. Where {@code dir} is a symbolic link to a folder, the link stays and the folder it names is
+     * cleaned (an audit saw the link deleted, or the folder left with the partial output). The removal is best effort: what cannot be removed is added to the failure as suppressed.
      */
     public static <T> T allOrNothing(Path dir, java.util.function.Supplier<T> work) {
         java.util.Set<Path> before = new java.util.HashSet<>();
-        if (Files.exists(dir)) {
-            try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
+        // a link to the folder is the user's: it stays, and what is added is looked for in the folder it names
+        Path walked = dir;
+        if (Files.isSymbolicLink(dir)) {
+            before.add(dir);
+            try {
+                walked = dir.toRealPath();
+            } catch (IOException e) {
+                walked = dir; // a dangling link: nothing can be added under it, and the link itself is kept
+            }
+        }
+        if (Files.exists(walked)) {
+            try (java.util.stream.Stream<Path> all = Files.walk(walked)) {
                 all.forEach(before::add);
             } catch (IOException e) {
                 throw new UserError("cannot list " + dir + ": " + IoErrors.reason(e), e);
@@ -260,9 +281,9 @@ public final class AtomicFiles {
         try {
             return work.get();
         } catch (RuntimeException | Error e) {
-            if (Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            if (Files.exists(walked, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 List<Path> added;
-                try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
+                try (java.util.stream.Stream<Path> all = Files.walk(walked)) {
                     added = all.filter(p -> !before.contains(p)).sorted(java.util.Comparator.reverseOrder()).toList();
                 } catch (IOException | java.io.UncheckedIOException cleanup) {
                     e.addSuppressed(cleanup);

@@ -62,6 +62,30 @@ class AtomicFilesTest {
         assertTrue(Files.isSymbolicLink(a) && Files.isSymbolicLink(b));
     }
 
+    /**
+     * A failed command whose output folder is a symbolic link keeps the link and takes back what it added in the
+     * folder the link names; a link to a folder that does not exist is refused before any work (it was deleted).
+     */
+    @Test
+    void aLinkedOutputFolderIsKeptAndCleaned() throws Exception {
+        Path real = Files.createDirectories(dir.resolve("real"));
+        Files.writeString(real.resolve("mine.txt"), "the user's");
+        Path link = Files.createSymbolicLink(dir.resolve("out"), real);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> AtomicFiles.allOrNothing(link,
+                () -> {
+                    AtomicFiles.writeString(link.resolve("partial.csv"), "half");
+                    throw new IllegalStateException("disk full");
+                }));
+        assertTrue(Files.isSymbolicLink(link));
+        assertTrue(Files.exists(real.resolve("mine.txt")) && !Files.exists(real.resolve("partial.csv")));
+        Path dangling = Files.createSymbolicLink(dir.resolve("later"), dir.resolve("not-yet"));
+        io.nclab.UserError e = org.junit.jupiter.api.Assertions.assertThrows(io.nclab.UserError.class,
+                () -> AtomicFiles.requireDirectoryOrAbsent(dangling, "--out"));
+        assertTrue(e.getMessage().contains("is a symbolic link to") && e.getMessage().contains("does not exist"),
+                e.getMessage());
+        assertTrue(Files.isSymbolicLink(dangling));
+    }
+
     /** A relative link reached through a linked folder lands where reading it would: ".." from the real folder. */
     @Test
     void aRelativeLinkThroughALinkedFolderWritesTheFileAReadWouldSee() throws Exception {
