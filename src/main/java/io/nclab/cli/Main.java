@@ -49,7 +49,26 @@ public final class Main implements Runnable {
         // as the JVM's own standard output (line-flushed), but remembering why a write failed
         System.setOut(new java.io.PrintStream(new java.io.BufferedOutputStream(out, 8192), true,
                 java.nio.charset.Charset.defaultCharset()));
+        // Ctrl-C or a kill while a command works: one line saying so (train and sweep say how to continue instead)
+        String name = "nclab" + (args.length > 0 && !args[0].startsWith("-") ? " " + args[0] : "");
+        Thread said = new Thread(() -> {
+            if (!io.nclab.Interruption.isExplainedElsewhere()) {
+                try {
+                    java.io.FileOutputStream err = new java.io.FileOutputStream(java.io.FileDescriptor.err);
+                    err.write(("\n" + name + ": interrupted\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    err.flush();
+                } catch (java.io.IOException ignored) {
+                    // standard error is gone: nothing to say it on
+                }
+            }
+        }, "nclab-interrupted");
+        Runtime.getRuntime().addShutdownHook(said);
         int code = execute(args);
+        try {
+            Runtime.getRuntime().removeShutdownHook(said); // System.exit below runs the hooks: not an interruption
+        } catch (IllegalStateException shuttingDown) {
+            // a signal came as the command ended: its line is said
+        }
         System.out.flush();
         java.io.IOException failed = out.failure;
         // a reader that stopped reading (| head) wanted no more; anything else (a full disk: > file) lost output

@@ -179,6 +179,7 @@ public final class Sweep {
                 live.forEach(Process::destroyForcibly);
                 sayHowToContinue();
             }, "nclab-sweep-stop");
+            io.nclab.Interruption.explainedElsewhere();
             Runtime.getRuntime().addShutdownHook(hook);
             try (ResultsDb db = ResultsDb.open(dbFile)) {
                 return runAll(db, workers, threads, start);

@@ -243,6 +243,7 @@ public final class Trainer {
         // Ctrl-C or a kill: say how to go on, not just stop
         Thread interrupted = log == null ? null : new Thread(this::sayHowToResume, "nclab-interrupted");
         if (interrupted != null) {
+            io.nclab.Interruption.explainedElsewhere();
             Runtime.getRuntime().addShutdownHook(interrupted);
         }
         try (lock) {

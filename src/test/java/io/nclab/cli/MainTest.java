@@ -54,6 +54,23 @@ class MainTest {
         assertEquals("", said);
     }
 
+    /** A command stopped from outside (SIGTERM, as Ctrl-C) says so in one line; it said nothing (ufm, landscape ...). */
+    @Test
+    void anInterruptedCommandSaysSo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path log = dir.resolve("stderr.log");
+        String jvm = ProcessHandle.current().info().command().orElse("java");
+        Process p = new ProcessBuilder(jvm, "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), "ufm", "--classes", "5", "--per-class", "5", "--optimizer", "gd", "--iters",
+                "100000000", "--tol", "0").redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(log.toFile()).start(); // destroy() closes the pipes: the line goes to a file
+        Thread.sleep(3000); // started and solving
+        p.destroy();
+        int code = p.waitFor();
+        String err = java.nio.file.Files.readString(log);
+        assertEquals(143, code, err);
+        assertEquals("nclab ufm: interrupted", err.strip());
+    }
+
     @Test
     void otherFailuresAreNotCalledMemory() {
         assertNull(Main.outOfMemory(new EngineException("shape mismatch")));
