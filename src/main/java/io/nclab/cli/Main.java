@@ -53,13 +53,7 @@ public final class Main implements Runnable {
         String name = "nclab" + (args.length > 0 && !args[0].startsWith("-") ? " " + args[0] : "");
         Thread said = new Thread(() -> {
             if (!io.nclab.Interruption.isExplainedElsewhere()) {
-                try {
-                    java.io.FileOutputStream err = new java.io.FileOutputStream(java.io.FileDescriptor.err);
-                    err.write(("\n" + name + ": interrupted\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                    err.flush();
-                } catch (java.io.IOException ignored) {
-                    // standard error is gone: nothing to say it on
-                }
+                io.nclab.Interruption.say(name + ": interrupted");
             }
         }, "nclab-interrupted");
         Runtime.getRuntime().addShutdownHook(said);

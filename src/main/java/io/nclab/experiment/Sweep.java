@@ -1,5 +1,6 @@
 package io.nclab.experiment;
 
+import io.nclab.Interruption;
 import io.nclab.UserError;
 import io.nclab.io.IoErrors;
 import io.nclab.io.Json;
@@ -446,23 +447,13 @@ public final class Sweep {
         }
     }
 
-    /**
-     * The line a sweep stopped from outside (Ctrl-C, kill) leaves: how to continue it. Straight to file descriptor 2,
-     * as train's: the sweep's threads go on while shutdown hooks run and may hold the log's lock.
-     */
+    /** The line a sweep stopped from outside (Ctrl-C, kill) leaves: how to continue it ({@link Interruption#say}). */
     private void sayHowToContinue() {
         Path root = dir.toAbsolutePath().normalize().getParent();
         Path here = Path.of("sweeps").toAbsolutePath().normalize();
-        String line = "\ninterrupted; ./nclab sweep --name " + spec.name() + (here.equals(root) ? ""
+        io.nclab.Interruption.say("interrupted; ./nclab sweep --name " + spec.name() + (here.equals(root) ? ""
                 : " --root " + root) + " continues it (complete runs are kept, interrupted ones resume from their"
-                + " checkpoints)\n";
-        try {
-            java.io.FileOutputStream err = new java.io.FileOutputStream(java.io.FileDescriptor.err);
-            err.write(line.getBytes(StandardCharsets.UTF_8));
-            err.flush();
-        } catch (IOException ignored) {
-            // standard error is gone: nothing to say it on
-        }
+                + " checkpoints)");
     }
 
     /**

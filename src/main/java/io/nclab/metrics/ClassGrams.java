@@ -82,11 +82,7 @@ public final class ClassGrams {
                         + " at least one");
             }
             double[] g = java.util.Arrays.copyOfRange(grams, k * dd, (k + 1) * dd);
-            double ratio = NumericalRank.ratio(g, dim, (int) Math.max(counts[k], dim));
-            if (ratio == 0) {
-                return Double.NaN; // a class of all-zero features has no ratio (0/0), as in NumericalRank
-            }
-            sum += ratio;
+            sum += NumericalRank.ratio(g, dim, (int) Math.max(counts[k], dim)); // NaN for a class of all-zero features
         }
         return sum / classes;
     }

@@ -399,7 +399,8 @@ public final class NumericalRank {
      * route ({@link ClassGrams}) has only the Gram; {@link #measure} checks {@link #resolvedExcess} instead.
      */
     static double ratio(double[] gram, int size, int maxDim) {
-        return fromGram(gram, size, maxDim, size)[0];
+        double r = fromGram(gram, size, maxDim, size)[0];
+        return r == 0 ? Double.NaN : r; // all-zero features: 0/0, as resolved() marks it for measure()
     }
 
     /**

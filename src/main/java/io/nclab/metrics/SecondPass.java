@@ -740,9 +740,10 @@ public final class SecondPass {
         p.marginMin = sc[1];
         if (keep) {
             double[] margins = npz.doubles("margins");
-            if (margins.length != Arrays.stream(s).sum()) {
+            long seenAll = Arrays.stream(s).sum();
+            if (margins.length != seenAll) {
                 throw new UserError(file + ": malformed second-pass state: " + margins.length + " cosine margins for "
-                        + Arrays.stream(s).sum() + " samples seen");
+                        + seenAll + " samples seen");
             }
             p.margins.add(margins);
         }

@@ -346,16 +346,7 @@ public final class Trainer {
                         ? "; ./nclab train --resume " + runDir + " starts it again" : "")
                 : "interrupted; ./nclab train --resume " + runDir + " continues from its newest checkpoint, "
                         + all.get(all.size() - 1).getFileName();
-        // straight to file descriptor 2, not through the log: the training thread goes on while shutdown hooks run,
-        // and may hold the log's lock (a pipe nobody reads), which would keep the process from ever exiting; on a
-        // new line, after whatever progress line was being drawn
-        try {
-            java.io.FileOutputStream err = new java.io.FileOutputStream(java.io.FileDescriptor.err);
-            err.write(("\n" + line + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            err.flush();
-        } catch (IOException ignored) {
-            // standard error is gone: nothing to say it on
-        }
+        io.nclab.Interruption.say(line); // not through the log: the training thread may hold its lock
     }
 
     /** The class names (where the data has them) and the input normalisation of a run's training set. */

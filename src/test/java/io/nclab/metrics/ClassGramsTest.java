@@ -18,9 +18,9 @@ class ClassGramsTest {
 
     @Test
     void oneSampleClassesAndZeroFeaturesAreHandled() {
-        // A class of one sample has ratio 1; all-zero features have ratio 0 (nothing to measure).
+        // A class of one sample has ratio 1; all-zero features have none (0/0: nothing to measure).
         assertEquals(1.0, NumericalRank.ratio(new double[] {4.0}, 1, 7), 1e-15);
-        assertEquals(0.0, NumericalRank.ratio(new double[4], 2, 7));
+        assertEquals(Double.NaN, NumericalRank.ratio(new double[4], 2, 7));
     }
 
     @Test
