@@ -76,6 +76,7 @@ public final class AtomicFiles {
         try {
             Files.createDirectories(dir);
             tmp = Files.createTempFile(dir, "." + real.getFileName() + ".", ".tmp");
+            Unfinished.add(tmp);
             try (OutputStream out = Files.newOutputStream(tmp)) {
                 writer.write(out);
             }
@@ -95,7 +96,42 @@ public final class AtomicFiles {
                 } catch (IOException ignored) {
                     // best effort
                 }
+                Unfinished.remove(tmp);
             }
+        }
+    }
+
+    /**
+     * The temporaries being written now, deleted by a shutdown hook when the process is stopped (Ctrl-C, SIGTERM) in
+     * the middle of a write: a stopped command leaves its output as it was, without ".NAME.123.tmp" litter beside it.
+     * A process killed outright (SIGKILL) runs no hook; {@link #deleteTemporaries} cleans up after that where a
+     * command knows its files.
+     */
+    private static final class Unfinished {
+        private static final java.util.Set<Path> PATHS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+        static {
+            try {
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    for (Path p : PATHS) {
+                        try {
+                            Files.deleteIfExists(p);
+                        } catch (IOException | RuntimeException ignored) {
+                            // best effort: the process is ending
+                        }
+                    }
+                }, "nclab-unfinished-writes"));
+            } catch (IllegalStateException shuttingDown) {
+                // a first write while the process already ends: nothing left to stop it midway
+            }
+        }
+
+        static void add(Path tmp) {
+            PATHS.add(tmp);
+        }
+
+        static void remove(Path tmp) {
+            PATHS.remove(tmp);
         }
     }
 

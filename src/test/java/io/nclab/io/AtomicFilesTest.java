@@ -125,6 +125,52 @@ class AtomicFilesTest {
         }
     }
 
+    /** Starts writing {@code args[0]} through AtomicFiles, says so on standard output, and never finishes. */
+    public static final class WriteForever {
+        public static void main(String[] args) {
+            AtomicFiles.write(Path.of(args[0]), out -> {
+                out.write("partial\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                out.flush();
+                System.out.println("writing");
+                System.out.flush();
+                while (true) {
+                    try {
+                        Thread.sleep(1000);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+        }
+    }
+
+    /**
+     * A process stopped (SIGTERM, as Ctrl-C's SIGINT) in the middle of a write leaves no temporary beside the file,
+     * and the file as it was.
+     */
+    @Test
+    void aStoppedWriteLeavesNoTemporary() throws Exception {
+        Path target = Files.writeString(dir.resolve("kept.json"), "before\n");
+        Process p = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-cp",
+                System.getProperty("java.class.path"), WriteForever.class.getName(), target.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+                java.nio.charset.StandardCharsets.UTF_8))) {
+            assertEquals("writing", r.readLine());
+            try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+                assertEquals(2, s.count(), "the temporary exists while the write goes on");
+            }
+            p.destroy(); // SIGTERM: the shutdown hooks run
+            assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+        } finally {
+            p.destroyForcibly();
+        }
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            assertEquals(java.util.List.of(target), s.toList());
+        }
+        assertEquals("before\n", Files.readString(target));
+    }
+
     /**
      * /dev/stdout of a process whose output goes to a file is that file, open: it is written through (appended),
      * not replaced by a rename, which would lose the lines printed before and after it.
