@@ -17,6 +17,9 @@ public final class IoErrors {
     private IoErrors() {}
 
     public static String reason(IOException e) {
+        if (e instanceof javax.imageio.IIOException && e.getCause() instanceof IOException cause) {
+            return reason(cause); // ImageIO's own words ("I/O error writing PNG file!") hide the system's
+        }
         if (e instanceof AccessDeniedException) {
             return "permission denied";
         }

@@ -277,6 +277,20 @@ class AtomicFilesTest {
         // a text read of a binary file: not Java's "Input length = 1"
         assertEquals("not UTF-8 text (a binary file, or a damaged one)",
                 IoErrors.reason(new java.nio.charset.MalformedInputException(1)));
+        // ImageIO wraps the system's reason in its own words
+        assertEquals("No space left on device", IoErrors.reason(new javax.imageio.IIOException(
+                "I/O error writing PNG file!", new java.io.IOException("No space left on device"))));
+    }
+
+    /** A figure that cannot be written says why in the system's words (a full disk), not ImageIO's. */
+    @Test
+    void aFullDiskSaysSoForAFigure() {
+        Assumptions.assumeTrue(Files.exists(Path.of("/dev/full")), "no /dev/full here");
+        java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(400, 300,
+                java.awt.image.BufferedImage.TYPE_INT_RGB);
+        io.nclab.UserError e = org.junit.jupiter.api.Assertions.assertThrows(io.nclab.UserError.class,
+                () -> AtomicFiles.write(Path.of("/dev/full"), out -> javax.imageio.ImageIO.write(image, "png", out)));
+        assertEquals("cannot write /dev/full: No space left on device", e.getMessage());
     }
 
     /** A failed write into a folder takes back what it added there, and nothing that was there before. */
