@@ -46,7 +46,11 @@ public final class CurvatureFigures {
                 + ": smallest eigenvalue of the Hessian of L(z, y_k)", "p_k = softmax(z)_k  (log scale)", "λ_min(∇²_z L)", drawn);
         caption(chart, series, drawn, "convexity.csv");
         Charts.logX(chart);
-        Charts.verticalMarker(chart, 0.21, "p_k = 0.21, the paper's sufficient bound");
+        // the losses paper's region of convexity for focal loss (its appendix); the other losses have no such bound
+        if (reports.stream().anyMatch(r -> r.loss().startsWith("focal"))) {
+            Charts.verticalMarker(chart, 0.21, "p_k = 0.21, the losses paper's bound above which focal loss"
+                    + " is convex");
+        }
         List<Path> written = new ArrayList<>(Charts.save(dir.resolve("convexity"), chart, 900, 560));
         Path csv = dir.resolve("convexity.csv");
         Csv.write(csv, List.of("loss", "classes", "p_k", "min_eigenvalue"), rows);

@@ -151,6 +151,8 @@ public final class Charts {
             for (int i = 0; i < in.x().length; i++) {
                 if (Double.isFinite(in.x()[i]) && Double.isFinite(in.y()[i])) {
                     xy.add(in.x()[i], in.y()[i]);
+                } else if (Double.isFinite(in.x()[i]) && !in.points()) {
+                    xy.add(in.x()[i], null); // a point with no value breaks the line: nothing is drawn across it
                 }
             }
             data.addSeries(xy);
@@ -195,25 +197,44 @@ public final class Charts {
         YIntervalSeriesCollection data = new YIntervalSeriesCollection();
         DeviationRenderer renderer = new DeviationRenderer(true, false);
         renderer.setAlpha(0.18f);
-        for (int s = 0; s < bands.size(); s++) {
-            Band b = bands.get(s);
-            YIntervalSeries series = new YIntervalSeries(b.name(), false, true);
+        int s = 0;
+        for (int band = 0; band < bands.size(); band++) {
+            Band b = bands.get(band);
+            // a point with no value (a metric undefined at that step) cuts the curve: each stretch of values is its
+            // own series in the band's colour, named once in the legend, so that no line or band bridges the gap
+            List<YIntervalSeries> parts = new ArrayList<>();
+            YIntervalSeries part = null;
+            int points = 0;
             for (int i = 0; i < b.x().length; i++) {
                 if (Double.isFinite(b.x()[i]) && Double.isFinite(b.mid()[i]) && Double.isFinite(b.lo()[i])
                         && Double.isFinite(b.hi()[i])) {
-                    series.add(b.x()[i], b.mid()[i], b.lo()[i], b.hi()[i]);
+                    if (part == null) {
+                        part = new YIntervalSeries(parts.isEmpty() ? b.name() : b.name() + " (part " + (parts.size()
+                                + 1) + ")", false, true);
+                        parts.add(part);
+                    }
+                    part.add(b.x()[i], b.mid()[i], b.lo()[i], b.hi()[i]);
+                    points++;
+                } else if (Double.isFinite(b.x()[i])) {
+                    part = null;
                 }
             }
-            data.addSeries(series);
-            Color c = SERIES[s % SERIES.length];
-            renderer.setSeriesPaint(s, c);
-            renderer.setSeriesFillPaint(s, c);
-            renderer.setSeriesStroke(s, new BasicStroke(2.2f));
-            // a sparsely logged curve (a few probes, a UFM trajectory every 50 iterations) shows where its points
-            // are, so that a straight line between two of them is not read as measured
-            if (series.getItemCount() <= SPARSE_POINTS) {
-                renderer.setSeriesShapesVisible(s, true);
-                renderer.setSeriesShape(s, new java.awt.geom.Ellipse2D.Double(-3.5, -3.5, 7, 7));
+            if (parts.isEmpty()) {
+                parts.add(new YIntervalSeries(b.name(), false, true)); // named in the legend all the same
+            }
+            Color c = SERIES[band % SERIES.length];
+            for (int p = 0; p < parts.size(); p++, s++) {
+                data.addSeries(parts.get(p));
+                renderer.setSeriesPaint(s, c);
+                renderer.setSeriesFillPaint(s, c);
+                renderer.setSeriesStroke(s, new BasicStroke(2.2f));
+                renderer.setSeriesVisibleInLegend(s, p == 0);
+                // a sparsely logged curve (a few probes, a UFM trajectory every 50 iterations) shows where its points
+                // are, so that a straight line between two of them is not read as measured; so does a lone point
+                if (points <= SPARSE_POINTS || parts.get(p).getItemCount() == 1) {
+                    renderer.setSeriesShapesVisible(s, true);
+                    renderer.setSeriesShape(s, new java.awt.geom.Ellipse2D.Double(-3.5, -3.5, 7, 7));
+                }
             }
         }
         NumberAxis x = axis(xLabel);
@@ -446,10 +467,30 @@ public final class Charts {
         return chart;
     }
 
-    /** Puts the chart's y axis on a log scale (values ≤ 0 are left out by JFreeChart). */
+    /**
+     * Puts the chart's y axis on a log scale. Values ≤ 0 cannot be drawn there: they are left out, and a line under
+     * the title says how many.
+     */
     public static JFreeChart logY(JFreeChart chart) {
         XYPlot plot = chart.getXYPlot();
         plot.setRangeAxis(logAxis(plot.getRangeAxis().getLabel()));
+        int left = 0;
+        for (int d = 0; d < plot.getDatasetCount(); d++) {
+            org.jfree.data.xy.XYDataset data = plot.getDataset(d);
+            for (int s = 0; data != null && s < data.getSeriesCount(); s++) {
+                for (int i = 0; i < data.getItemCount(s); i++) {
+                    double y = data.getYValue(s, i);
+                    left += Double.isFinite(y) && y <= 0 ? 1 : 0;
+                }
+            }
+        }
+        if (left > 0) {
+            org.jfree.chart.title.TextTitle note = new org.jfree.chart.title.TextTitle(String.format(
+                    java.util.Locale.ROOT, "%,d value%s ≤ 0 left out of the log scale", left, left == 1 ? "" : "s"),
+                    TICK);
+            note.setPaint(Color.DARK_GRAY);
+            chart.addSubtitle(0, note);
+        }
         return chart;
     }
 
@@ -471,6 +512,53 @@ public final class Charts {
 
         DecadeLogAxis(String label) {
             super(label);
+        }
+
+        /**
+         * The range of the positive values drawn against this axis, with a margin of 4% of it (in decades) on each
+         * side, or a fifth of a decade around a single value: JFreeChart's own range reached down to 1e-100 for a
+         * value ≤ 0 (which a log scale cannot show), squashing every curve to a line at the top, and cut the end
+         * markers in half.
+         */
+        @Override
+        protected void autoAdjustRange() {
+            double[] r = positiveRange();
+            if (r == null) {
+                super.autoAdjustRange();
+                return;
+            }
+            double a = Math.log10(r[0]);
+            double b = Math.log10(r[1]);
+            double margin = b - a < 1e-9 ? 0.1 : 0.04 * (b - a);
+            setRange(new org.jfree.data.Range(Math.pow(10, a - margin), Math.pow(10, b + margin)), false, false);
+        }
+
+        /** The smallest and largest finite positive values the plot draws against this axis, or null. */
+        private double[] positiveRange() {
+            if (!(getPlot() instanceof XYPlot plot)) {
+                return null;
+            }
+            boolean domain = plot.getDomainAxisIndex(this) >= 0;
+            double lo = Double.POSITIVE_INFINITY;
+            double hi = 0;
+            for (int d = 0; d < plot.getDatasetCount(); d++) {
+                org.jfree.data.xy.XYDataset data = plot.getDataset(d);
+                for (int s = 0; data != null && s < data.getSeriesCount(); s++) {
+                    for (int i = 0; i < data.getItemCount(s); i++) {
+                        double[] v = domain ? new double[] {data.getXValue(s, i)}
+                                : data instanceof org.jfree.data.xy.IntervalXYDataset in
+                                ? new double[] {in.getYValue(s, i), in.getStartYValue(s, i), in.getEndYValue(s, i)}
+                                : new double[] {data.getYValue(s, i)};
+                        for (double x : v) {
+                            if (Double.isFinite(x) && x > 0) {
+                                lo = Math.min(lo, x);
+                                hi = Math.max(hi, x);
+                            }
+                        }
+                    }
+                }
+            }
+            return hi > 0 ? new double[] {lo, hi} : null;
         }
 
         @Override
@@ -871,11 +959,99 @@ public final class Charts {
     }
 
     private static NumberAxis axis(String label) {
-        NumberAxis a = new NumberAxis(label);
+        NumberAxis a = new ReadableAxis(label);
         a.setAutoRangeIncludesZero(false);
         a.setLabelFont(LABEL);
         a.setTickLabelFont(TICK);
         return a;
+    }
+
+    /**
+     * A linear axis with ticks at 1, 2, 2.5 or 5 × 10^k at any scale, labelled as the log axes are (0.25, 1.5e5,
+     * -5e-9), whose range never shrinks to a point: values that are all the same (one probe, a metric constant to the
+     * last digit) get ±5% around them (±1 around 0), where JFreeChart's own range of 1e-8 gave ten labels reading
+     * "8.04E1" alike.
+     */
+    static final class ReadableAxis extends NumberAxis {
+        private static final long serialVersionUID = 1L;
+
+        /** At most this many tick spacings along the axis: JFreeChart's own choice packs them a label apart. */
+        private static final int MAX_TICKS = 10;
+
+        ReadableAxis(String label) {
+            super(label);
+            setStandardTickUnits(TICK_UNITS);
+        }
+
+        @Override
+        protected void selectAutoTickUnit(Graphics2D g2, Rectangle2D dataArea, RectangleEdge edge) {
+            super.selectAutoTickUnit(g2, dataArea, edge);
+            org.jfree.chart.axis.NumberTickUnit unit = getTickUnit();
+            for (int i = 0; i < 100 && getRange().getLength() / unit.getSize() > MAX_TICKS; i++) {
+                if (!(getStandardTickUnits().getLargerTickUnit(unit) instanceof org.jfree.chart.axis.NumberTickUnit
+                        larger) || larger.getSize() <= unit.getSize()) {
+                    break;
+                }
+                unit = larger;
+            }
+            setTickUnit(unit, false, false);
+        }
+
+        @Override
+        protected void autoAdjustRange() {
+            super.autoAdjustRange();
+            if (!(getPlot() instanceof org.jfree.chart.plot.ValueAxisPlot plot)) {
+                return;
+            }
+            org.jfree.data.Range data = plot.getDataRange(this);
+            if (data == null) {
+                return;
+            }
+            double size = Math.max(Math.abs(data.getLowerBound()), Math.abs(data.getUpperBound()));
+            if (Double.isFinite(size) && data.getLength() <= 1e-9 * size || size == 0) {
+                double half = size > 0 ? 0.05 * size : 1;
+                setRange(new org.jfree.data.Range(data.getCentralValue() - half, data.getCentralValue() + half), false,
+                        false);
+            }
+        }
+    }
+
+    /** Tick spacings m × 10^k (m = 1, 2, 2.5, 5) from 1e-100 to 5e100, each labelled by {@link #tickLabel}. */
+    private static final org.jfree.chart.axis.TickUnits TICK_UNITS = new org.jfree.chart.axis.TickUnits();
+
+    static {
+        for (int k = -100; k <= 100; k++) {
+            for (double m : new double[] {1, 2, 2.5, 5}) {
+                double step = Double.parseDouble(m + "e" + k);
+                TICK_UNITS.add(new org.jfree.chart.axis.NumberTickUnit(step, new java.text.NumberFormat() {
+                    private static final long serialVersionUID = 1L;
+
+                    @Override
+                    public StringBuffer format(double v, StringBuffer to, java.text.FieldPosition at) {
+                        return to.append(tickLabel(v, step));
+                    }
+
+                    @Override
+                    public StringBuffer format(long v, StringBuffer to, java.text.FieldPosition at) {
+                        return to.append(tickLabel(v, step));
+                    }
+
+                    @Override
+                    public Number parse(String text, java.text.ParsePosition at) {
+                        return null;
+                    }
+                }));
+            }
+        }
+    }
+
+    /** A linear axis' tick label: as many digits as the spacing needs, exponents as on the log axes, 0 as 0. */
+    static String tickLabel(double v, double step) {
+        if (Math.abs(v) < step * 1e-6) {
+            return "0"; // a multiple of the step that rounding left at 1e-17
+        }
+        String s = DecadeLogAxis.format(Math.abs(v), step);
+        return v < 0 ? "-" + s : s;
     }
 
     private static JFreeChart styled(JFreeChart chart) {

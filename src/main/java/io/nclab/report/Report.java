@@ -231,9 +231,30 @@ public final class Report {
 
     private static String cell(double v, boolean percent) {
         if (!Double.isFinite(v)) {
-            return "";
+            return "–"; // no value (a theory that predicts none, a metric undefined there)
         }
         return percent ? String.format(Locale.ROOT, "%.2f", 100 * v) : io.nclab.io.Csv.significant(v, 4);
+    }
+
+    /**
+     * A mean and its standard deviation over seeds, "0.0870 ± 0.0042": the deviation to two significant digits and
+     * the mean to the same decimal place, so the spread never shows more digits than the mean it qualifies. A spread
+     * below the mean's sixth significant digit (seeds that agree to round-off) is written on its own, "0.5 ± 1e-17";
+     * percentages get two decimals both.
+     */
+    static String meanAndSpread(double mean, double sd, boolean percent) {
+        if (percent || !Double.isFinite(mean) || !Double.isFinite(sd) || sd <= 0 || mean == 0) {
+            return cell(mean, percent) + (Double.isFinite(sd) ? " ± " + cell(sd, percent) : "");
+        }
+        int decimals = Math.max(0, 1 - (int) Math.floor(Math.log10(sd)));
+        if (decimals > 5 - (int) Math.floor(Math.log10(Math.abs(mean)))) {
+            return cell(mean, false) + " ± " + io.nclab.io.Csv.significant(sd, 2);
+        }
+        return fixed(mean, decimals) + " ± " + fixed(sd, decimals);
+    }
+
+    private static String fixed(double v, int decimals) {
+        return new java.math.BigDecimal(v).setScale(decimals, java.math.RoundingMode.HALF_EVEN).toPlainString();
     }
 
     private static List<String> finals(SweepData d) {
@@ -262,8 +283,8 @@ public final class Report {
             for (String k : keys) {
                 double[] s = SweepData.stats(runs, k);
                 boolean pct = k.contains("accuracy");
-                t.append("<td>").append(cell(s[0], pct)).append(runs.size() > 1 && Double.isFinite(s[3]) ? " ± " + cell(s[3], pct) : "")
-                        .append("</td>");
+                t.append("<td>").append(runs.size() > 1 && Double.isFinite(s[3]) ? meanAndSpread(s[0], s[3], pct)
+                        : cell(s[0], pct)).append("</td>");
             }
             t.append("</tr>\n");
         }

@@ -226,7 +226,7 @@ public final class SweepFigures {
                         + seedsNote(d) + "." + leftOut(d), objective, 2));
         List<JFreeChart> collapse = new ArrayList<>();
         if (!gaps.isEmpty()) {
-            collapse.add(curve("Relative gap to the theory's optimum", "iteration", "(f − f*) / |f*|, log scale", gaps,
+            collapse.add(curve("Relative gap to the theory's optimum", "iteration", "|f − f*| / |f*|, log scale", gaps,
                     "relative_gap", 1, true));
         }
         for (String[] m : NC) {
@@ -235,12 +235,17 @@ public final class SweepFigures {
             }
         }
         figures.add(save(out, "ufm-collapse", "UFM: distance to the optimum and Neural Collapse per iteration" + at,
-                "Relative gap (f − f*)/|f*| to the theory's optimum (for the losses it predicts) and NC1-NC3 against"
+                "Relative gap |f − f*|/|f*| to the theory's optimum (for the losses it predicts) and NC1-NC3 against"
                         + " iterations, one line per loss, log scales; the summary above says whether every loss reached"
-                        + " the optimum and collapsed." + leftOut(d), collapse, 2));
+                        + " the optimum and collapsed. A solver can end a few rounding errors below f* (a negative gap in"
+                        + " the tables), hence the absolute value; gaps below 1e-16, where float64 cannot tell f from f*,"
+                        + " are drawn at 1e-16." + leftOut(d), collapse, 2));
     }
 
-    /** The runs with a probe "relative_gap" added: (f − f*)/|f*|, floored at 1e-16 for a log axis. */
+    /**
+     * The runs with a probe "relative_gap" added: |f − f*|/|f*| (a solver may end a few ε below f*), at least 1e-16
+     * for a log axis.
+     */
     private static List<SweepData.Run> gapRuns(List<SweepData.Run> runs, double theory) {
         List<SweepData.Run> out = new ArrayList<>();
         for (SweepData.Run r : runs) {
@@ -250,7 +255,8 @@ public final class SweepFigures {
             }
             double[][] gap = {f[0], new double[f[1].length]};
             for (int i = 0; i < f[1].length; i++) {
-                gap[1][i] = Math.max(1e-16, (f[1][i] - theory) / Math.max(Math.abs(theory), Double.MIN_NORMAL));
+                gap[1][i] = Math.max(1e-16, Math.abs(f[1][i] - theory) / Math.max(Math.abs(theory),
+                        Double.MIN_NORMAL));
             }
             Map<String, double[][]> probes = new LinkedHashMap<>(r.probes());
             probes.put("relative_gap", gap);
@@ -385,11 +391,15 @@ public final class SweepFigures {
     private static Figure spread(SweepData d, Path out, String x, String y, Map<String, Object> rest, String key) {
         String[] xs = names(d.values(x));
         String[] ys = names(d.values(y));
-        List<JFreeChart> charts = new ArrayList<>();
+        Map<String, double[][]> grids = new LinkedHashMap<>();
         for (String loss : d.losses()) {
-            charts.add(Charts.cellMap(label(loss), x, xs, y, ys, "std of test accuracy (%)",
-                    grid(d, loss, x, y, rest, key, 100, false, 3), 2, false));
+            grids.put(loss, grid(d, loss, x, y, rest, key, 100, false, 3));
         }
+        // one colour scale for every loss: the caption compares their spreads
+        double[] range = sharedRange(grids.values());
+        List<JFreeChart> charts = new ArrayList<>();
+        grids.forEach((loss, z) -> charts.add(Charts.cellMap(label(loss), x, xs, y, ys, "std of test accuracy (%)", z,
+                2, false, range[0], range[1])));
         return save(out, "map-seed-spread", "Spread of test accuracy over seeds",
                 "Standard deviation over " + d.seedCount() + " seeds of the test accuracy, per loss: differences between"
                         + " losses smaller than this are within the noise of the seed.", charts, d.losses().size());

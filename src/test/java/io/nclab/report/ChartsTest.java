@@ -166,6 +166,66 @@ class ChartsTest {
         assertEquals("2.5e5", Charts.DecadeLogAxis.format(2.5e5));
     }
 
+    /**
+     * A curve of one value (a run with one probe, a metric constant to the last digit) gets a readable linear axis:
+     * distinct labels around the value, not ten labels reading "8.04E1"; all zeros get -1..1; round-off around zero
+     * is labelled 2e-9, never in Java's E-notation, and no axis gets more than eleven labels.
+     */
+    @Test
+    void aSingleValueGetsAReadableAxis() {
+        double[] x = {1};
+        double[] v = {80.4};
+        List<String> labels = yTickLabels(Charts.bandChart("accuracy", "epoch", "%", List.of(
+                new Charts.Band("ce", x, v, v, v))));
+        assertTrue(labels.size() >= 3 && labels.size() <= 11, labels.toString());
+        assertEquals(labels.size(), new java.util.HashSet<>(labels).size(), "distinct: " + labels);
+        assertTrue(labels.contains("80"), labels.toString());
+        List<String> zero = yTickLabels(Charts.lineChart("z", "x", "y", List.of(Charts.Series.line("ce",
+                new double[] {1, 2}, new double[] {0, 0}))));
+        assertTrue(zero.containsAll(List.of("-1", "0", "1")), zero.toString());
+        for (String l : zero) {
+            assertTrue(Math.abs(Double.parseDouble(l)) <= 1, zero.toString());
+        }
+        List<String> roundOff = yTickLabels(Charts.lineChart("e", "p", "λ", List.of(Charts.Series.points("ce",
+                new double[] {1, 2, 3}, new double[] {1e-17, -2e-17, 0}))));
+        assertTrue(roundOff.size() <= 11, roundOff.toString());
+        for (String l : roundOff) {
+            assertFalse(l.contains("E"), roundOff.toString());
+        }
+        assertEquals("-5e-9", Charts.tickLabel(-5e-9, 1e-9));
+        assertEquals("0", Charts.tickLabel(1e-25, 0.5));
+        assertEquals("0.25", Charts.tickLabel(0.25, 0.25));
+        assertEquals("-1.5", Charts.tickLabel(-1.5, 0.5));
+    }
+
+    /**
+     * A log axis spans the positive values only, says how many values ≤ 0 it leaves out, and a NaN breaks a curve
+     * instead of being bridged.
+     */
+    @Test
+    void aLogAxisLeavesOutWhatItCannotShowAndSaysSo() {
+        double[] x = {0, 1, 2, 3};
+        double[] y = {1.8, 0, 0.72, 0.68};
+        org.jfree.chart.JFreeChart c = Charts.logY(Charts.bandChart("NC3", "epoch", "NC3", List.of(
+                new Charts.Band("ce", x, y, y, y))));
+        List<String> labels = yTickLabels(c);
+        for (String l : labels) {
+            double v = Double.parseDouble(l);
+            assertTrue(v > 0.5 && v < 2.5, "the range follows the positive values, not 1e-100: " + labels);
+        }
+        assertTrue(c.getSubtitles().stream().anyMatch(t -> t instanceof org.jfree.chart.title.TextTitle tt
+                && tt.getText().equals("1 value ≤ 0 left out of the log scale")), "a note says so");
+        // a NaN in the middle: two stretches, one legend entry
+        double[] gap = {1.8, 1.7, Double.NaN, 0.7};
+        org.jfree.chart.JFreeChart b = Charts.bandChart("NC1", "epoch", "NC1", List.of(new Charts.Band("ce", x, gap,
+                gap, gap)));
+        assertEquals(2, b.getXYPlot().getDataset().getSeriesCount());
+        assertEquals(1, b.getXYPlot().getLegendItems().getItemCount());
+        org.jfree.chart.JFreeChart l = Charts.lineChart("NC1", "epoch", "NC1", List.of(Charts.Series.line("ce", x,
+                gap)));
+        assertTrue(Double.isNaN(l.getXYPlot().getDataset().getYValue(0, 2)), "the line breaks at the NaN");
+    }
+
     /** Pixels of the chart drawn at 500 × 320 in the colour of its first series (#1f77b4, to within 40 per channel). */
     private static int firstSeriesPixels(org.jfree.chart.JFreeChart chart) {
         BufferedImage img = new BufferedImage(500, 320, BufferedImage.TYPE_INT_RGB);

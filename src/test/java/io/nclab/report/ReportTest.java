@@ -350,4 +350,14 @@ public class ReportTest {
                     s.body());
         }
     }
+    /** A spread over seeds never shows more digits than the mean it qualifies. */
+    @Test
+    void aMeanAndItsSpreadShareTheirDecimals() {
+        assertEquals("0.0870 ± 0.0042", Report.meanAndSpread(0.087, 0.004243, false));
+        assertEquals("1.2346 ± 0.0042", Report.meanAndSpread(1.234567, 0.004243, false));
+        assertEquals("0.116 ± 0", Report.meanAndSpread(0.116, 0, false));
+        assertEquals("0.5 ± 1e-17", Report.meanAndSpread(0.5, 1e-17, false));
+        assertEquals("81.20 ± 0.42", Report.meanAndSpread(0.812, 0.0042, true));
+        assertEquals("123 ± 35", Report.meanAndSpread(123.4, 35.2, false));
+    }
 }
