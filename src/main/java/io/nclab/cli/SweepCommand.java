@@ -90,19 +90,26 @@ public final class SweepCommand implements Callable<Integer> {
         int[] wt = execution(workers, threads, fromFile, before);
         int w = wt[0];
         int t = wt[1];
+        if (before[1] > 0 && t != before[1]) {
+            // results depend on the thread count: the continued sweep is no longer the one an uninterrupted run gives
+            System.err.println("note: this sweep's runs so far ran on " + before[1] + " thread" + (before[1] == 1 ? ""
+                    : "s") + " each; the rest run on " + t + ", so their numbers can differ in the last digits from an"
+                    + " uninterrupted sweep's (--threads " + before[1] + " keeps them alike)");
+        }
         Sweep.Outcome o = new Sweep(dir, spec, child, System.err).run(w, t);
         return report(dir, o, json);
     }
 
     /**
-     * Workers and threads: given, else the sweep file's, else the stored ones ({0, 0} where absent); a stored
-     * thread count is kept only for the same number of workers (it was their share of the cores).
+     * Workers and threads: given, else the sweep file's, else the stored ones ({0, 0} where absent). A stored thread
+     * count is kept with other workers too: a run's numbers depend on its thread count, so a continued sweep gives the
+     * runs an uninterrupted one would (an audit found a restart with --workers 1 running the rest on 2 threads).
      */
     static int[] execution(Integer workers, Integer threads, int[] fromFile, int[] before) {
         int w = workers != null ? workers : fromFile[0] > 0 ? fromFile[0] : before[0] > 0 ? before[0] : 1;
         // --threads 0: the default share, as train's 0 is every core (a lone run's share)
         int t = threads != null && threads != 0 ? threads : fromFile[1] > 0 ? fromFile[1]
-                : before[1] > 0 && before[0] == w ? before[1] : Sweep.threadsPerRun(w);
+                : before[1] > 0 ? before[1] : Sweep.threadsPerRun(w);
         return new int[] {w, t};
     }
 

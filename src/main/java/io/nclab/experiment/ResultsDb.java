@@ -384,13 +384,15 @@ public final class ResultsDb implements AutoCloseable {
     }
 
     /** Marks a run as started now (one more attempt) with its exact command line. */
-    public void markRunning(String runId, String started, String commandLine) {
+    public void markRunning(String runId, String started, String commandLine, boolean resumed) {
         transaction(() -> {
             // The first attempt's command line is the run's: a resumed attempt's (--resume DIR) says nothing
-            // of the settings, and its stderr.log keeps every attempt's own line.
+            // of the settings, and its stderr.log keeps every attempt's own line. An attempt that starts the run
+            // over (nothing to resume) is the run: its line replaces the earlier one, which may have asked for
+            // another thread count.
             try (PreparedStatement p = db.prepareStatement("UPDATE runs SET status = 'running', started = ?,"
-                    + " finished = NULL, attempts = attempts + 1, command_line = COALESCE(command_line, ?),"
-                    + " error = NULL WHERE run_id = ?")) {
+                    + " finished = NULL, attempts = attempts + 1, command_line = "
+                    + (resumed ? "COALESCE(command_line, ?)" : "?") + ", error = NULL WHERE run_id = ?")) {
                 p.setString(1, started);
                 p.setString(2, commandLine);
                 p.setString(3, runId);

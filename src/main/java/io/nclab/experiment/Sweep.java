@@ -303,7 +303,7 @@ public final class Sweep {
             throw new UserError("cannot prepare run directory " + runDir + ": " + IoErrors.reason(e));
         }
         synchronized (db) {
-            db.markRunning(r.id(), Instant.now().toString(), shown);
+            db.markRunning(r.id(), Instant.now().toString(), shown, resume);
         }
         long t0 = System.nanoTime();
         ProcessBuilder pb = new ProcessBuilder(cmd)

@@ -199,6 +199,23 @@ class SweepTest {
      * wherever `results` is started from: the database's run_dir may be relative to where an older sweep was
      * started (an audit saw "running" from another directory), so the run's folder is looked for beside the database.
      */
+    /**
+     * A run's recorded command line is its first attempt's while later attempts resume it (their --resume line says
+     * nothing of the settings), and an attempt that starts it over replaces it: it may run on another thread count.
+     */
+    @Test
+    void aRunStartedOverRecordsItsOwnCommandLine() throws Exception {
+        RunSpec r = new RunSpec("ce-s0", "ce", 0, Map.of(), List.of());
+        try (ResultsDb db = ResultsDb.open(tmp.resolve("cl").resolve(ResultsDb.FILE))) {
+            db.register("train", List.of(r), Map.of(), tmp.resolve("cl/runs"));
+            db.markRunning(r.id(), "2026-11-24T00:00:00Z", "nclab train --threads 1", false);
+            db.markRunning(r.id(), "2026-11-24T00:01:00Z", "nclab train --resume runs/ce-s0 --threads 1", true);
+            assertEquals("nclab train --threads 1", db.runs(null).get(0).get("command_line"));
+            db.markRunning(r.id(), "2026-11-24T00:02:00Z", "nclab train --threads 2", false);
+            assertEquals("nclab train --threads 2", db.runs(null).get(0).get("command_line"));
+        }
+    }
+
     @Test
     void aRunsShownStatusDoesNotDependOnTheCurrentDirectory() throws Exception {
         Path dir = tmp.resolve("moved");
@@ -212,7 +229,7 @@ class SweepTest {
             try (ResultsDb db = ResultsDb.open(dir.resolve(ResultsDb.FILE))) {
                 // as an older nclab stored it: relative to a directory the reader is not in
                 db.register("train", List.of(r), Map.of(), Path.of("no-such-dir/sweeps/moved/runs"));
-                db.markRunning(r.id(), "2026-11-24T00:00:00Z", "./nclab train ...");
+                db.markRunning(r.id(), "2026-11-24T00:00:00Z", "./nclab train ...", false);
             }
             for (long pid : new long[] {gone.pid(), live.pid()}) {
                 io.nclab.io.Json.writePretty(lock, Map.of("child_pid", pid));

@@ -75,7 +75,7 @@ class FinalFiguresTest {
             }
             List<Map<String, Double>> rows = new ArrayList<>();
             rows.add(Map.of("epoch", 1.0, "nc1", 1.0 / d, "train_accuracy", 0.9));
-            db.markRunning(r.id(), "2026-01-01T00:00:00Z", "nclab train --feature-dim " + d);
+            db.markRunning(r.id(), "2026-01-01T00:00:00Z", "nclab train --feature-dim " + d, false);
             db.recordFinished(new ResultsDb.Finished(r.id(), true, "2026-01-01T00:01:00Z", 60, 0,
                     Map.of("final_nc1", 1.0 / d), new ProbeTable("epoch", rows), null));
         }

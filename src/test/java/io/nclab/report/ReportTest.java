@@ -62,7 +62,7 @@ public class ReportTest {
             result.put("test_accuracy", test);
             result.put("final_train_accuracy", Math.min(1, test + 0.2));
             result.put("final_nc1", rows.get(epochs - 1).get("nc1"));
-            db.markRunning(r.id(), "2026-01-01T00:00:00Z", "nclab train " + String.join(" ", r.args()));
+            db.markRunning(r.id(), "2026-01-01T00:00:00Z", "nclab train " + String.join(" ", r.args()), false);
             db.recordFinished(new ResultsDb.Finished(r.id(), true, "2026-01-01T00:01:00Z", 60, 0, result,
                     new ProbeTable("epoch", rows), null));
         }
@@ -128,7 +128,7 @@ public class ReportTest {
                 row.put("nc1", 1.0 / (1 + i));
                 rows.add(row);
             }
-            db.markRunning(r.id(), "2026-01-01T00:00:00Z", "nclab ufm");
+            db.markRunning(r.id(), "2026-01-01T00:00:00Z", "nclab ufm", false);
             db.recordFinished(new ResultsDb.Finished(r.id(), true, "2026-01-01T00:01:00Z", 1, 0, result,
                     new ProbeTable("iteration", rows), null));
         }
@@ -206,7 +206,7 @@ public class ReportTest {
                 Files.writeString(dir.resolve(r.id()).resolve("data.json"), "{\"classes\": 10, \"test_per_class\": ["
                         + String.join(", ", java.util.Collections.nCopies(10, "" + testImages / 10)) + "]}");
             }
-            db.markRunning(r.id(), "2026-01-01T00:00:00Z", "nclab train " + String.join(" ", r.args()));
+            db.markRunning(r.id(), "2026-01-01T00:00:00Z", "nclab train " + String.join(" ", r.args()), false);
             db.recordFinished(new ResultsDb.Finished(r.id(), true, "2026-01-01T00:01:00Z", 60, 0,
                     Map.of("test_accuracy", v[0], "final_train_accuracy", v[1]),
                     new ProbeTable("epoch", List.of(Map.of("epoch", 1.0, "test_accuracy", v[0]))), null));
@@ -327,7 +327,7 @@ public class ReportTest {
                 if (i >= 3) {
                     continue; // pending
                 }
-                db.markRunning(r.id(), "2026-01-01T00:00:00Z", "nclab train " + String.join(" ", r.args()));
+                db.markRunning(r.id(), "2026-01-01T00:00:00Z", "nclab train " + String.join(" ", r.args()), false);
                 List<Map<String, Double>> rows = List.of(Map.of("epoch", 1.0, "nc1", 1.0, "test_accuracy", 0.8));
                 boolean ok = i != 1;
                 db.recordFinished(new ResultsDb.Finished(r.id(), ok, "2026-01-01T00:01:00Z", 60, ok ? 0 : 1,
