@@ -41,9 +41,12 @@ final class Checkpoints {
         this.keep = keep;
     }
 
-    /** The run's position and history, as {@code state.json} holds it. */
+    /**
+     * The run's position and history, as {@code state.json} holds it, and the settings its epochs so far were trained
+     * with ({@link Trainer#trainedWith}; null in checkpoints of nclab before they were kept).
+     */
     record State(int epoch, double bestValAccuracy, int bestEpoch, double testAtBest,
-            List<Map<String, Object>> rows, List<Map<String, Object>> timing) {}
+            List<Map<String, Object>> rows, List<Map<String, Object>> timing, Map<String, Object> settings) {}
 
     /**
      * Writes checkpoint {@code epoch-NNNN} (model, optimiser state, then {@code state.json}) and drops the oldest past
@@ -104,6 +107,24 @@ final class Checkpoints {
         }
     }
 
+    /**
+     * The settings the newest checkpoint whose state can be read was trained with (null where none keeps them): read
+     * before any weights are, so that a setting edited in config.json is named as such rather than reported as a
+     * checkpoint that does not fit the network.
+     */
+    Map<String, Object> latestSettings() {
+        List<Path> all = list();
+        for (int i = all.size() - 1; i >= 0; i--) {
+            try {
+                State s = Json.MAPPER.readValue(all.get(i).resolve(STATE).toFile(), new TypeReference<State>() {});
+                return s.settings();
+            } catch (IOException | RuntimeException unreadable) {
+                // a damaged state: restoring reports it, and the checkpoint before it is tried
+            }
+        }
+        return null;
+    }
+
     /** Loads the newest checkpoint into the network and optimiser; null when there is none. */
     State restoreLatest(Network net, Optimizer optimizer, NDManager manager) {
         List<Path> all = list();
@@ -140,7 +161,7 @@ final class Checkpoints {
                         + s.epoch() + ", best epoch " + s.bestEpoch() + ")" + advice);
             }
             return new State(s.epoch(), s.bestValAccuracy(), s.bestEpoch(), s.testAtBest(), numbers(s.rows()),
-                    numbers(s.timing()));
+                    numbers(s.timing()), s.settings());
         } catch (IOException e) {
             throw new UserError("cannot resume from checkpoint " + c + ": " + file.getFileName() + ": "
                     + IoErrors.reason(e) + advice, e);

@@ -132,6 +132,55 @@ public final class Trainer {
         }
     }
 
+    /**
+     * The settings that decide a run's numbers, as its checkpoints keep them: every setting but how and where this
+     * attempt runs (threads, device, the run's folder), normalised as JSON reads them back.
+     */
+    static Map<String, Object> trainedWith(TrainConfig config) {
+        Map<String, Object> s = new java.util.LinkedHashMap<>();
+        config.settings().forEach((k, v) -> {
+            if (v instanceof Map<?, ?> nested) { // the model's settings, as model.width
+                nested.forEach((n, x) -> s.put(k + "." + n, x));
+            } else if (k.equals("data_dir") && v instanceof String d) { // config.json keeps it absolute
+                s.put(k, Path.of(d).toAbsolutePath().normalize().toString());
+            } else if (!List.of("threads", "device", "out").contains(k)) {
+                s.put(k, v);
+            }
+        });
+        try {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> read = Json.MAPPER.readValue(Json.MAPPER.writeValueAsString(s), Map.class);
+            return read;
+        } catch (IOException e) {
+            throw new IllegalStateException("settings that JSON cannot hold: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Refuses to continue a run whose config.json no longer says what its checkpoints were trained with (edited by
+     * hand: a seed, the epochs of its schedule, a rate): the continuation would be a run no single command makes.
+     */
+    private void requireSameSettings(Map<String, Object> checkpointed) {
+        if (checkpointed == null) {
+            return; // a checkpoint of an older nclab: nothing to compare with
+        }
+        Map<String, Object> now = trainedWith(config);
+        for (String k : new java.util.TreeSet<>(union(now.keySet(), checkpointed.keySet()))) {
+            if (!java.util.Objects.equals(now.get(k), checkpointed.get(k))) {
+                throw new UserError("--resume " + runDir + ": config.json's " + k + " is " + Json.line(now.get(k))
+                        + ", its checkpoints were trained with " + Json.line(checkpointed.get(k)) + "; a run cannot"
+                        + " change its settings midway (the schedule and the data follow them): put config.json back,"
+                        + " or train a new run with --out");
+            }
+        }
+    }
+
+    private static java.util.Set<String> union(java.util.Set<String> a, java.util.Set<String> b) {
+        java.util.Set<String> u = new java.util.HashSet<>(a);
+        u.addAll(b);
+        return u;
+    }
+
     /** The same trainer with another NC measurement (tests, benchmarks). */
     public Trainer withCollapseProbe(CollapseProbe probe) {
         return new Trainer(config, runDir, resuming, log, probe);
@@ -495,10 +544,14 @@ public final class Trainer {
             Checkpoints checkpoints = new Checkpoints(runDir, config.keepCheckpoints());
             MetricsLog metrics = new MetricsLog(runDir, "metrics");
             MetricsLog timing = new MetricsLog(runDir, "timing", TIMING_COLUMNS);
+            if (resuming) {
+                requireSameSettings(checkpoints.latestSettings());
+            }
             Checkpoints.State state = resuming ? checkpoints.restoreLatest(net, optimizer, root) : null;
             List<Trainable> params = trainables(net);
             if (state == null) {
-                state = new Checkpoints.State(0, Double.NEGATIVE_INFINITY, 0, Double.NaN, List.of(), List.of());
+                state = new Checkpoints.State(0, Double.NEGATIVE_INFINITY, 0, Double.NaN, List.of(), List.of(),
+                        trainedWith(config));
                 if (resuming) {
                     say("no checkpoint in " + runDir + ": starting the run from the beginning");
                 }
@@ -588,7 +641,7 @@ public final class Trainer {
                 if (epoch % config.checkpointEvery() == 0 || epoch == config.epochs()) {
                     long c0 = System.nanoTime();
                     Checkpoints.State saved = new Checkpoints.State(epoch, bestVal, bestEpoch, testAtBest,
-                            metrics.rows(), timing.rows());
+                            metrics.rows(), timing.rows(), trainedWith(config));
                     // the seconds go into this epoch's row once the model and optimiser state are written, before the
                     // checkpoint's own copy of the rows: a run resumed from it reports the same seconds
                     synchronized (runFiles) {

@@ -369,7 +369,25 @@ class TrainerTest {
         assertTrue(!wider.equals(config), "the config names the width");
         Files.writeString(cfg, wider);
         io.nclab.UserError e = assertThrows(io.nclab.UserError.class, () -> Trainer.resume(r.runDir(), null).run());
+        assertTrue(e.getMessage().contains("config.json's model.width is 0.0625, its checkpoints were trained with"
+                + " 0.03125; a run cannot change its settings midway"), e.getMessage());
+        // a checkpoint of an nclab that kept no settings: the parameters themselves do not fit
+        Path kept = r.runDir().resolve("checkpoints").resolve("epoch-0001").resolve("state.json");
+        String keptJson = Files.readString(kept);
+        Files.writeString(kept, keptJson.replaceFirst(",\\s*\"settings\"\\s*:\\s*\\{[^}]*\\}", ""));
+        assertFalse(Files.readString(kept).contains("settings"));
+        e = assertThrows(io.nclab.UserError.class, () -> Trainer.resume(r.runDir(), null).run());
         assertTrue(e.getMessage().contains("model.params: the parameters do not fit this network:"), e.getMessage());
+        Files.writeString(kept, keptJson);
+        // settings that fit the network but not the run so far: a seed (other data), the epochs (another schedule)
+        for (String[] edit : new String[][] {{"\"seed\"\\s*:\\s*\\d+", "\"seed\" : 99", "seed is 99"},
+                {"\"epochs\"\\s*:\\s*2", "\"epochs\" : 5", "epochs is 5, its checkpoints were trained with 2"}}) {
+            String edited = config.replaceFirst(edit[0], edit[1]);
+            assertTrue(!edited.equals(config), edit[0]);
+            Files.writeString(cfg, edited);
+            e = assertThrows(io.nclab.UserError.class, () -> Trainer.resume(r.runDir(), null).run());
+            assertTrue(e.getMessage().contains("config.json's " + edit[2]), e.getMessage());
+        }
         Files.writeString(cfg, config);
         Path state = r.runDir().resolve("checkpoints").resolve("epoch-0001").resolve("state.json");
         String json = Files.readString(state);
