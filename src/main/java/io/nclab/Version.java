@@ -9,32 +9,28 @@ public final class Version {
     private Version() {}
 
     public static String version() {
+        return built("version");
+    }
+
+    /**
+     * The commit the code was built from: the launcher's (the run jar's own, "-dirty" when the sources had uncommitted
+     * changes), else the one built into the jar, else "unknown". Never the git repository of the current directory,
+     * which is the user's own project as often as nclab's.
+     */
+    public static String commit() {
+        String c = System.getProperty("nclab.commit");
+        return c != null && !c.isBlank() ? c : built("commit");
+    }
+
+    private static String built(String key) {
         try (InputStream in = Version.class.getResourceAsStream("/nclab-version.properties")) {
             if (in != null) {
                 Properties p = new Properties();
                 p.load(in);
-                return p.getProperty("version", "unknown");
+                String v = p.getProperty(key, "");
+                return v.isBlank() || v.startsWith("${") ? "unknown" : v;
             }
         } catch (IOException ignored) {
-            // fall through
-        }
-        return "unknown";
-    }
-
-    /** The commit passed by the launcher, else asked of git, else "unknown". */
-    public static String commit() {
-        String c = System.getProperty("nclab.commit");
-        if (c != null && !c.isBlank()) {
-            return c;
-        }
-        try {
-            Process p = new ProcessBuilder("git", "rev-parse", "--short=12", "HEAD")
-                    .redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes()).trim();
-            if (p.waitFor() == 0 && out.matches("[0-9a-f]{7,40}")) {
-                return out;
-            }
-        } catch (IOException | InterruptedException ignored) {
             // fall through
         }
         return "unknown";

@@ -217,6 +217,12 @@ public record TrainConfig(
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
 
+    /**
+     * The thread count a run with {@code threads} 0 (every core) found, which config.json records beside the settings:
+     * the numbers depend on it.
+     */
+    public static final String THREADS_USED = "threads_used";
+
     /** Every setting by its snake_case name, nested for the model, as config.json records it. */
     @SuppressWarnings("unchecked")
     public Map<String, Object> settings() {
@@ -225,8 +231,10 @@ public record TrainConfig(
 
     /** Reads settings back (config.json, a sweep's row); a bad key or value is a user error. */
     public static TrainConfig fromSettings(Map<String, ?> settings) {
+        Map<String, Object> s = new LinkedHashMap<>(settings);
+        s.remove(THREADS_USED); // what the run found, not a setting
         try {
-            return MAPPER.convertValue(settings, TrainConfig.class);
+            return MAPPER.convertValue(s, TrainConfig.class);
         } catch (IllegalArgumentException e) {
             Throwable t = e;
             while (t.getCause() != null) {

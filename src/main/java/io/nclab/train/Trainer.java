@@ -534,7 +534,7 @@ public final class Trainer {
     /** The run proper, in its prepared directory; {@code training[0]} turns true as the first epoch starts. */
     private TrainResult train(Device device, TrainingData data, Loss loss, boolean[] training) {
         Engine.getEngine("PyTorch").setRandomSeed(torchSeed(config.seed()));
-        int threads = config.threads() > 0 ? config.threads() : Runtime.getRuntime().availableProcessors();
+        int threads = threadsUsed();
         Nd.setThreads(threads);
         try (NDManager root = Nd.newManager(device)) {
             var train = data.train();
@@ -572,6 +572,12 @@ public final class Trainer {
                     say("note: this continuation runs on " + threads + " thread" + (threads == 1 ? "" : "s")
                             + ", the run so far on " + b.intValue() + ": its numbers may differ from an uninterrupted"
                             + " run's in their last digits");
+                }
+                String started = startedWith(runDir);
+                if (started != null && !started.equals(io.nclab.Version.commit())) {
+                    // config.json keeps the first attempt's commit: the epochs from here on are another code's
+                    say("note: this continuation runs nclab " + io.nclab.Version.commit() + ", the run so far ran "
+                            + started + " (config.json's git_commit)");
                 }
             }
             say(String.format(Locale.ROOT, "%s, %s: d = %d, %,d trainable parameters; %,d training images (%s per"
@@ -723,6 +729,7 @@ public final class Trainer {
             return;
         }
         Map<String, Object> settings = config.settings();
+        settings.put(TrainConfig.THREADS_USED, threadsUsed()); // "threads": 0 says only "every core"
         // absolute, so that --resume works from any working directory
         settings.put("out", runDir.toAbsolutePath().normalize().toString());
         if (settings.get("data_dir") instanceof String d) {
@@ -735,6 +742,21 @@ public final class Trainer {
             Provenance.writeConfig(runDir, "train", settings);
         }
         writeDataFiles(data, false);
+    }
+
+    /** The commit config.json says the run was started with, or null where it names none (or "unknown"). */
+    private static String startedWith(Path runDir) {
+        try {
+            Object c = Json.MAPPER.readValue(runDir.resolve("config.json").toFile(), Map.class).get("git_commit");
+            return c instanceof String s && !s.equals("unknown") ? s : null;
+        } catch (IOException | RuntimeException e) {
+            return null; // read once already to resume: a config.json gone bad since says nothing here
+        }
+    }
+
+    /** The threads this attempt trains on: the configured count, or every core for 0. */
+    private int threadsUsed() {
+        return config.threads() > 0 ? config.threads() : Runtime.getRuntime().availableProcessors();
     }
 
     /** data.json, and train-labels.json with random labels: both follow from the configuration alone. */

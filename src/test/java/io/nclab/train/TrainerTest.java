@@ -109,6 +109,9 @@ class TrainerTest {
         assertTrue(r.finalTrainAccuracy() > 0.9, "the stripes are easy: " + r.finalTrainAccuracy());
         String config = Files.readString(dir.resolve("config.json"));
         assertTrue(config.contains("\"batch_size\" : 16") && config.contains("\"git_commit\""), config);
+        // the threads the run used, beside the setting (0: every core), and read back as no setting
+        assertTrue(config.matches("(?s).*\"threads_used\" : [1-9][0-9]*.*"), config);
+        assertEquals(16, Trainer.readConfig(dir, "--resume").batchSize());
         assertTrue(r.summary().keySet().containsAll(List.of("best_val_accuracy", "test_accuracy",
                 "final_train_accuracy", "final_nc1", "final_nc2", "final_nc3", "final_nc4", "epochs", "seconds")));
     }
