@@ -64,13 +64,13 @@ public final class LossSpec {
     /** A loss as figures and legends name it: the paper's words and its parameters. */
     public static String label(Loss loss) {
         if (loss instanceof RescaledMse mse) {
-            return mse.vanilla() ? "vanilla MSE" : "rescaled MSE (α = " + format(mse.alpha()) + ", M = " + format(mse.m()) + ")";
+            return mse.vanilla() ? "vanilla MSE" : "rescaled MSE (α = " + shown(mse.alpha()) + ", M = " + shown(mse.m()) + ")";
         }
         if (loss instanceof FocalLoss focal) {
-            return "focal (γ = " + format(focal.gamma()) + ")";
+            return "focal (γ = " + shown(focal.gamma()) + ")";
         }
         if (loss instanceof LabelSmoothing ls) {
-            return "LS (α = " + format(ls.alpha()) + ")";
+            return "LS (α = " + shown(ls.alpha()) + ")";
         }
         return loss.name().equals("ce") ? "CE" : loss.spec();
     }
@@ -175,6 +175,11 @@ public final class LossSpec {
     }
 
     /** A number as the shortest text that reads back to it: 3 not 3.0, 0.1 not 0.1000. */
+    /** A parameter as titles and legends show it: 0.000123456, 1.5e-7 (the spec's own text may read 1.5E-7). */
+    private static String shown(double v) {
+        return io.nclab.io.Csv.plain(v);
+    }
+
     public static String format(double v) {
         if (v == Math.rint(v) && Math.abs(v) < 1e15) {
             return Long.toString((long) v);

@@ -62,4 +62,12 @@ class LossSpecTest {
             assertEquals("empty loss in the list '" + bad + "' (losses are separated by single commas)", e.getMessage());
         }
     }
+
+    /** Titles and legends write parameters as numbers are written elsewhere in figures, not in Java's E-notation. */
+    @Test
+    void labelsWriteParametersPlainly() {
+        assertEquals("rescaled MSE (α = 123.456789, M = 0.000123456)", LossSpec.label("mse:alpha=123.456789,m=0.000123456"));
+        assertEquals("focal (γ = 3)", LossSpec.label("focal:gamma=3"));
+        assertEquals("LS (α = 1.5e-7)", LossSpec.label("ls:alpha=1.5e-7"));
+    }
 }
