@@ -40,7 +40,7 @@ public final class LandscapeCommand implements Callable<Integer> {
             description = "Output folder. Default: ${DEFAULT-VALUE}.")
     Path out;
 
-    @Option(names = "--json", description = "Print a one-line JSON summary last.")
+    @Option(names = "--json", description = "Print one JSON object on standard output, alone (what the command otherwise prints goes to standard error).")
     boolean json;
 
     /** Above this K the grid's logits (K per point, 121 × 121 points) stop fitting comfortably in memory. */
@@ -92,7 +92,7 @@ public final class LandscapeCommand implements Callable<Integer> {
         });
         files.add(out.resolve("config.json"));
         for (Path f : files) {
-            System.out.println("wrote " + f);
+            text().println("wrote " + f);
         }
         if (json) {
             Map<String, Object> result = new LinkedHashMap<>(settings);
@@ -100,5 +100,10 @@ public final class LandscapeCommand implements Callable<Integer> {
             System.out.println(Json.result(result));
         }
         return 0;
+    }
+
+    /** Where the human-readable lines go: standard output, or standard error under --json (stdout is the JSON alone). */
+    private java.io.PrintStream text() {
+        return json ? System.err : System.out;
     }
 }

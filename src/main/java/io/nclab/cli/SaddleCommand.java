@@ -36,7 +36,7 @@ public final class SaddleCommand implements Callable<Integer> {
     @Option(names = "--no-escape", description = "Skip the escapes (curvature only).")
     boolean noEscape;
 
-    @Option(names = "--json", description = "Print a one-line JSON object last.")
+    @Option(names = "--json", description = "Print one JSON object on standard output, alone (what the command otherwise prints goes to standard error).")
     boolean json;
 
     @Option(names = "--direction-out", paramLabel = "FILE.npz",
@@ -113,7 +113,7 @@ public final class SaddleCommand implements Callable<Integer> {
             System.err.flush();
         });
 
-        System.out.printf("%-15s %5s %14s %11s %14s %9s  %s%n", "critical point", "rank", "objective", "|grad f|",
+        text().printf("%-15s %5s %14s %11s %14s %9s  %s%n", "critical point", "rank", "objective", "|grad f|",
                 "min eigenvalue", "products", "escape");
         for (SaddleAnalysis.CriticalPoint c : r.criticalPoints()) {
             String esc;
@@ -127,52 +127,52 @@ public final class SaddleCommand implements Callable<Integer> {
                         c.escape().reachedGlobal() ? "reached f*" : "did NOT reach f*", c.escape().rounds().size(),
                         c.escape().objective(), c.escape().relativeGap());
             }
-            System.out.printf("%-15s %5d %14.8g %11.3g %14.6g %9d  %s%n", c.kind(), c.rank(), c.objective(),
+            text().printf("%-15s %5d %14.8g %11.3g %14.6g %9d  %s%n", c.kind(), c.rank(), c.objective(),
                     c.gradNorm(), c.minEigenvalue(), c.lanczosProducts(), esc);
         }
         if (r.criticalPoints().size() == 1) {
-            System.out.println(SaddleAnalysis.deficientRank(ufm) < 1
+            text().println(SaddleAnalysis.deficientRank(ufm) < 1
                     ? "no rank-deficient critical point: d = " + ufm.dim() + " leaves no rank between the origin's 0 and"
                             + " the minimiser's"
                     : "no rank-deficient critical point: the global minimiser is the origin itself");
         }
         for (SaddleAnalysis.CriticalPoint c : r.criticalPoints()) {
             if (!c.lanczosConverged()) {
-                System.out.printf("  %s: Lanczos did NOT converge in %d products (residual %.2g): its min eigenvalue is"
+                text().printf("  %s: Lanczos did NOT converge in %d products (residual %.2g): its min eigenvalue is"
                         + " an upper bound%n", c.kind(), c.lanczosProducts(), c.eigenResidual());
             }
         }
-        System.out.printf("global objective f* = %.12g (%s); solver from a random start: %.12g, |grad f| = %.3g%s%n",
+        text().printf("global objective f* = %.12g (%s); solver from a random start: %.12g, |grad f| = %.3g%s%n",
                 r.globalObjective(), r.globalSource(), r.solverObjective(), r.globalGradNorm(),
                 !r.solverStopReason().equals("iteration budget") ? ""
                         : String.format(" (NOT converged to |grad f| <= %.0e in %d iterations%s)",
                         s.solverTolerance(), s.solverIterations(), r.globalSource().equals("solver")
                                 ? ": f* and every 'reached f*' rest on it" : ""));
-        System.out.printf("smallest eigenvalue at the solver's minimiser: %.3g (%d products, %.2f s)%s%n",
+        text().printf("smallest eigenvalue at the solver's minimiser: %.3g (%d products, %.2f s)%s%n",
                 r.globalMinEigenvalue(), r.globalLanczosProducts(), r.globalLanczosSeconds(),
                 r.globalLanczosConverged() ? "" : " (Lanczos did NOT converge: an upper bound)");
         if (r.zeroModes() != null) {
-            System.out.printf("zero eigenvalues (|lambda| <= %.0e): %d; rotation orbit dimension: %d;"
+            text().printf("zero eigenvalues (|lambda| <= %.0e): %d; rotation orbit dimension: %d;"
                     + " smallest eigenvalue beyond them: %s%n", s.negativeTolerance(), r.zeroModes(),
                     r.rotationModes(), r.transverseMinEigenvalue() == null ? "none"
                             : String.format("%.6g", r.transverseMinEigenvalue()));
             int extra = r.zeroModes() - r.rotationModes();
             if (extra > 0 && extra == r.subspaceModes()) {
-                System.out.printf("  the other %d zero eigenvalues: d = %d is below the target's %d equal singular"
+                text().printf("  the other %d zero eigenvalues: d = %d is below the target's %d equal singular"
                         + " values, so the best rank-%d subspace is not unique (a Grassmannian of dimension %d)%n",
                         extra, ufm.dim(), ufm.bias() ? ufm.classes() - 1 : ufm.classes(), ufm.dim(), extra);
             } else if (extra != 0) {
-                System.out.printf("  %d zero eigenvalues %s the rotation symmetry explains (%d expected from the"
+                text().printf("  %d zero eigenvalues %s the rotation symmetry explains (%d expected from the"
                         + " choice of subspace)%n", Math.abs(extra), extra > 0 ? "more than" : "fewer than",
                         r.subspaceModes());
             }
         }
-        System.out.printf("one Hessian-vector product: %.3g ms; one gradient: %.3g ms (ratio %.2f)%n",
+        text().printf("one Hessian-vector product: %.3g ms; one gradient: %.3g ms (ratio %.2f)%n",
                 1e3 * r.secondsPerProduct(), 1e3 * r.secondsPerGradient(),
                 r.secondsPerProduct() / r.secondsPerGradient());
         if (directionOut != null) {
             directions(ufm, r).save(directionOut);
-            System.out.println("wrote " + directionOut);
+            text().println("wrote " + directionOut);
         }
         if (json) {
             Map<String, Object> out = new LinkedHashMap<>(problem.settings());
@@ -184,5 +184,10 @@ public final class SaddleCommand implements Callable<Integer> {
             System.out.println(Json.result(out));
         }
         return 0;
+    }
+
+    /** Where the human-readable lines go: standard output, or standard error under --json (stdout is the JSON alone). */
+    private java.io.PrintStream text() {
+        return json ? System.err : System.out;
     }
 }

@@ -20,11 +20,12 @@ class CurvatureCommandsTest {
         CliRunner.Result r = CliRunner.run("saddle", "--loss", "ce", "--classes", "3", "--dim", "4", "--per-class", "2",
                 "--json");
         assertEquals(0, r.code(), r.err());
+        assertEquals(1, r.out().strip().split("\n").length, "standard output is the JSON alone: " + r.out());
         JsonNode j = Json.MAPPER.readTree(r.lastLine());
         // each stage says when it ends, on stderr (a large problem printed nothing for minutes)
         assertEquals(List.of("the global minimiser solved", "the origin examined, and escaped from",
                 "the rank-1 critical point examined, and escaped from"), r.err().lines()
-                .map(l -> l.replaceAll("^saddle: (.*?)( \\(\\d+ iterations\\))? \\([0-9.]+ s\\)$", "$1")).toList());
+                .filter(l -> l.startsWith("saddle: ")).map(l -> l.replaceAll("^saddle: (.*?)( \\(\\d+ iterations\\))? \\([0-9.]+ s\\)$", "$1")).toList());
         assertTrue(j.get("critical_points").isArray() && j.get("critical_points").size() == 2);
         for (JsonNode c : j.get("critical_points")) {
             assertTrue(c.has("kind") && c.has("grad_norm") && c.has("min_eigenvalue"));
@@ -295,7 +296,7 @@ class CurvatureCommandsTest {
         CliRunner.Result r = CliRunner.run("saddle", "--loss", "mse", "--classes", "3", "--dim", "4", "--per-class", "2",
                 "--lambda-w", "1", "--lambda-h", "1", "--json");
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("a global minimiser here"), r.out());
+        assertTrue(r.err().contains("a global minimiser here"), r.err()); // the table goes to stderr under --json
         JsonNode j = Json.MAPPER.readTree(r.lastLine());
         JsonNode origin = j.get("critical_points").get(0);
         assertTrue(origin.get("min_eigenvalue").asDouble() > 0);

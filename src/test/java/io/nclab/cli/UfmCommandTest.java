@@ -30,8 +30,9 @@ class UfmCommandTest {
         assertTrue(j.get("nc1").asDouble() < 1e-4, r.lastLine());
         assertTrue(j.get("nc2").asDouble() < 1e-4, r.lastLine());
         assertTrue(j.get("nc3").asDouble() < 1e-4, r.lastLine());
-        // a progress line per log step comes first, as without --json
-        assertTrue(r.out().startsWith("UFM: loss ce, K=4") && r.out().contains("\niter      0  f="), r.out());
+        // standard output is the JSON alone; a progress line per log step goes to standard error
+        assertEquals(1, r.out().strip().split("\n").length, r.out());
+        assertTrue(r.err().startsWith("UFM: loss ce, K=4") && r.err().contains("\niter      0  f="), r.err());
     }
 
     @Test
@@ -174,12 +175,15 @@ class UfmCommandTest {
                 "--lr", "100", "--iters", "50", "--json", "--out", out.toString());
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("did not descend") && r.err().contains("lower --lr"), r.err());
-        assertEquals(1, r.err().strip().split("\n").length, r.err());
+        // one line says what failed, after the solver's progress lines (standard error's under --json)
+        assertEquals(1, r.err().lines().filter(l -> !l.startsWith("UFM: ") && !l.startsWith("iter ")).count(),
+                r.err());
+        assertTrue(r.out().isEmpty(), r.out());
         assertFalse(Files.exists(out), "no output folder for a failed solve");
         CliRunner.Result fine = CliRunner.run("ufm", "--classes", "4", "--dim", "4", "--per-class", "2", "--optimizer",
                 "gd", "--lr", "0.1", "--iters", "3", "--json");
         assertEquals(0, fine.code(), fine.err());
-        assertEquals(1, r.err().strip().split("\n").length, r.err());
+        assertEquals(1, fine.out().strip().split("\n").length, fine.out());
     }
 
     @Test
