@@ -80,7 +80,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--nesterov", description = "Nesterov momentum (with --optimizer sgd).")
     Boolean nesterov;
 
-    @Option(names = "--epochs", paramLabel = "N", description = "Number of epochs. Default: 30.")
+    @Option(names = "--epochs", paramLabel = "N", description = "Number of epochs, at most 100,000. Default: 30.")
     Integer epochs;
 
     @Option(names = "--batch-size", paramLabel = "N", description = "Mini-batch size. Default: " + TrainConfig.MLP_BATCH

@@ -19,6 +19,16 @@ public record ModelSpec(Architecture architecture, double width, int depth, int 
         if (!(width > 0) || Double.isInfinite(width)) {
             throw new UserError("--width must be a positive multiplier, got " + width);
         }
+        // the narrowest layer's units (64·X channels of the ResNets, 1024·X MLP units) must round to at least one,
+        // and the widest stay a count: --width 1e-9 and 1e300 had both become a network of one unit
+        int base = architecture == Architecture.MLP ? 1024 : 64;
+        if (base * width < 0.5 || base * width > MAX_UNITS) {
+            throw new UserError(String.format(java.util.Locale.ROOT, "--width %s gives %s %s: it must be from %s to %s"
+                    + " for %s", io.nclab.io.Csv.plain(width), io.nclab.io.Csv.significant(base * width, 3),
+                    architecture == Architecture.MLP ? "hidden units (1024·X)" : "base channels (64·X)",
+                    io.nclab.io.Csv.plain(0.5 / base), io.nclab.io.Csv.plain((double) MAX_UNITS / base),
+                    architecture.name().toLowerCase(java.util.Locale.ROOT)));
+        }
         if (depth < 1 || depth > MAX_DEPTH) {
             throw new UserError("--depth must be from 1 to " + MAX_DEPTH + ", got " + depth);
         }
@@ -34,6 +44,8 @@ public record ModelSpec(Architecture architecture, double width, int depth, int 
      * to be cheap; the memory check then refuses what is too large for the machine.
      */
     public static final int MAX_DEPTH = 1000;
+    /** The most units (MLP) or base channels (ResNets) a width may give: far beyond what memory holds anyway. */
+    public static final int MAX_UNITS = 1_048_576;
     public static final int MAX_FEATURE_DIM = 1_000_000;
 
     /** In words, for a run's header: "mlp (width 1, depth 3, batch norm)", "wrn50 (width 2)", "+ fixed ETF", ... */

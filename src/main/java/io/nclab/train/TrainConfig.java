@@ -92,6 +92,11 @@ public record TrainConfig(
         required("device", device);
         LossSpec.parse(loss);
         positive("--epochs", epochs);
+        if (epochs > MAX_EPOCHS) {
+            // every epoch adds its probe rows and timing to the run's files: 10^8 epochs would fill a disk first
+            throw new UserError(String.format(java.util.Locale.ROOT, "--epochs must be at most %,d (the papers train"
+                    + " for at most 800), got %,d", MAX_EPOCHS, epochs));
+        }
         positive("--batch-size", batchSize);
         positive("--step-every", stepEvery);
         positive("--probe-every", probeEvery);
@@ -150,6 +155,9 @@ public record TrainConfig(
             throw new UserError(flag + " must be finite and >= 0, got " + v);
         }
     }
+
+    /** The most epochs a run takes: 125 times the longest schedule of the papers. */
+    public static final int MAX_EPOCHS = 100_000;
 
     private static void positive(String flag, int v) {
         if (v <= 0) {

@@ -346,7 +346,7 @@ public final class Trainer {
             case LBFGS -> 2 * config.lbfgsHistory() + 2;
         };
         double weights = f.parameters() * Float.BYTES * copies;
-        if (weights > available) {
+        if (!(weights <= available)) { // NaN too: an estimate that overflowed is no reason to go ahead
             throw new UserError(String.format(Locale.ROOT, "--width %s: the network would have about %,.0f trainable"
                     + " parameters, %.3g GB with their gradients and the optimiser's state, but this machine has %.3g GB"
                     + " of memory available; use a smaller --width", Csv.plain(spec.width()), f.parameters(), weights / 1e9,
@@ -354,7 +354,7 @@ public final class Trainer {
         }
         // a batch never holds more than the training set (--batch-size 1e8 on 100 images is full-batch training)
         double activations = f.activationBytesPerSample() * Math.min(config.batchSize(), train.size());
-        if (weights + activations > available) {
+        if (!(weights + activations <= available)) {
             throw new UserError(String.format(Locale.ROOT, "--batch-size %d: a training step would keep about %.3g GB of"
                     + " layer outputs (%.3g MB a sample) beside %.3g GB of parameters, gradients and optimiser state, but this"
                     + " machine has %.3g GB of memory available; use a smaller --batch-size or --width", config.batchSize(),

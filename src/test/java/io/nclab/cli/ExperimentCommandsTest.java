@@ -44,6 +44,10 @@ class ExperimentCommandsTest {
         // values are checked as each run would check them, before the sweep creates anything
         String[][] values = {
             {"--epochs must be", "--grid", "epochs=1,-1"},
+            {"--epochs must be at most 100,000 (the papers train for at most 800), got 100,000,000", "--grid",
+                "epochs=1,100000000"},
+            {"--width 1e-9 gives 1.02e-6 hidden units (1024·X): it must be from 0.00048828125 to 1024 for mlp", "--grid",
+                "width=1,1e-9"},
             {"--fixed-etf needs --feature-dim d >= K - 1 = 9", "--fixed-etf", "--feature-dim", "5"},
             {"--step-every sets --schedule step's interval", "--grid", "step-every=2,4"},
             {"unexpected 'maybe' (a flag such as --fixed-etf takes true or false", "--grid", "fixed-etf=maybe"},

@@ -242,4 +242,18 @@ class NetworkTest {
             }
         }
     }
+
+    /** A width whose layers round to no unit, or past any count, is refused: it had become a one-unit network. */
+    @Test
+    void aWidthOutsideItsRangeIsRefused() {
+        for (double w : new double[] {1e-9, 1e300, 1e160, 0, -1, Double.NaN}) {
+            io.nclab.UserError e = org.junit.jupiter.api.Assertions.assertThrows(io.nclab.UserError.class,
+                    () -> new ModelSpec(Architecture.MLP, w, 3, 0, false, true, true));
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().startsWith("--width"), e.getMessage());
+        }
+        org.junit.jupiter.api.Assertions.assertThrows(io.nclab.UserError.class,
+                () -> new ModelSpec(Architecture.RESNET18, 0.001, 3, 0, false, true, true));
+        new ModelSpec(Architecture.MLP, 0.001, 3, 0, false, true, true); // one unit, as asked
+        new ModelSpec(Architecture.RESNET18, 0.25, 3, 0, false, true, true);
+    }
 }
