@@ -135,6 +135,12 @@ public final class ReportCommand implements Callable<Integer> {
             }
         }
         if (RunImport.isRunDir(dir)) {
+            String command = io.nclab.experiment.Provenance.commandOf(dir);
+            if (command != null && !command.equals("train") && !command.equals("ufm")) {
+                // a landscape or convexity folder is its figures already: "no probe yet" said it was a run to wait for
+                throw new UserError(dir + " holds the output of nclab " + command + ", whose figures are already"
+                        + " there; report draws a sweep, or a train or ufm run");
+            }
             RunImport.Status status = RunImport.status(dir);
             ProbeTable probes = ProbeTable.of(dir);
             if (!status.complete() && probes.rows().isEmpty()) {

@@ -106,6 +106,11 @@ class CurvatureCommandsTest {
             assertTrue(Files.exists(dir.resolve(f + ".png")) && Files.exists(dir.resolve(f + ".svg"))
                     && Files.exists(dir.resolve(f + ".csv")), f);
         }
+        // its folder is figures already, not a run with no probe yet
+        CliRunner.Result report = CliRunner.run("report", dir.toString());
+        assertEquals(2, report.code(), report.err());
+        assertEquals("nclab report: " + dir + " holds the output of nclab landscape, whose figures are already there;"
+                + " report draws a sweep, or a train or ufm run", report.err().strip());
     }
 
     @Test
