@@ -536,6 +536,10 @@ public final class ResultsDb implements AutoCloseable {
         }
         sql.append(" FROM (").append(inner).append(" FROM runs)");
         if (where != null && !where.isBlank()) {
+            if (!balanced(where)) {
+                // "a) OR (b" would close nclab's own parenthesis and read as two conditions: not what was typed
+                throw new UserError("bad --where '" + where + "': its parentheses do not pair up");
+            }
             // in parentheses: one condition, so a second statement after ';' is a syntax error, not ignored
             sql.append(" WHERE (").append(where).append(')');
         }
@@ -569,6 +573,24 @@ public final class ResultsDb implements AutoCloseable {
             throw new IllegalStateException("results database: " + e.getMessage(), e);
         }
         return out;
+    }
+
+    /** Whether the parentheses of an SQL condition pair up, outside its quoted strings and names. */
+    static boolean balanced(String condition) {
+        int depth = 0;
+        char quote = 0;
+        for (char c : condition.toCharArray()) {
+            if (quote != 0) {
+                quote = c == quote ? 0 : quote; // '' inside a string closes and reopens it: the same for counting
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+            } else if (c == '(') {
+                depth++;
+            } else if (c == ')' && --depth < 0) {
+                return false;
+            }
+        }
+        return depth == 0 || quote != 0; // an unclosed quote is SQLite's to report
     }
 
     /** The row order column of {@link #runs}'s inner query (a name no setting can take: settings are options). */

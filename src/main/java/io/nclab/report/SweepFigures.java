@@ -93,8 +93,8 @@ public final class SweepFigures {
             parts.add(SYMBOLS.getOrDefault(k, k.replace('_', ' ')) + " = " + v.stream().map(SweepFigures::format)
                     .reduce((a, b) -> a + ", " + b).orElse(""));
         }
-        return " Only the runs at " + describe(d.headline()) + " are drawn; those at " + String.join("; ", parts)
-                + " are in the tables below.";
+        return " Only the runs at " + describe(d.headline()) + " are drawn; the runs at the other values (" + String
+                .join("; ", parts) + ") are in the tables below.";
     }
 
     static String describe(Map<String, Object> settings) {
@@ -215,7 +215,9 @@ public final class SweepFigures {
                 s.add(Charts.Series.line("theory's optimum f*", new double[] {f.x()[0], f.x()[f.x().length - 1]},
                         new double[] {theory, theory}));
             }
-            JFreeChart c = Charts.lineChart(label(loss), "iteration", "objective f(W, H, b)", s);
+            // log scale: the start (MSE's 110 at d = 3) otherwise flattens the approach to f* into a line
+            JFreeChart c = Charts.logY(Charts.lineChart(label(loss), "iteration", "objective f(W, H, b), log scale",
+                    s));
             objective.add(s.size() > 1 ? Charts.dashed(c, 1) : c);
             if (Double.isFinite(theory)) {
                 gaps.put(label(loss), gapRuns(runs, theory));
@@ -414,7 +416,7 @@ public final class SweepFigures {
         String y = x == null ? null : pick(d, MAP_Y, x);
         String step = stepAxis(d);
         String[][] panels = d.isUfm()
-                ? new String[][] {{"nc1", "NC1", "log"}, {"nc2", "NC2", "log"}, {"nc3", "NC3", "log"}, {"objective", "objective", ""}}
+                ? new String[][] {{"nc1", "NC1", "log"}, {"nc2", "NC2", "log"}, {"nc3", "NC3", "log"}, {"objective", "objective", "log"}}
                 : new String[][] {{"nc1", "NC1", "log"}, {"nc3", "NC3", "log"}, {"train_accuracy", "training accuracy (%)", "%"},
                     {"test_accuracy", "test accuracy (%)", "%"}};
         boolean mapped = x != null && y != null; // maps() draws x against y only when both exist

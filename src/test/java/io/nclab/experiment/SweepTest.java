@@ -199,6 +199,15 @@ class SweepTest {
      * wherever `results` is started from: the database's run_dir may be relative to where an older sweep was
      * started (an audit saw "running" from another directory), so the run's folder is looked for beside the database.
      */
+    /** A --where condition is one condition: parentheses that close nclab's own are refused, quoted ones are text. */
+    @Test
+    void aConditionsParenthesesMustPairUp() {
+        assertTrue(ResultsDb.balanced("dim = 3 AND (loss = 'ce' OR loss = 'mse')"));
+        assertTrue(ResultsDb.balanced("loss = 'a)b'"));
+        assertFalse(ResultsDb.balanced("dim = 3) OR (1=1"));
+        assertFalse(ResultsDb.balanced("(dim = 3"));
+    }
+
     /**
      * A run's recorded command line is its first attempt's while later attempts resume it (their --resume line says
      * nothing of the settings), and an attempt that starts it over replaces it: it may run on another thread count.

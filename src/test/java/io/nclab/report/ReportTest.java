@@ -153,8 +153,8 @@ public class ReportTest {
             List<SweepFigures.Figure> figures = SweepFigures.write(SweepData.load(db), tmp.resolve("u0"));
             SweepFigures.Figure objective = figures.stream().filter(f -> f.id().equals("ufm-objective")).findFirst()
                     .orElseThrow();
-            assertTrue(objective.caption().endsWith("Only the runs at d = 16 are drawn; those at d = 3 are in the"
-                    + " tables below."), objective.caption());
+            assertTrue(objective.caption().endsWith("Only the runs at d = 16 are drawn; the runs at the other values"
+                    + " (d = 3) are in the tables below."), objective.caption());
             assertTrue(figures.stream().anyMatch(f -> f.title().startsWith("Comparison over the feature dimension d")),
                     figures.stream().map(SweepFigures.Figure::title).toList().toString());
         }
