@@ -155,7 +155,7 @@ public final class ReproduceCommand implements Callable<Integer> {
                 d -> foreign(d).isEmpty(), d -> "is not empty and holds what no nclab reproduce wrote ("
                         + String.join(", ", foreign(d)) + ")");
         for (SweepSpec spec : List.of(p.ufm(), p.train())) {
-            SweepCommand.validate(spec);
+            SweepCommand.validate(spec, workers != null ? workers : p.workers());
             SweepSpec before = Sweep.existing(dir.resolve("sweeps").resolve(spec.name()));
             if (before != null && !before.equals(spec)) {
                 throw new UserError(dir + " holds a reproduce run with other settings (" + dir.resolve("sweeps")

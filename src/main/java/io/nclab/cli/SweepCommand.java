@@ -81,15 +81,14 @@ public final class SweepCommand implements Callable<Integer> {
         SweepSpec spec = spec();
         Path dir = root.resolve(spec.name());
         ChildJvm child = child(spec.command());
-        validate(spec);
-        // workers: the command line's, else the sweep file's, else those the sweep was started with; threads
-        // likewise, but a thread count stored for another number of workers is not kept (it was their share)
+        // workers: the command line's, else the sweep file's, else those the sweep was started with; threads likewise
         Path stored = dir.resolve(Sweep.SPEC_FILE);
         int[] fromFile = file != null ? SweepSpec.execution(file) : new int[] {0, 0};
         int[] before = Files.isRegularFile(stored) ? SweepSpec.execution(stored) : new int[] {0, 0};
         int[] wt = execution(workers, threads, fromFile, before);
         int w = wt[0];
         int t = wt[1];
+        validate(spec, w);
         if (before[1] > 0 && t != before[1]) {
             // results depend on the thread count: the continued sweep is no longer the one an uninterrupted run gives
             System.err.println("note: this sweep's runs so far ran on " + before[1] + " thread" + (before[1] == 1 ? ""
@@ -213,7 +212,12 @@ public final class SweepCommand implements Callable<Integer> {
     }
 
     /** Parses every run's arguments as the child will, so that a mistyped option fails now, not in every run. */
-    static void validate(SweepSpec spec) {
+    /**
+     * Checks every run as it would check itself, before any starts; a training run's memory against its share of
+     * what is available, with {@code workers} runs at once.
+     */
+    static void validate(SweepSpec spec, int workers) {
+        int atOnce = Math.max(1, Math.min(workers, spec.runs().size()));
         Map<String, int[]> classCounts = new HashMap<>();
         Map<String, DataSource> loaded = new HashMap<>();
         for (var run : spec.runs()) {
@@ -253,7 +257,7 @@ public final class SweepCommand implements Callable<Integer> {
                             : c.dataset().trainClassCounts(dir));
                     io.nclab.data.Splits.requireCuttable(counts, c.perClass(), c.valFraction());
                     if (room) {
-                        Trainer.requireRoomForTheNetwork(c, data.train(), data.classes());
+                        Trainer.requireRoomForTheNetwork(c, data.train(), data.classes(), atOnce);
                     }
                 } else if (command instanceof UfmCommand u) {
                     u.check();

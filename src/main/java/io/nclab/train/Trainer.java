@@ -334,10 +334,21 @@ public final class Trainer {
      * ({@link #BACKWARD_SHARE}) and the runtime's ({@link #RUNTIME_BYTES}) it would not fit; else null.
      */
     public static String requireRoomForTheNetwork(TrainConfig config, ImageData train, int classes) {
-        long available = SystemMemory.availableBytes();
-        if (available <= 0) {
+        return requireRoomForTheNetwork(config, train, classes, 1);
+    }
+
+    /**
+     * As {@link #requireRoomForTheNetwork(TrainConfig, ImageData, int)} for one of {@code atOnce} runs that train at
+     * the same time (a sweep's workers): each has its share of the memory available, and a refusal says so.
+     */
+    public static String requireRoomForTheNetwork(TrainConfig config, ImageData train, int classes, int atOnce) {
+        long all = SystemMemory.availableBytes();
+        if (all <= 0) {
             return null;
         }
+        long available = all / Math.max(1, atOnce);
+        String share = atOnce > 1 ? String.format(Locale.ROOT, " for each of the %d runs at once (--workers)", atOnce)
+                : "";
         ModelSpec spec = config.model();
         Network.Footprint f = Network.estimatedFootprint(spec, train.channels(), train.height(), train.width(), classes);
         int copies = 2 + switch (config.optimizer()) { // weights and gradients, then the optimiser's own state
@@ -349,16 +360,17 @@ public final class Trainer {
         if (!(weights <= available)) { // NaN too: an estimate that overflowed is no reason to go ahead
             throw new UserError(String.format(Locale.ROOT, "--width %s: the network would have about %,.0f trainable"
                     + " parameters, %.3g GB with their gradients and the optimiser's state, but this machine has %.3g GB"
-                    + " of memory available; use a smaller --width", Csv.plain(spec.width()), f.parameters(), weights / 1e9,
-                    available / 1e9));
+                    + " of memory available%s; use a smaller --width%s", Csv.plain(spec.width()), f.parameters(),
+                    weights / 1e9, available / 1e9, share, atOnce > 1 ? " or fewer --workers" : ""));
         }
         // a batch never holds more than the training set (--batch-size 1e8 on 100 images is full-batch training)
         double activations = f.activationBytesPerSample() * Math.min(config.batchSize(), train.size());
         if (!(weights + activations <= available)) {
             throw new UserError(String.format(Locale.ROOT, "--batch-size %d: a training step would keep about %.3g GB of"
                     + " layer outputs (%.3g MB a sample) beside %.3g GB of parameters, gradients and optimiser state, but this"
-                    + " machine has %.3g GB of memory available; use a smaller --batch-size or --width", config.batchSize(),
-                    activations / 1e9, f.activationBytesPerSample() / 1e6, weights / 1e9, available / 1e9));
+                    + " machine has %.3g GB of memory available%s; use a smaller --batch-size or --width%s",
+                    config.batchSize(), activations / 1e9, f.activationBytesPerSample() / 1e6, weights / 1e9,
+                    available / 1e9, share, atOnce > 1 ? ", or fewer --workers" : ""));
         }
         double likely = weights + activations * BACKWARD_SHARE + RUNTIME_BYTES;
         return likely <= available ? null : String.format(Locale.ROOT, "note: with its backward pass this run may need"

@@ -97,6 +97,20 @@ class ExperimentCommandsTest {
         assertTrue(wide.err().startsWith("nclab sweep: run ce_width=200_seed=0: --width 200: the network would have"
                 + " about ") && wide.err().strip().endsWith("use a smaller --width"), wide.err());
         assertTrue(!Files.exists(tmp.resolve("wide")), "nothing created");
+        // runs that fit one at a time but not two at once (about 13 GB each of 24 GB): the workers' share is checked
+        System.setProperty("nclab.memory.available", "24000000000");
+        CliRunner.Result together;
+        try {
+            together = CliRunner.run("sweep", "--root", tmp.toString(), "--name", "together", "--grid", "width=1,20",
+                    "--dataset", "mnist-idx", "--data-dir", data.toString(), "--epochs", "1", "--workers", "2");
+        } finally {
+            System.clearProperty("nclab.memory.available");
+        }
+        assertEquals(2, together.code(), together.err());
+        assertTrue(together.err().startsWith("nclab sweep: run ce_width=20_seed=0: --width 20: the network would have")
+                && together.err().strip().endsWith("of memory available for each of the 2 runs at once (--workers); use"
+                + " a smaller --width or fewer --workers"), together.err());
+        assertTrue(!Files.exists(tmp.resolve("together")), "nothing created");
         CliRunner.Result gpu = CliRunner.run("sweep", "--root", tmp.toString(), "--name", "gpu", "--device", "gpu",
                 "--dataset", "mnist-idx", "--data-dir", data.toString(), "--epochs", "1");
         if (ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() == 0) {
