@@ -161,7 +161,7 @@ public final class Report {
                 .append("h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}\n")
                 .append("figure{margin:1.5em 0}figure img{max-width:100%;border:1px solid #ddd}\n")
                 .append("figcaption{color:#444;font-size:.95em;margin-top:.3em}\n")
-                .append("table{border-collapse:collapse;font-size:.9em;margin:.5em 0}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}\n")
+                .append("table{border-collapse:collapse;font-size:.9em;margin:.5em 0;display:block;max-width:100%;overflow-x:auto}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}\n")
                 .append("th{background:#f3f3f3}td.l,th.l{text-align:left}pre{background:#f7f7f7;padding:.6em;overflow-x:auto;font-size:.85em}\n")
                 .append(".holds{color:#1a7f37;font-weight:bold}.fails{color:#c62828;font-weight:bold}"
                         + ".untested{color:#666;font-weight:bold}\n")
