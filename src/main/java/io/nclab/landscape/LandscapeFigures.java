@@ -134,7 +134,8 @@ public final class LandscapeFigures {
             }
         }
         written.addAll(Charts.savePanels(dir.resolve("gradient-field"), fields, Math.min(2, fields.size()),
-                560, 460));
+                560, 460, "The loss's gradient field over (s, θ) as K → ∞: each arrow points along −∇ (the way gradient"
+                        + " descent moves h), its length relative to the panel's longest arrow"));
         Path fieldCsv = dir.resolve("gradient-field.csv");
         Csv.write(fieldCsv, List.of("loss", "s", "theta", "dloss_ds", "dloss_dtheta"), fieldRows);
         written.add(fieldCsv);
