@@ -25,7 +25,25 @@ public final class CifarBinary {
 
     public static DataSource loadCifar10(Path dir) {
         List<Path> files = cifar10Files(dir);
-        return new DataSource(read(files.subList(0, 5), 1, 0, 10), read(files.subList(5, 6), 1, 0, 10));
+        return new DataSource(read(files.subList(0, 5), 1, 0, 10), read(files.subList(5, 6), 1, 0, 10),
+                classNames(files.get(0).getParent().resolve("batches.meta.txt"), 10));
+    }
+
+    /**
+     * The class names of the distribution's text file (batches.meta.txt, fine_label_names.txt: one per line, in label
+     * order), or null where it is absent or does not hold exactly {@code classes} names: they only label the run.
+     */
+    static List<String> classNames(Path file, int classes) {
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        try {
+            List<String> names = Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8).stream()
+                    .map(String::strip).filter(l -> !l.isEmpty()).toList();
+            return names.size() == classes ? names : null;
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            return null;
+        }
     }
 
     /**
@@ -45,7 +63,8 @@ public final class CifarBinary {
 
     public static DataSource loadCifar100(Path dir) {
         List<Path> files = cifar100Files(dir);
-        return new DataSource(read(files.subList(0, 1), 2, 1, 100), read(files.subList(1, 2), 2, 1, 100));
+        return new DataSource(read(files.subList(0, 1), 2, 1, 100), read(files.subList(1, 2), 2, 1, 100),
+                classNames(files.get(0).getParent().resolve("fine_label_names.txt"), 100));
     }
 
     /** CIFAR-100's train.bin and test.bin in {@code dir}, checked to be there without reading them. */

@@ -12,6 +12,11 @@ public record TrainingData(ImageData train, ImageData validation, ImageData test
 
     public static TrainingData prepare(DataSource source, int perClass, double valFraction, double imbalance,
             Splits.ImbalanceProfile profile, double randomLabels, long seed) {
+        if (source.classes() < 2) {
+            // refused before an epoch is trained: the first probe would stop the run there
+            throw new io.nclab.UserError("the data has " + source.classes() + " class: classification and Neural"
+                    + " Collapse need at least 2");
+        }
         Splits.TrainVal tv = Splits.split(source.train(), perClass, valFraction, seed);
         ImageData imbalanced = Splits.imbalance(tv.train(), imbalance, profile, seed);
         ImageData train = Splits.randomLabels(imbalanced, randomLabels, seed);
@@ -31,6 +36,21 @@ public record TrainingData(ImageData train, ImageData validation, ImageData test
                         + " classes); every class needs at least one for the NC metrics");
             }
         }
+    }
+
+    /**
+     * The classes the test set has no image of (a subset, or a damaged file): its accuracy covers the others only,
+     * which a run says.
+     */
+    public java.util.List<Integer> untestedClasses() {
+        int[] tested = test.classCounts();
+        java.util.List<Integer> out = new java.util.ArrayList<>();
+        for (int k = 0; k < tested.length; k++) {
+            if (tested[k] == 0) {
+                out.add(k);
+            }
+        }
+        return out;
     }
 
     /** Training images per class by their true labels (before --random-labels). */

@@ -271,6 +271,12 @@ public final class Trainer {
                 say(tight);
             }
         }
+        List<Integer> untested = data.untestedClasses();
+        if (!untested.isEmpty()) {
+            say("note: the test set has no image of class" + (untested.size() == 1 ? " " : "es ") + untested.stream()
+                    .map(String::valueOf).collect(java.util.stream.Collectors.joining(", ")) + " (of " + data.classes()
+                    + "): test accuracy covers the other classes only");
+        }
         boolean ours = !resuming && !Files.exists(runDir);
         List<String> theirs = STARTED_FILES.stream().filter(f -> Files.exists(runDir.resolve(f))).toList();
         boolean[] training = {false};
