@@ -62,8 +62,8 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--workers", paramLabel = "N", description = "Runs at once. Default: 1.")
     Integer workers;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Native threads per run. Default (or 0): the cores"
-            + " shared out among the workers.")
+    @Option(names = "--threads", paramLabel = "N", description = "Native threads per run. Default (or 0): those a"
+            + " continued sweep's runs had, else the cores shared out among the workers.")
     Integer threads;
 
     @Option(names = "--root", defaultValue = "sweeps", paramLabel = "DIR",
@@ -89,6 +89,14 @@ public final class SweepCommand implements Callable<Integer> {
         int w = wt[0];
         int t = wt[1];
         validate(spec, w);
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (before[1] > 0 && t == before[1] && (long) w * t > cores && (long) before[0] * t <= cores) {
+            // the stored count kept for more workers: right for the numbers, but more threads than cores
+            System.err.println("note: " + w + " workers of " + t + " thread" + (t == 1 ? "" : "s") + " each (the count"
+                    + " this sweep's runs so far had) are more threads than this machine's " + cores + " cores; runs"
+                    + " keep their numbers but take longer (--threads " + Math.max(1, cores / w) + " shares the cores,"
+                    + " with a note)");
+        }
         if (before[1] > 0 && t != before[1]) {
             // results depend on the thread count: the continued sweep is no longer the one an uninterrupted run gives
             System.err.println("note: this sweep's runs so far ran on " + before[1] + " thread" + (before[1] == 1 ? ""
@@ -211,10 +219,10 @@ public final class SweepCommand implements Callable<Integer> {
                 spec.findOption("--threads") != null);
     }
 
-    /** Parses every run's arguments as the child will, so that a mistyped option fails now, not in every run. */
     /**
-     * Checks every run as it would check itself, before any starts; a training run's memory against its share of
-     * what is available, with {@code workers} runs at once.
+     * Checks every run as it would check itself, before any starts: its arguments parsed as the child will parse
+     * them (a mistyped option fails now, not in every run), and a training run's memory against its share of what is
+     * available, with {@code workers} runs at once.
      */
     static void validate(SweepSpec spec, int workers) {
         int atOnce = Math.max(1, Math.min(workers, spec.runs().size()));

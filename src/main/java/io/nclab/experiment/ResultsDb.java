@@ -538,7 +538,8 @@ public final class ResultsDb implements AutoCloseable {
         if (where != null && !where.isBlank()) {
             if (!balanced(where)) {
                 // "a) OR (b" would close nclab's own parenthesis and read as two conditions: not what was typed
-                throw new UserError("bad --where '" + where + "': its parentheses do not pair up");
+                throw new UserError("bad --where '" + where + "': its parentheses do not pair up, or it holds a"
+                        + " comment (-- or /*)");
             }
             // in parentheses: one condition, so a second statement after ';' is a syntax error, not ignored
             sql.append(" WHERE (").append(where).append(')');
@@ -575,15 +576,25 @@ public final class ResultsDb implements AutoCloseable {
         return out;
     }
 
-    /** Whether the parentheses of an SQL condition pair up, outside its quoted strings and names. */
+    /**
+     * Whether the parentheses of an SQL condition pair up, outside its quoted strings and names ('…', "…", `…`,
+     * […]) and comments; a comment is refused outright (it could hide a parenthesis from this count, and a condition
+     * needs none).
+     */
     static boolean balanced(String condition) {
         int depth = 0;
         char quote = 0;
-        for (char c : condition.toCharArray()) {
+        char[] cs = condition.toCharArray();
+        for (int i = 0; i < cs.length; i++) {
+            char c = cs[i];
             if (quote != 0) {
                 quote = c == quote ? 0 : quote; // '' inside a string closes and reopens it: the same for counting
-            } else if (c == '\'' || c == '"') {
+            } else if (c == '\'' || c == '"' || c == '`') {
                 quote = c;
+            } else if (c == '[') {
+                quote = ']';
+            } else if (i + 1 < cs.length && (c == '-' && cs[i + 1] == '-' || c == '/' && cs[i + 1] == '*')) {
+                return false;
             } else if (c == '(') {
                 depth++;
             } else if (c == ')' && --depth < 0) {

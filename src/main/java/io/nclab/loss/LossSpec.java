@@ -174,12 +174,12 @@ public final class LossSpec {
         }
     }
 
-    /** A number as the shortest text that reads back to it: 3 not 3.0, 0.1 not 0.1000. */
     /** A parameter as titles and legends show it: 0.000123456, 1.5e-7 (the spec's own text may read 1.5E-7). */
     private static String shown(double v) {
         return io.nclab.io.Csv.plain(v);
     }
 
+    /** A number as the shortest text that reads back to it: 3 not 3.0, 0.1 not 0.1000. */
     public static String format(double v) {
         if (v == Math.rint(v) && Math.abs(v) < 1e15) {
             return Long.toString((long) v);

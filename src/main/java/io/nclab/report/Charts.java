@@ -165,8 +165,9 @@ public final class Charts {
             } else {
                 renderer.setSeriesPaint(s, c);
                 renderer.setSeriesStroke(s, new BasicStroke(2.2f));
-                // as in bandChart: a sparsely logged line shows its points
-                if (xy.getItemCount() <= SPARSE_POINTS) {
+                // as in bandChart: a sparsely logged line shows its points, and so does one with a lone value
+                // between two gaps (no line reaches it)
+                if (finitePoints(in) <= SPARSE_POINTS || hasLonePoint(in)) {
                     renderer.setSeriesShapesVisible(s, true);
                     renderer.setSeriesShape(s, new java.awt.geom.Ellipse2D.Double(-3.5, -3.5, 7, 7));
                 }
@@ -175,6 +176,28 @@ public final class Charts {
         XYPlot plot = new XYPlot(data, axis(xLabel), axis(yLabel), renderer);
         plot.setSeriesRenderingOrder(SeriesRenderingOrder.FORWARD);
         return styled(new JFreeChart(title, TITLE, plot, true));
+    }
+
+    private static int finitePoints(Series in) {
+        int n = 0;
+        for (int i = 0; i < in.x().length; i++) {
+            n += Double.isFinite(in.x()[i]) && Double.isFinite(in.y()[i]) ? 1 : 0;
+        }
+        return n;
+    }
+
+    /** Whether a value has no finite neighbour on either side (a line draws nothing of it). */
+    private static boolean hasLonePoint(Series in) {
+        int n = in.x().length;
+        for (int i = 0; i < n; i++) {
+            boolean here = Double.isFinite(in.y()[i]);
+            boolean before = i > 0 && Double.isFinite(in.y()[i - 1]);
+            boolean after = i + 1 < n && Double.isFinite(in.y()[i + 1]);
+            if (here && !before && !after && n > 1) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** One line with a shaded band around it (e.g. the mean over seeds and their range). */
@@ -1050,7 +1073,24 @@ public final class Charts {
         if (Math.abs(v) < step * 1e-6) {
             return "0"; // a multiple of the step that rounding left at 1e-17
         }
-        String s = DecadeLogAxis.format(Math.abs(v), step);
+        double a = Math.abs(v);
+        String s;
+        if (a >= 1e-3 && a < 1e5) {
+            s = DecadeLogAxis.format(a, step);
+        } else {
+            // mantissa and exponent, the mantissa to the step's digits: 1.2345e6 beside 1.2346e6, never 1.23e6 twice
+            int k = (int) Math.floor(Math.log10(a) + 1e-9);
+            double unit = step / Math.pow(10, k);
+            double lead = unit / Math.pow(10, Math.floor(Math.log10(unit) + 1e-9));
+            int decimals = Math.max(0, (int) Math.ceil(-Math.log10(unit) - 1e-9) + (Math.abs(lead - 2.5) < 1e-9 ? 1 : 0));
+            java.math.BigDecimal m = new java.math.BigDecimal(a / Math.pow(10, k)).setScale(decimals,
+                    java.math.RoundingMode.HALF_EVEN);
+            if (m.compareTo(java.math.BigDecimal.TEN) >= 0) { // 9.9996 to 10.000: the next decade's 1
+                m = m.movePointLeft(1);
+                k++;
+            }
+            s = m.stripTrailingZeros().toPlainString() + "e" + k;
+        }
         return v < 0 ? "-" + s : s;
     }
 

@@ -239,22 +239,24 @@ public final class Report {
     /**
      * A mean and its standard deviation over seeds, "0.0870 ± 0.0042": the deviation to two significant digits and
      * the mean to the same decimal place, so the spread never shows more digits than the mean it qualifies. A spread
-     * below the mean's sixth significant digit (seeds that agree to round-off) is written on its own, "0.5 ± 1e-17";
+     * below a millionth of the mean (seeds that agree to round-off) is written on its own, "0.5 ± 1e-17";
      * percentages get two decimals both.
      */
     static String meanAndSpread(double mean, double sd, boolean percent) {
         if (percent || !Double.isFinite(mean) || !Double.isFinite(sd) || sd <= 0 || mean == 0) {
             return cell(mean, percent) + (Double.isFinite(sd) ? " ± " + cell(sd, percent) : "");
         }
-        int decimals = Math.max(0, 1 - (int) Math.floor(Math.log10(sd)));
-        if (decimals > 5 - (int) Math.floor(Math.log10(Math.abs(mean)))) {
+        if (sd < 1e-6 * Math.abs(mean)) {
             return cell(mean, false) + " ± " + io.nclab.io.Csv.significant(sd, 2);
         }
+        // two significant digits of the spread: decimals below 0 round to tens, hundreds (12350 ± 350)
+        int decimals = 1 - (int) Math.floor(Math.log10(sd));
         return fixed(mean, decimals) + " ± " + fixed(sd, decimals);
     }
 
     private static String fixed(double v, int decimals) {
-        return new java.math.BigDecimal(v).setScale(decimals, java.math.RoundingMode.HALF_EVEN).toPlainString();
+        java.math.BigDecimal b = new java.math.BigDecimal(v).setScale(decimals, java.math.RoundingMode.HALF_EVEN);
+        return (decimals < 0 ? b.setScale(0) : b).toPlainString();
     }
 
     private static List<String> finals(SweepData d) {

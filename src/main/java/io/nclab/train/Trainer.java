@@ -134,16 +134,15 @@ public final class Trainer {
 
     /**
      * The settings that decide a run's numbers, as its checkpoints keep them: every setting but how and where this
-     * attempt runs (threads, device, the run's folder), normalised as JSON reads them back.
+     * attempt runs (threads, device, the run's folder) and where the data lies (a dataset moved elsewhere is the same
+     * data: its new folder is written into config.json), normalised as JSON reads them back.
      */
     static Map<String, Object> trainedWith(TrainConfig config) {
         Map<String, Object> s = new java.util.LinkedHashMap<>();
         config.settings().forEach((k, v) -> {
             if (v instanceof Map<?, ?> nested) { // the model's settings, as model.width
                 nested.forEach((n, x) -> s.put(k + "." + n, x));
-            } else if (k.equals("data_dir") && v instanceof String d) { // config.json keeps it absolute
-                s.put(k, Path.of(d).toAbsolutePath().normalize().toString());
-            } else if (!List.of("threads", "device", "out").contains(k)) {
+            } else if (!List.of("threads", "device", "out", "data_dir").contains(k)) {
                 s.put(k, v);
             }
         });
@@ -165,20 +164,15 @@ public final class Trainer {
             return; // a checkpoint of an older nclab: nothing to compare with
         }
         Map<String, Object> now = trainedWith(config);
-        for (String k : new java.util.TreeSet<>(union(now.keySet(), checkpointed.keySet()))) {
-            if (!java.util.Objects.equals(now.get(k), checkpointed.get(k))) {
+        // the settings both know: one a later nclab added (or an earlier one dropped) is not an edit
+        for (String k : new java.util.TreeSet<>(now.keySet())) {
+            if (checkpointed.containsKey(k) && !java.util.Objects.equals(now.get(k), checkpointed.get(k))) {
                 throw new UserError("--resume " + runDir + ": config.json's " + k + " is " + Json.line(now.get(k))
                         + ", its checkpoints were trained with " + Json.line(checkpointed.get(k)) + "; a run cannot"
                         + " change its settings midway (the schedule and the data follow them): put config.json back,"
                         + " or train a new run with --out");
             }
         }
-    }
-
-    private static java.util.Set<String> union(java.util.Set<String> a, java.util.Set<String> b) {
-        java.util.Set<String> u = new java.util.HashSet<>(a);
-        u.addAll(b);
-        return u;
     }
 
     /** The same trainer with another NC measurement (tests, benchmarks). */

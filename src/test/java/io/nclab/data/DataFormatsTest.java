@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -126,6 +127,23 @@ class DataFormatsTest {
         Path partial = TinyData.cifar10(tmp.resolve("c10-partial"), 15, 5);
         Files.delete(partial.resolve("data_batch_4.bin"));
         oneLine(assertThrows(UserError.class, () -> CifarBinary.loadCifar10(partial)), "data_batch_4.bin");
+        // the distribution's class names, where it has them (trailing blank lines as the official file has)
+        assertEquals(null, d.classNames());
+        Files.writeString(dir.resolve("batches.meta.txt"), "airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse"
+                + "\nship\ntruck\n\n");
+        assertEquals(List.of("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
+                CifarBinary.loadCifar10(dir).classNames());
+        Files.writeString(dir.resolve("batches.meta.txt"), "airplane\nautomobile\n");
+        assertEquals(null, CifarBinary.loadCifar10(dir).classNames(), "not ten names: none");
+    }
+
+    /** One class is refused before any epoch (the first probe stopped such a run after an epoch's training). */
+    @Test
+    void oneClassIsRefusedBeforeTraining() throws IOException {
+        DataSource one = IdxFiles.load(TinyData.idx(tmp.resolve("one"), 6, 3, 1, 5, 4, false), "");
+        oneLine(assertThrows(UserError.class, () -> TrainingData.prepare(one, 0, 0.1, 1,
+                Splits.ImbalanceProfile.STEP, 0, 0)), "the data has 1 class: classification and Neural Collapse need"
+                + " at least 2");
     }
 
     @Test

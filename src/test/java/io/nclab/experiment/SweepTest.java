@@ -206,6 +206,9 @@ class SweepTest {
         assertTrue(ResultsDb.balanced("loss = 'a)b'"));
         assertFalse(ResultsDb.balanced("dim = 3) OR (1=1"));
         assertFalse(ResultsDb.balanced("(dim = 3"));
+        assertFalse(ResultsDb.balanced("/* ( */ loss = 'ce') OR (1 /* ) */"), "a comment hides nothing");
+        assertFalse(ResultsDb.balanced("loss = 'ce' -- )"));
+        assertTrue(ResultsDb.balanced("`a)` = 1 AND [b(] = 2"));
     }
 
     /**

@@ -196,6 +196,15 @@ class ChartsTest {
         assertEquals("0", Charts.tickLabel(1e-25, 0.5));
         assertEquals("0.25", Charts.tickLabel(0.25, 0.25));
         assertEquals("-1.5", Charts.tickLabel(-1.5, 0.5));
+        // beyond plain numbers, the mantissa as precise as the step: ticks 20 apart near 1.2345e6 read apart
+        assertEquals("1.2345e6", Charts.tickLabel(1234500, 20));
+        assertEquals("1.23452e6", Charts.tickLabel(1234520, 20));
+        assertEquals("1.0001e-4", Charts.tickLabel(1.0001e-4, 1e-8));
+        assertEquals("1.25e6", Charts.tickLabel(1.25e6, 2.5e5));
+        assertEquals("1e6", Charts.tickLabel(999999.99999, 1e3));
+        List<String> big = yTickLabels(Charts.lineChart("b", "x", "y", List.of(Charts.Series.line("s",
+                new double[] {1, 2}, new double[] {1234500, 1234600}))));
+        assertEquals(big.size(), new java.util.HashSet<>(big).size(), "distinct: " + big);
     }
 
     /**

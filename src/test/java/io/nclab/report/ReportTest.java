@@ -359,5 +359,7 @@ public class ReportTest {
         assertEquals("0.5 ± 1e-17", Report.meanAndSpread(0.5, 1e-17, false));
         assertEquals("81.20 ± 0.42", Report.meanAndSpread(0.812, 0.0042, true));
         assertEquals("123 ± 35", Report.meanAndSpread(123.4, 35.2, false));
+        assertEquals("12350 ± 340", Report.meanAndSpread(12346, 345, false));
+        assertEquals("1000000 ± 1200", Report.meanAndSpread(1e6, 1234, false));
     }
 }
