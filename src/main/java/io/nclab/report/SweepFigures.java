@@ -215,9 +215,7 @@ public final class SweepFigures {
                 s.add(Charts.Series.line("theory's optimum f*", new double[] {f.x()[0], f.x()[f.x().length - 1]},
                         new double[] {theory, theory}));
             }
-            // log scale: the start (MSE's 110 at d = 3) otherwise flattens the approach to f* into a line
-            JFreeChart c = Charts.logY(Charts.lineChart(label(loss), "iteration", "objective f(W, H, b), log scale",
-                    s));
+            JFreeChart c = Charts.lineChart(label(loss), "iteration", "objective f(W, H, b)", s);
             objective.add(s.size() > 1 ? Charts.dashed(c, 1) : c);
             if (Double.isFinite(theory)) {
                 gaps.put(label(loss), gapRuns(runs, theory));
