@@ -90,13 +90,21 @@ public record SweepSpec(String name, String command, List<String> losses, Map<St
             if (grid.containsKey(key)) {
                 throw new UserError("--" + key + " is both a fixed option and a --grid axis");
             }
-            if (o.put(key, e.getValue() == null ? "true" : e.getValue()) != null) {
+            String value = e.getValue() == null ? "true" : e.getValue();
+            if (key.equals(DATA_DIR) && !value.isBlank()) {
+                // absolute: a sweep continued from another directory (by --name alone) finds its data
+                value = Path.of(value).toAbsolutePath().normalize().toString();
+            }
+            if (o.put(key, value) != null) {
                 throw sameOption("option", spelt.get(key), e.getKey());
             }
             spelt.put(key, e.getKey());
         }
         options = java.util.Collections.unmodifiableMap(o);
     }
+
+    /** The option naming a folder of data, kept absolute (a relative one held only from where the sweep began). */
+    private static final String DATA_DIR = "data-dir";
 
     /** Two spellings of one option (Dim and dim, per-class and per_class): given twice, not merged. */
     private static UserError sameOption(String what, String first, String second) {

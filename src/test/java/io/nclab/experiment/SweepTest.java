@@ -199,6 +199,18 @@ class SweepTest {
      * wherever `results` is started from: the database's run_dir may be relative to where an older sweep was
      * started (an audit saw "running" from another directory), so the run's folder is looked for beside the database.
      */
+    /**
+     * A relative --data-dir is kept absolute, so a sweep continued by --name from another directory finds its data
+     * (it failed every run with "no IDX data directory fm").
+     */
+    @Test
+    void aRelativeDataDirIsKeptAbsolute() {
+        SweepSpec s = new SweepSpec("d", "train", List.of("ce"), Map.of(), List.of(0L), Map.of("data-dir", "fm"));
+        assertEquals(Path.of("fm").toAbsolutePath().normalize().toString(), s.options().get("data-dir"));
+        assertEquals(s, new SweepSpec("d", "train", List.of("ce"), Map.of(), List.of(0L), Map.of("data-dir",
+                Path.of("fm").toAbsolutePath().toString())), "the same sweep, written either way");
+    }
+
     /** A --where condition is one condition: parentheses that close nclab's own are refused, quoted ones are text. */
     @Test
     void aConditionsParenthesesMustPairUp() {
