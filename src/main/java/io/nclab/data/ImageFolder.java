@@ -61,15 +61,40 @@ public final class ImageFolder {
      * test accuracy without a word.
      */
     private static List<Path> images(Path cdir, String note) {
-        try (Stream<Path> s = Files.list(cdir)) {
-            List<Path> images = s.filter(ImageFolder::isImage).sorted().toList();
+        // in the class folder and its sub-folders, as torchvision's ImageFolder walks them (hidden ones skipped)
+        try (Stream<Path> s = Files.walk(cdir, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
+            List<Path> files = s.filter(p -> !hidden(cdir, p)).toList();
+            for (Path f : files) {
+                String n = f.getFileName().toString().toLowerCase(Locale.ROOT);
+                if (Files.isRegularFile(f) && UNREAD.stream().anyMatch(n::endsWith)) {
+                    // torchvision would train on it: leaving it out unsaid would change the set
+                    throw new UserError("image " + f + " is of a kind nclab does not read (it reads PNG, JPEG, BMP,"
+                            + " GIF and TIFF); convert it, or move it out of the class folder");
+                }
+            }
+            List<Path> images = files.stream().filter(ImageFolder::isImage)
+                    .sorted(java.util.Comparator.comparing(p -> cdir.relativize(p).toString())).toList();
             if (images.isEmpty()) {
-                throw new UserError("class folder " + cdir + " has no .png or .jpg images" + note);
+                throw new UserError("class folder " + cdir + " has no .png, .jpg, .bmp, .gif or .tif images" + note);
             }
             return images;
-        } catch (IOException e) {
-            throw new UserError("cannot list " + cdir + ": " + IoErrors.reason(e));
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw new UserError("cannot list " + cdir + ": " + (e instanceof IOException io ? IoErrors.reason(io)
+                    : IoErrors.reason(((java.io.UncheckedIOException) e).getCause())));
         }
+    }
+
+    /** Image files Java's ImageIO cannot decode, which an image folder may hold. */
+    private static final List<String> UNREAD = List.of(".webp", ".heic", ".avif", ".jp2", ".ppm", ".pgm");
+
+    /** Whether {@code p} lies in or is a hidden file or folder below {@code root}. */
+    private static boolean hidden(Path root, Path p) {
+        for (Path part : root.relativize(p)) {
+            if (part.toString().startsWith(".")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static List<String> classNames(Path split) {
@@ -107,7 +132,7 @@ public final class ImageFolder {
             }
         }
         if (files.isEmpty()) {
-            throw new UserError("no .png or .jpg images under " + split);
+            throw new UserError("no .png, .jpg, .bmp, .gif or .tif images under " + split);
         }
         int h = like == null ? -1 : like.height();
         int w = like == null ? -1 : like.width();
@@ -166,8 +191,8 @@ public final class ImageFolder {
     private static boolean isImage(Path p) {
         String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
         // hidden files are not images of the set: macOS's ._name.png resource forks, editors' .name.png backups
-        return Files.isRegularFile(p) && !n.startsWith(".")
-                && (n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg"));
+        return Files.isRegularFile(p) && !n.startsWith(".") && java.util.stream.Stream.of(".png", ".jpg", ".jpeg",
+                ".bmp", ".gif", ".tif", ".tiff").anyMatch(n::endsWith);
     }
 
     private static BufferedImage decode(Path f) {

@@ -214,7 +214,7 @@ class DataFormatsTest {
             Files.delete(f);
         }
         oneLine(assertThrows(UserError.class, () -> ImageFolder.load(noTest)), "class folder " + t1
-                + " has no .png or .jpg images: every class of train/ needs test images");
+                + " has no .png, .jpg, .bmp, .gif or .tif images: every class of train/ needs test images");
         Files.delete(t1);
         oneLine(assertThrows(UserError.class, () -> ImageFolder.load(noTest)), "class folder " + t1 + " is missing");
         // hidden folders are not classes
@@ -225,6 +225,27 @@ class DataFormatsTest {
         Files.write(hidden.resolve("train/c0/._img0.png"), new byte[] {0, 5, 22, 7, 0, 2, 0, 0});
         Files.write(hidden.resolve("test/c2/.img1.png"), new byte[] {1, 2, 3});
         assertEquals(6, ImageFolder.load(hidden).train().labels().length);
+    }
+
+    /**
+     * As torchvision's ImageFolder: images in a class folder's sub-folders count, and BMP, GIF and TIFF are read; a
+     * kind Java cannot decode (WebP) is refused by name rather than left out unsaid.
+     */
+    @Test
+    void imageFoldersReadWhatTorchvisionReads() throws IOException {
+        Path dir = TinyData.imageFolder(tmp.resolve("kinds"), 2, 2, 6);
+        java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(dir.resolve("train/c0/img0.png").toFile());
+        Path sub = Files.createDirectories(dir.resolve("train/c0/more"));
+        for (String kind : new String[] {"bmp", "gif", "tiff"}) {
+            assertTrue(javax.imageio.ImageIO.write(img, kind, sub.resolve("x." + kind).toFile()), kind);
+        }
+        DataSource d = ImageFolder.load(dir);
+        assertEquals(2 + 3 + 2, d.train().size(), "two PNGs of c0, the three in its sub-folder, two of c1");
+        assertArrayEquals(Arrays.copyOfRange(d.train().pixels(), 0, 108), Arrays.copyOfRange(d.train().pixels(),
+                2 * 108, 3 * 108), "more/x.bmp, sorted after img0.png and img1.png, is img0's pixels");
+        Files.write(sub.resolve("y.webp"), new byte[] {1, 2, 3});
+        oneLine(assertThrows(UserError.class, () -> ImageFolder.load(dir)), "image " + sub.resolve("y.webp")
+                + " is of a kind nclab does not read");
     }
 
     /** A split larger than one Java array is one line naming its size, not a NegativeArraySizeException. */
