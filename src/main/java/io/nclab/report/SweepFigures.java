@@ -434,17 +434,25 @@ public final class SweepFigures {
                 }
             }
             List<JFreeChart> charts = panelCharts(d, panels, step, groups);
-            String what = switch (axis) {
-                case "optimizer" -> "the MSE paper's Figure 3: optimisers";
-                case "feature_dim", "dim" -> "the MSE paper's Figure 4: feature dimension d";
-                case "fixed_etf" -> "the MSE paper's Figure 5: fixed simplex-ETF versus learned classifier";
-                default -> axis.replace('_', ' ');
+            String paper = switch (axis) {
+                case "optimizer" -> " (as in the MSE paper's Figure 3)";
+                case "feature_dim", "dim" -> " (as in the MSE paper's Figure 4)";
+                case "fixed_etf" -> " (as in the MSE paper's Figure 5)";
+                default -> "";
             };
+            // the title names what every run shares too (a UFM's K and n), as the UFM figures' titles do
+            Map<String, Object> shown = new LinkedHashMap<>(head);
+            if (d.isUfm()) {
+                common(d, List.of("classes", "dim", "per_class", "lambda_w", "lambda_h", "lambda_b")).forEach((k, v) -> {
+                    if (!k.equals(axis)) {
+                        shown.putIfAbsent(k, v);
+                    }
+                });
+            }
             if (!charts.isEmpty()) {
                 figures.add(save(out, "compare-" + axis, "Comparison over " + named(axis)
-                        + (head.isEmpty() ? "" : " (" + describe(head) + ")"), "Curves for each value of "
-                        + axis.replace('_', ' ') + (what.equals(axis.replace('_', ' ')) ? "" : ", " + what)
-                        + seedsNote(d) + ".", charts, 2));
+                        + (shown.isEmpty() ? "" : " (" + describe(shown) + ")"), "Curves for each value of "
+                        + named(axis) + paper + seedsNote(d) + ".", charts, 2));
             }
         }
         List<String> mse = d.losses().stream().filter(l -> l.startsWith("mse")).toList();
