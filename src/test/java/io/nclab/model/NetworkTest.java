@@ -256,4 +256,39 @@ class NetworkTest {
         new ModelSpec(Architecture.MLP, 0.001, 3, 0, false, true, true); // one unit, as asked
         new ModelSpec(Architecture.RESNET18, 0.25, 3, 0, false, true, true);
     }
+
+    /**
+     * Convolutions start from PyTorch's default U(±1/√fan_in), as linear layers do, so an untrained ResNet's logits are
+     * of order one even before batch norm has statistics (He-normal gave an epoch-0 CE loss of 5 to 140 for log K).
+     */
+    @Test
+    void convolutionsStartFromPyTorchsDefault() {
+        try (NDManager m = Nd.newManager()) {
+            ai.djl.engine.Engine.getEngine("PyTorch").setRandomSeed(3);
+            Network net = Network.build(new ModelSpec(Architecture.RESNET18, 0.25, 3, 0, false, true, true), 3, 32, 32, 10,
+                    m);
+            int convs = 0;
+            for (ai.djl.util.Pair<String, ai.djl.nn.Parameter> p : net.parameters()) {
+                NDArray w = p.getValue().getArray();
+                if (w.getShape().dimension() != 4) {
+                    continue;
+                }
+                convs++;
+                long fanIn = w.getShape().size() / w.getShape().get(0);
+                double bound = 1 / Math.sqrt(fanIn);
+                double[] v = w.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).toDoubleArray();
+                double sq = 0;
+                for (double x : v) {
+                    org.junit.jupiter.api.Assertions.assertTrue(Math.abs(x) <= bound * (1 + 1e-6), p.getKey());
+                    sq += x * x;
+                }
+                // a uniform draw on ±b has standard deviation b/√3
+                assertEquals(bound / Math.sqrt(3), Math.sqrt(sq / v.length), 0.1 * bound, p.getKey());
+            }
+            assertTrue(convs > 10, "the ResNet's convolutions were looked at: " + convs);
+            NDArray x = m.randomUniform(-2f, 2f, new Shape(8, 3, 32, 32));
+            double loss = net.forward(new ParameterStore(m, false), x, false).logits().abs().max().getFloat();
+            assertTrue(loss < 10, "untrained logits of order one: " + loss);
+        }
+    }
 }
