@@ -108,7 +108,7 @@ public final class ConvexityCommand implements Callable<Integer> {
         for (LossConvexity.Report r : reports) {
             // each line is written whole, its newline included: printf writes its pieces one at a time, so a row
             // could stand without its newline when an error (--out unwritable) was printed after it
-            text().println(String.format(Locale.ROOT, "%-18s K=%d  %d samples  smallest eigenvalue %.4g  %s",
+            Main.text(json).println(String.format(Locale.ROOT, "%-18s K=%d  %d samples  smallest eigenvalue %.4g  %s",
                     r.loss(), r.classes(), r.samples(), r.minEigenvalue(), r.psdEverywhere() ? "PSD everywhere sampled"
                             : String.format(Locale.ROOT, "not PSD for p_k up to %.6f; PSD above", r.threshold())));
             if (!r.psdEverywhere()) {
@@ -117,7 +117,7 @@ public final class ConvexityCommand implements Callable<Integer> {
                     map.append(String.format(Locale.ROOT, " [%.2f,%.2f) %.2f", b.lo(), b.hi(),
                             b.samples() == 0 ? 0.0 : b.notPsd() / (double) b.samples()));
                 }
-                text().println(map);
+                Main.text(json).println(map);
             }
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("loss", r.loss());
@@ -146,7 +146,7 @@ public final class ConvexityCommand implements Callable<Integer> {
             settings.put("bins", bins);
             settings.put("seed", seed);
             for (Path f : Provenance.writing(out, "convexity", settings, () -> CurvatureFigures.convexity(out, reports))) {
-                text().println("wrote " + f);
+                Main.text(json).println("wrote " + f);
             }
         }
         if (json) {
@@ -157,10 +157,5 @@ public final class ConvexityCommand implements Callable<Integer> {
             System.out.println(Json.result(j));
         }
         return 0;
-    }
-
-    /** Where the human-readable lines go: standard output, or standard error under --json (stdout is the JSON alone). */
-    private java.io.PrintStream text() {
-        return json ? System.err : System.out;
     }
 }

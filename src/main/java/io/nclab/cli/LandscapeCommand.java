@@ -92,7 +92,7 @@ public final class LandscapeCommand implements Callable<Integer> {
         });
         files.add(out.resolve("config.json"));
         for (Path f : files) {
-            text().println("wrote " + f);
+            Main.text(json).println("wrote " + f);
         }
         if (json) {
             Map<String, Object> result = new LinkedHashMap<>(settings);
@@ -100,10 +100,5 @@ public final class LandscapeCommand implements Callable<Integer> {
             System.out.println(Json.result(result));
         }
         return 0;
-    }
-
-    /** Where the human-readable lines go: standard output, or standard error under --json (stdout is the JSON alone). */
-    private java.io.PrintStream text() {
-        return json ? System.err : System.out;
     }
 }

@@ -108,6 +108,14 @@ public final class Main implements Runnable {
         }
     }
 
+    /**
+     * Where a command's human-readable lines go: standard output, or standard error under --json, so that standard
+     * output is the JSON object alone.
+     */
+    static java.io.PrintStream text(boolean json) {
+        return json ? System.err : System.out;
+    }
+
     /** Runs the CLI and returns its exit code: 0 fine, 2 user error, 1 bug. */
     public static int execute(String... args) {
         Provenance.invokedWith(args);

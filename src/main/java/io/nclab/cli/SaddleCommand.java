@@ -113,7 +113,7 @@ public final class SaddleCommand implements Callable<Integer> {
             System.err.flush();
         });
 
-        text().printf("%-15s %5s %14s %11s %14s %9s  %s%n", "critical point", "rank", "objective", "|grad f|",
+        Main.text(json).printf("%-15s %5s %14s %11s %14s %9s  %s%n", "critical point", "rank", "objective", "|grad f|",
                 "min eigenvalue", "products", "escape");
         for (SaddleAnalysis.CriticalPoint c : r.criticalPoints()) {
             String esc;
@@ -127,52 +127,52 @@ public final class SaddleCommand implements Callable<Integer> {
                         c.escape().reachedGlobal() ? "reached f*" : "did NOT reach f*", c.escape().rounds().size(),
                         c.escape().objective(), c.escape().relativeGap());
             }
-            text().printf("%-15s %5d %14.8g %11.3g %14.6g %9d  %s%n", c.kind(), c.rank(), c.objective(),
+            Main.text(json).printf("%-15s %5d %14.8g %11.3g %14.6g %9d  %s%n", c.kind(), c.rank(), c.objective(),
                     c.gradNorm(), c.minEigenvalue(), c.lanczosProducts(), esc);
         }
         if (r.criticalPoints().size() == 1) {
-            text().println(SaddleAnalysis.deficientRank(ufm) < 1
+            Main.text(json).println(SaddleAnalysis.deficientRank(ufm) < 1
                     ? "no rank-deficient critical point: d = " + ufm.dim() + " leaves no rank between the origin's 0 and"
                             + " the minimiser's"
                     : "no rank-deficient critical point: the global minimiser is the origin itself");
         }
         for (SaddleAnalysis.CriticalPoint c : r.criticalPoints()) {
             if (!c.lanczosConverged()) {
-                text().printf("  %s: Lanczos did NOT converge in %d products (residual %.2g): its min eigenvalue is"
+                Main.text(json).printf("  %s: Lanczos did NOT converge in %d products (residual %.2g): its min eigenvalue is"
                         + " an upper bound%n", c.kind(), c.lanczosProducts(), c.eigenResidual());
             }
         }
-        text().printf("global objective f* = %.12g (%s); solver from a random start: %.12g, |grad f| = %.3g%s%n",
+        Main.text(json).printf("global objective f* = %.12g (%s); solver from a random start: %.12g, |grad f| = %.3g%s%n",
                 r.globalObjective(), r.globalSource(), r.solverObjective(), r.globalGradNorm(),
                 !r.solverStopReason().equals("iteration budget") ? ""
                         : String.format(" (NOT converged to |grad f| <= %.0e in %d iterations%s)",
                         s.solverTolerance(), s.solverIterations(), r.globalSource().equals("solver")
                                 ? ": f* and every 'reached f*' rest on it" : ""));
-        text().printf("smallest eigenvalue at the solver's minimiser: %.3g (%d products, %.2f s)%s%n",
+        Main.text(json).printf("smallest eigenvalue at the solver's minimiser: %.3g (%d products, %.2f s)%s%n",
                 r.globalMinEigenvalue(), r.globalLanczosProducts(), r.globalLanczosSeconds(),
                 r.globalLanczosConverged() ? "" : " (Lanczos did NOT converge: an upper bound)");
         if (r.zeroModes() != null) {
-            text().printf("zero eigenvalues (|lambda| <= %.0e): %d; rotation orbit dimension: %d;"
+            Main.text(json).printf("zero eigenvalues (|lambda| <= %.0e): %d; rotation orbit dimension: %d;"
                     + " smallest eigenvalue beyond them: %s%n", s.negativeTolerance(), r.zeroModes(),
                     r.rotationModes(), r.transverseMinEigenvalue() == null ? "none"
                             : String.format("%.6g", r.transverseMinEigenvalue()));
             int extra = r.zeroModes() - r.rotationModes();
             if (extra > 0 && extra == r.subspaceModes()) {
-                text().printf("  the other %d zero eigenvalues: d = %d is below the target's %d equal singular"
+                Main.text(json).printf("  the other %d zero eigenvalues: d = %d is below the target's %d equal singular"
                         + " values, so the best rank-%d subspace is not unique (a Grassmannian of dimension %d)%n",
                         extra, ufm.dim(), ufm.bias() ? ufm.classes() - 1 : ufm.classes(), ufm.dim(), extra);
             } else if (extra != 0) {
-                text().printf("  %d zero eigenvalues %s the rotation symmetry explains (%d expected from the"
+                Main.text(json).printf("  %d zero eigenvalues %s the rotation symmetry explains (%d expected from the"
                         + " choice of subspace)%n", Math.abs(extra), extra > 0 ? "more than" : "fewer than",
                         r.subspaceModes());
             }
         }
-        text().printf("one Hessian-vector product: %.3g ms; one gradient: %.3g ms (ratio %.2f)%n",
+        Main.text(json).printf("one Hessian-vector product: %.3g ms; one gradient: %.3g ms (ratio %.2f)%n",
                 1e3 * r.secondsPerProduct(), 1e3 * r.secondsPerGradient(),
                 r.secondsPerProduct() / r.secondsPerGradient());
         if (directionOut != null) {
             directions(ufm, r).save(directionOut);
-            text().println("wrote " + directionOut);
+            Main.text(json).println("wrote " + directionOut);
         }
         if (json) {
             Map<String, Object> out = new LinkedHashMap<>(problem.settings());
@@ -184,10 +184,5 @@ public final class SaddleCommand implements Callable<Integer> {
             System.out.println(Json.result(out));
         }
         return 0;
-    }
-
-    /** Where the human-readable lines go: standard output, or standard error under --json (stdout is the JSON alone). */
-    private java.io.PrintStream text() {
-        return json ? System.err : System.out;
     }
 }

@@ -41,9 +41,7 @@ public final class TheoryCommand implements Callable<Integer> {
     public Integer call() {
         UfmProblem p = problem.problem();
         // (only where Theorem 1 applies: elsewhere nothing is solved, and the note promised minutes for nothing)
-        if (p.loss().contrastive() && p.balanced() && p.dim() >= p.classes() - 1 && p.lambdaW() > 0
-                && p.lambdaH() > 0 && io.nclab.theory.ContrastiveTheory.scalarWeight(p)
-                >= io.nclab.theory.ContrastiveTheory.MIN_WEIGHT) {
+        if (io.nclab.theory.ContrastiveTheory.applies(p)) {
             // the scalar problem evaluates the loss at 4,001 points of K logits each: about 9 s per 100,000 classes here
             LongWork.noteIfLong(p.classes() * SECONDS_PER_CLASS, String.format(java.util.Locale.ROOT, "K = %,d: the scalar problem"
                     + " evaluates the loss at 4,001 points of K logits each", p.classes()));

@@ -114,14 +114,14 @@ public final class UfmCommand implements Callable<Integer> {
         double step = s.lr();
         TheoryPrediction theory = TheoryOracle.predict(p);
         // the progress lines come with --json too (the contract: the JSON object is the last line)
-        text().printf(Locale.ROOT, "UFM: loss %s, K=%d, d=%d, N=%d, lambda_w=%g lambda_h=%g lambda_b=%s, %s lr=%g%n",
+        Main.text(json).printf(Locale.ROOT, "UFM: loss %s, K=%d, d=%d, N=%d, lambda_w=%g lambda_h=%g lambda_b=%s, %s lr=%g%n",
                 p.loss().spec(), p.classes(), p.dim(), p.samples(), p.lambdaW(), p.lambdaH(),
                 p.bias() ? String.format(Locale.ROOT, "%g", p.lambdaB()) : "(no bias)", s.optimizer(), step);
         List<UfmRun.Row> rows = new ArrayList<>();
         double[][] last = new double[3][]; // the final W (K×d), H as rows h_i (N×d) and b (K)
         UfmRun.Outcome o = UfmRun.solve(s, x -> UfmRun.collapse(p, x), row -> {
             rows.add(row);
-            text().printf(Locale.ROOT, "iter %6d  f=%.12g  |grad|=%.3e  nc1=%.3e  nc2=%.3e  nc3=%.3e%n",
+            Main.text(json).printf(Locale.ROOT, "iter %6d  f=%.12g  |grad|=%.3e  nc1=%.3e  nc2=%.3e  nc3=%.3e%n",
                     row.iteration(), row.objective(), row.gradNorm(), row.metrics().getOrDefault("nc1", Double.NaN),
                     row.metrics().getOrDefault("nc2", Double.NaN), row.metrics().getOrDefault("nc3", Double.NaN));
         }, out == null ? null : x -> {
@@ -183,28 +183,28 @@ public final class UfmCommand implements Callable<Integer> {
         if (json) {
             System.out.println(Json.result(result));
         } else {
-            text().printf(Locale.ROOT, "stopped after %d iterations (%s) in %.3f s%n", o.result().iterations(),
+            Main.text(json).printf(Locale.ROOT, "stopped after %d iterations (%s) in %.3f s%n", o.result().iterations(),
                     o.result().stopReason(), o.seconds());
-            text().printf(Locale.ROOT, "objective %.15g%n", o.result().value());
+            Main.text(json).printf(Locale.ROOT, "objective %.15g%n", o.result().value());
             if (theory != null) {
-                text().printf(Locale.ROOT, "theory    %.15g  (%s; relative gap %.2e)%n", theory.objective(), theory.regime(),
+                Main.text(json).printf(Locale.ROOT, "theory    %.15g  (%s; relative gap %.2e)%n", theory.objective(), theory.regime(),
                         (Double) result.get("relative_gap"));
                 if (zero) {
-                    text().println("collapse  undefined: the global minimiser is W = H = 0 (NC1-NC3 of the solver's"
+                    Main.text(json).println("collapse  undefined: the global minimiser is W = H = 0 (NC1-NC3 of the solver's"
                             + " round-off are not reported)");
                 } else if (atOrigin) {
-                    text().println("note      the global minimiser is W = H = 0, but the solver stopped away from it:"
+                    Main.text(json).println("note      the global minimiser is W = H = 0, but the solver stopped away from it:"
                             + " NC1-NC3 are those of the point it reached");
                 }
             } else {
-                text().println("theory    none applies: " + TheoryOracle.whyNot(p));
+                Main.text(json).println("theory    none applies: " + TheoryOracle.whyNot(p));
                 if (zero) {
-                    text().println("collapse  undefined: the solver ended at W = H = 0 (dropping W and H leaves the"
+                    Main.text(json).println("collapse  undefined: the solver ended at W = H = 0 (dropping W and H leaves the"
                             + " objective as it is; NC1-NC3 of its round-off are not reported)");
                 }
             }
             if (out != null) {
-                text().println("wrote " + out.resolve("config.json") + ", trajectory.csv, result.json and the"
+                Main.text(json).println("wrote " + out.resolve("config.json") + ", trajectory.csv, result.json and the"
                         + " solution W.npy, b.npy, features.npy (rows h_i), labels.npy");
             }
         }
@@ -224,10 +224,5 @@ public final class UfmCommand implements Callable<Integer> {
             maps.add(m);
         }
         return Csv.ofMaps(Csv.columnsOf(maps), maps);
-    }
-
-    /** Where the human-readable lines go: standard output, or standard error under --json (stdout is the JSON alone). */
-    private java.io.PrintStream text() {
-        return json ? System.err : System.out;
     }
 }

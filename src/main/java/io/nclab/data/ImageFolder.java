@@ -78,11 +78,15 @@ public final class ImageFolder {
                 throw new UserError("class folder " + cdir + " has no .png, .jpg, .bmp, .gif or .tif images" + note);
             }
             return images;
-        } catch (IOException | java.io.UncheckedIOException e) {
-            throw new UserError("cannot list " + cdir + ": " + (e instanceof IOException io ? IoErrors.reason(io)
-                    : IoErrors.reason(((java.io.UncheckedIOException) e).getCause())));
+        } catch (IOException e) {
+            throw new UserError("cannot list " + cdir + ": " + IoErrors.reason(e));
+        } catch (java.io.UncheckedIOException e) { // a walk's own failure below the folder (a link loop, say)
+            throw new UserError("cannot list " + cdir + ": " + IoErrors.reason(e.getCause()));
         }
     }
+
+    /** The image files read: what Java's ImageIO decodes. */
+    private static final List<String> READ = List.of(".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff");
 
     /** Image files Java's ImageIO cannot decode, which an image folder may hold. */
     private static final List<String> UNREAD = List.of(".webp", ".heic", ".avif", ".jp2", ".ppm", ".pgm");
@@ -191,8 +195,7 @@ public final class ImageFolder {
     private static boolean isImage(Path p) {
         String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
         // hidden files are not images of the set: macOS's ._name.png resource forks, editors' .name.png backups
-        return Files.isRegularFile(p) && !n.startsWith(".") && java.util.stream.Stream.of(".png", ".jpg", ".jpeg",
-                ".bmp", ".gif", ".tif", ".tiff").anyMatch(n::endsWith);
+        return Files.isRegularFile(p) && !n.startsWith(".") && READ.stream().anyMatch(n::endsWith);
     }
 
     private static BufferedImage decode(Path f) {

@@ -169,7 +169,7 @@ public final class NumericalRank {
             boolean undefined = false;
             for (Future<Double> f : excesses) {
                 double e = Workers.await(f, "the numerical rank");
-                undefined |= e == -1; // a class of all-zero features: 0/0
+                undefined |= e == NO_RATIO;
                 sum += e;
             }
             return undefined ? Double.NaN : sum / classes;
@@ -447,9 +447,15 @@ public final class NumericalRank {
         return resolved(fromGram(gram, size, maxDim, rank));
     }
 
+    /**
+     * A class's excess where its features are all zero and its ratio is 0/0 (NaN is taken: it marks an excess the
+     * Gram does not resolve): numerical_rank is then undefined.
+     */
+    private static final double NO_RATIO = -1;
+
     private static double resolved(double[] r) {
         if (r[0] == 0) {
-            return -1; // all-zero features
+            return NO_RATIO;
         }
         return r[1] <= RESOLVED * r[0] && r[1] <= RESOLVED_EXCESS * (r[0] - 1) ? r[0] - 1 : Double.NaN;
     }
@@ -533,7 +539,7 @@ public final class NumericalRank {
             q += sigma[i] * sigma[i];
         }
         if (s1 == 0) {
-            return -1; // all-zero features
+            return NO_RATIO;
         }
         return (2 * s1 * s + (s * s - q)) / (s1 * s1 + q);
     }

@@ -497,16 +497,7 @@ public final class Charts {
     public static JFreeChart logY(JFreeChart chart) {
         XYPlot plot = chart.getXYPlot();
         plot.setRangeAxis(logAxis(plot.getRangeAxis().getLabel()));
-        int left = 0;
-        for (int d = 0; d < plot.getDatasetCount(); d++) {
-            org.jfree.data.xy.XYDataset data = plot.getDataset(d);
-            for (int s = 0; data != null && s < data.getSeriesCount(); s++) {
-                for (int i = 0; i < data.getItemCount(s); i++) {
-                    double y = data.getYValue(s, i);
-                    left += Double.isFinite(y) && y <= 0 ? 1 : 0;
-                }
-            }
-        }
+        long left = plotValues(plot, false, false).filter(y -> Double.isFinite(y) && y <= 0).count();
         if (left > 0) {
             org.jfree.chart.title.TextTitle note = new org.jfree.chart.title.TextTitle(String.format(
                     java.util.Locale.ROOT, "%,d value%s ≤ 0 left out of the log scale", left, left == 1 ? "" : "s"),
@@ -515,6 +506,27 @@ public final class Charts {
             chart.addSubtitle(0, note);
         }
         return chart;
+    }
+
+    /**
+     * Every x value ({@code domain}) or y value the plot's datasets hold, with a band's lower and upper ends too where
+     * {@code bounds}.
+     */
+    private static java.util.stream.DoubleStream plotValues(XYPlot plot, boolean domain, boolean bounds) {
+        java.util.stream.DoubleStream.Builder out = java.util.stream.DoubleStream.builder();
+        for (int d = 0; d < plot.getDatasetCount(); d++) {
+            org.jfree.data.xy.XYDataset data = plot.getDataset(d);
+            for (int s = 0; data != null && s < data.getSeriesCount(); s++) {
+                for (int i = 0; i < data.getItemCount(s); i++) {
+                    out.add(domain ? data.getXValue(s, i) : data.getYValue(s, i));
+                    if (!domain && bounds && data instanceof org.jfree.data.xy.IntervalXYDataset in) {
+                        out.add(in.getStartYValue(s, i));
+                        out.add(in.getEndYValue(s, i));
+                    }
+                }
+            }
+        }
+        return out.build();
     }
 
     /**
@@ -561,27 +573,9 @@ public final class Charts {
             if (!(getPlot() instanceof XYPlot plot)) {
                 return null;
             }
-            boolean domain = plot.getDomainAxisIndex(this) >= 0;
-            double lo = Double.POSITIVE_INFINITY;
-            double hi = 0;
-            for (int d = 0; d < plot.getDatasetCount(); d++) {
-                org.jfree.data.xy.XYDataset data = plot.getDataset(d);
-                for (int s = 0; data != null && s < data.getSeriesCount(); s++) {
-                    for (int i = 0; i < data.getItemCount(s); i++) {
-                        double[] v = domain ? new double[] {data.getXValue(s, i)}
-                                : data instanceof org.jfree.data.xy.IntervalXYDataset in
-                                ? new double[] {in.getYValue(s, i), in.getStartYValue(s, i), in.getEndYValue(s, i)}
-                                : new double[] {data.getYValue(s, i)};
-                        for (double x : v) {
-                            if (Double.isFinite(x) && x > 0) {
-                                lo = Math.min(lo, x);
-                                hi = Math.max(hi, x);
-                            }
-                        }
-                    }
-                }
-            }
-            return hi > 0 ? new double[] {lo, hi} : null;
+            java.util.DoubleSummaryStatistics v = plotValues(plot, plot.getDomainAxisIndex(this) >= 0, true)
+                    .filter(x -> Double.isFinite(x) && x > 0).summaryStatistics();
+            return v.getCount() > 0 ? new double[] {v.getMin(), v.getMax()} : null;
         }
 
         @Override
@@ -684,15 +678,29 @@ public final class Charts {
             return out;
         }
 
-        /** v with as many digits as the tick spacing {@code step} needs (0.335 beside 0.34). */
+        /**
+         * v (positive) with as many digits as the tick spacing {@code step} needs: 0.335 beside 0.34, and beyond plain
+         * numbers a mantissa as precise, 1.2345e6 beside 1.2346e6 (never 1.23e6 twice).
+         */
         static String format(double v, double step) {
-            int decimals = Math.max(0, (int) Math.ceil(-Math.log10(step) - 1e-9) + (step / Math.pow(10,
-                    Math.floor(Math.log10(step) + 1e-9)) == 2.5 ? 1 : 0));
             if (v >= 1e-3 && v < 1e5) {
-                return new java.math.BigDecimal(v).setScale(decimals, java.math.RoundingMode.HALF_EVEN)
+                return new java.math.BigDecimal(v).setScale(decimals(step), java.math.RoundingMode.HALF_EVEN)
                         .stripTrailingZeros().toPlainString();
             }
-            return format(v);
+            int k = (int) Math.floor(Math.log10(v) + 1e-9);
+            java.math.BigDecimal m = new java.math.BigDecimal(v / Math.pow(10, k)).setScale(decimals(step
+                    / Math.pow(10, k)), java.math.RoundingMode.HALF_EVEN);
+            if (m.compareTo(java.math.BigDecimal.TEN) >= 0) { // 9.9996 to 10.000: the next decade's 1
+                m = m.movePointLeft(1);
+                k++;
+            }
+            return m.stripTrailingZeros().toPlainString() + "e" + k;
+        }
+
+        /** The decimals a spacing of {@code step} needs: those of its leading digit, one more for 2.5 × 10^k. */
+        private static int decimals(double step) {
+            double lead = step / Math.pow(10, Math.floor(Math.log10(step) + 1e-9));
+            return Math.max(0, (int) Math.ceil(-Math.log10(step) - 1e-9) + (Math.abs(lead - 2.5) < 1e-9 ? 1 : 0));
         }
 
         static String format(double v) {
@@ -1068,29 +1076,12 @@ public final class Charts {
         }
     }
 
-    /** A linear axis' tick label: as many digits as the spacing needs, exponents as on the log axes, 0 as 0. */
+    /** A linear axis' tick label: as many digits as the spacing needs, written as the log axes write theirs, 0 as 0. */
     static String tickLabel(double v, double step) {
         if (Math.abs(v) < step * 1e-6) {
             return "0"; // a multiple of the step that rounding left at 1e-17
         }
-        double a = Math.abs(v);
-        String s;
-        if (a >= 1e-3 && a < 1e5) {
-            s = DecadeLogAxis.format(a, step);
-        } else {
-            // mantissa and exponent, the mantissa to the step's digits: 1.2345e6 beside 1.2346e6, never 1.23e6 twice
-            int k = (int) Math.floor(Math.log10(a) + 1e-9);
-            double unit = step / Math.pow(10, k);
-            double lead = unit / Math.pow(10, Math.floor(Math.log10(unit) + 1e-9));
-            int decimals = Math.max(0, (int) Math.ceil(-Math.log10(unit) - 1e-9) + (Math.abs(lead - 2.5) < 1e-9 ? 1 : 0));
-            java.math.BigDecimal m = new java.math.BigDecimal(a / Math.pow(10, k)).setScale(decimals,
-                    java.math.RoundingMode.HALF_EVEN);
-            if (m.compareTo(java.math.BigDecimal.TEN) >= 0) { // 9.9996 to 10.000: the next decade's 1
-                m = m.movePointLeft(1);
-                k++;
-            }
-            s = m.stripTrailingZeros().toPlainString() + "e" + k;
-        }
+        String s = DecadeLogAxis.format(Math.abs(v), step);
         return v < 0 ? "-" + s : s;
     }
 

@@ -49,6 +49,10 @@ public final class SweepFigures {
     }
 
     /** The headline configuration in words: "width = 2, epochs = 40" (or "" when nothing varied). */
+    /** The UFM settings a figure's title names where every run shares them. */
+    private static final List<String> UFM_SHARED = List.of("classes", "dim", "per_class", "lambda_w", "lambda_h",
+            "lambda_b", "bias", "optimizer");
+
     /** The given settings that every run shares and the sweep does not vary, in that order. */
     static Map<String, Object> common(SweepData d, List<String> keys) {
         Map<String, Object> out = new LinkedHashMap<>();
@@ -198,8 +202,7 @@ public final class SweepFigures {
     private static void ufm(SweepData d, Path out, List<Figure> figures) {
         Map<String, Object> head = d.headline();
         Map<String, Object> shown = new LinkedHashMap<>(head);
-        shown.putAll(common(d, List.of("classes", "dim", "per_class", "lambda_w", "lambda_h", "lambda_b", "bias",
-                "optimizer")));
+        shown.putAll(common(d, UFM_SHARED));
         String at = shown.isEmpty() ? "" : " (" + describe(shown) + ")";
         List<JFreeChart> objective = new ArrayList<>();
         Map<String, List<SweepData.Run>> gaps = new LinkedHashMap<>();
@@ -346,9 +349,7 @@ public final class SweepFigures {
         for (String loss : d.losses()) {
             grids.put(loss, grid(d, loss, x, y, rest, key, scale, log10, 0));
         }
-        double[] range = sharedRange(grids.values());
-        grids.forEach((loss, z) -> charts.add(Charts.cellMap(label(loss), x, xs, y, ys, zLabel, z, decimals, false,
-                range[0], range[1])));
+        charts.addAll(sharedScale(grids, x, xs, y, ys, zLabel, decimals));
         double[][] ce = grids.get("ce");
         if (ce != null && d.losses().size() > 1) {
             Map<String, double[][]> diffs = new LinkedHashMap<>();
@@ -374,6 +375,16 @@ public final class SweepFigures {
         return save(out, id, title, caption, charts, d.losses().size());
     }
 
+    /** One cell map per loss, all on one colour scale: panels that are compared with each other. */
+    private static List<JFreeChart> sharedScale(Map<String, double[][]> grids, String x, String[] xs, String y,
+            String[] ys, String zLabel, int decimals) {
+        double[] range = sharedRange(grids.values());
+        List<JFreeChart> charts = new ArrayList<>();
+        grids.forEach((loss, z) -> charts.add(Charts.cellMap(label(loss), x, xs, y, ys, zLabel, z, decimals, false,
+                range[0], range[1])));
+        return charts;
+    }
+
     /** One colour range for panels that are compared with each other. */
     private static double[] sharedRange(java.util.Collection<double[][]> grids) {
         double lo = Double.POSITIVE_INFINITY;
@@ -396,10 +407,7 @@ public final class SweepFigures {
             grids.put(loss, grid(d, loss, x, y, rest, key, 100, false, 3));
         }
         // one colour scale for every loss: the caption compares their spreads
-        double[] range = sharedRange(grids.values());
-        List<JFreeChart> charts = new ArrayList<>();
-        grids.forEach((loss, z) -> charts.add(Charts.cellMap(label(loss), x, xs, y, ys, "std of test accuracy (%)", z,
-                2, false, range[0], range[1])));
+        List<JFreeChart> charts = sharedScale(grids, x, xs, y, ys, "std of test accuracy (%)", 2);
         return save(out, "map-seed-spread", "Spread of test accuracy over seeds",
                 "Standard deviation over " + d.seedCount() + " seeds of the test accuracy, per loss: differences between"
                         + " losses smaller than this are within the noise of the seed.", charts, d.losses().size());
@@ -443,7 +451,7 @@ public final class SweepFigures {
             // the title names what every run shares too (a UFM's K and n), as the UFM figures' titles do
             Map<String, Object> shown = new LinkedHashMap<>(head);
             if (d.isUfm()) {
-                common(d, List.of("classes", "dim", "per_class", "lambda_w", "lambda_h", "lambda_b")).forEach((k, v) -> {
+                common(d, UFM_SHARED).forEach((k, v) -> {
                     if (!k.equals(axis)) {
                         shown.putIfAbsent(k, v);
                     }

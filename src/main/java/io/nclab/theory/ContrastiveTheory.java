@@ -205,20 +205,26 @@ public final class ContrastiveTheory {
     }
 
     /**
+     * Whether Theorem 1 gives this problem's optimum (so that {@link #predict} solves its scalar problem): a
+     * contrastive loss, balanced classes, d ≥ K−1, λ_W, λ_H &gt; 0 and c at least {@link #MIN_WEIGHT}.
+     */
+    public static boolean applies(UfmProblem p) {
+        return p.loss().contrastive() && p.balanced() && p.dim() >= p.classes() - 1 && p.lambdaW() > 0
+                && p.lambdaH() > 0 && scalarWeight(p) >= MIN_WEIGHT;
+    }
+
+    /**
      * Theorem 1's prediction, or null where it does not apply (imbalanced, d &lt; K−1, λ_Wλ_H = 0) or
      * where float64 cannot resolve it (c below {@link #MIN_WEIGHT}).
      */
     public static TheoryPrediction predict(UfmProblem p) {
+        if (!applies(p)) {
+            return null;
+        }
         Loss loss = p.loss();
         int k = p.classes();
-        if (!loss.contrastive() || !p.balanced() || p.dim() < k - 1 || !(p.lambdaW() > 0 && p.lambdaH() > 0)) {
-            return null;
-        }
         int n = p.perClass();
         double c = scalarWeight(p);
-        if (c < MIN_WEIGHT) {
-            return null;
-        }
         double[] sol = solveScalar(loss, k, c);
         double t = sol[0];
         double c0 = Math.sqrt(p.lambdaW()) / (Math.sqrt(p.lambdaH()) * Math.sqrt(n));

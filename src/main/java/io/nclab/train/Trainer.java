@@ -159,11 +159,10 @@ public final class Trainer {
      * Refuses to continue a run whose config.json no longer says what its checkpoints were trained with (edited by
      * hand: a seed, the epochs of its schedule, a rate): the continuation would be a run no single command makes.
      */
-    private void requireSameSettings(Map<String, Object> checkpointed) {
+    private void requireSameSettings(Map<String, Object> now, Map<String, Object> checkpointed) {
         if (checkpointed == null) {
             return; // a checkpoint of an older nclab: nothing to compare with
         }
-        Map<String, Object> now = trainedWith(config);
         // the settings both know: one a later nclab added (or an earlier one dropped) is not an edit
         for (String k : new java.util.TreeSet<>(now.keySet())) {
             if (checkpointed.containsKey(k) && !java.util.Objects.equals(now.get(k), checkpointed.get(k))) {
@@ -556,14 +555,15 @@ public final class Trainer {
             Checkpoints checkpoints = new Checkpoints(runDir, config.keepCheckpoints());
             MetricsLog metrics = new MetricsLog(runDir, "metrics");
             MetricsLog timing = new MetricsLog(runDir, "timing", TIMING_COLUMNS);
+            Map<String, Object> trainedWith = trainedWith(config); // what every checkpoint of this attempt keeps
             if (resuming) {
-                requireSameSettings(checkpoints.latestSettings());
+                requireSameSettings(trainedWith, checkpoints.latestSettings());
             }
             Checkpoints.State state = resuming ? checkpoints.restoreLatest(net, optimizer, root) : null;
             List<Trainable> params = trainables(net);
             if (state == null) {
                 state = new Checkpoints.State(0, Double.NEGATIVE_INFINITY, 0, Double.NaN, List.of(), List.of(),
-                        trainedWith(config));
+                        trainedWith);
                 if (resuming) {
                     say("no checkpoint in " + runDir + ": starting the run from the beginning");
                 }
@@ -659,7 +659,7 @@ public final class Trainer {
                 if (epoch % config.checkpointEvery() == 0 || epoch == config.epochs()) {
                     long c0 = System.nanoTime();
                     Checkpoints.State saved = new Checkpoints.State(epoch, bestVal, bestEpoch, testAtBest,
-                            metrics.rows(), timing.rows(), trainedWith(config));
+                            metrics.rows(), timing.rows(), trainedWith);
                     // the seconds go into this epoch's row once the model and optimiser state are written, before the
                     // checkpoint's own copy of the rows: a run resumed from it reports the same seconds
                     synchronized (runFiles) {
