@@ -402,7 +402,7 @@ public final class Charts {
             plot.addAnnotation(a);
         }
         JFreeChart chart = styled(new JFreeChart(title, TITLE, plot, false));
-        chart.addSubtitle(colourBar(scale, zLabel, lo, hi));
+        chart.addSubtitle(colourBar(plot, scale, zLabel, lo, hi));
         return chart;
     }
 
@@ -756,7 +756,7 @@ public final class Charts {
         }
         JFreeChart chart = styled(new JFreeChart(title, TITLE, plot, false));
         plot.setBackgroundPaint(null);
-        chart.addSubtitle(colourBar(scale, zLabel, lo, hi));
+        chart.addSubtitle(colourBar(plot, scale, zLabel, lo, hi));
         return chart;
     }
 
@@ -1100,7 +1100,25 @@ public final class Charts {
         return chart;
     }
 
-    private static PaintScaleLegend colourBar(PaintScale scale, String label, double lo, double hi) {
+    /**
+     * The colour bar of {@code plot}, on the right, as tall as the plot's data area: the bottom axis's height is
+     * measured once and fixed, and the bar leaves that much (with the plot's insets and axis offset) below it,
+     * where it had reached down beside the axis's labels.
+     */
+    private static PaintScaleLegend colourBar(XYPlot plot, PaintScale scale, String label, double lo, double hi) {
+        java.awt.Graphics2D g = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB).createGraphics();
+        org.jfree.chart.axis.AxisSpace space;
+        try {
+            space = plot.getDomainAxis().reserveSpace(g, plot, new java.awt.geom.Rectangle2D.Double(0, 0, 800, 600),
+                    RectangleEdge.BOTTOM, null);
+        } finally {
+            g.dispose();
+        }
+        org.jfree.chart.axis.AxisSpace fixed = new org.jfree.chart.axis.AxisSpace();
+        fixed.setBottom(Math.ceil(space.getBottom()));
+        plot.setFixedDomainAxisSpace(fixed);
+        RectangleInsets in = plot.getInsets();
+        RectangleInsets offset = plot.getAxisOffset();
         NumberAxis a = axis(label);
         a.setRange(lo, hi);
         PaintScaleLegend legend = new PaintScaleLegend(scale, a);
@@ -1108,7 +1126,8 @@ public final class Charts {
         legend.setAxisLocation(AxisLocation.BOTTOM_OR_RIGHT);
         legend.setStripWidth(14);
         legend.setSubdivisionCount(128);
-        legend.setMargin(new RectangleInsets(8, 6, 8, 4));
+        legend.setMargin(new RectangleInsets(in.getTop() + offset.getTop(), 6,
+                in.getBottom() + fixed.getBottom() + offset.getBottom(), 4));
         legend.setBackgroundPaint(Color.WHITE);
         return legend;
     }

@@ -78,6 +78,62 @@ class ChartsTest {
         assertFalse(Boolean.TRUE.equals(r.getSeriesShapesVisible(2)));
     }
 
+    /** A colour bar spans the plot's data area, top to bottom: it had reached down beside the x axis's labels. */
+    @Test
+    void colourBarsSpanThePlotNotTheAxis() {
+        double[] x = {0, 1, 2, 3};
+        double[] y = {0, 0.5, 1};
+        double[][] z = new double[4][3];
+        for (int i = 0; i < 4; i++) {
+            for (int j = 0; j < 3; j++) {
+                z[i][j] = i + j;
+            }
+        }
+        String[] xs = {"a", "b", "c", "d"};
+        String[] ys = {"p", "q", "r"};
+        for (org.jfree.chart.JFreeChart chart : List.of(Charts.heatMap("heat", "x label", "y", "z", x, y, z, 2),
+                Charts.cellMap("cells", "x label", xs, "y", ys, "z", z, 1, false, 0, 5))) {
+            BufferedImage image = new BufferedImage(600, 450, BufferedImage.TYPE_INT_RGB);
+            java.awt.Graphics2D g = image.createGraphics();
+            org.jfree.chart.ChartRenderingInfo info = new org.jfree.chart.ChartRenderingInfo();
+            chart.draw(g, new java.awt.geom.Rectangle2D.Double(0, 0, 600, 450), info);
+            g.dispose();
+            java.awt.geom.Rectangle2D data = info.getPlotInfo().getDataArea();
+            // the bar: the column right of the data area with the most coloured (not grey) pixels, and their extent
+            int best = -1;
+            int top = -1;
+            int bottom = -1;
+            for (int px = (int) data.getMaxX() + 3; px < 600; px++) {
+                int count = 0;
+                int first = -1;
+                int last = -1;
+                for (int py = 0; py < 450; py++) {
+                    if (coloured(image.getRGB(px, py))) {
+                        count++;
+                        first = first < 0 ? py : first;
+                        last = py;
+                    }
+                }
+                if (count > best) {
+                    best = count;
+                    top = first;
+                    bottom = last;
+                }
+            }
+            assertTrue(Math.abs(top - data.getMinY()) <= 3, chart.getTitle().getText() + ": bar top " + top
+                    + ", data area top " + data.getMinY());
+            assertTrue(Math.abs(bottom - data.getMaxY()) <= 3, chart.getTitle().getText() + ": bar bottom " + bottom
+                    + ", data area bottom " + data.getMaxY());
+        }
+    }
+
+    private static boolean coloured(int rgb) {
+        int r = (rgb >> 16) & 0xff;
+        int g = (rgb >> 8) & 0xff;
+        int b = rgb & 0xff;
+        return Math.max(r, Math.max(g, b)) - Math.min(r, Math.min(g, b)) > 40;
+    }
+
     @Test
     void panelsAreWrittenAsPngAndSvg(@TempDir Path dir) throws Exception {
         double[] x = {0, 1, 2, 3};
