@@ -482,7 +482,13 @@ public final class Charts {
             }
         }
         if (label != null) {
-            XYTextAnnotation t = new XYTextAnnotation(label, x1 + 0.06 * (x1 - x0), y1 + 0.06 * (y1 - y0));
+            XYTextAnnotation t = new XYTextAnnotation(label, x1 + 0.04 * (x1 - x0), y1 + 0.04 * (y1 - y0));
+            // the label runs on outwards from the tip, not back over the arrow (or off the plot, centred at its edge)
+            double dx = x1 - x0;
+            double dy = y1 - y0;
+            t.setTextAnchor(Math.abs(dx) >= 0.5 * Math.abs(dy)
+                    ? (dx >= 0 ? org.jfree.chart.ui.TextAnchor.CENTER_LEFT : org.jfree.chart.ui.TextAnchor.CENTER_RIGHT)
+                    : (dy >= 0 ? org.jfree.chart.ui.TextAnchor.BOTTOM_CENTER : org.jfree.chart.ui.TextAnchor.TOP_CENTER));
             t.setFont(series < 0 ? TICK : LABEL);
             t.setPaint(c);
             plot.addAnnotation(t);

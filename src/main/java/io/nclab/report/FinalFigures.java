@@ -247,15 +247,54 @@ final class FinalFigures {
             } else {
                 c.removeLegend();
             }
-            for (int k = 0; w != null && k < w.rows(); k++) {
-                double[] tip = view(v, wScale * w.get(k, 0), wScale * w.get(k, 1), wScale * w.get(k, 2));
-                Charts.arrow(c, 0, 0, tip[0], tip[1], k, "w" + sub(k));
-                extent.add(tip);
+            double[][] tips = new double[w == null ? 0 : w.rows()][];
+            for (int k = 0; k < tips.length; k++) {
+                tips[k] = view(v, wScale * w.get(k, 0), wScale * w.get(k, 1), wScale * w.get(k, 2));
+                extent.add(tips[k]);
             }
             equalScale(c, extent);
+            String[] labels = arrowLabels(tips, c.getXYPlot().getDomainAxis().getRange().getLength());
+            for (int k = 0; k < tips.length; k++) {
+                Charts.arrow(c, 0, 0, tips[k][0], tips[k][1], k, labels[k]);
+            }
             row.add(c);
         }
         return row;
+    }
+
+    /**
+     * The labels of the classifier rows' arrows in one view (whose axes span {@code span}), so that they do not print
+     * over each other: an arrow shorter than a sixth of the longest (a row nearly perpendicular to the plane) goes
+     * unlabelled, as its label would sit on the origin among the others; a label that would overlap one already
+     * placed (a label is about 9% of the span wide and 5% high, running outwards from its tip) joins it instead
+     * ("w₃ w₅", at the first arrow's tip).
+     */
+    static String[] arrowLabels(double[][] tips, double span) {
+        double longest = 0;
+        for (double[] t : tips) {
+            longest = Math.max(longest, Math.hypot(t[0], t[1]));
+        }
+        String[] labels = new String[tips.length];
+        List<Integer> placed = new ArrayList<>();
+        for (int k = 0; k < tips.length; k++) {
+            if (!(Math.hypot(tips[k][0], tips[k][1]) >= longest / 6)) {
+                continue;
+            }
+            int joins = -1;
+            for (int j : placed) {
+                if (Math.abs(tips[j][0] - tips[k][0]) < 0.09 * span && Math.abs(tips[j][1] - tips[k][1]) < 0.05 * span) {
+                    joins = j;
+                    break;
+                }
+            }
+            if (joins >= 0) {
+                labels[joins] += " w" + sub(k);
+            } else {
+                labels[k] = "w" + sub(k);
+                placed.add(k);
+            }
+        }
+        return labels;
     }
 
     /** A point of R³ in a view: the oblique projection, or its two coordinates on a plane. */
@@ -284,7 +323,7 @@ final class FinalFigures {
                 y1 = Math.max(y1, p[1]);
             }
         }
-        double span = Math.max(Math.max(x1 - x0, y1 - y0), 1e-12) * 1.15;
+        double span = Math.max(Math.max(x1 - x0, y1 - y0), 1e-12) * 1.3; // room for the arrows' labels
         double cx = (x0 + x1) / 2;
         double cy = (y0 + y1) / 2;
         c.getXYPlot().getDomainAxis().setRange(cx - span / 2, cx + span / 2);

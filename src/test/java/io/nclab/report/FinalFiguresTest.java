@@ -117,6 +117,17 @@ class FinalFiguresTest {
         assertTrue(figures.get(ids.indexOf("cosine-margins")).title().startsWith("Cosine-margin distribution of the"));
     }
 
+    /** Arrow labels that would print over each other share one; a row seen nearly end-on gets none. */
+    @Test
+    void arrowLabelsThatWouldOverlapAreJoined() {
+        double[][] tips = {{3, 0}, {0, 3}, {2.9, 0.1}, {0.2, 0.1}, {-3, 0}};
+        assertArrayEquals(new String[] {"w₀ w₂", "w₁", null, null, "w₄"}, FinalFigures.arrowLabels(tips, 8));
+        // tips far enough apart on screen keep their own labels
+        assertArrayEquals(new String[] {"w₀", "w₁", "w₂", null, "w₄"},
+                FinalFigures.arrowLabels(new double[][] {{3, 0}, {0, 3}, {2.0, 0.5}, {0.2, 0.1}, {-3, 0}}, 8));
+        assertEquals(0, FinalFigures.arrowLabels(new double[0][], 1).length);
+    }
+
     @Test
     void quantilesOfASortedSampleInterpolateBetweenItsValues() {
         double[] q = FinalFigures.quantiles(new double[] {0, 1, 2, 3, 4});
