@@ -136,6 +136,10 @@ public final class MetricsCommand implements Runnable {
             }
             long t3 = System.nanoTime();
             if (marginsOut != null) {
+                if (Double.isNaN(m.cosineMarginMean())) {
+                    throw new UserError("--margins-out: the cosine margins are undefined for this W: a row w_k − w̄ is"
+                            + " zero (W = 0, or rows equal up to round-off), and cos(h − μ_G, 0) is 0/0");
+                }
                 RunFiles.writeMargins(marginsOut, m.cosineMargins());
             }
             print(m);

@@ -36,7 +36,8 @@ import java.util.Set;
  *       features, 3e-7 on an MSE run's collapsed ones) and numerical_rank − 1 to a tenth or better, by each class's
  *       error estimate (see {@link NumericalRank}); NaN (undefined) where a class's features are all zero.</li>
  *   <li>The cosine margin of sample i of class k (the MSE paper, §4): cos(h_i − μ_G, w_k − w̄) −
- *       max_{j≠k} cos(h_i − μ_G, w_j − w̄), w̄ the mean row of W, the cosine of a zero vector 0;
+ *       max_{j≠k} cos(h_i − μ_G, w_j − w̄), w̄ the mean row of W, the cosine of a sample at μ_G 0, and every
+ *       margin undefined (NaN, no distribution) where a row w_k − w̄ is zero up to round-off (W = 0, equal rows);
  *       {@code cosine_margin_mean}, {@code cosine_margin_min}, {@code cosine_margin_negative_fraction}
  *       (margin ≤ 0, a margin within 1e-12 of 0 counting as a tie), and on request the sorted distribution {@link #cosineMargins()}.</li>
  *   <li>{@code bias_relation} = ‖Wμ_G + b‖ (b = 0 when there is none).</li>

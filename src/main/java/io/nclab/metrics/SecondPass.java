@@ -46,7 +46,8 @@ import java.util.Map;
  * however far the features have collapsed. The products and norms are NDArray operations per block of rows on the
  * features' device; per group of blocks they come to the host, where one loop over the samples does the K-space
  * arithmetic above and adds the per-class sums in row order, in float64. Like the first pass, it
- * {@link #merge}s and saves to an {@code .npz} archive. The cosine of a zero vector is taken as 0.
+ * {@link #merge}s and saves to an {@code .npz} archive. The cosine of a sample at μ_G (h_i − μ_G = 0) is taken
+ * as 0; with a row w_k − w̄ of zero every cosine margin is undefined (NaN).
  */
 public final class SecondPass {
     /** Class means whose largest entry is below this are refused: their squares would underflow (the constructor). */
@@ -656,11 +657,19 @@ public final class SecondPass {
             m.nc4 = coincide ? Double.NaN : disagree / n;
             m.accuracy = correct / n;
             m.wEquinorm = Geometry.stdOverMean(Geometry.norms(gramW, k));
-            m.cosineMarginMean = marginSum / n;
-            m.cosineMarginMin = marginMin;
-            m.cosineMarginNegativeFraction = nonPositive / n;
             m.biasRelation = biasRelation;
-            if (keepMargins) {
+            if (undefinedMarginRow() >= 0) {
+                // a row w_k − w̄ of zero (up to round-off) has no direction: cos(h − μ_G, w_k − w̄) is 0/0, and so is
+                // every margin that compares with it (all of them: each sample's max over j ≠ k or own class)
+                m.cosineMarginMean = Double.NaN;
+                m.cosineMarginMin = Double.NaN;
+                m.cosineMarginNegativeFraction = Double.NaN;
+            } else {
+                m.cosineMarginMean = marginSum / n;
+                m.cosineMarginMin = marginMin;
+                m.cosineMarginNegativeFraction = nonPositive / n;
+            }
+            if (keepMargins && undefinedMarginRow() < 0) {
                 double[] all = new double[(int) n];
                 int i = 0;
                 for (double[] part : margins) {
@@ -692,6 +701,23 @@ public final class SecondPass {
         }
         double noise = 1e4 * Geometry.EPS;
         return noise * noise * scale;
+    }
+
+    /**
+     * The first class whose centred classifier row w_k − w̄ is zero up to round-off (‖w_k − w̄‖ at or below 10⁴ε times
+     * the largest ‖w_j‖; W = 0 or equal rows), for which the cosine margins are undefined; −1 if there is none (or no
+     * classifier).
+     */
+    public int undefinedMarginRow() {
+        if (weights == null) {
+            return -1;
+        }
+        for (int a = 0; a < classes; a++) {
+            if (!(centredWeightNorms[a] > 1e4 * Geometry.EPS * largestWeight)) {
+                return a;
+            }
+        }
+        return -1;
     }
 
     /** Whether the class means coincide up to round-off (tr Σ_B at or below {@link #roundOff}). */

@@ -864,6 +864,35 @@ class CollapseMetricsTest {
         }
     }
 
+    /**
+     * A row w_k − w̄ of zero has no direction: every cosine margin compares with it (as a sample's own class or in
+     * the max over the others), so all three margin metrics are undefined (NaN) and no distribution is kept, for
+     * W = 0, for a row at the mean row (W = [a; 0; −a]) and for one within round-off of it; the other metrics stay.
+     */
+    @Test
+    void aZeroCentredClassifierRowLeavesTheMarginsUndefined() {
+        Problem p = random(31, 90, 5, 3, 0, false);
+        double[][] zero = new double[3][5];
+        double[][] middle = {p.w[0].clone(), new double[5], p.w[0].clone()};
+        double[][] nearly = {p.w[0].clone(), new double[5], p.w[0].clone()};
+        for (int j = 0; j < 5; j++) {
+            middle[2][j] = -middle[0][j];
+            nearly[2][j] = -nearly[0][j];
+            nearly[1][j] = 1e-14 * p.w[1][j];
+        }
+        for (double[][] w : new double[][][] {zero, middle, nearly}) {
+            CollapseMetrics m = CollapseMetrics.measure(p.features(false), p.y, p.k, Nd.matrix(manager, w), null,
+                    CollapseMetrics.Options.DEFAULT.withNumericalRank(false).withCosineMargins(true));
+            assertTrue(Double.isNaN(m.cosineMarginMean()) && Double.isNaN(m.cosineMarginMin())
+                    && Double.isNaN(m.cosineMarginNegativeFraction()), m.toString());
+            assertEquals(0, m.cosineMargins().length);
+            assertTrue(Double.isFinite(m.accuracy()) && Double.isFinite(m.nc1()), m.toString());
+        }
+        CollapseMetrics fine = CollapseMetrics.measure(p.features(false), p.y, p.k, p.weights(), null,
+                CollapseMetrics.Options.DEFAULT.withNumericalRank(false).withCosineMargins(true));
+        assertTrue(Double.isFinite(fine.cosineMarginMean()) && fine.cosineMargins().length == 90);
+    }
+
     private static double[][] scaled(double[][] a, double s) {
         double[][] out = new double[a.length][];
         for (int i = 0; i < a.length; i++) {
