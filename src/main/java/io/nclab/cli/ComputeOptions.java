@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 public final class ComputeOptions {
 
     @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
-            description = "Threads for native tensor operations (0: automatic: every core; ufm alone takes one for"
+            description = "Threads for native tensor operations (0: automatic: every core; ufm and saddle take one for"
                     + " problems so small that thread hand-offs cost more than they save). Default: ${DEFAULT-VALUE}.")
     int threads;
 

@@ -43,6 +43,9 @@ public final class ConvexityCommand implements Callable<Integer> {
             description = "Number of p_k bins of the map, at most 100,000. Default: ${DEFAULT-VALUE}.")
     int bins;
 
+    @picocli.CommandLine.Mixin
+    ComputeOptions compute;
+
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Sampling seed. Default: ${DEFAULT-VALUE}.")
     long seed;
 
@@ -63,6 +66,7 @@ public final class ConvexityCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        compute.check();
         if (classes < 2) {
             throw new UserError("--classes must be at least 2, got " + classes);
         }
@@ -100,6 +104,7 @@ public final class ConvexityCommand implements Callable<Integer> {
         LongWork.noteIfLong(work / WORK_PER_SECOND * parsed.size(), String.format(Locale.ROOT, "%,d samples x K^3 ="
                 + " %.2g multiply-adds of Hessians and their eigenvalues for each of %d loss(es) (fewer --samples is"
                 + " quicker)", samples, work, parsed.size()));
+        int threadsUsed = compute.apply(Double.POSITIVE_INFINITY);
         List<LossConvexity.Report> reports = new ArrayList<>();
         for (Loss loss : parsed) {
             reports.add(LossConvexity.analyse(loss, classes, samples, bins, seed));
@@ -145,6 +150,7 @@ public final class ConvexityCommand implements Callable<Integer> {
             settings.put("samples", samples);
             settings.put("bins", bins);
             settings.put("seed", seed);
+            settings.put("threads_used", threadsUsed);
             for (Path f : Provenance.writing(out, "convexity", settings, () -> CurvatureFigures.convexity(out, reports))) {
                 Main.text(json).println("wrote " + f);
             }

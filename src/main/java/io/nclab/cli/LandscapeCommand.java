@@ -23,6 +23,9 @@ import picocli.CommandLine.Option;
                 + " theta = angle to w_k), and the K -> infinity gradient fields, as PNG + SVG + CSV.")
 public final class LandscapeCommand implements Callable<Integer> {
 
+    @picocli.CommandLine.Mixin
+    ComputeOptions compute;
+
     @Option(names = "--classes", defaultValue = "4", paramLabel = "K",
             description = "Number of classes K, 3 to 1000. Default: ${DEFAULT-VALUE}.")
     int classes;
@@ -48,6 +51,7 @@ public final class LandscapeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        compute.check();
         if (classes < 3) {
             throw new UserError("--classes must be at least 3 (Proposition C.1 needs K - 1 > 1), got " + classes);
         }
@@ -84,6 +88,7 @@ public final class LandscapeCommand implements Callable<Integer> {
         settings.put("losses", list.stream().map(Loss::spec).toList());
         settings.put("out", out.toString());
         settings.put("bound_losses", bound.stream().map(Loss::spec).toList());
+        settings.put("threads_used", compute.apply(Double.POSITIVE_INFINITY));
         List<Path> files = Provenance.writing(out, "landscape", settings, () -> {
             List<Path> written = new ArrayList<>(LandscapeFigures.writeAll(out, classes, list,
                     LandscapeFigures.Grid.standard()));

@@ -29,6 +29,9 @@ public final class SaddleCommand implements Callable<Integer> {
     @Mixin
     ProblemOptions problem;
 
+    @Mixin
+    ComputeOptions compute;
+
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S",
             description = "Seed of the random starts. Default: ${DEFAULT-VALUE}.")
     long seed;
@@ -97,6 +100,7 @@ public final class SaddleCommand implements Callable<Integer> {
         SaddleAnalysis.Settings base = SaddleAnalysis.Settings.standard(seed);
         SaddleAnalysis.Settings s = new SaddleAnalysis.Settings(base.seed(), base.negativeTolerance(), base.lanczos(),
                 base.solverIterations(), base.solverTolerance(), base.maxRounds(), !noEscape, base.denseLimit());
+        compute.check();
         UfmProblem ufm = problem.problem();
         if (!(ufm.lambdaW() > 0 && ufm.lambdaH() > 0)) {
             throw new UserError("saddle needs --lambda-w and --lambda-h > 0: without weight decay on both the UFM"
@@ -107,6 +111,7 @@ public final class SaddleCommand implements Callable<Integer> {
         if (directionOut != null) {
             AtomicFiles.requireWritableAs(directionOut, ".npz", "--direction-out"); // a NumPy archive
         }
+        int threadsUsed = compute.apply((double) ufm.classes() * ufm.dim() * ufm.samples());
         long start = System.nanoTime();
         SaddleAnalysis.Report r = SaddleAnalysis.analyse(ufm, s, stage -> {
             System.err.printf(java.util.Locale.ROOT, "saddle: %s (%.1f s)%n", stage, (System.nanoTime() - start) / 1e9);
@@ -177,6 +182,7 @@ public final class SaddleCommand implements Callable<Integer> {
         if (json) {
             Map<String, Object> out = new LinkedHashMap<>(problem.settings());
             out.put("seed", seed);
+            out.put("threads_used", threadsUsed);
             @SuppressWarnings("unchecked")
             Map<String, Object> fields = SNAKE.convertValue(r, Map.class);
             fields.put("critical_points", r.criticalPoints().stream().map(SaddleCommand::fields).toList());

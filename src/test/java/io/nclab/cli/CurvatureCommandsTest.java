@@ -18,7 +18,7 @@ class CurvatureCommandsTest {
     @Test
     void saddleJsonHasTheIssueFields() throws Exception {
         CliRunner.Result r = CliRunner.run("saddle", "--loss", "ce", "--classes", "3", "--dim", "4", "--per-class", "2",
-                "--json");
+                "--json", "--threads", "1");
         assertEquals(0, r.code(), r.err());
         assertEquals(1, r.out().strip().split("\n").length, "standard output is the JSON alone: " + r.out());
         JsonNode j = Json.MAPPER.readTree(r.lastLine());
@@ -31,6 +31,7 @@ class CurvatureCommandsTest {
             assertTrue(c.has("kind") && c.has("grad_norm") && c.has("min_eigenvalue"));
             assertTrue(c.get("min_eigenvalue").isNumber() && c.get("min_eigenvalue").asDouble() < -1e-6, c.toString());
         }
+        assertEquals(1, j.get("threads_used").asInt(), "--threads is taken and recorded");
         assertTrue(j.get("escaped_to_global").asBoolean());
         assertTrue(j.get("global_objective").isNumber() && j.get("global_min_eigenvalue").isNumber()
                 && j.get("global_min_eigenvalue").asDouble() >= -1e-8, j.toString()); // null would read as 0
@@ -98,10 +99,11 @@ class CurvatureCommandsTest {
     }
 
     @Test
-    void landscapeWritesEveryFigure(@TempDir Path dir) {
+    void landscapeWritesEveryFigure(@TempDir Path dir) throws Exception {
         CliRunner.Result r = CliRunner.run("landscape", "--classes", "3", "--losses", "mse,ce", "--bound-losses", "ce",
-                "--out", dir.toString());
+                "--out", dir.toString(), "--threads", "1");
         assertEquals(0, r.code(), r.err());
+        assertTrue(Files.readString(dir.resolve("config.json")).contains("\"threads_used\" : 1"));
         for (String f : new String[] {"polar-landscape", "gradient-field", "contrastive-bound"}) {
             assertTrue(Files.exists(dir.resolve(f + ".png")) && Files.exists(dir.resolve(f + ".svg"))
                     && Files.exists(dir.resolve(f + ".csv")), f);
