@@ -154,8 +154,7 @@ public final class Main implements Runnable {
             String memory = outOfMemory(ex);
             if (memory != null) {
                 PrintWriter err = commandLine.getErr();
-                err.println(commandLine.getCommandSpec().qualifiedName() + ": out of memory (" + memory + "): a smaller"
-                        + " problem, batch, network or number of --workers needs less");
+                err.println(commandLine.getCommandSpec().qualifiedName() + ": " + outOfMemoryLine(memory));
                 err.flush();
                 return 1;
             }
@@ -166,13 +165,18 @@ public final class Main implements Runnable {
         } catch (OutOfMemoryError e) {
             // picocli hands Errors on: the JVM's heap (or Java's 2 GB array limit) ran out
             PrintWriter err = cl.getErr();
-            err.println("nclab: out of memory (" + outOfMemory(e) + "): a smaller problem, batch, network or number of"
-                    + " --workers needs less");
+            err.println("nclab: " + outOfMemoryLine(outOfMemory(e)));
             err.flush();
             return 1;
         } finally {
             Provenance.invokedWith((String[]) null); // only this command's files record it
         }
+    }
+
+    /** The one line for an allocation that failed: what ran out, and what needs less (or, for the heap, more heap). */
+    private static String outOfMemoryLine(String memory) {
+        return "out of memory (" + memory + "): a smaller problem, batch, network or number of --workers needs less"
+                + (memory.startsWith("Java") ? "; " + io.nclab.SystemMemory.heapHint() : "");
     }
 
     /**

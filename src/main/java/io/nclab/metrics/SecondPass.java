@@ -133,6 +133,10 @@ public final class SecondPass {
             throw new UserError(String.format(java.util.Locale.ROOT, "%,d classes: the metrics' K x K matrices would"
                     + " not fit in one Java array (at most 16,383 classes)", k));
         }
+        // At least 2.5 K×K tables at once without a classifier and 5 with one (at K = 5,000, -Xmx600m and -Xmx1200m
+        // were enough, 1g was not with one), refused before the work rather than failing after it
+        io.nclab.SystemMemory.requireHeap((long) ((weights == null ? 2.5 : 5) * k * k * Double.BYTES),
+                String.format(java.util.Locale.ROOT, "%,d classes: the metrics hold K x K float64 tables", k));
         double[] centredWeights = null;
         if (weights != null) {
             double[] wBar = new double[d];

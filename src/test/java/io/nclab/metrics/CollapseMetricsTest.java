@@ -893,6 +893,32 @@ class CollapseMetricsTest {
         assertTrue(Double.isFinite(fine.cosineMarginMean()) && fine.cosineMargins().length == 90);
     }
 
+    /**
+     * The K×K tables the metrics hold are checked against the memory before the work (they had grown the heap to
+     * 8 GB over 15 s at K = 14,000, d = 16, and then failed): refused in one line that says what needs the memory.
+     */
+    @Test
+    void kByKTablesBeyondTheMemoryAreRefusedUpFront() {
+        Problem small = random(5, 200, 3, 10, 0, false);
+        Problem wide = random(5, 400, 3, 40, 0, false);
+        System.setProperty("nclab.memory.available", "10000");
+        try {
+            // K = 10 with a classifier: 5 tables of 100 numbers, 4,000 bytes
+            assertTrue(Double.isFinite(measure(small, false, CollapseMetrics.Options.DEFAULT.withNumericalRank(false))
+                    .nc2()));
+            UserError e = assertThrows(UserError.class,
+                    () -> measure(wide, false, CollapseMetrics.Options.DEFAULT.withNumericalRank(false)));
+            assertTrue(e.getMessage().startsWith("40 classes: the metrics hold K x K float64 tables: about ")
+                    && e.getMessage().endsWith(" GB of memory available"), e.getMessage());
+        } finally {
+            System.clearProperty("nclab.memory.available");
+        }
+        long max = Runtime.getRuntime().maxMemory();
+        UserError heap = assertThrows(UserError.class, () -> io.nclab.SystemMemory.requireHeap(max + 1, "the test"));
+        assertTrue(heap.getMessage().startsWith("the test: about ") && heap.getMessage().contains(
+                "NCLAB_JAVA_OPTS='-Xss16m -XX:+UseParallelGC -Xmx<GB>g'"), heap.getMessage());
+    }
+
     private static double[][] scaled(double[][] a, double s) {
         double[][] out = new double[a.length][];
         for (int i = 0; i < a.length; i++) {
