@@ -155,6 +155,7 @@ public final class UfmCommand implements Callable<Integer> {
         result.put("b_norm", o.bNorm());
         result.put("iterations", o.result().iterations());
         result.put("seconds", o.seconds());
+        result.put("measure_seconds", o.measureSeconds());
         result.put("stop_reason", o.result().stopReason());
         result.put("loss", p.loss().spec());
         if (out != null) {
@@ -183,8 +184,9 @@ public final class UfmCommand implements Callable<Integer> {
         if (json) {
             System.out.println(Json.result(result));
         } else {
-            Main.text(json).printf(Locale.ROOT, "stopped after %d iterations (%s) in %.3f s%n", o.result().iterations(),
-                    o.result().stopReason(), o.seconds());
+            Main.text(json).printf(Locale.ROOT, "stopped after %d iterations (%s) in %.3f s (+%.3f s measuring the %,d"
+                    + " logged rows)%n", o.result().iterations(), o.result().stopReason(), o.seconds(),
+                    o.measureSeconds(), rows.size());
             Main.text(json).printf(Locale.ROOT, "objective %.15g%n", o.result().value());
             if (theory != null) {
                 Main.text(json).printf(Locale.ROOT, "theory    %.15g  (%s; relative gap %.2e)%n", theory.objective(), theory.regime(),

@@ -55,11 +55,12 @@ public final class UfmRun {
     public record Row(int iteration, double objective, double gradNorm, double seconds, Map<String, Double> metrics) {}
 
     /**
-     * How the solve ended, with the final point's norms and metrics, and the objective at W = H = 0 with the final
+     * How the solve ended ({@code seconds} the solve's own time, {@code measureSeconds} the time spent measuring the
+     * logged rows besides), with the final point's norms and metrics, and the objective at W = H = 0 with the final
      * bias (where it equals the final objective, the solver ended at the origin whatever the theory knows).
      */
-    public record Outcome(OptimResult result, double seconds, double wNorm, double hNorm, double bNorm,
-            Map<String, Double> metrics, double originValue) {
+    public record Outcome(OptimResult result, double seconds, double measureSeconds, double wNorm, double hNorm,
+            double bNorm, Map<String, Double> metrics, double originValue) {
         /** Whether W and H are negligible: dropping them changes the objective by at most {@code gap} relative. */
         public boolean atOrigin(double gap) {
             return Math.abs(originValue - result.value()) <= gap * Math.abs(result.value());
@@ -162,7 +163,7 @@ public final class UfmRun {
             try (UfmPoint origin = new UfmPoint(manager, x.w().zerosLike(), x.h().zerosLike(), x.b().duplicate())) {
                 originValue = f.value(origin);
             }
-            return new Outcome(r, seconds, x.wNorm(), x.hNorm(), p.bias() ? x.bNorm() : 0.0, new LinkedHashMap<>(last),
+            return new Outcome(r, seconds, excluded[0] / 1e9, x.wNorm(), x.hNorm(), p.bias() ? x.bNorm() : 0.0, new LinkedHashMap<>(last),
                     originValue);
         }
     }

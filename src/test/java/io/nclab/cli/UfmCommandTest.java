@@ -22,9 +22,14 @@ class UfmCommandTest {
         assertEquals(0, r.code(), r.err());
         JsonNode j = Json.MAPPER.readTree(r.lastLine());
         for (String f : List.of("objective", "theory_objective", "grad_norm", "nc1", "nc2", "nc3", "w_norm", "h_norm",
-                "b_norm", "iterations", "seconds")) {
+                "b_norm", "iterations", "seconds", "measure_seconds")) {
             assertTrue(j.has(f), "missing " + f + " in " + r.lastLine());
         }
+        // measuring the logged rows is reported beside the solve's own time, not hidden
+        assertTrue(j.get("measure_seconds").asDouble() > 0, r.lastLine());
+        CliRunner.Result text = CliRunner.run("ufm", "--classes", "4", "--dim", "8", "--per-class", "3");
+        assertTrue(text.out().matches("(?s).*stopped after \\d+ iterations \\(.*\\) in [0-9.]+ s \\(\\+[0-9.]+ s measuring"
+                + " the \\d+ logged rows\\)\n.*"), text.out());
         assertEquals(j.get("theory_objective").asDouble(), j.get("objective").asDouble(),
                 1e-8 * j.get("theory_objective").asDouble());
         assertTrue(j.get("nc1").asDouble() < 1e-4, r.lastLine());
