@@ -176,7 +176,8 @@ public final class Main implements Runnable {
     /** The one line for an allocation that failed: what ran out, and what needs less (or, for the heap, more heap). */
     private static String outOfMemoryLine(String memory) {
         return "out of memory (" + memory + "): a smaller problem, batch, network or number of --workers needs less"
-                + (memory.startsWith("Java") ? "; " + io.nclab.SystemMemory.heapHint() : "");
+                + (memory.contains("Java heap space") || memory.contains("GC overhead limit")
+                        ? "; " + io.nclab.SystemMemory.heapHint() : "");
     }
 
     /**

@@ -117,6 +117,16 @@ public final class SecondPass {
                     + " largest class-mean entry is %.3g, and the metrics' squares of such values underflow; rescale"
                     + " them (every NC metric is scale-invariant)", largest));
         }
+        double largestW = 0;
+        for (double v : weights == null ? new double[0] : weights) {
+            largestW = Math.max(largestW, Math.abs(v));
+        }
+        if (largestW > 0 && largestW < TINY) {
+            // the same for the classifier: its row norms would underflow to 0 and read as W = 0
+            throw new UserError(String.format(java.util.Locale.ROOT, "the classifier is too small for float64: its"
+                    + " largest entry is %.3g, and the metrics' squares of such values underflow; rescale W and b"
+                    + " together (the decisions and every NC metric are scale-invariant)", largestW));
+        }
         this.globalMean = first.globalMean();
         this.centred = new double[k * d];
         for (int a = 0; a < k; a++) {

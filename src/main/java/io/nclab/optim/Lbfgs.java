@@ -11,12 +11,7 @@ import java.util.Iterator;
 public final class Lbfgs implements Optimizer {
     private final int memory;
     private final double firstStep;
-    /**
-     * At most 20 evaluations per line search (PyTorch's L-BFGS allows 25): an ordinary step takes one to three, and the
-     * search that fails at machine precision, which ends every solve to the default tolerance, spent all of 40 on
-     * round-off (a fifth of a K = 100 solve's time); the solves measured ended identically with 20.
-     */
-    private final StrongWolfe lineSearch = new StrongWolfe(1e-4, 0.9, 20);
+    private final StrongWolfe lineSearch = new StrongWolfe(1e-4, 0.9, 40);
 
     /**
      * @param memory the number of (s, y) pairs kept

@@ -76,6 +76,7 @@ class MetricsCommandTest {
         Npy.write(dir.resolve("b22.npy"), manager.create(new double[] {0.1, -0.2, 0.3, 0}, new Shape(2, 2)));
         Npy.write(dir.resolve("b41.npy"), manager.create(new double[] {0.1, -0.2, 0.3, 0}, new Shape(4, 1)));
         // squares of 1e-160 underflow: before, wrong values with nothing said (or a message about overflow)
+        Npy.write(dir.resolve("wtiny.npy"), manager.create(w, new Shape(K, D)).mul(1e-170));
         Npy.write(dir.resolve("wzero.npy"), manager.create(new double[K * D], new Shape(K, D)));
         Npy.write(dir.resolve("htiny.npy"), manager.create(h, new Shape(N, D)).mul(1e-160));
     }
@@ -298,6 +299,7 @@ class MetricsCommandTest {
             {"metrics", "--features", f("htiny.npy"), "--labels", f("y.npy"), "--weights", f("w.npy")},
             {"metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--weights", f("wzero.npy"), "--margins-out",
                 f("zero-margins.csv")},
+            {"metrics", "--features", f("h.npy"), "--labels", f("y.npy"), "--weights", f("wtiny.npy")},
         };
         String[] says = {"labels must be", "needs --weights", "has 4 rows", "class 4 has no samples", "no such file",
             "features must be", "must be a finite number > 0", "must be a finite number > 0",
@@ -306,7 +308,8 @@ class MetricsCommandTest {
             "class 4 has no samples (K = 2147483648 was taken from the largest label (2147483647))",
             "class 4 has no samples (--classes 100000000)", "holds no labels", "its width 4 must equal the features' d = 6",
             "the bias must be a vector of K = 4 entries, got shape (2, 2)", "is one of the input files",
-            "is a directory", "the features are too small for float64", "the cosine margins are undefined for this W"};
+            "is a directory", "the features are too small for float64", "the cosine margins are undefined for this W",
+            "the classifier is too small for float64"};
         for (int i = 0; i < bad.length; i++) {
             CliRunner.Result r = run(bad[i]);
             assertEquals(2, r.code(), String.join(" ", bad[i]) + "\n" + r.err());

@@ -54,6 +54,42 @@ class LbfgsTest {
         }
     }
 
+    /** f(x) = −Σ x_i: every longer step is lower, and the slope never shrinks (no step meets the curvature test). */
+    private record Downhill(NDArray ones) implements Smooth<Flat> {
+        @Override
+        public Evaluation<Flat> evaluate(Flat x) {
+            return new Evaluation<>(value(x), gradient(x));
+        }
+
+        @Override
+        public double value(Flat x) {
+            return -Nd.dot(x.a(), ones);
+        }
+
+        @Override
+        public Flat gradient(Flat x) {
+            return new Flat(ones.neg());
+        }
+    }
+
+    /**
+     * A line search whose budget runs out while the step is still growing keeps its last (lowest) trial: it had
+     * returned nothing, which ended a solve started near the origin as if at machine precision.
+     */
+    @Test
+    void aSearchOutOfBudgetWhileGrowingKeepsItsProgress() {
+        try (NDManager m = Nd.newManager(); Spares<Flat> spares = new Spares<>(8)) {
+            Downhill f = new Downhill(m.ones(new Shape(3), ai.djl.ndarray.types.DataType.FLOAT64));
+            Flat x = new Flat(m.zeros(new Shape(3), ai.djl.ndarray.types.DataType.FLOAT64));
+            Flat d = new Flat(m.ones(new Shape(3), ai.djl.ndarray.types.DataType.FLOAT64));
+            StrongWolfe.Step<Flat> step = new StrongWolfe(1e-4, 0.9, 3).search(f, x, 0, -3, d, 1, spares);
+            assertTrue(step != null, "the search kept no step");
+            assertEquals(4, step.alpha()); // trials at 1, 2 and 4
+            assertEquals(-12, step.value());
+            step.close();
+        }
+    }
+
     @Test
     void convergesToTheMinimiserAndFreesEveryVectorItMade() {
         int n = 2000;
