@@ -123,6 +123,15 @@ public final class MetricsCommand implements Runnable {
                 throw new UserError(bias + ": the bias must be a vector of K = " + k + " entries, got shape "
                         + b.getShape());
             }
+            if (marginsOut != null) {
+                // the margins' file is refused before the metrics are measured, not after
+                double[] wd = w.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).toDoubleArray();
+                double top = java.util.Arrays.stream(wd).map(Math::abs).max().orElse(0);
+                if ((top == 0 || top >= io.nclab.metrics.SecondPass.TINY)
+                        && io.nclab.metrics.SecondPass.undefinedMarginRow(wd, k, (int) h.getShape().get(1)) >= 0) {
+                    throw new UserError(UNDEFINED_MARGINS);
+                }
+            }
             LongWork.noteIfLong(estimatedSeconds(y, k, h.getShape().get(1), !noNumericalRank), String.format(Locale.ROOT,
                     "%,d samples x %,d classes, d = %,d: the metrics look at every sample-class pair%s", y.length, k,
                     h.getShape().get(1), noNumericalRank ? "" : " and numerical_rank at every class's singular values"));
@@ -137,8 +146,7 @@ public final class MetricsCommand implements Runnable {
             long t3 = System.nanoTime();
             if (marginsOut != null) {
                 if (Double.isNaN(m.cosineMarginMean())) {
-                    throw new UserError("--margins-out: the cosine margins are undefined for this W: a row w_k − w̄ is"
-                            + " zero (W = 0, or rows equal up to round-off), and cos(h − μ_G, 0) is 0/0");
+                    throw new UserError(UNDEFINED_MARGINS);
                 }
                 RunFiles.writeMargins(marginsOut, m.cosineMargins());
             }
@@ -161,6 +169,9 @@ public final class MetricsCommand implements Runnable {
      * block-symmetrically), its eigenvalues (0.65 s for m = 2,048, two classes at a time) and 0.2 ms of overhead
      * (N = 50,000, d = 2,048, K = 10: 7.5 s).
      */
+    private static final String UNDEFINED_MARGINS = "--margins-out: the cosine margins are undefined for this W: a"
+            + " row w_k − w̄ is zero (W = 0, or rows equal up to round-off), and cos(h − μ_G, 0) is 0/0";
+
     static double estimatedSeconds(int[] labels, int classes, long dim, boolean rank) {
         double seconds = (double) labels.length * (classes * (4.5e-8 + dim * 6e-11) + dim * 3e-9);
         if (rank) {

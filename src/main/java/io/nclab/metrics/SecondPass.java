@@ -51,7 +51,7 @@ import java.util.Map;
  */
 public final class SecondPass {
     /** Class means whose largest entry is below this are refused: their squares would underflow (the constructor). */
-    static final double TINY = 1e-150;
+    public static final double TINY = 1e-150;
 
     /** Per-class columns accumulated by every block. */
     private static final int WITHIN = 0;
@@ -723,11 +723,31 @@ public final class SecondPass {
      * classifier).
      */
     public int undefinedMarginRow() {
-        if (weights == null) {
-            return -1;
+        return weights == null ? -1 : undefinedMarginRow(weights, classes, dim);
+    }
+
+    /**
+     * {@link #undefinedMarginRow()} of the classifier {@code w} (K×d, row-major) alone, so that a command can refuse
+     * what needs the margins before measuring anything.
+     */
+    public static int undefinedMarginRow(double[] w, int k, int d) {
+        double[] mean = new double[d];
+        double largest = 0;
+        for (int a = 0; a < k; a++) {
+            double s = 0;
+            for (int j = 0; j < d; j++) {
+                mean[j] += w[a * d + j] / k;
+                s += w[a * d + j] * w[a * d + j];
+            }
+            largest = Math.max(largest, Math.sqrt(s));
         }
-        for (int a = 0; a < classes; a++) {
-            if (!(centredWeightNorms[a] > 1e4 * Geometry.EPS * largestWeight)) {
+        for (int a = 0; a < k; a++) {
+            double s = 0;
+            for (int j = 0; j < d; j++) {
+                double t = w[a * d + j] - mean[j];
+                s += t * t;
+            }
+            if (!(Math.sqrt(s) > 1e4 * Geometry.EPS * largest)) {
                 return a;
             }
         }
