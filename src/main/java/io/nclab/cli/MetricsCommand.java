@@ -126,9 +126,7 @@ public final class MetricsCommand implements Runnable {
             if (marginsOut != null) {
                 // the margins' file is refused before the metrics are measured, not after
                 double[] wd = w.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).toDoubleArray();
-                double top = java.util.Arrays.stream(wd).map(Math::abs).max().orElse(0);
-                if ((top == 0 || top >= io.nclab.metrics.SecondPass.TINY)
-                        && io.nclab.metrics.SecondPass.undefinedMarginRow(wd, k, (int) h.getShape().get(1)) >= 0) {
+                if (io.nclab.metrics.SecondPass.undefinedMarginRow(wd, k, (int) h.getShape().get(1)) >= 0) {
                     throw new UserError(UNDEFINED_MARGINS);
                 }
             }
@@ -161,6 +159,9 @@ public final class MetricsCommand implements Runnable {
         }
     }
 
+    private static final String UNDEFINED_MARGINS = "--margins-out: the cosine margins are undefined for this W: a"
+            + " row w_k − w̄ is zero (W = 0, or rows equal up to round-off), and cos(h − μ_G, 0) is 0/0";
+
     /**
      * About how long the metrics take on the 2-core development machine: 45 ns per sample-class pair (N = 100,000,
      * K = 10,000, d = 64: 45 s) plus the float64 products' 4d flops per pair at about 64 GFLOP/s, 3 ns per feature
@@ -169,9 +170,6 @@ public final class MetricsCommand implements Runnable {
      * block-symmetrically), its eigenvalues (0.65 s for m = 2,048, two classes at a time) and 0.2 ms of overhead
      * (N = 50,000, d = 2,048, K = 10: 7.5 s).
      */
-    private static final String UNDEFINED_MARGINS = "--margins-out: the cosine margins are undefined for this W: a"
-            + " row w_k − w̄ is zero (W = 0, or rows equal up to round-off), and cos(h − μ_G, 0) is 0/0";
-
     static double estimatedSeconds(int[] labels, int classes, long dim, boolean rank) {
         double seconds = (double) labels.length * (classes * (4.5e-8 + dim * 6e-11) + dim * 3e-9);
         if (rank) {

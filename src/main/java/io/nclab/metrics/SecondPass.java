@@ -51,7 +51,7 @@ import java.util.Map;
  */
 public final class SecondPass {
     /** Class means whose largest entry is below this are refused: their squares would underflow (the constructor). */
-    public static final double TINY = 1e-150;
+    static final double TINY = 1e-150;
 
     /** Per-class columns accumulated by every block. */
     private static final int WITHIN = 0;
@@ -107,20 +107,14 @@ public final class SecondPass {
         int k = classes;
         int d = dim;
         double[] mu = first.means();
-        double largest = 0;
-        for (double v : mu) {
-            largest = Math.max(largest, Math.abs(v));
-        }
+        double largest = largestAbs(mu);
         if (largest > 0 && largest < TINY) {
             // their squares and products fall below float64's normal range (1e-308), where every digit is lost
             throw new UserError(String.format(java.util.Locale.ROOT, "the features are too small for float64: the"
                     + " largest class-mean entry is %.3g, and the metrics' squares of such values underflow; rescale"
                     + " them (every NC metric is scale-invariant)", largest));
         }
-        double largestW = 0;
-        for (double v : weights == null ? new double[0] : weights) {
-            largestW = Math.max(largestW, Math.abs(v));
-        }
+        double largestW = weights == null ? 0 : largestAbs(weights);
         if (largestW > 0 && largestW < TINY) {
             // the same for the classifier: its row norms would underflow to 0 and read as W = 0
             throw new UserError(String.format(java.util.Locale.ROOT, "the classifier is too small for float64: its"
@@ -672,7 +666,8 @@ public final class SecondPass {
             m.accuracy = correct / n;
             m.wEquinorm = Geometry.stdOverMean(Geometry.norms(gramW, k));
             m.biasRelation = biasRelation;
-            if (undefinedMarginRow() >= 0) {
+            boolean undefinedMargins = undefinedMarginRow() >= 0;
+            if (undefinedMargins) {
                 // a row w_k − w̄ of zero (up to round-off) has no direction: cos(h − μ_G, w_k − w̄) is 0/0, and so is
                 // every margin that compares with it (all of them: each sample's max over j ≠ k or own class)
                 m.cosineMarginMean = Double.NaN;
@@ -683,7 +678,7 @@ public final class SecondPass {
                 m.cosineMarginMin = marginMin;
                 m.cosineMarginNegativeFraction = nonPositive / n;
             }
-            if (keepMargins && undefinedMarginRow() < 0) {
+            if (keepMargins && !undefinedMargins) {
                 double[] all = new double[(int) n];
                 int i = 0;
                 for (double[] part : margins) {
@@ -728,9 +723,14 @@ public final class SecondPass {
 
     /**
      * {@link #undefinedMarginRow()} of the classifier {@code w} (K×d, row-major) alone, so that a command can refuse
-     * what needs the margins before measuring anything.
+     * what needs the margins before measuring anything; −1 also for a classifier too small for float64, which the
+     * engine refuses with its own message.
      */
     public static int undefinedMarginRow(double[] w, int k, int d) {
+        double top = largestAbs(w);
+        if (top > 0 && top < TINY) {
+            return -1;
+        }
         double[] mean = new double[d];
         double largest = 0;
         for (int a = 0; a < k; a++) {
@@ -752,6 +752,14 @@ public final class SecondPass {
             }
         }
         return -1;
+    }
+
+    private static double largestAbs(double[] values) {
+        double largest = 0;
+        for (double v : values) {
+            largest = Math.max(largest, Math.abs(v));
+        }
+        return largest;
     }
 
     /** Whether the class means coincide up to round-off (tr Σ_B at or below {@link #roundOff}). */

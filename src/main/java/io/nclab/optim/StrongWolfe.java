@@ -100,8 +100,7 @@ public final class StrongWolfe {
                 alpha *= 2;
             }
             // Out of budget while the step was still growing: every trial so far lowered f, so the last one (the
-            // lowest, with sufficient decrease) is progress to keep, not a failure at machine precision (a start
-            // near the origin, where the first step must grow a million-fold, had ended the solve there)
+            // lowest, with sufficient decrease) is progress to keep, not a failure at machine precision
             if (prev != null) {
                 Step<V> s = prev.accept(evals);
                 prev = null;

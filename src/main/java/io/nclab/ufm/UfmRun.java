@@ -163,8 +163,8 @@ public final class UfmRun {
             try (UfmPoint origin = new UfmPoint(manager, x.w().zerosLike(), x.h().zerosLike(), x.b().duplicate())) {
                 originValue = f.value(origin);
             }
-            return new Outcome(r, seconds, excluded[0] / 1e9, x.wNorm(), x.hNorm(), p.bias() ? x.bNorm() : 0.0, new LinkedHashMap<>(last),
-                    originValue);
+            return new Outcome(r, seconds, excluded[0] / 1e9, x.wNorm(), x.hNorm(), p.bias() ? x.bNorm() : 0.0,
+                    new LinkedHashMap<>(last), originValue);
         }
     }
 }

@@ -887,7 +887,12 @@ class CollapseMetricsTest {
                     && Double.isNaN(m.cosineMarginNegativeFraction()), m.toString());
             assertEquals(0, m.cosineMargins().length);
             assertTrue(Double.isFinite(m.accuracy()) && Double.isFinite(m.nc1()), m.toString());
+            // the check a command makes before measuring: the class of the zero row (1, or 0 for W = 0)
+            assertEquals(w == zero ? 0 : 1, SecondPass.undefinedMarginRow(flat(w), 3, 5));
         }
+        assertEquals(-1, SecondPass.undefinedMarginRow(flat(p.w), 3, 5));
+        // a classifier too small for float64 is the engine's to refuse, with its own message
+        assertEquals(-1, SecondPass.undefinedMarginRow(flat(scaled(p.w, 1e-170)), 3, 5));
         CollapseMetrics fine = CollapseMetrics.measure(p.features(false), p.y, p.k, p.weights(), null,
                 CollapseMetrics.Options.DEFAULT.withNumericalRank(false).withCosineMargins(true));
         assertTrue(Double.isFinite(fine.cosineMarginMean()) && fine.cosineMargins().length == 90);
@@ -917,6 +922,10 @@ class CollapseMetricsTest {
         UserError heap = assertThrows(UserError.class, () -> io.nclab.SystemMemory.requireHeap(max + 1, "the test"));
         assertTrue(heap.getMessage().startsWith("the test: about ") && heap.getMessage().contains(
                 "NCLAB_JAVA_OPTS='-Xss16m -XX:+UseParallelGC -Xmx<GB>g'"), heap.getMessage());
+    }
+
+    private static double[] flat(double[][] rows) {
+        return java.util.Arrays.stream(rows).flatMapToDouble(java.util.Arrays::stream).toArray();
     }
 
     private static double[][] scaled(double[][] a, double s) {
