@@ -43,9 +43,10 @@ import java.util.Map;
  * (and in NC1's). Where that ratio passes {@link #CANCELLATION} over a group of rows (features close to
  * collapse, where these are the numbers that matter), the group's within-class terms and NC1 are taken
  * again from h_i − μ_{y_i} itself, so NC1, its quotient and the CDNV stay exact to about 1e-12 relative
- * however far the features have collapsed. The products and norms are NDArray operations per block of rows on the
- * features' device; per group of blocks they come to the host, where one loop over the samples does the K-space
- * arithmetic above and adds the per-class sums in row order, in float64. Like the first pass, it
+ * however far the features have collapsed. The products and norms of features in CPU memory are computed from that
+ * memory by MKL's {@code dgemm} on the cores side by side ({@link HostProducts}), elsewhere by NDArray operations per
+ * block of rows on the features' device; per group of rows they come to the host, where one loop over the samples does
+ * the K-space arithmetic above and adds the per-class sums in row order, in float64. Like the first pass, it
  * {@link #merge}s and saves to an {@code .npz} archive. The cosine of a sample at μ_G (h_i − μ_G = 0) is taken
  * as 0; with a row w_k − w̄ of zero every cosine margin is undefined (NaN).
  */
@@ -281,12 +282,14 @@ public final class SecondPass {
         double nc1 = 0;
         double min = Double.POSITIVE_INFINITY;
         List<double[]> kept = new ArrayList<>();
-        try (NDManager scope = batch.scope()) {
-            double[] stacked = centred;
-            if (w) {
-                stacked = Arrays.copyOf(centred, 2 * k * dim);
-                System.arraycopy(weights, 0, stacked, k * dim, k * dim);
-            }
+        double[] stacked = centred;
+        if (w) {
+            stacked = Arrays.copyOf(centred, 2 * k * dim);
+            System.arraycopy(weights, 0, stacked, k * dim, k * dim);
+        }
+        try (NDManager scope = batch.scope();
+                HostProducts host = HostProducts.applies(batch.features)
+                        ? new HostProducts(globalMean, stacked, w ? 2 * k : k, k, nc1Map, nc1Rank, batch.rows) : null) {
             Constants c = new Constants(
                     scope.create(globalMean, new Shape(1, dim)),
                     scope.create(stacked, new Shape(w ? 2 * k : k, dim)),
@@ -298,21 +301,18 @@ public final class SecondPass {
             for (int from = 0; from < batch.rows; from += group) {
                 int to = Math.min(from + group, batch.rows);
                 try (NDManager block = batch.block(scope, c.globalMean, c.projection, c.nc1Map)) {
-                    NDList products = new NDList();
-                    NDList norms = new NDList();
-                    for (int a = from; a < to; a += chunk) {
-                        NDArray x = batch.centredRows(a, Math.min(a + chunk, to), c.globalMean);
-                        norms.add(x.norm(new int[] {1}));
-                        // [M; W]·xᵀ, the K-row side on the left: the faster orientation for thin products.
-                        products.add(c.projection.matMul(x.transpose()));
+                    HostProducts.Group g;
+                    if (host != null) {
+                        // CPU features: the same numbers from their own memory, the rows split between the cores
+                        try (HostRows view = HostRows.of(batch.features, from, to)) {
+                            g = host.group(view, to - from);
+                        }
+                    } else {
+                        g = deviceGroup(batch, c, from, to, chunk);
                     }
-                    // [M; W]·xᵀ of the whole group (rows of the product: x_i·M_k, then x_i·w_k) and NC1's
-                    // K-space coordinates Λ_r⁻¹ U_rᵀ M x_i, to the host; the per-sample arithmetic is done there
-                    NDArray p = products.size() == 1 ? products.get(0) : NDArrays.concat(products, 1);
-                    double[] ph = p.toDoubleArray();
-                    double[] qh = nc1Rank == 0 ? null
-                            : c.nc1Map.transpose().matMul(p.get(new NDIndex().addSliceDim(0, k))).toDoubleArray();
-                    double[] nh = (norms.size() == 1 ? norms.get(0) : NDArrays.concat(norms)).toDoubleArray();
+                    double[] ph = g.products();
+                    double[] qh = g.coordinates();
+                    double[] nh = g.norms();
                     double[] v = block(batch.labels, from, to - from, ph, qh, nh);
                     for (double x : v) {
                         if (!Double.isFinite(x)) {
@@ -360,6 +360,27 @@ public final class SecondPass {
         nc1Sum += nc1;
         marginMin = Math.min(marginMin, min);
         margins.addAll(kept);
+    }
+
+    /**
+     * Rows {@code from..to}'s products [M; W]·x_i, NC1's coordinates Λ_r⁻¹ U_rᵀ M x_i and norms ‖x_i‖ by NDArray
+     * operations per block of rows on the features' device (features off the CPU), brought to the host.
+     */
+    private HostProducts.Group deviceGroup(Batch batch, Constants c, int from, int to, int chunk) {
+        NDList products = new NDList();
+        NDList norms = new NDList();
+        for (int a = from; a < to; a += chunk) {
+            NDArray x = batch.centredRows(a, Math.min(a + chunk, to), c.globalMean);
+            norms.add(x.norm(new int[] {1}));
+            // [M; W]·xᵀ, the K-row side on the left: the faster orientation for thin products.
+            products.add(c.projection.matMul(x.transpose()));
+        }
+        // rows of the product: x_i·M_k, then x_i·w_k
+        NDArray p = products.size() == 1 ? products.get(0) : NDArrays.concat(products, 1);
+        double[] q = nc1Rank == 0 ? null
+                : c.nc1Map.transpose().matMul(p.get(new NDIndex().addSliceDim(0, classes))).toDoubleArray();
+        return new HostProducts.Group(p.toDoubleArray(), q,
+                (norms.size() == 1 ? norms.get(0) : NDArrays.concat(norms)).toDoubleArray());
     }
 
     /** The device copies of what every block needs. */

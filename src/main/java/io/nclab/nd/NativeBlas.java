@@ -129,24 +129,53 @@ public final class NativeBlas {
         // A row-major matrix is its transpose in column-major order, so Cᵀ = op(B)ᵀ op(A)ᵀ is the column-major
         // product of the buffers as they lie: B's first (n×k), A's second (k×m), C (n×m) with leading
         // dimension n.
-        try (Memory args = new Memory(8L * Long.BYTES)) {
-            args.setLong(0, n);
-            args.setLong(8, m);
-            args.setLong(16, k);
-            args.setDouble(24, alpha);
-            args.setLong(32, colsB);
-            args.setLong(40, colsA);
-            args.setDouble(48, beta);
-            args.setLong(56, n);
-            DGEMM.invokeVoid(new Object[] {transB ? TRANSPOSE : NO_TRANSPOSE, transA ? TRANSPOSE : NO_TRANSPOSE,
-                args.share(0), args.share(8), args.share(16), args.share(24), pointer(bb), args.share(32),
-                pointer(ba), args.share(40), args.share(48), pointer(bc), args.share(56), 1L, 1L});
+        try {
+            gemm(transB, transA, n, m, k, alpha, pointer(bb), colsB, pointer(ba), colsA, beta, pointer(bc), n);
         } finally {
             Reference.reachabilityFence(ba);
             Reference.reachabilityFence(bb);
             Reference.reachabilityFence(bc);
         }
         return true;
+    }
+
+    /** Whether {@link #gemm(boolean, boolean, long, long, long, double, Pointer, long, Pointer, long, double,
+     * Pointer, long)} can run (the natives export MKL's {@code dgemm}). */
+    public static boolean gemmAvailable() {
+        return DGEMM != null;
+    }
+
+    /**
+     * C ← α·op(A)·op(B) + β·C on native memory, BLAS's column-major {@code dgemm} as it is (C m×n, op(A) m×k,
+     * op(B) k×n, each with its leading dimension), on the calling thread's MKL threads ({@link #onOneThread}).
+     * {@link #gemmAvailable()} must be true.
+     */
+    public static void gemm(boolean transA, boolean transB, long m, long n, long k, double alpha, Pointer a,
+            long lda, Pointer b, long ldb, double beta, Pointer c, long ldc) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        try (Memory args = new Memory(8L * Long.BYTES)) {
+            args.setLong(0, m);
+            args.setLong(8, n);
+            args.setLong(16, k);
+            args.setDouble(24, alpha);
+            args.setLong(32, lda);
+            args.setLong(40, ldb);
+            args.setDouble(48, beta);
+            args.setLong(56, ldc);
+            DGEMM.invokeVoid(new Object[] {transA ? TRANSPOSE : NO_TRANSPOSE, transB ? TRANSPOSE : NO_TRANSPOSE,
+                args.share(0), args.share(8), args.share(16), args.share(24), a, args.share(32), b, args.share(40),
+                args.share(48), c, args.share(56), 1L, 1L});
+        }
+    }
+
+    /**
+     * {@code work} with MKL on the calling thread alone, for callers that run one product per thread themselves:
+     * two single-threaded products side by side beat one on two threads for the NC engine's thin shapes here.
+     */
+    public static <T> T onOneThread(java.util.function.Supplier<T> work) {
+        return NativeEigen.onOneThread(work);
     }
 
     private static boolean applies(NDArray x, NDArray y) {

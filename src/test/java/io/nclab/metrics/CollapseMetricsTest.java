@@ -282,19 +282,40 @@ class CollapseMetricsTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("parityCases")
     void everyMetricMatchesTheNaiveImplementation(String name, Problem p, boolean float32) {
-        int saved = Batch.chunkElements;
-        int savedGroup = SecondPass.groupRows;
-        CollapseMetrics m;
-        try {
-            if (name.startsWith("several blocks")) {
-                Batch.chunkElements = 64 * p.d(); // blocks of 64 rows, K-space groups of 4 blocks (or 2)
-                SecondPass.groupRows = name.contains("groups of 128") ? 128 : 256;
+        // the second pass's three ways to its products: the host route as it runs, the host route with blocks of 5
+        // rows split between three workers, and the NDArray route that features off the CPU take
+        for (String route : List.of("host", "host, small blocks on three workers", "NDArray")) {
+            int saved = Batch.chunkElements;
+            int savedGroup = SecondPass.groupRows;
+            int savedBlock = HostProducts.blockElements;
+            long savedParallel = HostProducts.parallelElements;
+            int savedThreads = HostProducts.threads;
+            CollapseMetrics m;
+            try {
+                if (name.startsWith("several blocks")) {
+                    Batch.chunkElements = 64 * p.d(); // blocks of 64 rows, K-space groups of 4 blocks (or 2)
+                    SecondPass.groupRows = name.contains("groups of 128") ? 128 : 256;
+                }
+                HostProducts.enabled = !route.equals("NDArray");
+                if (route.startsWith("host, small")) {
+                    HostProducts.blockElements = 5 * p.d();
+                    HostProducts.parallelElements = 1;
+                    HostProducts.threads = 3;
+                }
+                m = measure(p, float32, CollapseMetrics.Options.DEFAULT.withCosineMargins(true));
+            } finally {
+                Batch.chunkElements = saved;
+                SecondPass.groupRows = savedGroup;
+                HostProducts.enabled = true;
+                HostProducts.blockElements = savedBlock;
+                HostProducts.parallelElements = savedParallel;
+                HostProducts.threads = savedThreads;
             }
-            m = measure(p, float32, CollapseMetrics.Options.DEFAULT.withCosineMargins(true));
-        } finally {
-            Batch.chunkElements = saved;
-            SecondPass.groupRows = savedGroup;
+            assertMatchesNaive(name + " (" + route + ")", p, float32, m);
         }
+    }
+
+    private static void assertMatchesNaive(String name, Problem p, boolean float32, CollapseMetrics m) {
         NaiveMetrics naive = new NaiveMetrics(p.seen(float32), p.y, p.k, p.w, p.b, 2.0);
         assertEquals(naive.values.keySet(), m.values().keySet());
         for (Map.Entry<String, Double> e : naive.values.entrySet()) {
