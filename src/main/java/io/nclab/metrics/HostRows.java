@@ -117,24 +117,18 @@ final class HostRows implements AutoCloseable {
      * each value is the float64 difference h_ij − c_j itself.
      */
     double centred(int row, double[] centre, double[] out, int at, float[] narrow) {
-        int b = row / blockRows;
-        int index = (row - b * blockRows) * dim;
-        if (floats != null) {
-            floats[b].get(index, narrow, 0, dim);
-        } else {
-            doubles[b].get(index, out, at, dim);
-        }
-        // four partial sums: one would wait for each addition before the next (about four times slower)
+        read(row, 0, dim, out, at, narrow);
+        // four partial sums: with one, each addition waits for the one before (about four times slower)
         double s0 = 0;
         double s1 = 0;
         double s2 = 0;
         double s3 = 0;
         int j = 0;
         for (; j + 3 < dim; j += 4) {
-            double v0 = (floats != null ? narrow[j] : out[at + j]) - centre[j];
-            double v1 = (floats != null ? narrow[j + 1] : out[at + j + 1]) - centre[j + 1];
-            double v2 = (floats != null ? narrow[j + 2] : out[at + j + 2]) - centre[j + 2];
-            double v3 = (floats != null ? narrow[j + 3] : out[at + j + 3]) - centre[j + 3];
+            double v0 = out[at + j] - centre[j];
+            double v1 = out[at + j + 1] - centre[j + 1];
+            double v2 = out[at + j + 2] - centre[j + 2];
+            double v3 = out[at + j + 3] - centre[j + 3];
             out[at + j] = v0;
             out[at + j + 1] = v1;
             out[at + j + 2] = v2;
@@ -145,7 +139,7 @@ final class HostRows implements AutoCloseable {
             s3 += v3 * v3;
         }
         for (; j < dim; j++) {
-            double v = (floats != null ? narrow[j] : out[at + j]) - centre[j];
+            double v = out[at + j] - centre[j];
             out[at + j] = v;
             s0 += v * v;
         }
