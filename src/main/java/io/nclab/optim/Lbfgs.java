@@ -29,6 +29,12 @@ public final class Lbfgs implements Optimizer {
 
     private record Pair<V extends Vec<V>>(V s, V y, double rho) {}
 
+    /**
+     * A line search that fails with a gradient norm above this (relative to max(1, |f|)) is retried once along −∇f
+     * with the memory cleared; below it, a failure is machine precision (converged solves end with |∇f| near 1e-9).
+     */
+    static final double RESTART_GRADIENT = 1e-6;
+
     @Override
     public <V extends Vec<V>> OptimResult minimize(Smooth<V> f, V x, StopRule stop, Monitor<V> monitor) {
         int every = Math.max(1, monitor.every());
@@ -66,6 +72,15 @@ public final class Lbfgs implements Optimizer {
                     alpha0 = Math.min(1.0, (it == 0 ? firstStep : 1.0) / Math.max(gn, 1e-300));
                 }
                 StrongWolfe.Step<V> step = lineSearch.search(f, x, value, slope, d, alpha0, spares);
+                if (step == null && !pairs.isEmpty() && gn > RESTART_GRADIENT * Math.max(1, Math.abs(value))) {
+                    // Far from a critical point, a failed search is the memory's fault, not round-off: pairs taken
+                    // where the curvature was negative or changing fast (leaving the UFM's origin saddle) can make
+                    // the unit step too long by orders of magnitude for the budget. Steepest descent, memory cleared.
+                    clear(pairs, spares);
+                    d.set(g);
+                    d.scale(-1);
+                    step = lineSearch.search(f, x, value, -gn * gn, d, Math.min(1.0, 1.0 / gn), spares);
+                }
                 spares.give(d);
                 if (step == null) {
                     reason = "line search found no decrease (machine precision)";

@@ -76,8 +76,11 @@ public final class StrongWolfe {
             while (evals < maxEvaluations) {
                 Trial<V> t = new Trial<>(f, x0, d, alpha, spares);
                 evals++;
+                // A value equal to f0 is a step too short to change f in float64 (near a critical point, such as the
+                // UFM's origin saddle, whose gradient is tiny), not a rise: the step grows until f changes
+                boolean unmeasured = t.value == f0 && prevValue == f0;
                 if (!Double.isFinite(t.value) || t.value > f0 + c1 * alpha * slope0
-                        || (evals > 1 && t.value >= prevValue)) {
+                        || (evals > 1 && t.value >= prevValue && !unmeasured)) {
                     Step<V> s = zoom(f, x0, f0, slope0, d, prevAlpha, prevValue, prevSlope, prev, t, evals, spares);
                     prev = null; // handed to zoom
                     return s;

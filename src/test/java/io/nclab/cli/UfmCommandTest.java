@@ -283,6 +283,30 @@ class UfmCommandTest {
         assertEquals("my own", Files.readString(mine.resolve("W.npy")));
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"1e-8", "1e-9"})
+    void aStartNextToTheOriginSaddleEscapesToTheOptimum(String scale) throws Exception {
+        // W = H = 0 is a strict saddle; a start of scale 1e-8 has a gradient of 7e-9, whose first steps change f by
+        // less than its round-off (the line search had taken that for machine precision and stopped at f = log K),
+        // and at 1e-9 the memory gathered on the way out sent the next step orders of magnitude too far (stopped at
+        // 2.2957 with |grad f| = 0.12)
+        CliRunner.Result r = CliRunner.run("ufm", "--init-scale", scale, "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = Json.MAPPER.readTree(r.lastLine());
+        assertTrue(Math.abs(j.get("relative_gap").asDouble()) < 1e-9, r.lastLine());
+    }
+
+    @Test
+    void aStartWithinTheToleranceOfTheSaddleSaysSo() {
+        CliRunner.Result r = CliRunner.run("ufm", "--init-scale", "1e-10");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("stopped after 0 iterations (gradient tolerance)"), r.out());
+        assertTrue(r.out().contains("note      the gradient is within --tol at a critical point above the optimum: a"
+                + " strict saddle (a start of scale 1.00e-10 is next to W = H = 0)"), r.out());
+        // a solve that reaches the optimum says nothing of the kind
+        assertFalse(CliRunner.run("ufm").out().contains("strict saddle"));
+    }
+
     @Test
     void whereTheMinimiserIsTheOriginCollapseIsUndefined() throws Exception {
         CliRunner.Result r = CliRunner.run("ufm", "--classes", "5", "--dim", "8", "--per-class", "5", "--lambda-w",
