@@ -1,7 +1,6 @@
 package io.nclab.metrics;
 
 import com.sun.jna.Memory;
-import com.sun.jna.Pointer;
 import io.nclab.nd.NativeBlas;
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
@@ -23,8 +22,11 @@ final class HostProducts implements AutoCloseable {
     /** Elements of centred rows per block handed to {@code dgemm} (tests lower it to make many blocks). */
     static int blockElements = 1 << 19;
 
-    /** Rows × d from which a group is split between the cores (tests lower it). */
-    static long parallelElements = 1L << 20;
+    /**
+     * The work, rows × d × columns (the products' multiply-adds), from which a group is split between the cores: about
+     * a millisecond of one core's (tests lower it).
+     */
+    static long parallelWork = 1L << 22;
 
     /** Workers per group: 0 for the cores (at most 8); tests set more than there are cores. */
     static int threads = 0;
@@ -33,21 +35,22 @@ final class HostProducts implements AutoCloseable {
     static boolean enabled = true;
 
     private final int dim;
+    /** The product's columns handed on as products: K, or 2K with a classifier. */
+    private final int width;
+    /** Its further columns, NC1's coordinates taken in the product (d-space rows, where d &lt; K), or 0. */
+    private final int inProduct;
+    /** Every column of the product. */
     private final int columns;
     private final int rank;
     private final int classes;
     private final double[] globalMean;
-    /** [M; W] (columns × d, row-major: column-major d × columns, the B of every product). */
+    /** [M; W; B] (columns × d, row-major: column-major d × columns, the B of every product). */
     private final Memory projection;
     /** NC1's map Λ_r⁻¹ U_r (K × r, row-major), or null where r = 0. */
     private final Memory nc1Map;
     private final int workers;
     private ExecutorService pool;
-    /** Each worker's block of centred rows, kept from group to group (fresh pages cost a fault each). */
-    private final Memory[] scratch;
-    /** The products and NC1's coordinates of the largest group so far. */
-    private Memory out;
-    private Memory coords;
+    private final Scratch[] scratch;
 
     /** Whether the route applies: features in CPU memory and MKL's {@code dgemm} in the natives. */
     static boolean applies(ai.djl.ndarray.NDArray features) {
@@ -55,22 +58,25 @@ final class HostProducts implements AutoCloseable {
     }
 
     /**
-     * For products with the {@code columns} rows of {@code stacked} (columns × d, row-major: M's K rows, then W's
-     * if there is one) and NC1's map (K × r, row-major), centring on {@code globalMean}.
+     * For products with the rows of {@code stacked} (row-major, d long: M's K rows, then W's if there is one,
+     * {@code width} in all, then {@code inProduct} rows whose products are NC1's r coordinates, or none) and, where
+     * those are not in the product, NC1's map (K × r, row-major) applied to the first K; centring on {@code globalMean}.
      */
-    HostProducts(double[] globalMean, double[] stacked, int columns, int classes, double[] map, int rank,
+    HostProducts(double[] globalMean, double[] stacked, int width, int inProduct, int classes, double[] map, int rank,
             long rows) {
         this.dim = globalMean.length;
-        this.columns = columns;
+        this.width = width;
+        this.inProduct = inProduct;
+        this.columns = width + inProduct;
         this.classes = classes;
         this.rank = rank;
         this.globalMean = globalMean;
-        this.workers = rows * dim < parallelElements ? 1
+        this.workers = rows * dim * columns < parallelWork ? 1
                 : threads > 0 ? threads : Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 8));
         this.projection = new Memory((long) columns * dim * Double.BYTES);
         this.projection.write(0, stacked, 0, columns * dim);
-        this.scratch = new Memory[workers];
-        if (rank > 0) {
+        this.scratch = new Scratch[workers];
+        if (rank > 0 && inProduct == 0) {
             this.nc1Map = new Memory((long) classes * rank * Double.BYTES);
             this.nc1Map.write(0, map, 0, classes * rank);
         } else {
@@ -78,103 +84,141 @@ final class HostProducts implements AutoCloseable {
         }
     }
 
-    /** One group's results: the product (columns × n, row-major), NC1's coordinates (r × n, or null), the norms. */
-    record Group(double[] products, double[] coordinates, double[] norms) {}
+    /**
+     * What a worker does with its rows once their products are in: the second pass's per-sample arithmetic over rows
+     * {@code from..from+count} of the group, given their products (count × width, row-major: sample i's x_i·[M; W]_j
+     * at i·width + j), NC1's coordinates (count × r, or null) and norms.
+     */
+    interface Rows {
+        double[] apply(int from, int count, double[] products, double[] coordinates, double[] norms);
+    }
 
-    /** Rows {@code from..to} of {@code view} (row 0 of the view being row 0 of the group). */
-    Group group(HostRows view, int n) {
-        long cells = (long) columns * n;
-        if (out == null || out.size() < cells * Double.BYTES) {
-            free();
-            out = new Memory(cells * Double.BYTES);
-            coords = rank == 0 ? null : new Memory((long) rank * n * Double.BYTES);
-        }
+    /** A group's results: what {@link Rows} gave for each worker's rows, in row order, and every row's norm. */
+    record Group(List<double[]> parts, double[] norms) {}
+
+    /**
+     * The n rows of {@code view} (row 0 of the view being row 0 of the group), split between the workers, each of
+     * which computes its rows' products and hands them to {@code rows}.
+     */
+    Group group(HostRows view, int n, Rows rows) {
         double[] norms = new double[n];
-        int parts = (long) n * dim < parallelElements ? 1 : Math.min(workers, n);
+        int parts = (long) n * dim * columns < parallelWork ? 1 : Math.min(workers, n);
+        List<double[]> results = new ArrayList<>();
         if (parts == 1) {
-            NativeBlas.onOneThread(() -> {
-                range(view, 0, n, n, 0, norms);
-                return null;
-            });
-        } else {
-            if (pool == null) {
-                pool = Workers.pool("nclab-second-pass", workers);
-            }
-            List<Future<Object>> jobs = new ArrayList<>();
-            for (int t = 0; t < parts; t++) {
-                int a = (int) ((long) n * t / parts);
-                int b = (int) ((long) n * (t + 1) / parts);
-                int worker = t;
-                jobs.add(pool.submit(() -> NativeBlas.onOneThread(() -> {
-                    range(view, a, b, n, worker, norms);
-                    return null;
-                })));
-            }
-            // every job is waited for before the caller's views go
-            RuntimeException failed = null;
-            for (Future<Object> job : jobs) {
-                try {
-                    Workers.await(job, "the second pass");
-                } catch (RuntimeException e) {
-                    failed = failed == null ? e : failed;
-                }
-            }
-            if (failed != null) {
-                throw failed;
+            results.add(NativeBlas.onOneThread(() -> range(view, 0, n, 0, norms, rows)));
+            return new Group(results, norms);
+        }
+        if (pool == null) {
+            pool = Workers.pool("nclab-second-pass", workers);
+        }
+        List<Future<double[]>> jobs = new ArrayList<>();
+        for (int t = 0; t < parts; t++) {
+            int a = (int) ((long) n * t / parts);
+            int b = (int) ((long) n * (t + 1) / parts);
+            int worker = t;
+            jobs.add(pool.submit(() -> NativeBlas.onOneThread(() -> range(view, a, b, worker, norms, rows))));
+        }
+        // every job is waited for before the caller's views go
+        RuntimeException failed = null;
+        for (Future<double[]> job : jobs) {
+            try {
+                results.add(Workers.await(job, "the second pass"));
+            } catch (RuntimeException e) {
+                failed = failed == null ? e : failed;
             }
         }
-        return new Group(out.getDoubleArray(0, (int) cells), coords == null ? null : coords.getDoubleArray(0, rank * n),
-                norms);
+        if (failed != null) {
+            throw failed;
+        }
+        return new Group(results, norms);
     }
 
     /**
-     * Rows {@code a..b} of a group of n: centred and widened block by block into native memory, their norms into
-     * {@code norms}, their products into rows a..b of {@code out} (column-major n × columns) and NC1's coordinates into
-     * {@code coords} (column-major n × r).
+     * Rows {@code a..b} of a group: centred and widened block by block into native memory, their norms into
+     * {@code norms}, their products and NC1's coordinates by {@code dgemm} into the worker's scratch and from there,
+     * sample by sample, into Java arrays handed to {@code rows}.
      */
-    private void range(HostRows view, int a, int b, int n, int worker, double[] norms) {
+    private double[] range(HostRows view, int a, int b, int worker, double[] norms, Rows rows) {
         int d = dim;
-        int block = Math.max(1, Math.min(b - a, blockElements / Math.max(1, d)));
+        int c = columns;
+        int count = b - a;
+        int block = Math.max(1, Math.min(count, blockElements / Math.max(1, d)));
         double[] row = new double[d];
         float[] narrow = view.single() ? new float[d] : null;
-        long bytes = (long) block * d * Double.BYTES;
-        if (scratch[worker] == null || scratch[worker].size() < bytes) {
-            if (scratch[worker] != null) {
-                scratch[worker].close();
-            }
-            scratch[worker] = new Memory(bytes);
-        }
-        Memory x = scratch[worker];
-        DoubleBuffer xb = x.getByteBuffer(0, bytes).order(ByteOrder.nativeOrder()).asDoubleBuffer();
-        for (int from = a; from < b; from += block) {
-            int rows = Math.min(block, b - from);
-            for (int i = 0; i < rows; i++) {
-                norms[from + i] = Math.sqrt(view.centred(from + i, globalMean, row, 0, narrow));
+        double[] products = new double[count * width];
+        double[] coordinates = rank == 0 ? null : new double[count * rank];
+        double[] partNorms = new double[count];
+        double[] columnMajor = new double[block * Math.max(c, rank)];
+        Scratch s = scratch(worker, block);
+        DoubleBuffer xb = s.x.getByteBuffer(0, (long) block * d * Double.BYTES).order(ByteOrder.nativeOrder())
+                .asDoubleBuffer();
+        for (int from = 0; from < count; from += block) {
+            int m = Math.min(block, count - from);
+            for (int i = 0; i < m; i++) {
+                double norm = Math.sqrt(view.centred(a + from + i, globalMean, row, 0, narrow));
+                norms[a + from + i] = norm;
+                partNorms[from + i] = norm;
                 xb.put(i * d, row, 0, d);
             }
-            Pointer products = out.share((long) from * Double.BYTES);
-            // the block's rows of the product, x_i·[M; W]_j: op(A) = xᵀ read as the rows × d block, B = [M; W]ᵀ
-            NativeBlas.gemm(true, false, rows, columns, d, 1, x, d, projection, d, 0, products, n);
-            if (coords != null) {
+            // the block's products x_i·[M; W; B]_j, column-major m × columns: op(A) = xᵀ read as the m × d block,
+            // B = [M; W; B]ᵀ
+            NativeBlas.gemm(true, false, m, c, d, 1, s.x, d, projection, d, 0, s.products, m);
+            s.products.read(0, columnMajor, 0, m * c);
+            sampleMajor(columnMajor, m, 0, width, products, from);
+            if (inProduct > 0) {
+                sampleMajor(columnMajor, m, width, c, coordinates, from);
+            } else if (coordinates != null) {
                 // NC1's coordinates from the first K columns: (x_i·M)·(Λ_r⁻¹ U_r), the map read as its transpose
-                NativeBlas.gemm(false, true, rows, rank, classes, 1, products, n, nc1Map, rank, 0,
-                        coords.share((long) from * Double.BYTES), n);
+                NativeBlas.gemm(false, true, m, rank, classes, 1, s.products, m, nc1Map, rank, 0, s.coordinates, m);
+                s.coordinates.read(0, columnMajor, 0, m * rank);
+                sampleMajor(columnMajor, m, 0, rank, coordinates, from);
             }
             if (Thread.currentThread().isInterrupted()) {
                 throw new java.util.concurrent.CancellationException("the second pass stopped");
             }
         }
+        return rows.apply(a, count, products, coordinates, partNorms);
     }
 
-    private void free() {
-        if (out != null) {
-            out.close();
-            out = null;
+    /**
+     * Columns {@code j0..j1} of the column-major m-row matrix {@code source} into rows {@code at..at+m} of the row-major
+     * {@code out}, whose rows are j1 − j0 long.
+     */
+    private static void sampleMajor(double[] source, int m, int j0, int j1, double[] out, int at) {
+        int w = j1 - j0;
+        for (int i = 0; i < m; i++) {
+            int o = (at + i) * w - j0;
+            for (int j = j0; j < j1; j++) {
+                out[o + j] = source[j * m + i];
+            }
         }
-        if (coords != null) {
-            coords.close();
-            coords = null;
+    }
+
+    /** A worker's native memory: a block of centred rows, its products and NC1's coordinates. */
+    private record Scratch(Memory x, Memory products, Memory coordinates) implements AutoCloseable {
+        @Override
+        public void close() {
+            x.close();
+            products.close();
+            if (coordinates != null) {
+                coordinates.close();
+            }
         }
+    }
+
+    /** The worker's scratch for blocks of {@code block} rows, kept from group to group (fresh pages cost a fault each). */
+    private Scratch scratch(int worker, int block) {
+        Scratch s = scratch[worker];
+        if (s == null || s.x.size() < (long) block * dim * Double.BYTES) {
+            if (s != null) {
+                s.close();
+            }
+            s = new Scratch(new Memory((long) block * dim * Double.BYTES),
+                    new Memory((long) block * columns * Double.BYTES),
+                    nc1Map == null ? null : new Memory((long) block * rank * Double.BYTES));
+            scratch[worker] = s;
+        }
+        return s;
     }
 
     @Override
@@ -183,8 +227,7 @@ final class HostProducts implements AutoCloseable {
             pool.shutdownNow();
             Workers.awaitEnd(pool);
         }
-        free();
-        for (Memory m : scratch) {
+        for (Scratch m : scratch) {
             if (m != null) {
                 m.close();
             }

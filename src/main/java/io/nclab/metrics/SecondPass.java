@@ -43,10 +43,12 @@ import java.util.Map;
  * (and in NC1's). Where that ratio passes {@link #CANCELLATION} over a group of rows (features close to
  * collapse, where these are the numbers that matter), the group's within-class terms and NC1 are taken
  * again from h_i − μ_{y_i} itself, so NC1, its quotient and the CDNV stay exact to about 1e-12 relative
- * however far the features have collapsed. The products and norms of features in CPU memory are computed from that
- * memory by MKL's {@code dgemm} on the cores side by side ({@link HostProducts}), elsewhere by NDArray operations per
- * block of rows on the features' device; per group of rows they come to the host, where one loop over the samples does
- * the K-space arithmetic above and adds the per-class sums in row order, in float64. Like the first pass, it
+ * however far the features have collapsed. For features in CPU memory the rows of a group are split between the cores
+ * ({@link HostProducts}): each worker computes its rows' products and norms from that memory by MKL's {@code dgemm} and
+ * does the K-space arithmetic above for them in one loop over its samples, adding the per-class sums in row order, in
+ * float64; the workers' sums are then added in a fixed order. Features elsewhere take NDArray operations per block of
+ * rows on their device, and the per-sample loop runs on the host. Where d &lt; K, NC1's r ≤ d coordinates come from
+ * the same product, with the d-space rows Λ_r⁻¹ U_rᵀ M, instead of from the K products through the K × r map. Like the first pass, it
  * {@link #merge}s and saves to an {@code .npz} archive. The cosine of a sample at μ_G (h_i − μ_G = 0) is taken
  * as 0; with a row w_k − w̄ of zero every cosine margin is undefined (NaN).
  */
@@ -77,6 +79,12 @@ public final class SecondPass {
     private final double[] meanDistances;
     private final double[] nc1Map;
     private final int nc1Rank;
+    /**
+     * NC1's coordinates as d-space rows Λ_r⁻¹ U_rᵀ M (r × d, row-major), taken with the other products (x_i·[M; W; B]),
+     * where d &lt; K: N·d·r multiply-adds instead of the K-space map's N·K·r (at K = 1,000, d = 64 that map was 200
+     * GFLOP of the second pass's 225); null where the K-space map is used.
+     */
+    private final double[] nc1Basis;
     private final double[] gramW;
     private final double[] gramWM;
     private final double[] logitOffsets;
@@ -250,6 +258,14 @@ public final class SecondPass {
                 nc1Map[a * r + j] = svd.left()[j][a] / s2;
             }
         }
+        double[] basis = null;
+        if (r > 0 && d < k) {
+            try (NDManager m = Nd.newManager()) {
+                basis = m.create(nc1Map, new Shape(k, r)).transpose().matMul(m.create(centred, new Shape(k, d)))
+                        .toDoubleArray();
+            }
+        }
+        this.nc1Basis = basis;
         this.host = hostConstants();
     }
 
@@ -305,17 +321,22 @@ public final class SecondPass {
         double nc1 = 0;
         double min = Double.POSITIVE_INFINITY;
         List<double[]> kept = new ArrayList<>();
-        double[] stacked = centred;
+        // the rows of every product: M, then W, then (where d < K) NC1's d-space basis
+        int width = w ? 2 * k : k;
+        int extra = nc1Basis == null ? 0 : nc1Rank;
+        double[] stacked = Arrays.copyOf(centred, (width + extra) * dim);
         if (w) {
-            stacked = Arrays.copyOf(centred, 2 * k * dim);
             System.arraycopy(weights, 0, stacked, k * dim, k * dim);
+        }
+        if (extra > 0) {
+            System.arraycopy(nc1Basis, 0, stacked, width * dim, extra * dim);
         }
         try (NDManager scope = batch.scope();
                 HostProducts host = HostProducts.applies(batch.features)
-                        ? new HostProducts(globalMean, stacked, w ? 2 * k : k, k, nc1Map, nc1Rank, batch.rows) : null) {
+                        ? new HostProducts(globalMean, stacked, width, extra, k, nc1Map, nc1Rank, batch.rows) : null) {
             Constants c = new Constants(
                     scope.create(globalMean, new Shape(1, dim)),
-                    scope.create(stacked, new Shape(w ? 2 * k : k, dim)),
+                    scope.create(stacked, new Shape(width + extra, dim)),
                     scope.create(nc1Map, new Shape(k, Math.max(nc1Rank, 1))));
             // Products block by block (the full-width work), then the per-sample arithmetic on the host once per
             // group of blocks; a group's product ((K or 2K) × rows) is held on the device and on the host, so its
@@ -324,19 +345,22 @@ public final class SecondPass {
             for (int from = 0; from < batch.rows; from += group) {
                 int to = Math.min(from + group, batch.rows);
                 try (NDManager block = batch.block(scope, c.globalMean, c.projection, c.nc1Map)) {
-                    HostProducts.Group g;
+                    double[] v;
+                    double[] nh;
                     if (host != null) {
-                        // CPU features: the same numbers from their own memory, the rows split between the cores
+                        // CPU features: products from their own memory, and the per-sample arithmetic, on the cores
                         try (HostRows view = HostRows.of(batch.features, from, to)) {
-                            g = host.group(view, to - from);
+                            int base = from;
+                            HostProducts.Group g = host.group(view, to - from,
+                                    (a, count, p, q, norms) -> block(batch.labels, base + a, count, p, q, norms));
+                            v = merged(g.parts(), to - from);
+                            nh = g.norms();
                         }
                     } else {
-                        g = deviceGroup(batch, c, from, to, chunk);
+                        double[][] g = deviceGroup(batch, c, from, to, chunk);
+                        nh = g[2];
+                        v = block(batch.labels, from, to - from, g[0], g[1], nh);
                     }
-                    double[] ph = g.products();
-                    double[] qh = g.coordinates();
-                    double[] nh = g.norms();
-                    double[] v = block(batch.labels, from, to - from, ph, qh, nh);
                     for (double x : v) {
                         if (!Double.isFinite(x)) {
                             // the first pass saw finite features; a NaN here is one these rows brought (a second
@@ -386,10 +410,11 @@ public final class SecondPass {
     }
 
     /**
-     * Rows {@code from..to}'s products [M; W]·x_i, NC1's coordinates Λ_r⁻¹ U_rᵀ M x_i and norms ‖x_i‖ by NDArray
-     * operations per block of rows on the features' device (features off the CPU), brought to the host.
+     * Rows {@code from..to}'s products [M; W]·x_i (rows × (K or 2K), row-major), NC1's coordinates Λ_r⁻¹ U_rᵀ M x_i
+     * (rows × r, or null) and norms ‖x_i‖, by NDArray operations per block of rows on the features' device (features
+     * off the CPU), brought to the host.
      */
-    private HostProducts.Group deviceGroup(Batch batch, Constants c, int from, int to, int chunk) {
+    private double[][] deviceGroup(Batch batch, Constants c, int from, int to, int chunk) {
         NDList products = new NDList();
         NDList norms = new NDList();
         for (int a = from; a < to; a += chunk) {
@@ -398,12 +423,45 @@ public final class SecondPass {
             // [M; W]·xᵀ, the K-row side on the left: the faster orientation for thin products.
             products.add(c.projection.matMul(x.transpose()));
         }
-        // rows of the product: x_i·M_k, then x_i·w_k
+        // rows of the product: x_i·M_k, then x_i·w_k (and NC1's coordinates where d < K); one row per sample on the host
         NDArray p = products.size() == 1 ? products.get(0) : NDArrays.concat(products, 1);
+        int width = weights == null ? classes : 2 * classes;
         double[] q = nc1Rank == 0 ? null
-                : c.nc1Map.transpose().matMul(p.get(new NDIndex().addSliceDim(0, classes))).toDoubleArray();
-        return new HostProducts.Group(p.toDoubleArray(), q,
-                (norms.size() == 1 ? norms.get(0) : NDArrays.concat(norms)).toDoubleArray());
+                : nc1Basis != null ? p.get(new NDIndex().addSliceDim(width, width + nc1Rank)).transpose().toDoubleArray()
+                : p.get(new NDIndex().addSliceDim(0, classes)).transpose().matMul(c.nc1Map).toDoubleArray();
+        return new double[][] {p.get(new NDIndex().addSliceDim(0, width)).transpose().toDoubleArray(), q,
+            (norms.size() == 1 ? norms.get(0) : NDArrays.concat(norms)).toDoubleArray()};
+    }
+
+    /**
+     * The {@link #block} results of consecutive rows (b in all) as one: sums added, the smallest margin, the margins
+     * in row order.
+     */
+    private double[] merged(List<double[]> parts, int b) {
+        if (parts.size() == 1) {
+            return parts.get(0);
+        }
+        int end = classes * columns;
+        boolean w = weights != null;
+        double[] v = new double[end + 2 + (w ? 1 + (keepMargins ? b : 0) : 0)];
+        if (w) {
+            v[end + 2] = Double.POSITIVE_INFINITY;
+        }
+        int at = end + 3;
+        for (double[] part : parts) {
+            for (int i = 0; i < end + 2; i++) {
+                v[i] += part[i];
+            }
+            if (w) {
+                v[end + 2] = Math.min(v[end + 2], part[end + 2]);
+                if (keepMargins) {
+                    int n = part.length - (end + 3);
+                    System.arraycopy(part, end + 3, v, at, n);
+                    at += n;
+                }
+            }
+        }
+        return v;
     }
 
     /** The device copies of what every block needs. */
@@ -500,8 +558,9 @@ public final class SecondPass {
     }
 
     /**
-     * The K-space arithmetic for rows {@code from..from+b}, on the host, from the product p ((K or 2K)×b, row-major:
-     * x_i·M_k, then x_i·w_k), NC1's coordinates q (r×b) and the norms ‖x_i‖: the per-class sums (K×columns), the NC1
+     * The K-space arithmetic for rows {@code from..from+b}, on the host, from the product p (b×(K or 2K), row-major: a
+     * row per sample, x_i·M_k, then x_i·w_k), NC1's coordinates q (b×r) and the norms ‖x_i‖: the per-class sums
+     * (K×columns), the NC1
      * sum, the size of the terms the within-class sums cancelled, and with a classifier the smallest margin followed
      * (if kept) by every margin, as one float64 vector. The per-class sums are added in row order.
      */
@@ -519,7 +578,7 @@ public final class SecondPass {
         // whole, where a loop over the group was compiled two or three times on the stack (each ~0.1 s of C2 time
         // on a 2-core machine, taken from the metrics' own threads in a one-shot command).
         for (int i = 0; i < b; i++) {
-            sample(v, i, labels[from + i], b, p, q, norms[i], scores, tie);
+            sample(v, i, labels[from + i], p, q, norms[i], scores, tie);
         }
         return v;
     }
@@ -529,26 +588,27 @@ public final class SecondPass {
      * the per-class sums, NC1's sum and the cancelled size in {@code v}, and with a classifier its margin (the
      * smallest so far kept, and if asked the margin itself).
      */
-    private void sample(double[] v, int i, int y, int b, double[] p, double[] q, double hn, double[] scores,
-            double tie) {
+    private void sample(double[] v, int i, int y, double[] p, double[] q, double hn, double[] scores, double tie) {
         HostConstants h = host;
         int k = classes;
         int r = nc1Rank;
+        int row = i * (weights == null ? k : 2 * k); // sample i's products
+        int qRow = i * r;
         int end = k * columns;
         double norm2 = hn * hn;
-        double own = p[y * b + i];
+        double own = p[row + y];
         double ownNorm = gramMeans[y * k + y];
         double within = Math.max(norm2 - own * 2 + ownNorm, 0);
         v[end + 1] += norm2 + Math.abs(own) * 2 + ownNorm;
         double nc1 = v[end];
         for (int j = 0; j < r; j++) {
-            double t = q[j * b + i] - h.meanMaps[y * r + j];
+            double t = q[qRow + j] - h.meanMaps[y * r + j];
             nc1 += t * t;
         }
         v[end] = nc1;
         // argmin_k ‖M_k‖² − 2 x·M_k as argmax_k x·M_k − ‖M_k‖²/2: the same numbers up to an exact factor −2
         for (int a = 0; a < k; a++) {
-            scores[a] = p[a * b + i] - h.halfMeanNorms[a];
+            scores[a] = p[row + a] - h.halfMeanNorms[a];
         }
         int ncc = firstArgMax(scores, (hn * largestMean + largestMean * largestMean) * tie);
         int at = y * columns;
@@ -559,7 +619,7 @@ public final class SecondPass {
         }
         double mean = 0;
         for (int a = 0; a < k; a++) {
-            double s = p[(k + a) * b + i];
+            double s = p[row + k + a];
             scores[a] = s + logitOffsets[a];
             mean += s;
         }
@@ -567,11 +627,11 @@ public final class SecondPass {
         int pred = firstArgMax(scores, (hn * largestWeight + largestOffset) * tie);
         // ‖x_i‖·cos(x_i, w_k − w̄); the row's factor 1/‖x_i‖ ≥ 0 (0 for a zero vector, whose cosine with
         // everything is 0) is applied after the max over the other classes
-        double ownScaled = (p[(k + y) * b + i] - mean) * h.inverseWeightNorms[y];
+        double ownScaled = (p[row + k + y] - mean) * h.inverseWeightNorms[y];
         double other = Double.NEGATIVE_INFINITY;
         for (int a = 0; a < k; a++) {
             if (a != y) {
-                other = Math.max(other, (p[(k + a) * b + i] - mean) * h.inverseWeightNorms[a]);
+                other = Math.max(other, (p[row + k + a] - mean) * h.inverseWeightNorms[a]);
             }
         }
         double margin = (ownScaled - other) * (hn > 0 ? 1 / hn : 0);

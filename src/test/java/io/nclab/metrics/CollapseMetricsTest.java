@@ -288,7 +288,7 @@ class CollapseMetricsTest {
             int saved = Batch.chunkElements;
             int savedGroup = SecondPass.groupRows;
             int savedBlock = HostProducts.blockElements;
-            long savedParallel = HostProducts.parallelElements;
+            long savedParallel = HostProducts.parallelWork;
             int savedThreads = HostProducts.threads;
             CollapseMetrics m;
             try {
@@ -299,7 +299,7 @@ class CollapseMetricsTest {
                 HostProducts.enabled = !route.equals("NDArray");
                 if (route.startsWith("host, small")) {
                     HostProducts.blockElements = 5 * p.d();
-                    HostProducts.parallelElements = 1;
+                    HostProducts.parallelWork = 1;
                     HostProducts.threads = 3;
                 }
                 m = measure(p, float32, CollapseMetrics.Options.DEFAULT.withCosineMargins(true));
@@ -308,7 +308,7 @@ class CollapseMetricsTest {
                 SecondPass.groupRows = savedGroup;
                 HostProducts.enabled = true;
                 HostProducts.blockElements = savedBlock;
-                HostProducts.parallelElements = savedParallel;
+                HostProducts.parallelWork = savedParallel;
                 HostProducts.threads = savedThreads;
             }
             assertMatchesNaive(name + " (" + route + ")", p, float32, m);
