@@ -10,13 +10,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 
 /**
- * The second pass's full-width work for features in CPU memory ({@link SecondPass#add}): for a group of rows, the
- * centred rows x_i = h_i − μ_G, their norms ‖x_i‖, the products [M; W]·x_i and NC1's coordinates Λ_r⁻¹ U_rᵀ M x_i,
- * all from the features' own memory ({@link HostRows}). The rows are split between the cores; each worker widens and
- * centres a block of rows in Java (one read of the features, the norm in the same loop) into native memory and hands
- * it to MKL's {@code dgemm} on its own thread. Two single-threaded products side by side run faster here than one
- * on two threads, and the widening, centring and norms are no longer three passes of array operations over a float64
- * copy. The numbers are those of the NDArray route up to the order of the sums.
+ * The second pass over features in CPU memory ({@link SecondPass#add}), a group of rows at a time: the centred rows
+ * x_i = h_i − μ_G, their norms ‖x_i‖, the products [M; W]·x_i and NC1's coordinates Λ_r⁻¹ U_rᵀ M x_i, all from the
+ * features' own memory ({@link HostRows}), then the per-sample arithmetic. The rows are split between the cores; each
+ * worker widens and centres a block of rows in Java (one read of the features, the norm in the same loop) into native
+ * memory, hands it to MKL's {@code dgemm} on its own thread (two single-threaded products side by side run faster here
+ * than one on two threads), lays the products out one row per sample and runs the caller's per-sample arithmetic
+ * ({@link Rows}) over its rows. The numbers are those of the NDArray route up to the order of the sums.
  */
 final class HostProducts implements AutoCloseable {
     /** Elements of centred rows per block handed to {@code dgemm} (tests lower it to make many blocks). */
