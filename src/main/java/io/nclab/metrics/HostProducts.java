@@ -148,8 +148,8 @@ final class HostProducts implements AutoCloseable {
         double[] products = new double[count * width];
         double[] coordinates = rank == 0 ? null : new double[count * rank];
         double[] partNorms = new double[count];
-        double[] columnMajor = new double[block * Math.max(c, rank)];
         Scratch s = scratch(worker, block);
+        double[] columnMajor = s.columnMajor;
         DoubleBuffer xb = s.x.getByteBuffer(0, (long) block * d * Double.BYTES).order(ByteOrder.nativeOrder())
                 .asDoubleBuffer();
         for (int from = 0; from < count; from += block) {
@@ -194,8 +194,12 @@ final class HostProducts implements AutoCloseable {
         }
     }
 
-    /** A worker's native memory: a block of centred rows, its products and NC1's coordinates. */
-    private record Scratch(Memory x, Memory products, Memory coordinates) implements AutoCloseable {
+    /**
+     * A worker's memory: a block of centred rows, its products and NC1's coordinates (native), and the products read
+     * back (Java).
+     */
+    private record Scratch(Memory x, Memory products, Memory coordinates, double[] columnMajor)
+            implements AutoCloseable {
         @Override
         public void close() {
             x.close();
@@ -215,7 +219,8 @@ final class HostProducts implements AutoCloseable {
             }
             s = new Scratch(new Memory((long) block * dim * Double.BYTES),
                     new Memory((long) block * columns * Double.BYTES),
-                    nc1Map == null ? null : new Memory((long) block * rank * Double.BYTES));
+                    nc1Map == null ? null : new Memory((long) block * rank * Double.BYTES),
+                    new double[block * Math.max(columns, rank)]);
             scratch[worker] = s;
         }
         return s;
