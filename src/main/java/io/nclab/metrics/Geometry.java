@@ -83,4 +83,36 @@ final class Geometry {
         }
         return c;
     }
+
+    /**
+     * Σ_j (x[a+j] − y[b+j])² over j &lt; d, with four partial sums (with one, each addition waits for the one before:
+     * about four times slower); the differences are written to {@code out} from {@code at} (which may be x itself at a).
+     */
+    static double squaredDifference(double[] x, int a, double[] y, int b, int d, double[] out, int at) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int j = 0;
+        for (; j + 3 < d; j += 4) {
+            double v0 = x[a + j] - y[b + j];
+            double v1 = x[a + j + 1] - y[b + j + 1];
+            double v2 = x[a + j + 2] - y[b + j + 2];
+            double v3 = x[a + j + 3] - y[b + j + 3];
+            out[at + j] = v0;
+            out[at + j + 1] = v1;
+            out[at + j + 2] = v2;
+            out[at + j + 3] = v3;
+            s0 += v0 * v0;
+            s1 += v1 * v1;
+            s2 += v2 * v2;
+            s3 += v3 * v3;
+        }
+        for (; j < d; j++) {
+            double v = x[a + j] - y[b + j];
+            out[at + j] = v;
+            s0 += v * v;
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
 }

@@ -118,32 +118,7 @@ final class HostRows implements AutoCloseable {
      */
     double centred(int row, double[] centre, double[] out, int at, float[] narrow) {
         read(row, 0, dim, out, at, narrow);
-        // four partial sums: with one, each addition waits for the one before (about four times slower)
-        double s0 = 0;
-        double s1 = 0;
-        double s2 = 0;
-        double s3 = 0;
-        int j = 0;
-        for (; j + 3 < dim; j += 4) {
-            double v0 = out[at + j] - centre[j];
-            double v1 = out[at + j + 1] - centre[j + 1];
-            double v2 = out[at + j + 2] - centre[j + 2];
-            double v3 = out[at + j + 3] - centre[j + 3];
-            out[at + j] = v0;
-            out[at + j + 1] = v1;
-            out[at + j + 2] = v2;
-            out[at + j + 3] = v3;
-            s0 += v0 * v0;
-            s1 += v1 * v1;
-            s2 += v2 * v2;
-            s3 += v3 * v3;
-        }
-        for (; j < dim; j++) {
-            double v = out[at + j] - centre[j];
-            out[at + j] = v;
-            s0 += v * v;
-        }
-        return (s0 + s1) + (s2 + s3);
+        return Geometry.squaredDifference(out, at, centre, 0, dim, out, at);
     }
 
     /** Whether the features are float32 (else float64). */

@@ -196,9 +196,10 @@ public final class SecondPass {
         this.gramMeans = gramM;
         // ‖μ_a − μ_b‖² from the differences themselves, not from the Gram (no cancellation).
         this.meanDistances = new double[k * k];
+        double[] difference = new double[d];
         for (int a = 0; a < k; a++) {
             for (int b = a + 1; b < k; b++) {
-                double s = squaredDistance(centred, a * d, b * d, d);
+                double s = Geometry.squaredDifference(centred, a * d, centred, b * d, d, difference, 0);
                 meanDistances[a * k + b] = s;
                 meanDistances[b * k + a] = s;
             }
@@ -267,33 +268,6 @@ public final class SecondPass {
         }
         this.nc1Basis = basis;
         this.host = hostConstants();
-    }
-
-    /**
-     * ‖x[a..a+d) − x[b..b+d)‖², with four partial sums (one waits for each addition: K(K−1)/2 of these took 0.07 s at
-     * K = 100, d = 2,048).
-     */
-    private static double squaredDistance(double[] x, int a, int b, int d) {
-        double s0 = 0;
-        double s1 = 0;
-        double s2 = 0;
-        double s3 = 0;
-        int j = 0;
-        for (; j + 3 < d; j += 4) {
-            double t0 = x[a + j] - x[b + j];
-            double t1 = x[a + j + 1] - x[b + j + 1];
-            double t2 = x[a + j + 2] - x[b + j + 2];
-            double t3 = x[a + j + 3] - x[b + j + 3];
-            s0 += t0 * t0;
-            s1 += t1 * t1;
-            s2 += t2 * t2;
-            s3 += t3 * t3;
-        }
-        for (; j < d; j++) {
-            double t = x[a + j] - x[b + j];
-            s0 += t * t;
-        }
-        return (s0 + s1) + (s2 + s3);
     }
 
     public int classes() {
