@@ -15,7 +15,7 @@ import java.util.SplittableRandom;
 
 /**
  * Convexity of a loss in logit space, numerically: the smallest eigenvalue of ∇²_z L(z, y_k) at
- * sampled logits, the Hessian built column by column from the loss's own Hessian-vector products.
+ * sampled logits, each sample's Hessian in the loss's own closed form ({@link Loss#hessians}).
  *
  * <p>CE and label smoothing have ∇²L = diag(p) − ppᵀ ⪰ 0 everywhere (the losses paper's Appendix D).
  * Focal loss is convex only where p_k is large enough; the paper shows p_k &gt; 0.21 suffices. Samples
@@ -207,31 +207,21 @@ public final class LossConvexity {
             }
             return out;
         }
-        double[][] hess = new double[n * k][];
+        double[] hess;
         double[] p0;
         try (NDManager m = Nd.newManager()) {
             NDArray logits = Nd.columns(m, z);
             NDArray targets = Nd.oneHotColumns(m, new int[n], k);
             p0 = Nd.toDoubles(logits.softmax(0).get(0));
-            for (int j = 0; j < k; j++) {
-                double[] e = new double[k * n];
-                Arrays.fill(e, j * n, (j + 1) * n, 1.0);
-                double[] col = Nd.toDoubles(loss.hessianVector(logits, targets, m.create(e, new Shape(k, n))));
-                for (int i = 0; i < n; i++) {
-                    if (hess[i * k] == null) {
-                        for (int r = 0; r < k; r++) {
-                            hess[i * k + r] = new double[k];
-                        }
-                    }
-                    for (int r = 0; r < k; r++) {
-                        hess[i * k + r][j] = col[r * n + i];
-                    }
-                }
-            }
+            hess = loss.hessians(logits, targets);
         }
         double[][] out = new double[3][n];
         for (int i = 0; i < n; i++) {
-            double[] values = SymmetricEigen.of(Arrays.copyOfRange(hess, i * k, (i + 1) * k), false).values();
+            double[][] rows = new double[k][];
+            for (int r = 0; r < k; r++) {
+                rows[r] = Arrays.copyOfRange(hess, (i * k + r) * k, (i * k + r + 1) * k);
+            }
+            double[] values = SymmetricEigen.of(rows, false).values();
             out[0][i] = values[0];
             out[1][i] = p0[i];
             out[2][i] = Math.max(Math.abs(values[0]), Math.abs(values[k - 1]));

@@ -101,6 +101,12 @@ public final class FocalLoss implements Loss {
         return powOmq(s.omq, gamma).mul(s.q.mul(s.r).mul(gamma).sub(1));
     }
 
+    /** a′ = da/dℓ = γ q (1 − q)^{γ−1} [ℓ + 2 − (γ − 1) q r], 1×N. */
+    private NDArray dAdEll(Parts s) {
+        NDArray bracket = s.ell.add(2).sub(s.q.mul(s.r).mul(gamma - 1));
+        return s.q.mul(powOmq(s.omq, gamma - 1)).mul(bracket).mul(gamma);
+    }
+
     @Override
     public NDArray gradient(NDArray logits, NDArray targets) {
         try (NDManager scope = NDManager.subManagerOf(logits)) {
@@ -128,13 +134,42 @@ public final class FocalLoss implements Loss {
             Parts s = parts(logits, targets);
             NDArray u = s.u(targets);
             NDArray a = dLdEll(s);
-            NDArray bracket = s.ell.add(2).sub(s.q.mul(s.r).mul(gamma - 1));
-            NDArray aPrime = s.q.mul(powOmq(s.omq, gamma - 1)).mul(bracket).mul(gamma);
+            NDArray aPrime = dAdEll(s);
             NDArray uv = u.mul(v).sum(new int[] {0}, true);
             NDArray first = u.mul(aPrime.mul(uv));
             NDArray second = SoftmaxLosses.softmaxJacobianTimes(s.sm, v).mul(a);
             return scope.ret(first.sub(second));
         }
+    }
+
+    /** a′ u uᵀ − a (diag(p) − ppᵀ) per sample, as {@link #hessianVector} takes it. */
+    @Override
+    public double[] hessians(NDArray logits, NDArray targets) {
+        int k = (int) logits.getShape().get(0);
+        int n = (int) logits.getShape().get(1);
+        double[] jacobians;
+        double[] u;
+        double[] a;
+        double[] aPrime;
+        try (NDManager scope = NDManager.subManagerOf(logits)) {
+            scope.tempAttachAll(logits, targets);
+            Parts s = parts(logits, targets);
+            u = io.nclab.nd.Nd.toDoubles(s.u(targets));
+            a = io.nclab.nd.Nd.toDoubles(dLdEll(s));
+            aPrime = io.nclab.nd.Nd.toDoubles(dAdEll(s));
+            jacobians = SoftmaxLosses.softmaxJacobians(s.sm);
+        }
+        for (int i = 0; i < n; i++) {
+            int base = i * k * k;
+            for (int r = 0; r < k; r++) {
+                double ur = u[r * n + i];
+                for (int c = 0; c < k; c++) {
+                    int at = base + r * k + c;
+                    jacobians[at] = ur * (aPrime[i] * u[c * n + i]) - jacobians[at] * a[i];
+                }
+            }
+        }
+        return jacobians;
     }
 
     @Override

@@ -88,6 +88,14 @@ public final class LabelSmoothing implements Loss {
     }
 
     @Override
+    public double[] hessians(NDArray logits, NDArray targets) {
+        try (NDManager scope = NDManager.subManagerOf(logits)) {
+            scope.tempAttachAll(logits, targets);
+            return SoftmaxLosses.softmaxJacobians(SoftmaxLosses.of(logits));
+        }
+    }
+
+    @Override
     public String toString() {
         return spec();
     }

@@ -38,6 +38,13 @@ public interface Loss {
     NDArray hessianVector(NDArray logits, NDArray targets, NDArray v);
 
     /**
+     * Every sample's Hessian ∇²_z L(z_i, y_i) in closed form (float64 logits), the K×K matrices row-major one after
+     * another: N·K² values, entry (r, c) of sample i at i·K² + r·K + c. The same numbers as {@link #hessianVector}
+     * with the unit vectors, column by column, without its K calls.
+     */
+    double[] hessians(NDArray logits, NDArray targets);
+
+    /**
      * Whether the loss belongs to the contrastive family of Definition 1 (CE, focal, label smoothing),
      * whose UFM optimum the losses paper's Theorem 1 gives; MSE is treated by the MSE paper instead.
      */

@@ -88,6 +88,25 @@ public final class RescaledMse implements Loss {
         }
     }
 
+    /** diag(ω_i): the identity, or α at the true class. */
+    @Override
+    public double[] hessians(NDArray logits, NDArray targets) {
+        int k = (int) logits.getShape().get(0);
+        int n = (int) logits.getShape().get(1);
+        double[] omega;
+        try (NDManager scope = NDManager.subManagerOf(logits)) {
+            scope.tempAttachAll(logits, targets);
+            omega = io.nclab.nd.Nd.toDoubles(omega(targets).toType(ai.djl.ndarray.types.DataType.FLOAT64, false));
+        }
+        double[] out = new double[n * k * k];
+        for (int i = 0; i < n; i++) {
+            for (int r = 0; r < k; r++) {
+                out[i * k * k + r * k + r] = alpha == 1 ? 1 : omega[r * n + i];
+            }
+        }
+        return out;
+    }
+
     @Override
     public String toString() {
         return spec();

@@ -1,6 +1,7 @@
 package io.nclab.loss;
 
 import ai.djl.ndarray.NDArray;
+import io.nclab.nd.Nd;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.types.DataType;
 
@@ -127,6 +128,35 @@ final class SoftmaxLosses {
         }
         NDArray exact = (complement == null ? q.neg().add(1) : complement.get()).sub(sm.restOfTop);
         return NDArrays.where(sm.top, exact, diff);
+    }
+
+    /**
+     * diag(p_i) − p_i p_iᵀ for every column i, row-major one after another (N·K² values): the Hessian of CE (and LS),
+     * entry (r, c) as p_r (δ_rc − p_c), and with a single top entry (float64) its diagonal entry as p_top (1 − p_top)
+     * from the exact 1 − p_top: the numbers {@link #softmaxJacobianTimes} gives for the unit vectors.
+     */
+    static double[] softmaxJacobians(Softmax sm) {
+        NDArray pa = sm.p();
+        int k = (int) pa.getShape().get(0);
+        int n = (int) pa.getShape().get(1);
+        double[] p = Nd.toDoubles(pa);
+        double[] rest = sm.accurate() ? Nd.toDoubles(sm.restOfTop) : null;
+        double[] ties = sm.accurate() ? Nd.toDoubles(sm.ties) : null;
+        double[] top = sm.accurate() ? Nd.toDoubles(sm.top.toType(DataType.FLOAT64, false)) : null;
+        double[] out = new double[n * k * k];
+        for (int i = 0; i < n; i++) {
+            int base = i * k * k;
+            for (int r = 0; r < k; r++) {
+                double pr = p[r * n + i];
+                for (int c = 0; c < k; c++) {
+                    out[base + r * k + c] = pr * ((r == c ? 1 : 0) - p[c * n + i]);
+                }
+                if (rest != null && top[r * n + i] == 1 && ties[i] == 0) {
+                    out[base + r * k + r] = pr * rest[i];
+                }
+            }
+        }
+        return out;
     }
 
     /**

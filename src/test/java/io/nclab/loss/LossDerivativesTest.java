@@ -422,4 +422,43 @@ class LossDerivativesTest {
             }
         }
     }
+
+    /**
+     * The closed-form Hessians are the Hessian-vector products with the unit vectors, to the last bit: on ordinary
+     * logits, on confident ones (a top logit 40 ahead: the exact softmax forms) and with tied top logits.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("specs")
+    void closedFormHessiansAreTheProductsWithTheUnitVectors(String spec) {
+        Loss loss = LossSpec.parse(spec);
+        Random rnd = new Random(17L * spec.hashCode());
+        for (String kind : List.of("ordinary", "confident", "tied")) {
+            try (NDManager m = manager.newSubManager()) {
+                double[] zz = Nd.toDoubles(gaussian(rnd, 2.0));
+                for (int i = 0; i < N; i++) {
+                    if (kind.equals("confident")) {
+                        zz[(i % K) * N + i] += 40;
+                    } else if (kind.equals("tied")) {
+                        zz[(i % K) * N + i] = 30;
+                        zz[((i + 1) % K) * N + i] = 30;
+                    }
+                }
+                NDArray z = m.create(zz, new Shape(K, N));
+                NDArray y = Nd.oneHotColumns(m, labels(rnd), K);
+                double[] h = loss.hessians(z, y);
+                assertEquals(N * K * K, h.length);
+                for (int c = 0; c < K; c++) {
+                    double[] e = new double[K * N];
+                    Arrays.fill(e, c * N, (c + 1) * N, 1.0);
+                    double[] column = Nd.toDoubles(loss.hessianVector(z, y, m.create(e, new Shape(K, N))));
+                    for (int i = 0; i < N; i++) {
+                        for (int r = 0; r < K; r++) {
+                            assertEquals(column[r * N + i], h[i * K * K + r * K + c], 0.0,
+                                    spec + ", " + kind + ": sample " + i + ", entry (" + r + ", " + c + ")");
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
