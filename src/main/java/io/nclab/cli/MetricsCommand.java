@@ -143,9 +143,6 @@ public final class MetricsCommand implements Runnable {
             }
             long t3 = System.nanoTime();
             if (marginsOut != null) {
-                if (Double.isNaN(m.cosineMarginMean())) {
-                    throw new UserError(UNDEFINED_MARGINS);
-                }
                 RunFiles.writeMargins(marginsOut, m.cosineMargins());
             }
             print(m);

@@ -200,9 +200,11 @@ public final class UfmCommand implements Callable<Integer> {
                 } else if (o.result().converged()
                         && (Double) result.get("relative_gap") > io.nclab.report.Claims.UFM_GAP) {
                     // every critical point of the UFM is a global minimiser or a strict saddle (both papers)
+                    String start = initScale < 1e-6
+                            ? String.format(Locale.ROOT, " (a start of scale %.3g is next to W = H = 0)", initScale) : "";
                     Main.text(json).printf(Locale.ROOT, "note      the gradient is within --tol at a critical point above"
                             + " the optimum: a strict saddle%s; start farther out or escape it with `nclab saddle`%n",
-                            initScale < 1e-6 ? String.format(Locale.ROOT, " (a start of scale %.3g is next to W = H = 0)", initScale) : "");
+                            start);
                 }
             } else {
                 Main.text(json).println("theory    none applies: " + TheoryOracle.whyNot(p));

@@ -88,7 +88,7 @@ public final class RescaledMse implements Loss {
         }
     }
 
-    /** diag(ω_i): the identity, or α at the true class. */
+    /** diag(ω_i): 1, or α at the true class (exactly 1 everywhere where α = 1). */
     @Override
     public double[] hessians(NDArray logits, NDArray targets) {
         int k = (int) logits.getShape().get(0);
@@ -101,7 +101,7 @@ public final class RescaledMse implements Loss {
         double[] out = new double[n * k * k];
         for (int i = 0; i < n; i++) {
             for (int r = 0; r < k; r++) {
-                out[i * k * k + r * k + r] = alpha == 1 ? 1 : omega[r * n + i];
+                out[i * k * k + r * k + r] = omega[r * n + i];
             }
         }
         return out;
