@@ -60,10 +60,10 @@ public final class ConvexityCommand implements Callable<Integer> {
     static final long MAX_LOGITS = 20_000_000L;
     /**
      * samples × K³ (each K×K Hessian in closed form, then its eigenvalues) per second on the 2-core development machine
-     * (K = 100: 5,000 samples in 4.4 s; K = 300: 2,000 in 20 s; K = 1,000: 50 in 44 s): what sizes the note on long work
-     * ({@link LongWork}).
+     * (the samples' eigenvalues on both cores; K = 100: 5,000 samples in 3.1–3.2 s; K = 1,000: 40 in 13–14 s): what
+     * sizes the note on long work ({@link LongWork}).
      */
-    static final double WORK_PER_SECOND = 1.5e9;
+    static final double WORK_PER_SECOND = 3e9;
 
     @Override
     public Integer call() {

@@ -189,7 +189,7 @@ public final class LossConvexity {
 
     /**
      * For logit vectors z[i] (true class 0): {smallest Hessian eigenvalue, p_0, largest |eigenvalue|}
-     * per sample.
+     * per sample, the samples' eigenvalue problems on every core.
      */
     static double[][] minEigenvalues(Loss loss, double[][] z) {
         int n = z.length;
@@ -216,7 +216,9 @@ public final class LossConvexity {
             hess = loss.hessians(logits, targets);
         }
         double[][] out = new double[3][n];
-        for (int i = 0; i < n; i++) {
+        // one eigenvalue problem per sample, each on one thread, the samples split between the cores (each result
+        // its own sample's: the same numbers whatever the split)
+        java.util.stream.IntStream.range(0, n).parallel().forEach(i -> {
             double[][] rows = new double[k][];
             for (int r = 0; r < k; r++) {
                 rows[r] = Arrays.copyOfRange(hess, (i * k + r) * k, (i * k + r + 1) * k);
@@ -225,7 +227,7 @@ public final class LossConvexity {
             out[0][i] = values[0];
             out[1][i] = p0[i];
             out[2][i] = Math.max(Math.abs(values[0]), Math.abs(values[k - 1]));
-        }
+        });
         return out;
     }
 }
