@@ -58,12 +58,6 @@ public final class ConvexityCommand implements Callable<Integer> {
     static final int MAX_CLASSES = 1000;
     /** Logits (samples × K) the analysis holds at most: 20,000,000, as saddle's limit. */
     static final long MAX_LOGITS = 20_000_000L;
-    /**
-     * samples × K³ (each K×K Hessian in closed form, then its eigenvalues) per second on the 2-core development machine
-     * (the samples' eigenvalues on both cores; K = 100: 5,000 samples in 3.1–3.2 s; K = 1,000: 40 in 13–14 s): what
-     * sizes the note on long work ({@link LongWork}).
-     */
-    static final double WORK_PER_SECOND = 3e9;
 
     @Override
     public Integer call() {
@@ -101,10 +95,9 @@ public final class ConvexityCommand implements Callable<Integer> {
         if (parsed.isEmpty()) {
             throw new UserError("--loss needs at least one loss");
         }
-        double work = (double) samples * classes * classes * classes; // a K x K eigen-decomposition per sample
-        LongWork.noteIfLong(work / WORK_PER_SECOND * parsed.size(), String.format(Locale.ROOT, "%,d samples x K^3 ="
-                + " %.2g multiply-adds of Hessians and their eigenvalues for each of %d loss(es) (fewer --samples is"
-                + " quicker)", samples, work, parsed.size()));
+        LongWork.noteIfLong(LossConvexity.estimatedSeconds(classes, samples) * parsed.size(), String.format(
+                Locale.ROOT, "%,d samples x %,d classes: each sample's Hessian and its extreme eigenvalues, for each"
+                + " of %d loss(es) (fewer --samples is quicker)", samples, classes, parsed.size()));
         int threadsUsed = compute.apply(Double.POSITIVE_INFINITY);
         List<LossConvexity.Report> reports = new ArrayList<>();
         for (Loss loss : parsed) {

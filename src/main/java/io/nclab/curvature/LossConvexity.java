@@ -1,10 +1,9 @@
 package io.nclab.curvature;
 
-import io.nclab.nd.SymmetricEigen;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.nclab.loss.LogitHessians;
 import io.nclab.loss.Loss;
 import io.nclab.nd.Nd;
 import java.util.ArrayList;
@@ -15,7 +14,9 @@ import java.util.SplittableRandom;
 
 /**
  * Convexity of a loss in logit space, numerically: the smallest eigenvalue of ∇²_z L(z, y_k) at
- * sampled logits, each sample's Hessian in the loss's own closed form ({@link Loss#hessians}).
+ * sampled logits, each sample's Hessian in the loss's own closed form ({@link Loss#hessians}: a diagonal plus a part
+ * of rank at most 3), its extreme eigenvalues by a dense decomposition for small K and by bisection on the inertia
+ * of that form, O(K) a step, from {@link DiagonalPlusLowRank#BISECTION_FROM} classes on.
  *
  * <p>CE and label smoothing have ∇²L = diag(p) − ppᵀ ⪰ 0 everywhere (the losses paper's Appendix D).
  * Focal loss is convex only where p_k is large enough; the paper shows p_k &gt; 0.21 suffices. Samples
@@ -188,14 +189,30 @@ public final class LossConvexity {
     }
 
     /**
+     * About how long {@link #analyse} takes on the 2-core development machine, for the note on long work: a dense
+     * decomposition per sample below {@link DiagonalPlusLowRank#BISECTION_FROM} classes (samples × K³ at 3e9 a second:
+     * K = 100, 5,000 samples in 3.1 s), else the bisection (samples × K at 3e5 a second: K = 300, 2,000 samples in 4.3 s;
+     * K = 1,000, 2,000 in 7.7 s), with the threshold's refinement on top.
+     */
+    public static double estimatedSeconds(int classes, int samples) {
+        double k = classes;
+        return classes < DiagonalPlusLowRank.BISECTION_FROM ? samples * k * k * k / 3e9 : samples * k / 3e5;
+    }
+
+    /** Logits per chunk of samples (K × samples; tests lower it to make several chunks). */
+    static long chunkElements = 1_000_000L;
+
+    /**
      * For logit vectors z[i] (true class 0): {smallest Hessian eigenvalue, p_0, largest |eigenvalue|}
-     * per sample, the samples' eigenvalue problems on every core.
+     * per sample: each Hessian in its loss's diagonal-plus-low-rank form, its two extreme eigenvalues
+     * ({@link DiagonalPlusLowRank#extremes}), the samples split between the cores (each result its own sample's: the
+     * same numbers whatever the split).
      */
     static double[][] minEigenvalues(Loss loss, double[][] z) {
         int n = z.length;
         int k = z[0].length;
-        // the samples' K×K Hessians are held a chunk at a time (about 32 MB), whatever K and the sample count
-        int chunk = (int) Math.max(1, Math.min(n, 4_000_000L / ((long) k * k)));
+        // the logits and the Hessians' parts (about 5 K×N arrays) are held a chunk at a time, about 40 MB
+        int chunk = (int) Math.max(1, Math.min(n, chunkElements / k));
         if (chunk < n) {
             double[][] out = new double[3][n];
             for (int from = 0; from < n; from += chunk) {
@@ -207,7 +224,7 @@ public final class LossConvexity {
             }
             return out;
         }
-        double[] hess;
+        LogitHessians hess;
         double[] p0;
         try (NDManager m = Nd.newManager()) {
             NDArray logits = Nd.columns(m, z);
@@ -216,17 +233,11 @@ public final class LossConvexity {
             hess = loss.hessians(logits, targets);
         }
         double[][] out = new double[3][n];
-        // one eigenvalue problem per sample, each on one thread, the samples split between the cores (each result
-        // its own sample's: the same numbers whatever the split)
         java.util.stream.IntStream.range(0, n).parallel().forEach(i -> {
-            double[][] rows = new double[k][];
-            for (int r = 0; r < k; r++) {
-                rows[r] = Arrays.copyOfRange(hess, (i * k + r) * k, (i * k + r + 1) * k);
-            }
-            double[] values = SymmetricEigen.of(rows, false).values();
-            out[0][i] = values[0];
+            double[] ends = DiagonalPlusLowRank.extremes(hess, i);
+            out[0][i] = ends[0];
             out[1][i] = p0[i];
-            out[2][i] = Math.max(Math.abs(values[0]), Math.abs(values[k - 1]));
+            out[2][i] = Math.max(Math.abs(ends[0]), Math.abs(ends[1]));
         });
         return out;
     }

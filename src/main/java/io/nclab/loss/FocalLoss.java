@@ -142,12 +142,17 @@ public final class FocalLoss implements Loss {
         }
     }
 
-    /** a′ u uᵀ − a (diag(p) − ppᵀ) per sample, as {@link #hessianVector} takes it. */
+    /**
+     * a′ u uᵀ − a (diag(p) − ppᵀ) per sample, as {@link #hessianVector} takes it: with diag(p) − ppᵀ = diag(d) + [e_t,
+     * q] [[0, 1], [1, −1]] [e_t, q]ᵀ ({@link SoftmaxLosses#softmaxJacobians}), diag(−a d) + [e_t, q, u] C [e_t, q, u]ᵀ,
+     * C = [[0, −a, 0], [−a, a, 0], [0, 0, a′]]; where the target is the top entry u is q (u = e_k − p) and the rank is 2,
+     * C = [[0, −a], [−a, a + a′]].
+     */
     @Override
-    public double[] hessians(NDArray logits, NDArray targets) {
+    public LogitHessians hessians(NDArray logits, NDArray targets) {
         int k = (int) logits.getShape().get(0);
         int n = (int) logits.getShape().get(1);
-        double[] jacobians;
+        LogitHessians h;
         double[] u;
         double[] a;
         double[] aPrime;
@@ -157,19 +162,33 @@ public final class FocalLoss implements Loss {
             u = io.nclab.nd.Nd.toDoubles(s.u(targets));
             a = io.nclab.nd.Nd.toDoubles(dLdEll(s));
             aPrime = io.nclab.nd.Nd.toDoubles(dAdEll(s));
-            jacobians = SoftmaxLosses.softmaxJacobians(s.sm);
+            h = SoftmaxLosses.softmaxJacobians(s.sm);
         }
         for (int i = 0; i < n; i++) {
-            int base = i * k * k;
+            int t = 0;
+            while (h.vectors()[0][i * k + t] != 1) {
+                t++;
+            }
             for (int r = 0; r < k; r++) {
-                double ur = u[r * n + i];
-                for (int c = 0; c < k; c++) {
-                    int at = base + r * k + c;
-                    jacobians[at] = ur * (aPrime[i] * u[c * n + i]) - jacobians[at] * a[i];
+                h.diagonal()[i * k + r] *= -a[i];
+            }
+            h.core(i, 0, 1, -a[i]);
+            // the target is the top entry where u's entry there is the positive 1 − p_t, the others' −p_j
+            boolean targetOnTop = u[t * n + i] > 0;
+            if (targetOnTop) {
+                h.core(i, 1, 1, a[i] + aPrime[i]);
+            } else {
+                h.core(i, 1, 1, a[i]);
+                if (aPrime[i] != 0) {
+                    for (int r = 0; r < k; r++) {
+                        h.vectors()[2][i * k + r] = u[r * n + i];
+                    }
+                    h.core(i, 2, 2, aPrime[i]);
+                    h.ranks()[i] = 3;
                 }
             }
         }
-        return jacobians;
+        return h;
     }
 
     @Override

@@ -88,7 +88,7 @@ public final class LabelSmoothing implements Loss {
     }
 
     @Override
-    public double[] hessians(NDArray logits, NDArray targets) {
+    public LogitHessians hessians(NDArray logits, NDArray targets) {
         try (NDManager scope = NDManager.subManagerOf(logits)) {
             scope.tempAttachAll(logits, targets);
             return SoftmaxLosses.softmaxJacobians(SoftmaxLosses.of(logits));

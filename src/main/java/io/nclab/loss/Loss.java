@@ -38,11 +38,11 @@ public interface Loss {
     NDArray hessianVector(NDArray logits, NDArray targets, NDArray v);
 
     /**
-     * Every sample's Hessian ∇²_z L(z_i, y_i) in closed form (float64 logits), the K×K matrices row-major one after
-     * another: N·K² values, entry (r, c) of sample i at i·K² + r·K + c. The same numbers as {@link #hessianVector}
-     * with the unit vectors, column by column, without its K calls.
+     * Every sample's Hessian ∇²_z L(z_i, y_i) in closed form (float64 logits, K×N), as a diagonal plus a part of rank
+     * at most 3 ({@link LogitHessians}): the same numbers as {@link #hessianVector} with the unit vectors, column by
+     * column (to a few ulps of the entries), without its K calls, and O(K) numbers per sample instead of K².
      */
-    double[] hessians(NDArray logits, NDArray targets);
+    LogitHessians hessians(NDArray logits, NDArray targets);
 
     /**
      * Whether the loss belongs to the contrastive family of Definition 1 (CE, focal, label smoothing),

@@ -88,9 +88,9 @@ public final class RescaledMse implements Loss {
         }
     }
 
-    /** diag(ω_i): 1, or α at the true class (exactly 1 everywhere where α = 1). */
+    /** diag(ω_i): 1, or α at the true class (exactly 1 everywhere where α = 1); no low-rank part. */
     @Override
-    public double[] hessians(NDArray logits, NDArray targets) {
+    public LogitHessians hessians(NDArray logits, NDArray targets) {
         int k = (int) logits.getShape().get(0);
         int n = (int) logits.getShape().get(1);
         double[] omega;
@@ -98,13 +98,13 @@ public final class RescaledMse implements Loss {
             scope.tempAttachAll(logits, targets);
             omega = io.nclab.nd.Nd.toDoubles(omega(targets).toType(ai.djl.ndarray.types.DataType.FLOAT64, false));
         }
-        double[] out = new double[n * k * k];
+        LogitHessians h = LogitHessians.zeros(k, n);
         for (int i = 0; i < n; i++) {
             for (int r = 0; r < k; r++) {
-                out[i * k * k + r * k + r] = omega[r * n + i];
+                h.diagonal()[i * k + r] = omega[r * n + i];
             }
         }
-        return out;
+        return h;
     }
 
     @Override

@@ -131,32 +131,39 @@ final class SoftmaxLosses {
     }
 
     /**
-     * diag(p_i) − p_i p_iᵀ for every column i, row-major one after another (N·K² values): the Hessian of CE (and LS),
-     * entry (r, c) as p_r (δ_rc − p_c), and with a single top entry (float64) its diagonal entry as p_top (1 − p_top)
-     * from the exact 1 − p_top: the numbers {@link #softmaxJacobianTimes} gives for the unit vectors.
+     * diag(p_i) − p_i p_iᵀ for every column i: the Hessian of CE (and LS), written as diag(d) + [e_t, q] [[0, 1],
+     * [1, −1]] [e_t, q]ᵀ with t the column's (first) top entry, q = e_t − p, whose q_t = 1 − p_t is the exact softmax's
+     * 1 − p_top where that is used, and d = p but d_t = −q_t. Entry (r, c) is p_r(δ_rc − p_c), and the top diagonal
+     * −q_t + 2q_t − q_t² = p_t(1 − p_t) without p_t − p_t²'s cancellation: every term is of the size of the entries it
+     * makes, as in the Hessian-vector products ({@link #softmaxJacobianTimes}).
      */
-    static double[] softmaxJacobians(Softmax sm) {
+    static LogitHessians softmaxJacobians(Softmax sm) {
         NDArray pa = sm.p();
         int k = (int) pa.getShape().get(0);
         int n = (int) pa.getShape().get(1);
         double[] p = Nd.toDoubles(pa);
         double[] rest = sm.accurate() ? Nd.toDoubles(sm.restOfTop) : null;
-        double[] ties = sm.accurate() ? Nd.toDoubles(sm.ties) : null;
-        double[] top = sm.accurate() ? Nd.toDoubles(sm.top.toType(DataType.FLOAT64, false)) : null;
-        double[] out = new double[n * k * k];
+        LogitHessians h = LogitHessians.zeros(k, n);
         for (int i = 0; i < n; i++) {
-            int base = i * k * k;
-            for (int r = 0; r < k; r++) {
-                double pr = p[r * n + i];
-                for (int c = 0; c < k; c++) {
-                    out[base + r * k + c] = pr * ((r == c ? 1 : 0) - p[c * n + i]);
-                }
-                if (rest != null && top[r * n + i] == 1 && ties[i] == 0) {
-                    out[base + r * k + r] = pr * rest[i];
+            int t = 0;
+            for (int r = 1; r < k; r++) {
+                if (p[r * n + i] > p[t * n + i]) {
+                    t = r;
                 }
             }
+            double qt = rest != null ? rest[i] : 1 - p[t * n + i];
+            for (int r = 0; r < k; r++) {
+                h.diagonal()[i * k + r] = p[r * n + i];
+                h.vectors()[1][i * k + r] = -p[r * n + i];
+            }
+            h.diagonal()[i * k + t] = -qt;
+            h.vectors()[0][i * k + t] = 1;
+            h.vectors()[1][i * k + t] = qt;
+            h.core(i, 0, 1, 1);
+            h.core(i, 1, 1, -1);
+            h.ranks()[i] = 2;
         }
-        return out;
+        return h;
     }
 
     /**

@@ -47,7 +47,17 @@ class LossConvexityTest {
 
     @Test
     void largeClassCountsAreDecomposedAChunkAtATimeWithTheSameResults() {
-        // K = 300: 44 Hessians to a chunk, so 50 samples take two chunks; each sample alone takes none
+        // K = 300: 44 samples to a chunk, so 50 samples take two chunks; each sample alone takes none
+        long chunkElements = LossConvexity.chunkElements;
+        LossConvexity.chunkElements = 44 * 300;
+        try {
+            chunkedAsOne();
+        } finally {
+            LossConvexity.chunkElements = chunkElements;
+        }
+    }
+
+    private static void chunkedAsOne() {
         java.util.Random rnd = new java.util.Random(4);
         double[][] z = new double[50][300];
         for (double[] row : z) {

@@ -424,41 +424,71 @@ class LossDerivativesTest {
     }
 
     /**
-     * The closed-form Hessians are the Hessian-vector products with the unit vectors, to the last bit: on ordinary
-     * logits, on confident ones (a top logit 40 ahead: the exact softmax forms) and with tied top logits.
+     * The closed-form Hessians (diagonal plus low rank) are the Hessian-vector products with the unit vectors, to 64 ulps
+     * of the size of their terms: on ordinary logits, on confident ones (a top logit 40 ahead: the exact softmax forms,
+     * where p_top − p_top² would be off by 1e16 of that size), with tied top logits and confidently wrong ones.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("specs")
     void closedFormHessiansAreTheProductsWithTheUnitVectors(String spec) {
         Loss loss = LossSpec.parse(spec);
         Random rnd = new Random(17L * spec.hashCode());
-        for (String kind : List.of("ordinary", "confident", "tied")) {
+        for (String kind : List.of("ordinary", "confident", "tied", "wrong")) {
             try (NDManager m = manager.newSubManager()) {
                 double[] zz = Nd.toDoubles(gaussian(rnd, 2.0));
+                int[] labels = labels(rnd);
                 for (int i = 0; i < N; i++) {
                     if (kind.equals("confident")) {
                         zz[(i % K) * N + i] += 40;
                     } else if (kind.equals("tied")) {
                         zz[(i % K) * N + i] = 30;
                         zz[((i + 1) % K) * N + i] = 30;
+                    } else if (kind.equals("wrong")) {
+                        zz[((labels[i] + 1) % K) * N + i] += 40;
                     }
                 }
                 NDArray z = m.create(zz, new Shape(K, N));
-                NDArray y = Nd.oneHotColumns(m, labels(rnd), K);
-                double[] h = loss.hessians(z, y);
-                assertEquals(N * K * K, h.length);
+                NDArray y = Nd.oneHotColumns(m, labels, K);
+                LogitHessians h = loss.hessians(z, y);
+                assertEquals(N, h.samples());
+                assertEquals(K, h.classes());
+                double[][] dense = new double[N][];
+                for (int i = 0; i < N; i++) {
+                    dense[i] = h.dense(i);
+                }
                 for (int c = 0; c < K; c++) {
                     double[] e = new double[K * N];
                     Arrays.fill(e, c * N, (c + 1) * N, 1.0);
                     double[] column = Nd.toDoubles(loss.hessianVector(z, y, m.create(e, new Shape(K, N))));
                     for (int i = 0; i < N; i++) {
+                        double tol = 64 * Math.ulp(termScale(h, i));
                         for (int r = 0; r < K; r++) {
-                            assertEquals(column[r * N + i], h[i * K * K + r * K + c], 0.0,
+                            assertEquals(column[r * N + i], dense[i][r * K + c], tol,
                                     spec + ", " + kind + ": sample " + i + ", entry (" + r + ", " + c + ")");
                         }
                     }
                 }
             }
         }
+    }
+
+    /** max |d_r| + Σ_ab |c_ab| max|u_a| max|u_b|: the size of the terms that make sample i's entries. */
+    static double termScale(LogitHessians h, int i) {
+        int k = h.classes();
+        int m = LogitHessians.MAX_RANK;
+        double[] most = new double[m];
+        double s = 0;
+        for (int r = 0; r < k; r++) {
+            s = Math.max(s, Math.abs(h.diagonal()[i * k + r]));
+            for (int a = 0; a < h.ranks()[i]; a++) {
+                most[a] = Math.max(most[a], Math.abs(h.vectors()[a][i * k + r]));
+            }
+        }
+        for (int a = 0; a < h.ranks()[i]; a++) {
+            for (int b = 0; b < h.ranks()[i]; b++) {
+                s += Math.abs(h.cores()[i * m * m + a * m + b]) * most[a] * most[b];
+            }
+        }
+        return s;
     }
 }
