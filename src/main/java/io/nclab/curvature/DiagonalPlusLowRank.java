@@ -209,6 +209,9 @@ final class DiagonalPlusLowRank {
         return checked(ends, k, d, dOff, u, uOff, core);
     }
 
+    /** The largest K a failed check is decomposed densely at (K² doubles: 128 MB). */
+    static final int DENSE_MAX = 4096;
+
     /** Samples whose bisection failed the diagonal check and were decomposed densely (tests read it). */
     static final java.util.concurrent.atomic.AtomicLong DENSE = new java.util.concurrent.atomic.AtomicLong();
 
@@ -247,6 +250,11 @@ final class DiagonalPlusLowRank {
         double slack = 8 * (k + r) * Math.ulp(terms);
         if (ends[0] <= lowest + slack && ends[1] >= highest - slack) {
             return ends;
+        }
+        if (k > DENSE_MAX) {
+            throw new ArithmeticException(String.format(java.util.Locale.ROOT, "the eigenvalues of a %,d x %,d Hessian"
+                    + " failed their check (a diagonal entry %.17g..%.17g outside [%.17g, %.17g]) and the matrix is too"
+                    + " large to decompose densely", k, k, lowest, highest, ends[0], ends[1]));
         }
         DENSE.incrementAndGet();
         double[] dense = new double[k * k];

@@ -131,7 +131,7 @@ class CurvatureCommandsTest {
             {"landscape", "--classes", "3", "--out", ""},
             {"convexity", "--loss", "ce", "--classes", "3", "--samples", "10", "--out", file.toString()},
             {"saddle", "--classes", "3", "--dim", "4", "--per-class", "2", "--lambda-w", "0"},
-            {"convexity", "--loss", "ce", "--classes", "100000"},
+            {"convexity", "--loss", "ce", "--classes", "200000"},
             {"convexity", "--loss", "ce,,mse"},
             {"convexity", "--loss", "ce,ce", "--classes", "4", "--samples", "20", "--out", fresh.toString()},
             {"landscape", "--classes", "3", "--losses", "mse,ce,mse", "--out", fresh.toString()},
@@ -147,7 +147,7 @@ class CurvatureCommandsTest {
         };
         String[] says = {"at least 3", "hinge", "--dim", "at most 1000", "mse is not a contrastive loss",
             "exists and is not a directory", "an empty path", "exists and is not a directory",
-            "--lambda-w and --lambda-h > 0", "--classes must be at most 1000", "empty loss in the list 'ce,,mse'", "--loss lists ce twice", "--losses lists mse twice",
+            "--lambda-w and --lambda-h > 0", "--classes must be at most 100000", "empty loss in the list 'ce,,mse'", "--loss lists ce twice", "--losses lists mse twice",
             "is not a directory", "--per-class must be at least 1, got 0",
             "--per-class-list gives class 1 0 samples: every class needs at least one",
             "--samples 100,000,000 x --classes 10 is 1,000,000,000 logits; at most 20,000,000",

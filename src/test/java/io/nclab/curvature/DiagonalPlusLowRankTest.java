@@ -198,6 +198,10 @@ class DiagonalPlusLowRankTest {
         assertEquals(before + 1, DiagonalPlusLowRank.DENSE.get());
         assertEquals(right[0], fixed[0], 1e-14);
         assertEquals(right[1], fixed[1], 1e-14);
+        // past DENSE_MAX there is no dense fallback: a failed check is an error, not a wrong number
+        int big = DiagonalPlusLowRank.DENSE_MAX + 1;
+        org.junit.jupiter.api.Assertions.assertThrows(ArithmeticException.class, () -> DiagonalPlusLowRank.checked(
+                new double[] {1, 1}, big, new double[big], 0, new double[0][], new int[0], new double[0]));
         // [[1.5, 0.5, 0], [0.5, -1.5, 0], [0, 0, 3]]: -sqrt(2.5) and 3
         assertEquals(-Math.sqrt(2.5), fixed[0], 1e-14);
         assertEquals(3, fixed[1], 1e-14);
