@@ -233,12 +233,26 @@ public final class LossConvexity {
             hess = loss.hessians(logits, targets);
         }
         double[][] out = new double[3][n];
-        java.util.stream.IntStream.range(0, n).parallel().forEach(i -> {
-            double[] ends = DiagonalPlusLowRank.extremes(hess, i);
-            out[0][i] = ends[0];
-            out[1][i] = p0[i];
-            out[2][i] = Math.max(Math.abs(ends[0]), Math.abs(ends[1]));
-        });
+        // on as many threads as the command's --threads gave the natives (every core by default)
+        java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(Nd.threads());
+        try {
+            pool.submit(() -> java.util.stream.IntStream.range(0, n).parallel().forEach(i -> {
+                double[] ends = DiagonalPlusLowRank.extremes(hess, i);
+                out[0][i] = ends[0];
+                out[1][i] = p0[i];
+                out[2][i] = Math.max(Math.abs(ends[0]), Math.abs(ends[1]));
+            })).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.util.concurrent.CancellationException("the convexity map stopped");
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            pool.shutdown();
+        }
         return out;
     }
 }

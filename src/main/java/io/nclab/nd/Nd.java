@@ -48,6 +48,12 @@ public final class Nd {
         }
     }
 
+    /** The number of threads native tensor operations use (PyTorch's intra-op threads), which Java work may follow. */
+    public static int threads() {
+        Engine.getEngine("PyTorch");
+        return Math.max(1, ai.djl.pytorch.jni.JniUtils.getNumThreads());
+    }
+
     /** Sets the number of threads native tensor operations use (PyTorch's intra-op threads). */
     public static void setThreads(int n) {
         Engine.getEngine("PyTorch");
