@@ -341,10 +341,11 @@ final class DiagonalPlusLowRank {
     }
 
     /**
-     * ν₋(A − λ): the eigenvalues of A below λ. The entry with the largest term |u_j|²/|d_j − λ| (the pole next to λ)
-     * is added last, in a basis of the r-space turned so that u_j is its first axis: its term, however large, then
-     * changes one entry of the r×r complement and leaves the others their digits (summed with it in the given basis,
-     * its rounding would hide them: a λ within ulps of such a d_j counted wrongly).
+     * ν₋(A − λ): the eigenvalues of A below λ. The entry with the largest term |u_j|²/|d_j − λ| (the pole next to λ),
+     * with those merged with it at the same d, is added last, in a basis of the r-space turned so that their vectors
+     * span its first axes: their terms, however large, then change those axes' entries of the r×r complement alone and
+     * leave the others their digits (summed with them in the given basis, their rounding would hide them: a λ within
+     * ulps of such a d_j was counted wrongly).
      */
     private int count(double at) {
         // on an entry with a vector the count is taken the bisection's resolution below: the same count, unless an
