@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
             ConvexityCommand.class,
             TrainCommand.class,
             FeaturesCommand.class,
+            CdsWarmupCommand.class,
         })
 public final class Main implements Runnable {
 
@@ -38,7 +39,9 @@ public final class Main implements Runnable {
     /** No command given: a usage error, one line naming the commands (--help prints the whole usage). */
     @Override
     public void run() {
-        throw new UserError("give a command: " + String.join(", ", spec.subcommands().keySet()) + " (see 'nclab"
+        throw new UserError("give a command: " + String.join(", ", spec.subcommands().entrySet().stream()
+                .filter(e -> !e.getValue().getCommandSpec().usageMessage().hidden()).map(java.util.Map.Entry::getKey)
+                .toList()) + " (see 'nclab"
                 + " --help')");
     }
 

@@ -32,6 +32,26 @@ class MainTest {
     }
 
     /**
+     * The launcher's class-data-sharing run (hidden from the command list and --help) runs its commands quietly and
+     * succeeds, leaving no files behind.
+     */
+    @Test
+    void theHiddenWarmUpRunsQuietly() throws Exception {
+        java.nio.file.Path tmp = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
+        long before;
+        try (var s = java.nio.file.Files.list(tmp)) {
+            before = s.filter(p -> p.getFileName().toString().startsWith("nclab-cds-warmup")).count();
+        }
+        CliRunner.Result r = CliRunner.run("cds-warmup");
+        assertEquals(0, r.code(), r.err());
+        assertEquals("", r.out());
+        try (var s = java.nio.file.Files.list(tmp)) {
+            assertEquals(before, s.filter(p -> p.getFileName().toString().startsWith("nclab-cds-warmup")).count());
+        }
+        assertEquals(-1, CliRunner.run("--help").out().indexOf("cds-warmup"));
+    }
+
+    /**
      * Output lost on the way (standard output to a full disk) is one line and status 2, not a silent truncation with
      * status 0 (an audit's find); a reader that stops early (| head) is not an error.
      */
