@@ -189,14 +189,16 @@ public final class LossConvexity {
     }
 
     /**
-     * About how long {@link #analyse} takes on the 2-core development machine, for the note on long work: a dense
-     * decomposition per sample below {@link DiagonalPlusLowRank#BISECTION_FROM} classes (samples × K³ at 3e9 a second:
-     * K = 100, 5,000 samples in 3.1 s), else the bisection (samples × K at 3e5 a second: K = 300, 2,000 samples in 4.3 s;
-     * K = 1,000, 2,000 in 7.7 s), with the threshold's refinement on top.
+     * About how long {@link #analyse} takes per loss on the 2-core development machine, for the note on long work: a
+     * dense decomposition per sample below {@link DiagonalPlusLowRank#BISECTION_FROM} classes (samples × K³ at 3e9 a
+     * second: K = 100, 5,000 samples in 3.1 s), else the bisection, (samples + 100 for the threshold's refinement) × K ×
+     * (1 + K/20,000) at 6e5 a second, the last factor for a sample's vectors outgrowing the caches (K = 1,000 at 20,000
+     * samples 33–36 s; K = 10,000, 200 samples, 10 s; K = 100,000, 200 samples, 209 s).
      */
     public static double estimatedSeconds(int classes, int samples) {
         double k = classes;
-        return classes < DiagonalPlusLowRank.BISECTION_FROM ? samples * k * k * k / 3e9 : samples * k / 3e5;
+        return classes < DiagonalPlusLowRank.BISECTION_FROM ? samples * k * k * k / 3e9
+                : (samples + 100.0) * k * (1 + k / 20_000) / 6e5;
     }
 
     /** Logits per chunk of samples (K × samples; tests lower it to make several chunks). */
