@@ -95,7 +95,13 @@ public final class ConvexityCommand implements Callable<Integer> {
         if (parsed.isEmpty()) {
             throw new UserError("--loss needs at least one loss");
         }
-        LongWork.noteIfLong(LossConvexity.estimatedSeconds(classes, samples) * parsed.size(), String.format(
+        double seconds = 0;
+        for (Loss loss : parsed) {
+            // the losses that can fail to be convex (focal with γ > 0) also refine the threshold they fail below
+            seconds += LossConvexity.estimatedSeconds(classes, samples,
+                    loss instanceof io.nclab.loss.FocalLoss f && f.gamma() > 0);
+        }
+        LongWork.noteIfLong(seconds, String.format(
                 Locale.ROOT, "%,d samples x %,d classes: each sample's Hessian and its extreme eigenvalues, for each"
                 + " of %d loss(es) (fewer --samples is quicker)", samples, classes, parsed.size()));
         int threadsUsed = compute.apply(Double.POSITIVE_INFINITY);

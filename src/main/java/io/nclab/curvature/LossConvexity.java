@@ -189,16 +189,17 @@ public final class LossConvexity {
     }
 
     /**
-     * About how long {@link #analyse} takes per loss on the 2-core development machine, for the note on long work: a
-     * dense decomposition per sample below {@link DiagonalPlusLowRank#BISECTION_FROM} classes (samples × K³ at 3e9 a
-     * second: K = 100, 5,000 samples in 3.1 s), else the bisection, (samples + 100 for the threshold's refinement) × K ×
-     * (1 + K/20,000) at 6e5 a second, the last factor for a sample's vectors outgrowing the caches (K = 1,000 at 20,000
-     * samples 33–36 s; K = 10,000, 200 samples, 10 s; K = 100,000, 200 samples, 209 s).
+     * About how long {@link #analyse} takes for one loss on the 2-core development machine, for the note on long work:
+     * the samples, and where the loss is not convex everywhere ({@code refines}: a focal loss) the threshold's
+     * refinement, 16 rays of 62 evaluations. Each evaluation is a dense decomposition below
+     * {@link DiagonalPlusLowRank#BISECTION_FROM} classes (K³ at 3e9 a second: K = 100, 5,000 samples in 3.1 s), else
+     * the bisection (K at 6e5 a second: focal at K = 1,000 and the default 20,000 samples 33–36 s, at K = 100,000 and 200
+     * samples 209 s, most of it the refinement).
      */
-    public static double estimatedSeconds(int classes, int samples) {
+    public static double estimatedSeconds(int classes, int samples, boolean refines) {
         double k = classes;
-        return classes < DiagonalPlusLowRank.BISECTION_FROM ? samples * k * k * k / 3e9
-                : (samples + 100.0) * k * (1 + k / 20_000) / 6e5;
+        double evaluations = samples + (refines ? 16 * 62 : 0);
+        return classes < DiagonalPlusLowRank.BISECTION_FROM ? evaluations * k * k * k / 3e9 : evaluations * k / 6e5;
     }
 
     /** Logits per chunk of samples (K × samples; tests lower it to make several chunks). */
