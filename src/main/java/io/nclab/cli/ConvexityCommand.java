@@ -97,9 +97,7 @@ public final class ConvexityCommand implements Callable<Integer> {
         }
         double seconds = 0;
         for (Loss loss : parsed) {
-            // the losses that can fail to be convex (focal with γ > 0) also refine the threshold they fail below
-            seconds += LossConvexity.estimatedSeconds(classes, samples,
-                    loss instanceof io.nclab.loss.FocalLoss f && f.gamma() > 0);
+            seconds += LossConvexity.estimatedSeconds(loss, classes, samples);
         }
         LongWork.noteIfLong(seconds, String.format(
                 Locale.ROOT, "%,d samples x %,d classes: each sample's Hessian and its extreme eigenvalues, for each"

@@ -33,6 +33,8 @@ final class DiagonalPlusLowRank {
     /** Entries with a vector: their d (poles) and vectors (r each, flat). */
     private final double[] pole;
     private final double[] vec;
+    /** |u_j|² of each entry with a vector. */
+    private final double[] norm2;
     /** Entries without one (decoupled eigenvalues of A). */
     private final double[] free;
     /** The bisection's resolution: a thousandth of an ulp of the larger of Gershgorin's bounds, or the least normal. */
@@ -40,12 +42,15 @@ final class DiagonalPlusLowRank {
     // scratch
     private final double[] rest;
     private final double[] carry;
+    private final double[] sigma;
+    private final double[] turned;
+    private final double[] reflection;
 
     private DiagonalPlusLowRank(int k, double[] d, int dOff, double[][] u, int[] uOff, double[] core, double low,
             double high) {
         this.r = u.length;
         this.cInverse = inverse(core, r);
-        this.positive = r - negatives(core, r);
+        this.positive = r - inertiaNegatives(core.clone(), r);
         this.resolution = Math.max(1e-3 * Math.ulp(Math.max(Math.abs(low), Math.abs(high))), Double.MIN_NORMAL);
         // the entries, by d; equal d merged
         Integer[] order = new Integer[k];
@@ -116,8 +121,17 @@ final class DiagonalPlusLowRank {
         this.pole = java.util.Arrays.copyOf(poles, np);
         this.vec = java.util.Arrays.copyOf(vecs, np * r);
         this.free = java.util.Arrays.copyOf(frees, nf);
+        this.norm2 = new double[np];
+        for (int j = 0; j < np; j++) {
+            for (int c = 0; c < r; c++) {
+                norm2[j] += vec[j * r + c] * vec[j * r + c];
+            }
+        }
         this.rest = new double[r * r];
         this.carry = new double[r * r];
+        this.sigma = new double[r];
+        this.turned = new double[r * r];
+        this.reflection = new double[r];
     }
 
     /**
@@ -150,13 +164,14 @@ final class DiagonalPlusLowRank {
             u[a] = h.vectors()[a];
             off[a] = i * k;
         }
-        return of(k, h.diagonal(), i * k, u, off, core);
+        return checked(solve(k, h.diagonal(), i * k, u, off, core), h, i);
     }
 
     /**
-     * {λ_min, λ_max} of diag(d[dOff..dOff+k)) + Σ_{a,b} core[a·r + b] u_a u_bᵀ, u_a = u[a][uOff[a]..uOff[a]+k).
+     * {λ_min, λ_max} of diag(d[dOff..dOff+k)) + Σ_{a,b} core[a·r + b] u_a u_bᵀ, u_a = u[a][uOff[a]..uOff[a]+k), by
+     * bisection between Gershgorin's bounds.
      */
-    static double[] of(int k, double[] d, int dOff, double[][] u, int[] uOff, double[] core) {
+    private static double[] solve(int k, double[] d, int dOff, double[][] u, int[] uOff, double[] core) {
         int r = u.length;
         if (!finite(core)) {
             throw new ArithmeticException("a logit Hessian with a non-finite entry");
@@ -205,8 +220,7 @@ final class DiagonalPlusLowRank {
         } else {
             a = new DiagonalPlusLowRank(k, d, dOff, u, uOff, core, lo, hi);
         }
-        double[] ends = {a.boundary(lo, hi, 1, a.resolution), a.boundary(lo, hi, k, a.resolution)};
-        return checked(ends, k, d, dOff, u, uOff, core);
+        return new double[] {a.boundary(lo, hi, 1, a.resolution), a.boundary(lo, hi, k, a.resolution)};
     }
 
     /** The largest K a failed check is decomposed densely at (K² doubles: 128 MB). */
@@ -222,32 +236,15 @@ final class DiagonalPlusLowRank {
      * entries span many orders of magnitude in every direction can make the count's rounding too coarse, and this
      * catches the gross errors that follow.
      */
-    static double[] checked(double[] ends, int k, double[] d, int dOff, double[][] u, int[] uOff,
-            double[] core) {
-        int r = u.length;
-        double[] most = new double[r];
-        double terms = 0;
+    static double[] checked(double[] ends, LogitHessians h, int i) {
+        int k = h.classes();
         double lowest = Double.POSITIVE_INFINITY;
         double highest = Double.NEGATIVE_INFINITY;
-        for (int x = 0; x < k; x++) {
-            double axx = d[dOff + x];
-            terms = Math.max(terms, Math.abs(axx));
-            for (int a = 0; a < r; a++) {
-                double ua = u[a][uOff[a] + x];
-                most[a] = Math.max(most[a], Math.abs(ua));
-                for (int b = 0; b < r; b++) {
-                    axx += ua * core[a * r + b] * u[b][uOff[b] + x];
-                }
-            }
+        for (double axx : h.diagonalEntries(i)) {
             lowest = Math.min(lowest, axx);
             highest = Math.max(highest, axx);
         }
-        for (int a = 0; a < r; a++) {
-            for (int b = 0; b < r; b++) {
-                terms += Math.abs(core[a * r + b]) * most[a] * most[b];
-            }
-        }
-        double slack = 8 * (k + r) * Math.ulp(terms);
+        double slack = 8 * (k + h.ranks()[i]) * Math.ulp(h.termScale(i));
         if (ends[0] <= lowest + slack && ends[1] >= highest - slack) {
             return ends;
         }
@@ -257,19 +254,7 @@ final class DiagonalPlusLowRank {
                     + " large to decompose densely", k, k, lowest, highest, ends[0], ends[1]));
         }
         DENSE.incrementAndGet();
-        double[] dense = new double[k * k];
-        for (int x = 0; x < k; x++) {
-            for (int y = 0; y < k; y++) {
-                double v = x == y ? d[dOff + x] : 0;
-                for (int a = 0; a < r; a++) {
-                    for (int b = 0; b < r; b++) {
-                        v += u[a][uOff[a] + x] * core[a * r + b] * u[b][uOff[b] + y];
-                    }
-                }
-                dense[x * k + y] = v;
-            }
-        }
-        return denseExtremes(dense, k);
+        return denseExtremes(h.dense(i), k);
     }
 
     /** {λ_min, λ_max} of the symmetric k×k {@code dense} (row-major) by LAPACK's eigenvalues. */
@@ -351,14 +336,8 @@ final class DiagonalPlusLowRank {
         // on an entry with a vector the count is taken the bisection's resolution below: the same count, unless an
         // eigenvalue lies that close (ν₋ counts the eigenvalues strictly below)
         double lambda = at;
-        for (boolean moved = true; moved; ) {
-            moved = false;
-            for (double pl : pole) {
-                if (pl == lambda) {
-                    lambda = Math.min(Math.nextDown(lambda), lambda - resolution);
-                    moved = true;
-                }
-            }
+        while (java.util.Arrays.binarySearch(pole, lambda) >= 0) { // the entries are in ascending order of d
+            lambda = Math.min(Math.nextDown(lambda), lambda - resolution);
         }
         int below = 0;
         for (double f : free) {
@@ -374,12 +353,7 @@ final class DiagonalPlusLowRank {
         int top = -1;
         double topTerm = -1;
         for (int j = 0; j < np; j++) {
-            double e = pole[j] - lambda;
-            double norm = 0;
-            for (int c = 0; c < r; c++) {
-                norm += vec[j * r + c] * vec[j * r + c];
-            }
-            double term = norm / Math.abs(e);
+            double term = norm2[j] / Math.abs(pole[j] - lambda);
             if (term > topTerm) {
                 topTerm = term;
                 top = j;
@@ -424,21 +398,24 @@ final class DiagonalPlusLowRank {
         // the r-space so that those vectors span its first axes (a QR factorisation of them), and their terms, of any
         // size, are added there alone: the turn mixes entries of like size only (a 1/a′ of 1e10 beside entries of 1
         // would spread its rounding over them), and the terms leave the other axes their digits.
-        double[] sigma = new double[r];
+        double[] sigma = this.sigma;
         ruiz(rest, r, sigma);
         double e = pole[top] - lambda;
-        int group = 0;
-        double[] w = new double[r * r];
-        for (int j = 0; j < np && group < r; j++) {
-            if (pole[j] == pole[top]) {
-                for (int c = 0; c < r; c++) {
-                    w[group * r + c] = sigma[c] * vec[j * r + c];
-                }
-                group++;
-                below += e < 0 ? 1 : 0;
-            }
+        // the entries at pole[top]'s d, next to it in the ascending order (at most r: ties were merged into r)
+        int first = top;
+        while (first > 0 && pole[first - 1] == pole[top]) {
+            first--;
         }
-        double[] v = new double[r];
+        int group = 0;
+        double[] w = this.turned;
+        for (int j = first; j < np && pole[j] == pole[top]; j++) {
+            for (int c = 0; c < r; c++) {
+                w[group * r + c] = sigma[c] * vec[j * r + c];
+            }
+            group++;
+            below += e < 0 ? 1 : 0;
+        }
+        double[] v = this.reflection;
         for (int col = 0; col < Math.min(group, r - 1); col++) {
             // the reflection on axes col.. that takes vector col to its first of them
             double norm = 0;
@@ -506,17 +483,24 @@ final class DiagonalPlusLowRank {
 
     /**
      * ν₋ of the symmetric n×n {@code a} (row-major, scaled in place): a congruence by a positive diagonal, which keeps
-     * the inertia, brings every row's largest entry near 1 (a few passes of Ruiz's scaling), and then Jacobi's
-     * eigenvalues, whose rounding is relative to the scaled entries.
+     * the inertia, brings every row's largest entry near 1 (a few passes of Ruiz's scaling), and then the signs of the
+     * determinant and trace (n ≤ 2) or Jacobi's eigenvalues, whose rounding is relative to the scaled entries.
      */
     static int inertiaNegatives(double[] a, int n) {
         ruiz(a, n, new double[n]);
-        if (n <= 2) {
-            return negatives(a, n);
+        if (n == 0) {
+            return 0;
         }
-        double[] values = Jacobi.eigen(a, n, null);
+        if (n == 1) {
+            return a[0] < 0 ? 1 : 0;
+        }
+        if (n == 2) {
+            double det = a[0] * a[3] - a[1] * a[2];
+            double trace = a[0] + a[3];
+            return det < 0 ? 1 : trace < 0 ? (det > 0 ? 2 : 1) : 0;
+        }
         int neg = 0;
-        for (double v : values) {
+        for (double v : Jacobi.eigen(a, n, null)) {
             neg += v < 0 ? 1 : 0;
         }
         return neg;
@@ -544,33 +528,6 @@ final class DiagonalPlusLowRank {
                 }
             }
         }
-    }
-
-    /** The negative eigenvalues of a symmetric r×r matrix (r ≤ 3), row-major. */
-    static int negatives(double[] m, int r) {
-        if (r == 0) {
-            return 0;
-        }
-        if (r == 1) {
-            return m[0] < 0 ? 1 : 0;
-        }
-        if (r == 2) {
-            double det = m[0] * m[3] - m[1] * m[2];
-            double trace = m[0] + m[3];
-            if (det < 0) {
-                return 1;
-            }
-            if (det > 0) {
-                return trace < 0 ? 2 : 0;
-            }
-            return trace < 0 ? 1 : 0;
-        }
-        double[] values = Jacobi.eigen(m, r, null);
-        int n = 0;
-        for (double v : values) {
-            n += v < 0 ? 1 : 0;
-        }
-        return n;
     }
 
     private static double determinant(double[] m, int r) {

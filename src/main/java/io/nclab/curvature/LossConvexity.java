@@ -189,14 +189,15 @@ public final class LossConvexity {
     }
 
     /**
-     * About how long {@link #analyse} takes for one loss on the 2-core development machine, for the note on long work:
-     * the samples, and where the loss is not convex everywhere ({@code refines}: a focal loss) the threshold's
-     * refinement, 16 rays of 62 evaluations. Each evaluation is a dense decomposition below
+     * About how long {@link #analyse} takes for {@code loss} on the 2-core development machine, for the note on long
+     * work: the samples, and where the loss is not convex everywhere (a focal loss with γ &gt; 0; CE, LS and MSE are) the
+     * threshold's refinement, 16 rays of 62 evaluations. Each evaluation is a dense decomposition below
      * {@link DiagonalPlusLowRank#BISECTION_FROM} classes (K³ at 3e9 a second: K = 100, 5,000 samples in 3.1 s), else
      * the bisection (K at 6e5 a second: focal at K = 1,000 and the default 20,000 samples 33–36 s, at K = 100,000 and 200
      * samples 209 s, most of it the refinement).
      */
-    public static double estimatedSeconds(int classes, int samples, boolean refines) {
+    public static double estimatedSeconds(Loss loss, int classes, int samples) {
+        boolean refines = loss instanceof io.nclab.loss.FocalLoss f && f.gamma() > 0;
         double k = classes;
         double evaluations = samples + (refines ? 16 * 62 : 0);
         return classes < DiagonalPlusLowRank.BISECTION_FROM ? evaluations * k * k * k / 3e9 : evaluations * k / 6e5;

@@ -34,6 +34,48 @@ public record LogitHessians(int classes, int samples, double[] diagonal, double[
         cores[i * MAX_RANK * MAX_RANK + b * MAX_RANK + a] = value;
     }
 
+    /** Sample i's diagonal entries H_xx (K values, in O(K·r²) operations). */
+    public double[] diagonalEntries(int i) {
+        int k = classes;
+        int r = ranks[i];
+        double[] out = new double[k];
+        for (int x = 0; x < k; x++) {
+            double s = diagonal[i * k + x];
+            for (int a = 0; a < r; a++) {
+                double ua = vectors[a][i * k + x];
+                for (int b = 0; b < r; b++) {
+                    s += ua * cores[i * MAX_RANK * MAX_RANK + a * MAX_RANK + b] * vectors[b][i * k + x];
+                }
+            }
+            out[x] = s;
+        }
+        return out;
+    }
+
+    /**
+     * The size of the terms that make sample i's entries, max_x |d_x| + Σ_ab |c_ab| max|u_a| max|u_b|: what their
+     * rounding (and so any eigenvalue computed from them) is relative to. For the softmax losses' e_t and e_t − p it is
+     * of the size of the entries themselves.
+     */
+    public double termScale(int i) {
+        int k = classes;
+        int r = ranks[i];
+        double[] most = new double[r];
+        double s = 0;
+        for (int x = 0; x < k; x++) {
+            s = Math.max(s, Math.abs(diagonal[i * k + x]));
+            for (int a = 0; a < r; a++) {
+                most[a] = Math.max(most[a], Math.abs(vectors[a][i * k + x]));
+            }
+        }
+        for (int a = 0; a < r; a++) {
+            for (int b = 0; b < r; b++) {
+                s += Math.abs(cores[i * MAX_RANK * MAX_RANK + a * MAX_RANK + b]) * most[a] * most[b];
+            }
+        }
+        return s;
+    }
+
     /** Sample i's K×K Hessian, row-major. */
     public double[] dense(int i) {
         int k = classes;

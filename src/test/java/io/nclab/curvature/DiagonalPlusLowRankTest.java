@@ -44,23 +44,22 @@ class DiagonalPlusLowRankTest {
         assertEquals(values[k - 1], ends[1], tol, what + ": largest");
     }
 
-    /** max |d_x| + Σ_ab |c_ab| max|u_a| max|u_b|. */
-    private static double terms(int k, double[] d, int dOff, double[][] u, int uOff, double[] core, int stride) {
+    /** One sample's Hessian diag(d) + U C Uᵀ (U: r ≤ 3 vectors, C: r×r row-major) in {@link LogitHessians}' layout. */
+    private static LogitHessians one(double[] d, double[][] u, double[] core) {
+        int k = d.length;
         int r = u.length;
-        double s = 0;
-        double[] most = new double[r];
-        for (int x = 0; x < k; x++) {
-            s = Math.max(s, Math.abs(d[dOff + x]));
-            for (int a = 0; a < r; a++) {
-                most[a] = Math.max(most[a], Math.abs(u[a][uOff + x]));
-            }
+        int m = LogitHessians.MAX_RANK;
+        double[][] vectors = new double[m][];
+        for (int a = 0; a < m; a++) {
+            vectors[a] = a < r ? u[a].clone() : new double[k];
         }
+        double[] cores = new double[m * m];
         for (int a = 0; a < r; a++) {
             for (int b = 0; b < r; b++) {
-                s += Math.abs(core[a * stride + b]) * most[a] * most[b];
+                cores[a * m + b] = core[a * r + b];
             }
         }
-        return s;
+        return new LogitHessians(k, 1, d.clone(), vectors, cores, new int[] {r});
     }
 
     @Test
@@ -107,17 +106,16 @@ class DiagonalPlusLowRankTest {
                     }
                 }
             }
-            double[] ends = DiagonalPlusLowRank.of(k, d, 0, u, new int[r], core);
-            assertExtremes(dense, k, r, terms(k, d, 0, u, 0, core, r), ends,
+            LogitHessians h = one(d, u, core);
+            assertExtremes(dense, k, r, h.termScale(0), DiagonalPlusLowRank.bisected(h, 0),
                     "trial " + trial + " (K = " + k + ", r = " + r + ")");
         }
     }
 
     @Test
     void theZeroMatrixAndADiagonalOne() {
-        assertEquals(0, DiagonalPlusLowRank.of(3, new double[3], 0, new double[0][], new int[0], new double[0])[0]);
-        double[] ends = DiagonalPlusLowRank.of(4, new double[] {2, -1, 5, 0}, 0, new double[0][], new int[0],
-                new double[0]);
+        assertEquals(0, DiagonalPlusLowRank.bisected(one(new double[3], new double[0][], new double[0]), 0)[0]);
+        double[] ends = DiagonalPlusLowRank.bisected(one(new double[] {2, -1, 5, 0}, new double[0][], new double[0]), 0);
         assertEquals(-1, ends[0], 1e-15);
         assertEquals(5, ends[1], 1e-14);
     }
@@ -155,10 +153,7 @@ class DiagonalPlusLowRankTest {
                     LogitHessians h = loss.hessians(logits, targets);
                     for (int i = 0; i < n; i++) {
                         double[] ends = DiagonalPlusLowRank.bisected(h, i);
-                        int r = h.ranks()[i];
-                        double[][] u = Arrays.copyOf(h.vectors(), r);
-                        double[] core = Arrays.copyOfRange(h.cores(), i * 9, i * 9 + 9);
-                        assertExtremes(h.dense(i), k, r, terms(k, h.diagonal(), i * k, u, i * k, core, 3), ends,
+                        assertExtremes(h.dense(i), k, h.ranks()[i], h.termScale(i), ends,
                                 spec + " K = " + k + " " + kind + " sample " + i);
                     }
                 }
@@ -188,20 +183,18 @@ class DiagonalPlusLowRankTest {
     /** A result that breaks the diagonal check (A_xx outside [λ_min, λ_max]) is replaced by the dense solver's. */
     @Test
     void aResultOutsideTheDiagonalIsReplacedByTheDenseOne() {
-        double[] d = {1, -2, 3};
-        double[][] u = {{1, 1, 0}};
-        double[] core = {0.5};
+        LogitHessians h = one(new double[] {1, -2, 3}, new double[][] {{1, 1, 0}}, new double[] {0.5});
         long before = DiagonalPlusLowRank.DENSE.get();
-        double[] right = DiagonalPlusLowRank.of(3, d, 0, u, new int[1], core);
+        double[] right = DiagonalPlusLowRank.bisected(h, 0);
         assertEquals(before, DiagonalPlusLowRank.DENSE.get(), "a sound result passes");
-        double[] fixed = DiagonalPlusLowRank.checked(new double[] {0, 0}, 3, d, 0, u, new int[1], core);
+        double[] fixed = DiagonalPlusLowRank.checked(new double[] {0, 0}, h, 0);
         assertEquals(before + 1, DiagonalPlusLowRank.DENSE.get());
         assertEquals(right[0], fixed[0], 1e-14);
         assertEquals(right[1], fixed[1], 1e-14);
         // past DENSE_MAX there is no dense fallback: a failed check is an error, not a wrong number
-        int big = DiagonalPlusLowRank.DENSE_MAX + 1;
-        org.junit.jupiter.api.Assertions.assertThrows(ArithmeticException.class, () -> DiagonalPlusLowRank.checked(
-                new double[] {1, 1}, big, new double[big], 0, new double[0][], new int[0], new double[0]));
+        LogitHessians big = one(new double[DiagonalPlusLowRank.DENSE_MAX + 1], new double[0][], new double[0]);
+        org.junit.jupiter.api.Assertions.assertThrows(ArithmeticException.class,
+                () -> DiagonalPlusLowRank.checked(new double[] {1, 1}, big, 0));
         // [[1.5, 0.5, 0], [0.5, -1.5, 0], [0, 0, 3]]: -sqrt(2.5) and 3
         assertEquals(-Math.sqrt(2.5), fixed[0], 1e-14);
         assertEquals(3, fixed[1], 1e-14);

@@ -461,7 +461,7 @@ class LossDerivativesTest {
                     Arrays.fill(e, c * N, (c + 1) * N, 1.0);
                     double[] column = Nd.toDoubles(loss.hessianVector(z, y, m.create(e, new Shape(K, N))));
                     for (int i = 0; i < N; i++) {
-                        double tol = 64 * Math.ulp(termScale(h, i));
+                        double tol = 64 * Math.ulp(h.termScale(i));
                         for (int r = 0; r < K; r++) {
                             assertEquals(column[r * N + i], dense[i][r * K + c], tol,
                                     spec + ", " + kind + ": sample " + i + ", entry (" + r + ", " + c + ")");
@@ -470,25 +470,5 @@ class LossDerivativesTest {
                 }
             }
         }
-    }
-
-    /** max |d_r| + Σ_ab |c_ab| max|u_a| max|u_b|: the size of the terms that make sample i's entries. */
-    static double termScale(LogitHessians h, int i) {
-        int k = h.classes();
-        int m = LogitHessians.MAX_RANK;
-        double[] most = new double[m];
-        double s = 0;
-        for (int r = 0; r < k; r++) {
-            s = Math.max(s, Math.abs(h.diagonal()[i * k + r]));
-            for (int a = 0; a < h.ranks()[i]; a++) {
-                most[a] = Math.max(most[a], Math.abs(h.vectors()[a][i * k + r]));
-            }
-        }
-        for (int a = 0; a < h.ranks()[i]; a++) {
-            for (int b = 0; b < h.ranks()[i]; b++) {
-                s += Math.abs(h.cores()[i * m * m + a * m + b]) * most[a] * most[b];
-            }
-        }
-        return s;
     }
 }
