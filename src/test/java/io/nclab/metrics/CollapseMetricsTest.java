@@ -241,7 +241,9 @@ class CollapseMetricsTest {
                         1e-6), false),
                 Arguments.of("several blocks nearly collapsed: noise 1e-7, groups of 128 rows", nearlyCollapsed(12, 1500, 24,
                         5, 1e-7), false),
-                Arguments.of("nearly collapsed: noise 1e-10 (NC1 about 1e-21)", nearlyCollapsed(13, 300, 16, 5, 1e-10), false));
+                Arguments.of("nearly collapsed: noise 1e-10 (NC1 about 1e-21)", nearlyCollapsed(13, 300, 16, 5, 1e-10), false),
+                Arguments.of("many classes, K = 400 > d: groups of full blocks, the means' distances on every core",
+                        random(14, 2400, 24, 400, 0, true), true));
     }
 
     /**
@@ -283,15 +285,20 @@ class CollapseMetricsTest {
     @MethodSource("parityCases")
     void everyMetricMatchesTheNaiveImplementation(String name, Problem p, boolean float32) {
         // the second pass's three ways to its products: the host route as it runs, the host route with blocks of 5
-        // rows split between three workers, and the NDArray route that features off the CPU take
+        // rows (or as many as the product has columns, up to 40) split between three workers, and the NDArray route
+        // that features off the CPU take
         for (String route : List.of("host", "host, small blocks on three workers", "NDArray")) {
             int saved = Batch.chunkElements;
             int savedGroup = SecondPass.groupRows;
             int savedBlock = HostProducts.blockElements;
             long savedParallel = HostProducts.parallelWork;
             int savedThreads = HostProducts.threads;
+            long savedPairs = SecondPass.parallelPairs;
             CollapseMetrics m;
             try {
+                if (name.startsWith("many classes")) {
+                    SecondPass.parallelPairs = 1;
+                }
                 if (name.startsWith("several blocks")) {
                     Batch.chunkElements = 64 * p.d(); // blocks of 64 rows, K-space groups of 4 blocks (or 2)
                     SecondPass.groupRows = name.contains("groups of 128") ? 128 : 256;
@@ -310,6 +317,7 @@ class CollapseMetricsTest {
                 HostProducts.blockElements = savedBlock;
                 HostProducts.parallelWork = savedParallel;
                 HostProducts.threads = savedThreads;
+                SecondPass.parallelPairs = savedPairs;
             }
             assertMatchesNaive(name + " (" + route + ")", p, float32, m);
         }
@@ -342,6 +350,38 @@ class CollapseMetricsTest {
             assertClose(naive.sortedMargins[i], margins[i], 1e-9, "margin " + i);
         }
         assertTrue(m.nc1() >= 0);
+    }
+
+    @Test
+    void theMeansDistancesAreEveryPairsOnAnyNumberOfCores() {
+        Random rnd = new Random(15);
+        for (int k : new int[] {1, 2, 17, 40}) {
+            int d = 9;
+            double[] means = new double[k * d];
+            for (int i = 0; i < means.length; i++) {
+                means[i] = rnd.nextGaussian();
+            }
+            long saved = SecondPass.parallelPairs;
+            double[] shared;
+            try {
+                SecondPass.parallelPairs = 1;
+                shared = SecondPass.pairDistances(means, k, d);
+            } finally {
+                SecondPass.parallelPairs = saved;
+            }
+            double[] one = SecondPass.pairDistances(means, k, d);
+            for (int a = 0; a < k; a++) {
+                for (int b = 0; b < k; b++) {
+                    double s = 0;
+                    for (int j = 0; j < d; j++) {
+                        s += (means[a * d + j] - means[b * d + j]) * (means[a * d + j] - means[b * d + j]);
+                    }
+                    assertEquals(s, one[a * k + b], 1e-13 * s, "K = " + k + ", pair " + a + ", " + b);
+                    assertEquals(one[a * k + b], shared[a * k + b], 0, "K = " + k + ", pair " + a + ", " + b
+                            + ": the cores' tiles give the same value");
+                }
+            }
+        }
     }
 
     @Test
