@@ -28,6 +28,9 @@ final class HostProducts implements AutoCloseable {
      */
     static long parallelWork = 1L << 22;
 
+    /** Product columns from which each sample's products come out of {@code dgemm} together (tests lower it). */
+    static int sampleMajorFrom = 256;
+
     /** Workers per group: 0 for the cores (at most 8); tests set more than there are cores. */
     static int threads = 0;
 
@@ -58,6 +61,12 @@ final class HostProducts implements AutoCloseable {
     private final int blockRows;
     private ExecutorService pool;
     private final Scratch[] scratch;
+    /**
+     * Each worker's products and NC1 coordinates as handed on ({@link Rows}), kept from group to group: at K = 1,000 a
+     * group's are tens of MB, and fresh ones cost their zeroing and a page fault a page.
+     */
+    private final double[][] handedProducts;
+    private final double[][] handedCoordinates;
 
     /** Whether the route applies: features in CPU memory and MKL's {@code dgemm} in the natives. */
     static boolean applies(ai.djl.ndarray.NDArray features) {
@@ -85,6 +94,8 @@ final class HostProducts implements AutoCloseable {
         this.projection = new Memory((long) columns * dim * Double.BYTES);
         this.projection.write(0, stacked, 0, columns * dim);
         this.scratch = new Scratch[workers];
+        this.handedProducts = new double[workers][];
+        this.handedCoordinates = new double[workers][];
         if (rank > 0 && inProduct == 0) {
             this.nc1Map = new Memory((long) classes * rank * Double.BYTES);
             this.nc1Map.write(0, map, 0, classes * rank);
@@ -159,8 +170,8 @@ final class HostProducts implements AutoCloseable {
         int block = Math.max(1, Math.min(count, blockRows));
         double[] row = new double[d];
         float[] narrow = view.single() ? new float[d] : null;
-        double[] products = new double[count * width];
-        double[] coordinates = rank == 0 ? null : new double[count * rank];
+        double[] products = held(handedProducts, worker, count * width);
+        double[] coordinates = rank == 0 ? null : held(handedCoordinates, worker, count * rank);
         double[] partNorms = new double[count];
         Scratch s = scratch(worker, block);
         double[] columnMajor = s.columnMajor;
@@ -174,18 +185,40 @@ final class HostProducts implements AutoCloseable {
                 partNorms[from + i] = norm;
                 xb.put(i * d, row, 0, d);
             }
-            // the block's products x_i·[M; W; B]_j, column-major m × columns: op(A) = xᵀ read as the m × d block,
-            // B = [M; W; B]ᵀ
-            NativeBlas.gemm(true, false, m, c, d, 1, s.x, d, projection, d, 0, s.products, m);
-            s.products.read(0, columnMajor, 0, m * c);
-            sampleMajor(columnMajor, m, 0, width, products, from);
-            if (inProduct > 0) {
-                sampleMajor(columnMajor, m, width, c, coordinates, from);
-            } else if (coordinates != null) {
-                // NC1's coordinates from the first K columns: (x_i·M)·(Λ_r⁻¹ U_r), the map read as its transpose
-                NativeBlas.gemm(false, true, m, rank, classes, 1, s.products, m, nc1Map, rank, 0, s.coordinates, m);
-                s.coordinates.read(0, columnMajor, 0, m * rank);
-                sampleMajor(columnMajor, m, 0, rank, coordinates, from);
+            if (c >= sampleMajorFrom) {
+                // wide products one sample after another (columns × m, column-major): [M; W; B]·x, with no
+                // transposition after it
+                NativeBlas.gemm(true, false, c, m, d, 1, projection, d, s.x, d, 0, s.products, c);
+                if (inProduct == 0) {
+                    s.products.read(0, products, from * width, m * width);
+                } else {
+                    for (int i = 0; i < m; i++) {
+                        long at = (long) i * c * Double.BYTES;
+                        s.products.read(at, products, (from + i) * width, width);
+                        s.products.read(at + (long) width * Double.BYTES, coordinates, (from + i) * rank, rank);
+                    }
+                }
+                if (inProduct == 0 && coordinates != null) {
+                    // NC1's coordinates (Λ_r⁻¹ U_r)ᵀ·(M x_i), from the first K of each sample's products
+                    NativeBlas.gemm(false, false, rank, m, classes, 1, nc1Map, rank, s.products, c, 0, s.coordinates,
+                            rank);
+                    s.coordinates.read(0, coordinates, from * rank, m * rank);
+                }
+            } else {
+                // the block's products x_i·[M; W; B]_j, column-major m × columns: op(A) = xᵀ read as the m × d block,
+                // B = [M; W; B]ᵀ (with few columns the faster orientation: MKL is slower with them as the short side)
+                NativeBlas.gemm(true, false, m, c, d, 1, s.x, d, projection, d, 0, s.products, m);
+                s.products.read(0, columnMajor, 0, m * c);
+                sampleMajor(columnMajor, m, 0, width, products, from);
+                if (inProduct > 0) {
+                    sampleMajor(columnMajor, m, width, c, coordinates, from);
+                } else if (coordinates != null) {
+                    // NC1's coordinates from the first K columns: (x_i·M)·(Λ_r⁻¹ U_r), the map read as its transpose
+                    NativeBlas.gemm(false, true, m, rank, classes, 1, s.products, m, nc1Map, rank, 0, s.coordinates,
+                            m);
+                    s.coordinates.read(0, columnMajor, 0, m * rank);
+                    sampleMajor(columnMajor, m, 0, rank, coordinates, from);
+                }
             }
             if (Thread.currentThread().isInterrupted()) {
                 throw new java.util.concurrent.CancellationException("the second pass stopped");
@@ -222,6 +255,14 @@ final class HostProducts implements AutoCloseable {
                 coordinates.close();
             }
         }
+    }
+
+    /** The worker's array of {@code held}, if it holds at least n values, else a new one kept in its place. */
+    private static double[] held(double[][] held, int worker, int n) {
+        if (held[worker] == null || held[worker].length < n) {
+            held[worker] = new double[n];
+        }
+        return held[worker];
     }
 
     /** The worker's scratch for blocks of {@code block} rows, kept from group to group (fresh pages cost a fault each). */

@@ -661,11 +661,16 @@ public final class SecondPass {
         // ‖x_i‖·cos(x_i, w_k − w̄); the row's factor 1/‖x_i‖ ≥ 0 (0 for a zero vector, whose cosine with
         // everything is 0) is applied after the max over the other classes
         double ownScaled = (p[row + k + y] - mean) * h.inverseWeightNorms[y];
+        // the largest over a ≠ y as two branch-free loops, with comparisons where Math.max's NaN and −0 handling would
+        // cost (every product is finite here: a non-finite one is refused after the group)
         double other = Double.NEGATIVE_INFINITY;
-        for (int a = 0; a < k; a++) {
-            if (a != y) {
-                other = Math.max(other, (p[row + k + a] - mean) * h.inverseWeightNorms[a]);
-            }
+        for (int a = 0; a < y; a++) {
+            double c = (p[row + k + a] - mean) * h.inverseWeightNorms[a];
+            other = c > other ? c : other;
+        }
+        for (int a = y + 1; a < k; a++) {
+            double c = (p[row + k + a] - mean) * h.inverseWeightNorms[a];
+            other = c > other ? c : other;
         }
         double margin = (ownScaled - other) * (hn > 0 ? 1 / hn : 0);
         v[at + DISAGREE] += pred != ncc ? 1 : 0;
@@ -688,7 +693,7 @@ public final class SecondPass {
     private static int firstArgMax(double[] scores, double tolerance) {
         double top = Double.NEGATIVE_INFINITY;
         for (double s : scores) {
-            top = Math.max(top, s);
+            top = s > top ? s : top;
         }
         double bar = top - tolerance;
         for (int a = 0; a < scores.length; a++) {

@@ -285,8 +285,9 @@ class CollapseMetricsTest {
     @MethodSource("parityCases")
     void everyMetricMatchesTheNaiveImplementation(String name, Problem p, boolean float32) {
         // the second pass's three ways to its products: the host route as it runs, the host route with blocks of 5
-        // rows (or as many as the product has columns, up to 40) split between three workers, and the NDArray route
-        // that features off the CPU take
+        // rows (or as many as the product has columns, up to 40) split between three workers and each sample's
+        // products together out of dgemm (the orientation of wide products), and the NDArray route that features off
+        // the CPU take
         for (String route : List.of("host", "host, small blocks on three workers", "NDArray")) {
             int saved = Batch.chunkElements;
             int savedGroup = SecondPass.groupRows;
@@ -294,6 +295,7 @@ class CollapseMetricsTest {
             long savedParallel = HostProducts.parallelWork;
             int savedThreads = HostProducts.threads;
             long savedPairs = SecondPass.parallelPairs;
+            int savedOrientation = HostProducts.sampleMajorFrom;
             CollapseMetrics m;
             try {
                 if (name.startsWith("many classes")) {
@@ -308,6 +310,7 @@ class CollapseMetricsTest {
                     HostProducts.blockElements = 5 * p.d();
                     HostProducts.parallelWork = 1;
                     HostProducts.threads = 3;
+                    HostProducts.sampleMajorFrom = 1;
                 }
                 m = measure(p, float32, CollapseMetrics.Options.DEFAULT.withCosineMargins(true));
             } finally {
@@ -318,6 +321,7 @@ class CollapseMetricsTest {
                 HostProducts.parallelWork = savedParallel;
                 HostProducts.threads = savedThreads;
                 SecondPass.parallelPairs = savedPairs;
+                HostProducts.sampleMajorFrom = savedOrientation;
             }
             assertMatchesNaive(name + " (" + route + ")", p, float32, m);
         }
