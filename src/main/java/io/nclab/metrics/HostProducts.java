@@ -59,6 +59,8 @@ final class HostProducts implements AutoCloseable {
      * 2,000-row ones).
      */
     private final int blockRows;
+    /** Whether {@code dgemm} writes each sample's products together (from {@link #sampleMajorFrom} columns on). */
+    private final boolean bySample;
     private ExecutorService pool;
     private final Scratch[] scratch;
     /**
@@ -91,6 +93,7 @@ final class HostProducts implements AutoCloseable {
                 : threads > 0 ? threads : Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 8));
         int fewest = blockElements / Math.max(1, dim);
         this.blockRows = Math.max(1, Math.max(fewest, Math.min(columns, 8 * fewest)));
+        this.bySample = columns >= sampleMajorFrom;
         this.projection = new Memory((long) columns * dim * Double.BYTES);
         this.projection.write(0, stacked, 0, columns * dim);
         this.scratch = new Scratch[workers];
@@ -185,7 +188,7 @@ final class HostProducts implements AutoCloseable {
                 partNorms[from + i] = norm;
                 xb.put(i * d, row, 0, d);
             }
-            if (c >= sampleMajorFrom) {
+            if (bySample) {
                 // wide products one sample after another (columns × m, column-major): [M; W; B]·x, with no
                 // transposition after it
                 NativeBlas.gemm(true, false, c, m, d, 1, projection, d, s.x, d, 0, s.products, c);
@@ -275,7 +278,8 @@ final class HostProducts implements AutoCloseable {
             s = new Scratch(new Memory((long) block * dim * Double.BYTES),
                     new Memory((long) block * columns * Double.BYTES),
                     nc1Map == null ? null : new Memory((long) block * rank * Double.BYTES),
-                    new double[block * Math.max(columns, rank)]);
+                    // the column-major products read back, for the narrow orientation only
+                    bySample ? null : new double[block * Math.max(columns, rank)]);
             scratch[worker] = s;
         }
         return s;
