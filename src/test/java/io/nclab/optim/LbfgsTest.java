@@ -90,6 +90,43 @@ class LbfgsTest {
         }
     }
 
+    /**
+     * f(x) = 7 − 1e-18·x + 1e-14·x² (counting its evaluations): the slope at 0 is negative, but no step changes f by
+     * more than its round-off before the rise takes over. The search gives up on the first bracket whose steps cannot
+     * change f measurably, where it had spent its whole budget halving it (40 evaluations: 35 s at the UFM's origin,
+     * K = 1,000).
+     */
+    @Test
+    void aBracketBelowTheRoundOffOfFEndsTheSearch() {
+        int[] evaluations = {0};
+        Smooth<Flat> f = new Smooth<>() {
+            @Override
+            public Evaluation<Flat> evaluate(Flat x) {
+                return new Evaluation<>(value(x), gradient(x));
+            }
+
+            @Override
+            public double value(Flat x) {
+                evaluations[0]++;
+                double v = x.a().getDouble(0);
+                return 7 - 1e-18 * v + 1e-14 * v * v;
+            }
+
+            @Override
+            public Flat gradient(Flat x) {
+                return new Flat(x.a().mul(2e-14).sub(1e-18));
+            }
+        };
+        try (NDManager m = Nd.newManager(); Spares<Flat> spares = new Spares<>(8)) {
+            Flat x = new Flat(m.zeros(new Shape(1), ai.djl.ndarray.types.DataType.FLOAT64));
+            Flat d = new Flat(m.ones(new Shape(1), ai.djl.ndarray.types.DataType.FLOAT64));
+            StrongWolfe.Step<Flat> step = new StrongWolfe(1e-4, 0.9, 40).search(f, x, 7, -1e-18, d, 1, spares);
+            assertTrue(step == null, "a step below round-off was accepted");
+            // the trial at 1 (7 + 1e-14: a rise) and no zoom below it
+            assertEquals(1, evaluations[0]);
+        }
+    }
+
     @Test
     void convergesToTheMinimiserAndFreesEveryVectorItMade() {
         int n = 2000;
