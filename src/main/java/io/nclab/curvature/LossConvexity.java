@@ -3,6 +3,7 @@ package io.nclab.curvature;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.nclab.Workers;
 import io.nclab.loss.LogitHessians;
 import io.nclab.loss.Loss;
 import io.nclab.nd.Nd;
@@ -240,22 +241,17 @@ public final class LossConvexity {
         // on as many threads as the command's --threads gave the natives (every core by default)
         java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(Nd.threads());
         try {
-            pool.submit(() -> java.util.stream.IntStream.range(0, n).parallel().forEach(i -> {
+            Workers.await(pool.submit(() -> java.util.stream.IntStream.range(0, n).parallel().forEach(i -> {
                 double[] ends = DiagonalPlusLowRank.extremes(hess, i);
                 out[0][i] = ends[0];
                 out[1][i] = p0[i];
                 out[2][i] = Math.max(Math.abs(ends[0]), Math.abs(ends[1]));
-            })).get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.util.concurrent.CancellationException("the convexity map stopped");
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IllegalStateException(e.getCause());
+            })), "the convexity map");
         } finally {
             pool.shutdown();
+        }
+        if (Thread.currentThread().isInterrupted()) {
+            throw new java.util.concurrent.CancellationException("the convexity map stopped");
         }
         return out;
     }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.nclab.UserError;
+import io.nclab.Workers;
 import io.nclab.io.Json;
 import io.nclab.io.Npz;
 import io.nclab.nd.Nd;

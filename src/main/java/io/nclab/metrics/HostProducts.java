@@ -1,6 +1,7 @@
 package io.nclab.metrics;
 
 import com.sun.jna.Memory;
+import io.nclab.Workers;
 import io.nclab.nd.NativeBlas;
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
@@ -113,12 +114,18 @@ final class HostProducts implements AutoCloseable {
     }
 
     /**
+     * Rows of per-sample products: sample i's x_i·[M; W]_j at {@code values[i·stride + j]}, and NC1's r coordinates at
+     * {@code coordinates[at + i·coordinateStride + j]} (null where r = 0; the array {@code values} itself where they
+     * come in each sample's row of the product, after its K or 2K products).
+     */
+    record SampleRows(double[] values, int stride, double[] coordinates, int at, int coordinateStride) {}
+
+    /**
      * What a worker does with its rows once their products are in: the second pass's per-sample arithmetic over rows
-     * {@code from..from+count} of the group, given their products (count × width, row-major: sample i's x_i·[M; W]_j
-     * at i·width + j), NC1's coordinates (count × r, or null) and norms.
+     * {@code from..from+count} of the group, given their products and NC1's coordinates and their norms.
      */
     interface Rows {
-        double[] apply(int from, int count, double[] products, double[] coordinates, double[] norms);
+        double[] apply(int from, int count, SampleRows products, double[] norms);
     }
 
     /** A group's results: what {@link Rows} gave for each worker's rows, in row order, and every row's norm. */
@@ -173,8 +180,11 @@ final class HostProducts implements AutoCloseable {
         int block = Math.max(1, Math.min(count, blockRows));
         double[] row = new double[d];
         float[] narrow = view.single() ? new float[d] : null;
-        double[] products = held(handedProducts, worker, count * width);
-        double[] coordinates = rank == 0 ? null : held(handedCoordinates, worker, count * rank);
+        // by sample, each sample's row of the product is handed on as it is (NC1's coordinates in it where d < K)
+        int stride = bySample ? c : width;
+        double[] products = held(handedProducts, worker, count * stride);
+        double[] coordinates = rank == 0 ? null : bySample && inProduct > 0 ? products
+                : held(handedCoordinates, worker, count * rank);
         double[] partNorms = new double[count];
         Scratch s = scratch(worker, block);
         double[] columnMajor = s.columnMajor;
@@ -192,15 +202,7 @@ final class HostProducts implements AutoCloseable {
                 // wide products one sample after another (columns × m, column-major): [M; W; B]·x, with no
                 // transposition after it
                 NativeBlas.gemm(true, false, c, m, d, 1, projection, d, s.x, d, 0, s.products, c);
-                if (inProduct == 0) {
-                    s.products.read(0, products, from * width, m * width);
-                } else {
-                    for (int i = 0; i < m; i++) {
-                        long at = (long) i * c * Double.BYTES;
-                        s.products.read(at, products, (from + i) * width, width);
-                        s.products.read(at + (long) width * Double.BYTES, coordinates, (from + i) * rank, rank);
-                    }
-                }
+                s.products.read(0, products, from * c, m * c);
                 if (inProduct == 0 && coordinates != null) {
                     // NC1's coordinates (Λ_r⁻¹ U_r)ᵀ·(M x_i), from the first K of each sample's products
                     NativeBlas.gemm(false, false, rank, m, classes, 1, nc1Map, rank, s.products, c, 0, s.coordinates,
@@ -227,7 +229,9 @@ final class HostProducts implements AutoCloseable {
                 throw new java.util.concurrent.CancellationException("the second pass stopped");
             }
         }
-        return rows.apply(a, count, products, coordinates, partNorms);
+        SampleRows handed = bySample && inProduct > 0 ? new SampleRows(products, c, products, width, c)
+                : new SampleRows(products, stride, coordinates, 0, rank);
+        return rows.apply(a, count, handed, partNorms);
     }
 
     /**

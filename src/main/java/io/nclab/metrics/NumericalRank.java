@@ -1,6 +1,7 @@
 package io.nclab.metrics;
 
 import com.sun.jna.Memory;
+import io.nclab.Workers;
 import io.nclab.nd.NativeGram;
 import io.nclab.nd.Svd;
 import io.nclab.nd.SymmetricEigen;

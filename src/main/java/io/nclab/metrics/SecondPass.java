@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import io.nclab.UserError;
+import io.nclab.Workers;
 import io.nclab.io.Json;
 import io.nclab.io.Npz;
 import io.nclab.nd.Nd;
@@ -374,14 +375,15 @@ public final class SecondPass {
                         try (HostRows view = HostRows.of(batch.features, from, to)) {
                             int base = from;
                             HostProducts.Group g = host.group(view, to - from,
-                                    (a, count, p, q, norms) -> block(batch.labels, base + a, count, p, q, norms));
+                                    (a, count, p, norms) -> block(batch.labels, base + a, count, p, norms));
                             v = merged(g.parts(), to - from);
                             nh = g.norms();
                         }
                     } else {
                         double[][] g = deviceGroup(batch, c, from, to, chunk);
                         nh = g[2];
-                        v = block(batch.labels, from, to - from, g[0], g[1], nh);
+                        v = block(batch.labels, from, to - from,
+                                new HostProducts.SampleRows(g[0], width, g[1], 0, nc1Rank), nh);
                     }
                     for (double x : v) {
                         if (!Double.isFinite(x)) {
@@ -591,13 +593,13 @@ public final class SecondPass {
     }
 
     /**
-     * The K-space arithmetic for rows {@code from..from+b}, on the host, from the product p (b×(K or 2K), row-major: a
-     * row per sample, x_i·M_k, then x_i·w_k), NC1's coordinates q (b×r) and the norms ‖x_i‖: the per-class sums
+     * The K-space arithmetic for rows {@code from..from+b}, on the host, from the products p (a row per sample, x_i·M_k,
+     * then x_i·w_k, and NC1's coordinates) and the norms ‖x_i‖: the per-class sums
      * (K×columns), the NC1 sum, the size of the terms the within-class sums cancelled, and with a classifier the
      * smallest margin followed (if kept) by every margin, as one float64 vector. The per-class sums are added in row
      * order.
      */
-    private double[] block(int[] labels, int from, int b, double[] p, double[] q, double[] norms) {
+    private double[] block(int[] labels, int from, int b, HostProducts.SampleRows p, double[] norms) {
         int k = classes;
         boolean w = weights != null;
         int rest = 2 + (w ? 1 + (keepMargins ? b : 0) : 0);
@@ -611,22 +613,23 @@ public final class SecondPass {
         // whole, where a loop over the group was compiled two or three times on the stack (each ~0.1 s of C2 time
         // on a 2-core machine, taken from the metrics' own threads in a one-shot command).
         for (int i = 0; i < b; i++) {
-            sample(v, i, labels[from + i], p, q, norms[i], scores, tie);
+            sample(v, i, labels[from + i], p.values(), i * p.stride(), p.coordinates(), p.at() + i * p.coordinateStride(),
+                    norms[i], scores, tie);
         }
         return v;
     }
 
     /**
-     * Sample {@code i} of a {@link #block}'s rows, of class {@code y} and norm {@code hn} = ‖x_i‖: adds its terms to
-     * the per-class sums, NC1's sum and the cancelled size in {@code v}, and with a classifier its margin (the
-     * smallest so far kept, and if asked the margin itself).
+     * Sample {@code i} of a {@link #block}'s rows, of class {@code y} and norm {@code hn} = ‖x_i‖, its products at
+     * {@code p[row..]} and NC1's coordinates at {@code q[qRow..]}: adds its terms to the per-class sums, NC1's sum and
+     * the cancelled size in {@code v}, and with a classifier its margin (the smallest so far kept, and if asked the
+     * margin itself).
      */
-    private void sample(double[] v, int i, int y, double[] p, double[] q, double hn, double[] scores, double tie) {
+    private void sample(double[] v, int i, int y, double[] p, int row, double[] q, int qRow, double hn, double[] scores,
+            double tie) {
         HostConstants h = host;
         int k = classes;
         int r = nc1Rank;
-        int row = i * (weights == null ? k : 2 * k); // sample i's products
-        int qRow = i * r;
         int end = k * columns;
         double norm2 = hn * hn;
         double own = p[row + y];

@@ -79,14 +79,7 @@ class DiagonalPlusLowRankTest {
                     v[j] = trial % 5 == 0 && j % 2 == 0 ? 0 : rnd.nextGaussian();
                 }
             }
-            double[] core = new double[r * r];
-            for (int a = 0; a < r; a++) {
-                for (int b = 0; b <= a; b++) {
-                    double c = rnd.nextGaussian();
-                    core[a * r + b] = c;
-                    core[b * r + a] = c;
-                }
-            }
+            double[] core = io.nclab.nd.SymmetricEigenTest.randomSymmetric(r, rnd);
             if (r >= 2 && trial % 4 == 0) {
                 // a singular core: its last row and column a copy of the first
                 for (int b = 0; b < r; b++) {

@@ -8,9 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-class SymmetricEigenTest {
+public class SymmetricEigenTest {
 
-    private static double[] randomSymmetric(int n, Random rng) {
+    /** An n × n symmetric matrix (row-major) of standard normal entries, the lower triangle drawn row by row. */
+    public static double[] randomSymmetric(int n, Random rng) {
         double[] a = new double[n * n];
         for (int i = 0; i < n; i++) {
             for (int j = 0; j <= i; j++) {

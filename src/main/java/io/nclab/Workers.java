@@ -1,15 +1,15 @@
-package io.nclab.metrics;
+package io.nclab;
 
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-/** The engine's worker threads (daemon, named) and how their results are awaited. */
-final class Workers {
+/** Worker threads (daemon, named) and how their results are awaited: the NC engine's, and the convexity map's. */
+public final class Workers {
     private Workers() {}
 
-    static ExecutorService pool(String name, int threads) {
+    public static ExecutorService pool(String name, int threads) {
         return Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, name);
             t.setDaemon(true);
@@ -22,7 +22,7 @@ final class Workers {
      * be reading memory its caller frees afterwards; the interrupt is kept for the caller). A failure inside
      * the job is rethrown as it was (or wrapped, if checked).
      */
-    static <T> T await(Future<T> job, String what) {
+    public static <T> T await(Future<T> job, String what) {
         boolean interrupted = false;
         try {
             while (true) {
@@ -52,7 +52,7 @@ final class Workers {
      * Waits for every job of a pool that was shut down to end, even if this thread is interrupted meanwhile (the jobs
      * may be reading memory the caller frees afterwards; the interrupt is kept for the caller).
      */
-    static void awaitEnd(ExecutorService pool) {
+    public static void awaitEnd(ExecutorService pool) {
         boolean interrupted = false;
         while (true) {
             try {
