@@ -45,6 +45,6 @@ for i in range(0, len(rows) - 2, 3):
     n, d, p = rows[i], rows[i + 1], rows[i + 2]
     print(f"round {i // 3 + 1}: samples/s nclab / PyTorch {n['train_samples_per_s'] / d['train_samples_per_s']:.2f}x "
           f"(as installed), {n['train_samples_per_s'] / p['train_samples_per_s']:.2f}x (passive); probe pass / plain "
-          f"forward pass: nclab's own {n['probe_over_forward']:.2f}x, PyTorch's {n['probe_pass_seconds'] / d['forward_pass_seconds']:.2f}x "
+          f"forward pass: nclab's own {n['probe_over_forward']:.2f}x (its first {n.get('probe_over_forward_first', float('nan')):.2f}x), PyTorch's {n['probe_pass_seconds'] / d['forward_pass_seconds']:.2f}x "
           f"(as installed), {n['probe_pass_seconds'] / p['forward_pass_seconds']:.2f}x (passive)")
 PY
