@@ -428,7 +428,12 @@ public final class Charts {
      * series are in: the legend is fixed here).
      */
     public static JFreeChart verticalMarker(JFreeChart chart, double x, String label) {
-        chart.getXYPlot().addDomainMarker(marker(chart, x, label), org.jfree.chart.ui.Layer.BACKGROUND);
+        XYPlot plot = chart.getXYPlot();
+        plot.addDomainMarker(marker(chart, x, label), org.jfree.chart.ui.Layer.BACKGROUND);
+        org.jfree.data.Range data = plot.getDataRange(plot.getRangeAxis());
+        if (plot.getDomainAxis() instanceof NumberAxis && data != null) {
+            keepInView(plot, x, data.getCentralValue());
+        }
         return chart;
     }
 
@@ -437,8 +442,28 @@ public final class Charts {
      * series are in: the legend is fixed here).
      */
     public static JFreeChart horizontalMarker(JFreeChart chart, double y, String label) {
-        chart.getXYPlot().addRangeMarker(marker(chart, y, label), org.jfree.chart.ui.Layer.BACKGROUND);
+        XYPlot plot = chart.getXYPlot();
+        plot.addRangeMarker(marker(chart, y, label), org.jfree.chart.ui.Layer.BACKGROUND);
+        org.jfree.data.Range data = plot.getDataRange(plot.getDomainAxis());
+        if (plot.getRangeAxis() instanceof NumberAxis && data != null) {
+            keepInView(plot, data.getCentralValue(), y);
+        }
         return chart;
+    }
+
+    /**
+     * Keeps a marker's line on the chart: an invisible point on it, inside the other axis's data, which the axes'
+     * automatic ranges then take in (a chart of cosine margins all above 0.05 had left out its CM = 0 line, named in
+     * the legend all the same).
+     */
+    private static void keepInView(XYPlot plot, double x, double y) {
+        XYSeries point = new XYSeries("marker", false, true);
+        point.add(x, y);
+        int index = plot.getDatasetCount();
+        plot.setDataset(index, new XYSeriesCollection(point));
+        XYLineAndShapeRenderer nothing = new XYLineAndShapeRenderer(false, false);
+        nothing.setDefaultSeriesVisibleInLegend(false);
+        plot.setRenderer(index, nothing);
     }
 
     /**

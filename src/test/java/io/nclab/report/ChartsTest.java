@@ -340,6 +340,31 @@ class ChartsTest {
         assertTrue(firstSeriesPixels(vertical) >= 0.95 * bare);
     }
 
+    /** A marker's line stays on the chart where every curve is on one side of it, and the curves' range is kept. */
+    @Test
+    void aMarkerIsInsideTheAxisRange() {
+        double[] x = new double[41];
+        double[] y = new double[41];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = i / 40.0;
+            y[i] = 0.2 + 0.6 * x[i];
+        }
+        java.util.function.Supplier<org.jfree.chart.JFreeChart> chart = () -> Charts.bandChart("P_CM", "fraction",
+                "CM", List.of(new Charts.Band("d = 3", x, y, y, y)));
+        assertTrue(chart.get().getXYPlot().getRangeAxis().getLowerBound() > 0.1, "the curve alone starts above 0");
+        org.jfree.chart.JFreeChart marked = Charts.horizontalMarker(chart.get(), 0, "CM = 0 (decision boundary)");
+        org.jfree.chart.axis.ValueAxis range = marked.getXYPlot().getRangeAxis();
+        assertTrue(range.getLowerBound() <= 0 && range.getUpperBound() >= 0.8, range.getRange().toString());
+        org.jfree.chart.axis.ValueAxis domain = marked.getXYPlot().getDomainAxis();
+        assertTrue(domain.getLowerBound() <= 0 && domain.getUpperBound() >= 1 && domain.getUpperBound() < 1.2,
+                domain.getRange().toString());
+        org.jfree.chart.JFreeChart vertical = Charts.verticalMarker(chart.get(), 1.5, "a threshold");
+        assertTrue(vertical.getXYPlot().getDomainAxis().getUpperBound() >= 1.5);
+        assertEquals(List.of("d = 3", "CM = 0 (decision boundary)"), java.util.stream.IntStream.range(0,
+                marked.getXYPlot().getLegendItems().getItemCount()).mapToObj(i -> marked.getXYPlot().getLegendItems()
+                .get(i).getLabel()).toList());
+    }
+
     /** The labels a cell map writes in its cells, in no particular order. */
     private static List<String> cellTexts(org.jfree.chart.JFreeChart chart) {
         List<String> texts = new java.util.ArrayList<>();
