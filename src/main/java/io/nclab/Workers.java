@@ -9,6 +9,14 @@ import java.util.concurrent.Future;
 public final class Workers {
     private Workers() {}
 
+    /**
+     * Threads for the engine's memory-bound loops over samples and classes: one per core, at most 8 (more share the
+     * same memory bandwidth and gain nothing).
+     */
+    public static int cores() {
+        return Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 8));
+    }
+
     public static ExecutorService pool(String name, int threads) {
         return Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, name);

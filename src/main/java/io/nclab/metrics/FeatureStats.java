@@ -122,7 +122,7 @@ public final class FeatureStats {
         // Block by block, so that strided features are copied one block at a time.
         int blockRows = (int) Math.max(1, Math.min(rows, hostBlockElements / dim));
         int threads = (long) rows * dim < PARALLEL_ELEMENTS ? 1
-                : Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 8));
+                : Workers.cores();
         double[] add = new double[classes * dim];
         ExecutorService pool = threads == 1 ? null : Workers.pool("nclab-class-sums", threads);
         try {

@@ -91,7 +91,7 @@ final class HostProducts implements AutoCloseable {
         this.rank = rank;
         this.globalMean = globalMean;
         this.workers = rows * dim * columns < parallelWork ? 1
-                : threads > 0 ? threads : Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 8));
+                : threads > 0 ? threads : Workers.cores();
         int fewest = blockElements / Math.max(1, dim);
         this.blockRows = Math.max(1, Math.max(fewest, Math.min(columns, 8 * fewest)));
         this.bySample = columns >= sampleMajorFrom;

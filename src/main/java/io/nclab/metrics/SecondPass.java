@@ -286,7 +286,7 @@ public final class SecondPass {
         double[] out = new double[k * k];
         int tiles = (k + PAIR_TILE - 1) / PAIR_TILE;
         int parts = (long) k * k * d / 2 < parallelPairs ? 1
-                : Math.min(tiles, Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 8)));
+                : Math.min(tiles, Workers.cores());
         java.util.function.IntConsumer part = t -> {
             double[] difference = new double[d];
             // tiles dealt round-robin: the later tiles have fewer pairs (b > a), so every part gets a share of each
