@@ -18,30 +18,55 @@ final class Batch {
     final int classes;
     /** Samples of each class in this batch. */
     final long[] counts;
-    /** Row indices sorted by class; class k occupies {@code order[start[k]] .. order[start[k+1]-1]}. */
-    final int[] order;
-    final int[] start;
+    /** Row indices sorted by class, and where each class starts in them: made when a pass first asks. */
+    private int[] order;
+    private int[] start;
     /** The float64 buffer that blocks of float32 rows are converted into (null for float64 features). */
     private NDArray staging;
 
-    private Batch(NDArray features, int[] labels, int classes) {
+    /** Counts the labels, each checked against 0..K−1 ({@code seen}: samples before this batch, for the message). */
+    private Batch(NDArray features, int[] labels, int classes, long seen) {
         this.features = features;
         this.labels = labels;
         this.rows = labels.length;
         this.classes = classes;
         this.counts = new long[classes];
-        for (int y : labels) {
+        for (int i = 0; i < labels.length; i++) {
+            int y = labels[i];
+            if (y < 0 || y >= classes) {
+                throw new UserError("label " + y + " of sample " + (seen + i) + " is outside 0.." + (classes - 1)
+                        + " (" + classes + " classes)");
+            }
             counts[y]++;
         }
-        this.start = new int[classes + 1];
-        for (int k = 0; k < classes; k++) {
-            start[k + 1] = start[k] + (int) counts[k];
+    }
+
+    /**
+     * Row indices sorted by class (a counting sort, stable): class k occupies {@code order()[start()[k]] ..
+     * order()[start()[k+1]-1]}. Made on first use, for the routes that work class by class; the host routes of the
+     * passes never ask (at N = 50,000 the sort was a loop run interpreted and then compiled in every pass).
+     */
+    synchronized int[] order() {
+        if (order == null) {
+            int[] s = new int[classes + 1];
+            for (int k = 0; k < classes; k++) {
+                s[k + 1] = s[k] + (int) counts[k];
+            }
+            int[] o = new int[rows];
+            int[] next = s.clone();
+            for (int i = 0; i < rows; i++) {
+                o[next[labels[i]]++] = i;
+            }
+            start = s;
+            order = o;
         }
-        this.order = new int[rows];
-        int[] next = start.clone();
-        for (int i = 0; i < rows; i++) {
-            order[next[labels[i]]++] = i;
-        }
+        return order;
+    }
+
+    /** Where each class starts in {@link #order()} (K + 1 entries, the last N). */
+    synchronized int[] start() {
+        order();
+        return start;
     }
 
     /**
@@ -62,13 +87,7 @@ final class Batch {
         if (!features.getDataType().isFloating()) {
             throw new UserError("features must be floating point, got " + features.getDataType());
         }
-        for (int i = 0; i < labels.length; i++) {
-            if (labels[i] < 0 || labels[i] >= classes) {
-                throw new UserError("label " + labels[i] + " of sample " + (seen + i) + " is outside 0.."
-                        + (classes - 1) + " (" + classes + " classes)");
-            }
-        }
-        return new Batch(features, labels, classes);
+        return new Batch(features, labels, classes, seen);
     }
 
     /** Labels given as an NDArray (any integer type, any device) as Java ints. */
@@ -155,11 +174,12 @@ final class Batch {
         return b == staging.getShape().get(0) ? staging : staging.get(first);
     }
 
-    /** Rows {@code order[from..to)} (one class's block) as float64, in the current block. */
+    /** Rows {@code order()[from..to)} (one class's block) as float64, in the current block. */
     NDArray sortedRows(NDManager block, int from, int to) {
         long[] idx = new long[to - from];
+        int[] sorted = order();
         for (int i = from; i < to; i++) {
-            idx[i - from] = order[i];
+            idx[i - from] = sorted[i];
         }
         NDArray index = block.create(idx);
         return float64(features.get(new NDIndex("{}", index)));

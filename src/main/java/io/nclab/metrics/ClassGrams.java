@@ -45,7 +45,7 @@ public final class ClassGrams {
                 if (batch.counts[k] == 0) {
                     continue;
                 }
-                double[] g = NumericalRank.featureGram(batch, scope, batch.start[k], batch.start[k + 1], dim);
+                double[] g = NumericalRank.featureGram(batch, scope, batch.start()[k], batch.start()[k + 1], dim);
                 for (int i = 0; i < dd; i++) {
                     grams[k * dd + i] += g[i];
                 }

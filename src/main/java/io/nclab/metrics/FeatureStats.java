@@ -220,8 +220,8 @@ public final class FeatureStats {
             int[] owner = new int[batch.rows]; // every block holds at least one row
             int blocks = 0;
             for (int k = 0; k < classes; k++) {
-                for (int from = batch.start[k]; from < batch.start[k + 1]; from += chunk) {
-                    int to = Math.min(from + chunk, batch.start[k + 1]);
+                for (int from = batch.start()[k]; from < batch.start()[k + 1]; from += chunk) {
+                    int to = Math.min(from + chunk, batch.start()[k + 1]);
                     try (NDManager block = batch.block(scope)) {
                         NDArray s = batch.sortedRows(block, from, to).sum(new int[] {0});
                         s.attach(scope);

@@ -214,8 +214,9 @@ public final class NumericalRank {
      * slice one vector of the inner products), else of samples (each one an outer product).
      */
     private static double hostExcess(HostRows host, Batch batch, int k, int d, int blasThreads) {
-        int from = batch.start[k];
-        int n = batch.start[k + 1] - from;
+        int[] order = batch.order();
+        int from = batch.start()[k];
+        int n = batch.start()[k + 1] - from;
         boolean samples = n <= d;
         int size = samples ? n : d;
         int length = samples ? Math.max(1, Math.min(d, hostBlockElements / n)) : d;
@@ -231,7 +232,7 @@ public final class NumericalRank {
                 for (int c = 0; c < d; c += length) {
                     int w = Math.min(length, d - c);
                     for (int j = 0; j < n; j++) {
-                        host.read(batch.order[from + j], c, c + w, block, j * w, narrow);
+                        host.read(order[from + j], c, c + w, block, j * w, narrow);
                         for (int i = 0; i < w; i++) {
                             alive[c + i] |= block[j * w + i] != 0;
                         }
@@ -244,7 +245,7 @@ public final class NumericalRank {
                 for (int r = 0; r < n; r += count) {
                     int rows = Math.min(count, n - r);
                     for (int j = 0; j < rows; j++) {
-                        host.read(batch.order[from + r + j], 0, d, block, j * d, narrow);
+                        host.read(order[from + r + j], 0, d, block, j * d, narrow);
                     }
                     b.write(0, block, 0, rows * d);
                     g.addOuter(b, rows);
@@ -276,14 +277,14 @@ public final class NumericalRank {
     /** Class k's rows, n_k×d row-major, in float64. */
     private static double[] classRows(Batch batch, int k, int d) {
         try (NDManager scope = batch.scope(); NDManager cls = batch.block(scope)) {
-            return batch.sortedRows(cls, batch.start[k], batch.start[k + 1]).toDoubleArray();
+            return batch.sortedRows(cls, batch.start()[k], batch.start()[k + 1]).toDoubleArray();
         }
     }
 
     /** Class k's smaller Gram matrix, row-major, in float64. */
     private static double[] classGram(Batch batch, NDManager scope, int k, int d, int[] rank) {
-        int from = batch.start[k];
-        int to = batch.start[k + 1];
+        int from = batch.start()[k];
+        int to = batch.start()[k + 1];
         rank[0] = Math.min(to - from, d);
         if (to - from > d) {
             return featureGram(batch, scope, from, to, d);

@@ -70,7 +70,7 @@ class ClassGramsTest {
             double[] blocked;
             try (NDManager scope = batch.scope()) {
                 NumericalRank.symmetricFrom = 3;
-                blocked = NumericalRank.featureGram(batch, scope, batch.start[0], batch.start[1], p.d());
+                blocked = NumericalRank.featureGram(batch, scope, batch.start()[0], batch.start()[1], p.d());
             } finally {
                 NumericalRank.symmetricFrom = before;
             }
@@ -78,8 +78,8 @@ class ClassGramsTest {
             for (int i = 0; i < d; i++) {
                 for (int j = 0; j < d; j++) {
                     double want = 0;
-                    for (int r = batch.start[0]; r < batch.start[1]; r++) {
-                        double[] row = p.h()[batch.order[r]];
+                    for (int r = batch.start()[0]; r < batch.start()[1]; r++) {
+                        double[] row = p.h()[batch.order()[r]];
                         want += row[i] * row[j];
                     }
                     assertEquals(want, blocked[i * d + j], 1e-12 * Math.max(1, Math.abs(want)), "G[" + i + "][" + j + "]");
