@@ -117,8 +117,13 @@ final class HostRows implements AutoCloseable {
      * each value is the float64 difference h_ij − c_j itself.
      */
     double centred(int row, double[] centre, double[] out, int at, float[] narrow) {
-        read(row, 0, dim, out, at, narrow);
-        return Geometry.squaredDifference(out, at, centre, 0, dim, out, at);
+        if (floats == null) {
+            read(row, 0, dim, out, at, narrow);
+            return Geometry.squaredDifference(out, at, centre, 0, dim, out, at);
+        }
+        int b = row / blockRows;
+        floats[b].get((row - b * blockRows) * dim, narrow, 0, dim);
+        return Geometry.squaredDifference(narrow, centre, dim, out, at);
     }
 
     /** Whether the features are float32 (else float64). */
