@@ -65,8 +65,8 @@ final class HostProducts implements AutoCloseable {
     private ExecutorService pool;
     private final Scratch[] scratch;
     /**
-     * Each worker's products and NC1 coordinates as handed on ({@link Rows}), kept from group to group: at K = 1,000 a
-     * group's are tens of MB, and fresh ones cost their zeroing and a page fault a page.
+     * Each worker's products and NC1 coordinates of a block as handed on ({@link Rows}), kept from block to block and
+     * group to group: at K = 1,000 a block's are 32 MB, and fresh ones cost their zeroing and a page fault a page.
      */
     private final double[][] handedProducts;
     private final double[][] handedCoordinates;
@@ -121,14 +121,15 @@ final class HostProducts implements AutoCloseable {
     record SampleRows(double[] values, int stride, double[] coordinates, int at, int coordinateStride) {}
 
     /**
-     * What a worker does with its rows once their products are in: the second pass's per-sample arithmetic over rows
-     * {@code from..from+count} of the group, given their products and NC1's coordinates and their norms.
+     * What a worker does with a block of its rows once their products are in: the second pass's per-sample arithmetic
+     * over rows {@code from..from+count} of the group, given their products and NC1's coordinates and their norms (each
+     * from index 0, for those rows alone; the arrays are the worker's, reused for its next block).
      */
     interface Rows {
         double[] apply(int from, int count, SampleRows products, double[] norms);
     }
 
-    /** A group's results: what {@link Rows} gave for each worker's rows, in row order, and every row's norm. */
+    /** A group's results: what {@link Rows} gave for each block of rows, in row order, and every row's norm. */
     record Group(List<double[]> parts, double[] norms) {}
 
     /**
@@ -140,13 +141,13 @@ final class HostProducts implements AutoCloseable {
         int parts = (long) n * dim * columns < parallelWork ? 1 : Math.min(workers, n);
         List<double[]> results = new ArrayList<>();
         if (parts == 1) {
-            results.add(NativeBlas.onOneThread(() -> range(view, 0, n, 0, norms, rows)));
+            results.addAll(NativeBlas.onOneThread(() -> range(view, 0, n, 0, norms, rows)));
             return new Group(results, norms);
         }
         if (pool == null) {
             pool = Workers.pool("nclab-second-pass", workers);
         }
-        List<Future<double[]>> jobs = new ArrayList<>();
+        List<Future<List<double[]>>> jobs = new ArrayList<>();
         for (int t = 0; t < parts; t++) {
             int a = (int) ((long) n * t / parts);
             int b = (int) ((long) n * (t + 1) / parts);
@@ -155,9 +156,9 @@ final class HostProducts implements AutoCloseable {
         }
         // every job is waited for before the caller's views go
         RuntimeException failed = null;
-        for (Future<double[]> job : jobs) {
+        for (Future<List<double[]>> job : jobs) {
             try {
-                results.add(Workers.await(job, "the second pass"));
+                results.addAll(Workers.await(job, "the second pass"));
             } catch (RuntimeException e) {
                 failed = failed == null ? e : failed;
             }
@@ -169,11 +170,14 @@ final class HostProducts implements AutoCloseable {
     }
 
     /**
-     * Rows {@code a..b} of a group: centred and widened block by block into native memory, their norms into
+     * Rows {@code a..b} of a group, block by block: centred and widened into native memory, their norms into
      * {@code norms}, their products and NC1's coordinates by {@code dgemm} into the worker's scratch and from there,
-     * sample by sample, into Java arrays handed to {@code rows}.
+     * sample by sample, into Java arrays handed to {@code rows}; what it gives for each block, in row order. The
+     * per-sample arithmetic runs block by block, not after the last product: the JIT compiles it over the first
+     * blocks, where after the last one a one-shot command ran most of it interpreted or as C1 code (K = 10: the
+     * last 0.09 s of a 0.3 s pass, one group of 50,000 rows).
      */
-    private double[] range(HostRows view, int a, int b, int worker, double[] norms, Rows rows) {
+    private List<double[]> range(HostRows view, int a, int b, int worker, double[] norms, Rows rows) {
         int d = dim;
         int c = columns;
         int count = b - a;
@@ -182,56 +186,58 @@ final class HostProducts implements AutoCloseable {
         float[] narrow = view.single() ? new float[d] : null;
         // by sample, each sample's row of the product is handed on as it is (NC1's coordinates in it where d < K)
         int stride = bySample ? c : width;
-        double[] products = held(handedProducts, worker, count * stride);
+        double[] products = held(handedProducts, worker, block * stride);
         double[] coordinates = rank == 0 ? null : bySample && inProduct > 0 ? products
-                : held(handedCoordinates, worker, count * rank);
-        double[] partNorms = new double[count];
+                : held(handedCoordinates, worker, block * rank);
+        SampleRows handed = bySample && inProduct > 0 ? new SampleRows(products, c, products, width, c)
+                : new SampleRows(products, stride, coordinates, 0, rank);
+        double[] blockNorms = new double[block];
         Scratch s = scratch(worker, block);
         double[] columnMajor = s.columnMajor;
         DoubleBuffer xb = s.x.getByteBuffer(0, (long) block * d * Double.BYTES).order(ByteOrder.nativeOrder())
                 .asDoubleBuffer();
+        List<double[]> parts = new ArrayList<>();
         for (int from = 0; from < count; from += block) {
             int m = Math.min(block, count - from);
             for (int i = 0; i < m; i++) {
                 double norm = Math.sqrt(view.centred(a + from + i, globalMean, row, 0, narrow));
                 norms[a + from + i] = norm;
-                partNorms[from + i] = norm;
+                blockNorms[i] = norm;
                 xb.put(i * d, row, 0, d);
             }
             if (bySample) {
                 // wide products one sample after another (columns × m, column-major): [M; W; B]·x, with no
                 // transposition after it
                 NativeBlas.gemm(true, false, c, m, d, 1, projection, d, s.x, d, 0, s.products, c);
-                s.products.read(0, products, from * c, m * c);
+                s.products.read(0, products, 0, m * c);
                 if (inProduct == 0 && coordinates != null) {
                     // NC1's coordinates (Λ_r⁻¹ U_r)ᵀ·(M x_i), from the first K of each sample's products
                     NativeBlas.gemm(false, false, rank, m, classes, 1, nc1Map, rank, s.products, c, 0, s.coordinates,
                             rank);
-                    s.coordinates.read(0, coordinates, from * rank, m * rank);
+                    s.coordinates.read(0, coordinates, 0, m * rank);
                 }
             } else {
                 // the block's products x_i·[M; W; B]_j, column-major m × columns: op(A) = xᵀ read as the m × d block,
                 // B = [M; W; B]ᵀ (with few columns the faster orientation: MKL is slower with them as the short side)
                 NativeBlas.gemm(true, false, m, c, d, 1, s.x, d, projection, d, 0, s.products, m);
                 s.products.read(0, columnMajor, 0, m * c);
-                sampleMajor(columnMajor, m, 0, width, products, from);
+                sampleMajor(columnMajor, m, 0, width, products, 0);
                 if (inProduct > 0) {
-                    sampleMajor(columnMajor, m, width, c, coordinates, from);
+                    sampleMajor(columnMajor, m, width, c, coordinates, 0);
                 } else if (coordinates != null) {
                     // NC1's coordinates from the first K columns: (x_i·M)·(Λ_r⁻¹ U_r), the map read as its transpose
                     NativeBlas.gemm(false, true, m, rank, classes, 1, s.products, m, nc1Map, rank, 0, s.coordinates,
                             m);
                     s.coordinates.read(0, columnMajor, 0, m * rank);
-                    sampleMajor(columnMajor, m, 0, rank, coordinates, from);
+                    sampleMajor(columnMajor, m, 0, rank, coordinates, 0);
                 }
             }
+            parts.add(rows.apply(a + from, m, handed, blockNorms));
             if (Thread.currentThread().isInterrupted()) {
                 throw new java.util.concurrent.CancellationException("the second pass stopped");
             }
         }
-        SampleRows handed = bySample && inProduct > 0 ? new SampleRows(products, c, products, width, c)
-                : new SampleRows(products, stride, coordinates, 0, rank);
-        return rows.apply(a, count, handed, partNorms);
+        return parts;
     }
 
     /**
