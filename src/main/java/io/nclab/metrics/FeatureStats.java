@@ -16,8 +16,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The first pass of the NC engine: class counts n_k and class sums Σ_{y_i = k} h_i, accumulated in
@@ -109,50 +111,80 @@ public final class FeatureStats {
     /** Rows × d from which the host sums use a second thread. */
     private static final long PARALLEL_ELEMENTS = 1L << 20;
 
+    /** Threads of the host sums: 0 for the cores (at most 8); tests set others. */
+    static int threads = 0;
+
+    /** Elements (rows × d) of a chunk of the host sums at least (tests lower it to make many chunks). */
+    static long chunkElements = 1L << 21;
+
+    /** The chunks' partial sums (chunks × K × d) held at once at most: 32 MB, fewer and larger chunks at large K·d. */
+    private static final long PARTIAL_ELEMENTS = 1L << 22;
+
     /**
      * The batch's class sums (K×d) for features in CPU memory: read in place ({@link HostRows}: direct views of the
      * tensor's memory; a contiguous copy first if it is a strided view) and added row by row into float64
-     * sums, the rows split between the cores, each with its own partial sums, added in a fixed order. One
-     * read of the features and nothing converted or allocated per row: at N = 50,000, d = 2,048 this is
-     * several times faster than a float64 one-hot product, which first converts every block.
+     * sums, chunk by chunk, each chunk taken by whichever thread is free and summed on its own, the chunks' sums
+     * added in row order. One read of the features and nothing converted or allocated per row: at N = 50,000,
+     * d = 2,048 this is several times faster than a float64 one-hot product, which first converts every block. The
+     * chunks depend on N, d and K alone, so the sums are the same on any number of threads; a thread slowed down (a
+     * core shared with the JIT's compiler threads, or another process) takes fewer chunks, where a fixed share of
+     * the rows each kept the other waiting.
      */
     private double[] hostSums(Batch batch) {
         NDArray features = batch.features;
         int rows = batch.rows;
         // Block by block, so that strided features are copied one block at a time.
         int blockRows = (int) Math.max(1, Math.min(rows, hostBlockElements / dim));
-        int threads = (long) rows * dim < PARALLEL_ELEMENTS ? 1
-                : Workers.cores();
+        int workers = (long) rows * dim < PARALLEL_ELEMENTS ? 1 : threads > 0 ? threads : Workers.cores();
         double[] add = new double[classes * dim];
-        ExecutorService pool = threads == 1 ? null : Workers.pool("nclab-class-sums", threads);
+        ExecutorService pool = workers == 1 ? null : Workers.pool("nclab-class-sums", workers);
         try {
             for (int a = 0; a < rows; a += blockRows) {
                 int b = Math.min(rows, a + blockRows);
+                int n = b - a;
                 int first = a;
+                long perChunk = Math.max(chunkElements / dim, ((long) n * classes * dim + PARTIAL_ELEMENTS - 1)
+                        / PARTIAL_ELEMENTS);
+                int chunkRows = (int) Math.max(1, Math.min(n, perChunk));
+                int chunks = (n + chunkRows - 1) / chunkRows;
+                double[][] parts = new double[chunks][];
+                AtomicInteger next = new AtomicInteger();
                 // One block's views at a time: strided features become a contiguous copy of that block only.
                 try (HostRows view = HostRows.of(features, a, b)) {
-                    List<Future<double[]>> jobs = new ArrayList<>();
-                    for (int t = 0; t < threads; t++) {
-                        int from = (int) ((long) (b - a) * t / threads);
-                        int to = (int) ((long) (b - a) * (t + 1) / threads);
-                        if (pool == null) {
-                            accumulate(add, hostRange(view, batch.labels, first, from, to));
-                        } else {
-                            jobs.add(pool.submit(() -> hostRange(view, batch.labels, first, from, to)));
+                    Callable<Void> take = () -> {
+                        for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
+                            int from = c * chunkRows;
+                            parts[c] = hostRange(view, batch.labels, first, from, Math.min(n, from + chunkRows));
+                        }
+                        return null;
+                    };
+                    if (pool == null || chunks == 1) {
+                        take.call();
+                    } else {
+                        List<Future<Void>> jobs = new ArrayList<>();
+                        for (int t = 0; t < Math.min(workers, chunks); t++) {
+                            jobs.add(pool.submit(take));
+                        }
+                        // Every job is waited for before the views (and perhaps the copy's memory) go.
+                        RuntimeException failed = null;
+                        for (Future<Void> job : jobs) {
+                            try {
+                                Workers.await(job, "class sums");
+                            } catch (RuntimeException e) {
+                                failed = failed == null ? e : failed;
+                            }
+                        }
+                        if (failed != null) {
+                            throw failed;
                         }
                     }
-                    // Every job is waited for before the views (and perhaps the copy's memory) go.
-                    RuntimeException failed = null;
-                    for (Future<double[]> job : jobs) {
-                        try {
-                            accumulate(add, Workers.await(job, "class sums"));
-                        } catch (RuntimeException e) {
-                            failed = failed == null ? e : failed;
-                        }
-                    }
-                    if (failed != null) {
-                        throw failed;
-                    }
+                } catch (RuntimeException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new IllegalStateException("class sums failed", e);
+                }
+                for (double[] part : parts) {
+                    accumulate(add, part);
                 }
             }
         } finally {

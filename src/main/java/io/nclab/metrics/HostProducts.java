@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The second pass over features in CPU memory ({@link SecondPass#add}), a group of rows at a time: the centred rows
@@ -133,32 +134,38 @@ final class HostProducts implements AutoCloseable {
     record Group(List<double[]> parts, double[] norms) {}
 
     /**
-     * The n rows of {@code view} (row 0 of the view being row 0 of the group), split between the workers, each of
-     * which computes its rows' products and hands them to {@code rows}.
+     * The n rows of {@code view} (row 0 of the view being row 0 of the group), block by block: each worker takes the
+     * next block not yet taken, computes its products and hands them to {@code rows}. The blocks are the same
+     * whichever worker takes them and however many there are, and their results come back in row order, so the
+     * numbers do not depend on the threads; a worker slowed down (a core shared with the JIT's compiler threads in a
+     * one-shot command, or with another process) takes fewer blocks, where a fixed share of the rows each kept
+     * the other waiting for it at the end of every group.
      */
     Group group(HostRows view, int n, Rows rows) {
         double[] norms = new double[n];
-        int parts = (long) n * dim * columns < parallelWork ? 1 : Math.min(workers, n);
-        List<double[]> results = new ArrayList<>();
+        int block = Math.max(1, Math.min(n, blockRows));
+        int blocks = (n + block - 1) / block;
+        int parts = (long) n * dim * columns < parallelWork ? 1 : Math.min(workers, blocks);
+        double[][] results = new double[blocks][];
         if (parts == 1) {
-            results.addAll(NativeBlas.onOneThread(() -> range(view, 0, n, 0, norms, rows)));
-            return new Group(results, norms);
+            NativeBlas.onOneThread(() -> take(view, n, block, new AtomicInteger(), 0, norms, rows, results));
+            return new Group(List.of(results), norms);
         }
         if (pool == null) {
             pool = Workers.pool("nclab-second-pass", workers);
         }
-        List<Future<List<double[]>>> jobs = new ArrayList<>();
+        AtomicInteger next = new AtomicInteger();
+        List<Future<Void>> jobs = new ArrayList<>();
         for (int t = 0; t < parts; t++) {
-            int a = (int) ((long) n * t / parts);
-            int b = (int) ((long) n * (t + 1) / parts);
             int worker = t;
-            jobs.add(pool.submit(() -> NativeBlas.onOneThread(() -> range(view, a, b, worker, norms, rows))));
+            jobs.add(pool.submit(() -> NativeBlas.onOneThread(
+                    () -> take(view, n, block, next, worker, norms, rows, results))));
         }
         // every job is waited for before the caller's views go
         RuntimeException failed = null;
-        for (Future<List<double[]>> job : jobs) {
+        for (Future<Void> job : jobs) {
             try {
-                results.addAll(Workers.await(job, "the second pass"));
+                Workers.await(job, "the second pass");
             } catch (RuntimeException e) {
                 failed = failed == null ? e : failed;
             }
@@ -166,78 +173,81 @@ final class HostProducts implements AutoCloseable {
         if (failed != null) {
             throw failed;
         }
-        return new Group(results, norms);
+        return new Group(List.of(results), norms);
     }
 
-    /**
-     * Rows {@code a..b} of a group, block by block: centred and widened into native memory, their norms into
-     * {@code norms}, their products and NC1's coordinates by {@code dgemm} into the worker's scratch and from there,
-     * sample by sample, into Java arrays handed to {@code rows}; what it gives for each block, in row order. The
-     * per-sample arithmetic runs block by block, not after the last product: the JIT compiles it over the first
-     * blocks, where after the last one a one-shot command ran most of it interpreted or as C1 code (K = 10: the
-     * last 0.09 s of a 0.3 s pass, one group of 50,000 rows).
-     */
-    private List<double[]> range(HostRows view, int a, int b, int worker, double[] norms, Rows rows) {
-        int d = dim;
-        int c = columns;
-        int count = b - a;
-        int block = Math.max(1, Math.min(count, blockRows));
-        double[] row = new double[d];
-        float[] narrow = view.single() ? new float[d] : null;
-        // by sample, each sample's row of the product is handed on as it is (NC1's coordinates in it where d < K)
-        int stride = bySample ? c : width;
-        double[] products = held(handedProducts, worker, block * stride);
-        double[] coordinates = rank == 0 ? null : bySample && inProduct > 0 ? products
-                : held(handedCoordinates, worker, block * rank);
-        SampleRows handed = bySample && inProduct > 0 ? new SampleRows(products, c, products, width, c)
-                : new SampleRows(products, stride, coordinates, 0, rank);
-        double[] blockNorms = new double[block];
-        Scratch s = scratch(worker, block);
-        double[] columnMajor = s.columnMajor;
-        DoubleBuffer xb = s.x.getByteBuffer(0, (long) block * d * Double.BYTES).order(ByteOrder.nativeOrder())
-                .asDoubleBuffer();
-        List<double[]> parts = new ArrayList<>();
-        for (int from = 0; from < count; from += block) {
-            int m = Math.min(block, count - from);
-            for (int i = 0; i < m; i++) {
-                double norm = Math.sqrt(view.centred(a + from + i, globalMean, row, 0, narrow));
-                norms[a + from + i] = norm;
-                blockNorms[i] = norm;
-                xb.put(i * d, row, 0, d);
-            }
-            if (bySample) {
-                // wide products one sample after another (columns × m, column-major): [M; W; B]·x, with no
-                // transposition after it
-                NativeBlas.gemm(true, false, c, m, d, 1, projection, d, s.x, d, 0, s.products, c);
-                s.products.read(0, products, 0, m * c);
-                if (inProduct == 0 && coordinates != null) {
-                    // NC1's coordinates (Λ_r⁻¹ U_r)ᵀ·(M x_i), from the first K of each sample's products
-                    NativeBlas.gemm(false, false, rank, m, classes, 1, nc1Map, rank, s.products, c, 0, s.coordinates,
-                            rank);
-                    s.coordinates.read(0, coordinates, 0, m * rank);
-                }
-            } else {
-                // the block's products x_i·[M; W; B]_j, column-major m × columns: op(A) = xᵀ read as the m × d block,
-                // B = [M; W; B]ᵀ (with few columns the faster orientation: MKL is slower with them as the short side)
-                NativeBlas.gemm(true, false, m, c, d, 1, s.x, d, projection, d, 0, s.products, m);
-                s.products.read(0, columnMajor, 0, m * c);
-                sampleMajor(columnMajor, m, 0, width, products, 0);
-                if (inProduct > 0) {
-                    sampleMajor(columnMajor, m, width, c, coordinates, 0);
-                } else if (coordinates != null) {
-                    // NC1's coordinates from the first K columns: (x_i·M)·(Λ_r⁻¹ U_r), the map read as its transpose
-                    NativeBlas.gemm(false, true, m, rank, classes, 1, s.products, m, nc1Map, rank, 0, s.coordinates,
-                            m);
-                    s.coordinates.read(0, columnMajor, 0, m * rank);
-                    sampleMajor(columnMajor, m, 0, rank, coordinates, 0);
-                }
-            }
-            parts.add(rows.apply(a + from, m, handed, blockNorms));
+    /** Blocks of the group taken one at a time from {@code next} by one worker until none is left. */
+    private Void take(HostRows view, int n, int block, AtomicInteger next, int worker, double[] norms, Rows rows,
+            double[][] results) {
+        for (int b = next.getAndIncrement(); b * (long) block < n; b = next.getAndIncrement()) {
+            int a = b * block;
+            results[b] = range(view, a, Math.min(n, a + block), block, worker, norms, rows);
             if (Thread.currentThread().isInterrupted()) {
                 throw new java.util.concurrent.CancellationException("the second pass stopped");
             }
         }
-        return parts;
+        return null;
+    }
+
+    /**
+     * Rows {@code a..b} of a group (one block, of the group's {@code block} rows or its last): centred and widened into native memory, their norms into {@code norms},
+     * their products and NC1's coordinates by {@code dgemm} into the worker's scratch and from there, sample by sample,
+     * into Java arrays handed to {@code rows}; what it gives. The per-sample arithmetic runs block by block, not after
+     * a worker's last product: the JIT compiles it over the first blocks, where after the last one a one-shot command
+     * ran most of it interpreted or as C1 code (K = 10: the last 0.09 s of a 0.3 s pass, one group of 50,000 rows).
+     */
+    private double[] range(HostRows view, int a, int b, int block, int worker, double[] norms, Rows rows) {
+        int d = dim;
+        int c = columns;
+        int m = b - a;
+        double[] row = new double[d];
+        float[] narrow = view.single() ? new float[d] : null;
+        // by sample, each sample's row of the product is handed on as it is (NC1's coordinates in it where d < K)
+        int stride = bySample ? c : width;
+        double[] products = held(handedProducts, worker, m * stride);
+        double[] coordinates = rank == 0 ? null : bySample && inProduct > 0 ? products
+                : held(handedCoordinates, worker, m * rank);
+        SampleRows handed = bySample && inProduct > 0 ? new SampleRows(products, c, products, width, c)
+                : new SampleRows(products, stride, coordinates, 0, rank);
+        double[] blockNorms = new double[m];
+        Scratch s = scratch(worker, block);
+        DoubleBuffer xb = s.x.getByteBuffer(0, (long) m * d * Double.BYTES).order(ByteOrder.nativeOrder())
+                .asDoubleBuffer();
+        for (int i = 0; i < m; i++) {
+            double norm = Math.sqrt(view.centred(a + i, globalMean, row, 0, narrow));
+            norms[a + i] = norm;
+            blockNorms[i] = norm;
+            xb.put(i * d, row, 0, d);
+        }
+        if (bySample) {
+            // wide products one sample after another (columns × m, column-major): [M; W; B]·x, with no
+            // transposition after it
+            NativeBlas.gemm(true, false, c, m, d, 1, projection, d, s.x, d, 0, s.products, c);
+            s.products.read(0, products, 0, m * c);
+            if (inProduct == 0 && coordinates != null) {
+                // NC1's coordinates (Λ_r⁻¹ U_r)ᵀ·(M x_i), from the first K of each sample's products
+                NativeBlas.gemm(false, false, rank, m, classes, 1, nc1Map, rank, s.products, c, 0, s.coordinates,
+                        rank);
+                s.coordinates.read(0, coordinates, 0, m * rank);
+            }
+        } else {
+            // the block's products x_i·[M; W; B]_j, column-major m × columns: op(A) = xᵀ read as the m × d block,
+            // B = [M; W; B]ᵀ (with few columns the faster orientation: MKL is slower with them as the short side)
+            double[] columnMajor = s.columnMajor;
+            NativeBlas.gemm(true, false, m, c, d, 1, s.x, d, projection, d, 0, s.products, m);
+            s.products.read(0, columnMajor, 0, m * c);
+            sampleMajor(columnMajor, m, 0, width, products, 0);
+            if (inProduct > 0) {
+                sampleMajor(columnMajor, m, width, c, coordinates, 0);
+            } else if (coordinates != null) {
+                // NC1's coordinates from the first K columns: (x_i·M)·(Λ_r⁻¹ U_r), the map read as its transpose
+                NativeBlas.gemm(false, true, m, rank, classes, 1, s.products, m, nc1Map, rank, 0, s.coordinates,
+                        m);
+                s.coordinates.read(0, columnMajor, 0, m * rank);
+                sampleMajor(columnMajor, m, 0, rank, coordinates, 0);
+            }
+        }
+        return rows.apply(a, m, handed, blockNorms);
     }
 
     /**

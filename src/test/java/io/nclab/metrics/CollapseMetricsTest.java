@@ -327,6 +327,36 @@ class CollapseMetricsTest {
         }
     }
 
+    @Test
+    void theSecondPassGivesTheSameNumbersOnAnyNumberOfWorkers() {
+        // blocks of 7 rows taken by whichever worker is free: the same blocks, added in row order, however many
+        // workers there are and whichever takes which (the margins kept, in row order, included)
+        Problem p = random(41, 30, 9, 4, 9, false);
+        int savedBlock = HostProducts.blockElements;
+        long savedParallel = HostProducts.parallelWork;
+        int savedThreads = HostProducts.threads;
+        List<Map<String, Double>> values = new ArrayList<>();
+        List<double[]> margins = new ArrayList<>();
+        try {
+            HostProducts.blockElements = 7 * p.d();
+            HostProducts.parallelWork = 1;
+            for (int threads : new int[] {1, 2, 3, 5, 1}) {
+                HostProducts.threads = threads;
+                CollapseMetrics m = measure(p, true, CollapseMetrics.Options.DEFAULT.withCosineMargins(true));
+                values.add(m.values());
+                margins.add(m.cosineMargins());
+            }
+        } finally {
+            HostProducts.blockElements = savedBlock;
+            HostProducts.parallelWork = savedParallel;
+            HostProducts.threads = savedThreads;
+        }
+        for (int i = 1; i < values.size(); i++) {
+            assertEquals(values.get(0), values.get(i), "run " + i);
+            assertArrayEquals(margins.get(0), margins.get(i), 0.0, "run " + i);
+        }
+    }
+
     private static void assertMatchesNaive(String name, Problem p, boolean float32, CollapseMetrics m) {
         NaiveMetrics naive = new NaiveMetrics(p.seen(float32), p.y, p.k, p.w, p.b, 2.0);
         assertEquals(naive.values.keySet(), m.values().keySet());

@@ -1,5 +1,6 @@
 package io.nclab.metrics;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.ndarray.NDArray;
@@ -7,6 +8,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.nclab.nd.Nd;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -70,11 +73,32 @@ class FeatureStatsTest {
                             FeatureStats.hostBlockElements = blocks;
                         }
                         double[] device = sums(f, y, k, false);
+                        // chunks of 5 rows taken by whichever of 1, 2 or 3 threads is free: the same sums, bit for bit
+                        // (every row is in one chunk, and the chunks are added in row order)
+                        long chunks = FeatureStats.chunkElements;
+                        int threads = FeatureStats.threads;
+                        List<double[]> chunked = new ArrayList<>();
+                        try {
+                            FeatureStats.chunkElements = 5L * d;
+                            for (int t : new int[] {1, 2, 3}) {
+                                FeatureStats.threads = t;
+                                chunked.add(sums(f, y, k, true));
+                            }
+                        } finally {
+                            FeatureStats.chunkElements = chunks;
+                            FeatureStats.threads = threads;
+                        }
+                        if (n * (long) d >= 1 << 20) {
+                            // the rows are split between threads from this size on
+                            assertArrayEquals(chunked.get(0), chunked.get(1), 0.0, "2 threads, K=" + k + " n=" + n);
+                            assertArrayEquals(chunked.get(0), chunked.get(2), 0.0, "3 threads, K=" + k + " n=" + n);
+                        }
                         for (int i = 0; i < want.length; i++) {
                             double tol = 1e-12 * Math.max(1, Math.abs(want[i]));
                             assertEquals(want[i], host[i], tol, "host, K=" + k + " n=" + n + " " + f.getDataType());
                             assertEquals(want[i], blocked[i], tol, "host in blocks, K=" + k + " n=" + n);
                             assertEquals(want[i], device[i], tol, "device route, K=" + k + " n=" + n);
+                            assertEquals(want[i], chunked.get(0)[i], tol, "host in chunks, K=" + k + " n=" + n);
                         }
                     }
                 }
