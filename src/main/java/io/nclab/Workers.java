@@ -57,6 +57,24 @@ public final class Workers {
     }
 
     /**
+     * Waits for every job ({@link #await} each, so none is still running when this returns), then rethrows the
+     * first failure among them, if any.
+     */
+    public static void awaitAll(java.util.List<? extends Future<?>> jobs, String what) {
+        RuntimeException failed = null;
+        for (Future<?> job : jobs) {
+            try {
+                await(job, what);
+            } catch (RuntimeException e) {
+                failed = failed == null ? e : failed;
+            }
+        }
+        if (failed != null) {
+            throw failed;
+        }
+    }
+
+    /**
      * Waits for every job of a pool that was shut down to end, even if this thread is interrupted meanwhile (the jobs
      * may be reading memory the caller frees afterwards; the interrupt is kept for the caller).
      */

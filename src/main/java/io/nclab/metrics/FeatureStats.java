@@ -166,17 +166,7 @@ public final class FeatureStats {
                             jobs.add(pool.submit(take));
                         }
                         // Every job is waited for before the views (and perhaps the copy's memory) go.
-                        RuntimeException failed = null;
-                        for (Future<Void> job : jobs) {
-                            try {
-                                Workers.await(job, "class sums");
-                            } catch (RuntimeException e) {
-                                failed = failed == null ? e : failed;
-                            }
-                        }
-                        if (failed != null) {
-                            throw failed;
-                        }
+                        Workers.awaitAll(jobs, "class sums");
                     }
                 } catch (RuntimeException e) {
                     throw e;

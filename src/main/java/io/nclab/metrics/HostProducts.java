@@ -162,17 +162,7 @@ final class HostProducts implements AutoCloseable {
                     () -> take(view, n, block, next, worker, norms, rows, results))));
         }
         // every job is waited for before the caller's views go
-        RuntimeException failed = null;
-        for (Future<Void> job : jobs) {
-            try {
-                Workers.await(job, "the second pass");
-            } catch (RuntimeException e) {
-                failed = failed == null ? e : failed;
-            }
-        }
-        if (failed != null) {
-            throw failed;
-        }
+        Workers.awaitAll(jobs, "the second pass");
         return new Group(List.of(results), norms);
     }
 

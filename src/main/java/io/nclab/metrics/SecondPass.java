@@ -313,9 +313,7 @@ public final class SecondPass {
                 int worker = t;
                 jobs.add(pool.submit(() -> part.accept(worker)));
             }
-            for (java.util.concurrent.Future<?> job : jobs) {
-                Workers.await(job, "the class means' distances");
-            }
+            Workers.awaitAll(jobs, "the class means' distances");
         } finally {
             pool.shutdownNow();
             Workers.awaitEnd(pool);
