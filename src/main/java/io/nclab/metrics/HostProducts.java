@@ -72,6 +72,9 @@ final class HostProducts implements AutoCloseable {
     private final double[][] handedProducts;
     private final double[][] handedCoordinates;
 
+    /** Blocks a group is cut into at least where its rows allow: as many as {@link Workers#cores()} can be. */
+    private static final int MOST_WORKERS = 8;
+
     /** Whether the route applies: features in CPU memory and MKL's {@code dgemm} in the natives. */
     static boolean applies(ai.djl.ndarray.NDArray features) {
         return enabled && NativeBlas.gemmAvailable() && HostRows.isHost(features);
@@ -143,7 +146,10 @@ final class HostProducts implements AutoCloseable {
      */
     Group group(HostRows view, int n, Rows rows) {
         double[] norms = new double[n];
-        int block = Math.max(1, Math.min(n, blockRows));
+        // a group of less than 8 full blocks in up to 8 (each at least as many rows as the product has columns): work
+        // for every worker at the UFM's sizes, the same blocks whatever the number of workers
+        int block = Math.max(1, Math.min(Math.min(n, blockRows),
+                Math.max((n + MOST_WORKERS - 1) / MOST_WORKERS, Math.min(columns, blockRows))));
         int blocks = (n + block - 1) / block;
         int parts = (long) n * dim * columns < parallelWork ? 1 : Math.min(workers, blocks);
         double[][] results = new double[blocks][];
