@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -151,27 +150,22 @@ public final class FeatureStats {
                 AtomicInteger next = new AtomicInteger();
                 // One block's views at a time: strided features become a contiguous copy of that block only.
                 try (HostRows view = HostRows.of(features, a, b)) {
-                    Callable<Void> take = () -> {
+                    Runnable take = () -> {
                         for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
                             int from = c * chunkRows;
                             parts[c] = hostRange(view, batch.labels, first, from, Math.min(n, from + chunkRows));
                         }
-                        return null;
                     };
                     if (pool == null || chunks == 1) {
-                        take.call();
+                        take.run();
                     } else {
-                        List<Future<Void>> jobs = new ArrayList<>();
+                        List<Future<?>> jobs = new ArrayList<>();
                         for (int t = 0; t < Math.min(workers, chunks); t++) {
                             jobs.add(pool.submit(take));
                         }
                         // Every job is waited for before the views (and perhaps the copy's memory) go.
                         Workers.awaitAll(jobs, "class sums");
                     }
-                } catch (RuntimeException e) {
-                    throw e;
-                } catch (Exception e) {
-                    throw new IllegalStateException("class sums failed", e);
                 }
                 for (double[] part : parts) {
                     accumulate(add, part);

@@ -14,11 +14,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The second pass over features in CPU memory ({@link SecondPass#add}), a group of rows at a time: the centred rows
  * x_i = h_i − μ_G, their norms ‖x_i‖, the products [M; W]·x_i and NC1's coordinates Λ_r⁻¹ U_rᵀ M x_i, all from the
- * features' own memory ({@link HostRows}), then the per-sample arithmetic. The rows are split between the cores; each
- * worker widens and centres a block of rows in Java (one read of the features, the norm in the same loop) into native
- * memory, hands it to MKL's {@code dgemm} on its own thread (two single-threaded products side by side run faster here
- * than one on two threads), lays the products out one row per sample and runs the caller's per-sample arithmetic
- * ({@link Rows}) over its rows. The numbers are those of the NDArray route up to the order of the sums.
+ * features' own memory ({@link HostRows}), then the per-sample arithmetic. The rows are cut into blocks, which the
+ * workers (one per core) take as they come: a worker widens and centres a block of rows in Java (one read of the
+ * features, the norm in the same loop) into native memory, hands it to MKL's {@code dgemm} on its own thread (two
+ * single-threaded products side by side run faster here than one on two threads), lays the products out one row per
+ * sample and runs the caller's per-sample arithmetic ({@link Rows}) over the block. The numbers are those of the
+ * NDArray route up to the order of the sums, and the same on any number of workers.
  */
 final class HostProducts implements AutoCloseable {
     /** Elements of centred rows per block handed to {@code dgemm} (tests lower it to make many blocks). */
@@ -186,11 +187,12 @@ final class HostProducts implements AutoCloseable {
     }
 
     /**
-     * Rows {@code a..b} of a group (one block, of the group's {@code block} rows or its last): centred and widened into native memory, their norms into {@code norms},
-     * their products and NC1's coordinates by {@code dgemm} into the worker's scratch and from there, sample by sample,
-     * into Java arrays handed to {@code rows}; what it gives. The per-sample arithmetic runs block by block, not after
-     * a worker's last product: the JIT compiles it over the first blocks, where after the last one a one-shot command
-     * ran most of it interpreted or as C1 code (K = 10: the last 0.09 s of a 0.3 s pass, one group of 50,000 rows).
+     * Rows {@code a..b} of a group, one block (of the group's {@code block} rows, or its last): centred and widened
+     * into native memory, their norms into {@code norms}, their products and NC1's coordinates by {@code dgemm} into
+     * the worker's scratch and from there, sample by sample, into Java arrays handed to {@code rows}; what it gives.
+     * The per-sample arithmetic runs block by block, not after a worker's last product: the JIT compiles it over the
+     * first blocks, where after the last one a one-shot command ran most of it interpreted or as C1 code (K = 10: the
+     * last 0.09 s of a 0.3 s pass, one group of 50,000 rows).
      */
     private double[] range(HostRows view, int a, int b, int block, int worker, double[] norms, Rows rows) {
         int d = dim;
