@@ -14,8 +14,11 @@ public final class Workers {
      * same memory bandwidth and gain nothing).
      */
     public static int cores() {
-        return Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 8));
+        return Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), MOST));
     }
+
+    /** The most threads {@link #cores()} gives. */
+    public static final int MOST = 8;
 
     public static ExecutorService pool(String name, int threads) {
         return Executors.newFixedThreadPool(threads, r -> {

@@ -146,7 +146,7 @@ public final class FeatureStats {
                         / PARTIAL_ELEMENTS);
                 int chunkRows = (int) Math.max(1, Math.min(n, perChunk));
                 int chunks = (n + chunkRows - 1) / chunkRows;
-                double[][] parts = new double[chunks][];
+                double[][][] parts = new double[chunks][][];
                 AtomicInteger next = new AtomicInteger();
                 // One block's views at a time: strided features become a contiguous copy of that block only.
                 try (HostRows view = HostRows.of(features, a, b)) {
@@ -167,7 +167,7 @@ public final class FeatureStats {
                         Workers.awaitAll(jobs, "class sums");
                     }
                 }
-                for (double[] part : parts) {
+                for (double[][] part : parts) {
                     accumulate(add, part);
                 }
             }
@@ -182,9 +182,13 @@ public final class FeatureStats {
     /** Elements per block of the host sums (tests lower it). */
     static long hostBlockElements = 1L << 27;
 
-    private static void accumulate(double[] into, double[] part) {
-        for (int i = 0; i < into.length; i++) {
-            into[i] += part[i];
+    /** into (K×d, row-major) ← into + a chunk's class sums (one array per class). */
+    private void accumulate(double[] into, double[][] part) {
+        for (int k = 0; k < classes; k++) {
+            double[] row = part[k];
+            for (int j = 0; j < dim; j++) {
+                into[k * dim + j] += row[j];
+            }
         }
     }
 
@@ -192,18 +196,14 @@ public final class FeatureStats {
      * Class sums of rows {@code from..to} of the views, whose row 0 is sample {@code first}: each class has its own
      * array ({@link HostRows#addTo}).
      */
-    private double[] hostRange(HostRows view, int[] labels, int first, int from, int to) {
+    private double[][] hostRange(HostRows view, int[] labels, int first, int from, int to) {
         double[][] sums = new double[classes][dim];
         float[] narrow = view.single() ? new float[dim] : null;
         double[] wide = view.single() ? null : new double[dim];
         for (int i = from; i < to; i++) {
             view.addTo(i, sums[labels[first + i]], narrow, wide);
         }
-        double[] flat = new double[classes * dim];
-        for (int k = 0; k < classes; k++) {
-            System.arraycopy(sums[k], 0, flat, k * dim, dim);
-        }
-        return flat;
+        return sums;
     }
 
     /** Up to this many classes, class sums are one product with the one-hot labels (no gathers). */

@@ -73,9 +73,6 @@ final class HostProducts implements AutoCloseable {
     private final double[][] handedProducts;
     private final double[][] handedCoordinates;
 
-    /** Blocks a group is cut into at least where its rows allow: as many as {@link Workers#cores()} can be. */
-    private static final int MOST_WORKERS = 8;
-
     /** Whether the route applies: features in CPU memory and MKL's {@code dgemm} in the natives. */
     static boolean applies(ai.djl.ndarray.NDArray features) {
         return enabled && NativeBlas.gemmAvailable() && HostRows.isHost(features);
@@ -147,10 +144,10 @@ final class HostProducts implements AutoCloseable {
      */
     Group group(HostRows view, int n, Rows rows) {
         double[] norms = new double[n];
-        // a group of less than 8 full blocks in up to 8 (each at least as many rows as the product has columns): work
-        // for every worker at the UFM's sizes, the same blocks whatever the number of workers
+        // a group of fewer than Workers.MOST full blocks in up to that many (each at least as many rows as the product
+        // has columns): work for every worker at the UFM's sizes, the same blocks whatever the number of workers
         int block = Math.max(1, Math.min(Math.min(n, blockRows),
-                Math.max((n + MOST_WORKERS - 1) / MOST_WORKERS, Math.min(columns, blockRows))));
+                Math.max((n + Workers.MOST - 1) / Workers.MOST, Math.min(columns, blockRows))));
         int blocks = (n + block - 1) / block;
         int parts = (long) n * dim * columns < parallelWork ? 1 : Math.min(workers, blocks);
         double[][] results = new double[blocks][];
@@ -198,8 +195,6 @@ final class HostProducts implements AutoCloseable {
         int d = dim;
         int c = columns;
         int m = b - a;
-        double[] row = new double[d];
-        float[] narrow = view.single() ? new float[d] : null;
         // by sample, each sample's row of the product is handed on as it is (NC1's coordinates in it where d < K)
         int stride = bySample ? c : width;
         double[] products = held(handedProducts, worker, m * stride);
@@ -209,6 +204,8 @@ final class HostProducts implements AutoCloseable {
                 : new SampleRows(products, stride, coordinates, 0, rank);
         double[] blockNorms = new double[m];
         Scratch s = scratch(worker, block);
+        double[] row = s.row;
+        float[] narrow = s.narrow;
         DoubleBuffer xb = s.x.getByteBuffer(0, (long) m * d * Double.BYTES).order(ByteOrder.nativeOrder())
                 .asDoubleBuffer();
         for (int i = 0; i < m; i++) {
@@ -263,10 +260,11 @@ final class HostProducts implements AutoCloseable {
     }
 
     /**
-     * A worker's memory: a block of centred rows, its products and NC1's coordinates (native), and the products read
-     * back (Java).
+     * A worker's memory: a block of centred rows, its products and NC1's coordinates (native), the products read
+     * back, and one row as it is centred, with its float32 values as read (Java).
      */
-    private record Scratch(Memory x, Memory products, Memory coordinates, double[] columnMajor)
+    private record Scratch(Memory x, Memory products, Memory coordinates, double[] columnMajor, double[] row,
+            float[] narrow)
             implements AutoCloseable {
         @Override
         public void close() {
@@ -297,7 +295,7 @@ final class HostProducts implements AutoCloseable {
                     new Memory((long) block * columns * Double.BYTES),
                     nc1Map == null ? null : new Memory((long) block * rank * Double.BYTES),
                     // the column-major products read back, for the narrow orientation only
-                    bySample ? null : new double[block * Math.max(columns, rank)]);
+                    bySample ? null : new double[block * Math.max(columns, rank)], new double[dim], new float[dim]);
             scratch[worker] = s;
         }
         return s;
