@@ -8,6 +8,7 @@ import io.nclab.io.AtomicFiles;
 import io.nclab.io.Json;
 import io.nclab.io.Npy;
 import io.nclab.metrics.CollapseMetrics;
+import io.nclab.metrics.FeatureStats;
 import io.nclab.metrics.NumericalRank;
 import io.nclab.nd.Nd;
 import java.io.PrintWriter;
@@ -62,8 +63,9 @@ public final class MetricsCommand implements Runnable {
     boolean noNumericalRank;
 
     @Option(names = "--timings",
-            description = "Print the seconds spent reading, measuring and on numerical_rank to stderr (numerical_rank"
-                    + " then runs after the other metrics, not beside them).")
+            description = "Print the seconds spent reading (float32 and float64 features: with the first pass, the"
+                    + " class sums, taken on the other cores as the rows arrive), measuring and on numerical_rank to"
+                    + " stderr (numerical_rank then runs after the other metrics, not beside them).")
     boolean timings;
 
     @Option(names = "--json", description = "Print one JSON object instead of a table.")
@@ -101,42 +103,36 @@ public final class MetricsCommand implements Runnable {
         try (NDManager manager = Nd.newManager()) {
             long t0 = System.nanoTime();
             int[] y = readLabels(manager);
-            NDArray h = widened(Npy.read(features, manager));
-            if (!h.getDataType().isFloating() || h.getShape().dimension() != 2) {
-                throw new UserError(features + ": features must be an N x d float16, float32 or float64 array, got "
-                        + h.getDataType() + " of shape " + h.getShape());
-            }
             if (y.length == 0) {
                 throw new UserError(labels + " holds no labels");
             }
-            if (y.length != h.getShape().get(0)) {
-                throw new UserError(labels + " holds " + y.length + " labels but " + features + " holds "
-                        + h.getShape().get(0) + " feature rows");
-            }
             NDArray w = weights == null ? null : widened(Npy.read(weights, manager));
             NDArray b = bias == null ? null : widened(Npy.read(bias, manager));
-            long t1 = System.nanoTime();
-            int k = classCount(y, w, h.getShape().get(1));
-            // b as K entries: a vector, or a K x 1 or 1 x K matrix, but not K numbers in any other shape
-            if (b != null && (b.size() != k || java.util.Arrays.stream(b.getShape().getShape()).filter(s -> s != 1)
-                    .count() > 1)) {
-                throw new UserError(bias + ": the bias must be a vector of K = " + k + " entries, got shape "
-                        + b.getShape());
+            // The features last: once their shape is known, everything is checked, and the first pass (the class
+            // sums) then runs on the other cores as the rows come in, each piece summed while it is in cache
+            FirstPass first = new FirstPass(y, w, b);
+            NDArray h;
+            int k;
+            CollapseMetrics m;
+            long t1;
+            boolean streamed;
+            try {
+                h = widened(Npy.read(features, manager, first));
+                t1 = System.nanoTime();
+                k = first.checked(h);
+                LongWork.noteIfLong(estimatedSeconds(y, k, h.getShape().get(1), !noNumericalRank),
+                        String.format(Locale.ROOT, "%,d samples x %,d classes, d = %,d: the metrics look at every"
+                                + " sample-class pair%s", y.length, k, h.getShape().get(1), noNumericalRank ? ""
+                                : " and numerical_rank at every class's singular values"));
+                // With --timings numerical_rank is measured after the rest, to time each; else beside it (faster).
+                CollapseMetrics.Options options = CollapseMetrics.Options.DEFAULT.withCdnvExponent(cdnvExponent)
+                        .withCosineMargins(marginsOut != null).withNumericalRank(!noNumericalRank && !timings);
+                FeatureStats stats = first.finish();
+                streamed = stats != null;
+                m = CollapseMetrics.measure(stats, h, y, k, w, b, options);
+            } finally {
+                first.close();
             }
-            if (marginsOut != null) {
-                // the margins' file is refused before the metrics are measured, not after
-                double[] wd = w.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).toDoubleArray();
-                if (io.nclab.metrics.SecondPass.undefinedMarginRow(wd, k, (int) h.getShape().get(1)) >= 0) {
-                    throw new UserError(UNDEFINED_MARGINS);
-                }
-            }
-            LongWork.noteIfLong(estimatedSeconds(y, k, h.getShape().get(1), !noNumericalRank), String.format(Locale.ROOT,
-                    "%,d samples x %,d classes, d = %,d: the metrics look at every sample-class pair%s", y.length, k,
-                    h.getShape().get(1), noNumericalRank ? "" : " and numerical_rank at every class's singular values"));
-            // With --timings numerical_rank is measured after the rest, to time each; else beside it (faster).
-            CollapseMetrics.Options options = CollapseMetrics.Options.DEFAULT.withCdnvExponent(cdnvExponent)
-                    .withCosineMargins(marginsOut != null).withNumericalRank(!noNumericalRank && !timings);
-            CollapseMetrics m = CollapseMetrics.measure(h, y, k, w, b, options);
             long t2 = System.nanoTime();
             if (!noNumericalRank && timings) {
                 m = m.withNumericalRank(NumericalRank.measure(h, y, k));
@@ -148,10 +144,98 @@ public final class MetricsCommand implements Runnable {
             print(m);
             if (timings) {
                 PrintWriter err = spec.commandLine().getErr();
-                err.printf(Locale.ROOT, "timings: read %.3f s, metrics %.3f s, numerical_rank %s%n",
-                        (t1 - t0) / 1e9, (t2 - t1) / 1e9,
+                // the first pass (the class sums) runs as the rows arrive: the read's seconds include what of it
+                // did not run beside the read
+                err.printf(Locale.ROOT, "timings: read %.3f s%s, metrics %.3f s, numerical_rank %s%n",
+                        (t1 - t0) / 1e9, streamed ? " (the class sums taken on the other cores as the rows arrived)"
+                        : "", (t2 - t1) / 1e9,
                         noNumericalRank ? "skipped" : String.format(Locale.ROOT, "%.3f s", (t3 - t2) / 1e9));
                 err.flush();
+            }
+        }
+    }
+
+    /**
+     * The features' checks against the labels and the classifier, made as soon as the features' file is allocated
+     * (before its data is read), and the first pass over float32 or float64 features as their rows are read
+     * ({@link FeatureStats#adding}); other features (float16, widened after the read) are checked after it and take
+     * their first pass in the engine.
+     */
+    private final class FirstPass implements Npy.Arrival {
+        private final int[] y;
+        private final NDArray w;
+        private final NDArray b;
+        private int k = -1;
+        private FeatureStats stats;
+        private FeatureStats.Arriving rows;
+
+        FirstPass(int[] y, NDArray w, NDArray b) {
+            this.y = y;
+            this.w = w;
+            this.b = b;
+        }
+
+        @Override
+        public void allocated(NDArray h) {
+            checked(h);
+            // Npy tells only of arrays in CPU memory; float16 is widened after the read
+            if (h.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32
+                    || h.getDataType() == ai.djl.ndarray.types.DataType.FLOAT64) {
+                stats = new FeatureStats(k, (int) h.getShape().get(1));
+                rows = stats.adding(h, y);
+            }
+        }
+
+        @Override
+        public void rowsRead(long count) {
+            if (rows != null) {
+                rows.rowsRead(count);
+            }
+        }
+
+        /** K, once the features (their shape and type) are checked against the labels and the classifier. */
+        int checked(NDArray h) {
+            if (k >= 0) {
+                return k;
+            }
+            if (!h.getDataType().isFloating() || h.getShape().dimension() != 2) {
+                throw new UserError(features + ": features must be an N x d float16, float32 or float64 array, got "
+                        + h.getDataType() + " of shape " + h.getShape());
+            }
+            if (y.length != h.getShape().get(0)) {
+                throw new UserError(labels + " holds " + y.length + " labels but " + features + " holds "
+                        + h.getShape().get(0) + " feature rows");
+            }
+            int classes = classCount(y, w, h.getShape().get(1));
+            // b as K entries: a vector, or a K x 1 or 1 x K matrix, but not K numbers in any other shape
+            if (b != null && (b.size() != classes || java.util.Arrays.stream(b.getShape().getShape())
+                    .filter(s -> s != 1).count() > 1)) {
+                throw new UserError(bias + ": the bias must be a vector of K = " + classes + " entries, got shape "
+                        + b.getShape());
+            }
+            if (marginsOut != null) {
+                // the margins' file is refused before the metrics are measured, not after
+                double[] wd = w.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).toDoubleArray();
+                if (io.nclab.metrics.SecondPass.undefinedMarginRow(wd, classes, (int) h.getShape().get(1)) >= 0) {
+                    throw new UserError(UNDEFINED_MARGINS);
+                }
+            }
+            k = classes;
+            return k;
+        }
+
+        /** The first pass once every row is in, or null where the engine is to make it. */
+        FeatureStats finish() {
+            if (rows == null) {
+                return null;
+            }
+            rows.finish();
+            return stats;
+        }
+
+        void close() {
+            if (rows != null) {
+                rows.close();
             }
         }
     }

@@ -134,24 +134,53 @@ public final class Npy {
      * ever held, so a file needs its own size in memory and no more.
      */
     public static NDArray read(Path file, NDManager manager) {
+        return read(file, manager, null);
+    }
+
+    /**
+     * What a reader of an array is told as its rows arrive, on the reading thread: for work on the rows already read
+     * while the rest is (the first pass of {@code nclab metrics} sums each piece while it is in cache, on another
+     * core). An exception thrown here ends the read and is passed on.
+     */
+    public interface Arrival {
+        /**
+         * The array is allocated, in CPU memory and contiguous, and none of it is read yet: its dtype and shape are
+         * the file's (a UserError here refuses the file before its data is read).
+         */
+        void allocated(NDArray array);
+
+        /** The first {@code rows} rows (along the first axis) hold the file's values, in native byte order. */
+        void rowsRead(long rows);
+    }
+
+    /** Bytes read between two {@link Arrival#rowsRead} calls at most: a piece that stays in cache until it is used. */
+    static long arrivalBytes = 1L << 22;
+
+    /**
+     * {@link #read(Path, NDManager)}, telling {@code arrival} (null: nobody) as the rows come in: only for a CPU manager
+     * and a dtype read as it is stored (not int16); otherwise it is told nothing, and the whole array is returned as
+     * usual.
+     */
+    public static NDArray read(Path file, NDManager manager, Arrival arrival) {
         try (FileChannel ch = open(file)) {
             Header h = readHeader(ch, file.toString());
             checkLength(h, ch.size(), file.toString());
             if (!manager.getDevice().equals(Device.cpu())) {
                 try (NDManager host = NDManager.newBaseManager(Device.cpu())) {
-                    NDArray a = fill(ch, h, host, file).toDevice(manager.getDevice(), false);
+                    NDArray a = fill(ch, h, host, file, null).toDevice(manager.getDevice(), false);
                     a.attach(manager);
                     return a;
                 }
             }
-            return fill(ch, h, manager, file);
+            return fill(ch, h, manager, file, arrival);
         } catch (IOException e) {
             throw new UserError("cannot read " + file + ": " + IoErrors.reason(e), e);
         }
     }
 
     /** A new CPU array of the header's shape, filled from the file. */
-    private static NDArray fill(FileChannel ch, Header h, NDManager manager, Path file) throws IOException {
+    private static NDArray fill(FileChannel ch, Header h, NDManager manager, Path file, Arrival arrival)
+            throws IOException {
         // Refused before anything is allocated: past the memory available the kernel kills the process half way
         // through the read, with no message.
         long available = SystemMemory.availableBytes();
@@ -170,11 +199,18 @@ public final class Npy {
                     h.dataBytes() / 1e9), e);
         }
         long count = h.count();
+        if (arrival != null) {
+            arrival.allocated(out);
+        }
         if (count == 0) {
             return out;
         }
-        // Flat pieces of whole elements, each below a Java buffer's 2 GiB, read into views of the array.
+        // elements per row (along the first axis), for telling how many rows have arrived
+        long row = h.shape.length == 0 || h.shape[0] == 0 ? count : count / h.shape[0];
+        // Flat pieces of whole elements, each below a Java buffer's 2 GiB, read into views of the array; with
+        // someone to tell, in steps of about arrivalBytes.
         long perPiece = Math.max(1, pieceBytes / h.dtype.size);
+        long perStep = arrival == null ? perPiece : Math.max(1, Math.min(perPiece, arrivalBytes / h.dtype.size));
         try (NDManager scope = manager.newSubManager()) {
             NDArray flat = out.reshape(count);
             flat.attach(scope);
@@ -186,11 +222,17 @@ public final class Npy {
                 if (!buf.isDirect() || buf.capacity() != (to - from) * h.dtype.size) {
                     throw new IllegalStateException("no direct view of an array's memory");
                 }
-                buf.clear();
-                readFully(ch, buf, h.dataOffset + from * h.dtype.size, file.toString(), false);
-                if (h.order != ByteOrder.nativeOrder()) {
-                    buf.flip();
-                    swapToNative(buf, h.dtype, h.order);
+                for (long a = from; a < to; a += perStep) {
+                    long b = Math.min(to, a + perStep);
+                    ByteBuffer step = buf.duplicate().limit((int) ((b - from) * h.dtype.size))
+                            .position((int) ((a - from) * h.dtype.size)).slice();
+                    readFully(ch, step, h.dataOffset + a * h.dtype.size, file.toString(), false);
+                    if (h.order != ByteOrder.nativeOrder()) {
+                        swapToNative(step.clear(), h.dtype, h.order);
+                    }
+                    if (arrival != null) {
+                        arrival.rowsRead(b / row);
+                    }
                 }
             }
         }

@@ -114,6 +114,15 @@ public record CollapseMetrics(
      */
     public static CollapseMetrics measure(NDArray features, int[] labels, int classes, NDArray weights,
             NDArray bias, Options options) {
+        return measure(null, features, labels, classes, weights, bias, options);
+    }
+
+    /**
+     * The same, with the first pass over these features and labels done already ({@code firstPass}: their class
+     * counts and sums, as {@link FeatureStats#adding} makes them while a file is read), or done here where it is null.
+     */
+    public static CollapseMetrics measure(FeatureStats firstPass, NDArray features, int[] labels, int classes,
+            NDArray weights, NDArray bias, Options options) {
         if (features.getShape().dimension() != 2) {
             throw new io.nclab.UserError("features must be a matrix (samples × dimension), got shape "
                     + features.getShape());
@@ -122,8 +131,16 @@ public record CollapseMetrics(
         // passes' many small operations leave the cores idle part of the time
         try (NumericalRank.Pending rank = options.numericalRank() ? NumericalRank.start(features, labels, classes)
                 : null) {
-            FeatureStats stats = new FeatureStats(classes, (int) features.getShape().get(1));
-            stats.add(features, labels);
+            FeatureStats stats = firstPass;
+            if (stats == null) {
+                stats = new FeatureStats(classes, (int) features.getShape().get(1));
+                stats.add(features, labels);
+            } else if (stats.classes() != classes || stats.dim() != features.getShape().get(1)
+                    || stats.samples() != labels.length) {
+                throw new IllegalArgumentException("a first pass of " + stats.samples() + " samples, K = "
+                        + stats.classes() + ", d = " + stats.dim() + " for " + labels.length + " samples, K = "
+                        + classes + ", d = " + features.getShape().get(1));
+            }
             SecondPass pass = stats.secondPass(weights, bias, options.cosineMargins());
             pass.add(features, labels);
             CollapseMetrics m = pass.metrics(options.cdnvExponent());

@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The first pass of the NC engine: class counts n_k and class sums Σ_{y_i = k} h_i, accumulated in
@@ -86,8 +85,32 @@ public final class FeatureStats {
         if (batch.rows == 0) {
             return;
         }
-        boolean host = hostRoute && HostRows.isHost(features);
-        double[] add = host ? hostSums(batch) : classes <= ONE_HOT_CLASSES ? oneHotSums(batch) : sortedSums(batch);
+        if (hostRoute && HostRows.isHost(features)) {
+            try (Arriving rows = new Arriving(batch)) {
+                rows.finish();
+            }
+            return;
+        }
+        include(batch, classes <= ONE_HOT_CLASSES ? oneHotSums(batch) : sortedSums(batch));
+    }
+
+    /**
+     * Starts adding a batch whose rows are still arriving, in order (a file being read into the features' memory:
+     * {@link io.nclab.io.Npy.Arrival}): features N×d, float32 or float64 in CPU memory and contiguous, as {@code Npy}
+     * allocates them, with every label known. Each chunk of rows is summed, on worker threads, as soon as
+     * {@link Arriving#rowsRead} says its rows are there, while they are still in cache; {@link Arriving#finish} adds
+     * the batch. The sums are those of {@link #add} to the last bit: the same chunks, added in the same order.
+     */
+    public Arriving adding(NDArray features, int[] labels) {
+        if (!HostRows.isHost(features)) {
+            throw new IllegalArgumentException("rows can arrive only in float32 or float64 CPU memory, not in "
+                    + features.getDataType() + " on " + features.getDevice());
+        }
+        return new Arriving(Batch.of(features, labels, classes, dim, samples()));
+    }
+
+    /** Adds a batch's class sums (K×d, row-major) and counts, once they are checked to be finite. */
+    private void include(Batch batch, double[] add) {
         for (double v : add) {
             if (!Double.isFinite(v)) {
                 int row = batch.firstNonFiniteRow();
@@ -104,7 +127,7 @@ public final class FeatureStats {
         }
     }
 
-    /** Whether CPU features are summed in Java ({@link #hostSums}); tests turn it off to check the other routes. */
+    /** Whether CPU features are summed in Java ({@link Arriving}); tests turn it off to check the other routes. */
     static boolean hostRoute = true;
 
     /** Rows × d from which the host sums use a second thread. */
@@ -120,63 +143,110 @@ public final class FeatureStats {
     private static final long PARTIAL_ELEMENTS = 1L << 22;
 
     /**
-     * The batch's class sums (K×d) for features in CPU memory: read in place ({@link HostRows}: direct views of the
-     * tensor's memory; a contiguous copy first if it is a strided view) and added row by row into float64
-     * sums, chunk by chunk, each chunk taken by whichever thread is free and summed on its own, the chunks' sums
-     * added in row order. One read of the features and nothing converted or allocated per row: at N = 50,000,
-     * d = 2,048 this is several times faster than a float64 one-hot product, which first converts every block. The
-     * chunks depend on N, d and K alone, so the sums are the same on any number of threads; a thread slowed down (a
-     * core shared with the JIT's compiler threads, or another process) takes fewer chunks, where a fixed share of
-     * the rows each kept the other waiting.
+     * A batch's class sums for features in CPU memory, as its rows arrive (all at once, from {@link #add}): read in
+     * place ({@link HostRows}: direct views of the tensor's memory; a contiguous copy first if it is a strided view)
+     * and added row by row into float64 sums, chunk by chunk, each chunk summed on its own by whichever worker is free,
+     * the chunks' sums added in row order. One read of the features and nothing converted or allocated per row: at
+     * N = 50,000, d = 2,048 this is several times faster than a float64 one-hot product, which first converts every
+     * block. The chunks depend on N, d and K alone, so the sums are the same on any number of threads and however the
+     * rows arrive; a thread slowed down (a core shared with the JIT's compiler threads, or another process) takes
+     * fewer chunks, where a fixed share of the rows each kept the other waiting.
      */
-    private double[] hostSums(Batch batch) {
-        NDArray features = batch.features;
-        int rows = batch.rows;
-        // Block by block, so that strided features are copied one block at a time.
-        int blockRows = (int) Math.max(1, Math.min(rows, hostBlockElements / dim));
-        int workers = (long) rows * dim < PARALLEL_ELEMENTS ? 1 : threads > 0 ? threads : Workers.cores();
-        double[] add = new double[classes * dim];
-        ExecutorService pool = workers == 1 ? null : Workers.pool("nclab-class-sums", workers);
-        try {
+    public final class Arriving implements AutoCloseable {
+        private final Batch batch;
+        /** Rows per block of views (strided features are copied one block at a time). */
+        private final int blockRows;
+        /** Each chunk's first and end row, in the batch. */
+        private final int[] chunkFrom;
+        private final int[] chunkTo;
+        private final double[][][] parts;
+        private final HostRows[] views;
+        private final ExecutorService pool;
+        private final List<Future<?>> jobs = new ArrayList<>();
+        /** The first chunk not yet handed out. */
+        private int next;
+        private boolean finished;
+
+        private Arriving(Batch batch) {
+            this.batch = batch;
+            int rows = batch.rows;
+            this.blockRows = (int) Math.max(1, Math.min(rows, hostBlockElements / dim));
+            List<int[]> chunks = new ArrayList<>();
             for (int a = 0; a < rows; a += blockRows) {
-                int b = Math.min(rows, a + blockRows);
-                int n = b - a;
-                int first = a;
+                int n = Math.min(rows, a + blockRows) - a;
                 long perChunk = Math.max(chunkElements / dim, ((long) n * classes * dim + PARTIAL_ELEMENTS - 1)
                         / PARTIAL_ELEMENTS);
                 int chunkRows = (int) Math.max(1, Math.min(n, perChunk));
-                int chunks = (n + chunkRows - 1) / chunkRows;
-                double[][][] parts = new double[chunks][][];
-                AtomicInteger next = new AtomicInteger();
-                // One block's views at a time: strided features become a contiguous copy of that block only.
-                try (HostRows view = HostRows.of(features, a, b)) {
-                    Runnable take = () -> {
-                        for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
-                            int from = c * chunkRows;
-                            parts[c] = hostRange(view, batch.labels, first, from, Math.min(n, from + chunkRows));
-                        }
-                    };
-                    if (pool == null || chunks == 1) {
-                        take.run();
-                    } else {
-                        List<Future<?>> jobs = new ArrayList<>();
-                        for (int t = 0; t < Math.min(workers, chunks); t++) {
-                            jobs.add(pool.submit(take));
-                        }
-                        // Every job is waited for before the views (and perhaps the copy's memory) go.
-                        Workers.awaitAll(jobs, "class sums");
-                    }
-                }
-                for (double[][] part : parts) {
-                    accumulate(add, part);
+                for (int from = 0; from < n; from += chunkRows) {
+                    chunks.add(new int[] {a + from, a + Math.min(n, from + chunkRows)});
                 }
             }
-        } finally {
-            if (pool != null) {
-                pool.shutdownNow();
+            this.chunkFrom = chunks.stream().mapToInt(c -> c[0]).toArray();
+            this.chunkTo = chunks.stream().mapToInt(c -> c[1]).toArray();
+            this.parts = new double[chunks.size()][][];
+            this.views = new HostRows[(rows + blockRows - 1) / blockRows];
+            int workers = (long) rows * dim < PARALLEL_ELEMENTS || chunks.size() == 1 ? 1
+                    : threads > 0 ? threads : Workers.cores();
+            this.pool = workers == 1 ? null : Workers.pool("nclab-class-sums", workers);
+        }
+
+        /** The first {@code rows} rows of the features are there: every chunk within them is summed (or under way). */
+        public void rowsRead(long rows) {
+            while (next < chunkFrom.length && chunkTo[next] <= rows) {
+                int c = next++;
+                int block = chunkFrom[c] / blockRows;
+                if (views[block] == null) {
+                    if (block > 0) {
+                        // one block's views at a time (a strided block's are a copy the size of the block): every
+                        // chunk of the blocks before ends before this block's views are made
+                        Workers.awaitAll(jobs, "class sums");
+                        views[block - 1].close();
+                        views[block - 1] = null;
+                    }
+                    int a = block * blockRows;
+                    views[block] = HostRows.of(batch.features, a, Math.min(batch.rows, a + blockRows));
+                }
+                HostRows view = views[block];
+                int first = block * blockRows;
+                Runnable sum = () -> parts[c] = hostRange(view, batch.labels, first, chunkFrom[c] - first,
+                        chunkTo[c] - first);
+                if (pool == null) {
+                    sum.run();
+                } else {
+                    jobs.add(pool.submit(sum));
+                }
             }
         }
-        return add;
+
+        /** Every row is there: the last chunks summed, the batch's sums and counts added to the statistics. */
+        public void finish() {
+            if (finished) {
+                throw new IllegalStateException("the batch was added already");
+            }
+            rowsRead(batch.rows);
+            // Every job is waited for before the views (and perhaps a strided block's copy) go.
+            Workers.awaitAll(jobs, "class sums");
+            double[] add = new double[classes * dim];
+            for (double[][] part : parts) {
+                accumulate(add, part);
+            }
+            finished = true;
+            include(batch, add);
+        }
+
+        /** Stops what is under way (waiting for the jobs that read the features' memory) and lets the views go. */
+        @Override
+        public void close() {
+            if (pool != null) {
+                pool.shutdownNow();
+                Workers.awaitEnd(pool);
+            }
+            for (HostRows v : views) {
+                if (v != null) {
+                    v.close();
+                }
+            }
+        }
     }
 
     /** Elements per block of the host sums (tests lower it). */

@@ -115,6 +115,47 @@ class MetricsCommandTest {
     }
 
     /**
+     * The first pass made as the features' file is read (its rows summed piece by piece on worker threads: here 2,100
+     * rows of 1,024 float32, read in steps of 4 MB, summed in two chunks) gives the engine's numbers to the last bit.
+     */
+    @Test
+    void theFirstPassDuringTheReadGivesTheEnginesNumbersBitForBit() throws Exception {
+        int n = 2100;
+        int d = 1024;
+        int k = 7;
+        Random rnd = new Random(8);
+        float[] h = new float[n * d];
+        long[] y = new long[n];
+        int[] yi = new int[n];
+        for (int i = 0; i < n; i++) {
+            yi[i] = i < k ? i : rnd.nextInt(k);
+            y[i] = yi[i];
+            for (int j = 0; j < d; j++) {
+                h[i * d + j] = (float) ((j % k == yi[i] ? 2 : 0) + rnd.nextGaussian());
+            }
+        }
+        double[] w = new double[k * d];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = rnd.nextGaussian();
+        }
+        try (NDManager m = manager.newSubManager()) {
+            NDArray features = m.create(h, new Shape(n, d));
+            NDArray weights = m.create(w, new Shape(k, d));
+            Npy.write(dir.resolve("hbig.npy"), features);
+            Npy.write(dir.resolve("ybig.npy"), m.create(y));
+            Npy.write(dir.resolve("wbig.npy"), weights);
+            CliRunner.Result r = run("metrics", "--features", f("hbig.npy"), "--labels", f("ybig.npy"), "--weights",
+                    f("wbig.npy"), "--json");
+            assertEquals(0, r.code(), r.err());
+            JsonNode node = Json.MAPPER.readTree(r.out().trim());
+            CollapseMetrics want = CollapseMetrics.measure(features, yi, k, weights, null);
+            for (var e : want.values().entrySet()) {
+                assertEquals(e.getValue(), node.get(e.getKey()).asDouble(), 0.0, e.getKey());
+            }
+        }
+    }
+
+    /**
      * float16 features and classifier (mixed-precision training saves them) and uint8, int8 or int16 labels give
      * exactly the metrics of the same values saved as float32 and int64.
      */

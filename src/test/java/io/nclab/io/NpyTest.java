@@ -305,6 +305,78 @@ class NpyTest {
         }
     }
 
+    /** What an {@link Npy.Arrival} was told: the array's shape when allocated, and each count of rows read. */
+    private static final class Told implements Npy.Arrival {
+        Shape shape;
+        final java.util.List<Long> rows = new java.util.ArrayList<>();
+        NDArray array;
+
+        @Override
+        public void allocated(NDArray a) {
+            assertTrue(shape == null && rows.isEmpty(), "allocated once, before any row");
+            shape = a.getShape();
+            array = a;
+        }
+
+        @Override
+        public void rowsRead(long count) {
+            // the rows said to be there hold the file's values already
+            if (count > 0) {
+                float[] head = array.reshape(array.getShape().get(0), -1).get("0:" + count).toType(DataType.FLOAT32,
+                        false).toFloatArray();
+                for (int i = 0; i < head.length; i++) {
+                    assertEquals(i / 7f - 1, head[i], 1e-6, "element " + i + " once " + count + " rows are in");
+                }
+            }
+            rows.add(count);
+        }
+    }
+
+    @Test
+    void aReaderIsToldAsTheRowsArriveInEitherByteOrder() throws IOException {
+        long savedPiece = Npy.pieceBytes;
+        long savedStep = Npy.arrivalBytes;
+        try {
+            // 10 rows of 3 float32 in steps of 7 elements (28 bytes) within pieces of 25: steps end mid-row and at
+            // the pieces' ends; the rows told are the whole ones read so far
+            Npy.pieceBytes = 100;
+            Npy.arrivalBytes = 28;
+            for (ByteOrder order : new ByteOrder[] {ByteOrder.BIG_ENDIAN, ByteOrder.LITTLE_ENDIAN}) {
+                ByteBuffer data = ByteBuffer.allocate(4 * 30).order(order);
+                for (int i = 0; i < 30; i++) {
+                    data.putFloat(i / 7f - 1);
+                }
+                String descr = order == ByteOrder.BIG_ENDIAN ? ">f4" : "<f4";
+                Told told = new Told();
+                NDArray c = Npy.read(file("rows.npy", npyFile(descr, "False", "(10, 3)", data.array())), manager,
+                        told);
+                assertEquals(new Shape(10, 3), told.shape);
+                assertEquals(java.util.List.of(2L, 4L, 7L, 8L, 10L), told.rows, descr);
+                float[] f = c.toFloatArray();
+                for (int i = 0; i < 30; i++) {
+                    assertEquals(i / 7f - 1, f[i], descr + " element " + i);
+                }
+            }
+            // a reader that refuses the array stops the read before its data
+            UserError e = assertThrows(UserError.class, () -> Npy.read(file("no.npy", npyFile("<f8", "False",
+                    "(2, 2)", new byte[32])), manager, new Npy.Arrival() {
+                        @Override
+                        public void allocated(NDArray a) {
+                            throw new UserError("refused " + a.getShape());
+                        }
+
+                        @Override
+                        public void rowsRead(long rows) {
+                            throw new AssertionError("no row arrives after a refusal");
+                        }
+                    }));
+            assertEquals("refused (2, 2)", e.getMessage());
+        } finally {
+            Npy.pieceBytes = savedPiece;
+            Npy.arrivalBytes = savedStep;
+        }
+    }
+
     @Test
     void aFileLargerThanTheAvailableMemoryIsRefusedBeforeAnythingIsRead() throws IOException {
         Path f = file("m.npy", npyFile("<f8", "False", "(4, 2)", new byte[64]));

@@ -2,11 +2,13 @@ package io.nclab.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.nclab.UserError;
 import io.nclab.nd.Nd;
 import java.util.ArrayList;
 import java.util.List;
@@ -103,6 +105,75 @@ class FeatureStatsTest {
                     }
                 }
             }
+        }
+    }
+
+    @Test
+    void rowsSummedAsTheyArriveGiveTheSumsOfOneBatchBitForBit() {
+        Random rng = new Random(5);
+        int n = 700;
+        int d = 1600; // 1.1e6 elements: more than one thread
+        int k = 4;
+        float[] h = new float[n * d];
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = i < k ? i : rng.nextInt(k);
+            for (int j = 0; j < d; j++) {
+                h[i * d + j] = (float) (3 + rng.nextGaussian());
+            }
+        }
+        long chunks = FeatureStats.chunkElements;
+        long blocks = FeatureStats.hostBlockElements;
+        int threads = FeatureStats.threads;
+        try (NDManager m = Nd.newManager()) {
+            NDArray f32 = m.create(h, new Shape(n, d));
+            NDArray f64 = f32.toType(DataType.FLOAT64, false);
+            for (NDArray f : new NDArray[] {f32, f64}) {
+                // chunks of 5 rows in blocks of 96 (whose views go one at a time), on 1, 2 or 3 threads
+                FeatureStats.chunkElements = 5L * d;
+                FeatureStats.hostBlockElements = 96L * d;
+                for (int t : new int[] {1, 2, 3}) {
+                    FeatureStats.threads = t;
+                    FeatureStats whole = new FeatureStats(k, d);
+                    whole.add(f, y);
+                    FeatureStats arriving = new FeatureStats(k, d);
+                    try (FeatureStats.Arriving rows = arriving.adding(f, y)) {
+                        // told of the rows in uneven steps, twice of some counts, ending mid-chunk and mid-block
+                        for (long r : new long[] {0, 1, 4, 4, 13, 96, 97, 300, 301, 650}) {
+                            rows.rowsRead(r);
+                        }
+                        assertEquals(0, arriving.samples(), "nothing is added before the last row is in");
+                        rows.finish();
+                    }
+                    assertArrayEquals(whole.sumsView(), arriving.sumsView(), 0.0, f.getDataType() + ", " + t
+                            + " threads");
+                    assertArrayEquals(whole.counts(), arriving.counts());
+                }
+            }
+            // a batch abandoned half way adds nothing; one finished twice is refused
+            FeatureStats s = new FeatureStats(k, d);
+            try (FeatureStats.Arriving rows = s.adding(f32, y)) {
+                rows.rowsRead(200);
+            }
+            assertEquals(0, s.samples());
+            FeatureStats.Arriving twice = s.adding(f32, y);
+            twice.finish();
+            assertThrows(IllegalStateException.class, twice::finish);
+            twice.close();
+            assertEquals(n, s.samples());
+            // a non-finite value is named by its sample once the rows are in, as for a batch added whole
+            h[123 * d + 7] = Float.NaN;
+            NDArray bad = m.create(h, new Shape(n, d));
+            FeatureStats b = new FeatureStats(k, d);
+            try (FeatureStats.Arriving rows = b.adding(bad, y)) {
+                UserError e = assertThrows(UserError.class, rows::finish);
+                assertEquals("features of sample 123 are not finite (NaN or infinity)", e.getMessage());
+            }
+            assertThrows(IllegalArgumentException.class, () -> b.adding(bad.toType(DataType.FLOAT16, false), y));
+        } finally {
+            FeatureStats.chunkElements = chunks;
+            FeatureStats.hostBlockElements = blocks;
+            FeatureStats.threads = threads;
         }
     }
 }
