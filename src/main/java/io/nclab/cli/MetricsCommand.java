@@ -64,8 +64,8 @@ public final class MetricsCommand implements Runnable {
 
     @Option(names = "--timings",
             description = "Print the seconds spent reading (float32 and float64 features: with the first pass, the"
-                    + " class sums, taken on the other cores as the rows arrive), measuring and on numerical_rank to"
-                    + " stderr (numerical_rank then runs after the other metrics, not beside them).")
+                    + " class sums, taken as the rows arrive, on the other cores for large files), measuring and on"
+                    + " numerical_rank to stderr (numerical_rank then runs after the other metrics, not beside them).")
     boolean timings;
 
     @Option(names = "--json", description = "Print one JSON object instead of a table.")
@@ -147,7 +147,7 @@ public final class MetricsCommand implements Runnable {
                 // the first pass (the class sums) runs as the rows arrive: the read's seconds include what of it
                 // did not run beside the read
                 err.printf(Locale.ROOT, "timings: read %.3f s%s, metrics %.3f s, numerical_rank %s%n",
-                        (t1 - t0) / 1e9, streamed ? " (the class sums taken on the other cores as the rows arrived)"
+                        (t1 - t0) / 1e9, streamed ? " (with the class sums, taken as the rows arrived)"
                         : "", (t2 - t1) / 1e9,
                         noNumericalRank ? "skipped" : String.format(Locale.ROOT, "%.3f s", (t3 - t2) / 1e9));
                 err.flush();
