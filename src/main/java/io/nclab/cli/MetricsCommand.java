@@ -109,7 +109,8 @@ public final class MetricsCommand implements Runnable {
             NDArray w = weights == null ? null : widened(Npy.read(weights, manager));
             NDArray b = bias == null ? null : widened(Npy.read(bias, manager));
             // The features last: once their shape is known, everything is checked, and the first pass (the class
-            // sums) then runs on the other cores as the rows come in, each piece summed while it is in cache
+            // sums) is then taken as the rows come in, each piece summed while it is in cache (on worker threads,
+            // for files large enough to share)
             FirstPass first = new FirstPass(y, w, b);
             NDArray h;
             int k;
