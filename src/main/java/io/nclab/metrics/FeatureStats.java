@@ -190,7 +190,10 @@ public final class FeatureStats {
             this.pool = workers == 1 ? null : Workers.pool("nclab-class-sums", workers);
         }
 
-        /** The first {@code rows} rows of the features are there: every chunk within them is summed (or under way). */
+        /**
+         * The first {@code rows} rows of the features are there: every chunk within them is summed (or under way). Called
+         * from one thread (the one reading), as are {@link #finish} and {@link #close}.
+         */
         public void rowsRead(long rows) {
             while (next < chunkFrom.length && chunkTo[next] <= rows) {
                 int c = next++;
