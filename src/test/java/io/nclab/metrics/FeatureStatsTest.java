@@ -125,6 +125,13 @@ class FeatureStatsTest {
         long chunks = FeatureStats.chunkElements;
         long blocks = FeatureStats.hostBlockElements;
         int threads = FeatureStats.threads;
+        // the class sums by a plain loop over the float32 values, in float64
+        double[] want = new double[k * d];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < d; j++) {
+                want[y[i] * d + j] += h[i * d + j];
+            }
+        }
         try (NDManager m = Nd.newManager()) {
             NDArray f32 = m.create(h, new Shape(n, d));
             NDArray f64 = f32.toType(DataType.FLOAT64, false);
@@ -148,6 +155,10 @@ class FeatureStatsTest {
                     assertArrayEquals(whole.sumsView(), arriving.sumsView(), 0.0, f.getDataType() + ", " + t
                             + " threads");
                     assertArrayEquals(whole.counts(), arriving.counts());
+                    for (int i = 0; i < want.length; i++) {
+                        assertEquals(want[i], arriving.sumsView()[i], 1e-12 * Math.max(1, Math.abs(want[i])),
+                                "against a plain loop, " + f.getDataType() + ", entry " + i);
+                    }
                 }
             }
             // a batch abandoned half way adds nothing; one finished twice is refused
