@@ -57,7 +57,7 @@ public final class FeaturesCommand implements Runnable {
         compute.check();
         Path dir = out != null ? out
                 : run.resolve("features-" + m.name().toLowerCase(Locale.ROOT) + "-" + s.label());
-        compute.apply(Double.POSITIVE_INFINITY); // a forward pass over a whole set: every core unless told
+        int threads = compute.apply(Double.POSITIVE_INFINITY); // a forward pass over a whole set: every core unless told
         FeatureExport.Result r = FeatureExport.export(run, m, s, dir, dev);
         if (json) {
             Map<String, Object> j = new LinkedHashMap<>();
@@ -81,7 +81,12 @@ public final class FeaturesCommand implements Runnable {
         System.out.println("wrote " + String.join(", ", r.files()) + " to " + dir);
         System.out.println("measure them: ./nclab metrics --features " + dir.resolve(FeatureExport.FEATURES)
                 + " --labels " + dir.resolve(FeatureExport.LABELS) + " --weights "
-                + dir.resolve(FeatureExport.WEIGHTS) + " --bias " + dir.resolve(FeatureExport.BIAS) + " --threads "
-                + r.threads() + "   (the run's probe's thread count: other counts sum in another order, about 1e-15 apart)");
+                + dir.resolve(FeatureExport.WEIGHTS) + " --bias " + dir.resolve(FeatureExport.BIAS));
+        if (r.threads() != threads) {
+            System.out.println("(the run's probe ran its forward pass on " + r.threads()
+                    + (r.threads() == 1 ? " thread" : " threads") + ", this one on " + threads
+                    + ", which can change the features' last bits; --threads " + r.threads()
+                    + " gives the probe's features, and its metrics to the bit)");
+        }
     }
 }

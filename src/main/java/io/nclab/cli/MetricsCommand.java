@@ -97,8 +97,8 @@ public final class MetricsCommand implements Runnable {
             }
             AtomicFiles.requireWritableAs(marginsOut, ".csv", "--margins-out");
         }
-        // every core unless told: the thread count decides how the native sums are split, so a training probe's
-        // metrics come out to the last digit with its own count (nclab features prints it)
+        // every core unless told; the engine splits its sums and products the same way on any count (and
+        // numerical_rank's by the machine's cores), so the numbers do not depend on it
         compute.apply(Double.POSITIVE_INFINITY);
         try (NDManager manager = Nd.newManager()) {
             long t0 = System.nanoTime();

@@ -70,13 +70,17 @@ class FeaturesCommandTest {
         assertEquals(3, j.get("classes").asInt());
         JsonNode probe = Json.MAPPER.readTree(Files.readAllLines(run.resolve("metrics.jsonl")).get(3));
         assertEquals(3, probe.get("epoch").asInt());
-        // the thread count the probe summed with (the run's --threads 1), whatever features itself ran on
+        // the thread count the probe's forward pass ran on (the run's --threads 1)
         assertEquals(1, j.get("probe_threads").asInt());
-        JsonNode m = metrics(out, j.get("probe_threads").asInt());
-        for (String key : List.of("nc1", "nc2", "nc3", "nc4", "cdnv", "numerical_rank", "cosine_margin_mean")) {
-            assertTrue(m.get(key).isNumber(), key + " in " + m);
-            assertEquals(probe.get(key).asDouble(), m.get(key).asDouble(), 0, key);
+        // the engine splits its sums the same way on any thread count: the probe's numbers on one and on every core
+        for (int threads : new int[] {1, 0, 3}) {
+            JsonNode m = metrics(out, threads);
+            for (String key : List.of("nc1", "nc2", "nc3", "nc4", "cdnv", "numerical_rank", "cosine_margin_mean")) {
+                assertTrue(m.get(key).isNumber(), key + " in " + m);
+                assertEquals(probe.get(key).asDouble(), m.get(key).asDouble(), 0, key + " on --threads " + threads);
+            }
         }
+        JsonNode m = metrics(out);
         assertEquals(probe.get("train_accuracy").asDouble(), m.get("accuracy").asDouble(), 0);
         assertEquals(probe.get("train_accuracy").asDouble(), j.get("accuracy").asDouble(), 0);
         JsonNode saved = Json.MAPPER.readTree(run.resolve("train-labels.json").toFile()).get("labels");
@@ -95,7 +99,13 @@ class FeaturesCommandTest {
         CliRunner.Result r = CliRunner.run("features", "--run", run.toString(), "--set", "test", "--threads", "1");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("measure them: ./nclab metrics --features"), r.out());
-        assertTrue(r.out().contains(" --threads 1 "), "the run's probe's thread count: " + r.out());
+        assertFalse(r.out().contains("--threads"), "the same thread count as the probe's: no note: " + r.out());
+        // on another count than the probe's, the command says which one gives the probe's features
+        CliRunner.Result other = CliRunner.run("features", "--run", run.toString(), "--set", "test", "--threads", "2",
+                "--out", tmp.resolve("test-on-2").toString());
+        assertEquals(0, other.code(), other.err());
+        assertTrue(other.out().contains("on 1 thread, this one on 2") && other.out().contains("--threads 1 gives"),
+                other.out());
         Path out = run.resolve("features-best-test"); // the default folder
         List<JsonNode> probes = Files.readAllLines(run.resolve("metrics.jsonl")).stream().map(l -> {
             try {
