@@ -7,6 +7,7 @@ import ai.djl.pytorch.engine.PtNDArray;
 import com.sun.jna.Function;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 import java.lang.ref.Reference;
 import java.lang.reflect.Field;
@@ -33,7 +34,6 @@ public final class NativeBlas {
     private static final Function SAXPY = NativeLib.find("saxpy_64_");
     private static final Function DCOPY = NativeLib.find("dcopy_64_");
     private static final Function SCOPY = NativeLib.find("scopy_64_");
-    static final Function DGEMM = NativeLib.find("dgemm_64_");
     static final Pointer NO_TRANSPOSE = NativeEigen.flag("N");
     static final Pointer TRANSPOSE = NativeEigen.flag("T");
     /** DJL's native library object and its contiguity test, which DJL does not make public. */
@@ -108,7 +108,7 @@ public final class NativeBlas {
      */
     public static boolean gemm(double alpha, NDArray a, boolean transA, NDArray b, boolean transB, double beta,
             NDArray c) {
-        if (DGEMM == null || !usable(a, DataType.FLOAT64) || !usable(b, DataType.FLOAT64)
+        if (!gemmAvailable() || !usable(a, DataType.FLOAT64) || !usable(b, DataType.FLOAT64)
                 || !usable(c, DataType.FLOAT64) || a.getShape().dimension() != 2 || b.getShape().dimension() != 2
                 || c.getShape().dimension() != 2) {
             return false;
@@ -142,7 +142,7 @@ public final class NativeBlas {
     /** Whether {@link #gemm(boolean, boolean, long, long, long, double, Pointer, long, Pointer, long, double,
      * Pointer, long)} can run (the natives export MKL's {@code dgemm}). */
     public static boolean gemmAvailable() {
-        return DGEMM != null;
+        return Gemm.BOUND;
     }
 
     /**
@@ -155,18 +155,60 @@ public final class NativeBlas {
         if (m == 0 || n == 0) {
             return;
         }
-        try (Memory args = new Memory(8L * Long.BYTES)) {
-            args.setLong(0, m);
-            args.setLong(8, n);
-            args.setLong(16, k);
-            args.setDouble(24, alpha);
-            args.setLong(32, lda);
-            args.setLong(40, ldb);
-            args.setDouble(48, beta);
-            args.setLong(56, ldc);
-            DGEMM.invokeVoid(new Object[] {transA ? TRANSPOSE : NO_TRANSPOSE, transB ? TRANSPOSE : NO_TRANSPOSE,
-                args.share(0), args.share(8), args.share(16), args.share(24), a, args.share(32), b, args.share(40),
-                args.share(48), c, args.share(56), 1L, 1L});
+        Gemm.Arguments g = Gemm.ARGUMENTS.get();
+        g.memory.setLong(0, m);
+        g.memory.setLong(8, n);
+        g.memory.setLong(16, k);
+        g.memory.setDouble(24, alpha);
+        g.memory.setLong(32, lda);
+        g.memory.setLong(40, ldb);
+        g.memory.setDouble(48, beta);
+        g.memory.setLong(56, ldc);
+        Gemm.dgemm_64_(transA ? TRANSPOSE : NO_TRANSPOSE, transB ? TRANSPOSE : NO_TRANSPOSE, g.m, g.n, g.k, g.alpha, a,
+                g.lda, b, g.ldb, g.beta, c, g.ldc, 1L, 1L);
+    }
+
+    /**
+     * MKL's {@code dgemm} bound by JNA's direct mapping: a call goes straight to the native function, where an
+     * indirect {@code Function.invoke} converts each of its 15 arguments through reflection and allocated the scalars'
+     * memory anew. The NC metrics' second pass makes a few hundred calls; in a one-shot {@code nclab metrics} the
+     * JIT compiling that conversion (and the map of allocated memory) took about 60 ms of a compiler thread.
+     */
+    private static final class Gemm {
+        static final boolean BOUND = bind();
+
+        /** This thread's memory for the by-reference scalars (the Fortran interface), reused call after call. */
+        static final ThreadLocal<Arguments> ARGUMENTS = ThreadLocal.withInitial(Arguments::new);
+
+        private static boolean bind() {
+            NativeLibrary lib = NativeLib.library();
+            if (lib == null) {
+                return false;
+            }
+            try {
+                lib.getFunction("dgemm_64_"); // absent: refused here, not at the first call
+                Native.register(Gemm.class, lib);
+                return true;
+            } catch (UnsatisfiedLinkError | RuntimeException e) {
+                return false;
+            }
+        }
+
+        /** The Fortran interface with 64-bit integers: every argument by reference, then the flags' lengths. */
+        static native void dgemm_64_(Pointer transA, Pointer transB, Pointer m, Pointer n, Pointer k, Pointer alpha,
+                Pointer a, Pointer lda, Pointer b, Pointer ldb, Pointer beta, Pointer c, Pointer ldc, long transALength,
+                long transBLength);
+
+        static final class Arguments {
+            final Memory memory = new Memory(8L * Long.BYTES);
+            final Pointer m = memory.share(0);
+            final Pointer n = memory.share(8);
+            final Pointer k = memory.share(16);
+            final Pointer alpha = memory.share(24);
+            final Pointer lda = memory.share(32);
+            final Pointer ldb = memory.share(40);
+            final Pointer beta = memory.share(48);
+            final Pointer ldc = memory.share(56);
         }
     }
 

@@ -37,7 +37,7 @@ public final class NativeGram implements AutoCloseable {
 
     /** Whether a Gram matrix can be built and decomposed natively (MKL's or OpenBLAS's routines are there). */
     public static boolean available() {
-        return OpenBlas.available() || (NativeBlas.DGEMM != null && NativeEigen.DSYEVD != null);
+        return OpenBlas.available() || (NativeBlas.gemmAvailable() && NativeEigen.DSYEVD != null);
     }
 
     /**
@@ -68,7 +68,7 @@ public final class NativeGram implements AutoCloseable {
         this.g = new Memory((long) size * size * Double.BYTES);
         this.g.clear();
         this.threads = Math.max(1, threads);
-        boolean mkl = NativeBlas.DGEMM != null && NativeEigen.DSYEVD != null;
+        boolean mkl = NativeBlas.gemmAvailable() && NativeEigen.DSYEVD != null;
         this.eigenViaOpenBlas = openBlas && OpenBlas.available() || !mkl;
         this.gramViaOpenBlas = eigenViaOpenBlas && (this.threads == 1 || !mkl);
     }
@@ -113,27 +113,15 @@ public final class NativeGram implements AutoCloseable {
             edge[p] = (int) ((long) size * p / parts);
         }
         NativeEigen.onThreads(threads, () -> {
-            try (Memory args = new Memory(8L * Long.BYTES)) {
-                args.setLong(16, k);
-                args.setDouble(24, 1);
-                args.setLong(32, ld);
-                args.setLong(40, ld);
-                args.setDouble(48, 1);
-                args.setLong(56, size);
-                for (int q = 0; q < parts; q++) {
-                    for (int p = q; p < parts; p++) {
-                        // the block of rows edge[p].. and columns edge[q].. of G: (vectors p)ᵀ(vectors q)
-                        args.setLong(0, edge[p + 1] - edge[p]);
-                        args.setLong(8, edge[q + 1] - edge[q]);
-                        long strideOfVector = inner ? (long) ld : 1; // elements from one vector to the next
-                        Pointer left = b.share(edge[p] * strideOfVector * Double.BYTES);
-                        Pointer right = b.share(edge[q] * strideOfVector * Double.BYTES);
-                        Pointer block = g.share(((long) edge[q] * size + edge[p]) * Double.BYTES);
-                        NativeBlas.DGEMM.invokeVoid(new Object[] {inner ? TRANSPOSE : NO_TRANSPOSE,
-                            inner ? NO_TRANSPOSE : TRANSPOSE, args.share(0), args.share(8), args.share(16),
-                            args.share(24), left, args.share(32), right, args.share(40), args.share(48), block,
-                            args.share(56), 1L, 1L});
-                    }
+            for (int q = 0; q < parts; q++) {
+                for (int p = q; p < parts; p++) {
+                    // the block of rows edge[p].. and columns edge[q].. of G: (vectors p)ᵀ(vectors q)
+                    long strideOfVector = inner ? (long) ld : 1; // elements from one vector to the next
+                    Pointer left = b.share(edge[p] * strideOfVector * Double.BYTES);
+                    Pointer right = b.share(edge[q] * strideOfVector * Double.BYTES);
+                    Pointer block = g.share(((long) edge[q] * size + edge[p]) * Double.BYTES);
+                    NativeBlas.gemm(inner, !inner, edge[p + 1] - edge[p], edge[q + 1] - edge[q], k, 1, left, ld, right,
+                            ld, 1, block, size);
                 }
             }
             return null;

@@ -6,7 +6,6 @@ import com.sun.jna.NativeLibrary;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * Functions exported by {@code libtorch_cpu.so}, the PyTorch natives that DJL has loaded into this process
@@ -28,9 +27,16 @@ final class NativeLib {
         }
     }
 
+    /** The library, or null where it is absent. */
+    static NativeLibrary library() {
+        return Torch.LIBRARY;
+    }
+
     /**
      * The library, located once: the process's memory map has thousands of lines, and every symbol looked up
      * (eight for the NC metrics) read it again, which in a cold command also had the JIT compile the line reader.
+     * It is searched as one string, not line by line: reading it by lines had C2 compile
+     * {@code BufferedReader.readLine} (46 ms of a compiler thread) as the metrics' second pass began.
      */
     private static final class Torch {
         static final NativeLibrary LIBRARY = locate();
@@ -42,17 +48,30 @@ final class NativeLib {
                 if (!Files.isReadable(maps)) {
                     return null;
                 }
-                List<String> lines = Files.readAllLines(maps);
-                for (String line : lines) {
-                    int slash = line.indexOf('/');
-                    if (slash >= 0 && line.endsWith("/libtorch_cpu.so")) {
-                        return NativeLibrary.getInstance(line.substring(slash));
-                    }
-                }
-                return null;
+                String path = mappedPath(Files.readString(maps), "/libtorch_cpu.so");
+                return path == null ? null : NativeLibrary.getInstance(path);
             } catch (IOException | UnsatisfiedLinkError | RuntimeException e) {
                 return null;
             }
         }
+    }
+
+    /**
+     * The path of the first mapping in {@code maps} (the text of /proc/self/maps: one mapping per line, its path, if
+     * any, from the line's first '/') whose path ends with {@code suffix}; null where none does.
+     */
+    static String mappedPath(String maps, String suffix) {
+        for (int at = maps.indexOf(suffix); at >= 0; at = maps.indexOf(suffix, at + 1)) {
+            int end = at + suffix.length();
+            if (end != maps.length() && maps.charAt(end) != '\n') {
+                continue; // a longer name (libtorch_cpu.so.1, a folder of that name)
+            }
+            int start = maps.lastIndexOf('\n', at) + 1;
+            int slash = maps.indexOf('/', start);
+            if (slash >= 0 && slash <= at) {
+                return maps.substring(slash, end);
+            }
+        }
+        return null;
     }
 }

@@ -160,4 +160,72 @@ class NativeBlasTest {
             assertArrayEquals(new double[] {1, 2, 3, 4, 5, 6}, wrong.toDoubleArray());
         }
     }
+
+    /**
+     * Threads calling at once, each with its own shapes, scalars and leading dimensions: the scalars passed by
+     * reference live in memory of the calling thread's own, so no call sees another's.
+     */
+    @Test
+    void gemmOnSeveralThreadsAtOnceGivesEachItsOwnProduct() throws Exception {
+        int threads = 4;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            java.util.List<java.util.concurrent.Future<Double>> errors = new java.util.ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int id = t;
+                errors.add(pool.submit(() -> {
+                    int m = 3 + id;
+                    int k = 11 - id;
+                    int n = 2 + 2 * id;
+                    double alpha = 0.5 + id;
+                    double worst = 0;
+                    for (int round = 0; round < 300; round++) {
+                        double[] a = random(m * k, 100 * id + round);
+                        double[] b = random(k * n, 7 + 100 * id + round);
+                        try (com.sun.jna.Memory ma = new com.sun.jna.Memory((long) m * k * Double.BYTES);
+                                com.sun.jna.Memory mb = new com.sun.jna.Memory((long) k * n * Double.BYTES);
+                                com.sun.jna.Memory mc = new com.sun.jna.Memory((long) m * n * Double.BYTES)) {
+                            ma.write(0, a, 0, a.length); // column-major m×k, leading dimension m
+                            mb.write(0, b, 0, b.length); // column-major k×n, leading dimension k
+                            NativeBlas.onOneThread(() -> {
+                                NativeBlas.gemm(false, false, m, n, k, alpha, ma, m, mb, k, 0, mc, m);
+                                return null;
+                            });
+                            for (int i = 0; i < m; i++) {
+                                for (int j = 0; j < n; j++) {
+                                    double dot = 0;
+                                    for (int l = 0; l < k; l++) {
+                                        dot += a[l * m + i] * b[j * k + l];
+                                    }
+                                    worst = Math.max(worst, Math.abs(alpha * dot - mc.getDouble(
+                                            (long) (j * m + i) * Double.BYTES)));
+                                }
+                            }
+                        }
+                    }
+                    return worst;
+                }));
+            }
+            for (java.util.concurrent.Future<Double> e : errors) {
+                assertTrue(e.get() < 1e-12, "largest error " + e.get());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void theLibraryIsFoundInTheMemoryMapByItsWholeName() {
+        String maps = "7f00-7f01 r-xp 00000000 08:01 12 /opt/a/libtorch_cpu.so.1\n"
+                + "7f02-7f03 r--p 00000000 08:01 13 /opt/libtorch_cpu.so/other.so\n"
+                + "7f04-7f05 rw-p 00000000 00:00 0 [heap]\n"
+                + "7f06-7f07 r-xp 00000000 08:01 14 /root/.djl.ai/pytorch/2.7.1/libtorch_cpu.so\n"
+                + "7f08-7f09 r--p 00010000 08:01 14 /root/.djl.ai/pytorch/2.7.1/libtorch_cpu.so";
+        assertEquals("/root/.djl.ai/pytorch/2.7.1/libtorch_cpu.so", NativeLib.mappedPath(maps, "/libtorch_cpu.so"));
+        assertEquals("/x/libtorch_cpu.so", NativeLib.mappedPath("1-2 r-xp 0 0:0 1 /x/libtorch_cpu.so", "/libtorch_cpu.so"));
+        assertEquals(null, NativeLib.mappedPath("1-2 r-xp 0 0:0 1 /x/libtorch_cpu.so.1\n", "/libtorch_cpu.so"));
+        assertEquals(null, NativeLib.mappedPath("", "/libtorch_cpu.so"));
+        // the library this process has loaded
+        assertTrue(NativeLib.library() != null);
+    }
 }
