@@ -112,14 +112,17 @@ final class HostRows implements AutoCloseable {
     }
 
     /**
-     * Row {@code row} minus {@code centre}, in float64, into {@code out} from {@code at} (d values), and its squared
-     * norm; {@code narrow} is the caller's own scratch of length d for float32 features. The widening is exact, so
-     * each value is the float64 difference h_ij − c_j itself.
+     * Row {@code row} minus {@code centre}, in float64, into {@code out} from {@code at} (d values: a block of native
+     * memory that a product reads), and its squared norm; {@code narrow} and {@code wide} are the caller's own scratch
+     * of length d for float32 and float64 features. The widening is exact, so each value is the float64 difference
+     * h_ij − c_j itself. Float32 rows are centred straight into {@code out}.
      */
-    double centred(int row, double[] centre, double[] out, int at, float[] narrow) {
+    double centred(int row, double[] centre, java.nio.DoubleBuffer out, int at, float[] narrow, double[] wide) {
         if (floats == null) {
-            read(row, 0, dim, out, at, narrow);
-            return Geometry.squaredDifference(out, at, centre, 0, dim, out, at);
+            read(row, 0, dim, wide, 0, narrow);
+            double s = Geometry.squaredDifference(wide, 0, centre, 0, dim, wide, 0);
+            out.put(at, wide, 0, dim);
+            return s;
         }
         int b = row / blockRows;
         floats[b].get((row - b * blockRows) * dim, narrow, 0, dim);
