@@ -364,9 +364,7 @@ public final class FeatureStats {
         requireEveryClass();
         double[] mu = new double[sums.length];
         for (int k = 0; k < classes; k++) {
-            for (int j = 0; j < dim; j++) {
-                mu[k * dim + j] = sums[k * dim + j] / counts[k];
-            }
+            Geometry.divide(sums, k * dim, counts[k], dim, mu, k * dim);
         }
         return mu;
     }
@@ -376,14 +374,9 @@ public final class FeatureStats {
         requireEveryClass();
         double[] g = new double[dim];
         for (int k = 0; k < classes; k++) {
-            for (int j = 0; j < dim; j++) {
-                g[j] += sums[k * dim + j];
-            }
+            Geometry.addDivided(sums, k * dim, 1, dim, g);
         }
-        double n = samples();
-        for (int j = 0; j < dim; j++) {
-            g[j] /= n;
-        }
+        Geometry.divide(g, 0, samples(), dim, g, 0);
         return g;
     }
 

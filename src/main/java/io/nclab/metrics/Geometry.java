@@ -84,6 +84,51 @@ final class Geometry {
         return c;
     }
 
+    // Row helpers for the engine's one-off K×d loops (class means, centring, the classifier's offsets). Written out in a
+    // large method such a loop ran to its end in the interpreter in a one-shot command (at K = 100, d = 2,048 about
+    // 5-10 ms each: the JIT compiles a loop of a large method on the stack only after a wait longer than the loop);
+    // a small method called once per row is compiled after a few dozen rows. Each keeps the arithmetic, and its order,
+    // of the loop it replaces.
+
+    /** out[o+j] = x[a+j] − y[j] for j &lt; d. */
+    static void subtract(double[] x, int a, double[] y, int d, double[] out, int o) {
+        for (int j = 0; j < d; j++) {
+            out[o + j] = x[a + j] - y[j];
+        }
+    }
+
+    /** out[o+j] = x[a+j] / c for j &lt; d. */
+    static void divide(double[] x, int a, double c, int d, double[] out, int o) {
+        for (int j = 0; j < d; j++) {
+            out[o + j] = x[a + j] / c;
+        }
+    }
+
+    /** sum[j] += x[a+j] / c for j &lt; d (c = 1: the row itself). */
+    static void addDivided(double[] x, int a, double c, int d, double[] sum) {
+        for (int j = 0; j < d; j++) {
+            sum[j] += x[a + j] / c;
+        }
+    }
+
+    /** start + Σ_j x[a+j]·y[j], summed in order. */
+    static double dotFrom(double start, double[] x, int a, double[] y, int d) {
+        double s = start;
+        for (int j = 0; j < d; j++) {
+            s += x[a + j] * y[j];
+        }
+        return s;
+    }
+
+    /** start + Σ_j |x[a+j]·y[j]|, summed in order. */
+    static double absDotFrom(double start, double[] x, int a, double[] y, int d) {
+        double s = start;
+        for (int j = 0; j < d; j++) {
+            s += Math.abs(x[a + j] * y[j]);
+        }
+        return s;
+    }
+
     /**
      * Σ_j (x[a+j] − y[b+j])² over j &lt; d, with eight partial sums (with one, each addition waits for the one before:
      * about four times slower; with four, the loop still waits on them, 15-30% slower than with eight in a scratch

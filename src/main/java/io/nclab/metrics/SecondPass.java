@@ -134,9 +134,7 @@ public final class SecondPass {
         this.globalMean = first.globalMean();
         this.centred = new double[k * d];
         for (int a = 0; a < k; a++) {
-            for (int j = 0; j < d; j++) {
-                centred[a * d + j] = mu[a * d + j] - globalMean[j];
-            }
+            Geometry.subtract(mu, a * d, globalMean, d, centred, a * d);
         }
         this.seen = new long[k];
         this.perClass = new double[k * columns];
@@ -155,15 +153,11 @@ public final class SecondPass {
         if (weights != null) {
             double[] wBar = new double[d];
             for (int a = 0; a < k; a++) {
-                for (int j = 0; j < d; j++) {
-                    wBar[j] += weights[a * d + j] / k;
-                }
+                Geometry.addDivided(weights, a * d, k, d, wBar);
             }
             centredWeights = new double[k * d];
             for (int a = 0; a < k; a++) {
-                for (int j = 0; j < d; j++) {
-                    centredWeights[a * d + j] = weights[a * d + j] - wBar[j];
-                }
+                Geometry.subtract(weights, a * d, wBar, d, centredWeights, a * d);
             }
         }
         double[] gramM;
@@ -214,11 +208,8 @@ public final class SecondPass {
             double offsetTerms = 0; // the largest Σ_j |w_kj μ_Gj| + |b_k|: the size of the terms an offset sums
             for (int a = 0; a < k; a++) {
                 centredWeightNorms[a] = Math.sqrt(Math.max(0, centredWeightSquares[a]));
-                double terms = Math.abs(this.bias[a]);
-                for (int j = 0; j < d; j++) {
-                    logitOffsets[a] += weights[a * d + j] * globalMean[j];
-                    terms += Math.abs(weights[a * d + j] * globalMean[j]);
-                }
+                logitOffsets[a] = Geometry.dotFrom(logitOffsets[a], weights, a * d, globalMean, d);
+                double terms = Geometry.absDotFrom(Math.abs(this.bias[a]), weights, a * d, globalMean, d);
                 offsetTerms = Math.max(offsetTerms, terms);
             }
             this.biasRelation = Math.sqrt(Arrays.stream(logitOffsets).map(v -> v * v).sum());
