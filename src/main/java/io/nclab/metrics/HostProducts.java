@@ -209,9 +209,10 @@ final class HostProducts implements AutoCloseable {
         DoubleBuffer xb = s.x.getByteBuffer(0, (long) m * d * Double.BYTES).order(ByteOrder.nativeOrder())
                 .asDoubleBuffer();
         for (int i = 0; i < m; i++) {
-            double norm = Math.sqrt(view.centred(a + i, globalMean, xb, i * d, narrow, row));
+            double norm = Math.sqrt(view.centred(a + i, globalMean, row, 0, narrow));
             norms[a + i] = norm;
             blockNorms[i] = norm;
+            xb.put(i * d, row, 0, d);
         }
         if (bySample) {
             // wide products one sample after another (columns × m, column-major): [M; W; B]·x, with no

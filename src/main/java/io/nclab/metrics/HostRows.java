@@ -112,17 +112,14 @@ final class HostRows implements AutoCloseable {
     }
 
     /**
-     * Row {@code row} minus {@code centre}, in float64, into {@code out} from {@code at} (d values: a block of native
-     * memory that a product reads), and its squared norm; {@code narrow} and {@code wide} are the caller's own scratch
-     * of length d for float32 and float64 features. The widening is exact, so each value is the float64 difference
-     * h_ij − c_j itself. Float32 rows are centred straight into {@code out}.
+     * Row {@code row} minus {@code centre}, in float64, into {@code out} from {@code at} (d values), and its squared
+     * norm; {@code narrow} is the caller's own scratch of length d for float32 features. The widening is exact, so
+     * each value is the float64 difference h_ij − c_j itself.
      */
-    double centred(int row, double[] centre, java.nio.DoubleBuffer out, int at, float[] narrow, double[] wide) {
+    double centred(int row, double[] centre, double[] out, int at, float[] narrow) {
         if (floats == null) {
-            read(row, 0, dim, wide, 0, narrow);
-            double s = Geometry.squaredDifference(wide, 0, centre, 0, dim, wide, 0);
-            out.put(at, wide, 0, dim);
-            return s;
+            read(row, 0, dim, out, at, narrow);
+            return Geometry.squaredDifference(out, at, centre, 0, dim, out, at);
         }
         int b = row / blockRows;
         floats[b].get((row - b * blockRows) * dim, narrow, 0, dim);
