@@ -78,7 +78,8 @@ public final class FeatureExport {
     /**
      * What was written: the model (and how to name it: best-validation, or without a validation set the last
      * probe's), its epoch, the set's size, its accuracy and mean loss under that model, and the native threads of
-     * the run's probe at that epoch (its forward pass's sums, and so the features' last digits, depend on them).
+     * the run's probe at that epoch (its forward pass's sums, and so the features' last digits, can depend on them;
+     * at the MLP's sizes they did not).
      */
     public record Result(Path out, Model model, String modelName, int epoch, Set set, int samples, int dim,
             int classes, double accuracy, double loss, List<String> files, int threads) {}
